@@ -1,0 +1,47 @@
+// Shared shapes and helpers for `npm run bench` suites. Each suite in bench/suites/*.bench.ts
+// exports `run(ctx)` and returns rows; bench/run.ts prints them as a table and writes JSON.
+export interface BenchRow {
+  suite: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** The same measurement for a peer library run in the same process, when one exists. */
+  peer?: { name: string; value: number };
+  /** ours / peer for throughput-like units, peer / ours for time-like units: > 1 means we are faster. */
+  ratio?: number;
+  notes?: string;
+}
+
+export interface BenchContext {
+  /** Ask for a smaller workload (used by `npm run bench -- --quick`). */
+  quick: boolean;
+  /** PostgreSQL URL to benchmark against, when reachable. */
+  postgresUrl: string | null;
+  log(message: string): void;
+}
+
+export type BenchSuite = (ctx: BenchContext) => Promise<BenchRow[]>;
+
+/** Runs fn repeatedly for at least minMs and returns operations per second. */
+export function opsPerSecond(fn: () => void, minMs = 500): number {
+  let ops = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    for (let i = 0; i < 100; i++) fn();
+    ops += 100;
+    elapsed = performance.now() - start;
+  }
+  return (ops / elapsed) * 1000;
+}
+
+export function percentile(samples: number[], p: number): number {
+  if (!samples.length) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)];
+}
+
+export function median(samples: number[]): number {
+  return percentile(samples, 50);
+}

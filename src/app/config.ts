@@ -1,0 +1,138 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  dialect: 'sqlite' | 'postgres';
+  host: string;
+  port: number;
+  icapPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted JSON/CSV request body, in bytes. */
+  maxBodyBytes: number;
+  /** Largest accepted SBOM or feed upload, in bytes. */
+  maxUploadBytes: number;
+  /** Marks session cookies Secure; on by default unless the UI is served over plain http on loopback. */
+  secureCookies: boolean;
+  smtpUrl: string | null;
+  allowPrivateWebhookTargets: boolean;
+  /** Auth failures allowed per client address per minute before answering 429. */
+  authFailuresPerMinute: number;
+  /** Whether this process runs the background worker (several api-only replicas may turn it off). */
+  worker: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Reads configuration once: command-line overrides, then environment variables, then an optional
+ * YAML/JSON file (THIRDWATCH_CONFIG, or thirdwatch.yaml in the data directory). Every bad value is
+ * reported with the variable that carried it, all at once.
+ */
+export function loadConfig(env: Source = process.env, overrides: Partial<Record<string, string>> = {}): Config {
+  const problems: string[] = [];
+  const fromFile = readConfigFile(env, overrides, problems);
+  const get = (name: string): string | undefined => overrides[name] ?? env[name] ?? fromFile[name];
+
+  const dataDir = resolve(get('THIRDWATCH_DATA_DIR') ?? 'data');
+  const databaseUrl = get('THIRDWATCH_DATABASE_URL') ?? `sqlite://${join(dataDir, 'thirdwatch.db')}`;
+  let dialect: Config['dialect'] = 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) dialect = 'postgres';
+  else if (!/^sqlite:\/\//.test(databaseUrl) && !databaseUrl.startsWith('file:')) {
+    problems.push(`THIRDWATCH_DATABASE_URL: expected postgres://... or sqlite:///path/to/file.db, got "${databaseUrl}"`);
+  }
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = get(name);
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name}: expected true or false, got "${raw}"`);
+    return fallback;
+  };
+
+  const logLevel = (get('THIRDWATCH_LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`THIRDWATCH_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const smtpUrl = get('THIRDWATCH_SMTP_URL') ?? null;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
+    problems.push(`THIRDWATCH_SMTP_URL: expected smtp://user:pass@host:port or smtps://..., got a value without that scheme`);
+  }
+  const host = get('THIRDWATCH_HOST') ?? '127.0.0.1';
+
+  const config: Config = {
+    dataDir,
+    databaseUrl,
+    dialect,
+    host,
+    port: int('THIRDWATCH_PORT', 8080, 0, 65535),
+    icapPort: int('THIRDWATCH_ICAP_PORT', 1344, 0, 65535),
+    logLevel,
+    maxBodyBytes: int('THIRDWATCH_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxUploadBytes: int('THIRDWATCH_MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,
+    secureCookies: bool('THIRDWATCH_SECURE_COOKIES', !isLoopback(host)),
+    smtpUrl,
+    allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
+    authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
+    worker: bool('THIRDWATCH_WORKER', true),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+function readConfigFile(env: Source, overrides: Source, problems: string[]): Source {
+  const explicit = overrides.THIRDWATCH_CONFIG ?? env.THIRDWATCH_CONFIG;
+  const dataDir = overrides.THIRDWATCH_DATA_DIR ?? env.THIRDWATCH_DATA_DIR ?? 'data';
+  const path = explicit ?? join(dataDir, 'thirdwatch.yaml');
+  if (!existsSync(path)) {
+    if (explicit) problems.push(`THIRDWATCH_CONFIG: file "${explicit}" does not exist`);
+    return {};
+  }
+  try {
+    const parsed: unknown = parseYaml(readFileSync(path, 'utf8'), { maxAliasCount: 10 });
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(`${path}: expected a mapping of THIRDWATCH_* keys to values`);
+      return {};
+    }
+    const out: Source = {};
+    for (const [key, value] of Object.entries(parsed)) {
+      if (!key.startsWith('THIRDWATCH_')) problems.push(`${path}: unknown key "${key}" (keys are THIRDWATCH_* variable names)`);
+      else out[key] = String(value);
+    }
+    return out;
+  } catch (error) {
+    problems.push(`${path}: ${(error as Error).message.split('\n')[0]}`);
+    return {};
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export function sqlitePath(databaseUrl: string): string {
+  if (databaseUrl === 'sqlite://:memory:') return ':memory:';
+  return databaseUrl.replace(/^sqlite:\/\//, '').replace(/^file:/, '');
+}

@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import { Type } from 'typebox';
+import { AppError } from '../../platform/errors.js';
+import type { App } from '../../platform/http/server.js';
+import type { JobQueue } from '../../platform/jobs/queue.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/schema.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { VendorService } from '../vendors/vendors.service.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(s: T) => Type.Union([s, Type.Null()]);
+
+const JobSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  runAt: Type.String(),
+  lastError: Nullable(Type.String()),
+  createdAt: Type.String(),
+  finishedAt: Nullable(Type.String()),
+});
+
+export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; version: string; jobs: JobQueue; vendors: VendorService; audit: AuditService }): void {
+  app.get('/healthz', {
+    config: { public: true },
+    schema: { tags: ['system'], summary: 'Liveness and database reachability', response: { 200: Type.Object({ status: Type.String(), database: Type.String(), version: Type.String() }) } },
+  }, async () => {
+    try {
+      await sql`select 1`.execute(deps.db);
+    } catch {
+      throw new AppError('unavailable', 'the database does not answer');
+    }
+    return { status: 'ok', database: deps.dialect, version: deps.version };
+  });
+
+  app.get('/api/v1/dashboard', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['system'],
+      summary: 'Portfolio at a glance: vendors by tier, reviews due, recent activity',
+      response: {
+        200: Type.Object({
+          vendorsByTier: Type.Object({ T1: Type.Integer(), T2: Type.Integer(), T3: Type.Integer(), T4: Type.Integer() }),
+          vendorsByStatus: Type.Record(Type.String(), Type.Integer()),
+          totalVendors: Type.Integer(),
+          reviewsOverdue: Type.Integer(),
+          autoUpdatingSoftwareVendors: Type.Integer(),
+          reviewsDueSoon: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String(), nextReviewAt: Type.String() })),
+          recentActivity: Type.Array(Type.Object({ at: Type.String(), actor: Type.String(), action: Type.String(), entityType: Type.String(), entityId: Nullable(Type.String()) })),
+        }),
+      },
+    },
+  }, async () => {
+    const recent = await deps.audit.list({ limit: 10 });
+    return {
+      ...(await deps.vendors.dashboard()),
+      recentActivity: recent.items.map((e) => ({ at: e.at, actor: e.actor.name, action: e.action, entityType: e.entityType, entityId: e.entityId })),
+    };
+  });
+
+  app.get('/api/v1/jobs', {
+    config: { permission: 'settings:write' },
+    schema: {
+      tags: ['system'],
+      summary: 'Background jobs, newest first',
+      querystring: Type.Object(
+        {
+          status: Type.Optional(Type.Union(['queued', 'running', 'done', 'dead'].map((s) => Type.Literal(s)))),
+          kind: Type.Optional(Type.String({ maxLength: 100 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ items: Type.Array(JobSchema), nextCursor: Nullable(Type.String()) }) },
+    },
+  }, async (request) => {
+    const rows = await deps.jobs.list({ status: request.query.status, kind: request.query.kind, limit: request.query.limit ?? 100 });
+    return {
+      items: rows.map((j) => ({
+        id: j.id,
+        kind: j.kind,
+        status: j.status,
+        attempts: Number(j.attempts),
+        maxAttempts: Number(j.max_attempts),
+        runAt: j.run_at,
+        lastError: j.last_error,
+        createdAt: j.created_at,
+        finishedAt: j.finished_at,
+      })),
+      nextCursor: null,
+    };
+  });
+}

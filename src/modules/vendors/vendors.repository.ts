@@ -1,0 +1,255 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { DB, Executor } from '../../platform/db/schema.js';
+import type { CursorPosition } from '../../platform/http/pagination.js';
+import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
+import type { VendorFilter, VendorSort } from './vendors.schemas.js';
+
+const SORT_COLUMNS = {
+  name: 'name_key',
+  riskScore: 'risk_score',
+  nextReviewAt: 'next_review_at',
+  updatedAt: 'updated_at',
+} as const satisfies Record<string, keyof VendorsTable>;
+
+export function sortSpec(sort: VendorSort | undefined) {
+  const key = (sort ?? 'name').replace(/^-/, '') as keyof typeof SORT_COLUMNS;
+  return { column: SORT_COLUMNS[key], descending: (sort ?? '').startsWith('-') };
+}
+
+/** LIKE patterns treat % and _ as wildcards; a search for "50%" must match the text "50%". */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export type VendorRow = VendorsTable & { team_key: string | null; team_name: string | null; subcontractor_count: number | string };
+
+export class VendorRepository {
+  constructor(private readonly db: Executor) {}
+
+  private selectVendors() {
+    return this.db
+      .selectFrom('vendors')
+      .leftJoin('teams', 'teams.id', 'vendors.team_id')
+      .selectAll('vendors')
+      .select(['teams.key as team_key', 'teams.name as team_name'])
+      .select((eb) =>
+        eb
+          .selectFrom('vendor_subcontractors')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('vendor_subcontractors.vendor_id', '=', 'vendors.id')
+          .as('subcontractor_count'),
+      );
+  }
+
+  findById(id: string): Promise<VendorRow | undefined> {
+    return this.selectVendors().where('vendors.id', '=', id).executeTakeFirst() as Promise<VendorRow | undefined>;
+  }
+
+  findByNameKey(nameKey: string) {
+    return this.db.selectFrom('vendors').select(['id', 'name']).where('name_key', '=', nameKey).executeTakeFirst();
+  }
+
+  findByNameKeys(nameKeys: string[]) {
+    if (!nameKeys.length) return Promise.resolve([]);
+    return this.db.selectFrom('vendors').selectAll().where('name_key', 'in', nameKeys).execute();
+  }
+
+  async list(filter: VendorFilter, cursor: CursorPosition | null, limit: number): Promise<VendorRow[]> {
+    const { column, descending } = sortSpec(filter.sort);
+    let query = this.selectVendors();
+    if (filter.q) {
+      const pattern = likePattern(filter.q);
+      query = query.where((eb) =>
+        eb.or([
+          eb('vendors.name_key', 'like', sql<string>`${pattern} escape '\\'`),
+          eb(eb.fn('lower', ['vendors.aliases']), 'like', sql<string>`${pattern} escape '\\'`),
+          eb(eb.fn('lower', ['vendors.domains']), 'like', sql<string>`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    if (filter.tier?.length) query = query.where('vendors.tier', 'in', filter.tier);
+    if (filter.status?.length) query = query.where('vendors.status', 'in', filter.status);
+    if (filter.team) query = query.where((eb) => eb.or([eb('teams.key', '=', filter.team!), eb('teams.id', '=', filter.team!)]));
+    if (filter.dataCategory) query = query.where('vendors.data_categories', 'like', `%"${filter.dataCategory}"%`);
+    if (filter.reviewOverdue !== undefined) query = query.where('vendors.review_overdue', '=', filter.reviewOverdue ? 1 : 0);
+    if (filter.shipsSoftware !== undefined) query = query.where('vendors.ships_software', '=', filter.shipsSoftware ? 1 : 0);
+    if (cursor) {
+      const op = descending ? '<' : '>';
+      const key = cursor.key as string | number;
+      query = query.where((eb: ExpressionBuilder<DB & { vendors: VendorsTable }, 'vendors'>) =>
+        eb.or([eb(`vendors.${column}`, op, key), eb.and([eb(`vendors.${column}`, '=', key), eb('vendors.id', op, cursor.id)])]),
+      ) as typeof query;
+    }
+    const direction = descending ? 'desc' : 'asc';
+    return (await query
+      .orderBy(`vendors.${column}`, direction)
+      .orderBy('vendors.id', direction)
+      .limit(limit + 1)
+      .execute()) as VendorRow[];
+  }
+
+  insert(row: VendorsTable) {
+    return this.db.insertInto('vendors').values(row).execute();
+  }
+
+  update(id: string, changes: Partial<VendorsTable>) {
+    return this.db.updateTable('vendors').set(changes).where('id', '=', id).execute();
+  }
+
+  delete(id: string) {
+    return this.db.deleteFrom('vendors').where('id', '=', id).execute();
+  }
+
+  allForScoring() {
+    return this.db.selectFrom('vendors').selectAll().orderBy('id').execute();
+  }
+
+  countSubcontractors(vendorId: string) {
+    return this.db
+      .selectFrom('vendor_subcontractors')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('vendor_id', '=', vendorId)
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n));
+  }
+
+  subcontractorEdges(vendorIds: string[]) {
+    if (!vendorIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('vendor_subcontractors')
+      .innerJoin('vendors', 'vendors.id', 'vendor_subcontractors.subcontractor_id')
+      .select(['vendor_subcontractors.vendor_id', 'vendor_subcontractors.subcontractor_id', 'vendor_subcontractors.service', 'vendors.name', 'vendors.tier'])
+      .where('vendor_subcontractors.vendor_id', 'in', vendorIds)
+      .orderBy('vendors.name_key')
+      .execute();
+  }
+
+  addSubcontractor(vendorId: string, subcontractorId: string, service: string | null, now: string) {
+    return this.db
+      .insertInto('vendor_subcontractors')
+      .values({ vendor_id: vendorId, subcontractor_id: subcontractorId, service, created_at: now })
+      .onConflict((oc) => oc.columns(['vendor_id', 'subcontractor_id']).doUpdateSet({ service }))
+      .execute();
+  }
+
+  removeSubcontractor(vendorId: string, subcontractorId: string) {
+    return this.db.deleteFrom('vendor_subcontractors').where('vendor_id', '=', vendorId).where('subcontractor_id', '=', subcontractorId).executeTakeFirst();
+  }
+
+  contractorsOf(subcontractorId: string) {
+    return this.db
+      .selectFrom('vendor_subcontractors')
+      .innerJoin('vendors', 'vendors.id', 'vendor_subcontractors.vendor_id')
+      .select(['vendors.id', 'vendors.name', 'vendors.tier', 'vendor_subcontractors.service'])
+      .where('vendor_subcontractors.subcontractor_id', '=', subcontractorId)
+      .orderBy('vendors.name_key')
+      .execute();
+  }
+
+  listProducts(vendorId: string) {
+    return this.db.selectFrom('products').selectAll().where('vendor_id', '=', vendorId).orderBy('name').execute();
+  }
+  findProduct(id: string) {
+    return this.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  insertProduct(row: ProductsTable) {
+    return this.db.insertInto('products').values(row).execute();
+  }
+  updateProduct(id: string, changes: Partial<ProductsTable>) {
+    return this.db.updateTable('products').set(changes).where('id', '=', id).execute();
+  }
+  deleteProduct(id: string) {
+    return this.db.deleteFrom('products').where('id', '=', id).execute();
+  }
+
+  listContacts(vendorId: string) {
+    return this.db.selectFrom('contacts').selectAll().where('vendor_id', '=', vendorId).orderBy('is_primary', 'desc').orderBy('name').execute();
+  }
+  findContact(id: string) {
+    return this.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  insertContact(row: ContactsTable) {
+    return this.db.insertInto('contacts').values(row).execute();
+  }
+  updateContact(id: string, changes: Partial<ContactsTable>) {
+    return this.db.updateTable('contacts').set(changes).where('id', '=', id).execute();
+  }
+  deleteContact(id: string) {
+    return this.db.deleteFrom('contacts').where('id', '=', id).execute();
+  }
+
+  listContracts(vendorId: string) {
+    return this.db.selectFrom('contracts').selectAll().where('vendor_id', '=', vendorId).orderBy('start_date', 'desc').orderBy('id').execute();
+  }
+  findContract(id: string) {
+    return this.db.selectFrom('contracts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  insertContract(row: ContractsTable) {
+    return this.db.insertInto('contracts').values(row).execute();
+  }
+  updateContract(id: string, changes: Partial<ContractsTable>) {
+    return this.db.updateTable('contracts').set(changes).where('id', '=', id).execute();
+  }
+  deleteContract(id: string) {
+    return this.db.deleteFrom('contracts').where('id', '=', id).execute();
+  }
+
+  listComments(entityType: string, entityId: string) {
+    return this.db.selectFrom('comments').selectAll().where('entity_type', '=', entityType).where('entity_id', '=', entityId).orderBy('id').execute();
+  }
+  insertComment(row: CommentsTable) {
+    return this.db.insertInto('comments').values(row).execute();
+  }
+
+  childIds(vendorId: string) {
+    return this.db
+      .selectFrom('products')
+      .select('id')
+      .where('vendor_id', '=', vendorId)
+      .unionAll(this.db.selectFrom('contacts').select('id').where('vendor_id', '=', vendorId))
+      .unionAll(this.db.selectFrom('contracts').select('id').where('vendor_id', '=', vendorId))
+      .execute();
+  }
+
+  /** Flags reviews that came due and clears flags of vendors reviewed since; returns the newly overdue. */
+  async markOverdue(now: string) {
+    const due = await this.db
+      .selectFrom('vendors')
+      .select(['id', 'name', 'next_review_at'])
+      .where('next_review_at', '<=', now)
+      .where('review_overdue', '=', 0)
+      .where('status', 'in', ['active', 'offboarding'])
+      .execute();
+    if (due.length) {
+      await this.db.updateTable('vendors').set({ review_overdue: 1 }).where('id', 'in', due.map((d) => d.id)).execute();
+    }
+    await this.db.updateTable('vendors').set({ review_overdue: 0 }).where('next_review_at', '>', now).where('review_overdue', '=', 1).execute();
+    return due;
+  }
+
+  async dashboardCounts(now: string, soon: string) {
+    const byTier = await this.db.selectFrom('vendors').select(['tier', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('tier').execute();
+    const byStatus = await this.db.selectFrom('vendors').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const overdue = await this.db
+      .selectFrom('vendors')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('next_review_at', '<=', now)
+      .where('status', 'in', ['active', 'offboarding'])
+      .executeTakeFirstOrThrow();
+    const dueSoon = await this.db
+      .selectFrom('vendors')
+      .select(['id', 'name', 'tier', 'next_review_at'])
+      .where('next_review_at', '<=', soon)
+      .where('status', 'in', ['active', 'offboarding'])
+      .orderBy('next_review_at')
+      .limit(10)
+      .execute();
+    const software = await this.db
+      .selectFrom('vendors')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ships_software', '=', 1)
+      .where('auto_update', '=', 1)
+      .executeTakeFirstOrThrow();
+    return { byTier, byStatus, overdue: Number(overdue.n), dueSoon, autoUpdating: Number(software.n) };
+  }
+}

@@ -1,0 +1,612 @@
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../../platform/audit/audit.js';
+import { isUniqueViolation } from '../../platform/db/database.js';
+import type { DB, Executor } from '../../platform/db/schema.js';
+import type { RequestContext } from '../../platform/context.js';
+import { conflict, invalidField, notFound, validationError } from '../../platform/errors.js';
+import { decodeCursor, toPage } from '../../platform/http/pagination.js';
+import { newId } from '../../platform/ids.js';
+import type { JobQueue } from '../../platform/jobs/queue.js';
+import { readSetting, writeSetting } from '../../platform/settings.js';
+import {
+  DEFAULT_RISK_MODEL,
+  nextReviewAt,
+  scoreVendor,
+  validateRiskModel,
+  type RiskModel,
+} from './risk-score.js';
+import { presentComment, presentContact, presentContract, presentProduct, presentVendor } from './vendors.mappers.js';
+import { sortSpec, VendorRepository, type VendorRow } from './vendors.repository.js';
+import type { CreateVendorInput, FourthPartyNode, UpdateVendorInput, Vendor, VendorFilter } from './vendors.schemas.js';
+import type { ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
+
+const RISK_MODEL_KEY = 'risk-model';
+const FOURTH_PARTY_MAX_DEPTH = 12;
+
+type ProductInput = { name?: string; type?: string; description?: string | null; version?: string | null; deploymentCount?: number | null; updateChannel?: string | null; autoUpdate?: boolean };
+type ContactInput = { name?: string; email?: string | null; phone?: string | null; role?: string | null; isPrimary?: boolean };
+type ContractInput = { title?: string; startDate?: string | null; endDate?: string | null; value?: number | null; currency?: string | null; noticePeriodDays?: number | null; sbomClause?: boolean; breachNotificationClause?: boolean; breachNotificationHours?: number | null };
+
+type VendorValues = Required<CreateVendorInput>;
+
+const VENDOR_DEFAULTS: Omit<VendorValues, 'name'> = {
+  aliases: [],
+  domains: [],
+  legalIds: {},
+  country: null,
+  website: null,
+  description: null,
+  status: 'active',
+  businessOwner: null,
+  ownerUserId: null,
+  team: null,
+  services: [],
+  dataCategories: [],
+  accessLevel: 'none',
+  criticality: 2,
+  substitutability: 2,
+  annualSpend: null,
+  currency: null,
+  regulatoryScope: [],
+  shipsSoftware: false,
+  autoUpdate: false,
+  parentVendorId: null,
+};
+
+export class VendorService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  private repo(executor: Executor = this.db) {
+    return new VendorRepository(executor);
+  }
+
+  async riskModel(executor: Executor = this.db): Promise<RiskModel> {
+    return (await readSetting<RiskModel>(executor, RISK_MODEL_KEY)) ?? DEFAULT_RISK_MODEL;
+  }
+
+  async get(id: string): Promise<Vendor> {
+    const row = await this.repo().findById(id);
+    if (!row) throw notFound('vendor', id);
+    return presentVendor(row);
+  }
+
+  async list(filter: VendorFilter) {
+    const limit = filter.limit ?? 50;
+    const rows = await this.repo().list(filter, decodeCursor(filter.cursor), limit);
+    const { column } = sortSpec(filter.sort);
+    return toPage(rows, limit, (row) => row[column] as string | number, presentVendor);
+  }
+
+  async create(input: CreateVendorInput, ctx: RequestContext): Promise<Vendor> {
+    return this.write((trx) => this.createIn(trx, input, ctx));
+  }
+
+  async createIn(trx: Executor, input: CreateVendorInput, ctx: RequestContext): Promise<Vendor> {
+    const values = { ...VENDOR_DEFAULTS, ...input };
+    const now = new Date().toISOString();
+    const id = newId();
+    const row = await this.buildRow(trx, id, values, { created_at: now, last_reviewed_at: null, subcontractors: 0 });
+    await this.repo(trx).insert({ ...row, created_at: now, updated_at: now });
+    const vendor = presentVendor((await this.repo(trx).findById(id))!);
+    await recordAudit(trx, ctx, { action: 'vendor.create', entityType: 'vendor', entityId: id, after: vendor });
+    return vendor;
+  }
+
+  async update(id: string, input: UpdateVendorInput, ctx: RequestContext): Promise<Vendor> {
+    return this.write((trx) => this.updateIn(trx, id, input, ctx));
+  }
+
+  async updateIn(trx: Executor, id: string, input: UpdateVendorInput, ctx: RequestContext): Promise<Vendor> {
+    const existingRow = await this.repo(trx).findById(id);
+    if (!existingRow) throw notFound('vendor', id);
+    const before = presentVendor(existingRow);
+    const values = { ...before, team: before.team?.key ?? null, ...input };
+    if (input.parentVendorId === id) throw invalidField('/parentVendorId', 'a vendor cannot be its own parent');
+    const row = await this.buildRow(trx, id, values, {
+      created_at: existingRow.created_at,
+      last_reviewed_at: existingRow.last_reviewed_at,
+      subcontractors: Number(existingRow.subcontractor_count),
+    });
+    await this.repo(trx).update(id, { ...row, updated_at: new Date().toISOString() });
+    const after = presentVendor((await this.repo(trx).findById(id))!);
+    await recordAudit(trx, ctx, { action: 'vendor.update', entityType: 'vendor', entityId: id, before, after });
+    return after;
+  }
+
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    await this.write(async (trx) => {
+      const existing = await this.repo(trx).findById(id);
+      if (!existing) throw notFound('vendor', id);
+      await this.repo(trx).delete(id);
+      await recordAudit(trx, ctx, { action: 'vendor.delete', entityType: 'vendor', entityId: id, before: presentVendor(existing) });
+    });
+  }
+
+  /** Turns API values into a stored row: resolves references, scores the vendor, schedules its review. */
+  async buildRow(
+    trx: Executor,
+    id: string,
+    v: VendorValues,
+    state: { created_at: string; last_reviewed_at: string | null; subcontractors: number },
+  ): Promise<Omit<VendorsTable, 'created_at' | 'updated_at'>> {
+    const name = v.name.trim();
+    if (!name) throw invalidField('/name', 'must not be blank');
+    const clash = await this.repo(trx).findByNameKey(name.toLowerCase());
+    if (clash && clash.id !== id) throw conflict(`a vendor named "${clash.name}" exists`, [{ field: '/name', reason: 'is taken' }]);
+    const teamId = v.team ? await this.resolveTeam(trx, v.team) : null;
+    if (v.ownerUserId && !(await trx.selectFrom('users').select('id').where('id', '=', v.ownerUserId).executeTakeFirst())) {
+      throw invalidField('/ownerUserId', 'is not a known user');
+    }
+    if (v.parentVendorId && !(await this.repo(trx).findById(v.parentVendorId))) {
+      throw invalidField('/parentVendorId', 'is not a known vendor');
+    }
+    if (v.autoUpdate && !v.shipsSoftware) throw invalidField('/autoUpdate', 'only applies to vendors that ship software');
+    const model = await this.riskModel(trx);
+    const risk = scoreVendor(
+      {
+        dataCategories: v.dataCategories,
+        accessLevel: v.accessLevel,
+        criticality: v.criticality,
+        substitutability: v.substitutability,
+        shipsSoftware: v.shipsSoftware,
+        autoUpdate: v.autoUpdate,
+        fourthPartyCount: state.subcontractors,
+        regulatoryScope: v.regulatoryScope,
+      },
+      model,
+    );
+    const next = nextReviewAt(risk.tier, state.last_reviewed_at, state.created_at, model);
+    return {
+      id,
+      name,
+      name_key: name.toLowerCase(),
+      aliases: JSON.stringify(dedupe(v.aliases)),
+      domains: JSON.stringify(dedupe(v.domains.map((d) => d.toLowerCase()))),
+      legal_ids: JSON.stringify(v.legalIds),
+      country: v.country,
+      website: v.website,
+      description: v.description,
+      status: v.status,
+      business_owner: v.businessOwner,
+      owner_user_id: v.ownerUserId,
+      team_id: teamId,
+      services: JSON.stringify(v.services),
+      data_categories: JSON.stringify(dedupe(v.dataCategories)),
+      access_level: v.accessLevel,
+      criticality: v.criticality,
+      substitutability: v.substitutability,
+      annual_spend: v.annualSpend,
+      currency: v.currency,
+      regulatory_scope: JSON.stringify(dedupe(v.regulatoryScope)),
+      ships_software: v.shipsSoftware ? 1 : 0,
+      auto_update: v.autoUpdate ? 1 : 0,
+      parent_vendor_id: v.parentVendorId,
+      risk_score: risk.score,
+      risk_terms: JSON.stringify(risk.terms),
+      tier: risk.tier,
+      last_reviewed_at: state.last_reviewed_at,
+      next_review_at: next,
+      review_overdue: Date.parse(next) <= Date.now() ? 1 : 0,
+    };
+  }
+
+  private async resolveTeam(trx: Executor, team: string): Promise<string> {
+    const row = await trx
+      .selectFrom('teams')
+      .select('id')
+      .where((eb) => eb.or([eb('key', '=', team), eb('id', '=', team)]))
+      .executeTakeFirst();
+    if (!row) throw invalidField('/team', `unknown team "${team}" (teams: it, security, legal, privacy, compliance)`);
+    return row.id;
+  }
+
+  /** Recomputes score, tier and next review of one vendor after a change to its inputs elsewhere. */
+  private async rescore(trx: Executor, id: string): Promise<void> {
+    const row = await this.repo(trx).findById(id);
+    if (!row) return;
+    const v = presentVendor(row);
+    const rebuilt = await this.buildRow(trx, id, { ...v, team: v.team?.key ?? null }, {
+      created_at: row.created_at,
+      last_reviewed_at: row.last_reviewed_at,
+      subcontractors: Number(row.subcontractor_count),
+    });
+    await this.repo(trx).update(id, {
+      risk_score: rebuilt.risk_score,
+      risk_terms: rebuilt.risk_terms,
+      tier: rebuilt.tier,
+      next_review_at: rebuilt.next_review_at,
+      review_overdue: rebuilt.review_overdue,
+    });
+  }
+
+  async rescoreAll(): Promise<number> {
+    const ids = (await this.repo().allForScoring()).map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db.transaction().execute(async (trx) => {
+        for (const id of ids.slice(i, i + 500)) await this.rescore(trx, id);
+      });
+    }
+    return ids.length;
+  }
+
+  async setRiskModel(model: RiskModel, ctx: RequestContext): Promise<RiskModel> {
+    const problems = validateRiskModel(model);
+    if (problems.length) {
+      throw validationError(problems[0], problems.map((p) => ({ field: `/${p.split(':')[0].replace(/\./g, '/')}`, reason: p.split(': ').slice(1).join(': ') })));
+    }
+    await this.write(async (trx) => {
+      const before = await this.riskModel(trx);
+      await writeSetting(trx, RISK_MODEL_KEY, model);
+      await recordAudit(trx, ctx, { action: 'settings.risk-model.update', entityType: 'settings', entityId: RISK_MODEL_KEY, before, after: model });
+      await this.jobs.enqueue('vendors.rescore', {}, {}, trx);
+    });
+    return model;
+  }
+
+  async markReviewed(id: string, input: { note?: string; reviewedAt?: string }, ctx: RequestContext): Promise<Vendor> {
+    return this.write(async (trx) => {
+      const existing = await this.repo(trx).findById(id);
+      if (!existing) throw notFound('vendor', id);
+      const reviewedAt = input.reviewedAt ?? new Date().toISOString();
+      if (Date.parse(reviewedAt) > Date.now() + 60_000) throw invalidField('/reviewedAt', 'must not be in the future');
+      const model = await this.riskModel(trx);
+      const next = nextReviewAt(existing.tier as 'T1', reviewedAt, existing.created_at, model);
+      await this.repo(trx).update(id, {
+        last_reviewed_at: reviewedAt,
+        next_review_at: next,
+        review_overdue: Date.parse(next) <= Date.now() ? 1 : 0,
+        updated_at: new Date().toISOString(),
+      });
+      if (input.note) await this.insertComment(trx, id, `Review completed: ${input.note}`, ctx);
+      const after = presentVendor((await this.repo(trx).findById(id))!);
+      await recordAudit(trx, ctx, {
+        action: 'vendor.review',
+        entityType: 'vendor',
+        entityId: id,
+        before: { lastReviewedAt: existing.last_reviewed_at, nextReviewAt: existing.next_review_at },
+        after: { lastReviewedAt: after.lastReviewedAt, nextReviewAt: after.nextReviewAt, note: input.note ?? null },
+      });
+      return after;
+    });
+  }
+
+  /** The scheduled job: flags reviews that came due since the last run, each with an audit event. */
+  async flagOverdueReviews(ctx: RequestContext): Promise<{ flagged: number }> {
+    return this.write(async (trx) => {
+      const due = await this.repo(trx).markOverdue(new Date().toISOString());
+      for (const vendor of due) {
+        await recordAudit(trx, ctx, {
+          action: 'vendor.review-overdue',
+          entityType: 'vendor',
+          entityId: vendor.id,
+          after: { name: vendor.name, nextReviewAt: vendor.next_review_at },
+        });
+      }
+      return { flagged: due.length };
+    });
+  }
+
+  // Products, contacts and contracts: children of a vendor, audited under their own ids.
+
+  async listProducts(vendorId: string) {
+    await this.get(vendorId);
+    return (await this.repo().listProducts(vendorId)).map(presentProduct);
+  }
+
+  async getProduct(id: string) {
+    const row = await this.repo().findProduct(id);
+    if (!row) throw notFound('product', id);
+    return presentProduct(row);
+  }
+
+  async createProduct(vendorId: string, input: ProductInput & { name: string; type: string }, ctx: RequestContext) {
+    return this.write(async (trx) => {
+      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      const now = new Date().toISOString();
+      const row: ProductsTable = {
+        id: newId(),
+        vendor_id: vendorId,
+        name: input.name.trim(),
+        type: input.type,
+        description: input.description ?? null,
+        version: input.version ?? null,
+        deployment_count: input.deploymentCount ?? null,
+        update_channel: input.updateChannel ?? null,
+        auto_update: input.autoUpdate ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      };
+      await this.repo(trx).insertProduct(row);
+      const product = presentProduct(row);
+      await recordAudit(trx, ctx, { action: 'product.create', entityType: 'product', entityId: row.id, after: product });
+      return product;
+    });
+  }
+
+  async updateProduct(id: string, input: ProductInput, ctx: RequestContext) {
+    return this.write(async (trx) => {
+      const existing = await this.repo(trx).findProduct(id);
+      if (!existing) throw notFound('product', id);
+      const changes: Partial<ProductsTable> = {
+        ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+        ...(input.type !== undefined ? { type: input.type } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.version !== undefined ? { version: input.version } : {}),
+        ...(input.deploymentCount !== undefined ? { deployment_count: input.deploymentCount } : {}),
+        ...(input.updateChannel !== undefined ? { update_channel: input.updateChannel } : {}),
+        ...(input.autoUpdate !== undefined ? { auto_update: input.autoUpdate ? 1 : 0 } : {}),
+        updated_at: new Date().toISOString(),
+      };
+      await this.repo(trx).updateProduct(id, changes);
+      const after = presentProduct({ ...existing, ...changes });
+      await recordAudit(trx, ctx, { action: 'product.update', entityType: 'product', entityId: id, before: presentProduct(existing), after });
+      return after;
+    });
+  }
+
+  async deleteProduct(id: string, ctx: RequestContext) {
+    await this.write(async (trx) => {
+      const existing = await this.repo(trx).findProduct(id);
+      if (!existing) throw notFound('product', id);
+      await this.repo(trx).deleteProduct(id);
+      await recordAudit(trx, ctx, { action: 'product.delete', entityType: 'product', entityId: id, before: presentProduct(existing) });
+    });
+  }
+
+  async listContacts(vendorId: string) {
+    await this.get(vendorId);
+    return (await this.repo().listContacts(vendorId)).map(presentContact);
+  }
+
+  async createContact(vendorId: string, input: ContactInput & { name: string }, ctx: RequestContext) {
+    return this.write(async (trx) => {
+      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      const row: ContactsTable = {
+        id: newId(),
+        vendor_id: vendorId,
+        name: input.name.trim(),
+        email: input.email?.toLowerCase() ?? null,
+        phone: input.phone ?? null,
+        role: input.role ?? null,
+        is_primary: input.isPrimary ? 1 : 0,
+        created_at: new Date().toISOString(),
+      };
+      await this.repo(trx).insertContact(row);
+      const contact = presentContact(row);
+      await recordAudit(trx, ctx, { action: 'contact.create', entityType: 'contact', entityId: row.id, after: contact });
+      return contact;
+    });
+  }
+
+  async updateContact(id: string, input: ContactInput, ctx: RequestContext) {
+    return this.write(async (trx) => {
+      const existing = await this.repo(trx).findContact(id);
+      if (!existing) throw notFound('contact', id);
+      const changes: Partial<ContactsTable> = {
+        ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+        ...(input.email !== undefined ? { email: input.email?.toLowerCase() ?? null } : {}),
+        ...(input.phone !== undefined ? { phone: input.phone } : {}),
+        ...(input.role !== undefined ? { role: input.role } : {}),
+        ...(input.isPrimary !== undefined ? { is_primary: input.isPrimary ? 1 : 0 } : {}),
+      };
+      await this.repo(trx).updateContact(id, changes);
+      const after = presentContact({ ...existing, ...changes });
+      await recordAudit(trx, ctx, { action: 'contact.update', entityType: 'contact', entityId: id, before: presentContact(existing), after });
+      return after;
+    });
+  }
+
+  async deleteContact(id: string, ctx: RequestContext) {
+    await this.write(async (trx) => {
+      const existing = await this.repo(trx).findContact(id);
+      if (!existing) throw notFound('contact', id);
+      await this.repo(trx).deleteContact(id);
+      await recordAudit(trx, ctx, { action: 'contact.delete', entityType: 'contact', entityId: id, before: presentContact(existing) });
+    });
+  }
+
+  async listContracts(vendorId: string) {
+    await this.get(vendorId);
+    return (await this.repo().listContracts(vendorId)).map(presentContract);
+  }
+
+  async createContract(vendorId: string, input: ContractInput & { title: string }, ctx: RequestContext) {
+    checkContractDates(input.startDate, input.endDate);
+    return this.write(async (trx) => {
+      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      const row: ContractsTable = {
+        id: newId(),
+        vendor_id: vendorId,
+        title: input.title.trim(),
+        start_date: input.startDate ?? null,
+        end_date: input.endDate ?? null,
+        value: input.value ?? null,
+        currency: input.currency ?? null,
+        notice_period_days: input.noticePeriodDays ?? null,
+        sbom_clause: input.sbomClause ? 1 : 0,
+        breach_notification_clause: input.breachNotificationClause ? 1 : 0,
+        breach_notification_hours: input.breachNotificationHours ?? null,
+        created_at: new Date().toISOString(),
+      };
+      await this.repo(trx).insertContract(row);
+      const contract = presentContract(row);
+      await recordAudit(trx, ctx, { action: 'contract.create', entityType: 'contract', entityId: row.id, after: contract });
+      return contract;
+    });
+  }
+
+  async updateContract(id: string, input: ContractInput, ctx: RequestContext) {
+    return this.write(async (trx) => {
+      const existing = await this.repo(trx).findContract(id);
+      if (!existing) throw notFound('contract', id);
+      const changes: Partial<ContractsTable> = {
+        ...(input.title !== undefined ? { title: input.title.trim() } : {}),
+        ...(input.startDate !== undefined ? { start_date: input.startDate } : {}),
+        ...(input.endDate !== undefined ? { end_date: input.endDate } : {}),
+        ...(input.value !== undefined ? { value: input.value } : {}),
+        ...(input.currency !== undefined ? { currency: input.currency } : {}),
+        ...(input.noticePeriodDays !== undefined ? { notice_period_days: input.noticePeriodDays } : {}),
+        ...(input.sbomClause !== undefined ? { sbom_clause: input.sbomClause ? 1 : 0 } : {}),
+        ...(input.breachNotificationClause !== undefined ? { breach_notification_clause: input.breachNotificationClause ? 1 : 0 } : {}),
+        ...(input.breachNotificationHours !== undefined ? { breach_notification_hours: input.breachNotificationHours } : {}),
+      };
+      const merged = { ...existing, ...changes };
+      checkContractDates(merged.start_date, merged.end_date);
+      await this.repo(trx).updateContract(id, changes);
+      const after = presentContract(merged);
+      await recordAudit(trx, ctx, { action: 'contract.update', entityType: 'contract', entityId: id, before: presentContract(existing), after });
+      return after;
+    });
+  }
+
+  async deleteContract(id: string, ctx: RequestContext) {
+    await this.write(async (trx) => {
+      const existing = await this.repo(trx).findContract(id);
+      if (!existing) throw notFound('contract', id);
+      await this.repo(trx).deleteContract(id);
+      await recordAudit(trx, ctx, { action: 'contract.delete', entityType: 'contract', entityId: id, before: presentContract(existing) });
+    });
+  }
+
+  async listComments(vendorId: string) {
+    await this.get(vendorId);
+    return (await this.repo().listComments('vendor', vendorId)).map(presentComment);
+  }
+
+  async addComment(vendorId: string, body: string, ctx: RequestContext) {
+    return this.write(async (trx) => {
+      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      return this.insertComment(trx, vendorId, body, ctx);
+    });
+  }
+
+  private async insertComment(trx: Executor, vendorId: string, body: string, ctx: RequestContext) {
+    const row = {
+      id: newId(),
+      entity_type: 'vendor',
+      entity_id: vendorId,
+      author_id: ctx.actor.id,
+      author_name: ctx.actor.name,
+      body,
+      created_at: new Date().toISOString(),
+    };
+    await this.repo(trx).insertComment(row);
+    const comment = presentComment(row);
+    await recordAudit(trx, ctx, { action: 'comment.create', entityType: 'vendor', entityId: vendorId, after: comment });
+    return comment;
+  }
+
+  /** Adds a fourth party. Refuses edges that would close a loop, so the tree stays a tree. */
+  async addSubcontractor(vendorId: string, subcontractorId: string, service: string | null, ctx: RequestContext): Promise<Vendor> {
+    return this.write((trx) => this.addSubcontractorIn(trx, vendorId, subcontractorId, service, ctx));
+  }
+
+  async addSubcontractorIn(trx: Executor, vendorId: string, subcontractorId: string, service: string | null, ctx: RequestContext): Promise<Vendor> {
+    if (vendorId === subcontractorId) throw invalidField('/subcontractorId', 'a vendor cannot subcontract itself');
+    const repo = this.repo(trx);
+    if (!(await repo.findById(vendorId))) throw notFound('vendor', vendorId);
+    const sub = await repo.findById(subcontractorId);
+    if (!sub) throw invalidField('/subcontractorId', 'is not a known vendor');
+    if (await this.reaches(trx, subcontractorId, vendorId)) {
+      throw conflict(`${sub.name} already depends on this vendor; adding it as a subcontractor would create a cycle`, [
+        { field: '/subcontractorId', reason: 'would create a cycle' },
+      ]);
+    }
+    await repo.addSubcontractor(vendorId, subcontractorId, service, new Date().toISOString());
+    await this.rescore(trx, vendorId);
+    await recordAudit(trx, ctx, { action: 'vendor.subcontractor.add', entityType: 'vendor', entityId: vendorId, after: { subcontractorId, name: sub.name, service } });
+    return presentVendor((await repo.findById(vendorId))!);
+  }
+
+  async removeSubcontractor(vendorId: string, subcontractorId: string, ctx: RequestContext): Promise<Vendor> {
+    return this.write(async (trx) => {
+      const repo = this.repo(trx);
+      const result = await repo.removeSubcontractor(vendorId, subcontractorId);
+      if (!Number(result.numDeletedRows)) throw notFound('subcontractor link', `${vendorId} → ${subcontractorId}`);
+      await this.rescore(trx, vendorId);
+      await recordAudit(trx, ctx, { action: 'vendor.subcontractor.remove', entityType: 'vendor', entityId: vendorId, before: { subcontractorId } });
+      return presentVendor((await repo.findById(vendorId))!);
+    });
+  }
+
+  private async reaches(trx: Executor, from: string, target: string): Promise<boolean> {
+    const seen = new Set<string>([from]);
+    let frontier = [from];
+    while (frontier.length) {
+      const edges = await this.repo(trx).subcontractorEdges(frontier);
+      frontier = [];
+      for (const edge of edges) {
+        if (edge.subcontractor_id === target) return true;
+        if (!seen.has(edge.subcontractor_id)) {
+          seen.add(edge.subcontractor_id);
+          frontier.push(edge.subcontractor_id);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The subcontractor tree, one query per level; repeated vendors are marked, not re-expanded. */
+  async fourthPartyTree(vendorId: string): Promise<{ tree: FourthPartyNode; usedBy: Array<{ id: string; name: string; tier: string; service: string | null }> }> {
+    const vendor = await this.get(vendorId);
+    const root: FourthPartyNode = { id: vendor.id, name: vendor.name, tier: vendor.tier, service: null, children: [], cycle: false };
+    let level: Array<{ node: FourthPartyNode; ancestors: Set<string> }> = [{ node: root, ancestors: new Set([vendor.id]) }];
+    for (let depth = 0; depth < FOURTH_PARTY_MAX_DEPTH && level.length; depth++) {
+      const edges = await this.repo().subcontractorEdges([...new Set(level.map((l) => l.node.id))]);
+      const next: typeof level = [];
+      for (const { node, ancestors } of level) {
+        for (const edge of edges.filter((e) => e.vendor_id === node.id)) {
+          const cycle = ancestors.has(edge.subcontractor_id);
+          const child: FourthPartyNode = { id: edge.subcontractor_id, name: edge.name, tier: edge.tier, service: edge.service, children: [], cycle };
+          node.children.push(child);
+          if (!cycle) next.push({ node: child, ancestors: new Set([...ancestors, child.id]) });
+        }
+      }
+      level = next;
+    }
+    return { tree: root, usedBy: await this.repo().contractorsOf(vendorId) };
+  }
+
+  async historyEntityIds(vendorId: string): Promise<string[]> {
+    await this.get(vendorId);
+    return [vendorId, ...(await this.repo().childIds(vendorId)).map((r) => r.id)];
+  }
+
+  async dashboard() {
+    const now = new Date();
+    const soon = new Date(now.getTime() + 30 * 86_400_000).toISOString();
+    const counts = await this.repo().dashboardCounts(now.toISOString(), soon);
+    const byTier = Object.fromEntries(['T1', 'T2', 'T3', 'T4'].map((t) => [t, Number(counts.byTier.find((r) => r.tier === t)?.n ?? 0)]));
+    return {
+      vendorsByTier: byTier as Record<'T1' | 'T2' | 'T3' | 'T4', number>,
+      vendorsByStatus: Object.fromEntries(counts.byStatus.map((r) => [r.status, Number(r.n)])),
+      totalVendors: Object.values(byTier).reduce((a, b) => a + b, 0),
+      reviewsOverdue: counts.overdue,
+      autoUpdatingSoftwareVendors: counts.autoUpdating,
+      reviewsDueSoon: counts.dueSoon.map((r) => ({ id: r.id, name: r.name, tier: r.tier, nextReviewAt: r.next_review_at })),
+    };
+  }
+
+  /** Runs fn in one transaction, turning a unique-constraint race into a 409. */
+  async write<T>(fn: (trx: Executor) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(fn);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('the change conflicts with an existing record (duplicate name or key)');
+      throw error;
+    }
+  }
+}
+
+function dedupe<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function checkContractDates(start: string | null | undefined, end: string | null | undefined) {
+  if (start && end && end < start) throw invalidField('/endDate', 'must not be before startDate');
+}
+
+export type { VendorRow };

@@ -1,0 +1,9 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { PlatformTables } from './tables.js';
+import type { VendorTables } from '../../modules/vendors/vendors.tables.js';
+
+/** Every table Kysely knows about: the platform's plus each module's own. */
+export interface DB extends PlatformTables, VendorTables {}
+
+/** Repositories accept either the database or an open transaction. */
+export type Executor = Kysely<DB> | Transaction<DB>;

@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe } from 'node:test';
+import pg from 'pg';
+import { openDatabase, type Database, type Dialect } from '../database.js';
+import { migrateToLatest } from '../migrate.js';
+import { migrations } from '../../../migrations/index.js';
+
+export interface TestDatabase extends Database {
+  url: string;
+}
+
+export interface EngineContext {
+  engine: Dialect;
+  /** A fresh, migrated database of this engine, dropped when the test file ends. */
+  createDatabase(options?: { migrate?: boolean }): Promise<TestDatabase>;
+}
+
+const PG_URL = process.env.THIRDWATCH_TEST_DATABASE_URL;
+
+/** The engines this run covers: SQLite always, PostgreSQL when THIRDWATCH_TEST_DATABASE_URL is set. */
+export function supportedEngines(): Dialect[] {
+  return PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** Declares the same suite once per supported engine (Backstage's TestDatabases idea). */
+export function describeEachEngine(title: string, body: (ctx: EngineContext) => void): void {
+  for (const engine of supportedEngines()) {
+    describe(`${title} [${engine}]`, () => body({ engine, createDatabase: (o) => createTestDatabase(engine, o) }));
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+let cleanupRegistered = false;
+
+export async function createTestDatabase(engine: Dialect, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    after(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+  }
+  const migrate = options.migrate ?? true;
+  const created = engine === 'sqlite' ? await createSqlite(migrate) : await createPostgres(migrate);
+  cleanups.push(created.drop);
+  return created.database;
+}
+
+async function createSqlite(migrate: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'thirdwatch-test-'));
+  const url = `sqlite://${join(dir, 'test.db')}`;
+  const database = openDatabase(url);
+  if (migrate) await migrateToLatest(database.db);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await database.close();
+  };
+  return {
+    database: { ...database, url, close },
+    drop: async () => {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/** A migrated template per migration set, cloned per test database (30–70 ms a clone). */
+async function ensureTemplate(admin: pg.Client): Promise<string> {
+  const fingerprint = createHash('sha256').update(Object.keys(migrations).join(',')).digest('hex').slice(0, 12);
+  const template = `thirdwatch_tpl_${fingerprint}`;
+  await admin.query('SELECT pg_advisory_lock(7301)');
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+    if (exists.rowCount) return template;
+    const building = `${template}_building_${randomBytes(3).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${building}`);
+    const database = openDatabase(withDatabaseName(PG_URL!, building));
+    try {
+      await migrateToLatest(database.db);
+    } finally {
+      await database.close();
+    }
+    await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
+    return template;
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock(7301)');
+  }
+}
+
+async function createPostgres(migrate: boolean) {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  const name = `thirdwatch_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  try {
+    if (migrate) {
+      const template = await ensureTemplate(admin);
+      await cloneWithRetry(admin, name, template);
+    } else {
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabaseName(PG_URL!, name);
+  const database = openDatabase(url);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await database.close();
+  };
+  return {
+    database: { ...database, url, close },
+    drop: async () => {
+      await close();
+      const dropper = new pg.Client({ connectionString: PG_URL });
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+/** Concurrent clones of one template can collide ("being accessed by other users"): retry briefly. */
+async function cloneWithRetry(admin: pg.Client, name: string, template: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      return;
+    } catch (error) {
+      if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+}

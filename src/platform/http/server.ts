@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { coercingAjv, strictAjv } from '../validation.js';
+import type { Logger } from 'pino';
+import type { Config } from '../../app/config.js';
+import type { Permission } from '../auth/roles.js';
+import type { RequestContext } from '../context.js';
+import { newId } from '../ids.js';
+import { toProblem, sendProblem } from './problem.js';
+import { installAuthHook, type Authenticator } from './auth-hook.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The one permission this route requires; routes without it must say `public: true`. */
+    permission?: Permission;
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+export type App = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  permission: Permission | null;
+}
+
+export interface HttpServerOptions {
+  config: Config;
+  logger: Logger;
+  authenticator: Authenticator;
+  /** Built web UI (web/dist); served at / when present. */
+  webRoot?: string;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function createHttpServer(options: HttpServerOptions): Promise<{ app: App; routes: RouteInfo[] }> {
+  const { config, logger } = options;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.maxBodyBytes,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    trustProxy: false,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Bodies are validated strictly (no coercion, unknown fields rejected); query and path parameters are coerced from text.
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv.compile(schema) : coercingAjv.compile(schema)));
+
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    const cfg = (route.config ?? {}) as { permission?: Permission; public?: boolean };
+    if (!route.url.startsWith('/api/v1') && !route.url.startsWith('/api/v1/')) return;
+    if (!cfg.permission && !cfg.public) throw new Error(`route ${route.method} ${route.url} declares neither a permission nor public`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url: route.url, permission: cfg.permission ?? null });
+    }
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    const headers = (error as { headers?: Record<string, string> }).headers ?? {};
+    return sendProblem(reply, problem, headers);
+  });
+
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Thirdwatch API',
+        version: options.version,
+        description: 'Third-party and software-supply-chain risk. Errors are RFC 9457 problem+json; lists paginate with limit and an opaque cursor.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+
+  installAuthHook(app, options.authenticator);
+
+  if (options.webRoot && existsSync(options.webRoot)) {
+    await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const isApi = path.startsWith('/api/') || path === '/healthz';
+    if (!isApi && request.method === 'GET' && options.webRoot && existsSync(options.webRoot)) {
+      // The UI routes on the client: every unknown page path gets the app shell.
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendProblem(reply, {
+      type: 'https://thirdwatch.dev/problems/not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `no route ${request.method} ${path}`,
+      instance: path,
+      requestId: request.id,
+    });
+  });
+
+  return { app, routes };
+}
