@@ -24,7 +24,12 @@ export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): CursorPosition | null {
+/**
+ * keyType, when given, is the type of the sort column: a cursor whose key has another type (a
+ * forged cursor, or one from a list sorted differently) is refused here, because PostgreSQL fails
+ * comparing a numeric column with text (or an integer column with 1.5) and that would be a 500.
+ */
+export function decodeCursor(cursor: string | undefined, keyType?: 'string' | 'number' | 'integer'): CursorPosition | null {
   if (cursor === undefined || cursor === '') return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -32,7 +37,9 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
       Array.isArray(parsed) &&
       parsed.length === 2 &&
       typeof parsed[1] === 'string' &&
-      (parsed[0] === null || typeof parsed[0] === 'string' || typeof parsed[0] === 'number')
+      !parsed[1].includes('\u0000') &&
+      (parsed[0] === null || typeof parsed[0] === 'string' || typeof parsed[0] === 'number') &&
+      keyMatches(parsed[0], keyType)
     ) {
       return { key: parsed[0], id: parsed[1] };
     }
@@ -40,6 +47,19 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
     // fall through to the validation error
   }
   throw invalidField('cursor', 'is not a cursor returned by this endpoint');
+}
+
+function keyMatches(key: unknown, keyType: 'string' | 'number' | 'integer' | undefined): boolean {
+  switch (keyType) {
+    case undefined:
+      return true;
+    case 'string':
+      return typeof key === 'string' && !key.includes('\u0000');
+    case 'number':
+      return typeof key === 'number' && Number.isFinite(key);
+    case 'integer':
+      return typeof key === 'number' && Number.isSafeInteger(key);
+  }
 }
 
 /** Turns limit+1 fetched rows into a page and the cursor of its last row. */

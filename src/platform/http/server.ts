@@ -11,6 +11,7 @@ import type { Config } from '../../app/config.js';
 import type { Permission } from '../auth/roles.js';
 import type { RequestContext } from '../context.js';
 import { newId } from '../ids.js';
+import { invalidField } from '../errors.js';
 import { toProblem, sendProblem } from './problem.js';
 import { installAuthHook, type Authenticator } from './auth-hook.js';
 
@@ -102,6 +103,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
 
   installAuthHook(app, options.authenticator);
 
+  // PostgreSQL text cannot hold U+0000 (the write fails: a 500) and SQLite's LIKE stops at it (a
+  // search for "\0" matches everything): refuse it in parameters and structured bodies up front.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query]] as const) {
+      const found = findNul(value);
+      if (found !== null) throw invalidField(found.replace(/^\//, '') || part, NUL_REASON);
+    }
+    if (request.routeOptions.schema?.body || typeof request.body === 'string') {
+      const found = findNul(request.body);
+      if (found !== null) throw invalidField(found || '/', NUL_REASON);
+    }
+  });
+
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }
@@ -123,4 +137,26 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   });
 
   return { app, routes };
+}
+
+const NUL_REASON = 'must not contain the NUL character (U+0000)';
+
+/** JSON pointer of a string (or key) holding U+0000, or null; iterative, so deep nesting cannot overflow the stack. */
+function findNul(root: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  while (stack.length) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}/${i}`]);
+    } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        const pointer = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (key.includes('\u0000')) return pointer;
+        stack.push([child, pointer]);
+      }
+    }
+  }
+  return null;
 }

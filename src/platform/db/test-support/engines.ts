@@ -33,15 +33,12 @@ export function describeEachEngine(title: string, body: (ctx: EngineContext) => 
 }
 
 const cleanups: Array<() => Promise<void>> = [];
-let cleanupRegistered = false;
+// Registered when the test file imports this module, so it runs once, after every suite in the file.
+after(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
 
 export async function createTestDatabase(engine: Dialect, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    after(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-  }
   const migrate = options.migrate ?? true;
   const created = engine === 'sqlite' ? await createSqlite(migrate) : await createPostgres(migrate);
   cleanups.push(created.drop);
@@ -76,7 +73,9 @@ function withDatabaseName(url: string, name: string): string {
 
 /** A migrated template per migration set, cloned per test database (30–70 ms a clone). */
 async function ensureTemplate(admin: pg.Client): Promise<string> {
-  const fingerprint = createHash('sha256').update(Object.keys(migrations).join(',')).digest('hex').slice(0, 12);
+  // The template is keyed by the migrations' code, so an edited migration gets a fresh template.
+  const source = Object.entries(migrations).map(([name, m]) => `${name}:${m.up.toString()}:${m.down?.toString() ?? ''}`);
+  const fingerprint = createHash('sha256').update(source.join('\n')).digest('hex').slice(0, 12);
   const template = `thirdwatch_tpl_${fingerprint}`;
   await admin.query('SELECT pg_advisory_lock(7301)');
   try {

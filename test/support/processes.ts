@@ -1,0 +1,70 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = ['--import', 'tsx', 'src/cli.ts'];
+
+/** Runs `thirdwatch ...` to completion (through tsx, so no build is needed). */
+export function runCli(args: string[], env: Record<string, string>, input?: string) {
+  const result = spawnSync(process.execPath, [...CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', ...env },
+    input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same, without blocking the event loop, for running beside in-process HTTP traffic. */
+export function runCliAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+export interface ServeProcess {
+  url: string;
+  initialToken: string | null;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `thirdwatch serve --port 0` and waits for its "listening on" line. */
+export function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${stderr}`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      const listening = /listening on (http:\/\/\S+)/.exec(stdout);
+      // The token, when there is one, is printed right after the listening line.
+      if (listening && (stdout.includes('Sign in at') || !stdout.includes('First start'))) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({
+          url: listening[1],
+          initialToken: /^\s+(tw_[A-Za-z0-9_-]+)$/m.exec(stdout)?.[1] ?? null,
+          child,
+          stop: (signal = 'SIGTERM') =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill(signal);
+            }),
+        });
+      }
+    });
+  });
+}
