@@ -1,0 +1,2 @@
+export * from './purl.js';
+export * from './cpe.js';

@@ -1,0 +1,119 @@
+import type { VersionComparator } from './types.js';
+import { compareDigits, compareStrings, isDigitCode } from './util.js';
+
+// Maven's ComparableVersion as in maven-artifact 3.8 (osv-scalibr generated its Maven vectors with
+// 3.8.6; the vers-spec vectors agree, while maven-artifact 4 orders '2.0.a' before '2-1'). A version
+// is a tree: '.' separates items of one list, '-' and digit/letter transitions open a sub-list;
+// trailing null items (0, '', 'ga', 'final', 'release', empty lists) are trimmed from every list.
+
+type Item = { kind: 'number'; digits: string } | { kind: 'qualifier'; value: string } | { kind: 'list'; items: Item[] };
+
+const ZERO: Item = { kind: 'number', digits: '0' };
+const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp'];
+const RELEASE_KEY = String(QUALIFIERS.indexOf(''));
+const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' };
+const SHORT_FORMS: Record<string, string> = { a: 'alpha', b: 'beta', m: 'milestone' };
+
+/** Known qualifiers in their fixed order, then unknown ones alphabetically. */
+function qualifierKey(q: string): string {
+  const i = QUALIFIERS.indexOf(q);
+  return i < 0 ? `${QUALIFIERS.length}-${q}` : String(i);
+}
+
+/** 'a1', 'b1' and 'm1' abbreviate alpha-1, beta-1 and milestone-1; only when a digit follows. */
+function qualifier(text: string, followedByDigit: boolean): Item {
+  const value = followedByDigit ? (SHORT_FORMS[text] ?? text) : text;
+  return { kind: 'qualifier', value: ALIASES[value] ?? value };
+}
+
+function isNull(item: Item): boolean {
+  if (item.kind === 'number') return compareDigits(item.digits, '0') === 0;
+  if (item.kind === 'qualifier') return item.value === '';
+  return item.items.length === 0;
+}
+
+/** b === null is the padding used when the other version has no item at this position. */
+function compareItem(a: Item, b: Item | null): number {
+  if (a.kind === 'number') {
+    if (b === null) return isNull(a) ? 0 : 1;
+    return b.kind === 'number' ? compareDigits(a.digits, b.digits) : 1;
+  }
+  if (a.kind === 'qualifier') {
+    if (b === null) return compareStrings(qualifierKey(a.value), RELEASE_KEY);
+    return b.kind === 'qualifier' ? compareStrings(qualifierKey(a.value), qualifierKey(b.value)) : -1;
+  }
+  if (b === null) {
+    for (const item of a.items) {
+      const c = compareItem(item, null);
+      if (c !== 0) return c;
+    }
+    return 0;
+  }
+  if (b.kind === 'list') return compareLists(a.items, b.items);
+  return b.kind === 'number' ? -1 : 1;
+}
+
+function compareLists(a: Item[], b: Item[]): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const l = a[i] ?? null;
+    const r = b[i] ?? null;
+    const c = l === null ? (r === null ? 0 : -compareItem(r, null)) : compareItem(l, r);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+function normalize(items: Item[], nested: boolean): void {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (isNull(item)) items.splice(i, 1);
+    else if (item.kind !== 'list') break;
+  }
+  // Trimming '1-ga-1' leaves a sub-list holding only a list; OSV (following the POM reference)
+  // reads it as '1-1', where maven-artifact would keep the extra level.
+  const only = items[0];
+  if (nested && items.length === 1 && only.kind === 'list') items.splice(0, 1, ...only.items);
+}
+
+function parse(version: string): Item[] {
+  const v = version.toLowerCase();
+  const root: Item[] = [];
+  const lists = [root];
+  let list = root;
+  let isDigit = false;
+  let start = 0;
+  const token = (end: number): Item => (isDigit ? { kind: 'number', digits: v.slice(start, end) } : qualifier(v.slice(start, end), false));
+  const openList = () => {
+    const items: Item[] = [];
+    list.push({ kind: 'list', items });
+    list = items;
+    lists.push(items);
+  };
+
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 46 || c === 45) {
+      list.push(i === start ? ZERO : token(i));
+      start = i + 1;
+      if (c === 45) openList();
+    } else if (isDigitCode(c) !== isDigit && i > start) {
+      list.push(isDigit ? token(i) : qualifier(v.slice(start, i), true));
+      start = i;
+      openList();
+      isDigit = !isDigit;
+    } else {
+      isDigit = isDigitCode(c);
+    }
+  }
+  if (v.length > start) list.push(token(v.length));
+  for (let i = lists.length - 1; i >= 0; i--) normalize(lists[i], i > 0);
+  return root;
+}
+
+export const mavenComparator: VersionComparator = {
+  name: 'maven',
+  compare: (a, b) => compareLists(parse(a), parse(b)),
+  // ComparableVersion accepts any string; only reject what cannot be a version at all.
+  isValid: (v) => v.length > 0 && !/\s/.test(v),
+};
