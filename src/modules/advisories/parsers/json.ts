@@ -1,0 +1,116 @@
+import { gunzipSync } from 'node:zlib';
+import { FeedFormatError, FeedRecordError, describeError } from './errors.js';
+
+export type JsonObject = Record<string, unknown>;
+/** Raw feed bytes or text, as received from an upload or a file. */
+export type FeedInput = string | Uint8Array;
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const MAX_GUNZIPPED_BYTES = 512 * 1024 * 1024;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isFeedInput(value: unknown): value is FeedInput {
+  return typeof value === 'string' || value instanceof Uint8Array;
+}
+
+/** Feeds are often published gzipped (EPSS); inflate with a cap so a gzip bomb cannot exhaust memory. */
+export function decodeText(input: FeedInput): string {
+  if (typeof input === 'string') return stripBom(input);
+  const bytes = isGzip(input) ? gunzip(input) : input;
+  return stripBom(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+}
+
+/** Parses raw JSON text or bytes; an already-parsed value passes through. */
+export function parseJson(input: unknown, what: string): unknown {
+  if (!isFeedInput(input)) return input;
+  const text = decodeText(input);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FeedFormatError(`${what} is not valid JSON: ${describeError(error)}`);
+  }
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
+function gunzip(bytes: Uint8Array): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_GUNZIPPED_BYTES });
+  } catch (error) {
+    throw new FeedFormatError(`gzip input could not be inflated: ${describeError(error)}`);
+  }
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Typed access to one record's fields; every type mismatch becomes a FeedRecordError naming the field. */
+export class Fields {
+  constructor(
+    readonly obj: JsonObject,
+    readonly record: string,
+    private readonly path = '',
+  ) {}
+
+  fail(key: string, reason: string): never {
+    const where = `${this.path}${key}`.replace(/\.$/, '');
+    throw new FeedRecordError(this.record, where ? `${where}: ${reason}` : reason);
+  }
+
+  has(key: string): boolean {
+    return this.obj[key] !== undefined && this.obj[key] !== null;
+  }
+
+  string(key: string): string {
+    const value = this.optString(key);
+    if (value === null || value === '') this.fail(key, 'required');
+    return value;
+  }
+
+  optString(key: string): string | null {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string') this.fail(key, `expected a string, got ${typeName(value)}`);
+    return value;
+  }
+
+  array(key: string): unknown[] {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) this.fail(key, `expected an array, got ${typeName(value)}`);
+    return value;
+  }
+
+  stringArray(key: string): string[] {
+    const values = this.array(key);
+    values.forEach((value, i) => {
+      if (typeof value !== 'string') this.fail(`${key}[${i}]`, `expected a string, got ${typeName(value)}`);
+    });
+    return values as string[];
+  }
+
+  optObject(key: string): Fields | null {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return null;
+    if (!isObject(value)) this.fail(key, `expected an object, got ${typeName(value)}`);
+    return new Fields(value, this.record, `${this.path}${key}.`);
+  }
+
+  objects(key: string): Fields[] {
+    return this.array(key).map((value, i) => {
+      if (!isObject(value)) this.fail(`${key}[${i}]`, `expected an object, got ${typeName(value)}`);
+      return new Fields(value, this.record, `${this.path}${key}[${i}].`);
+    });
+  }
+}
+
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}

@@ -1,0 +1,91 @@
+// The normalised shapes every feed parser produces. JSON field names are part of the contract.
+
+export interface AdvisoryRange {
+  type: string;
+  events: Array<{ introduced?: string; fixed?: string; last_affected?: string; limit?: string }>;
+}
+
+export interface AdvisoryAffected {
+  /** OSV ecosystem name including any suffix, e.g. 'Debian:12'. */
+  ecosystem: string;
+  name: string;
+  purl: string | null;
+  versions: string[];
+  ranges: AdvisoryRange[];
+}
+
+export type CvssRating = 'none' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface AdvisoryCvss {
+  version: string;
+  vector: string;
+  baseScore: number;
+  rating: CvssRating;
+}
+
+export interface NormalizedAdvisory {
+  id: string;
+  aliases: string[];
+  /** 'osv', 'csaf', ... */
+  source: string;
+  summary: string | null;
+  details: string | null;
+  published: string | null;
+  modified: string;
+  withdrawn: string | null;
+  severity: Array<{ type: 'CVSS_V2' | 'CVSS_V3' | 'CVSS_V4' | string; score: string }>;
+  cvss: AdvisoryCvss | null;
+  /** MAL- ids, malicious-packages origins and similar markers. */
+  malicious: boolean;
+  affected: AdvisoryAffected[];
+  references: string[];
+}
+
+export interface KevEntry {
+  cveId: string;
+  vendorProject: string;
+  product: string;
+  name: string;
+  dateAdded: string;
+  dueDate: string | null;
+  knownRansomwareCampaignUse: string | null;
+  shortDescription: string | null;
+  requiredAction: string | null;
+}
+
+export interface EpssScore {
+  cve: string;
+  epss: number;
+  percentile: number;
+}
+
+export type VexStatus = 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
+export type VexAnalysisState = 'in_triage' | 'exploitable' | 'false_positive' | 'not_affected' | 'resolved';
+
+export interface VexStatement {
+  /** CVE/GHSA id. */
+  vulnerability: string;
+  aliases: string[];
+  /** purls or product ids. */
+  products: string[];
+  status: VexStatus;
+  /** CycloneDX analysis.state when present. */
+  state: VexAnalysisState | null;
+  justification: string | null;
+  responses: string[];
+  detail: string | null;
+  /** vers: range when given. */
+  affectedVersions?: string | null;
+}
+
+export interface RecordError {
+  /** id, 'line N' or 'entry path'. */
+  record: string;
+  reason: string;
+}
+
+export interface ParseOutcome<T> {
+  items: T[];
+  errors: RecordError[];
+  meta?: Record<string, string>;
+}
