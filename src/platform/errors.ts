@@ -13,6 +13,7 @@ export type ProblemId =
   | 'not_found'
   | 'unauthorized'
   | 'forbidden'
+  | 'csrf_token_invalid'
   | 'conflict'
   | 'rate_limited'
   | 'payload_too_large'
@@ -24,6 +25,7 @@ const STATUS: Record<ProblemId, number> = {
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  csrf_token_invalid: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
@@ -37,6 +39,7 @@ const TITLE: Record<ProblemId, string> = {
   validation_failed: 'The request is not valid',
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
+  csrf_token_invalid: 'Missing or stale CSRF token',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
   payload_too_large: 'Payload too large',

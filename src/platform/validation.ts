@@ -3,7 +3,8 @@ import addFormats from 'ajv-formats';
 import type { Static, TSchema } from 'typebox';
 import type { FieldProblem } from './errors.js';
 
-const common = { allErrors: true, strict: false, removeAdditional: false as const };
+// verbose keeps each failing schema on the error, so a pattern failure can be explained by its description.
+const common = { allErrors: true, strict: false, removeAdditional: false as const, verbose: true };
 
 /** Bodies and files: no type coercion, unknown fields are errors. */
 export const strictAjv = new Ajv({ ...common, coerceTypes: false, useDefaults: true });
@@ -16,9 +17,29 @@ export function problemsOf(errors: ErrorObject[] | null | undefined): FieldProbl
   return (errors ?? []).map((issue) => {
     const extra = issue.params?.additionalProperty ?? issue.params?.missingProperty;
     const field = typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath || '/';
-    const reason = issue.keyword === 'additionalProperties' ? 'is not a known field' : issue.keyword === 'required' ? 'is required' : (issue.message ?? 'is not valid');
-    return { field, reason };
+    return { field, reason: reasonOf(issue) };
   });
+}
+
+/** Plain-language reasons; a regex or an enum dump helps nobody fixing a form or a CSV row. */
+function reasonOf(issue: ErrorObject): string {
+  const description = (issue.parentSchema as { description?: string } | undefined)?.description;
+  switch (issue.keyword) {
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'required':
+      return 'is required';
+    case 'pattern':
+      return description ? `is not valid: expected ${description.replace(/\.$/, '')}` : 'is not in the expected format';
+    case 'enum':
+      return `must be one of ${(issue.params.allowedValues as unknown[]).join(', ')}`;
+    case 'format':
+      return `is not a valid ${String(issue.params.format)}`;
+    case 'type':
+      return `must be ${String(issue.params.type)}`;
+    default:
+      return issue.message ?? 'is not valid';
+  }
 }
 
 /** Compiles a schema once and returns a checker giving field problems (empty when valid). */

@@ -22,8 +22,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Directory of a built web UI to serve at / (e.g. web/dist); by default none is served. */
+  webRoot?: string;
+}
+
 /** A real Thirdwatch HTTP server on an ephemeral port over a fresh database of the given engine. */
-export async function startTestServer(engine: Dialect, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(engine: Dialect, env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase(engine);
   const config = loadConfig({ THIRDWATCH_DATABASE_URL: database.url, THIRDWATCH_DATA_DIR: '/nonexistent-thirdwatch-test', THIRDWATCH_LOG_LEVEL: 'info', ...env });
   let logText = '';
@@ -36,7 +41,7 @@ export async function startTestServer(engine: Dialect, env: Record<string, strin
   const logger = createLogger('info', sink);
   await database.close();
   const tw = await openThirdwatch(config, logger, { migrate: false });
-  const { app } = await buildHttp(tw, { webRoot: '/nonexistent' });
+  const { app } = await buildHttp(tw, { webRoot: options.webRoot ?? '/nonexistent' });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

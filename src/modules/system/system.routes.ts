@@ -48,7 +48,17 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
           reviewsOverdue: Type.Integer(),
           autoUpdatingSoftwareVendors: Type.Integer(),
           reviewsDueSoon: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String(), nextReviewAt: Type.String() })),
-          recentActivity: Type.Array(Type.Object({ at: Type.String(), actor: Type.String(), action: Type.String(), entityType: Type.String(), entityId: Nullable(Type.String()) })),
+          recentActivity: Type.Array(
+            Type.Object({
+              at: Type.String(),
+              actor: Type.String(),
+              action: Type.String(),
+              entityType: Type.String(),
+              entityId: Nullable(Type.String()),
+              entityName: Nullable(Type.String({ description: 'Name or title of the record, as it was recorded.' })),
+              vendorId: Nullable(Type.String({ description: 'The vendor the record belongs to, for linking.' })),
+            }),
+          ),
         }),
       },
     },
@@ -56,7 +66,18 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
     const recent = await deps.audit.list({ limit: 10 });
     return {
       ...(await deps.vendors.dashboard()),
-      recentActivity: recent.items.map((e) => ({ at: e.at, actor: e.actor.name, action: e.action, entityType: e.entityType, entityId: e.entityId })),
+      recentActivity: recent.items.map((e) => {
+        const record = (e.after ?? e.before ?? {}) as { name?: string; title?: string; vendorId?: string };
+        return {
+          at: e.at,
+          actor: e.actor.name,
+          action: e.action,
+          entityType: e.entityType,
+          entityId: e.entityId,
+          entityName: record.name ?? record.title ?? null,
+          vendorId: e.entityType === 'vendor' ? e.entityId : (record.vendorId ?? null),
+        };
+      }),
     };
   });
 

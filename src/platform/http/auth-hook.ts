@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from './server.js';
 import { can } from '../auth/roles.js';
 import type { Actor } from '../context.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { AppError, forbidden, unauthorized } from '../errors.js';
 
 export const SESSION_COOKIE = 'tw_session';
 
@@ -45,14 +45,18 @@ export function installAuthHook(app: App, authenticator: Authenticator): void {
     const permission = routeConfig?.permission;
     if (!permission) return;
     const credentials = credentialsOf(request);
-    await authenticator.assertNotThrottled(credentials.clientKey);
     const result = credentials.bearer || credentials.session ? await authenticator.authenticate(credentials) : null;
     if (!result) {
-      if (credentials.bearer || credentials.session) await authenticator.recordFailure(credentials.clientKey);
+      // Only failures are counted and throttled: valid credentials never pay for the check, and a
+      // client guessing tokens gets 429 once over its budget.
+      if (credentials.bearer || credentials.session) {
+        await authenticator.assertNotThrottled(credentials.clientKey);
+        await authenticator.recordFailure(credentials.clientKey);
+      }
       throw unauthorized();
     }
     if (result.csrfToken && !SAFE_METHODS.has(request.method) && request.headers['x-csrf-token'] !== result.csrfToken) {
-      throw forbidden('this session request needs the X-CSRF-Token header from GET /api/v1/auth/session');
+      throw new AppError('csrf_token_invalid', 'this session request needs the X-CSRF-Token header from GET /api/v1/auth/session');
     }
     if (!can(result.actor.role, permission)) {
       throw forbidden(`role ${result.actor.role} lacks the ${permission} permission`);

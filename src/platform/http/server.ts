@@ -117,12 +117,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   });
 
   if (options.webRoot && existsSync(options.webRoot)) {
-    await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+    // wildcard routing looks files up per request, so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: true, index: ['index.html'] });
   }
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     const isApi = path.startsWith('/api/') || path === '/healthz';
-    if (!isApi && request.method === 'GET' && options.webRoot && existsSync(options.webRoot)) {
+    // Paths with a file extension are assets: a missing one is a 404, never the app shell.
+    const isAsset = /\.[a-z0-9]+$/i.test(path);
+    if (!isApi && !isAsset && request.method === 'GET' && options.webRoot && existsSync(options.webRoot)) {
       // The UI routes on the client: every unknown page path gets the app shell.
       return reply.type('text/html').sendFile('index.html');
     }

@@ -1,0 +1,380 @@
+/**
+ * The web UI in a real browser against a real server (SQLite): sign-in both ways, the dashboard,
+ * inventory filtering and paging, creating a vendor and reading its explained score, inline form
+ * errors, and the CSV import dry run. Screenshots land in test-results/screenshots/.
+ *
+ * Needs Chromium at /usr/bin/chromium (CI installs it); without it the suite is skipped, loudly.
+ * Builds web/dist first when it is missing or older than the sources.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { loadDemo } from '../../src/modules/vendors/demo.js';
+import { systemContext } from '../../src/platform/context.js';
+
+const CHROMIUM = process.env.THIRDWATCH_CHROMIUM ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WEB = join(ROOT, 'web');
+const DIST = join(WEB, 'dist');
+const SHOTS = join(ROOT, 'test-results', 'screenshots');
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function newestSource(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
+}
+
+/** Builds the UI when web/dist is missing or older than web/src, web/index.html or the Vite config. */
+function ensureBuilt(): void {
+  const index = join(DIST, 'index.html');
+  const sources = Math.max(newestSource(join(WEB, 'src')), newestSource(join(WEB, 'index.html')), newestSource(join(WEB, 'vite.config.ts')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  try {
+    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } });
+  } catch (error) {
+    const e = error as { stderr?: Buffer; stdout?: Buffer; message: string };
+    throw new Error(`building the web UI failed (npx vite build --config web/vite.config.ts): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
+  }
+  if (!existsSync(index)) throw new Error('npx vite build --config web/vite.config.ts did not produce web/dist/index.html');
+}
+
+const CSV_WITH_ERRORS = [
+  'name,domains,criticality,data_categories,team',
+  'Good Vendor Ltd,good-vendor.example,2,personal,it',
+  ',nodomain,9,personal,it',
+  'Broken Domains Inc,ok.example;bad domain,3,secret-stuff,',
+  'Good Vendor Ltd,dup.example,2,,',
+].join('\n');
+
+const CSV_VALID = ['name,domains,criticality,data_categories,team,ships_software,auto_update', 'Imported Widgets GmbH,widgets.example,3,personal;payment,security,yes,yes'].join('\n');
+
+if (!existsSync(CHROMIUM)) {
+  test.skip(`web UI browser tests: chromium is missing at ${CHROMIUM} (CI installs it; set THIRDWATCH_CHROMIUM to another binary)`);
+} else {
+  describe('web UI [sqlite]', () => {
+    let server: TestServer;
+    let browser: Browser;
+    const pageErrors: string[] = [];
+
+    before(async () => {
+      ensureBuilt();
+      mkdirSync(SHOTS, { recursive: true });
+      server = await startTestServer('sqlite', {}, { webRoot: DIST });
+      const ctx = systemContext('demo');
+      await loadDemo(server.tw.services, ctx);
+      // One T1 vendor whose last review was long ago, so "overdue" shows up on the dashboard and in the inventory.
+      const threeCx = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
+      await server.tw.services.vendors.markReviewed(threeCx.id, { reviewedAt: new Date(Date.now() - 120 * 86_400_000).toISOString(), note: 'annual review' }, ctx);
+      await server.tw.services.vendors.flagOverdueReviews(systemContext('review scheduler'));
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      assert.deepEqual(pageErrors, [], 'the UI threw uncaught errors');
+    });
+
+    async function newContext(token?: string): Promise<{ context: BrowserContext; page: Page }> {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: server.url });
+      context.setDefaultTimeout(10_000);
+      if (token) await context.addInitScript((t) => sessionStorage.setItem('thirdwatch.token', t), token);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      return { context, page };
+    }
+
+    /** Every visible form control has an accessible name (a label, aria-label or aria-labelledby). */
+    async function assertLabelled(page: Page): Promise<void> {
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
+          .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
+          .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      assert.deepEqual(unlabelled, [], 'controls without a label');
+    }
+
+    async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+      // The header is sticky: a full-page capture must start from the top or it lands mid-page.
+      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+    }
+
+    test('signs in with an API token and shows the dashboard', async () => {
+      const { context, page } = await newContext();
+      try {
+        await page.goto('/');
+        await page.getByRole('heading', { name: 'Sign in to Thirdwatch' }).waitFor();
+        await page.getByRole('textbox', { name: 'API token' }).fill('tw_not-a-real-token');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+
+        await page.getByRole('textbox', { name: 'API token' }).fill(server.tokens.admin);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+        assert.match((await page.getByTestId('actor').textContent()) ?? '', /token:test-admin/);
+
+        const dashboard = (await (await server.api('/api/v1/dashboard')).json()) as { vendorsByTier: Record<string, number>; reviewsOverdue: number };
+        const t1 = page.getByRole('link', { name: new RegExp(`^T1 Critical: ${dashboard.vendorsByTier.T1} vendors`) });
+        await t1.waitFor();
+        assert.ok(dashboard.reviewsOverdue >= 1);
+        await page.getByRole('link', { name: /Reviews overdue/ }).filter({ hasText: String(dashboard.reviewsOverdue) }).waitFor();
+        await page.locator('.row-overdue', { hasText: '3CX' }).waitFor();
+        await page.getByText('Recent activity').waitFor();
+        await shot(page, 'dashboard');
+
+        // The token survives a reload of this tab.
+        await page.reload();
+        await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('signs in with e-mail and password; writes carry the CSRF token; signs out', async () => {
+      await server.tw.services.access.createUser({ email: 'ana@example.com', name: 'Ana Analyst', role: 'analyst', password: 'correct horse battery' }, systemContext('test'));
+      const { context, page } = await newContext();
+      try {
+        await page.goto('/vendors');
+        await page.getByRole('tab', { name: 'E-mail and password' }).click();
+        await page.getByLabel('E-mail address').fill('ana@example.com');
+        await page.getByLabel('Password', { exact: true }).fill('wrong password!!');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('alert').filter({ hasText: 'not correct' }).waitFor();
+        await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Inventory', level: 1 }).waitFor();
+        assert.match((await page.getByTestId('actor').textContent()) ?? '', /Ana Analyst\s*analyst/);
+        const cookies = await context.cookies();
+        assert.ok(cookies.some((c) => c.name === 'tw_session' && c.httpOnly), 'the session lives in an HttpOnly cookie');
+        assert.equal(await page.evaluate(() => sessionStorage.getItem('thirdwatch.token')), null);
+
+        // A write with the cookie session: the client must send X-CSRF-Token or the API answers 403.
+        await page.getByRole('link', { name: '3CX', exact: true }).click();
+        await page.getByRole('heading', { name: /^3CX/, level: 1 }).waitFor();
+        await page.getByLabel('Add a comment').fill('Softphone is on every desk; confirm the update channel with IT.');
+        await page.getByRole('button', { name: 'Post comment' }).click();
+        await page.locator('.comments li', { hasText: 'confirm the update channel' }).getByText('Ana Analyst').waitFor();
+
+        // The cookie session survives a reload (no token in storage).
+        await page.reload();
+        await page.getByRole('heading', { name: /^3CX/, level: 1 }).waitFor();
+        await page.locator('#fourth-parties svg').waitFor();
+        await page.locator('#history tbody tr').first().waitFor();
+        await shot(page, 'vendor-page', true);
+
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByRole('heading', { name: 'Sign in to Thirdwatch' }).waitFor();
+        const ended = await fetch(`${server.url}/api/v1/auth/session`, { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+        assert.equal(ended.status, 401, 'signing out ends the server session');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('filters the inventory by tier and pages with Next/Previous', async () => {
+      const { context, page } = await newContext(server.tokens.viewer);
+      try {
+        await page.goto('/vendors');
+        await page.locator('.table-vendors tbody tr').first().waitFor();
+        const t1 = (await (await server.api('/api/v1/vendors?tier=T1&limit=500')).json()) as { items: Array<{ name: string }> };
+        assert.ok(t1.items.length > 1);
+
+        await page.getByRole('group', { name: 'Tier' }).getByLabel('T1').check();
+        await page.waitForURL(/\/vendors\?tier=T1$/);
+        await page.waitForFunction((n) => document.querySelectorAll('.table-vendors tbody tr').length === n, t1.items.length);
+        const tiers = await page.locator('.table-vendors tbody tr td:nth-child(2) .tier').allTextContents();
+        assert.equal(tiers.length, t1.items.length);
+        for (const t of tiers) assert.match(t, /^T1/);
+        const names = await page.locator('.table-vendors tbody .cell-name a').allTextContents();
+        assert.deepEqual(names, t1.items.map((v) => v.name));
+        await page.locator('.table-vendors tbody tr.row-overdue', { hasText: '3CX' }).getByText('Overdue').waitFor();
+        // Viewers read but do not write: no create or import actions.
+        assert.equal(await page.getByRole('link', { name: 'New vendor' }).count(), 0);
+
+        // Two tiers, highest score first.
+        await page.getByRole('group', { name: 'Tier' }).getByLabel('T2').check();
+        await page.getByLabel('Sort by').selectOption('-riskScore');
+        await page.waitForURL((url) => url.search.includes('sort=-riskScore') && url.search.includes('tier=T2'));
+        await page.waitForFunction(() => [...document.querySelectorAll('.table-vendors tbody tr .tier')].some((e) => e.textContent?.startsWith('T2')));
+        const scores = (await page.locator('.table-vendors tbody .score-num').allTextContents()).map(Number);
+        assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+        await shot(page, 'inventory');
+        await assertLabelled(page);
+
+        // Export downloads with the bearer token (a plain link could not send it).
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+        assert.equal(download.suggestedFilename(), 'vendors.csv');
+        const csv = readFileSync(await download.path(), 'utf8');
+        assert.match(csv.split('\n')[0], /^name,aliases,domains,/);
+        assert.match(csv, /\n3CX,/);
+
+        // "/" focuses the search box.
+        await page.locator('h1').click();
+        await page.keyboard.press('/');
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-q');
+
+        // Cursor paging: 25 a page over 47 vendors.
+        await page.getByRole('button', { name: 'Clear filters' }).click();
+        await page.getByLabel('Per page').selectOption('25');
+        await page.waitForURL(/limit=25/);
+        await page.getByRole('status').filter({ hasText: 'Page 1 · 25 vendors shown' }).waitFor();
+        const firstPage = await page.locator('.table-vendors tbody .cell-name a').first().textContent();
+        const total = ((await (await server.api('/api/v1/vendors?limit=500')).json()) as { items: unknown[] }).items.length;
+        assert.ok(total > 25, 'the demo data spans more than one page');
+        await page.getByRole('button', { name: 'Next →' }).click();
+        await page.getByRole('status').filter({ hasText: `Page 2 · ${Math.min(25, total - 25)} vendor${total - 25 === 1 ? '' : 's'} shown` }).waitFor();
+        assert.notEqual(await page.locator('.table-vendors tbody .cell-name a').first().textContent(), firstPage);
+        assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), total <= 50);
+        await page.getByRole('button', { name: '← Previous' }).click();
+        await page.getByRole('status').filter({ hasText: 'Page 1 · 25 vendors shown' }).waitFor();
+        assert.equal(await page.locator('.table-vendors tbody .cell-name a').first().textContent(), firstPage);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('shows inline errors next to the right field (client checks and API field pointers)', async () => {
+      const { context, page } = await newContext(server.tokens.analyst);
+      try {
+        await page.goto('/vendors/new');
+        await page.getByRole('heading', { name: 'New vendor' }).waitFor();
+        await page.getByLabel('Name').fill('Softphone Ltd');
+        await page.getByLabel('Domains').fill('softphone.example, bad_domain');
+        await page.getByLabel('Website').fill('softphone.example');
+        await page.getByRole('button', { name: 'Create vendor' }).click();
+
+        const domains = page.getByLabel('Domains');
+        await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+        assert.equal(await domains.getAttribute('aria-invalid'), 'true');
+        const domainError = page.locator(`#${(await domains.getAttribute('aria-describedby'))!.split(' ')[0]}`);
+        assert.match((await domainError.textContent()) ?? '', /“bad_domain” is not a valid domain name/);
+        assert.match((await page.locator('.field', { has: page.getByLabel('Website') }).locator('.field-error').textContent()) ?? '', /https:\/\//);
+        await page.getByRole('alert').filter({ hasText: 'Please correct the highlighted fields' }).waitFor();
+        await shot(page, 'create-form-errors', true);
+        await assertLabelled(page);
+        // The summary's entries take the keyboard to their field.
+        await page.getByRole('alert').getByRole('button', { name: 'Website' }).click();
+        assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'website');
+
+        // Fixing the field clears its message as you type.
+        await domains.fill('softphone.example');
+        await page.getByLabel('Website').fill('https://softphone.example');
+        await page.waitForFunction(() => !document.querySelector('.field-error'));
+
+        // A rule only the API knows (the name is taken) comes back as /name and lands under Name.
+        await page.getByLabel('Name').fill('3cx');
+        await page.getByRole('button', { name: 'Create vendor' }).click();
+        const nameField = page.locator('.field', { has: page.getByLabel('Name') });
+        await nameField.locator('.field-error', { hasText: 'is taken' }).waitFor();
+        assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true');
+        assert.match(page.url(), /\/vendors\/new$/);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('creates a vendor and explains its inherent risk score on the vendor page', async () => {
+      const { context, page } = await newContext(server.tokens.analyst);
+      try {
+        await page.goto('/vendors');
+        await page.getByRole('link', { name: 'New vendor' }).click();
+        await page.getByLabel('Name').fill('Acme Softphone');
+        await page.getByLabel('Domains').fill('acme-softphone.example, *.acmecdn.example');
+        await page.getByLabel('Country').fill('de');
+        await page.getByLabel('Owning team').selectOption('it');
+        await page.getByRole('group', { name: 'Data shared' }).getByLabel('personal').check();
+        await page.getByLabel('Access level').selectOption('privileged');
+        await page.getByLabel('Business criticality', { exact: true }).selectOption('4');
+        await page.getByLabel('Ships software that runs in our estate').check();
+        await page.getByLabel('The software updates itself from the vendor').check();
+        await page.getByLabel('Regulatory scope').fill('GDPR, NIS2');
+        // The preview follows the answers before anything is saved.
+        await page.locator('.preview').getByTestId('risk-score').filter({ hasText: '80.4' }).waitFor();
+        await page.getByRole('button', { name: 'Create vendor' }).click();
+
+        await page.waitForURL(/\/vendors\/[0-9a-f-]{36}$/);
+        await page.getByRole('heading', { name: /^Acme Softphone/, level: 1 }).waitFor();
+        await page.getByRole('status').filter({ hasText: 'Created Acme Softphone' }).waitFor();
+        const id = page.url().split('/').pop()!;
+        const vendor = (await (await server.api(`/api/v1/vendors/${id}`)).json()) as { tier: string; country: string; inherentRisk: { score: number; terms: Array<{ factor: string; points: number; value: string }> } };
+        assert.equal(vendor.country, 'DE');
+
+        const risk = page.locator('.card', { has: page.getByRole('heading', { name: 'Inherent risk, explained' }) });
+        assert.equal(await risk.getByTestId('risk-score').textContent(), `${vendor.inherentRisk.score} / 100`);
+        assert.equal(await risk.getByTestId('risk-total').textContent(), String(vendor.inherentRisk.score));
+        assert.match((await page.getByRole('heading', { level: 1 }).textContent()) ?? '', new RegExp(`${vendor.tier}`));
+        const rows = risk.locator('tbody tr');
+        assert.equal(await rows.count(), 7);
+        let sum = 0;
+        for (const term of vendor.inherentRisk.terms) {
+          const row = risk.locator(`tbody tr[data-factor="${term.factor}"]`);
+          assert.equal(Number(await row.locator('td.num strong').textContent()), term.points);
+          assert.equal(await row.locator('.risk-value').textContent(), term.value);
+          sum += term.points;
+        }
+        assert.ok(Math.abs(sum - vendor.inherentRisk.score) < 0.11, 'the terms add up to the score');
+        assert.equal(vendor.inherentRisk.score, 80.4, 'personal 18.8 + privileged 20 + criticality 20 + substitutability 3.3 + auto-updating software 15 + GDPR/NIS2 3.3');
+        assert.equal(vendor.tier, 'T1');
+
+        // Add a product and mark the vendor reviewed from the page.
+        await page.getByRole('button', { name: 'Add product' }).click();
+        await page.getByRole('form', { name: 'Add product' }).getByLabel('Name').fill('Acme Desktop');
+        await page.getByRole('form', { name: 'Add product' }).getByLabel('Type').selectOption('desktop-app');
+        await page.getByRole('form', { name: 'Add product' }).getByRole('button', { name: 'Add product' }).click();
+        await page.locator('#products tbody tr', { hasText: 'Acme Desktop' }).waitFor();
+        await page.getByRole('button', { name: 'Mark reviewed' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Mark reviewed' }).click();
+        await page.locator('.dl-row', { hasText: 'Last reviewed' }).getByText('just now').waitFor();
+        await page.locator('#history tbody tr', { hasText: 'reviewed' }).first().waitFor();
+        await page.getByRole('button', { name: 'Add contract' }).click();
+        await assertLabelled(page);
+        await shot(page, 'vendor-created', true);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('CSV import: the dry run lists every error with its line, then a clean file imports', async () => {
+      const { context, page } = await newContext(server.tokens.analyst);
+      try {
+        await page.goto('/vendors');
+        await page.getByRole('button', { name: 'Import CSV…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Import vendors from CSV' });
+        await dialog.getByLabel(/Choose a CSV file/).setInputFiles({ name: 'vendors.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV_WITH_ERRORS) });
+        await dialog.getByTestId('import-summary').filter({ hasText: 'Dry run' }).waitFor();
+
+        const rows = await dialog.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+        const at = (line: number, field: string) => rows.find(([l, f]) => l === String(line) && f === field);
+        assert.ok(at(3, 'name'), `line 3 name is reported: ${JSON.stringify(rows)}`);
+        assert.match(at(3, 'domains')?.[2] ?? '', /not a valid domain name/);
+        assert.match(at(3, 'criticality')?.[2] ?? '', /at most 4/);
+        assert.ok(at(4, 'domains'), 'line 4 domains is reported');
+        assert.ok(at(4, 'data_categories'), 'line 4 data_categories is reported');
+        assert.match(at(5, 'name')?.[2] ?? '', /duplicates line 2/);
+        assert.ok(await dialog.getByRole('button', { name: /^Import/ }).isDisabled(), 'a file with errors cannot be imported');
+        await shot(page, 'import-errors');
+
+        await dialog.getByLabel(/Choose a CSV file/).setInputFiles({ name: 'clean.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV_VALID) });
+        await dialog.getByTestId('import-summary').filter({ hasText: 'is ready' }).waitFor();
+        assert.equal(await dialog.locator('tbody tr').count(), 0);
+        await dialog.getByRole('button', { name: 'Import 1 vendor' }).click();
+        await dialog.getByTestId('import-summary').filter({ hasText: '1 vendor created' }).waitFor();
+        await dialog.getByRole('button', { name: 'Done' }).click();
+        await page.getByLabel('Search').fill('widgets');
+        await page.locator('.table-vendors tbody .cell-name', { hasText: 'Imported Widgets GmbH' }).waitFor();
+        const imported = (await (await server.api('/api/v1/vendors?q=widgets')).json()) as { items: Array<{ tier: string; team: { key: string } }> };
+        assert.equal(imported.items[0].team.key, 'security');
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,156 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { onUnauthorized, resumeSession, signOut as apiSignOut } from './api.js';
+import { ErrorBanner, Loading } from './components.js';
+import { Link, match, navigate, useLocation } from './router.js';
+import { SessionContext, type SessionContextValue } from './session.js';
+import type { Session } from './types.js';
+import { SignIn } from './pages/SignIn.js';
+import { DashboardPage } from './pages/Dashboard.js';
+import { InventoryPage } from './pages/Inventory.js';
+import { VendorPage } from './pages/Vendor.js';
+import { VendorFormPage } from './pages/VendorForm.js';
+import { SettingsPage } from './pages/Settings.js';
+
+type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
+
+export function App() {
+  const [state, setState] = useState<State>({ kind: 'starting' });
+
+  const start = useCallback(() => {
+    setState({ kind: 'starting' });
+    resumeSession().then(
+      (session) => setState(session ? { kind: 'signed-in', session } : { kind: 'signed-out' }),
+      (error: unknown) => setState({ kind: 'failed', error }),
+    );
+  }, []);
+
+  useEffect(start, [start]);
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        void apiSignOut().catch(() => undefined);
+        setState({ kind: 'signed-out', notice: 'Your session has ended. Sign in again to continue.' });
+      }),
+    [],
+  );
+
+  if (state.kind === 'starting') {
+    return (
+      <div className="center-page">
+        <Loading label="Starting Thirdwatch…" />
+      </div>
+    );
+  }
+  if (state.kind === 'failed') {
+    return (
+      <div className="center-page">
+        <ErrorBanner error={state.error} onRetry={start} />
+      </div>
+    );
+  }
+  if (state.kind === 'signed-out') {
+    return (
+      <SignIn
+        notice={state.notice}
+        onSignedIn={(session) => {
+          setState({ kind: 'signed-in', session });
+          if (window.location.pathname === '/signin') navigate('/', { replace: true });
+        }}
+      />
+    );
+  }
+  return <Shell session={state.session} onSignedOut={() => setState({ kind: 'signed-out' })} />;
+}
+
+function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+  const location = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstPath = useRef(location.path);
+
+  const value = useMemo<SessionContextValue>(
+    () => ({
+      session,
+      can: (permission) => session.permissions.includes(permission),
+      signOut: () => {
+        void apiSignOut().finally(onSignedOut);
+      },
+    }),
+    [session, onSignedOut],
+  );
+
+  // Move focus to the new page so keyboard and screen-reader users start at its top.
+  useEffect(() => {
+    if (location.path === firstPath.current) return;
+    firstPath.current = '';
+    mainRef.current?.focus({ preventScroll: true });
+  }, [location.path]);
+
+  const section = location.path === '/' ? 'dashboard' : location.path.startsWith('/vendors') ? 'inventory' : location.path.startsWith('/settings') ? 'settings' : '';
+
+  return (
+    <SessionContext.Provider value={value}>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label="Thirdwatch home">
+          <svg width="18" height="18" viewBox="0 0 16 16" aria-hidden="true">
+            <rect width="16" height="16" rx="3" fill="currentColor" />
+            <path d="M4 5h8M8 5v7" stroke="#fff" strokeWidth="2" />
+          </svg>
+          Thirdwatch
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            <li>
+              <Link to="/" aria-current={section === 'dashboard' ? 'page' : undefined}>
+                Dashboard
+              </Link>
+            </li>
+            <li>
+              <Link to="/vendors" aria-current={section === 'inventory' ? 'page' : undefined}>
+                Inventory
+              </Link>
+            </li>
+            <li>
+              <Link to="/settings" aria-current={section === 'settings' ? 'page' : undefined}>
+                Risk model
+              </Link>
+            </li>
+          </ul>
+        </nav>
+        <div className="whoami">
+          <span className="actor" data-testid="actor">
+            <span className="actor-name">{session.actor.name}</span>
+            <span className="role">{session.actor.role}</span>
+          </span>
+          <button type="button" className="btn btn-small" onClick={value.signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        <Routes path={location.path} />
+      </main>
+    </SessionContext.Provider>
+  );
+}
+
+function Routes({ path }: { path: string }) {
+  if (path === '/' || path === '/signin') return <DashboardPage />;
+  if (path === '/vendors') return <InventoryPage />;
+  if (path === '/vendors/new') return <VendorFormPage />;
+  if (path === '/settings') return <SettingsPage />;
+  let params = match('/vendors/:id/edit', path);
+  if (params) return <VendorFormPage id={params.id} key={params.id} />;
+  params = match('/vendors/:id', path);
+  if (params) return <VendorPage id={params.id} key={params.id} />;
+  return (
+    <div className="page">
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link to="/">Go to the dashboard</Link>.
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,280 @@
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { describeError } from './api.js';
+import { TIER_LABEL, type Tier } from './types.js';
+import { formatDate, relativeDays } from './format.js';
+
+// ---- Data loading ----
+
+export interface Async<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+  setData: (data: T) => void;
+}
+
+/** Runs `load` whenever `deps` change; the latest call wins, earlier answers are dropped. */
+export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Async<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [nonce, setNonce] = useState(0);
+  useEffect(() => {
+    const controller = new AbortController();
+    setState((s) => ({ ...s, loading: true, error: null }));
+    load(controller.signal).then(
+      (data) => {
+        if (!controller.signal.aborted) setState({ data, error: null, loading: false });
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) setState((s) => ({ data: s.data, error, loading: false }));
+      },
+    );
+    return () => controller.abort();
+  }, [...deps, nonce]);
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  const setData = useCallback((data: T) => setState({ data, error: null, loading: false }), []);
+  return { ...state, reload, setData };
+}
+
+// ---- Badges ----
+
+export function TierBadge({ tier, long = false }: { tier: string; long?: boolean }) {
+  const label = TIER_LABEL[tier as Tier] ?? '';
+  return (
+    <span className={`tier tier-${tier.toLowerCase()}`} title={`Tier ${tier.slice(1)}: ${label.toLowerCase()}`}>
+      {tier}
+      {long && label ? <span className="tier-label">· {label}</span> : <span className="sr-only"> ({label.toLowerCase()})</span>}
+    </span>
+  );
+}
+
+export function StatusPill({ status }: { status: string }) {
+  return <span className={`status status-${status}`}>{status}</span>;
+}
+
+export function Tag({ children }: { children: ReactNode }) {
+  return <span className="tag">{children}</span>;
+}
+
+/** Score as a number with a thin bar (0–100), coloured by the vendor's tier. */
+export function ScoreMeter({ score, tier }: { score: number; tier: string }) {
+  return (
+    <span className="score">
+      <span className="score-num">{Number.isInteger(score) ? score : score.toFixed(1)}</span>
+      <span className="score-track" aria-hidden="true">
+        <span className={`score-fill fill-${tier.toLowerCase()}`} style={{ width: `${Math.max(0, Math.min(100, score))}%` }} />
+      </span>
+    </span>
+  );
+}
+
+export function ReviewDate({ iso, overdue }: { iso: string; overdue: boolean }) {
+  return (
+    <span className={overdue ? 'due overdue' : 'due'}>
+      <time dateTime={iso}>{formatDate(iso)}</time>
+      {overdue ? <span className="overdue-tag">Overdue</span> : <span className="muted"> {relativeDays(iso)}</span>}
+    </span>
+  );
+}
+
+// ---- Feedback ----
+
+export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className={`banner banner-error${onRetry ? ' banner-action' : ''}`} role="alert">
+      <span>{describeError(error)}</span>
+      {onRetry && (
+        <button type="button" className="btn btn-small" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p className="loading" role="status">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+// ---- Forms ----
+
+export interface ControlProps {
+  id: string;
+  'aria-invalid': boolean | undefined;
+  'aria-describedby': string | undefined;
+  required?: boolean;
+}
+
+/** A labelled control with an optional hint and an inline error tied to it by aria-describedby. */
+export function Field({
+  label,
+  error,
+  hint,
+  required,
+  className,
+  children,
+}: {
+  label: ReactNode;
+  error?: string;
+  hint?: ReactNode;
+  required?: boolean;
+  className?: string;
+  children: (props: ControlProps) => ReactNode;
+}) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' has-error' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>
+        {label}
+        {required && (
+          <span className="req" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
+      </label>
+      {children({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy, required })}
+      {error && (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+      {hint && (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Checkbox group as a fieldset so the legend names every box; the error sits under the legend. */
+export function CheckboxGroup<T extends string>({
+  legend,
+  options,
+  value,
+  onChange,
+  error,
+  labels,
+  className,
+  name,
+}: {
+  legend: string;
+  name?: string;
+  options: readonly T[];
+  value: readonly T[];
+  onChange: (value: T[]) => void;
+  error?: string;
+  labels?: Partial<Record<T, ReactNode>>;
+  className?: string;
+}) {
+  const id = useId();
+  return (
+    <fieldset className={`checks${error ? ' has-error' : ''}${className ? ` ${className}` : ''}`} aria-describedby={error ? `${id}-error` : undefined}>
+      <legend>{legend}</legend>
+      <div className="checks-row">
+        {options.map((option) => (
+          <label key={option} className="check">
+            <input
+              type="checkbox"
+              name={name}
+              value={option}
+              checked={value.includes(option)}
+              onChange={(e) => onChange(e.target.checked ? [...value, option] : value.filter((v) => v !== option))}
+            />
+            {labels?.[option] ?? option}
+          </label>
+        ))}
+      </div>
+      {error && (
+        <p className="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+/**
+ * The list of problems above a form, announced to screen readers. With `onSelect`, each entry is a
+ * link-styled button that moves focus to its field.
+ */
+export function ErrorSummary({
+  errors,
+  labels,
+  onSelect,
+  title = 'Please correct the highlighted fields',
+}: {
+  errors: Record<string, string>;
+  labels: Record<string, string>;
+  onSelect?: (key: string) => void;
+  title?: string;
+}) {
+  const entries = Object.entries(errors);
+  return (
+    <div aria-live="assertive" className="summary-slot">
+      {entries.length > 0 && (
+        <div className="banner banner-error summary" role="alert">
+          <strong>{title}</strong>
+          <ul>
+            {entries.map(([key, message]) => (
+              <li key={key}>
+                {onSelect && labels[key] ? (
+                  <button type="button" className="link-btn" onClick={() => onSelect(key)}>
+                    {labels[key]}
+                  </button>
+                ) : (
+                  labels[key]
+                )}
+                {labels[key] ? ': ' : ''}
+                {message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+// ---- Dialog ----
+
+/** A modal <dialog>: the browser traps focus and Escape closes it. */
+export function Dialog({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    // No close() on cleanup: it would fire "close" (→ onClose) when StrictMode re-runs effects; unmounting
+    // removes the dialog from the top layer by itself.
+  }, []);
+  return (
+    <dialog ref={ref} className={`dialog${wide ? ' dialog-wide' : ''}`} aria-labelledby={titleId} onClose={onClose}>
+      <header className="dialog-head">
+        <h2 id={titleId}>{title}</h2>
+        <button type="button" className="btn btn-ghost btn-icon" onClick={onClose} aria-label="Close">
+          ×
+        </button>
+      </header>
+      <div className="dialog-body">{children}</div>
+    </dialog>
+  );
+}
+
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Thirdwatch` : 'Thirdwatch';
+  }, [title]);
+}

@@ -1,0 +1,178 @@
+import { api } from '../api.js';
+import { Empty, ErrorBanner, Loading, ReviewDate, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { describeAction, formatDateTime, plural, relativeTime } from '../format.js';
+import { Link } from '../router.js';
+import { TIER_LABEL, TIERS, VENDOR_STATUSES, type Dashboard, type Vendor } from '../types.js';
+
+interface Loaded {
+  dashboard: Dashboard;
+  /** Names of the vendors the activity feed mentions (the feed carries ids only). */
+  names: Record<string, string>;
+}
+
+export function DashboardPage() {
+  useDocumentTitle('Dashboard');
+  const state = useAsync<Loaded>(async (signal) => {
+    const dashboard = await api.get<Dashboard>('/api/v1/dashboard', undefined, signal);
+    const ids = [...new Set(dashboard.recentActivity.filter((a) => a.entityType === 'vendor' && a.entityId).map((a) => a.entityId!))].slice(0, 10);
+    const names: Record<string, string> = {};
+    await Promise.all(
+      ids.map((id) =>
+        api.get<Vendor>(`/api/v1/vendors/${id}`, undefined, signal).then(
+          (v) => {
+            names[id] = v.name;
+          },
+          () => undefined,
+        ),
+      ),
+    );
+    return { dashboard, names };
+  }, []);
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1>Dashboard</h1>
+          <p className="muted">The third-party portfolio at a glance.</p>
+        </div>
+        <div className="actions">
+          <Link className="btn" to="/vendors">
+            Open inventory
+          </Link>
+        </div>
+      </div>
+      <ErrorBanner error={state.error} onRetry={state.reload} />
+      {!state.data && state.loading && <Loading />}
+      {state.data && <DashboardBody {...state.data} />}
+    </div>
+  );
+}
+
+function DashboardBody({ dashboard: d, names }: Loaded) {
+  const maxTier = Math.max(1, ...TIERS.map((t) => d.vendorsByTier[t]));
+  const now = Date.now();
+  return (
+    <>
+      <section className="tiles" aria-label="Key figures">
+        <Tile label="Vendors" value={d.totalVendors} to="/vendors" detail={`${plural(d.vendorsByStatus.active ?? 0, 'active vendor')}`} />
+        <Tile label="Critical (T1) vendors" value={d.vendorsByTier.T1} to="/vendors?tier=T1" detail="highest inherent risk" tone={d.vendorsByTier.T1 ? 't1' : undefined} />
+        <Tile
+          label="Reviews overdue"
+          value={d.reviewsOverdue}
+          to="/vendors?reviewOverdue=true&sort=nextReviewAt"
+          detail={d.reviewsOverdue ? 'need a review now' : 'all reviews on schedule'}
+          tone={d.reviewsOverdue ? 'danger' : 'ok'}
+        />
+        <Tile label="Auto-updating software vendors" value={d.autoUpdatingSoftwareVendors} to="/vendors?shipsSoftware=true" detail="ship code that updates itself" />
+      </section>
+
+      <div className="grid-2">
+        <section className="card" aria-labelledby="by-tier">
+          <header className="card-head">
+            <h2 id="by-tier">Vendors by tier</h2>
+          </header>
+          <ul className="tier-bars">
+            {TIERS.map((t) => (
+              <li key={t}>
+                <Link to={`/vendors?tier=${t}`} className="tier-bar-row" aria-label={`${t} ${TIER_LABEL[t]}: ${plural(d.vendorsByTier[t], 'vendor')}`}>
+                  <span className="tier-bar-label">
+                    <TierBadge tier={t} /> <span className="muted">{TIER_LABEL[t]}</span>
+                  </span>
+                  <span className="tier-bar-track" aria-hidden="true">
+                    <span className={`tier-bar-fill fill-${t.toLowerCase()}`} style={{ width: `${(d.vendorsByTier[t] / maxTier) * 100}%` }} />
+                  </span>
+                  <span className="tier-bar-count">{d.vendorsByTier[t]}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+          <h3 className="subhead">By status</h3>
+          <dl className="status-counts">
+            {VENDOR_STATUSES.map((s) => (
+              <div key={s}>
+                <dt>
+                  <Link to={`/vendors?status=${s}`}>{s}</Link>
+                </dt>
+                <dd>{d.vendorsByStatus[s] ?? 0}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+
+        <section className="card" aria-labelledby="due">
+          <header className="card-head">
+            <h2 id="due">Reviews overdue and due in 30 days</h2>
+            <Link to="/vendors?sort=nextReviewAt&status=active&status=offboarding">All by due date</Link>
+          </header>
+          {d.reviewsDueSoon.length === 0 ? (
+            <Empty>No reviews are due in the next 30 days.</Empty>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Vendor</th>
+                  <th scope="col">Tier</th>
+                  <th scope="col">Review due</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.reviewsDueSoon.map((r) => (
+                  <tr key={r.id} className={Date.parse(r.nextReviewAt) <= now ? 'row-overdue' : undefined}>
+                    <td>
+                      <Link to={`/vendors/${r.id}`}>{r.name}</Link>
+                    </td>
+                    <td>
+                      <TierBadge tier={r.tier} />
+                    </td>
+                    <td>
+                      <ReviewDate iso={r.nextReviewAt} overdue={Date.parse(r.nextReviewAt) <= now} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+
+      <section className="card" aria-labelledby="activity">
+        <header className="card-head">
+          <h2 id="activity">Recent activity</h2>
+        </header>
+        {d.recentActivity.length === 0 ? (
+          <Empty>Nothing has happened yet.</Empty>
+        ) : (
+          <ol className="activity">
+            {d.recentActivity.map((a, i) => (
+              <li key={`${a.at}-${i}`}>
+                <time dateTime={a.at} title={formatDateTime(a.at)} className="muted">
+                  {relativeTime(a.at)}
+                </time>
+                <span className="activity-text">
+                  <strong>{a.actor}</strong> {describeAction(a.action)}{' '}
+                  {a.entityType === 'vendor' && a.entityId ? (
+                    names[a.entityId] ? <Link to={`/vendors/${a.entityId}`}>{names[a.entityId]}</Link> : <span className="muted">a vendor since deleted</span>
+                  ) : a.entityType !== a.action.split('.')[0] ? (
+                    <span className="muted">({a.entityType})</span>
+                  ) : null}
+                </span>
+                <code className="action-code">{a.action}</code>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </>
+  );
+}
+
+function Tile({ label, value, detail, to, tone }: { label: string; value: number; detail: string; to: string; tone?: 'danger' | 'ok' | 't1' }) {
+  return (
+    <Link to={to} className={`tile${tone ? ` tile-${tone}` : ''}`}>
+      <span className="tile-label">{label}</span>
+      <span className="tile-value">{value}</span>
+      <span className="tile-detail">{detail}</span>
+    </Link>
+  );
+}
