@@ -191,7 +191,8 @@ export class AccessService implements Authenticator {
   async login(email: string, password: string, clientKey: string) {
     await this.assertNotThrottled(clientKey);
     const user = await this.repo().findUserByEmail(email.trim().toLowerCase());
-    const valid = user?.password_hash && user.disabled === 0 ? await verifyPassword(password, user.password_hash) : false;
+    // Without an account to check, hash anyway: an early answer would tell which e-mails have accounts.
+    const valid = user?.password_hash && user.disabled === 0 ? await verifyPassword(password, user.password_hash) : await verifyPassword(password, await dummyHash()).then(() => false);
     if (!user || !valid) {
       await this.recordFailure(clientKey);
       throw unauthorized('e-mail or password is wrong');
@@ -221,6 +222,9 @@ export class AccessService implements Authenticator {
     await this.repo().deleteSession(hashSecret(sessionId));
   }
 }
+
+let dummy: Promise<string> | null = null;
+const dummyHash = () => (dummy ??= hashPassword('thirdwatch timing equaliser'));
 
 type TokenView = { id: string; name: string; role: string; prefix: string; user_id: string | null; created_by: string | null; created_at: string; last_used_at: string | null; expires_at: string | null; revoked_at: string | null };
 

@@ -25,7 +25,7 @@ export class AuditService {
   constructor(private readonly db: Kysely<DB>) {}
 
   async list(filter: Omit<AuditFilter, 'beforeSeq'> & { cursor?: string }) {
-    const cursor = decodeCursor(filter.cursor);
+    const cursor = decodeCursor(filter.cursor, 'integer');
     const rows = await new AuditRepository(this.db).list({ ...filter, beforeSeq: cursor ? Number(cursor.key) : undefined });
     return toPage(rows, filter.limit, (row) => Number(row.seq), presentAuditEvent);
   }

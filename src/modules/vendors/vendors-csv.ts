@@ -105,7 +105,13 @@ export class VendorCsv {
   }
 
   private parseRows(text: string, report: ImportReport): ParsedRow[] {
-    let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+    const nul = text.indexOf('\u0000');
+    if (nul >= 0) {
+      // PostgreSQL text cannot store it; a NUL usually means the file is not text at all.
+      report.errors.push({ line: text.slice(0, nul).split('\n').length, field: 'csv', reason: 'contains the NUL character (U+0000): is this a text CSV file?' });
+      return [];
+    }
+    let records: Array<{ record: Record<string, string>; info: { lines: number; bytes: number } }>;
     try {
       records = parse(text, {
         columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
@@ -117,8 +123,16 @@ export class VendorCsv {
         to: MAX_ROWS + 1,
       });
     } catch (error) {
-      const e = error as { lines?: number; message: string };
-      report.errors.push({ line: e.lines ?? 1, field: 'csv', reason: e.message.replace(/^Invalid (Record|Opening Quote|Closing Quote)[^:]*:\s*/, '') });
+      const e = error as { code?: string; lines?: number; bytes_records?: number; message: string };
+      if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+        // csv-parse names the last line of the file; the quote was opened in the record after the last complete one.
+        const inHeader = !e.bytes_records && ((text.split(/\r?\n|\r/, 1)[0] ?? '').split('"').length - 1) % 2 === 1;
+        const line = inHeader ? 1 : recordStartLines(text)(e.bytes_records || null);
+        report.errors.push({ line, field: 'csv', reason: 'Quote Not Closed: a quoted cell that starts in this row never ends' });
+      } else {
+        // csv-parse's message names the problem ("Invalid Closing Quote: got …", "Invalid Record Length: …"): keep it whole.
+        report.errors.push({ line: e.lines ?? 1, field: 'csv', reason: e.message });
+      }
       return [];
     }
     if (records.length > MAX_ROWS) {
@@ -141,8 +155,11 @@ export class VendorCsv {
     }
     const seen = new Map<string, number>();
     const rows: ParsedRow[] = [];
+    const startLine = recordStartLines(text);
+    let previousEnd: number | null = null;
     for (const { record, info } of records) {
-      const line = info.lines;
+      const line = startLine(previousEnd);
+      previousEnd = info.bytes;
       const { input, problems } = toInput(record);
       for (const p of problems) report.errors.push({ line, ...p });
       const checked = checkVendor(input);
@@ -213,7 +230,8 @@ export class VendorCsv {
       subsOf.set(edge.vendor_id, [...(subsOf.get(edge.vendor_id) ?? []), names.get(edge.subcontractor_id) ?? edge.subcontractor_id]);
     }
     const rows = vendors.map((v) => toCsvRow(v, v.parentVendorId ? (names.get(v.parentVendorId) ?? '') : '', subsOf.get(v.id) ?? []));
-    return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+    // Import trims unquoted cells, so cells with leading or trailing space are quoted to survive a round trip.
+    return stringify(rows, { header: true, columns: [...CSV_COLUMNS], quoted_match: /^\s|\s$/ });
   }
 
   async exportJson(): Promise<string> {
@@ -240,6 +258,32 @@ export class VendorCsv {
     } while (cursor);
     return out;
   }
+}
+
+/**
+ * The line each record starts on (header = line 1). csv-parse's info.lines is the line a record
+ * ends on, and it counts a CRLF inside a quoted cell as two lines, so every later row would be off;
+ * lines are counted here from the byte offsets it reports (info.bytes, BOM included, as in the
+ * UTF-8 buffer). Called with the previous record's end offset, or null for the first record.
+ */
+function recordStartLines(text: string): (previousEnd: number | null) => number {
+  const buf = Buffer.from(text, 'utf8');
+  const blank = (b: number | undefined) => b === 0x0a || b === 0x0d || b === 0x20 || b === 0x09;
+  const lineBreak = (b: number | undefined) => b === 0x0a || b === 0x0d;
+  // The header holds known column names only, so it ends at its first line break.
+  let headerEnd = 0;
+  while (headerEnd < buf.length && blank(buf[headerEnd])) headerEnd++;
+  while (headerEnd < buf.length && !lineBreak(buf[headerEnd])) headerEnd++;
+  let position = 0;
+  let line = 1;
+  return (previousEnd) => {
+    let start = previousEnd ?? headerEnd;
+    while (start < buf.length && blank(buf[start])) start++;
+    for (; position < start; position++) {
+      if (buf[position] === 0x0a || (buf[position] === 0x0d && buf[position + 1] !== 0x0a)) line++;
+    }
+    return line;
+  };
 }
 
 function splitList(cell: string | undefined): string[] {

@@ -75,8 +75,9 @@ export class VendorService {
 
   async list(filter: VendorFilter) {
     const limit = filter.limit ?? 50;
-    const rows = await this.repo().list(filter, decodeCursor(filter.cursor), limit);
     const { column } = sortSpec(filter.sort);
+    const cursor = decodeCursor(filter.cursor, column === 'risk_score' ? 'number' : 'string');
+    const rows = await this.repo().list(filter, cursor, limit);
     return toPage(rows, limit, (row) => row[column] as string | number, presentVendor);
   }
 
@@ -109,6 +110,7 @@ export class VendorService {
       created_at: existingRow.created_at,
       last_reviewed_at: existingRow.last_reviewed_at,
       subcontractors: Number(existingRow.subcontractor_count),
+      review_overdue: existingRow.review_overdue,
     });
     await this.repo(trx).update(id, { ...row, updated_at: new Date().toISOString() });
     const after = presentVendor((await this.repo(trx).findById(id))!);
@@ -120,7 +122,10 @@ export class VendorService {
     await this.write(async (trx) => {
       const existing = await this.repo(trx).findById(id);
       if (!existing) throw notFound('vendor', id);
+      // Its subcontractor links go with it (ON DELETE CASCADE): the vendors that used it lose a fourth party.
+      const contractors = await this.repo(trx).contractorsOf(id);
       await this.repo(trx).delete(id);
+      for (const contractor of contractors) await this.rescore(trx, contractor.id);
       await recordAudit(trx, ctx, { action: 'vendor.delete', entityType: 'vendor', entityId: id, before: presentVendor(existing) });
     });
   }
@@ -130,7 +135,7 @@ export class VendorService {
     trx: Executor,
     id: string,
     v: VendorValues,
-    state: { created_at: string; last_reviewed_at: string | null; subcontractors: number },
+    state: { created_at: string; last_reviewed_at: string | null; subcontractors: number; review_overdue?: number },
   ): Promise<Omit<VendorsTable, 'created_at' | 'updated_at'>> {
     const name = v.name.trim();
     if (!name) throw invalidField('/name', 'must not be blank');
@@ -189,7 +194,7 @@ export class VendorService {
       tier: risk.tier,
       last_reviewed_at: state.last_reviewed_at,
       next_review_at: next,
-      review_overdue: Date.parse(next) <= Date.now() ? 1 : 0,
+      review_overdue: overdueFlag(next, state.review_overdue),
     };
   }
 
@@ -212,6 +217,7 @@ export class VendorService {
       created_at: row.created_at,
       last_reviewed_at: row.last_reviewed_at,
       subcontractors: Number(row.subcontractor_count),
+      review_overdue: row.review_overdue,
     });
     await this.repo(trx).update(id, {
       risk_score: rebuilt.risk_score,
@@ -257,7 +263,7 @@ export class VendorService {
       await this.repo(trx).update(id, {
         last_reviewed_at: reviewedAt,
         next_review_at: next,
-        review_overdue: Date.parse(next) <= Date.now() ? 1 : 0,
+        review_overdue: overdueFlag(next, existing.review_overdue),
         updated_at: new Date().toISOString(),
       });
       if (input.note) await this.insertComment(trx, id, `Review completed: ${input.note}`, ctx);
@@ -603,6 +609,15 @@ export class VendorService {
 
 function dedupe<T>(values: T[]): T[] {
   return [...new Set(values)];
+}
+
+/**
+ * Writes only clear the overdue flag (the next review moved into the future); raising it is the
+ * scheduler's job (flagOverdueReviews), which records one vendor.review-overdue event per vendor.
+ * Setting it here as well would make the scheduler skip the vendor and the event would never exist.
+ */
+function overdueFlag(nextReviewAt: string, current: number | undefined): number {
+  return Date.parse(nextReviewAt) > Date.now() ? 0 : (current ?? 0);
 }
 
 function checkContractDates(start: string | null | undefined, end: string | null | undefined) {

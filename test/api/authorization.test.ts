@@ -1,0 +1,276 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
+import { buildHttp } from '../../src/app/thirdwatch.js';
+import { can, ROLES } from '../../src/platform/auth/roles.js';
+import { hashSecret } from '../../src/platform/auth/secrets.js';
+import { systemContext } from '../../src/platform/context.js';
+import type { RouteInfo } from '../../src/platform/http/server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/** Routes under /api/v1 that need no credentials. Anything else public is a finding. */
+const PUBLIC_ROUTES = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
+const isKnownPublic = (r: RouteInfo) => PUBLIC_ROUTES.has(`${r.method} ${r.url}`) || r.url.startsWith('/api/v1/portal/');
+
+const PASSWORD = 'correct horse battery staple';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+}
+
+async function expectProblem(res: Response, status: number, what: string): Promise<Problem> {
+  const text = await res.text();
+  assert.equal(res.status, status, `${what}: expected ${status}, got ${res.status} ${text.slice(0, 300)}`);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, what);
+  const problem = JSON.parse(text) as Problem;
+  assert.equal(problem.status, status, what);
+  assert.match(problem.type, /^https:\/\/thirdwatch\.dev\/problems\//, what);
+  assert.ok(problem.title && problem.detail, what);
+  return problem;
+}
+
+/** A concrete path for a route pattern: every parameter becomes a well-formed UUID that names nothing. */
+const concrete = (url: string) => url.replace(/:[A-Za-z0-9_]+/g, () => randomUUID()).replace(/\*$/, 'x');
+
+const sessionCookieOf = (res: Response): string => {
+  const header = res.headers.getSetCookie().find((c) => c.startsWith('tw_session='));
+  assert.ok(header, 'login sets the tw_session cookie');
+  return header.split(';')[0];
+};
+
+/** Waits out the last seconds of a minute, so a burst of failures lands in one rate-limit window. */
+async function awayFromMinuteBoundary(): Promise<void> {
+  const seconds = new Date().getUTCSeconds();
+  if (seconds >= 50) await new Promise((r) => setTimeout(r, (61 - seconds) * 1000));
+}
+
+describeEachEngine('authorization', ({ engine }) => {
+  describe('route table', () => {
+    let server: TestServer;
+    let routes: RouteInfo[];
+    const secrets: string[] = [];
+
+    before(async () => {
+      server = await startTestServer(engine, { THIRDWATCH_AUTH_FAILURES_PER_MINUTE: '1000' });
+      // The route table as the server builds it (a second, unstarted instance over the same services).
+      const built = await buildHttp(server.tw, { webRoot: '/nonexistent' });
+      routes = built.routes;
+      await built.app.close();
+      secrets.push(...Object.values(server.tokens));
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    const guarded = () => routes.filter((r) => r.permission !== null);
+
+    test('the table covers the API and every unguarded route is a known public one', () => {
+      assert.ok(guarded().length >= 30, `only ${guarded().length} guarded routes`);
+      for (const expected of ['GET /api/v1/vendors', 'POST /api/v1/vendors', 'DELETE /api/v1/vendors/:id', 'PUT /api/v1/settings/risk-model', 'GET /api/v1/audit', 'POST /api/v1/tokens', 'GET /api/v1/jobs']) {
+        assert.ok(routes.some((r) => `${r.method} ${r.url}` === expected && r.permission), `${expected} is in the table with a permission`);
+      }
+      const unexpected = routes.filter((r) => r.permission === null && !isKnownPublic(r));
+      assert.deepEqual(unexpected.map((r) => `${r.method} ${r.url}`), [], 'routes that anyone may call');
+    });
+
+    test('every guarded route answers 401 problem+json without credentials', async () => {
+      for (const route of guarded()) {
+        const res = await fetch(`${server.url}${concrete(route.url)}`, { method: route.method });
+        await expectProblem(res, 401, `${route.method} ${route.url} without a token`);
+      }
+    });
+
+    test('every guarded route answers 403 exactly when the role lacks the permission', async () => {
+      const matrix: string[] = [];
+      for (const route of guarded()) {
+        const path = concrete(route.url);
+        await Promise.all(
+          ROLES.map(async (role) => {
+            const res = await server.api(path, { method: route.method, role });
+            const what = `${role} ${route.method} ${route.url} (needs ${route.permission})`;
+            if (can(role, route.permission!)) {
+              const text = await res.text();
+              assert.ok(![401, 403].includes(res.status), `${what}: allowed role got ${res.status} ${text.slice(0, 200)}`);
+              assert.ok(res.status < 500, `${what}: ${res.status} ${text.slice(0, 200)}`);
+            } else {
+              const problem = await expectProblem(res, 403, what);
+              assert.match(problem.detail, new RegExp(`lacks the ${route.permission} permission`));
+            }
+            matrix.push(`${role}:${route.method}:${route.url}`);
+          }),
+        );
+      }
+      assert.equal(matrix.length, guarded().length * ROLES.length);
+    });
+
+    test('authorization is decided before the body is read: a forbidden write with a bad body is 403, not 400', async () => {
+      const res = await server.api('/api/v1/vendors', { method: 'POST', role: 'viewer', body: '{not json', headers: { 'content-type': 'application/json' } });
+      await expectProblem(res, 403, 'viewer with malformed body');
+      const anonymous = await fetch(`${server.url}/api/v1/vendors`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+      await expectProblem(anonymous, 401, 'anonymous with malformed body');
+    });
+
+    test('revoked, expired, disabled-user and garbage tokens answer 401', async () => {
+      const created = await server.api('/api/v1/tokens', { method: 'POST', json: { name: 'short-lived', role: 'analyst', expiresInDays: 1 } });
+      assert.equal(created.status, 201);
+      const { token, record } = (await created.json()) as { token: string; record: { id: string; expiresAt: string } };
+      secrets.push(token);
+      assert.match(token, /^tw_[A-Za-z0-9_-]{43}$/);
+      assert.ok(Date.parse(record.expiresAt) > Date.now());
+      const withToken = (t: string, path = '/api/v1/vendors') => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${t}` } });
+      assert.equal((await withToken(token)).status, 200);
+      assert.equal((await fetch(`${server.url}/api/v1/vendors`, { headers: { authorization: `bearer   ${token}` } })).status, 200, 'scheme is case-insensitive');
+
+      // The list and the audit trail never show the secret or its hash.
+      const listed = await (await server.api('/api/v1/tokens')).text();
+      const audit = await (await server.api(`/api/v1/audit?entityId=${record.id}`, { role: 'auditor' })).text();
+      for (const text of [listed, audit]) {
+        assert.ok(!text.includes(token), 'token secret is not shown');
+        assert.ok(!text.includes(hashSecret(token)), 'token hash is not shown');
+      }
+
+      // Expired: moved into the past in storage.
+      await server.tw.database.db.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', record.id).execute();
+      await expectProblem(await withToken(token), 401, 'expired token');
+      await server.tw.database.db.updateTable('api_tokens').set({ expires_at: null }).where('id', '=', record.id).execute();
+      assert.equal((await withToken(token)).status, 200);
+
+      // Revoked through the API.
+      const revoked = await server.api(`/api/v1/tokens/${record.id}`, { method: 'DELETE' });
+      assert.equal(revoked.status, 200);
+      assert.ok(((await revoked.json()) as { revokedAt: string | null }).revokedAt);
+      await expectProblem(await withToken(token), 401, 'revoked token');
+      await expectProblem(await server.api(`/api/v1/tokens/${randomUUID()}`, { method: 'DELETE' }), 404, 'revoking an unknown token');
+
+      // A token bound to a user stops working when the user is disabled.
+      const user = await server.tw.services.access.createUser({ email: 'tokenholder@example.com', name: 'Token Holder', role: 'viewer' }, systemContext('test'));
+      const bound = await server.tw.services.access.createToken({ name: 'bound', role: 'viewer', userId: user.id }, systemContext('test'));
+      secrets.push(bound.token);
+      assert.equal((await withToken(bound.token)).status, 200);
+      assert.equal((await server.api(`/api/v1/users/${user.id}`, { method: 'PATCH', json: { disabled: true } })).status, 200);
+      await expectProblem(await withToken(bound.token), 401, 'token of a disabled user');
+
+      for (const header of [
+        'Bearer garbage',
+        `Bearer tw_${'A'.repeat(43)}`,
+        `Bearer ${server.tokens.admin}x`,
+        `Bearer ${server.tokens.admin.slice(0, -1)}`,
+        `Bearer ${hashSecret(server.tokens.admin)}`,
+        'Bearer ',
+        `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+        server.tokens.admin,
+      ]) {
+        const res = await fetch(`${server.url}/api/v1/vendors`, { headers: { authorization: header } });
+        await expectProblem(res, 401, `authorization: ${header.slice(0, 20)}…`);
+      }
+      await expectProblem(await fetch(`${server.url}/api/v1/vendors`, { headers: { cookie: 'tw_session=forged' } }), 401, 'forged session cookie');
+    });
+
+    test('session login: cookie reads work, writes need X-CSRF-Token, wrong passwords are 401', async () => {
+      await server.tw.services.access.createUser({ email: 'Analyst.Person@Example.com', name: 'Analyst Person', role: 'analyst', password: PASSWORD }, systemContext('test'));
+      secrets.push(PASSWORD);
+      const login = (email: string, password: string) => fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+
+      const wrong = await expectProblem(await login('analyst.person@example.com', 'not the password'), 401, 'wrong password');
+      const unknown = await expectProblem(await login('nobody@example.com', PASSWORD), 401, 'unknown user');
+      assert.equal(wrong.detail, unknown.detail, 'no hint whether the account exists');
+      await expectProblem(await login('analyst.person@example.com', ''), 400, 'empty password');
+
+      const res = await login('ANALYST.PERSON@example.com', PASSWORD);
+      assert.equal(res.status, 200, await res.clone().text());
+      const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('tw_session='))!;
+      assert.match(setCookie, /HttpOnly/i);
+      assert.match(setCookie, /SameSite=Strict/i);
+      assert.match(setCookie, /Path=\//);
+      const cookie = sessionCookieOf(res);
+      const session = (await res.json()) as { actor: { type: string; role: string; name: string }; permissions: string[]; csrfToken: string };
+      assert.deepEqual([session.actor.type, session.actor.role, session.actor.name], ['user', 'analyst', 'Analyst Person']);
+      assert.ok(session.permissions.includes('inventory:write'));
+      assert.ok(!session.permissions.includes('settings:write'));
+      assert.ok(session.csrfToken.length >= 20);
+      secrets.push(cookie.split('=')[1], session.csrfToken);
+
+      const withCookie = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { cookie, ...(init.headers as Record<string, string>) } });
+      const who = await withCookie('/api/v1/auth/session');
+      assert.equal(who.status, 200);
+      assert.equal(((await who.json()) as { csrfToken: string }).csrfToken, session.csrfToken);
+      assert.equal((await withCookie('/api/v1/vendors')).status, 200);
+
+      const write = (headers: Record<string, string>, name: string) =>
+        withCookie('/api/v1/vendors', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name }) });
+      await expectProblem(await write({}, 'Session Vendor'), 403, 'session write without CSRF token');
+      await expectProblem(await write({ 'x-csrf-token': 'wrong' }, 'Session Vendor'), 403, 'session write with a wrong CSRF token');
+      await expectProblem(await write({ 'x-csrf-token': '' }, 'Session Vendor'), 403, 'session write with an empty CSRF token');
+      const before = await (await server.api('/api/v1/vendors?q=session vendor')).json();
+      assert.deepEqual(before.items, [], 'refused writes changed nothing');
+      const created = await write({ 'x-csrf-token': session.csrfToken }, 'Session Vendor');
+      assert.equal(created.status, 201, await created.clone().text());
+      const vendor = (await created.json()) as { id: string };
+      const events = (await (await server.api(`/api/v1/audit?entityId=${vendor.id}`, { role: 'auditor' })).json()) as { items: Array<{ actor: { type: string; name: string } }> };
+      assert.deepEqual(events.items.map((e) => [e.actor.type, e.actor.name]), [['user', 'Analyst Person']]);
+
+      // The session carries the user's role: no admin-only routes, even with the CSRF token.
+      await expectProblem(await withCookie('/api/v1/tokens'), 403, 'analyst session listing tokens');
+      await expectProblem(await withCookie('/api/v1/settings/risk-model', { method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken }, body: '{}' }), 403, 'analyst session changing settings');
+
+      // Logout ends the session.
+      const logout = await withCookie('/api/v1/auth/logout', { method: 'POST' });
+      assert.equal(logout.status, 204);
+      await expectProblem(await withCookie('/api/v1/vendors'), 401, 'after logout');
+    });
+
+    test('a disabled user cannot sign in', async () => {
+      const user = await server.tw.services.access.createUser({ email: 'gone@example.com', name: 'Gone', role: 'viewer', password: PASSWORD }, systemContext('test'));
+      await server.tw.services.access.updateUser(user.id, { disabled: true }, systemContext('test'));
+      const res = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'gone@example.com', password: PASSWORD }) });
+      await expectProblem(res, 401, 'disabled user login');
+    });
+
+    test('secrets never appear in the server logs', () => {
+      const logs = server.logs();
+      assert.ok(logs.includes('/api/v1/vendors'), 'requests were logged');
+      for (const secret of secrets) {
+        assert.ok(secret.length >= 12);
+        assert.ok(!logs.includes(secret), `a secret starting ${secret.slice(0, 6)}… is in the logs`);
+        assert.ok(!logs.includes(hashSecret(secret)), 'a secret hash is in the logs');
+      }
+    });
+  });
+
+  describe('auth failure throttling', () => {
+    let server: TestServer;
+    const LIMIT = 5;
+    before(async () => {
+      server = await startTestServer(engine, { THIRDWATCH_AUTH_FAILURES_PER_MINUTE: String(LIMIT) });
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    test(`after ${LIMIT} failures in a minute the client gets 429 with Retry-After`, async () => {
+      await awayFromMinuteBoundary();
+      // Requests without credentials are not failures: they must not lock anyone out.
+      for (let i = 0; i < LIMIT * 2; i++) {
+        await expectProblem(await fetch(`${server.url}/api/v1/vendors`), 401, 'anonymous');
+      }
+      for (let i = 0; i < LIMIT; i++) {
+        await expectProblem(await fetch(`${server.url}/api/v1/vendors`, { headers: { authorization: `Bearer wrong-${i}` } }), 401, `failure ${i + 1}`);
+      }
+      const limited = await fetch(`${server.url}/api/v1/vendors`, { headers: { authorization: 'Bearer wrong-again' } });
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      await expectProblem(limited, 429, 'over the limit');
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${limited.headers.get('retry-after')}`);
+      // Password guessing is throttled by the same budget.
+      const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'guess-guess-guess' }) });
+      await expectProblem(login, 429, 'login while throttled');
+      assert.ok(login.headers.get('retry-after'));
+      // Whoever holds a valid token is not locked out by someone guessing from the same address.
+      assert.equal((await server.api('/api/v1/vendors', { role: 'viewer' })).status, 200);
+      assert.ok(!server.logs().includes(server.tokens.admin));
+    });
+  });
+});
