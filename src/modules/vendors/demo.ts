@@ -159,3 +159,10 @@ export async function loadDemo(services: { vendors: VendorService }, ctx: Reques
   }
   return summary;
 }
+
+/**
+ * SBOMs for the demo products (3CX Desktop App 18.12.407 and 18.12.416, Slack, 1Password and
+ * Notion on Electron, a Java server with log4j-core, a Go agent, and the internal estate): run
+ * after loadDemo, as `thirdwatch demo` does. Generated in code by the SBOM module.
+ */
+export { loadDemoSboms, type DemoSbomSummary } from '../sboms/sboms.demo.js';

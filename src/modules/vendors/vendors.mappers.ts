@@ -5,6 +5,12 @@ import type { RiskTerm } from './risk-score.js';
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
+/** Only vendors we still work with owe reviews; computed on read so it never lags the clock. */
+export const REVIEWED_STATUSES = ['active', 'offboarding'];
+export function isReviewOverdue(status: string, nextReviewAt: string, now = new Date().toISOString()): boolean {
+  return REVIEWED_STATUSES.includes(status) && nextReviewAt <= now;
+}
+
 export function presentVendor(row: VendorRow): Vendor {
   return {
     id: row.id,
@@ -35,7 +41,7 @@ export function presentVendor(row: VendorRow): Vendor {
     subcontractorCount: Number(row.subcontractor_count ?? 0),
     lastReviewedAt: row.last_reviewed_at,
     nextReviewAt: row.next_review_at,
-    reviewOverdue: row.review_overdue === 1,
+    reviewOverdue: isReviewOverdue(row.status, row.next_review_at),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -3,6 +3,7 @@ import type { DB, Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
 import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
 import type { VendorFilter, VendorSort } from './vendors.schemas.js';
+import { REVIEWED_STATUSES } from './vendors.mappers.js';
 
 const SORT_COLUMNS = {
   name: 'name_key',
@@ -71,7 +72,12 @@ export class VendorRepository {
     if (filter.status?.length) query = query.where('vendors.status', 'in', filter.status);
     if (filter.team) query = query.where((eb) => eb.or([eb('teams.key', '=', filter.team!), eb('teams.id', '=', filter.team!)]));
     if (filter.dataCategory) query = query.where('vendors.data_categories', 'like', `%"${filter.dataCategory}"%`);
-    if (filter.reviewOverdue !== undefined) query = query.where('vendors.review_overdue', '=', filter.reviewOverdue ? 1 : 0);
+    if (filter.reviewOverdue !== undefined) {
+      const now = new Date().toISOString();
+      query = filter.reviewOverdue
+        ? query.where('vendors.status', 'in', REVIEWED_STATUSES).where('vendors.next_review_at', '<=', now)
+        : query.where((eb) => eb.or([eb('vendors.status', 'not in', REVIEWED_STATUSES), eb('vendors.next_review_at', '>', now)]));
+    }
     if (filter.shipsSoftware !== undefined) query = query.where('vendors.ships_software', '=', filter.shipsSoftware ? 1 : 0);
     if (cursor) {
       const op = descending ? '<' : '>';
@@ -218,7 +224,7 @@ export class VendorRepository {
       .select(['id', 'name', 'next_review_at'])
       .where('next_review_at', '<=', now)
       .where('review_overdue', '=', 0)
-      .where('status', 'in', ['active', 'offboarding'])
+      .where('status', 'in', REVIEWED_STATUSES)
       .execute();
     if (due.length) {
       await this.db.updateTable('vendors').set({ review_overdue: 1 }).where('id', 'in', due.map((d) => d.id)).execute();
@@ -234,13 +240,13 @@ export class VendorRepository {
       .selectFrom('vendors')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('next_review_at', '<=', now)
-      .where('status', 'in', ['active', 'offboarding'])
+      .where('status', 'in', REVIEWED_STATUSES)
       .executeTakeFirstOrThrow();
     const dueSoon = await this.db
       .selectFrom('vendors')
       .select(['id', 'name', 'tier', 'next_review_at'])
       .where('next_review_at', '<=', soon)
-      .where('status', 'in', ['active', 'offboarding'])
+      .where('status', 'in', REVIEWED_STATUSES)
       .orderBy('next_review_at')
       .limit(10)
       .execute();

@@ -63,8 +63,19 @@ export class VendorService {
     return new VendorRepository(executor);
   }
 
+  /**
+   * Inside one transaction the model cannot change under us, so it is read once per transaction
+   * (a 10,000-row import would otherwise read it 10,000 times). Outside one it is always re-read:
+   * another replica may have changed it.
+   */
+  private readonly modelByTransaction = new WeakMap<Executor, Promise<RiskModel>>();
+
   async riskModel(executor: Executor = this.db): Promise<RiskModel> {
-    return (await readSetting<RiskModel>(executor, RISK_MODEL_KEY)) ?? DEFAULT_RISK_MODEL;
+    const read = async () => (await readSetting<RiskModel>(executor, RISK_MODEL_KEY)) ?? DEFAULT_RISK_MODEL;
+    if (executor === this.db) return read();
+    let model = this.modelByTransaction.get(executor);
+    if (!model) this.modelByTransaction.set(executor, (model = read()));
+    return model;
   }
 
   async get(id: string): Promise<Vendor> {
@@ -244,7 +255,7 @@ export class VendorService {
       throw validationError(problems[0], problems.map((p) => ({ field: `/${p.split(':')[0].replace(/\./g, '/')}`, reason: p.split(': ').slice(1).join(': ') })));
     }
     await this.write(async (trx) => {
-      const before = await this.riskModel(trx);
+      const before = (await readSetting<RiskModel>(trx, RISK_MODEL_KEY)) ?? DEFAULT_RISK_MODEL;
       await writeSetting(trx, RISK_MODEL_KEY, model);
       await recordAudit(trx, ctx, { action: 'settings.risk-model.update', entityType: 'settings', entityId: RISK_MODEL_KEY, before, after: model });
       await this.jobs.enqueue('vendors.rescore', {}, {}, trx);

@@ -31,6 +31,7 @@ export interface VendorsTable {
   tier: string;
   last_reviewed_at: string | null;
   next_review_at: string;
+  /** Set by the review scheduler once it has announced the overdue review; the API computes overdue from next_review_at. */
   review_overdue: Flag;
   created_at: string;
   updated_at: string;
