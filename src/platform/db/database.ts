@@ -59,8 +59,35 @@ function openSqlite(path: string): Database {
   // cache); FULL would only add protection against power loss at a large write cost.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(sqlite)) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh; with better-sqlite3 preparing costs more than running a
+ * small query. Queries are built from a bounded set of shapes, so caching statements by SQL text
+ * keeps the cache small while removing that cost from every request.
+ */
+function withStatementCache(sqlite: SQLite.Database, limit = 2000): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (source: string) => {
+          let statement = cache.get(source);
+          if (!statement) {
+            if (cache.size >= limit) cache.clear();
+            statement = prepare(source);
+            cache.set(source, statement);
+          }
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 function openPostgres(url: string): Database {
