@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './app/config.js';
 import { openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
 import { VERSION } from './app/version.js';
 import { serve } from './app/serve.js';
-import { CliError, printJson, printLine } from './cli/output.js';
+import { CliError, printJson, printLine, progress } from './cli/output.js';
 import { cliContext } from './platform/context.js';
 import { AppError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
 import { isRole, ROLES } from './platform/auth/roles.js';
 import { loadDemo } from './modules/vendors/demo.js';
+import { loadDemoSboms } from './modules/sboms/sboms.demo.js';
+import { ESTATE } from './modules/sboms/sboms.estate.js';
 
 interface GlobalOptions {
   data?: string;
@@ -157,6 +159,67 @@ vendor
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   });
 
+const feeds = program.command('feeds').description('vulnerability feeds: OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX');
+feeds
+  .command('import <kind> <path>')
+  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), kev, epss, csaf, openvex or cyclonedx-vex')
+  .option('--source <label>', 'provenance label (default: the file name; for VEX, the issuer)')
+  .option('--vendor <id>', 'VEX: the vendor that issued the statements (they apply to its products)')
+  .option('--product <id>', 'VEX: the product the statements are about')
+  .action(async (kind: string, path: string, options: { source?: string; vendor?: string; product?: string }) => {
+    const bar = progress(`${kind} ${path}`);
+    const report = await withThirdwatch((tw) =>
+      tw.services.feeds.importPath(kind, path, { source: options.source, vendorId: options.vendor, productId: options.product, onProgress: (done, total) => bar.update(done, total) }, cliContext()),
+    );
+    bar.done();
+    if (globals().json) printJson(report);
+    else {
+      for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);
+      if (report.errors.length > 50) process.stderr.write(`${path}: … and ${report.errors.length - 50} more errors (--json lists them all)\n`);
+      const f = report.findings;
+      printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} unchanged, ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
+    }
+    if (report.errors.length && !report.imported && !report.updated && !report.skipped) process.exitCode = 1;
+  });
+feeds
+  .command('status')
+  .description('configured and imported feeds: last success, last error, totals')
+  .action(async () => {
+    const overview = await withThirdwatch((tw) => tw.services.feeds.overview());
+    if (globals().json) printJson(overview);
+    else {
+      const t = overview.totals;
+      printLine(`${t.advisoryGroups} advisories (${t.advisoryRecords} records), ${t.kevEntries} KEV entries, ${t.epssScores} EPSS scores${t.epssModel ? ` (${t.epssModel}, ${t.epssScoreDate})` : ''}, ${t.vexStatements} VEX statements`);
+      for (const f of overview.feeds) {
+        const state = f.lastError && (!f.lastSuccessAt || (f.lastErrorAt ?? '') > f.lastSuccessAt) ? `failing: ${f.lastError}` : f.lastSuccessAt ? `ok ${f.lastSuccessAt}` : 'never run';
+        printLine(`${f.name.padEnd(20)} ${f.kind.padEnd(14)} ${f.enabled ? 'enabled ' : 'disabled'} ${state}`);
+      }
+    }
+  });
+feeds
+  .command('sync [names...]')
+  .description('fetch configured feed URLs now (all enabled ones, or those named) and import them')
+  .action(async (names: string[]) => {
+    const results = await withThirdwatch(async (tw) => {
+      const settings = await tw.services.feeds.settings();
+      const chosen = settings.sources.filter((s) => (names.length ? names.includes(s.name) : s.enabled));
+      const unknown = names.filter((n) => !settings.sources.some((s) => s.name === n));
+      if (unknown.length) throw new CliError(`no configured feed named ${unknown.join(', ')} (see PUT /api/v1/settings/feeds)`);
+      const out: Array<Record<string, unknown>> = [];
+      for (const source of chosen) {
+        try {
+          out.push(await tw.services.feeds.fetchAndImport(source.name, cliContext()));
+        } catch (error) {
+          out.push({ name: source.name, error: (error as Error).message });
+        }
+      }
+      return out;
+    });
+    if (globals().json) printJson({ items: results });
+    else for (const r of results) printLine(r.error ? `${r.name}: failed: ${r.error}` : `${r.name}: ${r.notModified ? 'not modified' : `${r.imported} imported, ${r.updated} updated, ${r.skipped} unchanged, ${r.errors} errors`}`);
+    if (results.some((r) => r.error)) process.exitCode = 1;
+  });
+
 program
   .command('audit')
   .description('the audit trail')
@@ -170,14 +233,115 @@ program
     if (!result.ok) process.exitCode = 1;
   });
 
+const sbom = program.command('sbom').description('software bills of materials');
+sbom
+  .command('upload <file>')
+  .description('store an SBOM (CycloneDX JSON/XML, SPDX JSON/tag-value/3.0) for a product release; "-" reads stdin')
+  .requiredOption('--product <id>', `product id, or "${ESTATE.alias}" for the organisation's own software`)
+  .option('--release <version>', 'the release it describes (default: the root component\'s version)')
+  .option('--lenient', 'store it even when some purls are invalid (they are dropped, with warnings)')
+  .action(async (file: string, options: { product: string; release?: string; lenient?: boolean }) => {
+    const cfg = config();
+    const bytes = readUpload(file, cfg.maxUploadBytes);
+    const parsing = progress(`parsing ${file === '-' ? 'stdin' : file}`);
+    const storing = progress('storing');
+    let parsed = false;
+    const onProgress = (phase: 'parse' | 'store', done: number, total: number) => {
+      if (phase === 'parse') {
+        parsing.update(done, total);
+        if (done === total && !parsed) {
+          parsed = true;
+          parsing.done();
+        }
+      } else storing.update(done, total);
+    };
+    let created;
+    try {
+      created = await withThirdwatch((tw) => tw.services.sboms.upload(options.product, bytes, { release: options.release, lenient: options.lenient }, cliContext(), onProgress));
+    } finally {
+      if (!parsed) parsing.done();
+    }
+    if (created) storing.done();
+    if (globals().json) printJson(created);
+    else {
+      for (const warning of created.warnings) process.stderr.write(`warning: ${warning}\n`);
+      printLine(
+        `stored SBOM ${created.id}: ${created.format} ${created.specVersion} (${created.encoding}), ${created.componentCount} components, ${created.dependencyCount} dependencies, ${created.productName} release ${created.release}${created.supersedes ? ` (replaces ${created.supersedes} as current)` : ''}`,
+      );
+    }
+  });
+sbom
+  .command('list')
+  .description('SBOMs of a product, newest first')
+  .requiredOption('--product <id>', `product id, or "${ESTATE.alias}"`)
+  .action(async (options: { product: string }) => {
+    const page = await withThirdwatch((tw) => tw.services.sboms.list(options.product, { limit: 500 }));
+    if (globals().json) printJson(page);
+    else for (const s of page.items) printLine(`${s.id}  ${s.release.padEnd(16)}  ${s.current ? 'current ' : 'replaced'}  ${s.format} ${s.specVersion}  ${s.componentCount} components  ${s.uploadedAt}`);
+  });
+sbom
+  .command('diff <from> <to>')
+  .description('what changed between two SBOMs: added, removed, version and hash changes')
+  .action(async (from: string, to: string) => {
+    const diff = await withThirdwatch((tw) => tw.services.sboms.diff(from, to));
+    if (globals().json) return printJson(diff);
+    printLine(`${diff.from.productName} ${diff.from.release} → ${diff.to.productName} ${diff.to.release}: ${diff.summary.added} added, ${diff.summary.removed} removed, ${diff.summary.versionChanged} version changes, ${diff.summary.hashChanged} hash changes`);
+    for (const c of diff.added) printLine(`  + ${c.name} ${c.version ?? ''}`);
+    for (const c of diff.removed) printLine(`  - ${c.name} ${c.version ?? ''}`);
+    for (const c of diff.versionChanged) printLine(`  ~ ${c.name} ${c.fromVersion ?? ''} → ${c.toVersion ?? ''}`);
+    for (const c of diff.hashChanged) printLine(`  ! ${c.name} ${c.version ?? ''}: ${c.algorithms.map((a) => `${a.alg} ${a.from.slice(0, 12)}… → ${a.to.slice(0, 12)}…`).join(', ')}`);
+  });
+sbom
+  .command('who-uses')
+  .description('every vendor, product and release whose current SBOM contains a package')
+  .option('--purl <purl>', 'a package URL, e.g. pkg:npm/electron')
+  .option('--name <name>', 'a package name, e.g. ffmpeg or log4j-core')
+  .option('--ecosystem <ecosystem>', 'npm, PyPI, Maven, Go, generic, …')
+  .option('--versions <filter>', 'an exact version, comparisons (">=1.0,<2.0") or a vers range')
+  .action(async (options: { purl?: string; name?: string; ecosystem?: string; versions?: string }) => {
+    const items = await withThirdwatch(async (tw) => {
+      const all = [];
+      let cursor: string | undefined;
+      do {
+        const page = await tw.services.sboms.usage({ purl: options.purl, name: options.name, ecosystem: options.ecosystem, version: options.versions, limit: 500, cursor });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    });
+    if (globals().json) return printJson({ items });
+    for (const u of items) printLine(`${u.vendor.name} / ${u.product.name} ${u.release}: ${u.name} ${u.version ?? ''} (${u.direct ? 'direct' : `transitive, ${u.path.map((h) => h.name).join(' → ')}`})`);
+    if (!items.length) printLine('no current SBOM contains it');
+  });
+
 program
   .command('demo')
-  .description('load a realistic sample organisation (vendors, products, contacts, contracts, fourth parties)')
+  .description('load a realistic sample organisation (vendors, products, contacts, contracts, fourth parties, SBOMs)')
   .action(async () => {
-    const summary = await withThirdwatch((tw) => loadDemo(tw.services, cliContext()));
+    const summary = await withThirdwatch(async (tw) => {
+      const inventory = await loadDemo(tw.services, cliContext());
+      const sboms = await loadDemoSboms(tw.services, cliContext());
+      return { ...inventory, sboms: sboms.sboms, components: sboms.components };
+    });
     if (globals().json) printJson(summary);
-    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links`);
+    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components)`);
   });
+
+/** The whole upload in memory, refused up front (before reading it) when over the upload limit. */
+function readUpload(file: string, limit: number): Buffer {
+  try {
+    if (file !== '-') {
+      const size = statSync(file).size;
+      if (size > limit) throw new CliError(`${file} is ${size} bytes, over the upload limit of ${limit} bytes (THIRDWATCH_MAX_UPLOAD_MB)`);
+    }
+    const bytes = readFileSync(file === '-' ? 0 : file);
+    if (bytes.length > limit) throw new CliError(`the input is over the upload limit of ${limit} bytes (THIRDWATCH_MAX_UPLOAD_MB)`);
+    return bytes;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
 
 function readInput(file: string): string {
   try {

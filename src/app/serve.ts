@@ -19,18 +19,18 @@ export async function serve(config: Config): Promise<void> {
   }
 
   const url = address.replace('[::1]', 'localhost');
-  process.stdout.write(`Thirdwatch ${config.dialect === 'sqlite' ? '(SQLite)' : '(PostgreSQL)'} listening on ${url}\n`);
+  // One write, so whoever reads the listening line also has the token that follows it.
+  const lines = [`Thirdwatch ${config.dialect === 'sqlite' ? '(SQLite)' : '(PostgreSQL)'} listening on ${url}`];
   if (initialToken) {
-    process.stdout.write(
-      [
-        '',
-        'First start: an admin API token was created. It is shown only this once; keep it safe.',
-        `  ${initialToken}`,
-        `Sign in at ${url} with this token, or use it as "Authorization: Bearer <token>".`,
-        '',
-      ].join('\n') + '\n',
+    lines.push(
+      '',
+      'First start: an admin API token was created. It is shown only this once; keep it safe.',
+      `  ${initialToken}`,
+      `Sign in at ${url} with this token, or use it as "Authorization: Bearer <token>".`,
+      '',
     );
   }
+  process.stdout.write(`${lines.join('\n')}\n`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

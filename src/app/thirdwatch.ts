@@ -14,19 +14,38 @@ import { systemRoutes } from '../modules/system/system.routes.js';
 import { VendorService } from '../modules/vendors/vendors.service.js';
 import { VendorCsv } from '../modules/vendors/vendors-csv.js';
 import { vendorRoutes } from '../modules/vendors/vendors.routes.js';
+import { SbomService } from '../modules/sboms/sboms.service.js';
+import { sbomRoutes } from '../modules/sboms/sboms.routes.js';
+import { TechnologyService } from '../modules/technologies/technologies.service.js';
+import { technologyRoutes } from '../modules/technologies/technologies.routes.js';
+import { Matcher } from '../modules/matching/matching.service.js';
+import { matchStoredSbom } from '../modules/matching/matching.hook.js';
+import { AdvisoryService } from '../modules/advisories/advisories.service.js';
+import { FeedService, FEED_SYNC_SCHEDULE } from '../modules/advisories/feeds.service.js';
+import { advisoryRoutes } from '../modules/advisories/advisories.routes.js';
+import { FindingsService } from '../modules/findings/findings.service.js';
+import { VexService } from '../modules/findings/vex.service.js';
+import { findingRoutes } from '../modules/findings/findings.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** Recurring work every deployment runs (each fires once across all replicas). */
-export const SCHEDULES: ScheduleDefinition[] = [{ name: 'vendor-review-check', cron: '0 * * * *', jobKind: 'vendors.flag-overdue-reviews' }];
+export const SCHEDULES: ScheduleDefinition[] = [{ name: 'vendor-review-check', cron: '0 * * * *', jobKind: 'vendors.flag-overdue-reviews' }, FEED_SYNC_SCHEDULE];
 
 export interface Services {
   access: AccessService;
   audit: AuditService;
   vendors: VendorService;
   vendorCsv: VendorCsv;
+  sboms: SbomService;
+  technologies: TechnologyService;
+  matcher: Matcher;
+  advisories: AdvisoryService;
+  vex: VexService;
+  feeds: FeedService;
+  findings: FindingsService;
   jobs: JobQueue;
 }
 
@@ -52,21 +71,34 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   }
   const jobs = new JobQueue(database.db);
   const vendors = new VendorService(database.db, jobs);
+  const matcher = new Matcher(database.db);
+  const advisories = new AdvisoryService(database.db, matcher);
+  const vex = new VexService(database.db, matcher);
   const services: Services = {
     access: new AccessService(database.db, config),
     audit: new AuditService(database.db),
     vendors,
     vendorCsv: new VendorCsv(database.db, vendors),
+    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, matchStoredSbom(matcher)),
+    technologies: new TechnologyService(database.db),
+    matcher,
+    advisories,
+    vex,
+    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger),
+    findings: new FindingsService(database.db, matcher, jobs, VERSION),
     jobs,
   };
   return { config, database, services, logger, close: () => database.close() };
 }
 
 export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}): Worker {
-  const { vendors } = tw.services;
+  const { vendors, feeds, findings } = tw.services;
   return new Worker(tw.services.jobs, tw.logger.child({ role: 'worker' }), options)
     .handle('vendors.flag-overdue-reviews', () => vendors.flagOverdueReviews(systemContext('review scheduler')))
-    .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }));
+    .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
+    .handle('feeds.sync', () => feeds.syncDue())
+    .handle('feeds.fetch', (payload: { name: string }) => feeds.fetchAndImport(payload.name, systemContext('feed sync')))
+    .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -81,6 +113,10 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, jobs: services.jobs, vendors: services.vendors, audit: services.audit });
   accessRoutes(app, services.access, { secureCookies: config.secureCookies });
   vendorRoutes(app, services.vendors, services.vendorCsv);
+  sbomRoutes(app, services.sboms, { maxUploadBytes: config.maxUploadBytes });
+  technologyRoutes(app, services.technologies);
+  advisoryRoutes(app, services.advisories, services.feeds, { maxUploadBytes: config.maxUploadBytes });
+  findingRoutes(app, services.findings);
   auditRoutes(app, services.audit, services.vendors);
   await app.ready();
   return { app, routes };

@@ -1,9 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_platform.js';
 import * as m0002 from './0002_vendors.js';
+import * as m0003 from './0003_sboms.js';
+import * as m0004 from './0004_advisories.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
   '0001_platform': m0001,
   '0002_vendors': m0002,
+  '0003_sboms': m0003,
+  '0004_advisories': m0004,
 };

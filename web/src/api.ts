@@ -322,11 +322,11 @@ export function humanizeReason(field: string, reason: string): string {
   if (m) return `must be at ${m[1] === 'more' ? 'most' : 'least'} ${m[2]} characters`;
   m = /^must NOT have (more|fewer) than (\d+) items$/.exec(reason);
   if (m) return `must have at ${m[1] === 'more' ? 'most' : 'least'} ${m[2]} entries`;
-  if (reason.startsWith('must match pattern')) {
+  if (reason.startsWith('must match pattern') || reason.startsWith('is not valid: expected') || reason === 'is not in the expected format') {
     for (const [test, hint] of PATTERN_HINTS) if (test.test(simple) || test.test(key)) return hint;
     return 'has an invalid format';
   }
-  m = /^must match format "([^"]+)"$/.exec(reason);
+  m = /^must match format "([^"]+)"$/.exec(reason) ?? /^is not a valid (uri|email|date|date-time)$/.exec(reason);
   if (m) {
     const formats: Record<string, string> = { uri: 'must be a valid URL', email: 'must be a valid e-mail address', date: 'must be a date (YYYY-MM-DD)', 'date-time': 'must be a date and time' };
     return formats[m[1]] ?? `must be a valid ${m[1]}`;

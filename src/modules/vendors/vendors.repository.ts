@@ -57,7 +57,7 @@ export class VendorRepository {
 
   async list(filter: VendorFilter, cursor: CursorPosition | null, limit: number): Promise<VendorRow[]> {
     const { column, descending } = sortSpec(filter.sort);
-    let query = this.selectVendors();
+    let query = this.selectVendors().where('vendors.internal', '=', 0);
     if (filter.q) {
       const pattern = likePattern(filter.q);
       query = query.where((eb) =>
@@ -107,7 +107,7 @@ export class VendorRepository {
   }
 
   allForScoring() {
-    return this.db.selectFrom('vendors').selectAll().orderBy('id').execute();
+    return this.db.selectFrom('vendors').selectAll().where('internal', '=', 0).orderBy('id').execute();
   }
 
   countSubcontractors(vendorId: string) {
@@ -224,6 +224,7 @@ export class VendorRepository {
       .select(['id', 'name', 'next_review_at'])
       .where('next_review_at', '<=', now)
       .where('review_overdue', '=', 0)
+      .where('internal', '=', 0)
       .where('status', 'in', REVIEWED_STATUSES)
       .execute();
     if (due.length) {
@@ -234,24 +235,23 @@ export class VendorRepository {
   }
 
   async dashboardCounts(now: string, soon: string) {
-    const byTier = await this.db.selectFrom('vendors').select(['tier', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('tier').execute();
-    const byStatus = await this.db.selectFrom('vendors').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-    const overdue = await this.db
-      .selectFrom('vendors')
+    // The built-in internal estate is not a third party: it is left out of every portfolio figure.
+    const vendors = () => this.db.selectFrom('vendors').where('internal', '=', 0);
+    const byTier = await vendors().select(['tier', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('tier').execute();
+    const byStatus = await vendors().select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const overdue = await vendors()
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('next_review_at', '<=', now)
       .where('status', 'in', REVIEWED_STATUSES)
       .executeTakeFirstOrThrow();
-    const dueSoon = await this.db
-      .selectFrom('vendors')
+    const dueSoon = await vendors()
       .select(['id', 'name', 'tier', 'next_review_at'])
       .where('next_review_at', '<=', soon)
       .where('status', 'in', REVIEWED_STATUSES)
       .orderBy('next_review_at')
       .limit(10)
       .execute();
-    const software = await this.db
-      .selectFrom('vendors')
+    const software = await vendors()
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('ships_software', '=', 1)
       .where('auto_update', '=', 1)

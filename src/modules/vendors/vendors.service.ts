@@ -101,7 +101,7 @@ export class VendorService {
     const now = new Date().toISOString();
     const id = newId();
     const row = await this.buildRow(trx, id, values, { created_at: now, last_reviewed_at: null, subcontractors: 0 });
-    await this.repo(trx).insert({ ...row, created_at: now, updated_at: now });
+    await this.repo(trx).insert({ ...row, internal: 0, created_at: now, updated_at: now });
     const vendor = presentVendor((await this.repo(trx).findById(id))!);
     await recordAudit(trx, ctx, { action: 'vendor.create', entityType: 'vendor', entityId: id, after: vendor });
     return vendor;
@@ -147,7 +147,7 @@ export class VendorService {
     id: string,
     v: VendorValues,
     state: { created_at: string; last_reviewed_at: string | null; subcontractors: number; review_overdue?: number },
-  ): Promise<Omit<VendorsTable, 'created_at' | 'updated_at'>> {
+  ): Promise<Omit<VendorsTable, 'created_at' | 'updated_at' | 'internal'>> {
     const name = v.name.trim();
     if (!name) throw invalidField('/name', 'must not be blank');
     const clash = await this.repo(trx).findByNameKey(name.toLowerCase());

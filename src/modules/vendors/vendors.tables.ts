@@ -35,6 +35,8 @@ export interface VendorsTable {
   review_overdue: Flag;
   created_at: string;
   updated_at: string;
+  /** 1 for the built-in owner of the organisation's own estate (0003_sboms): not a third party, so not listed, scored or reviewed. */
+  internal: Flag;
 }
 
 export interface VendorSubcontractorsTable {

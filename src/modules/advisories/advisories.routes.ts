@@ -1,0 +1,114 @@
+import { Type } from 'typebox';
+import type { App } from '../../platform/http/server.js';
+import { Page } from '../../platform/http/pagination.js';
+import type { AdvisoryService } from './advisories.service.js';
+import {
+  AdvisoryDetailSchema,
+  AdvisoryIdParams,
+  AdvisorySchema,
+  FEED_KINDS,
+  FeedKindParams,
+  FeedSettingsSchema,
+  FeedsOverviewSchema,
+  ImportQuery,
+  ImportReportSchema,
+  ListAdvisoriesQuery,
+} from './advisories.schemas.js';
+import type { FeedService } from './feeds.service.js';
+import { validationError } from '../../platform/errors.js';
+import { checker } from '../../platform/validation.js';
+
+const checkSyncBody = checker(Type.Object({ names: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })) }, { additionalProperties: false }));
+
+export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: FeedService, options: { maxUploadBytes: number }): void {
+  const read = { permission: 'read' as const };
+  const write = { permission: 'inventory:write' as const };
+
+  // Feed uploads take the document as-is (JSON, YAML, CSV, gzip or an OSV zip), under the upload
+  // limit rather than the JSON body limit; Fastify answers 413 to a larger Content-Length before
+  // reading the body, and authorization runs before any of it.
+  void app.register(async (instance) => {
+    const scope = instance as unknown as App;
+    scope.removeAllContentTypeParsers();
+    const raw = (_request: unknown, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxUploadBytes }, raw);
+    scope.post('/api/v1/feeds/:kind/import', {
+      config: write,
+      bodyLimit: options.maxUploadBytes,
+      schema: {
+        tags: ['feeds'],
+        summary: 'Import a feed document: advisories, KEV, EPSS or VEX',
+        description: [
+          `kind is one of ${FEED_KINDS.join(', ')}. The body is the document as published: OSV JSON/YAML (one record, an array, or an all.zip archive), the CISA KEV JSON catalog, a FIRST EPSS CSV (optionally gzipped), a CSAF 2.0 document (advisories and VEX profile), an OpenVEX or a CycloneDX VEX document.`,
+          'Advisories are merged with the records that share an id or alias (one group per vulnerability); a record whose content did not change is skipped, a changed one updated, a withdrawn one closes its findings. Matching runs incrementally: only the packages of new or changed records are looked up among components.',
+          'A bad record is reported in errors (with its id and the reason) and nothing of it is stored; the rest imports. A document that cannot be read at all (not JSON, a zip bomb, a path-escaping zip entry, an unknown kind) answers 400; one over the upload limit 413.',
+          'For VEX kinds, vendorId names the vendor that issued the statements: they are recorded with it as their source and apply only to its products (productId narrows to one product).',
+        ].join('\n\n'),
+        params: FeedKindParams,
+        querystring: ImportQuery,
+        response: { 200: ImportReportSchema },
+      },
+    }, async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      return reply.send(await feeds.importBuffer(request.params.kind, body, { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId }, request.ctx));
+    });
+  });
+
+  app.get('/api/v1/feeds', {
+    config: read,
+    schema: {
+      tags: ['feeds'],
+      summary: 'Configured and locally imported feeds: last attempt, last success, last error and result; totals',
+      response: { 200: FeedsOverviewSchema },
+    },
+  }, async () => feeds.overview());
+
+  app.post('/api/v1/feeds/sync', {
+    config: write,
+    schema: {
+      tags: ['feeds'],
+      summary: 'Fetch configured feeds now (all enabled ones, or those named), in the background',
+      description: 'The body is optional: { "names": ["osv-go", …] } picks sources (enabled or not); without it, every enabled source is fetched.',
+      response: { 202: Type.Object({ enqueued: Type.Array(Type.String()) }) },
+    },
+  }, async (request, reply) => {
+    let names: string[] | undefined;
+    if (request.body !== undefined && request.body !== null && request.body !== '') {
+      const checked = checkSyncBody(request.body);
+      if (!checked.ok) throw validationError(`body ${checked.problems[0].field}: ${checked.problems[0].reason}`, checked.problems);
+      names = checked.value.names;
+    }
+    return reply.status(202).send(await feeds.syncDue({ names, force: true }));
+  });
+
+  app.get('/api/v1/settings/feeds', {
+    config: read,
+    schema: { tags: ['settings'], summary: 'Feed sources fetched on a schedule (URLs, interval, timeout, size limit)', response: { 200: FeedSettingsSchema } },
+  }, async () => feeds.settings());
+
+  app.put('/api/v1/settings/feeds', {
+    config: { permission: 'settings:write' },
+    schema: { tags: ['settings'], summary: 'Change the feed sources and schedule', body: FeedSettingsSchema, response: { 200: FeedSettingsSchema } },
+  }, async (request) => feeds.setSettings(request.body, request.ctx));
+
+  app.get('/api/v1/advisories', {
+    config: read,
+    schema: {
+      tags: ['advisories'],
+      summary: 'Advisory groups (aliases merged), newest first',
+      description: 'One item per vulnerability: records that share an id or alias (CVE, GHSA, GO, PYSEC …) are one group, so nothing is counted twice.',
+      querystring: ListAdvisoriesQuery,
+      response: { 200: Page(AdvisorySchema) },
+    },
+  }, async (request) => advisories.list(request.query));
+
+  app.get('/api/v1/advisories/:id', {
+    config: read,
+    schema: {
+      tags: ['advisories'],
+      summary: 'An advisory group by group id or by any id or alias, with its records (provenance), affected packages, KEV entries and finding counts',
+      params: AdvisoryIdParams,
+      response: { 200: AdvisoryDetailSchema },
+    },
+  }, async (request) => advisories.get(request.params.id));
+}

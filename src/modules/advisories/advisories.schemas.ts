@@ -1,0 +1,177 @@
+import { Type, type Static } from 'typebox';
+import { PageQuery } from '../../platform/http/pagination.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const SEVERITY_FILTER = ['critical', 'high', 'medium', 'low', 'none', 'unknown'] as const;
+export const FEED_KINDS = ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex'] as const;
+
+export const CvssSchema = Nullable(Type.Object({ score: Type.Number(), vector: Type.String(), version: Nullable(Type.String()) }));
+
+export const AdvisorySchema = Type.Object({
+  id: Type.String({ description: 'The advisory group id: stable across imports (a merged group answers with the group it joined).' }),
+  advisoryId: Type.String({ description: 'The id people know it by: its CVE when it has one, else its GHSA, else the first record\'s id.' }),
+  aliases: Type.Array(Type.String(), { description: 'Every other id of the group (GHSA, GO, PYSEC, OSV ids, CSAF tracking ids …).' }),
+  summary: Nullable(Type.String()),
+  severity: Type.String({ description: 'CVSS rating of the highest-scoring vector among the records, or "unknown".' }),
+  cvss: CvssSchema,
+  kev: Type.Boolean({ description: 'In the CISA Known Exploited Vulnerabilities catalog.' }),
+  kevDateAdded: Nullable(Type.String()),
+  kevDueDate: Nullable(Type.String()),
+  epss: Nullable(Type.Number({ description: 'FIRST EPSS probability of exploitation in the next 30 days.' })),
+  epssPercentile: Nullable(Type.Number()),
+  epssModel: Nullable(Type.String()),
+  epssDate: Nullable(Type.String()),
+  malicious: Type.Boolean({ description: 'A malicious package report (MAL- ids, CWE-506).' }),
+  withdrawn: Type.Boolean(),
+  published: Nullable(Type.String()),
+  modified: Nullable(Type.String()),
+  recordCount: Type.Integer(),
+});
+export type Advisory = Static<typeof AdvisorySchema>;
+
+const RangeSchema = Type.Object({ type: Type.String(), events: Type.Array(Type.Record(Type.String(), Type.String())) });
+
+export const AdvisoryDetailSchema = Type.Object({
+  ...AdvisorySchema.properties,
+  records: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      source: Type.String(),
+      origin: Nullable(Type.String()),
+      summary: Nullable(Type.String()),
+      details: Nullable(Type.String()),
+      aliases: Type.Array(Type.String()),
+      published: Nullable(Type.String()),
+      modified: Type.String(),
+      withdrawn: Nullable(Type.String()),
+      severity: Type.Array(Type.Object({ type: Type.String(), score: Type.String() })),
+      cvss: CvssSchema,
+      malicious: Type.Boolean(),
+      references: Type.Array(Type.String()),
+      importedAt: Type.String(),
+      updatedAt: Type.String(),
+    }),
+  ),
+  packages: Type.Array(
+    Type.Object({
+      advisory: Type.String(),
+      ecosystem: Type.String(),
+      release: Nullable(Type.String()),
+      name: Type.String(),
+      published: Type.Object({ ecosystem: Type.String(), name: Type.String() }),
+      purl: Nullable(Type.String()),
+      versions: Type.Array(Type.String()),
+      ranges: Type.Array(RangeSchema),
+      fixed: Type.Array(Type.String()),
+    }),
+  ),
+  kevEntries: Type.Array(
+    Type.Object({
+      cveId: Type.String(),
+      vendorProject: Type.String(),
+      product: Type.String(),
+      name: Type.String(),
+      dateAdded: Type.String(),
+      dueDate: Nullable(Type.String()),
+      knownRansomwareCampaignUse: Nullable(Type.String()),
+      requiredAction: Nullable(Type.String()),
+    }),
+  ),
+  findings: Type.Object({ open: Type.Integer(), total: Type.Integer() }),
+});
+export type AdvisoryDetail = Static<typeof AdvisoryDetailSchema>;
+
+const Bool = Type.Boolean();
+
+export const ListAdvisoriesQuery = Type.Object(
+  {
+    ...PageQuery,
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches ids, aliases and summaries.' })),
+    ecosystem: Type.Optional(Type.String({ maxLength: 100 })),
+    package: Type.Optional(Type.String({ maxLength: 1000, description: 'Advisories affecting this package (with ecosystem).' })),
+    kev: Type.Optional(Bool),
+    malicious: Type.Optional(Bool),
+    withdrawn: Type.Optional(Bool),
+    severity: Type.Optional(Type.Array(Type.Enum(SEVERITY_FILTER), { maxItems: 6 })),
+  },
+  { additionalProperties: false },
+);
+export type ListAdvisoriesQueryType = Static<typeof ListAdvisoriesQuery>;
+
+export const AdvisoryIdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'A group id, or any advisory id or alias (CVE-…, GHSA-…, GO-…).' }),
+});
+
+export const FeedKindParams = Type.Object({ kind: Type.String({ maxLength: 40, description: FEED_KINDS.join(', ') }) });
+
+export const ImportQuery = Type.Object(
+  {
+    vendorId: Type.Optional(Type.String({ maxLength: 36, description: 'VEX kinds: the vendor that issued the statements (their source); they apply to its products only.' })),
+    productId: Type.Optional(Type.String({ maxLength: 36, description: 'VEX kinds: the product the statements are about.' })),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:/ -]+$', description: 'A provenance label for the records (default: the feed kind, or the VEX author).' })),
+  },
+  { additionalProperties: false },
+);
+export type ImportQueryType = Static<typeof ImportQuery>;
+
+export const ImportReportSchema = Type.Object({
+  imported: Type.Integer(),
+  updated: Type.Integer(),
+  skipped: Type.Integer(),
+  errors: Type.Array(Type.Object({ record: Type.String(), reason: Type.String() })),
+  findings: Type.Object({ created: Type.Integer(), updated: Type.Integer(), closed: Type.Integer(), reopened: Type.Integer() }),
+  matching: Type.Object(
+    { keys: Type.Integer(), componentsExamined: Type.Integer() },
+    { description: 'The incremental matching this import caused: (ecosystem, package) keys looked up among components, and components re-evaluated.' },
+  ),
+  statements: Type.Optional(Type.Object({ imported: Type.Integer(), updated: Type.Integer(), skipped: Type.Integer() }, { description: 'CSAF: the VEX statements of the document.' })),
+});
+
+export const FeedSourceSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
+    kind: Type.Enum(['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex']),
+    url: Type.String({ format: 'uri', maxLength: 2048, pattern: '^https?://' }),
+    enabled: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const FeedSettingsSchema = Type.Object(
+  {
+    sources: Type.Array(FeedSourceSchema, { maxItems: 100 }),
+    intervalHours: Type.Integer({ minimum: 1, maximum: 720, description: 'How often each enabled source is fetched (checked hourly).' }),
+    timeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    maxBytes: Type.Integer({ minimum: 1024, maximum: 8 * 1024 * 1024 * 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type FeedSettings = Static<typeof FeedSettingsSchema>;
+
+export const FeedStatusSchema = Type.Object({
+  name: Type.String(),
+  kind: Type.String(),
+  url: Nullable(Type.String()),
+  enabled: Type.Boolean(),
+  lastAttemptAt: Nullable(Type.String()),
+  lastSuccessAt: Nullable(Type.String()),
+  lastError: Nullable(Type.String()),
+  lastErrorAt: Nullable(Type.String()),
+  lastResult: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const FeedsOverviewSchema = Type.Object({
+  feeds: Type.Array(FeedStatusSchema),
+  totals: Type.Object({
+    advisoryGroups: Type.Integer(),
+    advisoryRecords: Type.Integer(),
+    kevEntries: Type.Integer(),
+    kevCatalogVersion: Nullable(Type.String()),
+    epssScores: Type.Integer(),
+    epssModel: Nullable(Type.String()),
+    epssScoreDate: Nullable(Type.String()),
+    vexStatements: Type.Integer(),
+  }),
+  schedule: Type.Object({ intervalHours: Type.Integer(), nextCheckAt: Nullable(Type.String()) }),
+});

@@ -1,0 +1,351 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { recordAudit } from '../../platform/audit/audit.js';
+import type { RequestContext } from '../../platform/context.js';
+import type { DB } from '../../platform/db/schema.js';
+import { AppError, invalidField, validationError } from '../../platform/errors.js';
+import type { JobQueue } from '../../platform/jobs/queue.js';
+import { readSetting, writeSetting } from '../../platform/settings.js';
+import type { VexService } from '../findings/vex.service.js';
+import { emptyReport, IMPORT_BATCH, type AdvisoryService, type ImportReport } from './advisories.service.js';
+import { AdvisoryRepository } from './advisories.repository.js';
+import { FEED_KINDS, type FeedSettings } from './advisories.schemas.js';
+import {
+  FeedFormatError,
+  isFeedKind,
+  parseCsaf,
+  parseCycloneDxVex,
+  parseEpss,
+  parseKev,
+  parseOpenVex,
+  parseOsvDocuments,
+  readOsvDirectory,
+  readOsvZip,
+  type FeedKind,
+  type NormalizedAdvisory,
+  type ParseOutcome,
+} from './parsers/index.js';
+
+export const FEED_SETTINGS_KEY = 'feeds';
+export const FEED_SYNC_SCHEDULE = { name: 'feeds-sync', cron: '7 * * * *', jobKind: 'feeds.sync' };
+
+const OSV_BUCKET = 'https://osv-vulnerabilities.storage.googleapis.com';
+
+/**
+ * The public feeds, configured but off: many installations are air-gapped, so fetching is opted
+ * into (PUT /api/v1/settings/feeds); local import always works.
+ */
+export const DEFAULT_FEED_SETTINGS: FeedSettings = {
+  sources: [
+    ...['Go', 'npm', 'PyPI', 'Maven', 'crates.io', 'RubyGems', 'NuGet', 'Packagist', 'Debian', 'Alpine'].map((ecosystem) => ({
+      name: `osv-${ecosystem.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+      kind: 'osv' as const,
+      url: `${OSV_BUCKET}/${encodeURIComponent(ecosystem)}/all.zip`,
+      enabled: false,
+    })),
+    { name: 'cisa-kev', kind: 'kev', url: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json', enabled: false },
+    { name: 'first-epss', kind: 'epss', url: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz', enabled: false },
+  ],
+  intervalHours: 6,
+  timeoutSeconds: 300,
+  maxBytes: 2 * 1024 * 1024 * 1024,
+};
+
+export interface FeedImportOptions {
+  /** Provenance label (OSV/CSAF records' origin; the issuer of VEX statements). */
+  source?: string;
+  /** VEX: the issuing vendor (statements apply to its products) and the product they are about. */
+  vendorId?: string;
+  productId?: string;
+  /** The feed_status row this import is recorded under (a configured source's name); default local:<kind>. */
+  feedName?: string;
+  url?: string | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number } };
+
+/**
+ * Feed imports from uploads, files, directories and configured URLs, and their status. Parsing is
+ * the parsers' (pure, tested); this service turns a whole-document problem into a 400 and hands
+ * records to the advisory, KEV/EPSS and VEX importers.
+ */
+export class FeedService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly advisories: AdvisoryService,
+    private readonly vex: VexService,
+    private readonly jobs: JobQueue,
+    private readonly limits: { maxUploadBytes: number },
+    private readonly logger: Logger,
+  ) {}
+
+  static checkKind(kind: string): FeedKind {
+    if (!isFeedKind(kind)) throw invalidField('kind', `unknown feed kind "${kind.slice(0, 40)}"; one of ${FEED_KINDS.join(', ')}`);
+    return kind;
+  }
+
+  /** An upload (HTTP body): raw document, gzip (EPSS) or zip (OSV all.zip). */
+  async importBuffer(kindText: string, body: Buffer, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport> {
+    const kind = FeedService.checkKind(kindText);
+    if (!body.length) throw invalidField('/', 'the request body is empty: send the feed document (or an OSV zip) as the body');
+    if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the feed is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+    return this.recorded(kind, options, ctx, () => this.importBytes(kind, body, options, ctx, options.source ?? 'upload'));
+  }
+
+  /** A file or (OSV) a directory on this machine: the CLI's path. */
+  async importPath(kindText: string, path: string, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport> {
+    const kind = FeedService.checkKind(kindText);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      throw invalidField('path', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const origin = options.source ?? basename(path);
+    return this.recorded(kind, options, ctx, async () => {
+      if (kind === 'osv' && info.isDirectory()) return this.streamOsv((onRecord) => readOsvDirectory(path, onRecord, { onProgress: options.onProgress }), origin, ctx);
+      if (!info.isFile()) throw invalidField('path', `${path} is not a file${kind === 'osv' ? ' or directory' : ''}`);
+      if (kind === 'osv' && (await isZipFile(path))) return this.streamOsv((onRecord) => readOsvZip(path, onRecord, { onProgress: options.onProgress }), origin, ctx);
+      return this.importBytes(kind, await readFile(path), options, ctx, origin);
+    });
+  }
+
+  private async importBytes(kind: FeedKind, body: Buffer, options: FeedImportOptions, ctx: RequestContext, origin: string): Promise<CsafReport> {
+    switch (kind) {
+      case 'osv':
+        if (isZip(body)) return this.streamOsv((onRecord) => readOsvZip(body, onRecord, { onProgress: options.onProgress }), origin, ctx);
+        return this.withParsed(() => parseOsvDocuments(body), (outcome) => this.advisories.importAdvisories(outcome.items, origin, ctx, reportOf(outcome)));
+      case 'kev':
+        return this.withParsed(() => parseKev(body), (outcome) => this.advisories.importKev(outcome.items, outcome.meta, ctx, reportOf(outcome)));
+      case 'epss':
+        return this.withParsed(() => parseEpss(body), (outcome) => this.advisories.importEpss(outcome.items, outcome.meta, ctx, reportOf(outcome), options.onProgress));
+      case 'openvex':
+      case 'cyclonedx-vex': {
+        const outcome = this.parse(() => (kind === 'openvex' ? parseOpenVex(body) : parseCycloneDxVex(body)));
+        const { vendorName } = await this.vex.checkScope(options);
+        const source = options.source ?? vendorName ?? outcome.meta?.author ?? kind;
+        const document = outcome.meta?.id ?? outcome.meta?.serialNumber ?? null;
+        return this.vex.importStatements(outcome.items, { source, vendorId: options.vendorId, productId: options.productId, document }, ctx, reportOf(outcome));
+      }
+      case 'csaf': {
+        const outcome = this.parse(() => parseCsaf(body));
+        const { vendorName } = await this.vex.checkScope(options);
+        const trackingId = outcome.meta?.trackingId ?? 'unknown';
+        for (const advisory of outcome.advisories) advisory.source = `csaf:${trackingId}`.slice(0, 200);
+        const report: CsafReport = await this.advisories.importAdvisories(outcome.advisories, origin, ctx, { ...emptyReport(), errors: [...outcome.errors] });
+        const statements = await this.vex.importStatements(outcome.items, { source: options.source ?? vendorName ?? `csaf:${trackingId}`, vendorId: options.vendorId, productId: options.productId, document: trackingId }, ctx);
+        report.statements = { imported: statements.imported, updated: statements.updated, skipped: statements.skipped };
+        report.errors.push(...statements.errors);
+        report.findings.updated += statements.findings.updated;
+        return report;
+      }
+    }
+  }
+
+  /** Streams OSV records into the importer one batch at a time: an all.zip is never held whole. */
+  private async streamOsv(read: (onRecord: (a: NormalizedAdvisory) => Promise<void>) => Promise<ParseOutcome<NormalizedAdvisory>>, origin: string, ctx: RequestContext): Promise<ImportReport> {
+    const report = emptyReport();
+    let pending: NormalizedAdvisory[] = [];
+    const outcome = await this.parseAsync(() =>
+      read(async (advisory) => {
+        pending.push(advisory);
+        if (pending.length >= IMPORT_BATCH) {
+          const batch = pending;
+          pending = [];
+          await this.advisories.importBatch(batch, origin, ctx, report);
+        }
+      }),
+    );
+    if (pending.length) await this.advisories.importBatch(pending, origin, ctx, report);
+    await this.advisories.afterBulk(report.imported + report.updated);
+    report.errors.unshift(...outcome.errors);
+    return report;
+  }
+
+  private parse<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw feedProblem(error);
+    }
+  }
+
+  private async parseAsync<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw feedProblem(error);
+    }
+  }
+
+  private withParsed<T extends ParseOutcome<unknown>>(parse: () => T, run: (outcome: T) => Promise<ImportReport>): Promise<ImportReport> {
+    return run(this.parse(parse));
+  }
+
+  /** Runs an import and records its outcome (or failure) in the feed's status. */
+  private async recorded(kind: FeedKind, options: FeedImportOptions, ctx: RequestContext, run: () => Promise<CsafReport>): Promise<CsafReport> {
+    const repo = new AdvisoryRepository(this.db);
+    const name = options.feedName ?? `local:${kind}`;
+    const startedAt = new Date().toISOString();
+    try {
+      const report = await run();
+      await repo.saveFeedStatus({
+        name,
+        kind,
+        url: options.url ?? null,
+        last_attempt_at: startedAt,
+        last_success_at: new Date().toISOString(),
+        last_error: null,
+        last_result: JSON.stringify({ imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length, findings: report.findings, by: ctx.actor.name }),
+      });
+      return report;
+    } catch (error) {
+      await repo.saveFeedStatus({ name, kind, url: options.url ?? null, last_attempt_at: startedAt, last_error: (error as Error).message.slice(0, 2000), last_error_at: new Date().toISOString() });
+      throw error;
+    }
+  }
+
+  // Settings and status.
+
+  async settings(): Promise<FeedSettings> {
+    return (await readSetting<FeedSettings>(this.db, FEED_SETTINGS_KEY)) ?? DEFAULT_FEED_SETTINGS;
+  }
+
+  async setSettings(settings: FeedSettings, ctx: RequestContext): Promise<FeedSettings> {
+    const names = new Set<string>();
+    settings.sources.forEach((s, i) => {
+      if (names.has(s.name)) throw validationError(`source name "${s.name}" is used twice`, [{ field: `/sources/${i}/name`, reason: 'is not unique' }]);
+      names.add(s.name);
+    });
+    await this.db.transaction().execute(async (trx) => {
+      const before = (await readSetting<FeedSettings>(trx, FEED_SETTINGS_KEY)) ?? DEFAULT_FEED_SETTINGS;
+      await writeSetting(trx, FEED_SETTINGS_KEY, settings);
+      await recordAudit(trx, ctx, { action: 'settings.feeds.update', entityType: 'settings', entityId: FEED_SETTINGS_KEY, before, after: settings });
+    });
+    return settings;
+  }
+
+  async overview() {
+    const settings = await this.settings();
+    const repo = new AdvisoryRepository(this.db);
+    const statuses = new Map((await repo.feedStatuses()).map((s) => [s.name, s]));
+    const feeds = [
+      ...settings.sources.map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: s.enabled, status: statuses.get(s.name) })),
+      ...[...statuses.values()].filter((s) => !settings.sources.some((c) => c.name === s.name)).map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: false, status: s })),
+    ].map(({ status, ...feed }) => ({
+      ...feed,
+      lastAttemptAt: status?.last_attempt_at ?? null,
+      lastSuccessAt: status?.last_success_at ?? null,
+      lastError: status?.last_error ?? null,
+      lastErrorAt: status?.last_error_at ?? null,
+      lastResult: status?.last_result ? (JSON.parse(status.last_result) as Record<string, unknown>) : null,
+    }));
+    const schedule = await this.db.selectFrom('schedules').select('next_run_at').where('name', '=', FEED_SYNC_SCHEDULE.name).executeTakeFirst();
+    return { feeds, totals: await repo.totals(), schedule: { intervalHours: settings.intervalHours, nextCheckAt: schedule?.next_run_at ?? null } };
+  }
+
+  // Scheduled sync.
+
+  /**
+   * The hourly job: one fetch job per enabled source that is due (its interval since the last
+   * success has passed). Idempotency keys make concurrent replicas enqueue each fetch once.
+   */
+  async syncDue(options: { names?: string[]; force?: boolean } = {}): Promise<{ enqueued: string[] }> {
+    const settings = await this.settings();
+    const statuses = new Map((await new AdvisoryRepository(this.db).feedStatuses()).map((s) => [s.name, s]));
+    const now = Date.now();
+    const enqueued: string[] = [];
+    for (const source of settings.sources) {
+      if (options.names ? !options.names.includes(source.name) : !source.enabled) continue;
+      const last = statuses.get(source.name)?.last_success_at;
+      if (!options.force && last && now - Date.parse(last) < settings.intervalHours * 3_600_000 - 60_000) continue;
+      const slot = options.force ? new Date(now).toISOString() : new Date(Math.floor(now / 3_600_000) * 3_600_000).toISOString();
+      await this.jobs.enqueue('feeds.fetch', { name: source.name }, { idempotencyKey: `feeds.fetch:${source.name}:${slot}`, maxAttempts: 5 });
+      enqueued.push(source.name);
+    }
+    return { enqueued };
+  }
+
+  /**
+   * Fetches one configured source (with a timeout and a size cap, conditionally on its ETag) into
+   * a temporary file and imports it. A failure is recorded in the feed's status and thrown, so the
+   * job queue retries it with backoff.
+   */
+  async fetchAndImport(name: string, ctx: RequestContext): Promise<Record<string, unknown>> {
+    const settings = await this.settings();
+    const source = settings.sources.find((s) => s.name === name);
+    if (!source) return { skipped: `feed source ${name} is no longer configured` };
+    const repo = new AdvisoryRepository(this.db);
+    const status = await repo.feedStatus(name);
+    const startedAt = new Date().toISOString();
+    const dir = await mkdtemp(join(tmpdir(), 'thirdwatch-feed-'));
+    try {
+      const headers: Record<string, string> = { 'user-agent': 'thirdwatch-feed-sync' };
+      if (status?.etag) headers['if-none-match'] = status.etag;
+      if (status?.last_modified) headers['if-modified-since'] = status.last_modified;
+      let response: Response;
+      try {
+        response = await fetch(source.url, { headers, signal: AbortSignal.timeout(settings.timeoutSeconds * 1000), redirect: 'follow' });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(`cannot fetch ${source.url}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${settings.timeoutSeconds} s` : (cause?.code ?? cause?.message ?? (error as Error).message)}`);
+      }
+      if (response.status === 304) {
+        await repo.saveFeedStatus({ name, kind: source.kind, url: source.url, last_attempt_at: startedAt, last_success_at: new Date().toISOString(), last_error: null, last_result: JSON.stringify({ notModified: true }) });
+        return { name, notModified: true };
+      }
+      if (!response.ok || !response.body) throw new Error(`fetching ${source.url} answered HTTP ${response.status}`);
+      const declared = Number(response.headers.get('content-length') ?? NaN);
+      if (declared > settings.maxBytes) throw new Error(`${source.url} is ${declared} bytes, over the ${settings.maxBytes}-byte limit`);
+      const file = join(dir, 'feed');
+      let received = 0;
+      const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      body.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > settings.maxBytes) body.destroy(new Error(`${source.url} sent more than the ${settings.maxBytes}-byte limit`));
+      });
+      await pipeline(body, createWriteStream(file));
+      const report = await this.importPath(source.kind, file, { feedName: name, url: source.url, source: source.url }, ctx);
+      await repo.saveFeedStatus({ name, kind: source.kind, etag: response.headers.get('etag'), last_modified: response.headers.get('last-modified') });
+      this.logger.info({ feed: name, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length }, 'feed synced');
+      return { name, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length, findings: report.findings };
+    } catch (error) {
+      await repo.saveFeedStatus({ name, kind: source.kind, url: source.url, last_attempt_at: startedAt, last_error: (error as Error).message.slice(0, 2000), last_error_at: new Date().toISOString() });
+      this.logger.warn({ feed: name, err: (error as Error).message }, 'feed sync failed; the job queue retries it with backoff');
+      throw error;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+function reportOf(outcome: ParseOutcome<unknown>): ImportReport {
+  return { ...emptyReport(), errors: [...outcome.errors] };
+}
+
+function feedProblem(error: unknown): unknown {
+  if (error instanceof FeedFormatError) return validationError(`the feed cannot be read: ${error.message}`, [{ field: '/', reason: error.message }]);
+  return error;
+}
+
+function isZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 0x03 || bytes[2] === 0x05);
+}
+
+async function isZipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    return isZip(head);
+  } finally {
+    await handle.close();
+  }
+}

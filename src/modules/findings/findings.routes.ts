@@ -1,0 +1,148 @@
+import { Type } from 'typebox';
+import type { App } from '../../platform/http/server.js';
+import { Page } from '../../platform/http/pagination.js';
+import { UUID_PATTERN } from '../../platform/ids.js';
+import { ProductRefParams } from '../sboms/sboms.schemas.js';
+import { PRIORITIES, RISK_FORMULA } from './findings.policy.js';
+import {
+  BulkTriageBody,
+  BulkTriageResult,
+  ExportQuery,
+  ExposureQuery,
+  ExposureSchema,
+  FindingDetailSchema,
+  FindingIdParams,
+  FindingSchema,
+  ListFindingsQuery,
+  PolicySchema,
+  ProductExportQuery,
+  RiskSchema,
+  TriageBody,
+} from './findings.schemas.js';
+import type { FindingsService } from './findings.service.js';
+
+export function findingRoutes(app: App, findings: FindingsService): void {
+  const tags = ['findings'];
+  const read = { permission: 'read' as const };
+  const write = { permission: 'inventory:write' as const };
+
+  app.get('/api/v1/findings', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'Findings (advisory group × component of a current SBOM), most urgent first',
+      description: [
+        `Priority: ${PRIORITIES.join(' > ')} — malicious packages first, then known exploited (CISA KEV), then likely exploited (EPSS ≥ the policy threshold), then by severity. Each priority has an SLA (days from first detection) that sets dueAt; both are settings (PUT /api/v1/settings/findings-policy).`,
+        'Only findings of each product release\'s current SBOM are listed. status defaults to open; closed findings were withdrawn by their advisory, are no longer affected after an advisory change, or were merged into another group.',
+        'sort=priority (default) orders by priority then id; sort=newest by detection, newest first.',
+      ].join('\n\n'),
+      querystring: ListFindingsQuery,
+      response: { 200: Page(FindingSchema) },
+    },
+  }, async (request) => findings.list(request.query));
+
+  app.get('/api/v1/findings/export', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'Findings as CSV (any filtered list), CycloneDX VEX or VDR, OpenVEX, or CSAF VEX (one product release)',
+      description:
+        'format=csv takes every list filter. The VEX formats describe one product release: give productId and optionally release (default: the most recently uploaded current release). Not more than 100,000 findings per export.',
+      querystring: ExportQuery,
+    },
+  }, async (request, reply) => {
+    const { body, contentType, filename } = await findings.export(request.query);
+    return reply.type(contentType).header('content-disposition', `attachment; filename="${filename}"`).send(body);
+  });
+
+  app.get('/api/v1/findings/:id', {
+    config: read,
+    schema: { tags, summary: 'A finding with its history (detection, carried-over decisions, VEX, triage, closure)', params: FindingIdParams, response: { 200: FindingDetailSchema } },
+  }, async (request) => findings.get(request.params.id));
+
+  app.patch('/api/v1/findings/:id', {
+    config: write,
+    schema: {
+      tags,
+      summary: 'Triage a finding: CycloneDX analysis state, justification, responses, detail, severity override',
+      description:
+        'state: in_triage, exploitable, false_positive, not_affected (needs a justification or a detail), resolved. responses: can_not_fix, will_not_fix, update, rollback, workaround_available. An analyst\'s decision is kept against later vendor VEX and carried over to the next SBOM of the release when the component version is unchanged.',
+      params: FindingIdParams,
+      body: TriageBody,
+      response: { 200: FindingSchema },
+    },
+  }, async (request) => findings.triage(request.params.id, request.body, request.ctx));
+
+  app.post('/api/v1/findings/triage', {
+    config: write,
+    schema: {
+      tags,
+      summary: 'Triage many findings at once: by ids, or every open finding of an advisory (within a product or vendor)',
+      body: BulkTriageBody,
+      response: { 200: BulkTriageResult },
+    },
+  }, async (request) => findings.bulkTriage(request.body, request.ctx));
+
+  app.get('/api/v1/exposure', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'Who is exposed: vendors, products, releases and components affected by an advisory, a CVE or a package, with the path and the fix',
+      description:
+        'Give advisory (any id or alias), cve, or purl. For a purl with a version, advisories lists which advisories affect that version (even when no SBOM contains it). Answered from the findings and the advisory index, not by scanning components.',
+      querystring: ExposureQuery,
+      response: { 200: ExposureSchema },
+    },
+  }, async (request) => findings.exposure(request.query));
+
+  const riskDescription = `Vulnerability risk score, 0–100. ${RISK_FORMULA}`;
+  app.get('/api/v1/products/:id/vulnerability-risk', {
+    config: read,
+    schema: { tags, summary: 'Vulnerability risk score of a product, every term shown', description: riskDescription, params: ProductRefParams, response: { 200: RiskSchema } },
+  }, async (request) => findings.risk({ productId: request.params.id }));
+
+  app.get('/api/v1/vendors/:id/vulnerability-risk', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'Vulnerability risk score of a vendor over all its products, every term shown',
+      description: riskDescription,
+      params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }),
+      response: { 200: RiskSchema },
+    },
+  }, async (request) => findings.risk({ vendorId: request.params.id }));
+
+  for (const [document, path] of [['vex', '/api/v1/products/:id/vex'], ['vdr', '/api/v1/products/:id/vdr']] as const) {
+    app.get(path, {
+      config: read,
+      schema: {
+        tags,
+        summary:
+          document === 'vex'
+            ? 'VEX of a product release: CycloneDX (default), OpenVEX or CSAF, with every finding\'s analysis'
+            : 'Vulnerability Disclosure Report (CycloneDX VDR) of a product release',
+        params: ProductRefParams,
+        querystring: ProductExportQuery,
+      },
+    }, async (request, reply) => {
+      const format = document === 'vdr' ? 'cyclonedx-vdr' : request.query.format === 'openvex' ? 'openvex' : request.query.format === 'csaf' ? 'csaf' : 'cyclonedx-vex';
+      const { body, contentType, filename } = await findings.export({ productId: request.params.id, release: request.query.release, format, status: 'open' });
+      return reply.type(contentType).header('content-disposition', `attachment; filename="${filename}"`).send(body);
+    });
+  }
+
+  app.get('/api/v1/settings/findings-policy', {
+    config: read,
+    schema: { tags: ['settings'], summary: 'Prioritisation, SLA days per priority and risk-score weights', response: { 200: PolicySchema } },
+  }, async () => findings.policy());
+
+  app.put('/api/v1/settings/findings-policy', {
+    config: { permission: 'settings:write' },
+    schema: {
+      tags: ['settings'],
+      summary: 'Change the findings policy; open findings are re-prioritised in the background',
+      body: PolicySchema,
+      response: { 200: PolicySchema },
+    },
+  }, async (request) => findings.setPolicy(request.body, request.ctx));
+}

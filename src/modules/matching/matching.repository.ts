@@ -1,0 +1,338 @@
+import { sql, type Expression } from 'kysely';
+import { isPostgres } from '../../platform/db/database.js';
+import type { Executor } from '../../platform/db/schema.js';
+import type { FindingsHistoryTable, FindingsTable, VexStatementsTable } from '../findings/findings.tables.js';
+import { bulkInsert, chunks } from './bulk.js';
+import { DISTRO_ECOSYSTEMS, keyOf, type PackageEntry } from './matching.keys.js';
+
+export type GroupRiskRow = {
+  id: string;
+  display_id: string;
+  severity: string | null;
+  kev: number;
+  malicious: number;
+  epss: number | null;
+  withdrawn: number;
+};
+
+/** A component of a current SBOM, with where it sits in the portfolio. */
+export type PortfolioComponentRow = {
+  sbom_id: string;
+  idx: number;
+  name: string;
+  version: string | null;
+  purl: string | null;
+  purl_qualifiers: string | null;
+  ecosystem: string;
+  package_name: string;
+  source_package: string | null;
+  direct: number;
+  depth: number;
+  release: string;
+  product_id: string;
+  vendor_id: string;
+};
+
+export type ExistingFindingRow = Pick<
+  FindingsTable,
+  'id' | 'group_id' | 'sbom_id' | 'component_idx' | 'status' | 'closed_reason' | 'verdict' | 'matched' | 'fixed_versions' | 'fixed_in' | 'state' | 'state_source'
+>;
+
+/** A finding with what VEX statements are matched against. */
+export type VexTargetRow = Pick<
+  FindingsTable,
+  'id' | 'group_id' | 'sbom_id' | 'product_id' | 'vendor_id' | 'ecosystem' | 'package_name' | 'component_purl' | 'component_version' | 'state' | 'state_source' | 'vex_statement_id' | 'justification' | 'responses' | 'detail' | 'state_source_name'
+> & { root_ref: string | null; root_purl: string | null; root_name: string | null };
+
+export const FINDING_COLUMNS = [
+  'id', 'group_id', 'sbom_id', 'component_idx', 'product_id', 'vendor_id', 'release', 'ecosystem', 'package_name',
+  'component_name', 'component_version', 'component_purl', 'direct', 'depth', 'verdict', 'matched', 'fixed_versions', 'fixed_in',
+  'status', 'closed_reason', 'closed_at', 'severity', 'severity_override', 'priority', 'priority_rank', 'due_at', 'state',
+  'justification', 'responses', 'detail', 'state_source', 'state_source_name', 'state_updated_at', 'state_updated_by',
+  'vex_statement_id', 'first_seen_at', 'updated_at',
+] as const satisfies ReadonlyArray<keyof FindingsTable>;
+
+const HISTORY_COLUMNS = [
+  'id', 'finding_id', 'at', 'actor_type', 'actor_name', 'source', 'action', 'from_state', 'to_state', 'justification', 'responses', 'detail', 'details',
+] as const satisfies ReadonlyArray<keyof FindingsHistoryTable>;
+
+/** Key of the transaction-scoped PostgreSQL advisory lock that orders matching against feed writes. */
+const MATCHING_LOCK = 7_301_004;
+
+/** Every query the matcher runs: lookups on the two indexes and the findings writes. */
+export class MatchingRepository {
+  constructor(private readonly db: Executor) {}
+
+  /**
+   * Names per lookup: PostgreSQL takes them as one array parameter (`= any($1)`, one round trip for
+   * thousands of keys); SQLite, in process, as an IN list within its parameter limit.
+   */
+  private nameBatch(): number {
+    return isPostgres(this.db) ? 10_000 : 2_000;
+  }
+
+  private anyOf(column: Expression<string>, names: string[]) {
+    return isPostgres(this.db) ? sql<boolean>`${column} = any(${names}::text[])` : sql<boolean>`${column} in (${sql.join(names)})`;
+  }
+
+  /**
+   * Orders the two sides of matching on PostgreSQL. An SBOM being matched holds the lock shared,
+   * a feed write (advisories, KEV/EPSS, VEX) exclusively, both until their transaction ends. So an
+   * advisory written while an SBOM is stored either commits first (and the SBOM's lookup, a later
+   * statement under READ COMMITTED, sees its packages) or waits and then sees the SBOM's committed
+   * components: neither can miss the other. SQLite writers are serialised already (BEGIN IMMEDIATE).
+   */
+  async lockMatching(mode: 'shared' | 'exclusive'): Promise<void> {
+    if (!isPostgres(this.db)) return;
+    await (mode === 'shared' ? sql`select pg_advisory_xact_lock_shared(${MATCHING_LOCK})` : sql`select pg_advisory_xact_lock(${MATCHING_LOCK})`).execute(this.db);
+  }
+
+  /** The matching index for a set of keys: one indexed query per ecosystem and batch of names. */
+  async packagesForKeys(keys: Map<string, Set<string>>): Promise<Map<string, PackageEntry[]>> {
+    const out = new Map<string, PackageEntry[]>();
+    for (const [ecosystem, names] of keys) {
+      for (const batch of chunks([...names], this.nameBatch())) {
+        const rows = await this.db
+          .selectFrom('advisory_packages as p')
+          .select(['p.advisory_id', 'p.external_id', 'p.group_id', 'p.ecosystem', 'p.ecosystem_release', 'p.package_name', 'p.versions', 'p.ranges', 'p.fixed'])
+          .where('p.ecosystem', '=', ecosystem)
+          .where((eb) => this.anyOf(eb.ref('p.package_name'), batch))
+          .execute();
+        for (const row of rows) push(out, keyOf(row.ecosystem, row.package_name), toEntry(row));
+      }
+    }
+    return out;
+  }
+
+  /** Every live entry of some advisory groups (the advisory side evaluates whole groups). */
+  async packagesOfGroups(groupIds: string[]): Promise<PackageEntry[]> {
+    const out: PackageEntry[] = [];
+    for (const batch of chunks(groupIds)) {
+      const rows = await this.db
+        .selectFrom('advisory_packages as p')
+        .select(['p.advisory_id', 'p.external_id', 'p.group_id', 'p.ecosystem', 'p.ecosystem_release', 'p.package_name', 'p.versions', 'p.ranges', 'p.fixed'])
+        .where('p.group_id', 'in', batch)
+        .execute();
+      for (const row of rows) out.push(toEntry(row));
+    }
+    return out;
+  }
+
+  /**
+   * Components of current SBOMs under some keys: one indexed query per ecosystem and batch of
+   * names, plus the source-package index for distro ecosystems.
+   */
+  async componentsForKeys(keys: Map<string, Set<string>>): Promise<PortfolioComponentRow[]> {
+    const out: PortfolioComponentRow[] = [];
+    for (const [ecosystem, names] of keys) {
+      for (const batch of chunks([...names], this.nameBatch())) {
+        out.push(...((await this.components().where('c.ecosystem', '=', ecosystem).where((eb) => this.anyOf(eb.ref('c.package_name'), batch)).execute()) as PortfolioComponentRow[]));
+        if (DISTRO_ECOSYSTEMS.has(ecosystem)) {
+          out.push(...((await this.components().where('c.ecosystem', '=', ecosystem).where((eb) => this.anyOf(eb.ref('c.source_package') as Expression<string>, batch)).execute()) as PortfolioComponentRow[]));
+        }
+      }
+    }
+    return out;
+  }
+
+  private components() {
+    return this.db
+      .selectFrom('sbom_components as c')
+      .innerJoin('sboms as s', 's.id', 'c.sbom_id')
+      .innerJoin('products as p', 'p.id', 's.product_id')
+      .select([
+        'c.sbom_id', 'c.idx', 'c.name', 'c.version', 'c.purl', 'c.purl_qualifiers', 'c.ecosystem', 'c.package_name', 'c.source_package', 'c.direct', 'c.depth',
+        's.release', 's.product_id', 'p.vendor_id',
+      ])
+      .where('s.is_current', '=', 1);
+  }
+
+  async setSourcePackages(sbomId: string, bySource: Map<string, number[]>): Promise<void> {
+    for (const [source, idxs] of bySource) {
+      for (const batch of chunks(idxs)) {
+        await this.db.updateTable('sbom_components').set({ source_package: source }).where('sbom_id', '=', sbomId).where('idx', 'in', batch).execute();
+      }
+    }
+  }
+
+  async groupRisks(groupIds: string[]): Promise<Map<string, GroupRiskRow>> {
+    const out = new Map<string, GroupRiskRow>();
+    for (const batch of chunks(groupIds)) {
+      const rows = await this.db
+        .selectFrom('advisory_groups')
+        .select(['id', 'display_id', 'severity', 'kev', 'malicious', 'epss', 'withdrawn'])
+        .where('id', 'in', batch)
+        .execute();
+      for (const row of rows) out.set(row.id, row);
+    }
+    return out;
+  }
+
+  /** A group's findings for some SBOMs (the components the advisory side re-evaluates). */
+  async findingsOf(groupIds: string[], sbomIds: string[]): Promise<ExistingFindingRow[]> {
+    const out: ExistingFindingRow[] = [];
+    for (const groups of chunks(groupIds, 200)) {
+      for (const sboms of chunks(sbomIds, 200)) {
+        out.push(
+          ...(await this.db
+            .selectFrom('findings')
+            .select(['id', 'group_id', 'sbom_id', 'component_idx', 'status', 'closed_reason', 'verdict', 'matched', 'fixed_versions', 'fixed_in', 'state', 'state_source'])
+            .where('group_id', 'in', groups)
+            .where('sbom_id', 'in', sboms)
+            .execute()),
+        );
+      }
+    }
+    return out;
+  }
+
+  /** The findings of the SBOM a new upload supersedes, whose decisions and first-seen dates carry over. */
+  previousFindings(sbomId: string) {
+    return this.db
+      .selectFrom('findings')
+      .select(['group_id', 'ecosystem', 'package_name', 'component_version', 'first_seen_at', 'state', 'justification', 'responses', 'detail', 'state_source', 'state_source_name', 'state_updated_at', 'state_updated_by', 'severity_override', 'vex_statement_id'])
+      .where('sbom_id', '=', sbomId)
+      .execute();
+  }
+
+  sbomRoot(sbomId: string) {
+    return this.db.selectFrom('sboms').select(['id', 'root_ref', 'root_purl', 'root_name']).where('id', '=', sbomId).executeTakeFirst();
+  }
+
+  async sbomRoots(sbomIds: string[]) {
+    const out = new Map<string, { root_ref: string | null; root_purl: string | null; root_name: string | null }>();
+    for (const batch of chunks(sbomIds)) {
+      for (const row of await this.db.selectFrom('sboms').select(['id', 'root_ref', 'root_purl', 'root_name']).where('id', 'in', batch).execute()) out.set(row.id, row);
+    }
+    return out;
+  }
+
+  insertFindings(rows: FindingsTable[]): Promise<void> {
+    return bulkInsert(this.db, 'findings', FINDING_COLUMNS, rows.map((r) => FINDING_COLUMNS.map((c) => r[c])));
+  }
+
+  insertHistory(rows: FindingsHistoryTable[]): Promise<void> {
+    return bulkInsert(this.db, 'findings_history', HISTORY_COLUMNS, rows.map((r) => HISTORY_COLUMNS.map((c) => r[c])));
+  }
+
+  async updateFinding(id: string, changes: Partial<FindingsTable>): Promise<void> {
+    await this.db.updateTable('findings').set(changes).where('id', '=', id).execute();
+  }
+
+  async closeFindings(ids: string[], reason: string, at: string): Promise<void> {
+    for (const batch of chunks(ids)) {
+      await this.db.updateTable('findings').set({ status: 'closed', closed_reason: reason, closed_at: at, updated_at: at }).where('id', 'in', batch).execute();
+    }
+  }
+
+  /** Open findings of groups whose severity, KEV, EPSS or malicious flag changed. */
+  async openFindingsOfGroups(groupIds: string[]) {
+    const out: Array<Pick<FindingsTable, 'id' | 'group_id' | 'severity' | 'severity_override' | 'priority' | 'priority_rank' | 'due_at' | 'first_seen_at'>> = [];
+    for (const batch of chunks(groupIds)) {
+      out.push(
+        ...(await this.db
+          .selectFrom('findings')
+          .select(['id', 'group_id', 'severity', 'severity_override', 'priority', 'priority_rank', 'due_at', 'first_seen_at'])
+          .where('group_id', 'in', batch)
+          .where('status', '=', 'open')
+          .execute()),
+      );
+    }
+    return out;
+  }
+
+  // VEX statements: looked up by product key and by root identifier, resolved to groups by id.
+
+  async anyStatements(): Promise<boolean> {
+    return (await this.db.selectFrom('vex_statements').select('id').limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  async statementsForKeys(keys: Map<string, Set<string>>): Promise<VexStatementsTable[]> {
+    const out: VexStatementsTable[] = [];
+    for (const [ecosystem, names] of keys) {
+      for (const batch of chunks([...names], this.nameBatch())) {
+        out.push(...(await this.db.selectFrom('vex_statements').selectAll().where('product_ecosystem', '=', ecosystem).where((eb) => this.anyOf(eb.ref('product_package_name') as Expression<string>, batch)).execute()));
+      }
+    }
+    return out;
+  }
+
+  async statementsForProducts(products: string[]): Promise<VexStatementsTable[]> {
+    const out: VexStatementsTable[] = [];
+    for (const batch of chunks(products)) out.push(...(await this.db.selectFrom('vex_statements').selectAll().where('product', 'in', batch).execute()));
+    return out;
+  }
+
+  /** The advisory groups each statement speaks about (through its vulnerability id and aliases). */
+  async statementGroups(statementIds: string[]): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    for (const batch of chunks(statementIds)) {
+      const rows = await this.db
+        .selectFrom('vex_statement_ids as v')
+        .innerJoin('advisory_ids as i', 'i.identifier', 'v.identifier')
+        .select(['v.statement_id', 'i.group_id'])
+        .where('v.statement_id', 'in', batch)
+        .execute();
+      for (const row of rows) {
+        let set = out.get(row.statement_id);
+        if (!set) out.set(row.statement_id, (set = new Set()));
+        set.add(row.group_id);
+      }
+    }
+    return out;
+  }
+
+  /** Open findings of current SBOMs in some groups, with their SBOM's root, for applying VEX. */
+  async vexTargets(groupIds: string[], scope: { vendorId?: string | null; productId?: string | null } = {}): Promise<VexTargetRow[]> {
+    const out: VexTargetRow[] = [];
+    for (const batch of chunks(groupIds)) {
+      let query = this.db
+        .selectFrom('findings as f')
+        .innerJoin('sboms as s', 's.id', 'f.sbom_id')
+        .select([
+          'f.id', 'f.group_id', 'f.sbom_id', 'f.product_id', 'f.vendor_id', 'f.ecosystem', 'f.package_name', 'f.component_purl', 'f.component_version',
+          'f.state', 'f.state_source', 'f.vex_statement_id', 'f.justification', 'f.responses', 'f.detail', 'f.state_source_name', 's.root_ref', 's.root_purl', 's.root_name',
+        ])
+        .where('f.group_id', 'in', batch)
+        .where('s.is_current', '=', 1);
+      if (scope.vendorId) query = query.where('f.vendor_id', '=', scope.vendorId);
+      if (scope.productId) query = query.where('f.product_id', '=', scope.productId);
+      out.push(...(await query.execute()));
+    }
+    return out;
+  }
+
+  /** Groups of some identifiers (upper-cased ids and aliases). */
+  async groupsOfIdentifiers(identifiers: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const batch of chunks(identifiers)) {
+      for (const row of await this.db.selectFrom('advisory_ids').select(['identifier', 'group_id']).where('identifier', 'in', batch).execute()) out.set(row.identifier, row.group_id);
+    }
+    return out;
+  }
+
+  async countFindings(): Promise<number> {
+    const row = await this.db.selectFrom('findings').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function toEntry(row: { advisory_id: string; external_id: string; group_id: string; ecosystem: string; ecosystem_release: string | null; package_name: string; versions: string; ranges: string; fixed: string }): PackageEntry {
+  return {
+    advisoryId: row.advisory_id,
+    externalId: row.external_id,
+    groupId: row.group_id,
+    ecosystem: row.ecosystem,
+    release: row.ecosystem_release,
+    packageName: row.package_name,
+    versions: JSON.parse(row.versions) as string[],
+    ranges: JSON.parse(row.ranges) as PackageEntry['ranges'],
+    fixed: JSON.parse(row.fixed) as string[],
+  };
+}

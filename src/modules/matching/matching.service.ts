@@ -1,0 +1,538 @@
+import type { Kysely } from 'kysely';
+import type { RequestContext } from '../../platform/context.js';
+import type { DB, Executor } from '../../platform/db/schema.js';
+import { newId } from '../../platform/ids.js';
+import { readSetting } from '../../platform/settings.js';
+import type { FindingsHistoryTable, FindingsTable } from '../findings/findings.tables.js';
+import {
+  DEFAULT_FINDINGS_POLICY,
+  dueAt,
+  effectiveSeverity,
+  prioritise,
+  type FindingsPolicy,
+} from '../findings/findings.policy.js';
+import { pickStatement, purlIdentity, rootIdentifiers, type StatementWithGroups, type VexTarget } from '../findings/findings.vex.js';
+import type { ComponentRow } from '../sboms/sboms.ingest.js';
+import {
+  componentKeys,
+  evaluateComponent,
+  keyOf,
+  nearestFix,
+  parseQualifiers,
+  sourcePackageOf,
+  splitKey,
+  type GroupVerdict,
+  type MatchComponent,
+  type PackageEntry,
+} from './matching.keys.js';
+import { MatchingRepository, type ExistingFindingRow, type GroupRiskRow, type PortfolioComponentRow } from './matching.repository.js';
+
+export const FINDINGS_POLICY_KEY = 'findings-policy';
+
+/** What the SBOM service hands over once an SBOM's rows are written (inside its transaction). */
+export interface StoredSbom {
+  sbomId: string;
+  productId: string;
+  vendorId: string;
+  release: string;
+  /** The SBOM that was current for this release before: its analysts' decisions carry over. */
+  supersedes: string | null;
+  components: ComponentRow[];
+}
+
+/** What one matching pass did: lookups made, rows examined and findings written. */
+export interface MatchStats {
+  keys: number;
+  componentsExamined: number;
+  entriesExamined: number;
+  created: number;
+  updated: number;
+  closed: number;
+  reopened: number;
+}
+
+/** Keys and groups a batch of advisory writes touched: the advisory side's whole input. */
+export interface AdvisoryChanges {
+  groups: Set<string>;
+  keys: Set<string>;
+  /** Groups every member of which is now withdrawn: their closed findings say so. */
+  withdrawnGroups: Set<string>;
+}
+
+const emptyStats = (): MatchStats => ({ keys: 0, componentsExamined: 0, entriesExamined: 0, created: 0, updated: 0, closed: 0, reopened: 0 });
+
+/** A component occurrence in the portfolio, ready to become a finding. */
+interface Occurrence extends MatchComponent {
+  productId: string;
+  vendorId: string;
+  release: string;
+  direct: number;
+  depth: number;
+}
+
+interface Draft {
+  occurrence: Occurrence;
+  groupId: string;
+  verdict: GroupVerdict;
+}
+
+/**
+ * Matching in both directions, incrementally: a new SBOM looks up only its own components' keys
+ * in the advisory index; a new, changed or withdrawn advisory looks up only its packages' keys in
+ * the component index. Findings are created, updated, closed and reopened idempotently (one row
+ * per group × component occurrence), inside the caller's transaction.
+ */
+export class Matcher {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  private repo(executor: Executor) {
+    return new MatchingRepository(executor);
+  }
+
+  async policy(executor: Executor = this.db): Promise<FindingsPolicy> {
+    const stored = await readSetting<Partial<FindingsPolicy>>(executor, FINDINGS_POLICY_KEY);
+    return stored ? { ...DEFAULT_FINDINGS_POLICY, ...stored, slaDays: { ...DEFAULT_FINDINGS_POLICY.slaDays, ...stored.slaDays }, severityPoints: { ...DEFAULT_FINDINGS_POLICY.severityPoints, ...stored.severityPoints } } : DEFAULT_FINDINGS_POLICY;
+  }
+
+  /** The SBOM side: called by the SBOM service right after an SBOM's components are stored. */
+  async matchSbom(trx: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
+    const repo = this.repo(trx);
+    await repo.lockMatching('shared');
+    const stats = emptyStats();
+    const occurrences: Occurrence[] = new Array(sbom.components.length);
+    const bySource = new Map<string, number[]>();
+    const keys = new Map<string, Set<string>>();
+    for (let i = 0; i < sbom.components.length; i++) {
+      const row = sbom.components[i];
+      const qualifiers = parseQualifiers(row.purl_qualifiers);
+      const sourcePackage = sourcePackageOf(row.ecosystem, row.package_name, qualifiers);
+      if (sourcePackage) push(bySource, sourcePackage, row.idx);
+      const occurrence: Occurrence = {
+        sbomId: sbom.sbomId,
+        idx: row.idx,
+        name: row.name,
+        version: row.version,
+        purl: row.purl,
+        qualifiers,
+        ecosystem: row.ecosystem,
+        packageName: row.package_name,
+        sourcePackage,
+        productId: sbom.productId,
+        vendorId: sbom.vendorId,
+        release: sbom.release,
+        direct: row.direct,
+        depth: row.depth,
+      };
+      occurrences[i] = occurrence;
+      addKey(keys, row.ecosystem, row.package_name);
+      if (sourcePackage) addKey(keys, row.ecosystem, sourcePackage);
+    }
+    if (bySource.size) await repo.setSourcePackages(sbom.sbomId, bySource);
+    stats.keys = countKeys(keys);
+
+    const index = await repo.packagesForKeys(keys);
+    const drafts: Draft[] = [];
+    for (const occurrence of occurrences) {
+      const entries = entriesFor(index, occurrence);
+      if (!entries.length) continue;
+      stats.componentsExamined++;
+      stats.entriesExamined += entries.length;
+      for (const [groupId, verdict] of evaluateComponent(occurrence, entries)) drafts.push({ occurrence, groupId, verdict });
+    }
+    if (!drafts.length) return stats;
+
+    const previous = sbom.supersedes ? await repo.previousFindings(sbom.supersedes) : [];
+    const root = await repo.sbomRoot(sbom.sbomId);
+    const roots = new Map([[sbom.sbomId, { root_ref: root?.root_ref ?? null, root_purl: root?.root_purl ?? null, root_name: root?.root_name ?? null }]]);
+    stats.created = await this.createFindings(trx, drafts, roots, ctx, previous);
+    return stats;
+  }
+
+  /**
+   * The advisory side: re-evaluates the components under the touched keys against the touched
+   * groups only, and reconciles those groups' findings for those components.
+   */
+  async matchAdvisoryChanges(trx: Executor, changes: AdvisoryChanges, ctx: RequestContext): Promise<MatchStats> {
+    const stats = emptyStats();
+    if (!changes.keys.size || !changes.groups.size) return stats;
+    const repo = this.repo(trx);
+    const keys = new Map<string, Set<string>>();
+    for (const key of changes.keys) {
+      const { ecosystem, packageName } = splitKey(key);
+      addKey(keys, ecosystem, packageName);
+    }
+    stats.keys = changes.keys.size;
+    const rows = await repo.componentsForKeys(keys);
+    if (!rows.length) return stats;
+
+    const occurrences = new Map<string, Occurrence>();
+    for (const row of rows) occurrences.set(`${row.sbom_id}#${row.idx}`, toOccurrence(row));
+    const index = new Map<string, PackageEntry[]>();
+    for (const entry of await repo.packagesOfGroups([...changes.groups])) push(index, keyOf(entry.ecosystem, entry.packageName), entry);
+    const existing = new Map<string, Map<string, ExistingFindingRow>>();
+    for (const row of await repo.findingsOf([...changes.groups], [...new Set(rows.map((r) => r.sbom_id))])) {
+      const occurrenceKey = `${row.sbom_id}#${row.component_idx}`;
+      let byGroup = existing.get(occurrenceKey);
+      if (!byGroup) existing.set(occurrenceKey, (byGroup = new Map()));
+      byGroup.set(row.group_id, row);
+    }
+
+    const drafts: Draft[] = [];
+    const now = new Date().toISOString();
+    const history: FindingsHistoryTable[] = [];
+    const closeBy = new Map<string, string[]>();
+    for (const [occurrenceKey, occurrence] of occurrences) {
+      const entries = entriesFor(index, occurrence);
+      stats.componentsExamined++;
+      stats.entriesExamined += entries.length;
+      const verdicts = evaluateComponent(occurrence, entries);
+      const found_ = existing.get(occurrenceKey);
+      const candidates = found_ ? new Set([...verdicts.keys(), ...found_.keys()]) : verdicts.keys();
+      for (const groupId of candidates) {
+        if (!changes.groups.has(groupId)) continue;
+        const desired = verdicts.get(groupId);
+        const found = found_?.get(groupId);
+        if (!desired) {
+          if (found && found.status === 'open') {
+            const reason = changes.withdrawnGroups.has(groupId) ? 'advisory_withdrawn' : 'no_longer_affected';
+            push(closeBy, reason, found.id);
+            history.push(historyRow(found.id, now, ctx, 'system', 'closed', found.state, found.state, { reason }));
+          }
+          continue;
+        }
+        if (!found) {
+          drafts.push({ occurrence, groupId, verdict: desired });
+          continue;
+        }
+        const fixedVersions = JSON.stringify(desired.fixed);
+        const matched = JSON.stringify(desired.matched);
+        const fixedIn = nearestFix(occurrence, desired.fixed);
+        const reopen = found.status !== 'open';
+        if (!reopen && found.verdict === desired.verdict && found.fixed_versions === fixedVersions && found.matched === matched && found.fixed_in === fixedIn) continue;
+        await repo.updateFinding(found.id, {
+          verdict: desired.verdict,
+          fixed_versions: fixedVersions,
+          matched,
+          fixed_in: fixedIn,
+          updated_at: now,
+          ...(reopen ? { status: 'open', closed_reason: null, closed_at: null } : {}),
+        });
+        if (reopen) {
+          stats.reopened++;
+          history.push(historyRow(found.id, now, ctx, 'system', 'reopened', found.state, found.state, { previousReason: found.closed_reason }));
+        } else stats.updated++;
+      }
+    }
+    for (const [reason, ids] of closeBy) {
+      await repo.closeFindings(ids, reason, now);
+      stats.closed += ids.length;
+    }
+    await repo.insertHistory(history);
+    if (drafts.length) {
+      const roots = await repo.sbomRoots([...new Set(drafts.map((d) => d.occurrence.sbomId))]);
+      stats.created = await this.createFindings(trx, drafts, roots, ctx, []);
+    }
+    return stats;
+  }
+
+  /**
+   * Recomputes severity, priority and due date of the open findings of groups whose severity, KEV,
+   * EPSS or malicious flag changed (or of every finding, after a policy change).
+   */
+  async refreshPriorities(trx: Executor, groupIds: string[]): Promise<number> {
+    if (!groupIds.length) return 0;
+    const repo = this.repo(trx);
+    const [groups, findings, policy] = await Promise.all([repo.groupRisks(groupIds), repo.openFindingsOfGroups(groupIds), this.policy(trx)]);
+    const now = new Date().toISOString();
+    let changed = 0;
+    for (const f of findings) {
+      const group = groups.get(f.group_id);
+      if (!group) continue;
+      const severity = effectiveSeverity(f.severity_override, group.severity);
+      const { priority, rank } = prioritise(riskOf(group), severity, policy);
+      const due = dueAt(f.first_seen_at, priority, policy);
+      if (severity === f.severity && priority === f.priority && rank === Number(f.priority_rank) && due === f.due_at) continue;
+      await repo.updateFinding(f.id, { severity, priority, priority_rank: rank, due_at: due, updated_at: now });
+      changed++;
+    }
+    return changed;
+  }
+
+  /** Turns verdicts into finding rows: priority from the group, decisions carried over or set by VEX. */
+  private async createFindings(
+    trx: Executor,
+    drafts: Draft[],
+    roots: Map<string, { root_ref: string | null; root_purl: string | null; root_name: string | null }>,
+    ctx: RequestContext,
+    previous: Awaited<ReturnType<MatchingRepository['previousFindings']>>,
+  ): Promise<number> {
+    const repo = this.repo(trx);
+    const groups = await repo.groupRisks([...new Set(drafts.map((d) => d.groupId))]);
+    const policy = await this.policy(trx);
+    const now = new Date().toISOString();
+    const carried = new Map<string, (typeof previous)[number]>();
+    for (const p of previous) carried.set(`${p.group_id}|${p.ecosystem}|${p.package_name}`, p);
+    const targetOf = (d: Draft): VexTarget => {
+      const root = roots.get(d.occurrence.sbomId);
+      const matched = d.verdict.matched[0]?.name ?? d.occurrence.packageName;
+      return {
+        groupId: d.groupId,
+        productId: d.occurrence.productId,
+        vendorId: d.occurrence.vendorId,
+        ecosystem: d.occurrence.ecosystem,
+        packageName: matched,
+        componentPurl: d.occurrence.purl,
+        componentVersion: d.occurrence.version,
+        root: { ref: root?.root_ref ?? null, purl: root?.root_purl ?? null, name: root?.root_name ?? null },
+      };
+    };
+    const statements = await this.statementsFor(repo, drafts.map(targetOf));
+
+    const rows: FindingsTable[] = [];
+    const history: FindingsHistoryTable[] = [];
+    for (const { occurrence: o, groupId, verdict } of drafts) {
+      const group = groups.get(groupId);
+      const matchedKey = verdict.matched[0] ? { ecosystem: o.ecosystem, name: verdict.matched[0].name } : { ecosystem: o.ecosystem, name: o.packageName };
+      const before = carried.get(`${groupId}|${matchedKey.ecosystem}|${matchedKey.name}`);
+      const id = newId();
+      const row: FindingsTable = {
+        id,
+        group_id: groupId,
+        sbom_id: o.sbomId,
+        component_idx: o.idx,
+        product_id: o.productId,
+        vendor_id: o.vendorId,
+        release: o.release,
+        ecosystem: matchedKey.ecosystem,
+        package_name: matchedKey.name,
+        component_name: o.name,
+        component_version: o.version,
+        component_purl: o.purl,
+        direct: o.direct,
+        depth: o.depth,
+        verdict: verdict.verdict,
+        matched: JSON.stringify(verdict.matched),
+        fixed_versions: JSON.stringify(verdict.fixed),
+        fixed_in: nearestFix(o, verdict.fixed),
+        status: 'open',
+        closed_reason: null,
+        closed_at: null,
+        severity: 'unknown',
+        severity_override: null,
+        priority: 'unknown',
+        priority_rank: 0,
+        due_at: now,
+        state: 'in_triage',
+        justification: null,
+        responses: '[]',
+        detail: null,
+        state_source: 'system',
+        state_source_name: null,
+        state_updated_at: null,
+        state_updated_by: null,
+        vex_statement_id: null,
+        first_seen_at: before?.first_seen_at ?? now,
+        updated_at: now,
+      };
+      if (before && before.state_source !== 'system' && before.component_version === o.version) {
+        Object.assign(row, {
+          state: before.state,
+          justification: before.justification,
+          responses: before.responses,
+          detail: before.detail,
+          state_source: before.state_source,
+          state_source_name: before.state_source_name,
+          state_updated_at: before.state_updated_at,
+          state_updated_by: before.state_updated_by,
+          severity_override: before.severity_override,
+          vex_statement_id: before.vex_statement_id,
+        });
+        history.push(historyRow(id, now, ctx, before.state_source, 'carried-over', null, before.state, { from: 'the SBOM this one supersedes' }, before));
+      }
+      if (row.state_source !== 'analyst' && statements.length) {
+        const target = targetOf({ occurrence: o, groupId, verdict });
+        const statement = pickStatement(statements, target);
+        if (statement && statement.id !== row.vex_statement_id) {
+          const state = statement.state;
+          Object.assign(row, {
+            state,
+            justification: statement.justification,
+            responses: statement.responses,
+            detail: statement.detail,
+            state_source: 'vendor',
+            state_source_name: statement.source,
+            state_updated_at: now,
+            state_updated_by: statement.source,
+            vex_statement_id: statement.id,
+          });
+          history.push(historyRow(id, now, ctx, 'vendor', 'vex', 'in_triage', state, { statement: statement.id, source: statement.source }, row));
+        }
+      }
+      const severity = effectiveSeverity(row.severity_override, group?.severity ?? null);
+      const { priority, rank } = prioritise(group ? riskOf(group) : { severity: null, kev: false, malicious: false, epss: null }, severity, policy);
+      row.severity = severity;
+      row.priority = priority;
+      row.priority_rank = rank;
+      row.due_at = dueAt(row.first_seen_at, priority, policy);
+      rows.push(row);
+    }
+    await repo.insertFindings(rows);
+    await repo.insertHistory(history);
+    return rows.length;
+  }
+
+  /** Stored VEX statements that may speak for some findings: by component key and by SBOM root, with their groups. */
+  private async statementsFor(repo: MatchingRepository, targets: VexTarget[]): Promise<StatementWithGroups[]> {
+    if (!targets.length || !(await repo.anyStatements())) return [];
+    const keys = new Map<string, Set<string>>();
+    const products = new Set<string>();
+    for (const t of targets) {
+      addKey(keys, t.ecosystem, t.packageName);
+      const component = purlIdentity(t.componentPurl);
+      if (component) addKey(keys, component.ecosystem, component.packageName);
+      const root = purlIdentity(t.root.purl);
+      if (root) addKey(keys, root.ecosystem, root.packageName);
+      for (const id of rootIdentifiers(t)) products.add(id);
+    }
+    const found = new Map<string, StatementWithGroups>();
+    for (const s of [...(await repo.statementsForKeys(keys)), ...(await repo.statementsForProducts([...products]))]) found.set(s.id, { ...s, groups: new Set() });
+    if (!found.size) return [];
+    for (const [id, groups] of await repo.statementGroups([...found.keys()])) found.get(id)!.groups = groups;
+    return [...found.values()].filter((s) => s.groups.size);
+  }
+
+  /**
+   * Re-decides the VEX state of the findings of some groups (after statements were imported): the
+   * latest applicable statement sets the state unless an analyst has decided it. Answers how many
+   * findings changed.
+   */
+  async reapplyVex(trx: Executor, groupIds: string[], scope: { vendorId?: string | null; productId?: string | null }, ctx: RequestContext): Promise<number> {
+    if (!groupIds.length) return 0;
+    const repo = this.repo(trx);
+    const rows = await repo.vexTargets(groupIds, scope);
+    const targets = rows.map((r): VexTarget & { row: (typeof rows)[number] } => ({
+      row: r,
+      groupId: r.group_id,
+      productId: r.product_id,
+      vendorId: r.vendor_id,
+      ecosystem: r.ecosystem,
+      packageName: r.package_name,
+      componentPurl: r.component_purl,
+      componentVersion: r.component_version,
+      root: { ref: r.root_ref, purl: r.root_purl, name: r.root_name },
+    }));
+    const statements = await this.statementsFor(repo, targets);
+    if (!statements.length) return 0;
+    const now = new Date().toISOString();
+    const history: FindingsHistoryTable[] = [];
+    let changed = 0;
+    for (const target of targets) {
+      const { row } = target;
+      if (row.state_source === 'analyst') continue;
+      const statement = pickStatement(statements, target);
+      if (!statement) continue;
+      const state = statement.state;
+      if (
+        row.vex_statement_id === statement.id &&
+        row.state === state &&
+        row.justification === statement.justification &&
+        row.responses === statement.responses &&
+        row.detail === statement.detail
+      ) {
+        continue;
+      }
+      await repo.updateFinding(row.id, {
+        state,
+        justification: statement.justification,
+        responses: statement.responses,
+        detail: statement.detail,
+        state_source: 'vendor',
+        state_source_name: statement.source,
+        state_updated_at: now,
+        state_updated_by: statement.source,
+        vex_statement_id: statement.id,
+        updated_at: now,
+      });
+      history.push(historyRow(row.id, now, ctx, 'vendor', 'vex', row.state, state, { statement: statement.id, source: statement.source }, statement));
+      changed++;
+    }
+    await repo.insertHistory(history);
+    return changed;
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function addKey(keys: Map<string, Set<string>>, ecosystem: string, packageName: string): void {
+  let names = keys.get(ecosystem);
+  if (!names) keys.set(ecosystem, (names = new Set()));
+  names.add(packageName);
+}
+
+function countKeys(keys: Map<string, Set<string>>): number {
+  let n = 0;
+  for (const names of keys.values()) n += names.size;
+  return n;
+}
+
+function entriesFor(index: Map<string, PackageEntry[]>, c: MatchComponent): PackageEntry[] {
+  const keys = componentKeys(c);
+  if (keys.length === 1) return index.get(keys[0]) ?? [];
+  return keys.flatMap((k) => index.get(k) ?? []);
+}
+
+function toOccurrence(row: PortfolioComponentRow): Occurrence {
+  const qualifiers = parseQualifiers(row.purl_qualifiers);
+  return {
+    sbomId: row.sbom_id,
+    idx: Number(row.idx),
+    name: row.name,
+    version: row.version,
+    purl: row.purl,
+    qualifiers,
+    ecosystem: row.ecosystem,
+    packageName: row.package_name,
+    sourcePackage: row.source_package ?? null,
+    productId: row.product_id,
+    vendorId: row.vendor_id,
+    release: row.release,
+    direct: Number(row.direct),
+    depth: Number(row.depth),
+  };
+}
+
+function riskOf(group: GroupRiskRow) {
+  return { severity: group.severity, kev: Number(group.kev) === 1, malicious: Number(group.malicious) === 1, epss: group.epss === null ? null : Number(group.epss) };
+}
+
+export function historyRow(
+  findingId: string,
+  at: string,
+  ctx: RequestContext,
+  source: string,
+  action: string,
+  fromState: string | null,
+  toState: string | null,
+  details: Record<string, unknown> | null,
+  decision?: { justification: string | null; responses: string; detail: string | null },
+): FindingsHistoryTable {
+  return {
+    id: newId(),
+    finding_id: findingId,
+    at,
+    actor_type: ctx.actor.type,
+    actor_name: ctx.actor.name,
+    source,
+    action,
+    from_state: fromState,
+    to_state: toState,
+    justification: decision?.justification ?? null,
+    responses: decision?.responses ?? null,
+    detail: decision?.detail ?? null,
+    details: details ? JSON.stringify(details) : null,
+  };
+}

@@ -1,0 +1,522 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../../platform/audit/audit.js';
+import type { RequestContext } from '../../platform/context.js';
+import { isUniqueViolation } from '../../platform/db/database.js';
+import type { DB, Executor } from '../../platform/db/schema.js';
+import { AppError, conflict, invalidField, notFound, validationError, type FieldProblem } from '../../platform/errors.js';
+import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
+import { newId } from '../../platform/ids.js';
+import { parsePurl, PurlError } from '../purl/index.js';
+import { comparatorFor, parseVers, versComparatorFor, versContains, VersError, type VersionComparator } from '../versioning/index.js';
+import { parseSbom, SbomParseError, type ParsedSbom } from './parsers/index.js';
+import { diffSboms } from './sboms.diff.js';
+import { ESTATE, resolveProductId } from './sboms.estate.js';
+import { canonicalEcosystem, identityOfPurl, normalizeName } from './sboms.identity.js';
+import { invalidPurls, packEdges, prepareSbom, unpackEdges, type PreparedSbom } from './sboms.ingest.js';
+import { presentComponent, presentSbom } from './sboms.mappers.js';
+import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
+import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
+import type { SbomsTable } from './sboms.tables.js';
+import type { SbomStoredHook } from '../matching/matching.hook.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+export interface UploadOptions {
+  /** The product release the SBOM describes; default: the root component's version, else the product's version. */
+  release?: string;
+  /** Store the SBOM even when purls are invalid (dropped, reported as warnings). */
+  lenient?: boolean;
+}
+
+export type UploadProgress = (phase: 'parse' | 'store', done: number, total: number) => void;
+
+export interface SbomLimits {
+  /** Largest accepted document, in bytes (THIRDWATCH_MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
+}
+
+/** The media type the original is served with, by what the parser recognised (not what the client claimed). */
+function mediaTypeOf(sbom: ParsedSbom): string {
+  if (sbom.format === 'cyclonedx') return sbom.encoding === 'xml' ? 'application/vnd.cyclonedx+xml' : 'application/vnd.cyclonedx+json';
+  switch (sbom.encoding) {
+    case 'tag-value':
+      return 'text/spdx';
+    case 'json-ld':
+      return 'application/ld+json';
+    default:
+      return 'application/spdx+json';
+  }
+}
+
+/** File name extensions for downloads, by media type. */
+const EXTENSIONS: Record<string, string> = {
+  'application/vnd.cyclonedx+xml': 'cdx.xml',
+  'application/vnd.cyclonedx+json': 'cdx.json',
+  'text/spdx': 'spdx',
+  'application/ld+json': 'spdx3.json',
+  'application/spdx+json': 'spdx.json',
+};
+
+/** PostgreSQL text cannot hold U+0000; a document may. Stored copies get U+FFFD (the original is kept byte-exact). */
+function clean<T extends string | null>(text: T): T {
+  return (text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text) as T;
+}
+
+/** Whether the document may spell U+0000 (a NUL byte, also any UTF-16 text; a JSON escape; an XML character reference). */
+function mayHoldNul(body: Buffer): boolean {
+  return body.includes(0) || body.includes('\\u0000') || body.includes('&#');
+}
+
+function cleanRows(prepared: PreparedSbom): void {
+  for (const row of prepared.components) {
+    for (const key of ['ref', 'name', 'group_name', 'version', 'purl', 'purl_type', 'purl_namespace', 'purl_name', 'purl_qualifiers', 'package_name', 'name_key', 'cpe', 'type', 'scope', 'supplier', 'licenses', 'hashes'] as const) {
+      const value = row[key];
+      if (value !== null && value.includes('\u0000')) (row as Record<string, unknown>)[key] = clean(value);
+    }
+  }
+}
+
+/** A release as given or derived: no control characters, at most 200 characters. */
+function releaseLabel(text: string | null | undefined): string | null {
+  if (!text) return null;
+  // eslint-disable-next-line no-control-regex
+  const label = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200);
+  return label || null;
+}
+
+function parseProblem(error: SbomParseError): AppError {
+  const problems: FieldProblem[] = error.details?.length
+    ? error.details.map((d) => ({ field: d.pointer || '/', reason: d.message }))
+    : [{ field: error.pointer || '/', reason: error.message }];
+  if (error.pointer && problems[0].field !== error.pointer) problems.unshift({ field: error.pointer, reason: error.message });
+  const where = error.pointer && !error.message.includes(error.pointer) ? ` (at ${error.pointer})` : '';
+  return validationError(`the SBOM cannot be read: ${error.message}${where}`, problems);
+}
+
+type VersionTest = (ecosystem: string, version: string | null) => boolean;
+
+const COMPARISON = /^(<=|>=|!=|==|<|>|=)\s*(\S.*)$/;
+
+function comparatorOf(ecosystem: string): VersionComparator {
+  return comparatorFor(ecosystem) ?? versComparatorFor(ecosystem.toLowerCase()) ?? versComparatorFor('generic')!;
+}
+
+/** "4.4.1" is matched exactly (in SQL); ">=1.0,<2.0" and "vers:…" ranges are tested per row. */
+function versionFilter(text: string | undefined): { exact?: string; test?: VersionTest } {
+  if (text === undefined) return {};
+  const value = text.trim();
+  if (value.startsWith('vers:')) {
+    let range;
+    try {
+      range = parseVers(value, { normalize: true });
+    } catch (error) {
+      if (error instanceof VersError) throw invalidField('version', error.message);
+      throw error;
+    }
+    return { test: (_ecosystem, version) => version !== null && versContains(range, version) === 'affected' };
+  }
+  if (!/^[<>=!]/.test(value)) return { exact: value };
+  const constraints = value.split(',').map((part) => {
+    const match = COMPARISON.exec(part.trim());
+    if (!match) throw invalidField('version', `"${part.trim()}" is not a comparison such as >=1.2.0 or <2`);
+    return { op: match[1], version: match[2].trim() };
+  });
+  return {
+    test: (ecosystem, version) => {
+      if (version === null) return false;
+      const cmp = comparatorOf(ecosystem);
+      return constraints.every(({ op, version: bound }) => {
+        const order = cmp.compare(version, bound);
+        switch (op) {
+          case '<':
+            return order < 0;
+          case '<=':
+            return order <= 0;
+          case '>':
+            return order > 0;
+          case '>=':
+            return order >= 0;
+          case '!=':
+            return order !== 0;
+          default:
+            return order === 0;
+        }
+      });
+    },
+  };
+}
+
+/** The name as stored in name_key: what follows the last '/' or ':', except that an npm scope stays ('@babel/core'). */
+function bareName(name: string): string {
+  if (/^@[^/]+\/[^/:]+$/.test(name)) return name;
+  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf(':'));
+  return name.slice(cut + 1);
+}
+
+export class SbomService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly limits: SbomLimits,
+    /** Runs inside the upload transaction once the SBOM's rows are written (matching: modules/matching). */
+    private readonly afterStore?: SbomStoredHook,
+  ) {}
+
+  private repo(executor: Executor = this.db) {
+    return new SbomRepository(executor);
+  }
+
+  estate() {
+    return { vendor: { id: ESTATE.vendorId, name: ESTATE.vendorName }, product: { id: ESTATE.productId, name: ESTATE.productName }, alias: ESTATE.alias };
+  }
+
+  private async owner(productRef: string): Promise<ProductOwner> {
+    const productId = resolveProductId(productRef);
+    const owner = await this.repo().findOwner(productId);
+    if (!owner) throw notFound('product', productRef);
+    return owner;
+  }
+
+  /**
+   * Parses the document before any transaction opens (a bad one costs no lock and writes nothing),
+   * then stores the SBOM, its compressed original, every component and edge, the current flag of
+   * its release and one audit event in one transaction.
+   */
+  async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress): Promise<Sbom> {
+    const owner = await this.owner(productRef);
+    if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
+    if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+
+    // Compression runs on the libuv pool while this thread parses. Level 1: SBOM text still shrinks
+    // 4-5×, at a third of the CPU of the default level, which competes with parsing on small hosts.
+    const compressing = gzipAsync(body, { level: 1 });
+    compressing.catch(() => undefined);
+    onProgress?.('parse', 0, 1);
+    let parsed: ParsedSbom;
+    try {
+      parsed = parseSbom(body, { maxBytes: this.limits.maxUploadBytes });
+    } catch (error) {
+      if (error instanceof SbomParseError) throw parseProblem(error);
+      throw error;
+    }
+    const badPurls = invalidPurls(parsed);
+    if (badPurls.length && !options.lenient) {
+      throw validationError(`the SBOM has ${badPurls.length === 1 ? 'an invalid purl' : `${badPurls.length} invalid purls`}: ${badPurls[0].field}: ${badPurls[0].reason} (upload with lenient=true to store it without them)`, badPurls.slice(0, 20));
+    }
+    onProgress?.('parse', 1, 1);
+    const prepared = prepareSbom(parsed);
+    if (mayHoldNul(body)) cleanRows(prepared);
+    const release = releaseLabel(options.release) ?? releaseLabel(parsed.root?.version) ?? releaseLabel(owner.version) ?? 'unversioned';
+    const mediaType = mediaTypeOf(parsed);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+
+    const id = newId();
+    const row: SbomsTable = {
+      id,
+      product_id: owner.id,
+      release,
+      is_current: 1,
+      format: parsed.format,
+      encoding: parsed.encoding,
+      spec_version: clean(parsed.specVersion),
+      serial_number: clean(parsed.serialNumber),
+      document_created_at: clean(parsed.createdAt),
+      tools: clean(JSON.stringify(parsed.tools)),
+      root_ref: clean(parsed.root?.ref ?? null),
+      root_name: clean(parsed.root?.name ?? null),
+      root_version: clean(parsed.root?.version ?? null),
+      root_purl: clean(parsed.root?.purl ?? null),
+      component_count: prepared.components.length,
+      dependency_count: prepared.edges.length,
+      warnings: clean(JSON.stringify(parsed.warnings)),
+      byte_size: body.length,
+      sha256,
+      media_type: mediaType,
+      uploaded_at: new Date().toISOString(),
+      uploaded_by: ctx.actor.name,
+    };
+    const total = prepared.components.length;
+    const packedEdges = packEdges(prepared.edges);
+    const supersedes = await this.write(async (trx) => {
+      const repo = this.repo(trx);
+      if (!(await repo.lockProduct(owner.id))) throw notFound('product', productRef);
+      const previous = await repo.currentFor(owner.id, release);
+      if (previous) await repo.setCurrent(previous.id, false);
+      await repo.insertSbom(row);
+      await repo.insertComponents(id, prepared.components, (done) => onProgress?.('store', done, total));
+      await repo.insertGraph(id, prepared.edges.length, packedEdges);
+      // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
+      await repo.insertDocument(id, 'gzip', await compressing);
+      await this.afterStore?.(trx, { sbomId: id, productId: owner.id, vendorId: owner.vendor_id, release, supersedes: previous?.id ?? null, components: prepared.components }, ctx);
+      await recordAudit(trx, ctx, {
+        action: 'sbom.upload',
+        entityType: 'product',
+        entityId: owner.id,
+        after: {
+          sbomId: id,
+          release,
+          format: parsed.format,
+          specVersion: parsed.specVersion,
+          componentCount: row.component_count,
+          dependencyCount: row.dependency_count,
+          sha256,
+          byteSize: body.length,
+          supersedes: previous?.id ?? null,
+        },
+      });
+      return previous?.id ?? null;
+    });
+    onProgress?.('store', total, total);
+    return {
+      ...presentSbom({ ...row, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
+      supersedes,
+    };
+  }
+
+  async get(id: string): Promise<Sbom> {
+    const row = await this.repo().findSbom(id);
+    if (!row) throw notFound('SBOM', id);
+    return presentSbom(row);
+  }
+
+  async list(productRef: string, filter: SbomListFilter & { limit?: number; cursor?: string }): Promise<PageOf<Sbom>> {
+    const owner = await this.owner(productRef);
+    const limit = filter.limit ?? 50;
+    const cursor = decodeCursor(filter.cursor, 'string');
+    const rows = await this.repo().listSboms(owner.id, filter, cursor, limit);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return { items: page.map(presentSbom), nextCursor: more && last ? encodeCursor({ key: last.id, id: last.id }) : null };
+  }
+
+  async releases(productRef: string) {
+    const owner = await this.owner(productRef);
+    const rows = await this.repo().releases(owner.id);
+    return rows.map((r) => ({
+      release: r.release,
+      currentSbomId: (r.current_id as string | null) ?? null,
+      sbomCount: Number(r.sbom_count),
+      lastUploadedAt: String(r.last_uploaded_at),
+    }));
+  }
+
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    await this.write(async (trx) => {
+      const repo = this.repo(trx);
+      const row = await repo.findSbom(id);
+      if (!row) throw notFound('SBOM', id);
+      await repo.lockProduct(row.product_id);
+      await repo.deleteSbom(id);
+      let promoted: string | null = null;
+      if (Number(row.is_current) === 1) {
+        const latest = await repo.latestOf(row.product_id, row.release);
+        if (latest) {
+          await repo.setCurrent(latest.id, true);
+          promoted = latest.id;
+        }
+      }
+      await recordAudit(trx, ctx, {
+        action: 'sbom.delete',
+        entityType: 'product',
+        entityId: row.product_id,
+        before: { sbomId: id, release: row.release, sha256: row.sha256, componentCount: Number(row.component_count) },
+        after: { currentSbomId: promoted },
+      });
+    });
+  }
+
+  /** The original bytes, gzip-compressed as stored, with what a download needs to describe them. */
+  async document(id: string): Promise<{ gzip: Buffer; mediaType: string; filename: string; byteSize: number; inflate(): Promise<Buffer> }> {
+    const sbom = await this.repo().findSbom(id);
+    if (!sbom) throw notFound('SBOM', id);
+    const doc = await this.repo().document(id);
+    if (!doc) throw notFound('SBOM document', id);
+    const content = Buffer.isBuffer(doc.content) ? doc.content : Buffer.from(doc.content);
+    const base = `${sbom.product_name}-${sbom.release}`.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
+    return {
+      gzip: content,
+      mediaType: sbom.media_type,
+      filename: `${base}.${EXTENSIONS[sbom.media_type] ?? 'sbom'}`,
+      byteSize: Number(sbom.byte_size),
+      inflate: () => gunzipAsync(content),
+    };
+  }
+
+  async components(id: string, query: ListComponentsQueryType) {
+    await this.get(id);
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor, 'integer');
+    if (cursor && cursor.id !== id) throw invalidField('cursor', 'belongs to another SBOM');
+    const filter = { ...query, ecosystem: query.ecosystem ? canonicalEcosystem(query.ecosystem) : undefined };
+    const rows = await this.repo().listComponents(id, filter, cursor ? Number(cursor.key) : null, limit);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return { items: page.map(presentComponent), nextCursor: more && last ? encodeCursor({ key: Number(last.idx), id }) : null };
+  }
+
+  async dependencies(id: string, query: { limit?: number; cursor?: string; ref?: string }) {
+    const sbom = await this.repo().findSbom(id);
+    if (!sbom) throw notFound('SBOM', id);
+    const limit = query.limit ?? 100;
+    const cursor = decodeCursor(query.cursor, 'integer');
+    const after = cursor ? { from: Number(cursor.key), to: Number(cursor.id) } : null;
+    if (after && !Number.isSafeInteger(after.to)) throw invalidField('cursor', 'is not a cursor returned by this endpoint');
+    let touching: number | null = null;
+    if (query.ref !== undefined) {
+      if (query.ref === sbom.root_ref) touching = 0;
+      else {
+        const found = await this.repo().componentByRef(id, query.ref);
+        if (!found) throw invalidField('ref', 'matches no component of this SBOM');
+        touching = Number(found.idx);
+      }
+    }
+    const graph = await this.repo().graph(id);
+    const edges = graph ? unpackEdges(graph.edges) : [];
+    // Packed edges are sorted by (from, to): the cursor is the last pair seen.
+    let start = 0;
+    if (after) {
+      let lo = 0;
+      let hi = edges.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const [from, to] = edges[mid];
+        if (from < after.from || (from === after.from && to <= after.to)) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+    const rows: Array<{ from_idx: number; to_idx: number }> = [];
+    for (let i = start; i < edges.length && rows.length <= limit; i++) {
+      const [from, to] = edges[i];
+      if (touching === null || from === touching || to === touching) rows.push({ from_idx: from, to_idx: to });
+    }
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const idxs = [...new Set(page.flatMap((e) => [e.from_idx, e.to_idx]).filter((i) => i > 0))];
+    const named = new Map((await this.repo().componentsByIdx(id, idxs)).map((c) => [Number(c.idx), c]));
+    const end = (idx: number) => {
+      if (idx === 0) return { idx, ref: sbom.root_ref, name: sbom.root_name, version: sbom.root_version, purl: sbom.root_purl };
+      const c = named.get(idx);
+      return { idx, ref: c?.ref ?? c?.purl ?? null, name: c?.name ?? null, version: c?.version ?? null, purl: c?.purl ?? null };
+    };
+    const last = page[page.length - 1];
+    return {
+      items: page.map((e) => ({ from: end(Number(e.from_idx)), to: end(Number(e.to_idx)) })),
+      nextCursor: more && last ? encodeCursor({ key: Number(last.from_idx), id: String(last.to_idx) }) : null,
+    };
+  }
+
+  async diff(fromId: string, toId: string) {
+    const [from, to] = await Promise.all([this.repo().findSbom(fromId), this.repo().findSbom(toId)]);
+    if (!from) throw notFound('SBOM', fromId);
+    if (!to) throw notFound('SBOM', toId);
+    const [fromRows, toRows] = await Promise.all([this.repo().diffRows(fromId), this.repo().diffRows(toId)]);
+    const side = (s: typeof from) => ({ id: s.id, productId: s.product_id, productName: s.product_name, release: s.release, uploadedAt: s.uploaded_at });
+    return { from: side(from), to: side(to), ...diffSboms(fromRows, toRows) };
+  }
+
+  /**
+   * "Who uses X": every current SBOM (of every product release, the estate included) containing a
+   * package, directly or transitively, with the path from the product root. A purl or a name picks
+   * the package through the (ecosystem, package name) or bare-name index; an exact version is
+   * matched in SQL, a range is tested per candidate in the ecosystem's version order.
+   */
+  async usage(query: UsageQueryType): Promise<PageOf<Usage>> {
+    const criteria = this.usageCriteria(query);
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor, 'integer');
+    let after = cursor ? { sbomId: cursor.id, idx: Number(cursor.key) } : null;
+    const { exact, test } = versionFilter(query.version);
+    if (exact !== undefined) {
+      if (criteria.version !== undefined && criteria.version !== exact) return { items: [], nextCursor: null };
+      criteria.version = exact;
+    }
+    const batch = test ? Math.max(500, limit + 1) : limit + 1;
+    const found: UsageRow[] = [];
+    for (;;) {
+      const rows = await this.repo().usage(criteria, after, batch);
+      for (const row of rows) {
+        if (test && !test(row.ecosystem, row.version)) continue;
+        found.push(row);
+        if (found.length > limit) break;
+      }
+      if (found.length > limit || rows.length < batch) break;
+      const last = rows[rows.length - 1];
+      after = { sbomId: last.sbom_id, idx: Number(last.idx) };
+    }
+    const page = found.slice(0, limit);
+    const hops = await this.repo().paths(page.map((r) => ({ sbomId: r.sbom_id, idx: Number(r.idx) })));
+    const paths = new Map<string, Array<{ hop: number; name: string; version: string | null; purl: string | null }>>();
+    for (const hop of hops) {
+      const key = `${hop.origin_sbom}#${Number(hop.origin_idx)}`;
+      let list = paths.get(key);
+      if (!list) paths.set(key, (list = []));
+      list.push({ hop: Number(hop.hop), name: hop.name, version: hop.version, purl: hop.purl });
+    }
+    const items = page.map((row): Usage => {
+      const chain = (paths.get(`${row.sbom_id}#${Number(row.idx)}`) ?? []).sort((a, b) => b.hop - a.hop);
+      const root = row.root_name !== null ? { name: row.root_name, version: row.root_version, purl: row.root_purl } : { name: row.product_name, version: row.release, purl: null };
+      return {
+        purl: row.purl,
+        name: row.name,
+        version: row.version,
+        ecosystem: row.ecosystem,
+        packageName: row.package_name,
+        vendor: { id: row.vendor_id, name: row.vendor_name, tier: row.vendor_tier, internal: Number(row.vendor_internal) === 1 },
+        product: { id: row.product_id, name: row.product_name },
+        release: row.release,
+        sbomId: row.sbom_id,
+        direct: Number(row.direct) === 1,
+        depth: Number(row.depth),
+        path: [root, ...chain.map(({ name, version, purl }) => ({ name, version, purl }))],
+      };
+    });
+    const last = page[page.length - 1];
+    return { items, nextCursor: found.length > limit && last ? encodeCursor({ key: Number(last.idx), id: last.sbom_id }) : null };
+  }
+
+  private usageCriteria(query: UsageQueryType): UsageCriteria {
+    const base: UsageCriteria = { vendorId: query.vendorId, productId: query.productId === undefined ? undefined : resolveProductId(query.productId), direct: query.direct };
+    if (query.purl !== undefined) {
+      if (query.name !== undefined) throw invalidField('name', 'give either purl or name, not both');
+      let purl;
+      try {
+        purl = parsePurl(query.purl.trim());
+      } catch (error) {
+        if (error instanceof PurlError) throw invalidField('purl', `is not a package URL: ${error.message}`);
+        throw error;
+      }
+      const identity = identityOfPurl(purl);
+      if (query.ecosystem !== undefined && canonicalEcosystem(query.ecosystem) !== identity.ecosystem) {
+        throw invalidField('ecosystem', `does not match the purl's ecosystem ${identity.ecosystem}`);
+      }
+      return { ...base, ecosystem: identity.ecosystem, packageName: identity.packageName, version: purl.version ?? undefined };
+    }
+    if (query.name === undefined) throw invalidField('name', 'give a purl or a name to search for');
+    const name = query.name.trim();
+    const bare = bareName(name).toLowerCase();
+    if (!bare) throw invalidField('name', 'is not a package name');
+    const hasNamespace = bare.length !== name.length;
+    if (query.ecosystem !== undefined) {
+      const ecosystem = canonicalEcosystem(query.ecosystem);
+      const packageName = normalizeName(ecosystem, name);
+      return hasNamespace ? { ...base, ecosystem, packageName } : { ...base, ecosystem, packageName, nameKey: bare };
+    }
+    return hasNamespace ? { ...base, nameKey: bare, packageNameLower: name.toLowerCase() } : { ...base, nameKey: bare };
+  }
+
+  /** Runs fn in one transaction, turning a unique-constraint race into a 409. */
+  private async write<T>(fn: (trx: Executor) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(fn);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('another SBOM for this product release was stored at the same moment; retry');
+      throw error;
+    }
+  }
+}
