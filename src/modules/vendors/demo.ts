@@ -141,10 +141,10 @@ export async function loadDemo(services: { vendors: VendorService }, ctx: Reques
       await vendors.createProduct(vendor.id, p, ctx);
       summary.products++;
     }
-    if (contact) {
-      await vendors.createContact(vendor.id, { ...contact, isPrimary: true }, ctx);
-      summary.contacts++;
-    }
+    // Every vendor gets the contact an incident needs first; named ones are primary.
+    const securityDesk = { name: `${vendor.name} security team`, email: `security@${demo.domains?.[0] ?? 'example.com'}`, role: 'security contact' };
+    await vendors.createContact(vendor.id, { ...(contact ?? securityDesk), isPrimary: true }, ctx);
+    summary.contacts++;
     if (contract) {
       await vendors.createContract(vendor.id, { ...contract, currency: 'EUR', breachNotificationClause: contract.breachNotificationHours !== undefined }, ctx);
       summary.contracts++;
