@@ -10,6 +10,11 @@ import { InventoryPage } from './pages/Inventory.js';
 import { VendorPage } from './pages/Vendor.js';
 import { VendorFormPage } from './pages/VendorForm.js';
 import { SettingsPage } from './pages/Settings.js';
+import { ProductPage } from './pages/Product.js';
+import { SbomDiffPage, SbomPage } from './pages/Sbom.js';
+import { TechnologiesPage, TechnologyPage, WhoUsesPage } from './pages/Technologies.js';
+import { AdvisoryPage, FindingsPage } from './pages/Findings.js';
+import { WhoUsesSearch } from './WhoUsesSearch.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -85,7 +90,18 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     mainRef.current?.focus({ preventScroll: true });
   }, [location.path]);
 
-  const section = location.path === '/' ? 'dashboard' : location.path.startsWith('/vendors') ? 'inventory' : location.path.startsWith('/settings') ? 'settings' : '';
+  const section =
+    location.path === '/'
+      ? 'dashboard'
+      : /^\/(vendors|products|sboms)/.test(location.path)
+        ? 'inventory'
+        : location.path.startsWith('/settings')
+          ? 'settings'
+          : location.path.startsWith('/technologies')
+            ? 'technologies'
+            : /^\/(findings|advisories)/.test(location.path)
+              ? 'findings'
+              : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -113,12 +129,23 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               </Link>
             </li>
             <li>
+              <Link to="/technologies" aria-current={section === 'technologies' ? 'page' : undefined}>
+                Technologies
+              </Link>
+            </li>
+            <li>
+              <Link to="/findings" aria-current={section === 'findings' ? 'page' : undefined}>
+                Findings
+              </Link>
+            </li>
+            <li>
               <Link to="/settings" aria-current={section === 'settings' ? 'page' : undefined}>
                 Risk model
               </Link>
             </li>
           </ul>
         </nav>
+        <WhoUsesSearch />
         <div className="whoami">
           <span className="actor" data-testid="actor">
             <span className="actor-name">{session.actor.name}</span>
@@ -141,8 +168,21 @@ function Routes({ path }: { path: string }) {
   if (path === '/vendors') return <InventoryPage />;
   if (path === '/vendors/new') return <VendorFormPage />;
   if (path === '/settings') return <SettingsPage />;
+  if (path === '/components') return <WhoUsesPage />;
+  if (path === '/technologies') return <TechnologiesPage />;
+  if (path === '/findings') return <FindingsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
+  params = match('/products/:id', path);
+  if (params) return <ProductPage id={params.id} key={params.id} />;
+  params = match('/sboms/:a/diff/:b', path);
+  if (params) return <SbomDiffPage a={params.a} b={params.b} key={`${params.a}-${params.b}`} />;
+  params = match('/sboms/:id', path);
+  if (params) return <SbomPage id={params.id} key={params.id} />;
+  params = match('/technologies/:id', path);
+  if (params) return <TechnologyPage id={params.id} key={params.id} />;
+  params = match('/advisories/:id', path);
+  if (params) return <AdvisoryPage id={params.id} key={params.id} />;
   params = match('/vendors/:id', path);
   if (params) return <VendorPage id={params.id} key={params.id} />;
   return (

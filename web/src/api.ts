@@ -386,3 +386,29 @@ export function describeError(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Uploads a raw body with XMLHttpRequest so the caller can show upload progress (fetch cannot).
+ * Resolves with the parsed JSON; rejects with {@link ApiError} built from the problem+json answer.
+ */
+export function upload<T>(path: string, query: Record<string, QueryValue>, file: Blob, contentType: string, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${path}${buildQuery(query)}`);
+    xhr.withCredentials = true;
+    headersFor('POST', { 'content-type': contentType }).forEach((value, key) => xhr.setRequestHeader(key, value));
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, { type: 'about:blank', title: 'Network error', status: 0, detail: 'The upload did not reach the Thirdwatch server. Check your connection and try again.' }));
+    xhr.onload = () => {
+      if (xhr.status === 401) for (const listener of unauthorizedListeners) listener();
+      const response = new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, statusText: xhr.statusText, headers: { 'x-request-id': xhr.getResponseHeader('x-request-id') ?? '' } });
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve((xhr.responseText ? JSON.parse(xhr.responseText) : undefined) as T);
+      } else void problemOf(response).then((problem) => reject(new ApiError(xhr.status, problem)));
+    };
+    xhr.send(file);
+  });
+}

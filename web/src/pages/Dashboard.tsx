@@ -66,6 +66,7 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
         />
         <Tile label="Auto-updating software vendors" value={d.autoUpdatingSoftwareVendors} to="/vendors?shipsSoftware=true" detail="ship code that updates itself" />
       </section>
+      <FindingTiles />
 
       <div className="grid-2">
         <section className="card" aria-labelledby="by-tier">
@@ -167,7 +168,27 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
   );
 }
 
-function Tile({ label, value, detail, to, tone }: { label: string; value: number; detail: string; to: string; tone?: 'danger' | 'ok' | 't1' }) {
+/** Open KEV and malicious findings, counted from the findings list (up to 500, shown as "500+"). */
+function FindingTiles() {
+  const state = useAsync(async (signal) => {
+    const count = async (query: Record<string, string | number>) => {
+      const page = await api.get<{ items: unknown[]; nextCursor: string | null }>('/api/v1/findings', { ...query, limit: 500 }, signal);
+      return page.nextCursor ? `${page.items.length}+` : page.items.length;
+    };
+    const [kev, malicious] = await Promise.all([count({ kev: 'true' }), count({ malicious: 'true' })]);
+    return { kev, malicious };
+  }, []);
+  if (!state.data) return null;
+  const { kev, malicious } = state.data;
+  return (
+    <section className="tiles tiles-findings" aria-label="Vulnerability findings">
+      <Tile label="Known exploited findings" value={kev} to="/findings?kev=true" detail="open, in CISA KEV" tone={kev ? 'danger' : 'ok'} />
+      <Tile label="Malicious components" value={malicious} to="/findings?malicious=true" detail="open findings of malicious packages" tone={malicious ? 'danger' : 'ok'} />
+    </section>
+  );
+}
+
+function Tile({ label, value, detail, to, tone }: { label: string; value: number | string; detail: string; to: string; tone?: 'danger' | 'ok' | 't1' }) {
   return (
     <Link to={to} className={`tile${tone ? ` tile-${tone}` : ''}`}>
       <span className="tile-label">{label}</span>

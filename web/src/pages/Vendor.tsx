@@ -10,6 +10,7 @@ import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { PRODUCT_TYPES, type AuditEvent, type Comment, type Contact, type Contract, type FourthParties, type FourthPartyNode, type Page, type Product, type RiskModel, type Vendor } from '../types.js';
 import { VendorPicker, type PickedVendor } from '../VendorPicker.js';
+import { VendorTechnologies } from './Technologies.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
 
@@ -205,6 +206,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
       </div>
 
       <Products vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
+      <VendorTechnologies vendorId={v.id} />
       <Contacts vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
       <Contracts vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
       <FourthPartySection vendor={v} writable={writable} onChanged={changed} />
@@ -360,7 +362,7 @@ function Products({ vendor, writable, onChanged }: { vendor: Vendor; writable: b
       writable={writable}
       onChanged={onChanged}
       columns={[
-        { label: 'Name', render: (p) => p.name },
+        { label: 'Name', render: (p) => <Link to={`/products/${p.id}`}>{p.name}</Link> },
         { label: 'Type', render: (p) => <Tag>{p.type}</Tag> },
         { label: 'Version', render: (p) => dash(p.version) },
         { label: 'Deployments', render: (p) => dash(p.deploymentCount), num: true },

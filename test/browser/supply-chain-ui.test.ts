@@ -1,0 +1,285 @@
+/**
+ * The supply-chain UI in a real browser against a real server (SQLite): uploading an SBOM on the product
+ * page, the SBOM page with its components and dependency tree, the diff between two 3CX releases, the
+ * "who uses" search, technologies, and findings with bulk triage after importing the Go OSV feed.
+ * Screenshots land in test-results/screenshots/.
+ *
+ * Needs Chromium at /usr/bin/chromium; without it the suite is skipped, loudly. Builds web/dist when stale.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { loadDemo, loadDemoSboms } from '../../src/modules/vendors/demo.js';
+import { systemContext } from '../../src/platform/context.js';
+
+const CHROMIUM = process.env.THIRDWATCH_CHROMIUM ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WEB = join(ROOT, 'web');
+const DIST = join(WEB, 'dist');
+const SHOTS = join(ROOT, 'test-results', 'screenshots');
+const PROTON = '/work/shared/data/cyclonedx/SBOM/proton-bridge';
+const GO_OSV = '/work/shared/data/osv/Go/all.zip';
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function newestSource(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
+}
+
+function ensureBuilt(): void {
+  const index = join(DIST, 'index.html');
+  const sources = Math.max(newestSource(join(WEB, 'src')), newestSource(join(WEB, 'index.html')), newestSource(join(WEB, 'vite.config.ts')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  try {
+    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } });
+  } catch (error) {
+    const e = error as { stderr?: Buffer; stdout?: Buffer; message: string };
+    throw new Error(`building the web UI failed (npx vite build --config web/vite.config.ts): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
+  }
+  if (!existsSync(index)) throw new Error('npx vite build --config web/vite.config.ts did not produce web/dist/index.html');
+}
+
+if (!existsSync(CHROMIUM)) {
+  test.skip(`supply-chain UI browser tests: chromium is missing at ${CHROMIUM} (CI installs it; set THIRDWATCH_CHROMIUM to another binary)`);
+} else {
+  describe('supply-chain UI [sqlite]', () => {
+    let server: TestServer;
+    let browser: Browser;
+    let threeCx: { id: string };
+    let protonProductId: string;
+    const pageErrors: string[] = [];
+
+    before(async () => {
+      ensureBuilt();
+      mkdirSync(SHOTS, { recursive: true });
+      server = await startTestServer('sqlite', {}, { webRoot: DIST });
+      const ctx = systemContext('demo');
+      await loadDemo(server.tw.services, ctx);
+      await loadDemoSboms(server.tw.services, ctx);
+      threeCx = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
+      if (existsSync(GO_OSV)) await server.tw.services.feeds.importPath('osv', GO_OSV, {}, ctx);
+      const vendor = (await (await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Proton AG', domains: ['proton.me'], criticality: 3, shipsSoftware: true } })).json()) as { id: string };
+      assert.ok(vendor.id, 'vendor created');
+      const product = (await (await server.api(`/api/v1/vendors/${vendor.id}/products`, { method: 'POST', json: { name: 'Proton Mail Bridge', type: 'desktop-app', version: '1.6.3' } })).json()) as { id: string };
+      assert.ok(product.id, 'product created');
+      protonProductId = product.id;
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      assert.deepEqual(pageErrors, [], 'the UI threw uncaught errors');
+    });
+
+    async function newContext(): Promise<{ context: BrowserContext; page: Page }> {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: server.url });
+      context.setDefaultTimeout(10_000);
+      await context.addInitScript((t) => sessionStorage.setItem('thirdwatch.token', t), server.tokens.admin);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      return { context, page };
+    }
+
+    async function assertLabelled(page: Page): Promise<void> {
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
+          .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
+          .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      assert.deepEqual(unlabelled, [], 'controls without a label');
+    }
+
+    async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+    }
+
+    test('uploads SBOMs on the product page, shows per-field errors, and opens the SBOM', async () => {
+      const { context, page } = await newContext();
+      try {
+        // From the vendor page's product table to the product page.
+        await page.goto(`/vendors/${threeCx.id}`);
+        await page.getByRole('link', { name: '3CX Desktop App' }).first().click();
+        await page.getByRole('heading', { name: /3CX Desktop App/, level: 1 }).waitFor();
+        await page.getByTestId('sbom-table').locator('tbody th', { hasText: '18.12.407' }).waitFor();
+
+        await page.goto(`/products/${protonProductId}`);
+        await page.getByRole('heading', { name: /Proton Mail Bridge/, level: 1 }).waitFor();
+        await page.getByText('No SBOMs uploaded for this product yet.').waitFor();
+        await assertLabelled(page);
+
+        // A document the server refuses: the problem's field shows up in the error list.
+        await page.getByLabel('SBOM file').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"bomFormat":"CycloneDX"}') });
+        await page.getByRole('button', { name: 'Upload SBOM' }).click();
+        const alert = page.getByRole('alert').filter({ hasText: 'specVersion' });
+        await alert.waitFor();
+        await alert.locator('code', { hasText: '/specVersion' }).waitFor();
+
+        await page.getByLabel('SBOM file').setInputFiles(join(PROTON, 'proton-bridge-v1.6.3.bom.json'));
+        await page.getByRole('textbox', { name: 'Release' }).fill('1.6.3');
+        await page.getByRole('button', { name: 'Upload SBOM' }).click();
+        await page.getByRole('status').filter({ hasText: /Uploaded: \d+ components in release 1\.6\.3/ }).waitFor();
+        await page.getByTestId('sbom-table').locator('tbody th', { hasText: '1.6.3' }).waitFor();
+
+        // The second release through drag and drop onto the drop zone.
+        const { readFileSync } = await import('node:fs');
+        const text = readFileSync(join(PROTON, 'proton-bridge-v1.8.0.bom.json'), 'utf8');
+        await page.getByRole('textbox', { name: 'Release' }).fill('1.8.0');
+        const dataTransfer = await page.evaluateHandle((content) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([content], 'proton-bridge-v1.8.0.bom.json', { type: 'application/json' }));
+          return dt;
+        }, text);
+        await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer });
+        await page.locator('.dropzone').getByText('proton-bridge-v1.8.0.bom.json').waitFor();
+        await page.getByRole('button', { name: 'Upload SBOM' }).click();
+        await page.getByRole('status').filter({ hasText: /release 1\.8\.0/ }).waitFor();
+        await page.getByTestId('sbom-table').locator('tbody th', { hasText: '1.8.0' }).waitFor();
+        await page.getByTestId('vulnerability-risk').waitFor();
+        await shot(page, 'product', true);
+
+        // The SBOM page: metadata, component search, dependency tree.
+        await page.getByRole('link', { name: /SBOM of release 1\.6\.3/ }).click();
+        await page.getByRole('heading', { name: /Proton Mail Bridge 1\.6\.3/, level: 1 }).waitFor();
+        await page.getByRole('button', { name: 'Download original' }).waitFor();
+        const rows = page.getByTestId('components-table').locator('tbody tr');
+        await rows.first().waitFor();
+        await page.getByRole('searchbox', { name: 'Search components' }).fill('go-crypto');
+        await page.waitForFunction(() => {
+          const r = [...document.querySelectorAll('[data-testid="components-table"] tbody tr')];
+          return r.length > 0 && r.every((tr) => tr.textContent?.includes('go-crypto'));
+        });
+        const tree = page.getByRole('tree', { name: 'Dependencies' });
+        await tree.waitFor();
+        const toggle = tree.getByRole('button', { name: /^Collapse / }).first();
+        await toggle.click();
+        await tree.getByRole('button', { name: /^Expand / }).first().waitFor();
+        await tree.getByRole('button', { name: /^Expand / }).first().click();
+        await assertLabelled(page);
+        await shot(page, 'sbom');
+
+        // Compare with the other release → the diff page.
+        await page.getByRole('button', { name: 'Show differences' }).click();
+        await page.getByRole('heading', { name: '1.6.3 → 1.8.0', level: 1 }).waitFor();
+        await page.getByRole('heading', { name: /^Version changed/ }).waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('shows the 3CX diff between releases with added, version-changed and hash-changed sections', async () => {
+      const { context, page } = await newContext();
+      try {
+        const product = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
+        const products = (await (await server.api(`/api/v1/vendors/${product.id}/products`)).json()) as { items: Array<{ id: string; name: string }> };
+        const desktop = products.items.find((p) => p.name === '3CX Desktop App')!;
+        await page.goto(`/products/${desktop.id}`);
+        await page.getByRole('link', { name: /SBOM of release 18\.12\.416/ }).click();
+        const compare = page.getByRole('combobox', { name: 'Compare with…' });
+        const value = await compare.locator('option', { hasText: '18.12.407' }).getAttribute('value');
+        await compare.selectOption(value!);
+        await page.getByRole('button', { name: 'Show differences' }).click();
+        await page.getByRole('heading', { name: '18.12.407 → 18.12.416', level: 1 }).waitFor();
+        const added = page.locator('section.diff-added');
+        await added.getByText('electron-context-menu').waitFor();
+        await page.locator('section.diff-versionChanged').getByText('0.27.2 → 1.2.1').waitFor();
+        await page.locator('section.diff-hashChanged').getByText('d3dcompiler_47').waitFor();
+        await page.getByRole('note').filter({ hasText: 'without a version change' }).waitFor();
+        await shot(page, 'diff', true);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('"who uses" search from the header lists vendor, product, release and path', async () => {
+      const { context, page } = await newContext();
+      try {
+        await page.goto('/');
+        await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+        await page.getByRole('region', { name: 'Vulnerability findings' }).getByRole('link', { name: /Known exploited findings/ }).waitFor();
+        const box = page.getByRole('searchbox', { name: 'Who uses component' });
+        await box.fill('electron');
+        await box.press('Enter');
+        await page.waitForURL(/\/components\?name=electron/);
+        const table = page.getByTestId('who-uses-table');
+        const row = table.locator('tbody tr', { hasText: '3CX Desktop App' }).first();
+        await row.waitFor();
+        await row.getByRole('link', { name: '3CX', exact: true }).waitFor();
+        await row.getByText('3cx-desktop-app@').waitFor();
+        assert.ok((await table.locator('tbody tr').count()) >= 2);
+
+        // A purl gives exact matches.
+        await box.fill('pkg:npm/electron@19.0.8');
+        await box.press('Enter');
+        await page.waitForURL(/purl=/);
+        await table.locator('tbody tr', { hasText: '18.12.407' }).waitFor();
+        assert.equal(await table.locator('tbody tr', { hasText: '18.12.416' }).count(), 0);
+        await shot(page, 'who-uses');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('technologies: ranked table, chart, detail and the vendor stack', async () => {
+      const { context, page } = await newContext();
+      try {
+        await page.goto('/technologies');
+        await page.getByRole('heading', { name: 'Technologies', level: 1 }).waitFor();
+        await page.getByRole('img', { name: /Vendors per technology/ }).waitFor();
+        await page.getByTestId('portfolio').waitFor();
+        await page.getByTestId('technologies-table').getByRole('link', { name: 'electron', exact: true }).waitFor();
+        await shot(page, 'technologies', true);
+        await page.getByTestId('technologies-table').getByRole('link', { name: 'electron', exact: true }).click();
+        await page.getByRole('heading', { name: /electron/, level: 1 }).waitFor();
+        await page.getByRole('link', { name: '3CX Desktop App' }).first().waitFor();
+
+        await page.goto(`/vendors/${threeCx.id}`);
+        await page.getByRole('heading', { name: 'Technology stack' }).waitFor();
+        await page.locator('#technologies').getByRole('link', { name: /electron/ }).first().waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('findings: filters, bulk triage and the advisory exposure page', async () => {
+      if (!existsSync(GO_OSV)) return;
+      const { context, page } = await newContext();
+      try {
+        await page.goto('/findings');
+        await page.getByRole('heading', { name: 'Findings', level: 1 }).waitFor();
+        const table = page.getByTestId('findings-table');
+        await table.locator('tbody tr').first().waitFor();
+        await assertLabelled(page);
+        await page.getByRole('combobox', { name: 'Vendor' }).selectOption({ label: 'Datadog' });
+        await page.waitForURL(/vendorId=/);
+        await table.locator('tbody tr', { hasText: 'Datadog Agent' }).first().waitFor();
+        const before = (await (await server.api(`/api/v1/findings?state=not_affected&limit=500`)).json()) as { items: unknown[] };
+
+        await table.getByRole('checkbox').nth(1).check();
+        await table.getByRole('checkbox').nth(2).check();
+        await page.getByText('2 findings selected').waitFor();
+        await page.getByRole('combobox', { name: 'Set state to' }).selectOption('not_affected');
+        await page.getByRole('combobox', { name: 'Justification' }).selectOption('code_not_reachable');
+        await page.getByRole('button', { name: 'Apply to selected' }).click();
+        await page.getByRole('status').filter({ hasText: /set to not affected/ }).waitFor();
+        const after = (await (await server.api(`/api/v1/findings?state=not_affected&limit=500`)).json()) as { items: unknown[] };
+        assert.equal(after.items.length, before.items.length + 2);
+        await shot(page, 'findings', true);
+
+        await table.locator('tbody tr th a').first().click();
+        await page.waitForURL(/\/advisories\//);
+        await page.getByTestId('exposure-table').getByRole('link', { name: 'Datadog' }).first().waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}

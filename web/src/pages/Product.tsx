@@ -1,0 +1,253 @@
+import { useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { api, ApiError, describeError, upload } from '../api.js';
+import { Empty, ErrorBanner, Field, Loading, Tag, useAsync, useDocumentTitle } from '../components.js';
+import { formatDateTime, plural } from '../format.js';
+import { Link } from '../router.js';
+import { useSession } from '../session.js';
+import type { Page, Product, Vendor } from '../types.js';
+import type { Release, Sbom } from '../supplyTypes.js';
+import { FindingsTable, RiskScore } from './Findings.js';
+
+interface Loaded {
+  product: Product;
+  vendor: Vendor | null;
+}
+
+export function ProductPage({ id }: { id: string }) {
+  const state = useAsync<Loaded>(
+    async (signal) => {
+      const product = await api.get<Product & { vendorId: string }>(`/api/v1/products/${id}`, undefined, signal);
+      const vendor = await api.get<Vendor>(`/api/v1/vendors/${product.vendorId}`, undefined, signal).catch(() => null);
+      return { product, vendor };
+    },
+    [id],
+  );
+  const [sbomKey, setSbomKey] = useState(0);
+  useDocumentTitle(state.data?.product.name ?? 'Product');
+  const { can } = useSession();
+  if (state.error && !state.data) {
+    return (
+      <div className="page">
+        <p className="crumbs">
+          <Link to="/vendors">Inventory</Link>
+        </p>
+        <ErrorBanner error={state.error} onRetry={state.reload} />
+      </div>
+    );
+  }
+  if (!state.data) {
+    return (
+      <div className="page">
+        <Loading />
+      </div>
+    );
+  }
+  const { product: p, vendor } = state.data;
+  return (
+    <div className="page page-wide">
+      <div className="page-head">
+        <div>
+          <p className="crumbs">
+            <Link to="/vendors">Inventory</Link> / {vendor ? <Link to={`/vendors/${vendor.id}`}>{vendor.name}</Link> : 'Vendor'} / {p.name}
+          </p>
+          <h1>
+            {p.name} <Tag>{p.type}</Tag>
+          </h1>
+          <p className="muted">
+            {p.version ? `Version in use ${p.version}` : 'No version recorded'}
+            {p.deploymentCount !== null && <> · {plural(p.deploymentCount, 'deployment')}</>}
+            {p.autoUpdate && <> · updates itself</>}
+          </p>
+        </div>
+      </div>
+      <div className="grid-2">
+        <Releases productId={p.id} refreshKey={sbomKey} />
+        {can('inventory:write') ? <UploadSbom productId={p.id} defaultRelease={p.version ?? ''} onUploaded={() => setSbomKey((k) => k + 1)} /> : <p className="muted">Your role cannot upload SBOMs.</p>}
+      </div>
+      <ProductFindings productId={p.id} refreshKey={sbomKey} />
+    </div>
+  );
+}
+
+function Releases({ productId, refreshKey }: { productId: string; refreshKey: number }) {
+  const state = useAsync(
+    async (signal) => {
+      const [releases, sboms] = await Promise.all([
+        api.get<{ items: Release[] }>(`/api/v1/products/${productId}/releases`, undefined, signal),
+        api.get<Page<Sbom>>(`/api/v1/products/${productId}/sboms`, { limit: 100 }, signal),
+      ]);
+      return { releases: releases.items, sboms: sboms.items };
+    },
+    [productId, refreshKey],
+  );
+  return (
+    <section className="card" aria-labelledby="releases-h">
+      <div className="card-head">
+        <h2 id="releases-h">Releases and SBOMs</h2>
+      </div>
+      <ErrorBanner error={state.error} onRetry={state.reload} />
+      {!state.data ? (
+        <Loading />
+      ) : state.data.sboms.length === 0 ? (
+        <Empty>No SBOMs uploaded for this product yet.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" data-testid="sbom-table">
+            <thead>
+              <tr>
+                <th scope="col">Release</th>
+                <th scope="col">SBOM</th>
+                <th scope="col" className="num">
+                  Components
+                </th>
+                <th scope="col">Uploaded</th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.data.sboms.map((s) => (
+                <tr key={s.id}>
+                  <th scope="row">
+                    {s.release ?? <span className="muted">no release</span>}
+                    {s.current && <span className="tag tag-accent">current</span>}
+                  </th>
+                  <td>
+                    <Link to={`/sboms/${s.id}`}>
+                      {s.format === 'cyclonedx' ? 'CycloneDX' : s.format} {s.specVersion}
+                      <span className="sr-only"> SBOM of release {s.release ?? 'none'}</span>
+                    </Link>
+                  </td>
+                  <td className="num">{s.componentCount}</td>
+                  <td className="nowrap">{formatDateTime(s.uploadedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {state.data && state.data.releases.length > 1 && (
+        <p className="small muted">
+          {plural(state.data.releases.length, 'release')}. Open an SBOM to compare it with another release.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function contentTypeOf(file: File): string {
+  if (file.type && file.type !== 'application/octet-stream') return file.type;
+  if (/\.xml$/i.test(file.name)) return 'application/xml';
+  return 'application/json';
+}
+
+function UploadSbom({ productId, defaultRelease, onUploaded }: { productId: string; defaultRelease: string; onUploaded: () => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [release, setRelease] = useState(defaultRelease);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<Sbom | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const pick = (f: File | null | undefined) => {
+    setFile(f ?? null);
+    setError(null);
+    setDone(null);
+  };
+  const onDrop = (event: DragEvent<HTMLElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    pick(event.dataTransfer.files[0]);
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!file) {
+      setError(new Error('Choose an SBOM file (CycloneDX or SPDX, JSON or XML) first.'));
+      return;
+    }
+    setError(null);
+    setDone(null);
+    setProgress(0);
+    try {
+      const sbom = await upload<Sbom>(`/api/v1/products/${productId}/sboms`, { release: release.trim() || undefined }, file, contentTypeOf(file), setProgress);
+      setDone(sbom);
+      setFile(null);
+      if (inputRef.current) inputRef.current.value = '';
+      onUploaded();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setProgress(null);
+    }
+  };
+  const problems = error instanceof ApiError ? error.fieldProblems : [];
+  const releaseError = problems.find((p) => p.field === 'release')?.reason;
+  return (
+    <section className="card" aria-labelledby="upload-h">
+      <div className="card-head">
+        <h2 id="upload-h">Upload an SBOM</h2>
+      </div>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <label
+          className={`dropzone${dragging ? ' dragging' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          <span>{file ? <strong>{file.name}</strong> : 'Drop a CycloneDX or SPDX file here, or choose one'}</span>
+          {file && <span className="muted small"> ({Math.ceil(file.size / 1024)} KiB)</span>}
+          <input ref={inputRef} type="file" accept=".json,.xml,.cdx,.spdx,application/json,application/xml" aria-label="SBOM file" onChange={(e) => pick(e.target.files?.[0])} />
+        </label>
+        <Field label="Release" hint="The product version this SBOM describes." error={releaseError}>
+          {(props) => <input {...props} type="text" value={release} maxLength={200} onChange={(e) => setRelease(e.target.value)} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={progress !== null}>
+            {progress !== null ? 'Uploading…' : 'Upload SBOM'}
+          </button>
+        </div>
+        <div aria-live="polite" className="upload-status">
+          {progress !== null && (
+            <p role="status">
+              <progress max={1} value={progress} aria-label="Upload progress" /> {Math.round(progress * 100)}%
+            </p>
+          )}
+          {done && (
+            <p className="banner banner-ok" role="status">
+              Uploaded: {plural(done.componentCount, 'component')} in release {done.release ?? '—'}. <Link to={`/sboms/${done.id}`}>Open the SBOM</Link>
+            </p>
+          )}
+        </div>
+        {error !== null && (
+          <div className="banner banner-error" role="alert">
+            <span>{describeError(error)}</span>
+            {problems.length > 0 && (
+              <ul className="import-errors">
+                {problems.map((p, i) => (
+                  <li key={i}>
+                    <code>{p.field}</code>: {p.reason}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+      </form>
+    </section>
+  );
+}
+
+function ProductFindings({ productId, refreshKey }: { productId: string; refreshKey: number }) {
+  return (
+    <section className="card" aria-labelledby="pf-h">
+      <div className="card-head">
+        <h2 id="pf-h">Vulnerability findings</h2>
+        <Link to={`/findings?productId=${productId}`}>All findings of this product</Link>
+      </div>
+      <RiskScore path={`/api/v1/products/${productId}/vulnerability-risk`} refreshKey={refreshKey} />
+      <FindingsTable query={{ productId, limit: 25 }} refreshKey={refreshKey} showOwner={false} />
+    </section>
+  );
+}

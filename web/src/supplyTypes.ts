@@ -1,0 +1,198 @@
+/** Shapes of the SBOM, technology and findings APIs as the UI uses them (see /api/openapi.json). */
+import type { Tier } from './types.js';
+
+export interface Sbom {
+  id: string;
+  productId: string;
+  productName: string;
+  vendorId: string;
+  vendorName: string;
+  release: string | null;
+  current: boolean;
+  format: string;
+  encoding: string;
+  specVersion: string;
+  serialNumber: string | null;
+  documentCreatedAt: string | null;
+  tools: string[];
+  root: { ref: string; name: string; version: string | null; purl: string | null } | null;
+  componentCount: number;
+  dependencyCount: number;
+  warnings: Array<string | { message?: string; path?: string }>;
+  document: { byteSize: number; sha256: string; mediaType: string };
+  uploadedAt: string;
+  uploadedBy: string;
+}
+
+export interface Release {
+  release: string;
+  currentSbomId: string | null;
+  sbomCount: number;
+  lastUploadedAt: string;
+}
+
+export interface SbomComponent {
+  idx: number;
+  ref: string;
+  name: string;
+  group: string | null;
+  version: string | null;
+  purl: string | null;
+  ecosystem: string | null;
+  type: string;
+  licenses: string[];
+  hashes: Record<string, string>;
+  direct: boolean;
+  depth: number | null;
+}
+
+export interface DepNode {
+  idx: number;
+  ref: string;
+  name: string;
+  version: string | null;
+  purl: string | null;
+}
+
+export interface DiffEntry {
+  ecosystem: string | null;
+  name: string;
+  version?: string | null;
+  purl?: string | null;
+  direct?: boolean;
+  fromVersion?: string | null;
+  toVersion?: string | null;
+  algorithms?: Array<{ alg: string; from: string; to: string }>;
+}
+
+export interface SbomDiff {
+  from: { id: string; productId: string; productName: string; release: string | null; uploadedAt: string };
+  to: { id: string; productId: string; productName: string; release: string | null; uploadedAt: string };
+  summary: { added: number; removed: number; versionChanged: number; hashChanged: number; unchanged: number };
+  added: DiffEntry[];
+  removed: DiffEntry[];
+  versionChanged: DiffEntry[];
+  hashChanged: DiffEntry[];
+}
+
+export interface ComponentUse {
+  purl: string | null;
+  name: string;
+  version: string | null;
+  ecosystem: string | null;
+  vendor: { id: string; name: string; tier: Tier };
+  product: { id: string; name: string };
+  release: string | null;
+  sbomId: string;
+  direct: boolean;
+  depth: number | null;
+  path: Array<{ name: string; version: string | null; purl: string | null }>;
+}
+
+export interface Technology {
+  key: string;
+  ecosystem: string;
+  packageName: string;
+  label: string;
+  vendors: number;
+  products: number;
+  directVendors: number;
+  tiers: Record<Tier, number>;
+  concentration: { criticalVendors: number; criticalShare: number; weight: number; weightedShare: number; hhiShare: number; hhiContribution: number };
+}
+
+export interface TechnologyDetail extends Technology {
+  versions: Array<{ version: string; products: number }>;
+  dependents: Array<{ vendor: { id: string; name: string; tier: Tier }; product: { id: string; name: string }; release?: string | null; sbomId?: string; versions?: string[]; direct?: boolean }>;
+}
+
+export interface Portfolio {
+  vendors: number;
+  criticalVendors: number;
+  vendorsByTier: Record<Tier, number>;
+  hhi: number;
+  effectiveTechnologies: number;
+}
+
+export interface VendorTechnology {
+  key: string;
+  label: string;
+  ecosystem: string;
+  versions: string[];
+  direct: boolean;
+  products: Array<{ id: string; name: string; releases: string[] }>;
+  vendors: number;
+}
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'none', 'unknown'] as const;
+export const FINDING_STATES = ['in_triage', 'exploitable', 'false_positive', 'not_affected', 'resolved'] as const;
+export const JUSTIFICATIONS = [
+  'code_not_present',
+  'code_not_reachable',
+  'requires_configuration',
+  'requires_dependency',
+  'requires_environment',
+  'protected_by_compiler',
+  'protected_at_runtime',
+  'protected_at_perimeter',
+  'protected_by_mitigating_control',
+] as const;
+
+export interface Finding {
+  id: string;
+  advisoryId: string;
+  aliases: string[];
+  summary: string | null;
+  component: { purl: string | null; name: string; version: string | null; ecosystem: string | null; packageName: string; direct: boolean; depth: number | null };
+  product: { id: string; name: string };
+  vendor: { id: string; name: string; tier: Tier };
+  release: string | null;
+  sbomId: string;
+  severity: string;
+  cvss: number | null;
+  kev: boolean;
+  epss: number | null;
+  malicious: boolean;
+  state: string;
+  justification: string | null;
+  status: string;
+  verdict: string;
+  fixedIn: string | null;
+  priority: string;
+  dueAt: string | null;
+  overdue: boolean;
+}
+
+export interface VulnerabilityRisk {
+  score: number;
+  formula: string;
+  terms: Array<{ advisoryId: string; severity: string; kev: boolean; malicious: boolean; points: number; [k: string]: unknown }>;
+  findings: { open: number; counted: number; suppressed: number; indeterminate: number };
+}
+
+export interface Advisory {
+  id: string;
+  advisoryId: string;
+  aliases: string[];
+  summary: string | null;
+  severity: string;
+  cvss: number | null;
+  kev: boolean;
+  kevDueDate: string | null;
+  epss: number | null;
+  malicious: boolean;
+  withdrawn: boolean;
+  published: string | null;
+  modified: string | null;
+  records: Array<{ id: string; source: string; summary: string | null; details?: string | null; references?: Array<{ url: string } | string> }>;
+}
+
+export interface Exposure {
+  summary: { vendors: number; products: number; releases: number; components: number; findings: number; truncated: boolean };
+  vendors: Array<{
+    id: string;
+    name: string;
+    tier: Tier;
+    products: Array<{ id: string; name: string; releases: Array<{ release: string | null; sbomId: string; components?: Array<{ purl: string | null; name: string; version: string | null; direct?: boolean }> }> }>;
+  }>;
+}
