@@ -1,3 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
 // Shared shapes and helpers for `npm run bench` suites. Each suite in bench/suites/*.bench.ts
 // exports `run(ctx)` and returns rows; bench/run.ts prints them as a table and writes JSON.
 export interface BenchRow {
@@ -44,4 +50,36 @@ export function percentile(samples: number[], p: number): number {
 
 export function median(samples: number[]): number {
   return percentile(samples, 50);
+}
+
+export interface BenchEngine {
+  name: 'sqlite' | 'postgres';
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh SQLite file, plus a fresh PostgreSQL database when one is reachable; each dropped after use. */
+export async function benchEngines(ctx: BenchContext, suite: string): Promise<BenchEngine[]> {
+  const dir = mkdtempSync(join(tmpdir(), `tw-bench-${suite}-`));
+  const list: BenchEngine[] = [{ name: 'sqlite', url: `sqlite://${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }];
+  if (!ctx.postgresUrl) {
+    ctx.log(`PostgreSQL not reachable: ${suite} benchmarks run on SQLite only`);
+    return list;
+  }
+  const admin = ctx.postgresUrl;
+  const name = `thirdwatch_bench_${suite}_${randomBytes(4).toString('hex')}`;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  list.push({ name: 'postgres', url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) });
+  return list;
 }

@@ -3,13 +3,9 @@
 // of 1,000,000 (name, version) pairs against the same ranges as the reference; and a new advisory
 // arriving in a portfolio of 1,000,000 component rows (100,000 with --quick): time until its
 // findings exist, and its exposure answer.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { loadConfig } from '../../src/app/config.js';
 import { buildHttp, openThirdwatch, type Thirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
@@ -21,42 +17,13 @@ import { SbomService } from '../../src/modules/sboms/sboms.service.js';
 import { SbomRepository } from '../../src/modules/sboms/sboms.repository.js';
 import type { ComponentRow } from '../../src/modules/sboms/sboms.ingest.js';
 import { osvAffects } from '../../src/modules/versioning/index.js';
-import { median, type BenchContext, type BenchRow, type BenchSuite } from '../lib.js';
+import { median, type BenchRow, type BenchSuite, benchEngines } from '../lib.js';
 
 const GO_ZIP = fileURLToPath(new URL('../../../shared/data/osv/Go/all.zip', import.meta.url));
 const ctx = systemContext('bench');
 const SUITE = 'matching';
 
-interface Engine {
-  name: 'sqlite' | 'postgres';
-  url: string;
-  drop(): Promise<void>;
-}
 
-async function engines(bench: BenchContext): Promise<Engine[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'tw-bench-matching-'));
-  const list: Engine[] = [{ name: 'sqlite', url: `sqlite://${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }];
-  if (bench.postgresUrl) {
-    const name = `thirdwatch_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: bench.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(bench.postgresUrl);
-    url.pathname = `/${name}`;
-    list.push({
-      name: 'postgres',
-      url: url.toString(),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: bench.postgresUrl! });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    });
-  } else bench.log('PostgreSQL not reachable: matching benchmarks run on SQLite only');
-  return list;
-}
 
 /** A small deterministic PRNG, so every run generates the same data. */
 function prng(seed: number) {
@@ -211,7 +178,7 @@ export const run: BenchSuite = async (bench) => {
     notes: `${Math.round(pairs / (reference.ms / 1000)).toLocaleString('en-US')} pairs/s, single thread, no storage`,
   });
 
-  for (const engine of await engines(bench)) {
+  for (const engine of await benchEngines(bench, 'matching')) {
     const config = loadConfig({ THIRDWATCH_DATABASE_URL: engine.url, THIRDWATCH_DATA_DIR: tmpdir(), THIRDWATCH_LOG_LEVEL: 'warn', THIRDWATCH_MAX_UPLOAD_MB: '200' });
     const logger = createLogger('warn', new Writable({ write: (_c, _e, done) => done() }));
     const tw = await openThirdwatch(config, logger);

@@ -1,13 +1,9 @@
 // SBOM ingestion and "who uses X" on SQLite and PostgreSQL: a 10,000-component CycloneDX JSON
 // through HTTP (median of 5, end to end), 1/10/50 MB documents with peak RSS, and the component
 // search over a portfolio of 1,000,000 component rows (100,000 with --quick).
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { loadConfig } from '../../src/app/config.js';
 import { buildHttp, openThirdwatch, type Thirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
@@ -17,40 +13,9 @@ import { parseSbom } from '../../src/modules/sboms/parsers/index.js';
 import { generateCycloneDx } from '../../src/modules/sboms/parsers/test-support/generate.js';
 import { prepareSbom, type ComponentRow } from '../../src/modules/sboms/sboms.ingest.js';
 import { SbomRepository } from '../../src/modules/sboms/sboms.repository.js';
-import { median, type BenchContext, type BenchRow, type BenchSuite } from '../lib.js';
+import { median, type BenchRow, type BenchSuite, benchEngines } from '../lib.js';
 
-interface Engine {
-  name: 'sqlite' | 'postgres';
-  url: string;
-  drop(): Promise<void>;
-}
 
-async function engines(ctx: BenchContext): Promise<Engine[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'tw-bench-sboms-'));
-  const list: Engine[] = [{ name: 'sqlite', url: `sqlite://${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }];
-  if (!ctx.postgresUrl) {
-    ctx.log('PostgreSQL not reachable: SBOM benchmarks run on SQLite only');
-    return list;
-  }
-  const name = `thirdwatch_bench_sboms_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ctx.postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ctx.postgresUrl);
-  url.pathname = `/${name}`;
-  list.push({
-    name: 'postgres',
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: ctx.postgresUrl! });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  });
-  return list;
-}
 
 /** A generated document of about `bytes` bytes (the generator writes ~620 bytes a component). */
 function documentOfSize(bytes: number, seed: number): { text: string; components: number } {
@@ -118,7 +83,7 @@ export const run: BenchSuite = async (ctx) => {
   const sizes = ctx.quick ? [1, 10] : [1, 10, 50];
   const portfolioSboms = ctx.quick ? 10 : 100;
 
-  for (const engine of await engines(ctx)) {
+  for (const engine of await benchEngines(ctx, 'sboms')) {
     const config = loadConfig({ THIRDWATCH_DATABASE_URL: engine.url, THIRDWATCH_DATA_DIR: tmpdir(), THIRDWATCH_LOG_LEVEL: 'warn' });
     const logger = createLogger('warn', new Writable({ write: (_c, _e, done) => done() }));
     const tw = await openThirdwatch(config, logger);

@@ -1,48 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { loadConfig } from '../../src/app/config.js';
 import { buildHttp, openThirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
 import { createLogger } from '../../src/platform/logger.js';
-import type { BenchContext, BenchRow, BenchSuite } from '../lib.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { benchEngines, type BenchRow, type BenchSuite } from '../lib.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-interface Engine {
-  name: 'sqlite' | 'postgres';
-  url: string;
-  drop(): Promise<void>;
-}
 
-async function engines(ctx: BenchContext): Promise<Engine[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'tw-bench-'));
-  const list: Engine[] = [{ name: 'sqlite', url: `sqlite://${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }];
-  if (ctx.postgresUrl) {
-    const name = `thirdwatch_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ctx.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(ctx.postgresUrl);
-    url.pathname = `/${name}`;
-    list.push({
-      name: 'postgres',
-      url: url.toString(),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: ctx.postgresUrl! });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    });
-  } else {
-    ctx.log('PostgreSQL not reachable: vendor benchmarks run on SQLite only');
-  }
-  return list;
-}
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -63,7 +28,7 @@ function csv(rows: number): string {
 export const run: BenchSuite = async (ctx) => {
   const rows: BenchRow[] = [];
   const seconds = ctx.quick ? 2 : 8;
-  for (const engine of await engines(ctx)) {
+  for (const engine of await benchEngines(ctx, 'vendors')) {
     const config = loadConfig({ THIRDWATCH_DATABASE_URL: engine.url, THIRDWATCH_DATA_DIR: tmpdir(), THIRDWATCH_LOG_LEVEL: 'warn' });
     const logger = createLogger('warn', new Writable({ write: (_c, _e, done) => done() }));
     const tw = await openThirdwatch(config, logger);
