@@ -360,6 +360,12 @@ function describeError(error: unknown): string {
   return e?.message ?? String(error);
 }
 
+// `thirdwatch ... | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`thirdwatch: ${describeError(error).split('\n').join('\n  ')}\n`);
   process.exit(error instanceof CliError ? error.exitCode : error instanceof ConfigError ? 2 : 1);
