@@ -205,6 +205,8 @@ if (!existsSync(CHROMIUM)) {
         await page.goto('/');
         await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
         await page.getByRole('region', { name: 'Vulnerability findings' }).getByRole('link', { name: /Known exploited findings/ }).waitFor();
+        await page.getByRole('img', { name: /Open findings went from 0 to \d+ over 30 days/ }).waitFor();
+        await shot(page, 'dashboard-findings');
         const box = page.getByRole('searchbox', { name: 'Who uses component' });
         await box.fill('electron');
         await box.press('Enter');

@@ -158,6 +158,17 @@ describeEachEngine('findings: the Go vulndb against a product SBOM', ({ engine }
     assert.equal(tiered.length, EXPECTED_TOTAL);
   });
 
+  test('the exposure trend counts today\'s open findings, KEV among them, and nothing before detection', async () => {
+    const trend = await json(await server.api('/api/v1/findings/trend?days=3', { role: 'viewer' }), 200);
+    assert.equal(trend.days.length, 3);
+    const today = trend.days[2];
+    assert.equal(today.date, new Date().toISOString().slice(0, 10));
+    assert.equal(today.open, (await allFindings(server, 'status=open')).filter((f: any) => !['not_affected', 'false_positive'].includes(f.state)).length);
+    assert.equal(today.kev, 1);
+    assert.deepEqual(trend.days.slice(0, 2).map((d: any) => d.open), [0, 0], 'nothing was detected before today');
+    assert.equal((await server.api('/api/v1/findings/trend?days=0', { role: 'viewer' })).status, 400);
+  });
+
   test('the same CVE from a CSAF document joins the OSV group: one advisory, one finding, its CVSS now counts', async () => {
     const before = (await allFindings(server, `productId=${productId}`)).length;
     const groupBefore = (await json(await server.api('/api/v1/advisories/GO-2023-2102', { role: 'viewer' }), 200)).id;

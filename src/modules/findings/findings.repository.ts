@@ -51,6 +51,19 @@ export type FindingRow = FindingsTable & {
 export class FindingsRepository {
   constructor(private readonly db: Executor) {}
 
+  /** Detection and closure times of current-SBOM findings that were open at some point since `since` (suppressed ones left out). */
+  trendRows(since: string) {
+    return this.db
+      .selectFrom('findings as f')
+      .innerJoin('sboms as s', 's.id', 'f.sbom_id')
+      .innerJoin('advisory_groups as g', 'g.id', 'f.group_id')
+      .select(['f.first_seen_at', 'f.closed_at', 'g.kev', 'g.malicious'])
+      .where('s.is_current', '=', 1)
+      .where('f.state', 'not in', ['not_affected', 'false_positive'])
+      .where((eb) => eb.or([eb('f.closed_at', 'is', null), eb('f.closed_at', '>=', since)]))
+      .execute();
+  }
+
   private base() {
     return this.db
       .selectFrom('findings as f')

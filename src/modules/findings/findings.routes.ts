@@ -41,6 +41,20 @@ export function findingRoutes(app: App, findings: FindingsService): void {
     },
   }, async (request) => findings.list(request.query));
 
+  app.get('/api/v1/findings/trend', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'Open exposure per day (all, KEV, malicious) over the last N days, from detection and closure times',
+      querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30 })) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          days: Type.Array(Type.Object({ date: Type.String(), open: Type.Integer(), kev: Type.Integer(), malicious: Type.Integer() })),
+        }),
+      },
+    },
+  }, async (request) => findings.trend(request.query.days ?? 30));
+
   app.get('/api/v1/findings/export', {
     config: read,
     schema: {

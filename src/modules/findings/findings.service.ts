@@ -46,6 +46,29 @@ export class FindingsService {
     private readonly toolVersion: string,
   ) {}
 
+  /**
+   * Open exposure per day over the last `days` days: a finding counts on a day when it was first
+   * seen by that day's end and not closed before it. Reconstructed from detection and closure
+   * times, so it needs no snapshot table and is right for any past window.
+   */
+  async trend(days: number) {
+    const end = new Date();
+    end.setUTCHours(23, 59, 59, 999);
+    const dayEnds = Array.from({ length: days }, (_, i) => new Date(end.getTime() - (days - 1 - i) * 86_400_000).toISOString());
+    const rows = await this.repo().trendRows(new Date(Date.parse(dayEnds[0]) - 86_400_000 + 1).toISOString());
+    return {
+      days: dayEnds.map((dayEnd) => {
+        const open = rows.filter((r) => r.first_seen_at <= dayEnd && (r.closed_at === null || r.closed_at > dayEnd));
+        return {
+          date: dayEnd.slice(0, 10),
+          open: open.length,
+          kev: open.filter((r) => Number(r.kev) === 1).length,
+          malicious: open.filter((r) => Number(r.malicious) === 1).length,
+        };
+      }),
+    };
+  }
+
   private repo(executor: Executor = this.db) {
     return new FindingsRepository(executor);
   }

@@ -168,23 +168,58 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
   );
 }
 
-/** Open KEV and malicious findings, counted from the findings list (up to 500, shown as "500+"). */
+interface TrendDay {
+  date: string;
+  open: number;
+  kev: number;
+  malicious: number;
+}
+
+/** Open KEV and malicious findings today, and the open exposure over the last 30 days. */
 function FindingTiles() {
-  const state = useAsync(async (signal) => {
-    const count = async (query: Record<string, string | number>) => {
-      const page = await api.get<{ items: unknown[]; nextCursor: string | null }>('/api/v1/findings', { ...query, limit: 500 }, signal);
-      return page.nextCursor ? `${page.items.length}+` : page.items.length;
-    };
-    const [kev, malicious] = await Promise.all([count({ kev: 'true' }), count({ malicious: 'true' })]);
-    return { kev, malicious };
-  }, []);
+  const state = useAsync((signal) => api.get<{ days: TrendDay[] }>('/api/v1/findings/trend', { days: 30 }, signal), []);
   if (!state.data) return null;
-  const { kev, malicious } = state.data;
+  const days = state.data.days;
+  const today = days[days.length - 1] ?? { open: 0, kev: 0, malicious: 0 };
   return (
-    <section className="tiles tiles-findings" aria-label="Vulnerability findings">
-      <Tile label="Known exploited findings" value={kev} to="/findings?kev=true" detail="open, in CISA KEV" tone={kev ? 'danger' : 'ok'} />
-      <Tile label="Malicious components" value={malicious} to="/findings?malicious=true" detail="open findings of malicious packages" tone={malicious ? 'danger' : 'ok'} />
-    </section>
+    <>
+      <section className="tiles tiles-findings" aria-label="Vulnerability findings">
+        <Tile label="Open findings" value={today.open} to="/findings" detail="affecting current SBOMs, not suppressed" />
+        <Tile label="Known exploited findings" value={today.kev} to="/findings?kev=true" detail="open, in CISA KEV" tone={today.kev ? 'danger' : 'ok'} />
+        <Tile label="Malicious components" value={today.malicious} to="/findings?malicious=true" detail="open findings of malicious packages" tone={today.malicious ? 'danger' : 'ok'} />
+      </section>
+      <section className="card" aria-labelledby="trend-title">
+        <h2 id="trend-title">Exposure trend, last 30 days</h2>
+        <TrendChart days={days} />
+      </section>
+    </>
+  );
+}
+
+/** A small line chart: open findings (line) with KEV findings beneath (red); a table follows for screen readers. */
+function TrendChart({ days }: { days: TrendDay[] }) {
+  const width = 720;
+  const height = 140;
+  const pad = { left: 36, right: 8, top: 10, bottom: 22 };
+  const max = Math.max(1, ...days.map((d) => d.open));
+  const x = (i: number) => pad.left + (i * (width - pad.left - pad.right)) / Math.max(1, days.length - 1);
+  const y = (v: number) => pad.top + (1 - v / max) * (height - pad.top - pad.bottom);
+  const line = (pick: (d: TrendDay) => number) => days.map((d, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(pick(d)).toFixed(1)}`).join(' ');
+  return (
+    <figure className="trend">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Open findings went from ${days[0]?.open ?? 0} to ${days[days.length - 1]?.open ?? 0} over ${days.length} days`}>
+        <line x1={pad.left} x2={width - pad.right} y1={y(0)} y2={y(0)} stroke="currentColor" strokeOpacity="0.25" />
+        <text x={pad.left - 6} y={y(max) + 4} textAnchor="end" fontSize="11" fill="currentColor">{max}</text>
+        <text x={pad.left - 6} y={y(0) + 4} textAnchor="end" fontSize="11" fill="currentColor">0</text>
+        <path d={line((d) => d.open)} fill="none" stroke="#2563eb" strokeWidth="2" />
+        <path d={line((d) => d.kev)} fill="none" stroke="#dc2626" strokeWidth="2" strokeDasharray="4 3" />
+        <text x={pad.left} y={height - 6} fontSize="11" fill="currentColor">{days[0]?.date}</text>
+        <text x={width - pad.right} y={height - 6} textAnchor="end" fontSize="11" fill="currentColor">{days[days.length - 1]?.date}</text>
+      </svg>
+      <figcaption>
+        <span className="legend legend-open">open findings</span> <span className="legend legend-kev">known exploited (KEV)</span>
+      </figcaption>
+    </figure>
   );
 }
 
