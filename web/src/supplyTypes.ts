@@ -86,6 +86,8 @@ export interface ComponentUse {
   sbomId: string;
   direct: boolean;
   depth: number | null;
+  /** name-heuristic: the SBOM gave no purl, so this is a match by name only. */
+  identifiedBy: 'purl' | 'name-heuristic';
   path: Array<{ name: string; version: string | null; purl: string | null }>;
 }
 

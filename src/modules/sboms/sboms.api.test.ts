@@ -121,6 +121,7 @@ describeEachEngine('SBOM API', ({ engine }) => {
         sbomId: desk.id,
         direct: true,
         depth: 1,
+        identifiedBy: 'purl',
         path: [
           { name: 'desk-app', version: '18.12.407', purl: 'pkg:npm/desk-app@18.12.407' },
           { name: 'electron', version: '22.3.4', purl: 'pkg:npm/electron@22.3.4' },
@@ -168,6 +169,23 @@ describeEachEngine('SBOM API', ({ engine }) => {
     await problem(await server.api(`/api/v1/components?name=x&version=${encodeURIComponent('vers:npm/>=1|')}`, { role: 'viewer' }), 400, 'version');
     await problem(await server.api(`/api/v1/components?name=x&version=${encodeURIComponent('>=1,~2')}`, { role: 'viewer' }), 400, 'version');
     await problem(await server.api('/api/v1/components?name=x&cursor=garbage', { role: 'viewer' }), 400, 'cursor');
+  });
+
+  test('a component without a purl is stored and found by name, marked as a name heuristic', async () => {
+    const doc = JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      version: 1,
+      metadata: { component: { type: 'application', name: 'kiosk', version: '2.0', 'bom-ref': 'root' } },
+      components: [{ type: 'library', name: 'LibWebP', version: '1.3.1', 'bom-ref': 'webp', hashes: [{ alg: 'SHA-256', content: 'b'.repeat(64) }] }],
+      dependencies: [{ ref: 'root', dependsOn: ['webp'] }],
+    });
+    await json(await upload(ids.other, doc, '?release=2.0'), 201);
+    const found = await search('name=libwebp');
+    assert.deepEqual(
+      found.items.map((u) => [u.purl, u.ecosystem, u.name, u.version, u.identifiedBy, u.direct]),
+      [[null, 'generic', 'LibWebP', '1.3.1', 'name-heuristic', true]],
+    );
   });
 
   test('pagination of the search walks every hit once, also with a range filter', async () => {

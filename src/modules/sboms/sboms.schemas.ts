@@ -133,6 +133,9 @@ export const UsageSchema = Type.Object({
   sbomId: Type.String(),
   direct: Type.Boolean(),
   depth: Type.Integer(),
+  identifiedBy: Type.Union([Type.Literal('purl'), Type.Literal('name-heuristic')], {
+    description: 'purl: the SBOM named the package by Package URL. name-heuristic: it gave no purl, so the component is known only by its (group and) name in the generic ecosystem; treat the match as a lead, not a certainty.',
+  }),
   path: Type.Array(PathHopSchema, { description: 'From the product root (first) to this component (last).' }),
 });
 export type Usage = Static<typeof UsageSchema>;

@@ -473,6 +473,7 @@ export class SbomService {
         sbomId: row.sbom_id,
         direct: Number(row.direct) === 1,
         depth: Number(row.depth),
+        identifiedBy: row.purl ? 'purl' : 'name-heuristic',
         path: [root, ...chain.map(({ name, version, purl }) => ({ name, version, purl }))],
       };
     });

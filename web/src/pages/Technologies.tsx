@@ -63,7 +63,14 @@ export function WhoUsesPage() {
                   </td>
                   <td>
                     {u.name} <span className="muted">{u.version}</span>
-                    <div className="small muted">{u.ecosystem}</div>
+                    <div className="small muted">
+                      {u.ecosystem}
+                      {u.identifiedBy === 'name-heuristic' ? (
+                        <span className="badge" title="The SBOM gave no Package URL: this is a match by name only">
+                          {' '}matched by name only
+                        </span>
+                      ) : null}
+                    </div>
                   </td>
                   <td>{u.direct ? 'direct' : `transitive${u.depth ? ` (depth ${u.depth})` : ''}`}</td>
                   <td className="small">{u.path.map((p) => `${p.name}${p.version ? `@${p.version}` : ''}`).join(' → ')}</td>
