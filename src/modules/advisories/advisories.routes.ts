@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
+import { rawBody, rawUploadRoutes } from '../../platform/http/uploads.js';
 import { Page } from '../../platform/http/pagination.js';
 import type { AdvisoryService } from './advisories.service.js';
 import {
@@ -24,14 +25,8 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
   const read = { permission: 'read' as const };
   const write = { permission: 'inventory:write' as const };
 
-  // Feed uploads take the document as-is (JSON, YAML, CSV, gzip or an OSV zip), under the upload
-  // limit rather than the JSON body limit; Fastify answers 413 to a larger Content-Length before
-  // reading the body, and authorization runs before any of it.
-  void app.register(async (instance) => {
-    const scope = instance as unknown as App;
-    scope.removeAllContentTypeParsers();
-    const raw = (_request: unknown, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxUploadBytes }, raw);
+  // Feed documents arrive as published: JSON, YAML, CSV, gzip or an OSV zip.
+  rawUploadRoutes(app, options.maxUploadBytes, (scope) => {
     scope.post('/api/v1/feeds/:kind/import', {
       config: write,
       bodyLimit: options.maxUploadBytes,
@@ -49,8 +44,7 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
         response: { 200: ImportReportSchema },
       },
     }, async (request, reply) => {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      return reply.send(await feeds.importBuffer(request.params.kind, body, { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId }, request.ctx));
+      return reply.send(await feeds.importBuffer(request.params.kind, rawBody(request.body), { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId }, request.ctx));
     });
   });
 

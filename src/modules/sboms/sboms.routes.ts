@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
-import { payloadTooLarge } from '../../platform/errors.js';
+import { rawBody, rawUploadRoutes } from '../../platform/http/uploads.js';
 import { Page } from '../../platform/http/pagination.js';
 import type { SbomService } from './sboms.service.js';
 import {
@@ -21,19 +21,6 @@ import {
   UsageSchema,
 } from './sboms.schemas.js';
 
-/** Media types an SBOM arrives with; anything else is accepted too (the format is sniffed from the content). */
-export const SBOM_MEDIA_TYPES = [
-  'application/json',
-  'application/xml',
-  'text/xml',
-  'text/plain',
-  'text/spdx',
-  'application/vnd.cyclonedx+json',
-  'application/vnd.cyclonedx+xml',
-  'application/spdx+json',
-  'application/ld+json',
-  'application/octet-stream',
-];
 
 /** Accept-Encoding names gzip without q=0. */
 function acceptsGzip(header: string | string[] | undefined): boolean {
@@ -51,19 +38,7 @@ export function sbomRoutes(app: App, sboms: SbomService, options: { maxUploadByt
   const read = { permission: 'read' as const };
   const write = { permission: 'inventory:write' as const };
 
-  // The upload takes the document as-is: its own scope replaces the JSON/text parsers with one that
-  // hands the raw bytes over, under the upload limit rather than the JSON body limit. Fastify
-  // refuses a Content-Length over bodyLimit with 413 before reading any of the body.
-  void app.register(async (instance) => {
-    const scope = instance as unknown as App;
-    scope.removeAllContentTypeParsers();
-    const raw = (_request: unknown, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
-    scope.addContentTypeParser(SBOM_MEDIA_TYPES, { parseAs: 'buffer', bodyLimit: options.maxUploadBytes }, raw);
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxUploadBytes }, raw);
-    // Name the limit in the 413; everything else goes on to the application's problem+json handler.
-    scope.setErrorHandler((error) => {
-      throw (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? payloadTooLarge(options.maxUploadBytes) : error;
-    });
+  rawUploadRoutes(app, options.maxUploadBytes, (scope) => {
     scope.post('/api/v1/products/:id/sboms', {
       config: write,
       bodyLimit: options.maxUploadBytes,
@@ -81,8 +56,7 @@ export function sbomRoutes(app: App, sboms: SbomService, options: { maxUploadByt
         response: { 201: SbomSchema },
       },
     }, async (request, reply) => {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const created = await sboms.upload(request.params.id, body, { release: request.query.release, lenient: request.query.lenient }, request.ctx);
+      const created = await sboms.upload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
       return reply.status(201).header('location', `/api/v1/sboms/${created.id}`).send(created);
     });
   });
