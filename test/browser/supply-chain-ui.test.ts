@@ -8,45 +8,19 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, chromiumMissing, DIST, ensureBuilt, launchChromium, pageKit, SHARED_DATA } from './support.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { loadDemo, loadDemoSboms } from '../../src/modules/vendors/demo.js';
 import { systemContext } from '../../src/platform/context.js';
 
-const CHROMIUM = process.env.THIRDWATCH_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WEB = join(ROOT, 'web');
-const DIST = join(WEB, 'dist');
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const PROTON = '/work/shared/data/cyclonedx/SBOM/proton-bridge';
-const GO_OSV = '/work/shared/data/osv/Go/all.zip';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function newestSource(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
-}
-
-function ensureBuilt(): void {
-  const index = join(DIST, 'index.html');
-  const sources = Math.max(newestSource(join(WEB, 'src')), newestSource(join(WEB, 'index.html')), newestSource(join(WEB, 'vite.config.ts')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  try {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } });
-  } catch (error) {
-    const e = error as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(`building the web UI failed (npx vite build --config web/vite.config.ts): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
-  }
-  if (!existsSync(index)) throw new Error('npx vite build --config web/vite.config.ts did not produce web/dist/index.html');
-}
+const PROTON = join(SHARED_DATA, 'cyclonedx', 'SBOM', 'proton-bridge');
+const GO_OSV = join(SHARED_DATA, 'osv', 'Go', 'all.zip');
 
 if (!existsSync(CHROMIUM)) {
-  test.skip(`supply-chain UI browser tests: chromium is missing at ${CHROMIUM} (CI installs it; set THIRDWATCH_CHROMIUM to another binary)`);
+  test.skip(chromiumMissing('supply-chain UI'));
 } else {
   describe('supply-chain UI [sqlite]', () => {
     let server: TestServer;
@@ -57,7 +31,6 @@ if (!existsSync(CHROMIUM)) {
 
     before(async () => {
       ensureBuilt();
-      mkdirSync(SHOTS, { recursive: true });
       server = await startTestServer('sqlite', {}, { webRoot: DIST });
       const ctx = systemContext('demo');
       await loadDemo(server.tw.services, ctx);
@@ -69,7 +42,7 @@ if (!existsSync(CHROMIUM)) {
       const product = (await (await server.api(`/api/v1/vendors/${vendor.id}/products`, { method: 'POST', json: { name: 'Proton Mail Bridge', type: 'desktop-app', version: '1.6.3' } })).json()) as { id: string };
       assert.ok(product.id, 'product created');
       protonProductId = product.id;
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
 
     after(async () => {
@@ -78,32 +51,10 @@ if (!existsSync(CHROMIUM)) {
       assert.deepEqual(pageErrors, [], 'the UI threw uncaught errors');
     });
 
-    async function newContext(): Promise<{ context: BrowserContext; page: Page }> {
-      const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: server.url });
-      context.setDefaultTimeout(10_000);
-      await context.addInitScript((t) => sessionStorage.setItem('thirdwatch.token', t), server.tokens.admin);
-      const page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      return { context, page };
-    }
-
-    async function assertLabelled(page: Page): Promise<void> {
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
-          .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
-          .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
-          .map((el) => el.outerHTML.slice(0, 120)),
-      );
-      assert.deepEqual(unlabelled, [], 'controls without a label');
-    }
-
-    async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-    }
+    const { newContext, assertLabelled, shot } = pageKit(() => browser, () => server.url, pageErrors);
 
     test('uploads SBOMs on the product page, shows per-field errors, and opens the SBOM', async () => {
-      const { context, page } = await newContext();
+      const { context, page } = await newContext(server.tokens.admin);
       try {
         // From the vendor page's product table to the product page.
         await page.goto(`/vendors/${threeCx.id}`);
@@ -176,7 +127,7 @@ if (!existsSync(CHROMIUM)) {
     });
 
     test('shows the 3CX diff between releases with added, version-changed and hash-changed sections', async () => {
-      const { context, page } = await newContext();
+      const { context, page } = await newContext(server.tokens.admin);
       try {
         const product = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
         const products = (await (await server.api(`/api/v1/vendors/${product.id}/products`)).json()) as { items: Array<{ id: string; name: string }> };
@@ -200,7 +151,7 @@ if (!existsSync(CHROMIUM)) {
     });
 
     test('"who uses" search from the header lists vendor, product, release and path', async () => {
-      const { context, page } = await newContext();
+      const { context, page } = await newContext(server.tokens.admin);
       try {
         await page.goto('/');
         await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
@@ -231,7 +182,7 @@ if (!existsSync(CHROMIUM)) {
     });
 
     test('technologies: ranked table, chart, detail and the vendor stack', async () => {
-      const { context, page } = await newContext();
+      const { context, page } = await newContext(server.tokens.admin);
       try {
         await page.goto('/technologies');
         await page.getByRole('heading', { name: 'Technologies', level: 1 }).waitFor();
@@ -253,7 +204,7 @@ if (!existsSync(CHROMIUM)) {
 
     test('findings: filters, bulk triage and the advisory exposure page', async () => {
       if (!existsSync(GO_OSV)) return;
-      const { context, page } = await newContext();
+      const { context, page } = await newContext(server.tokens.admin);
       try {
         await page.goto('/findings');
         await page.getByRole('heading', { name: 'Findings', level: 1 }).waitFor();

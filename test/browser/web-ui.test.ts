@@ -8,41 +8,12 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, chromiumMissing, DIST, ensureBuilt, launchChromium, pageKit } from './support.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { loadDemo } from '../../src/modules/vendors/demo.js';
 import { systemContext } from '../../src/platform/context.js';
-
-const CHROMIUM = process.env.THIRDWATCH_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WEB = join(ROOT, 'web');
-const DIST = join(WEB, 'dist');
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function newestSource(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
-}
-
-/** Builds the UI when web/dist is missing or older than web/src, web/index.html or the Vite config. */
-function ensureBuilt(): void {
-  const index = join(DIST, 'index.html');
-  const sources = Math.max(newestSource(join(WEB, 'src')), newestSource(join(WEB, 'index.html')), newestSource(join(WEB, 'vite.config.ts')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  try {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } });
-  } catch (error) {
-    const e = error as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(`building the web UI failed (npx vite build --config web/vite.config.ts): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
-  }
-  if (!existsSync(index)) throw new Error('npx vite build --config web/vite.config.ts did not produce web/dist/index.html');
-}
 
 const CSV_WITH_ERRORS = [
   'name,domains,criticality,data_categories,team',
@@ -55,7 +26,7 @@ const CSV_WITH_ERRORS = [
 const CSV_VALID = ['name,domains,criticality,data_categories,team,ships_software,auto_update', 'Imported Widgets GmbH,widgets.example,3,personal;payment,security,yes,yes'].join('\n');
 
 if (!existsSync(CHROMIUM)) {
-  test.skip(`web UI browser tests: chromium is missing at ${CHROMIUM} (CI installs it; set THIRDWATCH_CHROMIUM to another binary)`);
+  test.skip(chromiumMissing('web UI'));
 } else {
   describe('web UI [sqlite]', () => {
     let server: TestServer;
@@ -64,7 +35,6 @@ if (!existsSync(CHROMIUM)) {
 
     before(async () => {
       ensureBuilt();
-      mkdirSync(SHOTS, { recursive: true });
       server = await startTestServer('sqlite', {}, { webRoot: DIST });
       const ctx = systemContext('demo');
       await loadDemo(server.tw.services, ctx);
@@ -72,7 +42,7 @@ if (!existsSync(CHROMIUM)) {
       const threeCx = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
       await server.tw.services.vendors.markReviewed(threeCx.id, { reviewedAt: new Date(Date.now() - 120 * 86_400_000).toISOString(), note: 'annual review' }, ctx);
       await server.tw.services.vendors.flagOverdueReviews(systemContext('review scheduler'));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
 
     after(async () => {
@@ -81,31 +51,7 @@ if (!existsSync(CHROMIUM)) {
       assert.deepEqual(pageErrors, [], 'the UI threw uncaught errors');
     });
 
-    async function newContext(token?: string): Promise<{ context: BrowserContext; page: Page }> {
-      const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: server.url });
-      context.setDefaultTimeout(10_000);
-      if (token) await context.addInitScript((t) => sessionStorage.setItem('thirdwatch.token', t), token);
-      const page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      return { context, page };
-    }
-
-    /** Every visible form control has an accessible name (a label, aria-label or aria-labelledby). */
-    async function assertLabelled(page: Page): Promise<void> {
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
-          .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
-          .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
-          .map((el) => el.outerHTML.slice(0, 120)),
-      );
-      assert.deepEqual(unlabelled, [], 'controls without a label');
-    }
-
-    async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-      // The header is sticky: a full-page capture must start from the top or it lands mid-page.
-      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-    }
+    const { newContext, assertLabelled, shot } = pageKit(() => browser, () => server.url, pageErrors);
 
     test('signs in with an API token and shows the dashboard', async () => {
       const { context, page } = await newContext();
