@@ -1,17 +1,113 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
 import { buildHttp } from '../../src/app/thirdwatch.js';
-import { can, ROLES } from '../../src/platform/auth/roles.js';
+import { can, ROLES, type Permission } from '../../src/platform/auth/roles.js';
 import { hashSecret } from '../../src/platform/auth/secrets.js';
 import { systemContext } from '../../src/platform/context.js';
 import type { RouteInfo } from '../../src/platform/http/server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-/** Routes under /api/v1 that need no credentials. Anything else public is a finding. */
-const PUBLIC_ROUTES = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
-const isKnownPublic = (r: RouteInfo) => PUBLIC_ROUTES.has(`${r.method} ${r.url}`) || r.url.startsWith('/api/v1/portal/');
+/**
+ * What every route of the app requires: a permission, or 'public' for routes anyone may call.
+ * Declared here, independently of the routes' own configuration, so a new route cannot ship
+ * without someone stating who may call it, and a changed permission shows up as a test failure.
+ * Add new routes to this table (one line each, `'METHOD /url/:param': 'permission' | 'public'`).
+ */
+const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
+  // Outside the API: documentation, health, the web UI.
+  'GET /api/docs': 'public',
+  'GET /api/docs/static/index.html': 'public',
+  'GET /api/docs/static/swagger-initializer.js': 'public',
+  'GET /api/docs/json': 'public',
+  'GET /api/docs/yaml': 'public',
+  'GET /api/docs/static/*': 'public',
+  'GET /api/openapi.json': 'public',
+  'GET /healthz': 'public',
+  'GET /*': 'public',
+  // The API.
+  'GET /api/v1/dashboard': 'read',
+  'GET /api/v1/jobs': 'settings:write',
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/logout': 'public',
+  'GET /api/v1/auth/session': 'read',
+  'GET /api/v1/tokens': 'tokens:manage',
+  'POST /api/v1/tokens': 'tokens:manage',
+  'DELETE /api/v1/tokens/:id': 'tokens:manage',
+  'GET /api/v1/users': 'users:manage',
+  'POST /api/v1/users': 'users:manage',
+  'PATCH /api/v1/users/:id': 'users:manage',
+  'GET /api/v1/teams': 'read',
+  'GET /api/v1/vendors': 'read',
+  'POST /api/v1/vendors': 'inventory:write',
+  'GET /api/v1/vendors/export': 'read',
+  'POST /api/v1/vendors/import': 'inventory:write',
+  'GET /api/v1/vendors/:id': 'read',
+  'PATCH /api/v1/vendors/:id': 'inventory:write',
+  'DELETE /api/v1/vendors/:id': 'inventory:write',
+  'POST /api/v1/vendors/:id/reviews': 'inventory:write',
+  'GET /api/v1/vendors/:id/fourth-parties': 'read',
+  'POST /api/v1/vendors/:id/subcontractors': 'inventory:write',
+  'DELETE /api/v1/vendors/:id/subcontractors/:childId': 'inventory:write',
+  'GET /api/v1/vendors/:id/products': 'read',
+  'POST /api/v1/vendors/:id/products': 'inventory:write',
+  'GET /api/v1/products/:id': 'read',
+  'PATCH /api/v1/products/:id': 'inventory:write',
+  'DELETE /api/v1/products/:id': 'inventory:write',
+  'GET /api/v1/vendors/:id/contacts': 'read',
+  'POST /api/v1/vendors/:id/contacts': 'inventory:write',
+  'PATCH /api/v1/contacts/:id': 'inventory:write',
+  'DELETE /api/v1/contacts/:id': 'inventory:write',
+  'GET /api/v1/vendors/:id/contracts': 'read',
+  'POST /api/v1/vendors/:id/contracts': 'inventory:write',
+  'PATCH /api/v1/contracts/:id': 'inventory:write',
+  'DELETE /api/v1/contracts/:id': 'inventory:write',
+  'GET /api/v1/vendors/:id/comments': 'read',
+  'POST /api/v1/vendors/:id/comments': 'comments:write',
+  'GET /api/v1/settings/risk-model': 'read',
+  'PUT /api/v1/settings/risk-model': 'settings:write',
+  'GET /api/v1/products/:id/sboms': 'read',
+  'GET /api/v1/products/:id/releases': 'read',
+  'GET /api/v1/estate': 'read',
+  'GET /api/v1/sboms/:id': 'read',
+  'DELETE /api/v1/sboms/:id': 'inventory:write',
+  'GET /api/v1/sboms/:id/components': 'read',
+  'GET /api/v1/sboms/:id/dependencies': 'read',
+  'GET /api/v1/sboms/:id/download': 'read',
+  'GET /api/v1/sboms/:a/diff/:b': 'read',
+  'GET /api/v1/components': 'read',
+  'GET /api/v1/technologies': 'read',
+  'GET /api/v1/technologies/:key': 'read',
+  'GET /api/v1/vendors/:id/technologies': 'read',
+  'GET /api/v1/feeds': 'read',
+  'POST /api/v1/feeds/sync': 'inventory:write',
+  'GET /api/v1/settings/feeds': 'read',
+  'PUT /api/v1/settings/feeds': 'settings:write',
+  'GET /api/v1/advisories': 'read',
+  'GET /api/v1/advisories/:id': 'read',
+  'GET /api/v1/findings': 'read',
+  'GET /api/v1/findings/trend': 'read',
+  'GET /api/v1/findings/export': 'read',
+  'GET /api/v1/findings/:id': 'read',
+  'PATCH /api/v1/findings/:id': 'inventory:write',
+  'POST /api/v1/findings/triage': 'inventory:write',
+  'GET /api/v1/exposure': 'read',
+  'GET /api/v1/products/:id/vulnerability-risk': 'read',
+  'GET /api/v1/vendors/:id/vulnerability-risk': 'read',
+  'GET /api/v1/products/:id/vex': 'read',
+  'GET /api/v1/products/:id/vdr': 'read',
+  'GET /api/v1/settings/findings-policy': 'read',
+  'PUT /api/v1/settings/findings-policy': 'settings:write',
+  'GET /api/v1/audit': 'audit:read',
+  'GET /api/v1/audit/verify': 'audit:read',
+  'GET /api/v1/vendors/:id/history': 'read',
+  'POST /api/v1/products/:id/sboms': 'inventory:write',
+  'POST /api/v1/feeds/:kind/import': 'inventory:write',
+};
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -56,25 +152,41 @@ describeEachEngine('authorization', ({ engine }) => {
 
     before(async () => {
       server = await startTestServer(engine, { THIRDWATCH_AUTH_FAILURES_PER_MINUTE: '1000' });
-      // The route table as the server builds it (a second, unstarted instance over the same services).
-      const built = await buildHttp(server.tw, { webRoot: '/nonexistent' });
+      // The route table as the server builds it (a second, unstarted instance over the same services),
+      // with a web UI directory present so the UI's routes are registered too.
+      const webRoot = mkdtempSync(join(tmpdir(), 'thirdwatch-web-'));
+      writeFileSync(join(webRoot, 'index.html'), '<!doctype html>');
+      const built = await buildHttp(server.tw, { webRoot });
       routes = built.routes;
       await built.app.close();
+      rmSync(webRoot, { recursive: true });
       secrets.push(...Object.values(server.tokens));
     });
     after(async () => {
       await server?.close();
     });
 
+    const keyOf = (r: RouteInfo) => `${r.method} ${r.url}`;
     const guarded = () => routes.filter((r) => r.permission !== null);
 
-    test('the table covers the API and every unguarded route is a known public one', () => {
+    test('every route the app registers has a declared expectation, and the route enforces it', () => {
       assert.ok(guarded().length >= 30, `only ${guarded().length} guarded routes`);
-      for (const expected of ['GET /api/v1/vendors', 'POST /api/v1/vendors', 'DELETE /api/v1/vendors/:id', 'PUT /api/v1/settings/risk-model', 'GET /api/v1/audit', 'POST /api/v1/tokens', 'GET /api/v1/jobs']) {
-        assert.ok(routes.some((r) => `${r.method} ${r.url}` === expected && r.permission), `${expected} is in the table with a permission`);
-      }
-      const unexpected = routes.filter((r) => r.permission === null && !isKnownPublic(r));
-      assert.deepEqual(unexpected.map((r) => `${r.method} ${r.url}`), [], 'routes that anyone may call');
+      const here = 'EXPECTED_ACCESS at the top of test/api/authorization.test.ts';
+      const undeclared = routes.filter((r) => !Object.hasOwn(EXPECTED_ACCESS, keyOf(r)));
+      const differing = routes.filter((r) => Object.hasOwn(EXPECTED_ACCESS, keyOf(r)) && EXPECTED_ACCESS[keyOf(r)] !== (r.permission ?? 'public'));
+      const registered = new Set(routes.map(keyOf));
+      const stale = Object.keys(EXPECTED_ACCESS).filter((key) => !registered.has(key));
+      const report = [
+        ...undeclared.map((r) => `no declared expectation: add  '${keyOf(r)}': '${r.permission ?? 'public'}',  to ${here} (the route itself requires ${r.permission ?? 'nothing'})`),
+        ...differing.map((r) => `${keyOf(r)}: ${here} says ${EXPECTED_ACCESS[keyOf(r)]}, the route requires ${r.permission ?? 'nothing (public)'}`),
+        ...stale.map((key) => `${key} is declared in ${here} but the app registers no such route: remove or rename it`),
+      ];
+      assert.deepEqual(report, [], `the route table and its declared expectations differ:\n${report.join('\n')}\n`);
+      const publicApi = routes.filter((r) => r.permission === null && r.url.startsWith('/api/v1/'));
+      assert.ok(
+        publicApi.every((r) => ['POST /api/v1/auth/login', 'POST /api/v1/auth/logout'].includes(keyOf(r)) || r.url.startsWith('/api/v1/portal/')),
+        `public API routes beyond sign-in and the portal: ${publicApi.map(keyOf).join(', ')}`,
+      );
     });
 
     test('every guarded route answers 401 problem+json without credentials', async () => {
