@@ -1,7 +1,7 @@
 // Findings out in the formats the ecosystem reads: CycloneDX 1.6 VEX and VDR, OpenVEX 0.2.0,
 // CSAF 2.0 (VEX profile), and CSV. Pure builders over presented findings.
 import { randomUUID } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../../platform/csv.js';
 import { openVexJustification, vexStatusOf } from './findings.policy.js';
 import type { Finding } from './findings.schemas.js';
 
@@ -259,20 +259,13 @@ export const CSV_COLUMNS = [
   'state', 'justification', 'responses', 'vendor', 'tier', 'product', 'release', 'component', 'version', 'purl', 'direct', 'fixed_in', 'verdict', 'status', 'first_seen',
 ] as const;
 
-/** A spreadsheet must not run a cell as a formula (CSV injection): such cells get a leading quote. */
-function cell(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
 export function findingsCsv(findings: Finding[]): string {
   const rows = findings.map((f) =>
     [
       f.id, f.advisoryId, f.aliases.join(' '), f.summary, f.severity, f.cvss?.score ?? null, f.priority, f.dueAt, f.overdue, f.kev, f.kevDueDate, f.epss,
       f.epssPercentile, f.malicious, f.state, f.justification, f.responses.join(' '), f.vendor.name, f.vendor.tier, f.product.name, f.release,
       f.component.name, f.component.version, f.component.purl, f.component.direct, f.fixedIn, f.verdict, f.status, f.firstSeenAt,
-    ].map(cell),
+    ],
   );
-  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+  return toCsv(CSV_COLUMNS, rows);
 }

@@ -338,6 +338,36 @@ describeEachEngine('vendor CSV import and export', ({ engine, createDatabase }) 
     assert.deepEqual(strip(after), strip(source));
   });
 
+  test('the CSV export never hands a spreadsheet a formula, and imports the file back unchanged', async () => {
+    const res = await server.api('/api/v1/vendors', {
+      method: 'POST',
+      json: {
+        name: '=HYPERLINK("http://evil.example","Formula Vendor")',
+        aliases: ['-2+3', 'plain'],
+        description: '@SUM(1+1)',
+        businessOwner: "'=already quoted",
+        services: ['+cmd|calc'],
+        team: 'it',
+      },
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const created = (await res.json()) as Vendor;
+    const csv = await (await server.api('/api/v1/vendors/export', { role: 'viewer' })).text();
+    const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
+    const row = rows.find((r) => r.name.includes('Formula Vendor'))!;
+    assert.equal(row.name, `'${created.name}`);
+    assert.equal(row.aliases, "'-2+3;plain");
+    assert.equal(row.description, "'@SUM(1+1)");
+    assert.equal(row.business_owner, "''=already quoted");
+    assert.equal(row.services, "'+cmd|calc");
+    for (const r of rows) for (const [column, cell] of Object.entries(r)) assert.doesNotMatch(cell, /^[=+\-@\t\r]/, `${r.name}: ${column}`);
+
+    const reimport = await importCsv(csv);
+    assert.equal(reimport.status, 200, JSON.stringify(reimport.report.errors));
+    const after = (await (await server.api(`/api/v1/vendors/${created.id}`)).json()) as Vendor;
+    assert.deepEqual({ ...after, updatedAt: null }, { ...created, updatedAt: null });
+  });
+
   test('JSON export carries products, contacts and contracts', async () => {
     const vendor = (await vendorNamed('Round Trip Parent'))!;
     const post = (path: string, json: unknown) => server.api(path, { method: 'POST', json });

@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/schema.js';
 import type { RequestContext } from '../../platform/context.js';
+import { restoreCell, toCsv } from '../../platform/csv.js';
 import { AppError } from '../../platform/errors.js';
 import { checker } from '../../platform/validation.js';
 import type { VendorService } from './vendors.service.js';
@@ -157,9 +157,10 @@ export class VendorCsv {
     const rows: ParsedRow[] = [];
     const startLine = recordStartLines(text);
     let previousEnd: number | null = null;
-    for (const { record, info } of records) {
+    for (const { record: raw, info } of records) {
       const line = startLine(previousEnd);
       previousEnd = info.bytes;
+      const record = Object.fromEntries(Object.entries(raw).map(([column, cell]) => [column, restoreCell(cell)]));
       const { input, problems } = toInput(record);
       for (const p of problems) report.errors.push({ line, ...p });
       const checked = checkVendor(input);
@@ -230,8 +231,7 @@ export class VendorCsv {
       subsOf.set(edge.vendor_id, [...(subsOf.get(edge.vendor_id) ?? []), names.get(edge.subcontractor_id) ?? edge.subcontractor_id]);
     }
     const rows = vendors.map((v) => toCsvRow(v, v.parentVendorId ? (names.get(v.parentVendorId) ?? '') : '', subsOf.get(v.id) ?? []));
-    // Import trims unquoted cells, so cells with leading or trailing space are quoted to survive a round trip.
-    return stringify(rows, { header: true, columns: [...CSV_COLUMNS], quoted_match: /^\s|\s$/ });
+    return toCsv(CSV_COLUMNS, rows.map((row) => CSV_COLUMNS.map((column) => row[column])));
   }
 
   async exportJson(): Promise<string> {
