@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
 import { buildHttp } from '../../src/app/thirdwatch.js';
-import { can, ROLES, type Permission } from '../../src/platform/auth/roles.js';
+import { can, PERMISSIONS, ROLES, type Permission } from '../../src/platform/auth/roles.js';
 import { hashSecret } from '../../src/platform/auth/secrets.js';
 import { systemContext } from '../../src/platform/context.js';
 import type { RouteInfo } from '../../src/platform/http/server.js';
@@ -93,8 +93,8 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/findings/trend': 'read',
   'GET /api/v1/findings/export': 'read',
   'GET /api/v1/findings/:id': 'read',
-  'PATCH /api/v1/findings/:id': 'inventory:write',
-  'POST /api/v1/findings/triage': 'inventory:write',
+  'PATCH /api/v1/findings/:id': 'findings:triage',
+  'POST /api/v1/findings/triage': 'findings:triage',
   'GET /api/v1/exposure': 'read',
   'GET /api/v1/products/:id/vulnerability-risk': 'read',
   'GET /api/v1/vendors/:id/vulnerability-risk': 'read',
@@ -187,6 +187,52 @@ describeEachEngine('authorization', ({ engine }) => {
         publicApi.every((r) => ['POST /api/v1/auth/login', 'POST /api/v1/auth/logout'].includes(keyOf(r)) || r.url.startsWith('/api/v1/portal/')),
         `public API routes beyond sign-in and the portal: ${publicApi.map(keyOf).join(', ')}`,
       );
+    });
+
+    test('every permission guards at least one route (none is granted for routes that do not exist)', () => {
+      const used = new Set(guarded().map((r) => r.permission));
+      assert.deepEqual(PERMISSIONS.filter((p) => !used.has(p)), []);
+    });
+
+    test('analysts and responders triage findings; viewers and auditors do not', async () => {
+      for (const role of ROLES) {
+        for (const [method, path, json] of [['PATCH', `/api/v1/findings/${randomUUID()}`, { state: 'in_triage' }], ['POST', '/api/v1/findings/triage', { ids: [randomUUID()], state: 'in_triage' }]] as const) {
+          const res = await server.api(path, { method, role, json });
+          const text = await res.text();
+          if (['admin', 'analyst', 'responder'].includes(role)) assert.ok(![401, 403].includes(res.status), `${role} ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+          else assert.equal(res.status, 403, `${role} ${method} ${path}: ${text.slice(0, 200)}`);
+        }
+      }
+    });
+
+    test('a user\'s token acts with at most the user\'s current role: a demotion applies to it at once', async () => {
+      const access = server.tw.services.access;
+      const user = await access.createUser({ email: 'demoted@example.com', name: 'Soon Demoted', role: 'analyst' }, systemContext('test'));
+      const own = await access.createToken({ name: 'own', role: 'analyst', userId: user.id }, systemContext('test'));
+      const wider = await access.createToken({ name: 'wider', role: 'admin', userId: user.id }, systemContext('test'));
+      secrets.push(own.token, wider.token);
+      const as = (token: string, path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+      const whoAmI = async (token: string) => ((await (await as(token, '/api/v1/auth/session')).json()) as { actor: { role: string }; permissions: string[] });
+
+      // A token minted with more than its user's role gets no more than the user has.
+      assert.equal((await whoAmI(wider.token)).actor.role, 'analyst');
+      await expectProblem(await as(wider.token, '/api/v1/tokens'), 403, 'admin-role token of an analyst listing tokens');
+      assert.equal((await as(own.token, '/api/v1/vendors', { method: 'POST', body: JSON.stringify({ name: 'Before Demotion' }) })).status, 201);
+
+      assert.equal((await server.api(`/api/v1/users/${user.id}`, { method: 'PATCH', json: { role: 'viewer' } })).status, 200);
+      for (const token of [own.token, wider.token]) {
+        const session = await whoAmI(token);
+        assert.equal(session.actor.role, 'viewer');
+        assert.deepEqual(session.permissions, ['read']);
+        const problem = await expectProblem(await as(token, '/api/v1/vendors', { method: 'POST', body: JSON.stringify({ name: 'After Demotion' }) }), 403, 'write with a demoted user\'s token');
+        assert.match(problem.detail, /role viewer lacks the inventory:write permission/);
+        assert.equal((await as(token, '/api/v1/vendors')).status, 200, 'reads still work');
+      }
+      // Roles that share only read access meet at viewer; a token never gains from its user.
+      assert.equal((await server.api(`/api/v1/users/${user.id}`, { method: 'PATCH', json: { role: 'auditor' } })).status, 200);
+      assert.equal((await whoAmI(own.token)).actor.role, 'viewer');
+      assert.equal((await server.api(`/api/v1/users/${user.id}`, { method: 'PATCH', json: { role: 'admin' } })).status, 200);
+      assert.equal((await whoAmI(own.token)).actor.role, 'analyst');
     });
 
     test('every guarded route answers 401 problem+json without credentials', async () => {

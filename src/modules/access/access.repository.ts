@@ -8,7 +8,7 @@ export class AccessRepository {
     return this.db
       .selectFrom('api_tokens')
       .leftJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['api_tokens.id', 'api_tokens.name', 'api_tokens.role', 'api_tokens.last_used_at', 'api_tokens.user_id', 'users.name as user_name', 'users.disabled as user_disabled'])
+      .select(['api_tokens.id', 'api_tokens.name', 'api_tokens.role', 'api_tokens.last_used_at', 'api_tokens.user_id', 'users.name as user_name', 'users.role as user_role', 'users.disabled as user_disabled'])
       .where('api_tokens.token_hash', '=', tokenHash)
       .where('api_tokens.revoked_at', 'is', null)
       .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../app/config.js';
 import { recordAudit } from '../../platform/audit/audit.js';
 import { failuresInWindow, recordFailure, secondsUntilNextWindow } from '../../platform/auth/failures.js';
-import { isRole, type Role } from '../../platform/auth/roles.js';
+import { isRole, narrowerRole, type Role } from '../../platform/auth/roles.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../../platform/auth/secrets.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { RequestContext } from '../../platform/context.js';
@@ -46,11 +46,15 @@ export class AccessService implements Authenticator {
     if (credentials.bearer) {
       const token = await this.repo().findActiveToken(hashSecret(credentials.bearer), now);
       if (!token || token.user_disabled === 1 || !isRole(token.role)) return null;
+      // A user's token acts with at most the user's current role (read on every request, so a
+      // demotion applies at once); a token whose user no longer exists acts for no one.
+      if (token.user_id !== null && (token.user_role === null || !isRole(token.user_role))) return null;
+      const role = token.user_role !== null && isRole(token.user_role) ? narrowerRole(token.role, token.user_role) : token.role;
       if (!token.last_used_at || Date.parse(token.last_used_at) < Date.now() - TOKEN_TOUCH_INTERVAL_MS) {
         await this.repo().touchToken(token.id, now);
       }
       const actorName = token.user_name ? `${token.user_name} (token ${token.name})` : `token:${token.name}`;
-      return { actor: { type: 'token', id: token.id, name: actorName, role: token.role }, csrfToken: null };
+      return { actor: { type: 'token', id: token.id, name: actorName, role }, csrfToken: null };
     }
     if (credentials.session) {
       const session = await this.repo().findSession(hashSecret(credentials.session), now);

@@ -24,7 +24,7 @@ import type { FindingsService } from './findings.service.js';
 export function findingRoutes(app: App, findings: FindingsService): void {
   const tags = ['findings'];
   const read = { permission: 'read' as const };
-  const write = { permission: 'inventory:write' as const };
+  const triage = { permission: 'findings:triage' as const };
 
   app.get('/api/v1/findings', {
     config: read,
@@ -75,7 +75,7 @@ export function findingRoutes(app: App, findings: FindingsService): void {
   }, async (request) => findings.get(request.params.id));
 
   app.patch('/api/v1/findings/:id', {
-    config: write,
+    config: triage,
     schema: {
       tags,
       summary: 'Triage a finding: CycloneDX analysis state, justification, responses, detail, severity override',
@@ -88,7 +88,7 @@ export function findingRoutes(app: App, findings: FindingsService): void {
   }, async (request) => findings.triage(request.params.id, request.body, request.ctx));
 
   app.post('/api/v1/findings/triage', {
-    config: write,
+    config: triage,
     schema: {
       tags,
       summary: 'Triage many findings at once: by ids, or every open finding of an advisory (within a product or vendor)',

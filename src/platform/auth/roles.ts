@@ -13,7 +13,7 @@ export const PERMISSIONS = [
   'read',
   'inventory:write',
   'comments:write',
-  'incidents:write',
+  'findings:triage',
   'audit:read',
   'tokens:manage',
   'users:manage',
@@ -23,8 +23,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  analyst: ['read', 'inventory:write', 'comments:write'],
-  responder: ['read', 'comments:write', 'incidents:write'],
+  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage'],
+  responder: ['read', 'comments:write', 'findings:triage'],
   viewer: ['read'],
   auditor: ['read', 'audit:read'],
 };
@@ -35,4 +35,15 @@ export function can(role: Role, permission: Permission): boolean {
 
 export function grantsOf(role: Role): readonly Permission[] {
   return GRANTS[role];
+}
+
+/**
+ * The role a token of `tokenRole` acts with when it belongs to a user whose role is now
+ * `userRole`: the role with the most permissions that both grant, so a token never does more than
+ * its user currently may (demoting the user narrows their tokens at once). Viewer's `read` is in
+ * every role, so there is always one.
+ */
+export function narrowerRole(tokenRole: Role, userRole: Role): Role {
+  const allowed = (role: Role) => GRANTS[role].every((p) => GRANTS[tokenRole].includes(p) && GRANTS[userRole].includes(p));
+  return ROLES.filter(allowed).sort((a, b) => GRANTS[b].length - GRANTS[a].length)[0];
 }

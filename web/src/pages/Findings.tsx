@@ -247,7 +247,7 @@ export function FindingsPage() {
           </label>
         </div>
       </form>
-      {can('inventory:write') && (
+      {can('findings:triage') && (
         <form className="card inline-form triage" onSubmit={(e) => void submit(e)} aria-label="Triage selected findings">
           <strong aria-live="polite">{plural(selected.size, 'finding')} selected</strong>
           <Field label="Set state to">
@@ -293,7 +293,7 @@ export function FindingsPage() {
           {describeError(error)}
         </p>
       )}
-      <FindingsTable query={query} refreshKey={refresh} selectable={can('inventory:write')} selected={selected} onSelect={setSelected} />
+      <FindingsTable query={query} refreshKey={refresh} selectable={can('findings:triage')} selected={selected} onSelect={setSelected} />
     </div>
   );
 }
