@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './app/config.js';
 import { openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
 import { VERSION } from './app/version.js';
@@ -25,7 +25,9 @@ const program = new Command()
   .version(VERSION)
   .option('--data <dir>', 'data directory (default ./data, or THIRDWATCH_DATA_DIR)')
   .option('--json', 'machine output: one JSON document on stdout')
-  .showHelpAfterError();
+  // Usage errors go through the one error path below (one line, or JSON with --json), not commander's help dump.
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
 
 function globals(): GlobalOptions {
   return program.opts<GlobalOptions>();
@@ -159,6 +161,44 @@ vendor
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   });
 
+vendor
+  .command('list')
+  .description('vendors with their ids, tier and score (name order); --search and --tier narrow it')
+  .option('--search <text>', 'part of a name, alias or domain')
+  .addOption(new Option('--tier <tier...>', 'only these tiers').choices(['T1', 'T2', 'T3', 'T4']))
+  .action(async (options: { search?: string; tier?: Array<'T1' | 'T2' | 'T3' | 'T4'> }) => {
+    const items = await withThirdwatch(async (tw) => {
+      const all = [];
+      let cursor: string | undefined;
+      do {
+        const page = await tw.services.vendors.list({ q: options.search, tier: options.tier, limit: 500, cursor });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    });
+    if (globals().json) return printJson({ items });
+    for (const v of items) printLine(`${v.id}  ${v.tier}  ${v.inherentRisk.score.toFixed(1).padStart(5)}  ${v.status.padEnd(11)}  ${v.name}`);
+    if (!items.length) printLine('no vendors (thirdwatch demo loads a sample organisation)');
+  });
+
+program
+  .command('product')
+  .description('products and services of vendors')
+  .command('list')
+  .description('products with their ids (for sbom upload/list --product), of one vendor or of all')
+  .option('--vendor <id>', 'only the products of this vendor')
+  .action(async (options: { vendor?: string }) => {
+    const items = await withThirdwatch(async (tw) => {
+      if (!options.vendor) return tw.services.vendors.listAllProducts();
+      const owner = await tw.services.vendors.get(options.vendor);
+      return (await tw.services.vendors.listProducts(owner.id)).map((p) => ({ ...p, vendorName: owner.name }));
+    });
+    if (globals().json) return printJson({ items });
+    for (const p of items) printLine(`${p.id}  ${p.vendorName} / ${p.name} (${p.type})`);
+    if (!items.length) printLine('no products');
+  });
+
 const feeds = program.command('feeds').description('vulnerability feeds: OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX');
 feeds
   .command('import <kind> <path>')
@@ -177,7 +217,7 @@ feeds
       for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);
       if (report.errors.length > 50) process.stderr.write(`${path}: … and ${report.errors.length - 50} more errors (--json lists them all)\n`);
       const f = report.findings;
-      printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} unchanged, ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
+      printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
     }
     if (report.errors.length && !report.imported && !report.updated && !report.skipped) process.exitCode = 1;
   });
@@ -216,7 +256,7 @@ feeds
       return out;
     });
     if (globals().json) printJson({ items: results });
-    else for (const r of results) printLine(r.error ? `${r.name}: failed: ${r.error}` : `${r.name}: ${r.notModified ? 'not modified' : `${r.imported} imported, ${r.updated} updated, ${r.skipped} unchanged, ${r.errors} errors`}`);
+    else for (const r of results) printLine(r.error ? `${r.name}: failed: ${r.error}` : `${r.name}: ${r.notModified ? 'not modified' : `${r.imported} imported, ${r.updated} updated, ${r.skipped} skipped (unchanged), ${r.errors} errors`}`);
     if (results.some((r) => r.error)) process.exitCode = 1;
   });
 
@@ -321,10 +361,11 @@ program
     const summary = await withThirdwatch(async (tw) => {
       const inventory = await loadDemo(tw.services, cliContext());
       const sboms = await loadDemoSboms(tw.services, cliContext());
-      return { ...inventory, sboms: sboms.sboms, components: sboms.components };
+      return { ...inventory, sboms: sboms.sboms, components: sboms.components, alreadyLoaded: !inventory.vendors && !sboms.sboms };
     });
     if (globals().json) printJson(summary);
-    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components)`);
+    else if (summary.alreadyLoaded) printLine(`the demo is already loaded (${summary.skipped} demo vendors found): nothing added`);
+    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components)${summary.skipped ? `; ${summary.skipped} demo vendors were already there` : ''}`);
   });
 
 /** The whole upload in memory, refused up front (before reading it) when over the upload limit. */
@@ -352,12 +393,20 @@ function readInput(file: string): string {
 }
 
 function describeError(error: unknown): string {
+  if (error instanceof CommanderError) return `${error.message.replace(/^error: /, '')} (see --help)`;
   if (error instanceof ConfigError) return error.message;
   if (error instanceof AppError) return `${error.message}${error.errors.length > 1 ? ` (and ${error.errors.length - 1} more problems)` : ''}`;
   if (error instanceof CliError) return error.message;
   const e = error as NodeJS.ErrnoException;
   if (e?.code === 'ECONNREFUSED') return `cannot reach the database: ${e.message}`;
   return e?.message ?? String(error);
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof CommanderError) return 'usage';
+  if (error instanceof ConfigError) return 'configuration';
+  if (error instanceof AppError) return error.id;
+  return 'failed';
 }
 
 // `thirdwatch ... | head` closes the pipe early: that is the reader's choice, not a failure.
@@ -367,6 +416,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`thirdwatch: ${describeError(error).split('\n').join('\n  ')}\n`);
-  process.exit(error instanceof CliError ? error.exitCode : error instanceof ConfigError ? 2 : 1);
+  // --help and --version end the parse with an "error" that is a success.
+  if (error instanceof CommanderError && error.exitCode === 0) process.exit(0);
+  const exitCode = error instanceof CliError ? error.exitCode : error instanceof ConfigError || error instanceof CommanderError ? 2 : 1;
+  const message = describeError(error);
+  // A usage error can come before commander has read --json, so the raw arguments are consulted too.
+  if (globals().json || process.argv.includes('--json')) printJson({ error: { type: errorType(error), message, exitCode, ...(error instanceof AppError && error.errors.length ? { errors: error.errors } : {}) } });
+  process.stderr.write(`thirdwatch: ${message.split('\n').join('\n  ')}\n`);
+  process.exit(exitCode);
 });

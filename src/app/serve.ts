@@ -22,11 +22,18 @@ export async function serve(config: Config): Promise<void> {
   // One write, so whoever reads the listening line also has the token that follows it.
   const lines = [`Thirdwatch ${config.dialect === 'sqlite' ? '(SQLite)' : '(PostgreSQL)'} listening on ${url}`];
   if (initialToken) {
+    const rule = '='.repeat(78);
     lines.push(
       '',
+      rule,
       'First start: an admin API token was created. It is shown only this once; keep it safe.',
+      '',
       `  ${initialToken}`,
+      '',
       `Sign in at ${url} with this token, or use it as "Authorization: Bearer <token>".`,
+      'To make another (e.g. after losing this one), run with the same data directory or database:',
+      '  thirdwatch token create --name admin --role admin     (node bin/thirdwatch.js … in a checkout)',
+      rule,
       '',
     );
   }

@@ -19,8 +19,20 @@ describe('thirdwatch CLI on an embedded SQLite data directory', () => {
     const json = runCli(['--json', 'token', 'create', '--name', 'j', '--role', 'viewer'], env);
     assert.equal(JSON.parse(json.stdout).record.role, 'viewer');
     const bad = runCli(['token', 'create', '--name', 'x', '--role', 'root'], env);
-    assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /root/);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /^thirdwatch: option '--role <role>' argument 'root' is invalid\. Allowed choices are admin, analyst, responder, viewer, auditor\. \(see --help\)\n$/);
+    // --json before or after the command: the failure is a JSON document on stdout too.
+    for (const args of [['--json', 'token', 'create'], ['token', 'create', '--json']]) {
+      const badJson = runCli([...args, '--name', 'x', '--role', 'root'], env);
+      assert.equal(badJson.status, 2);
+      assert.deepEqual(Object.keys(JSON.parse(badJson.stdout).error), ['type', 'message', 'exitCode']);
+      assert.equal(JSON.parse(badJson.stdout).error.type, 'usage');
+      assert.equal(badJson.stderr.split('\n').filter(Boolean).length, 1);
+    }
+    const missing = runCli(['--json', 'sbom', 'list', '--product', '01a249f4-7d2b-7a83-9fa7-b049201d7b3d'], env);
+    assert.equal(missing.status, 1);
+    assert.equal(JSON.parse(missing.stdout).error.type, 'not_found');
   });
 
   test('a bad configuration exits 2 naming the variable', () => {
@@ -44,6 +56,29 @@ describe('thirdwatch CLI on an embedded SQLite data directory', () => {
     assert.deepEqual([...new Set(vendors.map((v) => v.tier))].sort(), ['T1', 'T2', 'T3', 'T4']);
   });
 
+  test('a second demo says it is already loaded; vendor list and product list give the ids sbom list needs', () => {
+    const again = runCli(['demo'], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^the demo is already loaded \(47 demo vendors found\): nothing added\n$/);
+    assert.equal(JSON.parse(runCli(['--json', 'demo'], env).stdout).alreadyLoaded, true);
+
+    const vendors = runCli(['vendor', 'list', '--search', '3cx'], env);
+    assert.equal(vendors.status, 0, vendors.stderr);
+    assert.match(vendors.stdout, /^[0-9a-f-]{36} {2}T1 {2}\s*\d+\.\d {2}active +3CX\n$/);
+    const vendorId = vendors.stdout.slice(0, 36);
+    const products = runCli(['product', 'list', '--vendor', vendorId], env);
+    assert.equal(products.status, 0, products.stderr);
+    const line = products.stdout.split('\n').find((l) => l.includes('3CX Desktop App'))!;
+    assert.match(line, /^[0-9a-f-]{36} {2}3CX \/ 3CX Desktop App \(desktop-app\)$/);
+    const all = JSON.parse(runCli(['--json', 'product', 'list'], env).stdout).items as Array<{ id: string; vendorName: string }>;
+    assert.ok(all.some((p) => p.id === line.slice(0, 36) && p.vendorName === '3CX'));
+    assert.ok(new Set(all.map((p) => p.vendorName)).size >= 40);
+
+    const sboms = runCli(['sbom', 'list', '--product', line.slice(0, 36)], env);
+    assert.equal(sboms.status, 0, sboms.stderr);
+    assert.equal(sboms.stdout.trim().split('\n').length, 2, 'the softphone has two releases');
+  });
+
   test('vendor import: a dry run lists bad rows with line numbers and exits 1; a good file imports', () => {
     const bad = join(data, 'bad.csv');
     writeFileSync(bad, 'name,criticality,domains\nGood Co,2,good.example\nBad Co,9,bad.example\n,1,x.example\n');
@@ -62,6 +97,20 @@ describe('thirdwatch CLI on an embedded SQLite data directory', () => {
     const result = runCli(['audit', 'verify'], env);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /audit trail intact: \d+ events verified/);
+  });
+
+  test('the first start prints the admin token on its own, framed, with how to make another', async () => {
+    const fresh = await startServe({ THIRDWATCH_DATA_DIR: mkdtempSync(join(tmpdir(), 'tw-first-')) });
+    try {
+      assert.ok(fresh.initialToken);
+      const lines = fresh.banner.split('\n');
+      const at = lines.indexOf(`  ${fresh.initialToken}`);
+      assert.deepEqual([lines[at - 1], lines[at + 1]], ['', ''], 'blank lines around the token');
+      assert.match(fresh.banner, /To make another .*\n {2}thirdwatch token create --name admin --role admin/);
+      assert.equal(lines.filter((l) => /^=+$/.test(l)).length, 2);
+    } finally {
+      await fresh.stop();
+    }
   });
 
   describe('while a server runs on the same database', () => {

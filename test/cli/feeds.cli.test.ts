@@ -18,7 +18,7 @@ describe('thirdwatch feeds on an embedded SQLite data directory', () => {
     assert.equal(first.stderr, '', 'no progress bar when stderr is not a terminal');
     const second = runCli(['feeds', 'import', 'osv', GO_ZIP], env);
     assert.equal(second.status, 0, second.stderr);
-    assert.match(second.stdout, /^0 imported, 0 updated, 4291 unchanged, 0 errors; findings: 0 new/);
+    assert.match(second.stdout, /^0 imported, 0 updated, 4291 skipped \(unchanged\), 0 errors; findings: 0 new/);
   });
 
   test('KEV, a directory of OSV JSON and YAML with one bad record, and the status', () => {
@@ -33,7 +33,7 @@ describe('thirdwatch feeds on an embedded SQLite data directory', () => {
     writeFileSync(join(dir, 'bad.json'), '{"id": "TEST-3", "modified": "yesterday"}');
     const imported = runCli(['feeds', 'import', 'osv', dir], env);
     assert.equal(imported.status, 0, imported.stderr);
-    assert.match(imported.stdout, /^2 imported, 0 updated, 0 unchanged, 1 errors/);
+    assert.match(imported.stdout, /^2 imported, 0 updated, 0 skipped \(unchanged\), 1 errors/);
     assert.match(imported.stderr, /TEST-3: modified: 'yesterday' is not an RFC 3339 timestamp/);
 
     const status = JSON.parse(runCli(['--json', 'feeds', 'status'], env).stdout);

@@ -29,6 +29,8 @@ export function runCliAsync(args: string[], env: Record<string, string>): Promis
 export interface ServeProcess {
   url: string;
   initialToken: string | null;
+  /** What serve printed on stdout up to its ready message. */
+  banner: string;
   child: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -56,6 +58,7 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
         resolve({
           url: listening[1],
           initialToken: /^\s+(tw_[A-Za-z0-9_-]+)$/m.exec(stdout)?.[1] ?? null,
+          banner: stdout,
           child,
           stop: (signal = 'SIGTERM') =>
             new Promise<void>((done) => {

@@ -155,6 +155,17 @@ export class VendorRepository {
   listProducts(vendorId: string) {
     return this.db.selectFrom('products').selectAll().where('vendor_id', '=', vendorId).orderBy('name').execute();
   }
+  /** Every product with its vendor's name, for listings that span the inventory (the CLI's `product list`). */
+  listAllProducts() {
+    return this.db
+      .selectFrom('products')
+      .innerJoin('vendors', 'vendors.id', 'products.vendor_id')
+      .selectAll('products')
+      .select('vendors.name as vendor_name')
+      .orderBy('vendors.name_key')
+      .orderBy('products.name')
+      .execute();
+  }
   findProduct(id: string) {
     return this.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -313,6 +313,10 @@ export class VendorService {
     return (await this.repo().listProducts(vendorId)).map(presentProduct);
   }
 
+  async listAllProducts() {
+    return (await this.repo().listAllProducts()).map((row) => ({ ...presentProduct(row), vendorName: row.vendor_name }));
+  }
+
   async getProduct(id: string) {
     const row = await this.repo().findProduct(id);
     if (!row) throw notFound('product', id);

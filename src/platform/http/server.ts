@@ -56,6 +56,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     },
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: false,
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Bodies are validated strictly (no coercion, unknown fields rejected); query and path parameters are coerced from text.
@@ -75,6 +76,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+
+  // One line per answered request (Fastify's default writes two). The UI's files and health
+  // probes log at debug only, so a browser loading the app or a load balancer polling does not
+  // bury the startup output (the first admin token) under request lines.
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    const level = path.startsWith('/api/') ? 'info' : 'debug';
+    request.log[level]({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   app.setErrorHandler((error, request, reply) => {
