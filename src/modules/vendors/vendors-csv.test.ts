@@ -8,7 +8,7 @@ import { loadConfig } from '../../app/config.js';
 import { openThirdwatch, type Thirdwatch } from '../../app/thirdwatch.js';
 import { systemContext } from '../../platform/context.js';
 import { createLogger } from '../../platform/logger.js';
-import { CSV_COLUMNS, type ImportReport } from './vendors-csv.js';
+import { CSV_COLUMNS, joinList, splitList, type ImportReport } from './vendors-csv.js';
 import type { Vendor } from './vendors.schemas.js';
 
 const HEADER = 'name,domains,criticality,country,description,team,ships_software,auto_update,lei';
@@ -368,6 +368,41 @@ describeEachEngine('vendor CSV import and export', ({ engine, createDatabase }) 
     assert.deepEqual({ ...after, updatedAt: null }, { ...created, updatedAt: null });
   });
 
+  test('list cells: \\; is a semicolon inside an item, in the import and the export', async () => {
+    const file = [
+      'name,aliases,services,regulatory_scope,subcontractors',
+      'Semi; Colon Sub,,,,',
+      String.raw`Semi Colon Prime,"Acme\; Ltd;ACME; C:\data ;back\\slash",hosting\;backup;support,GDPR,Semi\; Colon Sub`,
+    ].join('\n');
+    const { status, report } = await importCsv(file);
+    assert.equal(status, 200, JSON.stringify(report.errors));
+    const prime = (await vendorNamed('Semi Colon Prime'))!;
+    assert.deepEqual(prime.aliases, ['Acme; Ltd', 'ACME', 'C:\\data', 'back\\slash']);
+    assert.deepEqual(prime.services, ['hosting;backup', 'support']);
+    const sub = (await vendorNamed('Semi; Colon Sub'))!;
+    assert.ok(sub, 'a name may hold a semicolon too');
+    const tree = (await (await server.api(`/api/v1/vendors/${prime.id}/fourth-parties`)).json()) as { tree: { children: Array<{ name: string }> } };
+    assert.deepEqual(tree.tree.children.map((c) => c.name), ['Semi; Colon Sub']);
+
+    const rows = parse(await (await server.api('/api/v1/vendors/export')).text(), { columns: true }) as Array<Record<string, string>>;
+    const row = rows.find((r) => r.name === 'Semi Colon Prime')!;
+    assert.equal(row.aliases, String.raw`Acme\; Ltd;ACME;C:\\data;back\\slash`);
+    assert.equal(row.services, String.raw`hosting\;backup;support`);
+    assert.equal(row.subcontractors, String.raw`Semi\; Colon Sub`);
+    const again = await importCsv(await (await server.api('/api/v1/vendors/export')).text());
+    assert.equal(again.status, 200, JSON.stringify(again.report.errors));
+    assert.deepEqual((await vendorNamed('Semi Colon Prime'))!.aliases, prime.aliases);
+  });
+
+  test('a parent_vendor that would close a cycle is refused on its line', async () => {
+    const file = ['name,parent_vendor', 'Csv Cycle A,Csv Cycle B', 'Csv Cycle B,Csv Cycle C', 'Csv Cycle C,Csv Cycle A'].join('\n');
+    const { status, report } = await importCsv(file);
+    assert.equal(status, 422);
+    assert.deepEqual(pairs(report), [[4, 'parent_vendor']]);
+    assert.match(report.errors[0].reason, /cycle/);
+    assert.equal(await vendorNamed('Csv Cycle A'), undefined, 'all or nothing');
+  });
+
   test('JSON export carries products, contacts and contracts', async () => {
     const vendor = (await vendorNamed('Round Trip Parent'))!;
     const post = (path: string, json: unknown) => server.api(path, { method: 'POST', json });
@@ -409,6 +444,11 @@ describeEachEngine('vendor CSV import and export', ({ engine, createDatabase }) 
     const verify = (await (await server.api('/api/v1/audit/verify', { role: 'auditor' })).json()) as { ok: boolean };
     assert.equal(verify.ok, true);
   });
+});
+
+test('splitList and joinList are inverses, and a lone backslash is kept', () => {
+  for (const items of [['a'], ['a;b', 'c'], ['x\\', 'y'], ['\\;', ';\\'], ['C:\\data']]) assert.deepEqual(splitList(joinList(items)), items);
+  assert.deepEqual(splitList(String.raw`C:\data; D:\;E ;;`), ['C:\\data', 'D:;E']);
 });
 
 async function assertStatus(response: Promise<Response>, status: number) {

@@ -286,11 +286,29 @@ function recordStartLines(text: string): (previousEnd: number | null) => number 
   };
 }
 
-function splitList(cell: string | undefined): string[] {
-  return (cell ?? '')
-    .split(';')
-    .map((s) => s.trim())
-    .filter(Boolean);
+/**
+ * List cells hold items separated by ";". Inside an item, `\;` is a semicolon and `\\` a backslash;
+ * any other backslash is kept as written, so a hand-written `C:\data` still imports as typed.
+ */
+export function splitList(cell: string | undefined): string[] {
+  const items: string[] = [];
+  let item = '';
+  const text = cell ?? '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && (text[i + 1] === ';' || text[i + 1] === '\\')) item += text[++i];
+    else if (c === ';') {
+      items.push(item);
+      item = '';
+    } else item += c;
+  }
+  items.push(item);
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+/** The inverse of splitList: every backslash and semicolon inside an item is escaped. */
+export function joinList(values: string[]): string {
+  return values.map((v) => v.replace(/[\\;]/g, (c) => `\\${c}`)).join(';');
 }
 
 /** CSV cells to API types; the API's own schema then judges the values. */
@@ -331,11 +349,10 @@ function columnOf(pointer: string): string {
 }
 
 function toCsvRow(v: Vendor, parent: string, subcontractors: string[]): Record<Column, string> {
-  const list = (values: string[]) => values.join(';');
   return {
     name: v.name,
-    aliases: list(v.aliases),
-    domains: list(v.domains),
+    aliases: joinList(v.aliases),
+    domains: joinList(v.domains),
     lei: v.legalIds.lei ?? '',
     duns: v.legalIds.duns ?? '',
     vat: v.legalIds.vat ?? '',
@@ -345,17 +362,17 @@ function toCsvRow(v: Vendor, parent: string, subcontractors: string[]): Record<C
     status: v.status,
     business_owner: v.businessOwner ?? '',
     team: v.team?.key ?? '',
-    services: list(v.services),
-    data_categories: list(v.dataCategories),
+    services: joinList(v.services),
+    data_categories: joinList(v.dataCategories),
     access_level: v.accessLevel,
     criticality: String(v.criticality),
     substitutability: String(v.substitutability),
     annual_spend: v.annualSpend === null ? '' : String(v.annualSpend),
     currency: v.currency ?? '',
-    regulatory_scope: list(v.regulatoryScope),
+    regulatory_scope: joinList(v.regulatoryScope),
     ships_software: v.shipsSoftware ? 'yes' : 'no',
     auto_update: v.autoUpdate ? 'yes' : 'no',
     parent_vendor: parent,
-    subcontractors: list(subcontractors),
+    subcontractors: joinList(subcontractors),
   };
 }

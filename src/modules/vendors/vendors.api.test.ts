@@ -645,6 +645,25 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.ok((await auditOf(v.id)).some((e) => e.action === 'comment.create' && e.after.body === 'Received 🎉'));
   });
 
+  test('parent vendors: a chain is fine, a link that closes a cycle is refused with 409 naming /parentVendorId', async () => {
+    const top = await create({ name: 'Parent Chain Top' });
+    const middle = await create({ name: 'Parent Chain Middle', parentVendorId: top.id });
+    const bottom = await create({ name: 'Parent Chain Bottom', parentVendorId: middle.id });
+    const auditBefore = (await auditOf(top.id)).length;
+    for (const parent of [bottom, middle]) {
+      const problem = await expectProblem(await patch(top.id, { parentVendorId: parent.id }), 409, '/parentVendorId');
+      assert.match(problem.detail, /cycle/);
+    }
+    await expectProblem(await patch(middle.id, { parentVendorId: bottom.id }), 409, '/parentVendorId');
+    assert.equal((await getVendor(top.id)).parentVendorId, null);
+    assert.equal((await auditOf(top.id)).length, auditBefore, 'a refused link writes nothing');
+    // Moving a vendor to another branch is not a cycle.
+    const other = await create({ name: 'Parent Chain Other' });
+    assert.equal((await expectStatus<Vendor>(await patch(bottom.id, { parentVendorId: other.id }), 200)).parentVendorId, other.id);
+    assert.equal((await expectStatus<Vendor>(await patch(other.id, { parentVendorId: middle.id }), 200)).parentVendorId, middle.id);
+    await expectProblem(await patch(top.id, { parentVendorId: bottom.id }), 409, '/parentVendorId');
+  });
+
   test('subcontractors: a depth-3 tree, cycles refused with 409, self 400, and the fourthParties term follows the count', async () => {
     const [a, b, c, d] = await Promise.all(['Tree A', 'Tree B', 'Tree C', 'Tree D'].map((name) => create({ name })));
     const add = (from: Vendor, to: Vendor, service?: string) =>

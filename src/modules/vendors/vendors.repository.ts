@@ -46,6 +46,10 @@ export class VendorRepository {
     return this.selectVendors().where('vendors.id', '=', id).executeTakeFirst() as Promise<VendorRow | undefined>;
   }
 
+  async parentOf(id: string): Promise<string | null> {
+    return (await this.db.selectFrom('vendors').select('parent_vendor_id').where('id', '=', id).executeTakeFirst())?.parent_vendor_id ?? null;
+  }
+
   findByNameKey(nameKey: string) {
     return this.db.selectFrom('vendors').select(['id', 'name']).where('name_key', '=', nameKey).executeTakeFirst();
   }

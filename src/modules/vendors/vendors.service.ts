@@ -159,6 +159,11 @@ export class VendorService {
     if (v.parentVendorId && !(await this.repo(trx).findById(v.parentVendorId))) {
       throw invalidField('/parentVendorId', 'is not a known vendor');
     }
+    if (v.parentVendorId && (await this.isAncestor(trx, id, v.parentVendorId))) {
+      throw conflict('this vendor is already an ancestor of the chosen parent; the parent link would create a cycle', [
+        { field: '/parentVendorId', reason: 'would create a cycle' },
+      ]);
+    }
     if (v.autoUpdate && !v.shipsSoftware) throw invalidField('/autoUpdate', 'only applies to vendors that ship software');
     const model = await this.riskModel(trx);
     const risk = scoreVendor(
@@ -551,6 +556,16 @@ export class VendorService {
       await recordAudit(trx, ctx, { action: 'vendor.subcontractor.remove', entityType: 'vendor', entityId: vendorId, before: { subcontractorId } });
       return presentVendor((await repo.findById(vendorId))!);
     });
+  }
+
+  /** Whether `ancestor` is `vendorId` or appears on its chain of parents. */
+  private async isAncestor(trx: Executor, ancestor: string, vendorId: string): Promise<boolean> {
+    const seen = new Set<string>();
+    for (let current: string | null = vendorId; current && !seen.has(current); current = await this.repo(trx).parentOf(current)) {
+      if (current === ancestor) return true;
+      seen.add(current);
+    }
+    return false;
   }
 
   private async reaches(trx: Executor, from: string, target: string): Promise<boolean> {

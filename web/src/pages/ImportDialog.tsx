@@ -88,7 +88,7 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
             </label>
             <input id={inputId} type="file" accept=".csv,text/csv" onChange={(e) => void choose(e.target.files?.[0])} aria-describedby={`${inputId}-hint`} />
             <p className="hint" id={`${inputId}-hint`}>
-              One vendor per line under a header row; vendors with a name already in the inventory are updated. Lists such as domains go in one cell separated by “;”.{' '}
+              One vendor per line under a header row; vendors with a name already in the inventory are updated. Lists such as domains go in one cell separated by “;” (write “\;” for a semicolon inside an item).{' '}
               <a href={template} download="thirdwatch-vendors-template.csv">
                 Download a template
               </a>
