@@ -26,6 +26,8 @@ import { advisoryRoutes } from '../modules/advisories/advisories.routes.js';
 import { FindingsService } from '../modules/findings/findings.service.js';
 import { VexService } from '../modules/findings/vex.service.js';
 import { findingRoutes } from '../modules/findings/findings.routes.js';
+import { JobService } from '../modules/jobs/jobs.service.js';
+import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -47,6 +49,7 @@ export interface Services {
   feeds: FeedService;
   findings: FindingsService;
   jobs: JobQueue;
+  jobViews: JobService;
 }
 
 export interface Thirdwatch {
@@ -87,6 +90,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
     jobs,
+    jobViews: new JobService(jobs),
   };
   return { config, database, services, logger, close: () => database.close() };
 }
@@ -110,7 +114,8 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
     webRoot: options.webRoot ?? WEB_ROOT,
     version: VERSION,
   });
-  systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, jobs: services.jobs, vendors: services.vendors, audit: services.audit });
+  systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, vendors: services.vendors, audit: services.audit });
+  jobRoutes(app, services.jobViews);
   accessRoutes(app, services.access, { secureCookies: config.secureCookies });
   vendorRoutes(app, services.vendors, services.vendorCsv);
   sbomRoutes(app, services.sboms, { maxUploadBytes: config.maxUploadBytes });

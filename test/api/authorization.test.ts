@@ -32,6 +32,8 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   // The API.
   'GET /api/v1/dashboard': 'read',
   'GET /api/v1/jobs': 'settings:write',
+  'GET /api/v1/jobs/:id': 'read',
+  'POST /api/v1/jobs/:id/cancel': 'read',
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/logout': 'public',
   'GET /api/v1/auth/session': 'read',

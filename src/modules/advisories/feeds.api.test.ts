@@ -317,7 +317,7 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
       assert.ok(failed, 'the offline fetch waits for its retry');
       assert.equal(failed.attempts, 1);
       assert.ok(Date.parse(failed.runAt) > Date.now(), 'retried later, with backoff');
-      assert.match(failed.lastError, /ECONNREFUSED/);
+      assert.match(failed.error, /ECONNREFUSED/);
 
       // The hourly check enqueues only what is due: the offline source, not the fresh one.
       assert.deepEqual(await server.tw.services.feeds.syncDue(), { enqueued: ['offline-osv'] });

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { AppError } from '../../platform/errors.js';
 import type { App } from '../../platform/http/server.js';
-import type { JobQueue } from '../../platform/jobs/queue.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -10,19 +9,7 @@ import type { VendorService } from '../vendors/vendors.service.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(s: T) => Type.Union([s, Type.Null()]);
 
-const JobSchema = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  maxAttempts: Type.Integer(),
-  runAt: Type.String(),
-  lastError: Nullable(Type.String()),
-  createdAt: Type.String(),
-  finishedAt: Nullable(Type.String()),
-});
-
-export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; version: string; jobs: JobQueue; vendors: VendorService; audit: AuditService }): void {
+export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; version: string; vendors: VendorService; audit: AuditService }): void {
   app.get('/healthz', {
     config: { public: true },
     schema: { tags: ['system'], summary: 'Liveness and database reachability', response: { 200: Type.Object({ status: Type.String(), database: Type.String(), version: Type.String() }) } },
@@ -78,39 +65,6 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
           vendorId: e.entityType === 'vendor' ? e.entityId : (record.vendorId ?? null),
         };
       }),
-    };
-  });
-
-  app.get('/api/v1/jobs', {
-    config: { permission: 'settings:write' },
-    schema: {
-      tags: ['system'],
-      summary: 'Background jobs, newest first',
-      querystring: Type.Object(
-        {
-          status: Type.Optional(Type.Union(['queued', 'running', 'done', 'dead'].map((s) => Type.Literal(s)))),
-          kind: Type.Optional(Type.String({ maxLength: 100 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-        },
-        { additionalProperties: false },
-      ),
-      response: { 200: Type.Object({ items: Type.Array(JobSchema), nextCursor: Nullable(Type.String()) }) },
-    },
-  }, async (request) => {
-    const rows = await deps.jobs.list({ status: request.query.status, kind: request.query.kind, limit: request.query.limit ?? 100 });
-    return {
-      items: rows.map((j) => ({
-        id: j.id,
-        kind: j.kind,
-        status: j.status,
-        attempts: Number(j.attempts),
-        maxAttempts: Number(j.max_attempts),
-        runAt: j.run_at,
-        lastError: j.last_error,
-        createdAt: j.created_at,
-        finishedAt: j.finished_at,
-      })),
-      nextCursor: null,
     };
   });
 }

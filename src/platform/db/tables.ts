@@ -87,7 +87,8 @@ export interface JobsTable {
   id: string;
   kind: string;
   payload: Json;
-  status: 'queued' | 'running' | 'done' | 'dead';
+  /** uploading: its input is still being stored, not yet claimable; dead: failed for good. */
+  status: 'uploading' | 'queued' | 'running' | 'done' | 'dead' | 'cancelled';
   attempts: number;
   max_attempts: number;
   run_at: string;
@@ -98,6 +99,27 @@ export interface JobsTable {
   created_at: string;
   finished_at: string | null;
   result: Json | null;
+  progress_done: number;
+  progress_total: number | null;
+  phase: string | null;
+  started_at: string | null;
+  cancel_requested: Flag;
+  /** The actor who started the job, as JSON; null for scheduled and system jobs. */
+  created_by: Json | null;
+  /** "type:id" of that actor: who may watch and cancel the job besides admins. */
+  owner_key: string | null;
+}
+
+export interface JobInputsTable {
+  job_id: string;
+  part: number;
+  data: Buffer;
+}
+
+export interface JobStagedRowsTable {
+  job_id: string;
+  seq: number;
+  data: Json;
 }
 
 export interface SchedulesTable {
@@ -124,6 +146,8 @@ export interface PlatformTables {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   jobs: JobsTable;
+  job_inputs: JobInputsTable;
+  job_staged_rows: JobStagedRowsTable;
   schedules: SchedulesTable;
   settings: SettingsTable;
 }

@@ -3,8 +3,9 @@ import { before, test } from 'node:test';
 import { pino } from 'pino';
 import { openDatabase } from '../db/database.js';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
+import { cliContext } from '../context.js';
 import { backoffMs, JobQueue } from './queue.js';
-import { Worker } from './worker.js';
+import { Worker, type JobRun } from './worker.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -118,5 +119,99 @@ describeEachEngine('durable jobs', ({ engine, createDatabase }) => {
     }
     assert.equal(seen.size, total);
     assert.deepEqual([...seen.values()].filter((n) => n !== 1), []);
+  });
+
+  test('a job reads its uploaded input, stages chunks invisibly, reports progress and publishes with its end', async () => {
+    const input = Buffer.alloc(2.5 * 1024 * 1024, 'x');
+    input.write('first', 0);
+    input.write('last', input.length - 4);
+    const id = await queue.enqueue('chunked', { note: 'n' }, { input, startedBy: cliContext() });
+    assert.equal(Number((await database.db.selectFrom('job_inputs').select((eb) => eb.fn.countAll().as('n')).where('job_id', '=', id).executeTakeFirstOrThrow()).n), 3, 'stored in 1 MiB parts');
+    const seenProgress: Array<number | null> = [];
+    const worker = new Worker(queue, silent).handle('chunked', async (_payload, _job, run: JobRun) => {
+      const bytes = await run.input();
+      assert.equal(bytes.length, input.length);
+      assert.equal(bytes.subarray(0, 5).toString(), 'first');
+      assert.equal(bytes.subarray(-4).toString(), 'last');
+      assert.equal(run.ctx.actor.type, 'cli', 'the job acts as whoever started it');
+      for (let chunk = 0; chunk < 3; chunk++) {
+        await run.stage(Array.from({ length: 10 }, (_, i) => ({ n: chunk * 10 + i })));
+        await run.progress({ done: (chunk + 1) * 10, total: 30, phase: 'staging' });
+        seenProgress.push(Number((await queue.get(id))!.progress_done));
+      }
+      const staged = await run.staged<{ n: number }>(0, 100);
+      assert.deepEqual(staged.map((s) => s.data.n), Array.from({ length: 30 }, (_, i) => i));
+      await database.db.transaction().execute((trx) => run.finish(trx, { sum: staged.reduce((a, s) => a + s.data.n, 0) }));
+      return { ignored: true };
+    });
+    await worker.drain();
+    assert.deepEqual(seenProgress, [10, 20, 30]);
+    const job = (await queue.get(id))!;
+    assert.equal(job.status, 'done');
+    assert.equal(job.result, '{"sum":435}', 'the result written with the publish is the one kept');
+    assert.equal(job.phase, 'staging');
+    assert.ok(job.started_at);
+    for (const table of ['job_inputs', 'job_staged_rows'] as const) {
+      assert.equal((await database.db.selectFrom(table).select('job_id').where('job_id', '=', id).execute()).length, 0, `${table} emptied when the job ended`);
+    }
+  });
+
+  test('a running job stops at its next progress report when cancelled, and what it staged is discarded', async () => {
+    const id = await queue.enqueue('cancellable', {}, { input: Buffer.from('data') });
+    let chunks = 0;
+    const worker = new Worker(queue, silent).handle('cancellable', async (_payload, _job, run: JobRun) => {
+      for (;;) {
+        await run.stage([{ chunk: chunks }]);
+        if (++chunks === 3) assert.equal((await queue.requestCancel(id))?.status, 'running');
+        await run.progress({ done: chunks });
+      }
+    });
+    await worker.drain();
+    assert.equal(chunks, 3, 'stopped at the report after the request');
+    const job = (await queue.get(id))!;
+    assert.equal(job.status, 'cancelled');
+    assert.ok(job.finished_at);
+    assert.equal((await database.db.selectFrom('job_staged_rows').select('seq').where('job_id', '=', id).execute()).length, 0);
+    assert.equal((await database.db.selectFrom('job_inputs').select('part').where('job_id', '=', id).execute()).length, 0);
+  });
+
+  test('a queued job is cancelled at once and never runs', async () => {
+    const id = await queue.enqueue('never-runs', {}, { input: Buffer.from('x') });
+    assert.equal((await queue.requestCancel(id))?.status, 'cancelled');
+    let ran = false;
+    await new Worker(queue, silent).handle('never-runs', async () => void (ran = true)).drain();
+    assert.equal(ran, false);
+    assert.equal((await database.db.selectFrom('job_inputs').select('part').where('job_id', '=', id).execute()).length, 0);
+  });
+
+  test('a job whose worker died mid-run is retried from its input with an empty staging area', async () => {
+    const id = await queue.enqueue('crashy', {}, { input: Buffer.from('payload') });
+    const dead = new Worker(queue, silent, { leaseMs: 1 }).handle('crashy', async (_payload, _job, run: JobRun) => {
+      await run.stage([{ half: 1 }, { half: 2 }]);
+      // The process "dies" here: it never reports, finishes or fails.
+      await new Promise(() => undefined);
+    });
+    void dead.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await database.db.selectFrom('job_staged_rows').select('seq').where('job_id', '=', id).execute()).length, 2);
+    let stagedAtStart = -1;
+    const survivor = new Worker(queue, silent).handle('crashy', async (_payload, _job, run: JobRun) => {
+      stagedAtStart = (await run.staged(0, 100)).length;
+      return { input: (await run.input()).toString() };
+    });
+    await survivor.drain();
+    assert.equal(stagedAtStart, 0, 'the dead attempt\'s staged rows were discarded');
+    const job = (await queue.get(id))!;
+    assert.equal(job.status, 'done');
+    assert.equal(job.result, '{"input":"payload"}');
+  });
+
+  test('a job enqueued for its own worker (the CLI, a waiting request) is not claimed by others', async () => {
+    const cli = new Worker(queue, silent);
+    const id = await queue.enqueue('own', {}, { input: Buffer.from('mine'), claimFor: cli.claim });
+    assert.equal((await queue.get(id))?.status, 'running');
+    assert.equal(await queue.claim('server-worker', 60_000).then((j) => (j?.id === id ? j : null)), null, 'held by the CLI');
+    cli.handle('own', async (_p, _j, run: JobRun) => (await run.input()).toString());
+    assert.equal((await cli.runClaimed(id)).result, '"mine"');
   });
 });

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { RequestContext } from '../context.js';
 import { isPostgres, isUniqueViolation } from '../db/database.js';
 import type { DB, Executor } from '../db/schema.js';
 import type { JobsTable } from '../db/tables.js';
@@ -9,9 +10,44 @@ export interface EnqueueOptions {
   idempotencyKey?: string;
   runAt?: Date;
   maxAttempts?: number;
+  /** Who starts the job: the job acts as them, and they (besides admins) may watch and cancel it. */
+  startedBy?: RequestContext;
+  /** Bytes the job reads (an upload). Stored in the database in parts, so a worker on any replica can run it. */
+  input?: Buffer;
+  /** Hand the job straight to this worker (a process that runs its own job: the CLI, a request that waits). */
+  claimFor?: { workerId: string; leaseMs: number };
 }
 
 export type Job = JobsTable;
+
+export interface JobProgress {
+  done?: number;
+  total?: number | null;
+  phase?: string;
+}
+
+/** Thrown into a running job when someone asked to cancel it; the worker then discards what it staged. */
+export class JobCancelled extends Error {
+  constructor() {
+    super('cancelled on request');
+  }
+}
+
+/** Thrown into a running job whose lease another worker has taken over: it must stop writing. */
+export class JobLeaseLost extends Error {
+  constructor(id: string) {
+    super(`job ${id} is no longer held by this worker`);
+  }
+}
+
+/** Input bytes are stored in parts of this size: every write of an upload stays a short transaction. */
+const INPUT_PART_BYTES = 1024 * 1024;
+/** Staged and input rows are removed in slices of this many, so cleanup never holds the write lock long. */
+const CLEANUP_SLICE = 2000;
+/** An upload that never finished (its process died) is given up after this long. */
+const STALE_UPLOAD_MS = 60 * 60_000;
+
+const sleepTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Backoff before retry n (1-based): 2^n seconds, capped at an hour, with jitter against thundering herds. */
 export function backoffMs(attempt: number, baseMs = 1000): number {
@@ -31,22 +67,44 @@ export class JobQueue {
   ) {}
 
   async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}, executor: Executor = this.db): Promise<string> {
+    if ((options.input || options.claimFor) && executor !== this.db) throw new Error('a job with input or a direct claim is enqueued outside a transaction');
+    const actor = options.startedBy?.actor;
+    const now = new Date();
     const row: JobsTable = {
       id: newId(),
       kind,
       payload: JSON.stringify(payload ?? {}),
-      status: 'queued',
+      status: options.input ? 'uploading' : 'queued',
       attempts: 0,
       max_attempts: options.maxAttempts ?? 5,
-      run_at: (options.runAt ?? new Date()).toISOString(),
+      run_at: (options.runAt ?? now).toISOString(),
       locked_by: null,
       locked_until: null,
       last_error: null,
       idempotency_key: options.idempotencyKey ?? null,
-      created_at: new Date().toISOString(),
+      created_at: now.toISOString(),
       finished_at: null,
       result: null,
+      progress_done: 0,
+      progress_total: null,
+      phase: null,
+      started_at: null,
+      cancel_requested: 0,
+      created_by: actor ? JSON.stringify({ type: actor.type, id: actor.id, name: actor.name, role: actor.role, requestId: options.startedBy?.requestId ?? null }) : null,
+      owner_key: actor ? ownerKey(actor) : null,
     };
+    if (options.claimFor) Object.assign(row, this.claimedState(options.claimFor, now), { status: options.input ? 'uploading' : 'running' });
+    if (options.input) {
+      await executor.insertInto('jobs').values(row).execute();
+      await this.storeInput(row.id, options.input);
+      await this.db
+        .updateTable('jobs')
+        .set({ status: options.claimFor ? 'running' : 'queued' })
+        .where('id', '=', row.id)
+        .where('status', '=', 'uploading')
+        .execute();
+      return row.id;
+    }
     if (options.idempotencyKey) {
       const inserted = await executor
         .insertInto('jobs')
@@ -60,6 +118,154 @@ export class JobQueue {
     }
     await executor.insertInto('jobs').values(row).execute();
     return row.id;
+  }
+
+  private claimedState(claim: { workerId: string; leaseMs: number }, now: Date) {
+    return {
+      locked_by: claim.workerId,
+      locked_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
+      attempts: 1,
+      started_at: now.toISOString(),
+    };
+  }
+
+  /** One short statement per part: a 50 MB upload never holds the write lock for long. */
+  private async storeInput(jobId: string, input: Buffer): Promise<void> {
+    for (let part = 0, offset = 0; offset < input.length || part === 0; part++, offset += INPUT_PART_BYTES) {
+      await this.db.insertInto('job_inputs').values({ job_id: jobId, part, data: input.subarray(offset, offset + INPUT_PART_BYTES) }).execute();
+      await sleepTick();
+    }
+  }
+
+  /** The job's uploaded bytes, read part by part. */
+  async readInput(jobId: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (let part = 0; ; part++) {
+      const row = await this.db.selectFrom('job_inputs').select('data').where('job_id', '=', jobId).where('part', '=', part).executeTakeFirst();
+      if (!row) break;
+      parts.push(Buffer.from(row.data));
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** Appends rows to the job's staging area in one short transaction; nothing staged is visible elsewhere. */
+  async stage(jobId: string, firstSeq: number, rows: unknown[]): Promise<void> {
+    if (!rows.length) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500) {
+        await trx
+          .insertInto('job_staged_rows')
+          .values(rows.slice(i, i + 500).map((data, j) => ({ job_id: jobId, seq: firstSeq + i + j, data: JSON.stringify(data) })))
+          .execute();
+      }
+    });
+  }
+
+  /** Staged rows from seq `from` on, at most `limit` of them, in order. */
+  async readStaged<T>(jobId: string, from: number, limit: number, executor: Executor = this.db): Promise<Array<{ seq: number; data: T }>> {
+    const rows = await executor
+      .selectFrom('job_staged_rows')
+      .select(['seq', 'data'])
+      .where('job_id', '=', jobId)
+      .where('seq', '>=', from)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: Number(r.seq), data: JSON.parse(r.data) as T }));
+  }
+
+  /** Removes a job's staged rows and its input: the job has ended. */
+  async discardScratch(jobId: string): Promise<void> {
+    await this.discardStaged(jobId);
+    await this.db.deleteFrom('job_inputs').where('job_id', '=', jobId).execute();
+  }
+
+  /** Removes a job's staged rows in slices, each its own short statement. */
+  async discardStaged(jobId: string): Promise<void> {
+    const top = await this.db.selectFrom('job_staged_rows').select((eb) => eb.fn.max('seq').as('max')).where('job_id', '=', jobId).executeTakeFirst();
+    const max = top?.max === null || top?.max === undefined ? -1 : Number(top.max);
+    for (let from = 0; from <= max; from += CLEANUP_SLICE) {
+      await this.db.deleteFrom('job_staged_rows').where('job_id', '=', jobId).where('seq', '<', from + CLEANUP_SLICE).execute();
+      await sleepTick();
+    }
+  }
+
+  /**
+   * Records progress and extends the lease (a long job keeps its claim while it reports). Throws
+   * JobCancelled when a cancel was requested and JobLeaseLost when another worker took the job over.
+   */
+  async reportProgress(job: Job, workerId: string, leaseMs: number, progress: JobProgress): Promise<void> {
+    const updated = await this.db
+      .updateTable('jobs')
+      .set({
+        ...(progress.done !== undefined ? { progress_done: progress.done } : {}),
+        ...(progress.total !== undefined ? { progress_total: progress.total } : {}),
+        ...(progress.phase !== undefined ? { phase: progress.phase } : {}),
+        locked_until: new Date(Date.now() + leaseMs).toISOString(),
+      })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .returning('cancel_requested')
+      .executeTakeFirst();
+    if (!updated) throw new JobLeaseLost(job.id);
+    if (Number(updated.cancel_requested)) throw new JobCancelled();
+  }
+
+  /**
+   * Asks a job to stop. A job not yet running is cancelled at once; a running one stops at its next
+   * progress report. Answers the job as it is now, or undefined when it does not exist.
+   */
+  async requestCancel(id: string): Promise<Job | undefined> {
+    const now = new Date().toISOString();
+    const waiting = await this.db
+      .updateTable('jobs')
+      .set({ status: 'cancelled', cancel_requested: 1, finished_at: now, locked_by: null, locked_until: null })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'uploading'])
+      .executeTakeFirst();
+    if (Number(waiting.numUpdatedRows)) await this.discardScratch(id);
+    else await this.db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', id).where('status', '=', 'running').execute();
+    return this.get(id);
+  }
+
+  /** Ends a running job as cancelled (its worker saw the request) and discards what it staged. */
+  async markCancelled(job: Job, workerId: string): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'cancelled', finished_at: new Date().toISOString(), locked_by: null, locked_until: null })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .execute();
+    await this.discardScratch(job.id);
+  }
+
+  /**
+   * Housekeeping any worker may run: gives up uploads whose process died, and removes input and
+   * staged rows left by jobs that ended while their process was killed before it cleaned up.
+   */
+  async sweep(now = new Date()): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'dead', last_error: 'the upload never completed', finished_at: now.toISOString() })
+      .where('status', '=', 'uploading')
+      .where('created_at', '<', new Date(now.getTime() - STALE_UPLOAD_MS).toISOString())
+      .execute();
+    const ended = ['done', 'dead', 'cancelled'] as const;
+    const leftovers = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('status', 'in', ended)
+      .where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom('job_inputs').select('job_id').whereRef('job_inputs.job_id', '=', 'jobs.id')),
+          eb.exists(eb.selectFrom('job_staged_rows').select('job_id').whereRef('job_staged_rows.job_id', '=', 'jobs.id')),
+        ]),
+      )
+      .limit(20)
+      .execute();
+    for (const { id } of leftovers) await this.discardScratch(id);
   }
 
   /** Claims the oldest due job (or one whose lease expired) for this worker. */
@@ -86,7 +292,7 @@ export class JobQueue {
       return (
         (await trx
           .updateTable('jobs')
-          .set({ status: 'running', locked_by: workerId, locked_until: until, attempts: sql`attempts + 1` })
+          .set({ status: 'running', locked_by: workerId, locked_until: until, attempts: sql`attempts + 1`, started_at: nowIso })
           .where('id', '=', candidate.id)
           .returningAll()
           .executeTakeFirst()) ?? null
@@ -94,9 +300,12 @@ export class JobQueue {
     });
   }
 
-  /** Completion only counts for the worker that still holds the lease. */
-  async complete(job: Job, workerId: string, result: unknown): Promise<boolean> {
-    const updated = await this.db
+  /**
+   * Completion only counts for the worker that still holds the lease. Pass the transaction that
+   * publishes the job's work, so the work and the job's end commit together.
+   */
+  async complete(job: Job, workerId: string, result: unknown, executor: Executor = this.db): Promise<boolean> {
+    const updated = await executor
       .updateTable('jobs')
       .set({ status: 'done', finished_at: new Date().toISOString(), locked_until: null, result: JSON.stringify(result ?? null) })
       .where('id', '=', job.id)
@@ -109,7 +318,7 @@ export class JobQueue {
   async fail(job: Job, workerId: string, error: Error): Promise<'retry' | 'dead'> {
     const attempts = Number(job.attempts);
     const dead = attempts >= Number(job.max_attempts);
-    await this.db
+    const updated = await this.db
       .updateTable('jobs')
       .set({
         status: dead ? 'dead' : 'queued',
@@ -121,7 +330,10 @@ export class JobQueue {
       })
       .where('id', '=', job.id)
       .where('locked_by', '=', workerId)
-      .execute();
+      .executeTakeFirst();
+    // A failed attempt starts again from its input, so what it staged goes now (unless another
+    // worker has taken the job over: its rows are its own).
+    if (Number(updated.numUpdatedRows)) await (dead ? this.discardScratch(job.id) : this.discardStaged(job.id));
     return dead ? 'dead' : 'retry';
   }
 
@@ -129,12 +341,13 @@ export class JobQueue {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  list(filter: { status?: string; kind?: string; limit: number }) {
+  list(filter: { status?: string; kind?: string; owner?: RequestContext['actor']; limit: number }) {
     return this.db
       .selectFrom('jobs')
       .selectAll()
       .$if(!!filter.status, (q) => q.where('status', '=', filter.status as JobsTable['status']))
       .$if(!!filter.kind, (q) => q.where('kind', '=', filter.kind!))
+      .$if(!!filter.owner, (q) => q.where('owner_key', '=', ownerKey(filter.owner!)))
       .orderBy('id', 'desc')
       .limit(filter.limit)
       .execute();
@@ -177,4 +390,9 @@ export class JobQueue {
       return true;
     });
   }
+}
+
+/** The key that ties a job to the actor who started it. */
+export function ownerKey(actor: RequestContext['actor']): string {
+  return `${actor.type}:${actor.id ?? actor.name}`;
 }

@@ -1,10 +1,38 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { systemContext, type RequestContext } from '../context.js';
+import type { Executor } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { nextRun, parseCron } from './cron.js';
-import type { Job, JobQueue } from './queue.js';
+import { JobCancelled, type Job, type JobProgress, type JobQueue } from './queue.js';
 
-export type JobHandler = (payload: any, job: Job) => Promise<unknown>;
+/**
+ * What a running job may do besides computing its result. Long jobs (imports, large uploads) use
+ * it this way, so they never hold the write lock or the event loop for long and stay all-or-nothing:
+ *
+ *   1. `input()` reads the uploaded bytes (stored with the job by `enqueue(kind, payload, { input })`).
+ *   2. Work in bounded chunks; after each, `stage(rows)` keeps the chunk's output (one short
+ *      transaction, invisible to everyone else) and `progress({ done, total, phase })` records
+ *      progress, extends the lease, yields to the event loop, and throws if a cancel was requested.
+ *   3. Publish in one short transaction that reads `staged()` back and calls `finish(trx, result)`,
+ *      so the published work and the job's end commit together.
+ *
+ * The worker discards staged rows when the job fails, is cancelled or is retried after its worker
+ * died (lease expiry), and discards the input once the job has ended.
+ */
+export interface JobRun {
+  job: Job;
+  /** Who started the job (the job acts as them), or the system for scheduled work. */
+  ctx: RequestContext;
+  input(): Promise<Buffer>;
+  progress(progress: JobProgress): Promise<void>;
+  stage(rows: unknown[]): Promise<void>;
+  staged<T>(from: number, limit: number, executor?: Executor): Promise<Array<{ seq: number; data: T }>>;
+  /** Ends the job as done inside the caller's transaction. */
+  finish(executor: Executor, result: unknown): Promise<void>;
+}
+
+export type JobHandler = (payload: any, job: Job, run: JobRun) => Promise<unknown>;
 
 export interface ScheduleDefinition {
   name: string;
@@ -80,6 +108,7 @@ export class Worker {
   /** Fires due schedules, then runs jobs until none is due. Exposed for tests and `thirdwatch` one-shots. */
   async drain(): Promise<number> {
     await this.fireDueSchedules();
+    await this.queue.sweep();
     let ran = 0;
     while (!this.stopRequested) {
       const job = await this.queue.claim(this.id, this.leaseMs);
@@ -98,16 +127,65 @@ export class Worker {
     }
   }
 
+  /** The lease a job handed to this worker by `enqueue(..., { claimFor })` should carry. */
+  get claim() {
+    return { workerId: this.id, leaseMs: this.leaseMs };
+  }
+
+  /**
+   * Runs a job this worker already holds (enqueued with `claimFor: worker.claim`): the CLI and a
+   * request that waits are the workers of their own jobs. Answers the job as it ended.
+   */
+  async runClaimed(id: string): Promise<Job> {
+    const job = await this.queue.get(id);
+    if (!job) throw new Error(`job ${id} does not exist`);
+    if (job.status === 'running' && job.locked_by === this.id) await this.run(job);
+    return (await this.queue.get(id))!;
+  }
+
   private async run(job: Job): Promise<void> {
     const handler = this.handlers.get(job.kind);
     const log = this.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
+    let finished = false;
+    let nextSeq = 0;
+    const run: JobRun = {
+      job,
+      ctx: job.created_by ? startedBy(job.created_by) : systemContext(`job ${job.kind}`),
+      input: () => this.queue.readInput(job.id),
+      progress: async (progress) => {
+        await this.queue.reportProgress(job, this.id, this.leaseMs, progress);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      },
+      stage: async (rows) => {
+        await this.queue.stage(job.id, nextSeq, rows);
+        nextSeq += rows.length;
+      },
+      staged: (from, limit, executor) => this.queue.readStaged(job.id, from, limit, executor),
+      finish: async (executor, result) => {
+        if (!(await this.queue.complete(job, this.id, result, executor))) throw new Error(`job ${job.id} lease was lost before completion`);
+        finished = true;
+      },
+    };
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      const result = await handler(JSON.parse(job.payload), job);
-      if (!(await this.queue.complete(job, this.id, result))) log.warn('job lease was lost before completion; another worker owns it');
+      // An earlier attempt whose worker died may have staged rows: this attempt starts afresh.
+      if (Number(job.attempts) > 1) await this.queue.discardStaged(job.id);
+      const result = await handler(JSON.parse(job.payload), job, run);
+      if (!finished && !(await this.queue.complete(job, this.id, result))) log.warn('job lease was lost before completion; another worker owns it');
+      await this.queue.discardScratch(job.id);
     } catch (error) {
+      if (error instanceof JobCancelled) {
+        await this.queue.markCancelled(job, this.id);
+        log.info('job cancelled');
+        return;
+      }
       const outcome = await this.queue.fail(job, this.id, error as Error);
       log[outcome === 'dead' ? 'error' : 'warn']({ err: error, outcome }, 'job failed');
     }
   }
+}
+
+function startedBy(json: string): RequestContext {
+  const { requestId, ...actor } = JSON.parse(json) as RequestContext['actor'] & { requestId: string | null };
+  return { actor, requestId };
 }
