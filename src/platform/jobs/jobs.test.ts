@@ -186,13 +186,17 @@ describeEachEngine('durable jobs', ({ engine, createDatabase }) => {
 
   test('a job whose worker died mid-run is retried from its input with an empty staging area', async () => {
     const id = await queue.enqueue('crashy', {}, { input: Buffer.from('payload') });
+    let staged: () => void;
+    const halfway = new Promise<void>((resolve) => (staged = resolve));
     const dead = new Worker(queue, silent, { leaseMs: 1 }).handle('crashy', async (_payload, _job, run: JobRun) => {
       await run.stage([{ half: 1 }, { half: 2 }]);
+      staged();
       // The process "dies" here: it never reports, finishes or fails.
       await new Promise(() => undefined);
     });
     void dead.drain();
-    await new Promise((r) => setTimeout(r, 50));
+    await halfway;
+    await new Promise((r) => setTimeout(r, 5));
     assert.equal((await database.db.selectFrom('job_staged_rows').select('seq').where('job_id', '=', id).execute()).length, 2);
     let stagedAtStart = -1;
     const survivor = new Worker(queue, silent).handle('crashy', async (_payload, _job, run: JobRun) => {
