@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/app/config.js';
 import { buildHttp, openThirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { benchEngines, type BenchRow, type BenchSuite } from '../lib.js';
+import { benchEngines, type BenchEngine, type BenchRow, type BenchSuite } from '../lib.js';
+import { startServe } from '../../test/support/processes.js';
 import { tmpdir } from 'node:os';
 
 
@@ -77,5 +78,66 @@ export const run: BenchSuite = async (ctx) => {
       await engine.drop();
     }
   }
+  for (const engine of await benchEngines(ctx, 'vendors50')) {
+    try {
+      rows.push(...(await fiftyConnections(ctx, engine)));
+    } finally {
+      await engine.drop();
+    }
+  }
   return rows;
 };
+
+/**
+ * The API at 50 connections against `thirdwatch serve` in its own process (worker included, as
+ * deployed), so the load generator does not share the server's event loop. After the creates the
+ * audit trail must verify.
+ */
+async function fiftyConnections(ctx: Parameters<BenchSuite>[0], engine: BenchEngine): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const seconds = ctx.quick ? 3 : 10;
+  const server = await startServe({ THIRDWATCH_DATABASE_URL: engine.url, THIRDWATCH_DATA_DIR: tmpdir(), THIRDWATCH_LOG_LEVEL: 'warn' });
+  try {
+    const headers = { authorization: `Bearer ${server.initialToken}`, 'content-type': 'application/json' };
+    let counter = 0;
+    const create = await cannon({
+      url: `${server.url}/api/v1/vendors`,
+      connections: 50,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          headers,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ name: `Load ${counter++}`, domains: [`l${counter}.example`], criticality: 3, dataCategories: ['personal'], accessLevel: 'network' }) }),
+        },
+      ],
+    });
+    const verify = (await (await fetch(`${server.url}/api/v1/audit/verify`, { headers })).json()) as { ok: boolean; checked: number; unsealed?: { count: number } };
+    rows.push(
+      {
+        suite: 'vendors',
+        name: `create over HTTP (${engine.name}, 50 connections)`,
+        value: create.requests.average,
+        unit: 'req/s',
+        notes: `${create.non2xx} non-2xx, ${create['2xx']} created; audit verify ${verify.ok ? 'ok' : 'BROKEN'}: ${verify.checked} events checked, ${verify.unsealed?.count ?? 0} unsealed`,
+      },
+      { suite: 'vendors', name: `create p50 latency (${engine.name}, 50 connections)`, value: create.latency.p50, unit: 'ms' },
+      { suite: 'vendors', name: `create p99 latency (${engine.name}, 50 connections)`, value: create.latency.p99, unit: 'ms' },
+    );
+    if (!verify.ok) throw new Error(`audit chain broken after the create load: ${JSON.stringify(verify)}`);
+    for (const [label, path] of [
+      ['list 50 by risk', '/api/v1/vendors?limit=50&sort=-riskScore'],
+      ['search 50 by name', '/api/v1/vendors?limit=50&sort=name&q=load%201'],
+    ] as const) {
+      const read = await cannon({ url: `${server.url}${path}`, connections: 50, duration: seconds, headers });
+      rows.push(
+        { suite: 'vendors', name: `${label} of ${counter} (${engine.name}, 50 connections)`, value: read.requests.average, unit: 'req/s', notes: `${read.non2xx} non-2xx` },
+        { suite: 'vendors', name: `${label} p50 latency (${engine.name}, 50 connections)`, value: read.latency.p50, unit: 'ms' },
+        { suite: 'vendors', name: `${label} p99 latency (${engine.name}, 50 connections)`, value: read.latency.p99, unit: 'ms' },
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}
