@@ -267,9 +267,14 @@ program
   .description('recompute the audit hash chain; exits 1 when a row was tampered with')
   .action(async () => {
     const result = await withThirdwatch((tw) => tw.services.audit.verify());
+    const { count, oldestAt } = result.unsealed;
+    const tail = count ? `; ${count} recent events not sealed yet (oldest ${oldestAt}): they wait for older transactions to end` : '';
     if (globals().json) printJson(result);
-    else if (result.ok) printLine(`audit trail intact: ${result.checked} events verified`);
-    else process.stderr.write(`audit trail BROKEN at event ${result.brokenAt!.seq}: ${result.brokenAt!.reason} (${result.checked} events verified before it)\n`);
+    else if (result.ok) printLine(`audit trail intact: ${result.checked} events verified${tail}`);
+    else {
+      const { position, seq, reason } = result.brokenAt!;
+      process.stderr.write(`audit trail BROKEN at position ${position}${seq === null ? '' : ` (event seq ${seq})`}: ${reason} (${result.checked} events verified before it)\n`);
+    }
     if (!result.ok) process.exitCode = 1;
   });
 

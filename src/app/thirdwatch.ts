@@ -34,7 +34,12 @@ import { VERSION } from './version.js';
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** Recurring work every deployment runs (each fires once across all replicas). */
-export const SCHEDULES: ScheduleDefinition[] = [{ name: 'vendor-review-check', cron: '0 * * * *', jobKind: 'vendors.flag-overdue-reviews' }, FEED_SYNC_SCHEDULE];
+export const SCHEDULES: ScheduleDefinition[] = [
+  { name: 'vendor-review-check', cron: '0 * * * *', jobKind: 'vendors.flag-overdue-reviews' },
+  FEED_SYNC_SCHEDULE,
+  // Events are verifiable once sealed: every minute (the finest schedule), and on demand before verification.
+  { name: 'audit-seal', cron: '* * * * *', jobKind: 'audit.seal' },
+];
 
 export interface Services {
   access: AccessService;
@@ -96,13 +101,14 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
 }
 
 export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}): Worker {
-  const { vendors, feeds, findings } = tw.services;
+  const { vendors, feeds, findings, audit } = tw.services;
   return new Worker(tw.services.jobs, tw.logger.child({ role: 'worker' }), options)
     .handle('vendors.flag-overdue-reviews', () => vendors.flagOverdueReviews(systemContext('review scheduler')))
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
     .handle('feeds.sync', () => feeds.syncDue())
     .handle('feeds.fetch', (payload: { name: string }) => feeds.fetchAndImport(payload.name, systemContext('feed sync')))
-    .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }));
+    .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }))
+    .handle('audit.seal', () => audit.seal());
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {

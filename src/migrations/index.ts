@@ -3,6 +3,7 @@ import * as m0001 from './0001_platform.js';
 import * as m0002 from './0002_vendors.js';
 import * as m0003 from './0003_sboms.js';
 import * as m0004 from './0004_advisories.js';
+import * as m0005 from './0005_audit_sealer.js';
 import * as m0006 from './0006_job_progress.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002_vendors': m0002,
   '0003_sboms': m0003,
   '0004_advisories': m0004,
+  '0005_audit_sealer': m0005,
   '0006_job_progress': m0006,
 };

@@ -18,7 +18,25 @@ export const AuditEventSchema = Type.Object({
   before: Type.Unknown(),
   after: Type.Unknown(),
   requestId: Nullable(Type.String()),
-  hash: Type.String(),
+  /** Null until the sealer has chained the event (normally within a minute). */
+  chainPosition: Nullable(Type.Integer()),
+  hash: Nullable(Type.String()),
+});
+
+const AuditVerificationSchema = Type.Object({
+  ok: Type.Boolean(),
+  checked: Type.Integer({ description: 'Sealed events verified.' }),
+  brokenAt: Nullable(
+    Type.Object({
+      position: Type.Integer({ description: 'Chain position of the first event that does not fit.' }),
+      seq: Nullable(Type.Integer({ description: 'That event, or null when the event at that position was removed.' })),
+      reason: Type.String(),
+    }),
+  ),
+  unsealed: Type.Object(
+    { count: Type.Integer(), oldestSeq: Nullable(Type.Integer()), oldestAt: Nullable(Type.String()) },
+    { description: 'Committed events not chained yet: those of transactions still running, or of transactions that began after one still running.' },
+  ),
 });
 
 const AuditQuery = Type.Object(
@@ -48,8 +66,8 @@ export function auditRoutes(app: App, audit: AuditService, vendors: VendorServic
     config: { permission: 'audit:read' },
     schema: {
       tags,
-      summary: 'Recompute the hash chain; reports the first row that was edited, removed or reordered',
-      response: { 200: Type.Object({ ok: Type.Boolean(), checked: Type.Integer(), brokenAt: Nullable(Type.Object({ seq: Type.Integer(), reason: Type.String() })) }) },
+      summary: 'Seal committed events, then recompute the hash chain; reports the first event that was edited, removed or reordered, and the unsealed tail',
+      response: { 200: AuditVerificationSchema },
     },
   }, async () => audit.verify());
 

@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
-import { verifyAuditChain } from '../../platform/audit/audit.js';
+import type { Kysely, Selectable } from 'kysely';
+import { sealAuditChain, verifyAuditChain } from '../../platform/audit/audit.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { AuditEventsTable } from '../../platform/db/tables.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { AuditRepository, type AuditFilter } from './audit.repository.js';
 
-export function presentAuditEvent(row: AuditEventsTable) {
+export function presentAuditEvent(row: Selectable<AuditEventsTable>) {
   return {
     seq: Number(row.seq),
     id: row.id,
@@ -17,6 +17,7 @@ export function presentAuditEvent(row: AuditEventsTable) {
     before: row.before ? (JSON.parse(row.before) as unknown) : null,
     after: row.after ? (JSON.parse(row.after) as unknown) : null,
     requestId: row.request_id,
+    chainPosition: row.chain_position === null ? null : Number(row.chain_position),
     hash: row.hash,
   };
 }
@@ -30,7 +31,14 @@ export class AuditService {
     return toPage(rows, filter.limit, (row) => Number(row.seq), presentAuditEvent);
   }
 
-  verify() {
+  /** The scheduled sealer: skips when another replica is sealing right now. */
+  seal() {
+    return sealAuditChain(this.db);
+  }
+
+  /** Seals whatever can be sealed (waiting for a running sealer), then verifies. */
+  async verify() {
+    await sealAuditChain(this.db, { wait: true });
     return verifyAuditChain(this.db);
   }
 }

@@ -61,7 +61,8 @@ export interface AuthFailuresTable {
 }
 
 export interface AuditEventsTable {
-  seq: number;
+  /** Insert order (a sequence; on PostgreSQL not commit order). The chain order is chain_position. */
+  seq: Generated<number>;
   id: string;
   at: string;
   actor_type: string;
@@ -73,10 +74,13 @@ export interface AuditEventsTable {
   before: Json | null;
   after: Json | null;
   request_id: string | null;
-  prev_hash: string;
-  hash: string;
+  /** The chain fields: NULL until the sealer sets them, once (see src/platform/audit/audit.ts). */
+  chain_position: number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
+/** The sealed end of the chain: seq is the last chain position, hash that row's hash. */
 export interface AuditHeadTable {
   id: number;
   seq: number;
