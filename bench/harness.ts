@@ -3,7 +3,7 @@
 // server's memory read from /proc, and the result file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,6 +154,7 @@ export interface HttpResult {
   status: number;
   body: string;
   ms: number;
+  headers?: IncomingHttpHeaders;
   /** Set when no answer came (connection refused or reset, timeout). */
   error?: string;
 }
@@ -180,7 +181,7 @@ export function httpClient(baseUrl: string, token: string, sockets: number): Htt
         const req = httpRequest({ host: base.hostname, port: base.port, method, path, headers, agent }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started, headers: res.headers }));
           res.on('error', (e) => resolve({ status: 0, body: '', ms: performance.now() - started, error: e.message }));
         });
         req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(new Error('timed out')));
