@@ -28,6 +28,34 @@ describeEachEngine('migrations', ({ createDatabase }) => {
     assert.deepEqual(users, [{ email: 'a@example.com' }]);
   });
 
+  test('0007 fills the technologies rollup from the SBOMs already stored', async () => {
+    const database = await createDatabase({ migrate: false });
+    await migrateToLatest(database.db, '0004_advisories');
+    const product = '00000000-0000-7000-8000-000000e57a7e';
+    const vendor = '00000000-0000-7000-8000-0000000e57a7';
+    const sbom = (id: string, release: string, current: number) => ({
+      id, product_id: product, release, is_current: current, format: 'cyclonedx', encoding: 'json', spec_version: '1.6', serial_number: null, document_created_at: null,
+      tools: '[]', root_ref: null, root_name: null, root_version: null, root_purl: null, component_count: 2, dependency_count: 0, warnings: '[]', byte_size: 1,
+      sha256: 'x', media_type: 'application/vnd.cyclonedx+json', uploaded_at: '2026-01-01T00:00:00.000Z', uploaded_by: 'test',
+    });
+    const component = (sbomId: string, idx: number, name: string, direct: number) => ({
+      sbom_id: sbomId, idx, ref: null, name, group_name: null, version: '1.0.0', purl: `pkg:npm/${name}@1.0.0`, purl_type: 'npm', purl_namespace: null, purl_name: name,
+      purl_qualifiers: null, ecosystem: 'npm', package_name: name, name_key: name, cpe: null, type: 'library', scope: null, supplier: null, licenses: null, hashes: null,
+      parent_idx: null, depth: direct ? 1 : 2, via_idx: 0, direct,
+    });
+    const ids = ['01900000-0000-7000-8000-00000000000a', '01900000-0000-7000-8000-00000000000b', '01900000-0000-7000-8000-00000000000c'];
+    await database.db.insertInto('sboms').values([sbom(ids[0], '1', 1), sbom(ids[1], '2', 1), sbom(ids[2], '0', 0)]).execute();
+    await database.db
+      .insertInto('sbom_components')
+      .values([component(ids[0], 1, 'left-pad', 1), component(ids[0], 2, 'lodash', 0), component(ids[1], 1, 'lodash', 1), component(ids[2], 1, 'old-only', 1)])
+      .execute();
+    await migrateToLatest(database.db);
+    const products = await database.db.selectFrom('technology_products').select(['package_name', 'sboms', 'direct_sboms']).orderBy('package_name').execute();
+    assert.deepEqual(products.map((r) => [r.package_name, Number(r.sboms), Number(r.direct_sboms)]), [['left-pad', 1, 1], ['lodash', 2, 1]]);
+    const vendors = await database.db.selectFrom('technology_vendors').select(['vendor_id', 'package_name', 'products', 'direct_products']).orderBy('package_name').execute();
+    assert.deepEqual(vendors.map((r) => [r.vendor_id, r.package_name, Number(r.products), Number(r.direct_products)]), [[vendor, 'left-pad', 1, 1], [vendor, 'lodash', 1, 1]]);
+  });
+
   test('concurrent migrators (replicas starting together) do not collide', async () => {
     const database = await createDatabase({ migrate: false });
     const { openDatabase } = await import('../platform/db/database.js');

@@ -10,6 +10,7 @@ import {
   effectiveSeverity,
   prioritise,
   type FindingsPolicy,
+  type Priority,
 } from '../findings/findings.policy.js';
 import { pickStatement, purlIdentity, rootIdentifiers, type StatementWithGroups, type VexTarget } from '../findings/findings.vex.js';
 import type { ComponentRow } from '../sboms/sboms.ingest.js';
@@ -288,6 +289,14 @@ export class Matcher {
     };
     const statements = await this.statementsFor(repo, drafts.map(targetOf));
 
+    // Due dates repeat (one first-seen time, a handful of priorities): computed once each.
+    const dueDates = new Map<string, string>();
+    const due = (firstSeen: string, priority: Priority) => {
+      const key = `${firstSeen}|${priority}`;
+      let at = dueDates.get(key);
+      if (at === undefined) dueDates.set(key, (at = dueAt(firstSeen, priority, policy)));
+      return at;
+    };
     const rows: FindingsTable[] = [];
     const history: FindingsHistoryTable[] = [];
     for (const { occurrence: o, groupId, verdict } of drafts) {
@@ -373,7 +382,7 @@ export class Matcher {
       row.severity = severity;
       row.priority = priority;
       row.priority_rank = rank;
-      row.due_at = dueAt(row.first_seen_at, priority, policy);
+      row.due_at = due(row.first_seen_at, priority);
       rows.push(row);
     }
     await repo.insertFindings(rows);

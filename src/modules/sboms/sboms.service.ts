@@ -17,6 +17,7 @@ import { ESTATE, resolveProductId } from './sboms.estate.js';
 import { canonicalEcosystem, identityOfPurl, normalizeName } from './sboms.identity.js';
 import { invalidPurls, packEdges, prepareSbom, unpackEdges, type PreparedSbom } from './sboms.ingest.js';
 import { presentComponent, presentSbom } from './sboms.mappers.js';
+import { applyCurrentChange } from './sboms.usage.js';
 import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
@@ -244,9 +245,13 @@ export class SbomService {
       const repo = this.repo(trx);
       if (!(await repo.lockProduct(owner.id))) throw notFound('product', productRef);
       const previous = await repo.currentFor(owner.id, release);
-      if (previous) await repo.setCurrent(previous.id, false);
+      if (previous) {
+        await repo.setCurrent(previous.id, false);
+        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: previous.id, delta: -1 });
+      }
       await repo.insertSbom(row);
       await repo.insertComponents(id, prepared.components, (done) => onProgress?.('store', done, total));
+      await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: id, delta: 1, components: prepared.components });
       await repo.insertGraph(id, prepared.edges.length, packedEdges);
       // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
       await repo.insertDocument(id, 'gzip', await compressing);
@@ -310,12 +315,14 @@ export class SbomService {
       const row = await repo.findSbom(id);
       if (!row) throw notFound('SBOM', id);
       await repo.lockProduct(row.product_id);
+      if (Number(row.is_current) === 1) await applyCurrentChange(trx, { productId: row.product_id, vendorId: row.vendor_id, sbomId: id, delta: -1 });
       await repo.deleteSbom(id);
       let promoted: string | null = null;
       if (Number(row.is_current) === 1) {
         const latest = await repo.latestOf(row.product_id, row.release);
         if (latest) {
           await repo.setCurrent(latest.id, true);
+          await applyCurrentChange(trx, { productId: row.product_id, vendorId: row.vendor_id, sbomId: latest.id, delta: 1 });
           promoted = latest.id;
         }
       }

@@ -87,9 +87,43 @@ export interface SbomGraphsTable {
   edges: Buffer;
 }
 
+/** Per product and package: how many of the product's current SBOMs contain it, and directly. */
+export interface TechnologyProductsTable {
+  product_id: string;
+  ecosystem: string;
+  package_name: string;
+  vendor_id: string;
+  sboms: number;
+  direct_sboms: number;
+}
+
+/**
+ * Per vendor and package: how many of the vendor's products have it in a current SBOM, and
+ * directly. `seq` is the change that last wrote the row (rows at zero stay until a rebuild).
+ */
+export interface TechnologyVendorsTable {
+  vendor_id: string;
+  ecosystem: string;
+  package_name: string;
+  products: number;
+  direct_products: number;
+  seq: number;
+}
+
+/** One row: the last change number, and whether the vendor rollup must be rebuilt (after deletions). */
+export interface TechnologyStateTable {
+  id: number;
+  seq: number;
+  generation: number;
+  stale: Flag;
+}
+
 export interface SbomTables {
   sboms: SbomsTable;
   sbom_documents: SbomDocumentsTable;
   sbom_components: SbomComponentsTable;
   sbom_graphs: SbomGraphsTable;
+  technology_products: TechnologyProductsTable;
+  technology_vendors: TechnologyVendorsTable;
+  technology_state: TechnologyStateTable;
 }

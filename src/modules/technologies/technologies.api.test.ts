@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../../../test/support/server.j
 import { buildCycloneDx } from '../sboms/test-support/build.js';
 import { ESTATE } from '../sboms/sboms.estate.js';
 import type { Technology } from './technologies.schemas.js';
+import { TechnologyService } from './technologies.service.js';
 
 const ELECTRON = 'pkg:npm/electron@22.3.4';
 const FFMPEG = 'pkg:generic/ffmpeg@5.1.2';
@@ -171,6 +172,37 @@ describeEachEngine('technology concentration', ({ engine }) => {
     assert.deepEqual([(await log4j()).vendors, (await log4j()).concentration.weight], [2, 7]);
     assert.equal((await server.api(`/api/v1/sboms/${created.id}`, { method: 'DELETE' })).status, 204);
     assert.deepEqual([(await log4j()).vendors, (await log4j()).concentration.weight], [1, 4]);
+  });
+
+  test('a ranking held by another process follows changes made through this one (replicas)', async () => {
+    const replica = new TechnologyService(server.tw.database.db);
+    const openssl = async () => (await replica.list({ q: 'openssl' })).items[0];
+    assert.deepEqual([(await openssl()).vendors, (await openssl()).estateProducts], [0, 1]);
+    const product = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendors.V3}/products`, { method: 'POST', json: { name: 'P3b', type: 'agent' } }), 201)).id;
+    await json(await server.api(`/api/v1/products/${product}/sboms?release=1`, { method: 'POST', body: sbom([OPENSSL]) }), 201);
+    assert.deepEqual([(await openssl()).vendors, (await openssl()).tiers.T2], [1, 1], 'the replica read the change');
+    await json(await server.api(`/api/v1/products/${product}/sboms?release=1`, { method: 'POST', body: sbom([LODASH]) }), 201);
+    assert.equal((await openssl()).vendors, 0, 'superseded: openssl left V3');
+    assert.equal((await replica.list({ q: 'lodash' })).items[0].vendors, 4, 'V3 counted once for two products');
+  });
+
+  test('deleting a product or a vendor takes its technologies out of the ranking', async () => {
+    const vendor = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Vendor gone' } }), 201)).id;
+    await server.tw.database.db.updateTable('vendors').set({ tier: 'T1' }).where('id', '=', vendor).execute();
+    const unique = 'pkg:npm/only-here@1.0.0';
+    const products: string[] = [];
+    for (const name of ['G1', 'G2']) {
+      products.push((await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendor}/products`, { method: 'POST', json: { name, type: 'agent' } }), 201)).id);
+      await json(await server.api(`/api/v1/products/${products[products.length - 1]}/sboms?release=1`, { method: 'POST', body: sbom([unique, LOG4J]) }), 201);
+    }
+    const find = async (q: string) => (await json<{ items: Technology[] }>(await server.api(`/api/v1/technologies?q=${q}`))).items[0];
+    assert.deepEqual([(await find('only-here')).vendors, (await find('only-here')).products], [1, 2]);
+    const log4jVendors = (await find('log4j')).vendors;
+    assert.equal((await server.api(`/api/v1/products/${products[0]}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual([(await find('only-here')).vendors, (await find('only-here')).products], [1, 1]);
+    assert.equal((await server.api(`/api/v1/vendors/${vendor}`, { method: 'DELETE' })).status, 204);
+    assert.equal(await find('only-here'), undefined);
+    assert.equal((await find('log4j')).vendors, log4jVendors - 1);
   });
 
   test('every route answers 401 without a token', async () => {

@@ -5,7 +5,9 @@ export type UsageByVendor = {
   package_name: string;
   vendor_id: string;
   products: number | string;
+  /** How many of the vendor's products have it directly. */
   direct: number | string | null;
+  seq?: number | string;
 };
 
 export type Dependent = {
@@ -41,32 +43,11 @@ export class TechnologyRepository {
     return this.db.selectFrom('vendors').select(['id', 'tier', 'internal']).execute();
   }
 
-  /**
-   * Changes whenever the set of current SBOMs can have changed: every upload makes a larger id,
-   * every deletion (of an SBOM, product or vendor) lowers the count, a promotion after a deletion
-   * changes the count of current ones.
-   */
-  async sbomState(): Promise<string> {
-    const row = await this.db
-      .selectFrom('sboms')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('id').as('max_id'), eb.fn.sum<number>('is_current').as('current')])
-      .executeTakeFirstOrThrow();
-    return `${Number(row.n)}|${row.max_id ?? ''}|${Number(row.current ?? 0)}`;
-  }
-
-  /**
-   * Per technology and vendor: how many of the vendor's products have it in a current SBOM, and
-   * whether any has it as a direct dependency. One pass over current components, grouped.
-   */
-  usageByVendor(): Promise<UsageByVendor[]> {
-    return this.db
-      .selectFrom('sbom_components as c')
-      .innerJoin('sboms as s', 's.id', 'c.sbom_id')
-      .innerJoin('products as p', 'p.id', 's.product_id')
-      .select((eb) => ['c.ecosystem', 'c.package_name', 'p.vendor_id', eb.fn.count<number>('s.product_id').distinct().as('products'), eb.fn.max('c.direct').as('direct')])
-      .where('s.is_current', '=', 1)
-      .groupBy(['c.ecosystem', 'c.package_name', 'p.vendor_id'])
-      .execute() as Promise<UsageByVendor[]>;
+  /** Per technology and vendor, from the rollup the SBOM module keeps: every row, or those changed after `seq`. */
+  usageByVendor(afterSeq: number | null): Promise<UsageByVendor[]> {
+    let query = this.db.selectFrom('technology_vendors').select(['ecosystem', 'package_name', 'vendor_id', 'products', 'direct_products as direct', 'seq']);
+    query = afterSeq === null ? query.where('products', '>', 0) : query.where('seq', '>', afterSeq);
+    return query.execute() as Promise<UsageByVendor[]>;
   }
 
   dependents(ecosystem: string, packageName: string): Promise<Dependent[]> {

@@ -5,7 +5,8 @@ import { invalidField, notFound } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
 import { canonicalEcosystem, parseTechnologyKey, technologyKey, technologyLabel } from '../sboms/sboms.identity.js';
 import { concentration, portfolioSummary, TIERS, weightOf, type Portfolio, type TierCounts } from './technologies.metrics.js';
-import { TechnologyRepository } from './technologies.repository.js';
+import { rebuildVendorUsage, usageState } from '../sboms/sboms.usage.js';
+import { TechnologyRepository, type UsageByVendor } from './technologies.repository.js';
 import type { ListTechnologiesQueryType, Technology } from './technologies.schemas.js';
 
 const n = (value: number | string | null | undefined) => Number(value ?? 0);
@@ -20,12 +21,14 @@ interface TechnologyUsage {
   key: string;
   ecosystem: string;
   packageName: string;
-  vendors: Array<{ vendorId: string; products: number; direct: boolean }>;
+  vendors: Map<string, { products: number; direct: boolean }>;
 }
 
 interface UsageSnapshot {
-  state: string;
-  technologies: TechnologyUsage[];
+  /** The rollup's rebuild generation and the last change applied to this copy. */
+  generation: number;
+  seq: number;
+  technologies: Map<string, TechnologyUsage>;
 }
 
 interface Ranking {
@@ -45,15 +48,17 @@ const byRank = (a: Technology, b: Technology) => b.concentration.weight - a.conc
  * software is made of, how many vendors, products and tiers depend on each, and how concentrated
  * the third-party portfolio is on them (formulas in technologies.metrics.ts).
  *
- * Ranking needs every technology's dependents, which is one grouped pass over all current
- * components: seconds at a million rows. Its result is kept per process and checked against the
- * database on every request (the current-SBOM state and every vendor's tier), so it is recomputed
- * exactly when an upload, a deletion or a tier change can have changed it, and replicas never
- * serve a stale ranking.
+ * Ranking needs every technology's dependents per vendor. The SBOM module keeps that as a rollup
+ * (sboms.usage.ts), updated in the transactions that change which SBOMs are current, each change
+ * numbered. This process keeps a copy and, on every request, reads only the rows changed since the
+ * change it last applied, so a ranking after an upload costs the upload's own packages, not a pass
+ * over every current component; replicas never serve a stale ranking. Vendor tiers are read on
+ * every request too (a tier change re-ranks from the copy without touching the rollup).
  */
 export class TechnologyService {
   private snapshot: UsageSnapshot | null = null;
-  private loading: { state: string; promise: Promise<UsageSnapshot> } | null = null;
+  /** Refreshes run one after another; each caller then sees every change committed before it asked. */
+  private refreshes: Promise<unknown> = Promise.resolve();
   private ranking: Ranking | null = null;
 
   constructor(private readonly db: Kysely<DB>) {}
@@ -62,35 +67,28 @@ export class TechnologyService {
     return new TechnologyRepository(this.db);
   }
 
-  private async usage(): Promise<UsageSnapshot> {
-    const state = await this.repo().sbomState();
-    if (this.snapshot?.state === state) return this.snapshot;
-    if (this.loading?.state !== state) {
-      const promise = this.loadUsage(state);
-      this.loading = { state, promise };
-      promise.then(
-        (snapshot) => {
-          this.snapshot = snapshot;
-          if (this.loading?.promise === promise) this.loading = null;
-        },
-        () => {
-          if (this.loading?.promise === promise) this.loading = null;
-        },
-      );
-    }
-    return this.loading.promise;
+  private usage(): Promise<UsageSnapshot> {
+    const run = this.refreshes.then(() => this.refresh());
+    this.refreshes = run.catch(() => undefined);
+    return run;
   }
 
-  private async loadUsage(state: string): Promise<UsageSnapshot> {
-    const rows = await this.repo().usageByVendor();
-    const byKey = new Map<string, TechnologyUsage>();
-    for (const row of rows) {
-      const key = technologyKey(row.ecosystem, row.package_name);
-      let usage = byKey.get(key);
-      if (!usage) byKey.set(key, (usage = { key, ecosystem: row.ecosystem, packageName: row.package_name, vendors: [] }));
-      usage.vendors.push({ vendorId: row.vendor_id, products: n(row.products), direct: n(row.direct) === 1 });
+  private async refresh(): Promise<UsageSnapshot> {
+    let state = await usageState(this.db);
+    if (state.stale) {
+      await this.db.transaction().execute((trx) => rebuildVendorUsage(trx));
+      state = await usageState(this.db);
     }
-    return { state, technologies: [...byKey.values()] };
+    let snapshot = this.snapshot;
+    if (snapshot && snapshot.generation === state.generation) {
+      if (snapshot.seq >= state.seq) return snapshot;
+      apply(snapshot, await this.repo().usageByVendor(snapshot.seq), state.seq);
+      return snapshot;
+    }
+    snapshot = { generation: state.generation, seq: 0, technologies: new Map() };
+    apply(snapshot, await this.repo().usageByVendor(null), state.seq);
+    this.snapshot = snapshot;
+    return snapshot;
   }
 
   private async ranked(): Promise<Ranking> {
@@ -98,20 +96,21 @@ export class TechnologyService {
     const fingerprint = createHash('sha256')
       .update(vendors.map((v) => `${v.id}:${v.tier}:${n(v.internal)}`).sort().join('\n'))
       .digest('hex');
-    if (this.ranking && this.ranking.state === usage.state && this.ranking.fingerprint === fingerprint) return this.ranking;
+    const state = `${usage.generation}|${usage.seq}`;
+    if (this.ranking && this.ranking.state === state && this.ranking.fingerprint === fingerprint) return this.ranking;
 
     const vendorsById = new Map(vendors.map((v) => [v.id, { tier: v.tier as keyof TierCounts, internal: n(v.internal) === 1 }]));
     const portfolio: Portfolio = { vendorsByTier: { T1: 0, T2: 0, T3: 0, T4: 0 } };
     for (const v of vendorsById.values()) if (!v.internal && (TIERS as readonly string[]).includes(v.tier)) portfolio.vendorsByTier[v.tier]++;
 
-    const counted = usage.technologies.map((t) => {
+    const counted = [...usage.technologies.values()].map((t) => {
       const tiers: TierCounts = { T1: 0, T2: 0, T3: 0, T4: 0 };
       let vendorCount = 0;
       let products = 0;
       let directVendors = 0;
       let estateProducts = 0;
-      for (const use of t.vendors) {
-        const vendor = vendorsById.get(use.vendorId);
+      for (const [vendorId, use] of t.vendors) {
+        const vendor = vendorsById.get(vendorId);
         if (!vendor) continue;
         if (vendor.internal) {
           estateProducts += use.products;
@@ -144,7 +143,7 @@ export class TechnologyService {
       }),
     );
     ranked.sort(byRank);
-    this.ranking = { state: usage.state, fingerprint, portfolio, totals, ranked, byKey: new Map(ranked.map((t) => [t.key, t])) };
+    this.ranking = { state, fingerprint, portfolio, totals, ranked, byKey: new Map(ranked.map((t) => [t.key, t])) };
     return this.ranking;
   }
 
@@ -267,4 +266,23 @@ export class TechnologyService {
     const lastKey = last ? technologyKey(last.ecosystem, last.package_name) : '';
     return { items, nextCursor: more && last ? encodeCursor({ key: lastKey, id: lastKey }) : null };
   }
+}
+
+/** Applies rollup rows to a copy: a row at zero products removes the vendor from the technology. */
+function apply(snapshot: UsageSnapshot, rows: UsageByVendor[], seq: number): void {
+  let last = seq;
+  for (const row of rows) {
+    const key = technologyKey(row.ecosystem, row.package_name);
+    let usage = snapshot.technologies.get(key);
+    const products = n(row.products);
+    if (products > 0) {
+      if (!usage) snapshot.technologies.set(key, (usage = { key, ecosystem: row.ecosystem, packageName: row.package_name, vendors: new Map() }));
+      usage.vendors.set(row.vendor_id, { products, direct: n(row.direct) > 0 });
+    } else if (usage) {
+      usage.vendors.delete(row.vendor_id);
+      if (!usage.vendors.size) snapshot.technologies.delete(key);
+    }
+    if (row.seq !== undefined) last = Math.max(last, n(row.seq));
+  }
+  snapshot.seq = last;
 }
