@@ -59,7 +59,8 @@ export async function freshInstances(which: string, label: string): Promise<Inst
   if (which === 'postgres' && !postgresUrl) throw new Error('PostgreSQL is not reachable (THIRDWATCH_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)');
   if (which === 'both' && !postgresUrl) process.stderr.write('PostgreSQL is not reachable: running on SQLite only\n');
   const engines = await benchEngines({ quick: false, postgresUrl, log: () => undefined }, label);
-  return engines
+  for (const unused of engines.filter((e) => which !== 'both' && e.name !== which)) await unused.drop();
+  const instances = engines
     .filter((e) => which === 'both' || e.name === which)
     .map((e) => {
       const dataDir = mkdtempSync(join(tmpdir(), `tw-${label}-data-`));
@@ -74,6 +75,14 @@ export async function freshInstances(which: string, label: string): Promise<Inst
         },
       };
     });
+  // Interrupted: stop the servers and CLIs still running, then drop the databases and directories.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of children) child.kill('SIGKILL');
+      void Promise.allSettled(instances.map((i) => i.drop())).then(() => process.exit(130));
+    });
+  }
+  return instances;
 }
 
 export interface CliResult {
@@ -83,9 +92,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Processes started by the harness and still running. */
+const children = new Set<ChildProcess>();
+
 /** Starts `thirdwatch <args>` (through tsx, no build needed); `done` settles when it exits. */
 export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
