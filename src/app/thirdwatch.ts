@@ -123,7 +123,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, vendors: services.vendors, audit: services.audit });
   jobRoutes(app, services.jobViews);
   accessRoutes(app, services.access, { secureCookies: config.secureCookies });
-  vendorRoutes(app, services.vendors, services.vendorCsv);
+  vendorRoutes(app, services.vendors, services.vendorCsv, { maxUploadBytes: config.maxUploadBytes });
   sbomRoutes(app, services.sboms, { maxUploadBytes: config.maxUploadBytes });
   technologyRoutes(app, services.technologies);
   advisoryRoutes(app, services.advisories, services.feeds, { maxUploadBytes: config.maxUploadBytes });

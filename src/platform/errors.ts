@@ -17,6 +17,8 @@ export type ProblemId =
   | 'conflict'
   | 'rate_limited'
   | 'payload_too_large'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'unavailable'
   | 'internal_error';
@@ -28,7 +30,9 @@ const STATUS: Record<ProblemId, number> = {
   csrf_token_invalid: 403,
   not_found: 404,
   conflict: 409,
+  request_timeout: 408,
   payload_too_large: 413,
+  headers_too_large: 431,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
@@ -42,7 +46,9 @@ const TITLE: Record<ProblemId, string> = {
   csrf_token_invalid: 'Missing or stale CSRF token',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
+  request_timeout: 'Request timeout',
   payload_too_large: 'Payload too large',
+  headers_too_large: 'Request headers too large',
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   internal_error: 'Internal error',
@@ -79,6 +85,10 @@ export const rateLimited = (retryAfterSeconds: number) =>
   });
 export const payloadTooLarge = (limitBytes: number) =>
   new AppError('payload_too_large', `the body exceeds the limit of ${limitBytes} bytes`);
+
+export function problemStatus(id: ProblemId): { status: number; title: string } {
+  return { status: STATUS[id], title: TITLE[id] };
+}
 
 export function problemType(id: ProblemId): string {
   return `https://thirdwatch.dev/problems/${id.replace(/_/g, '-')}`;

@@ -19,19 +19,15 @@ import {
 
 export function accessRoutes(app: App, access: AccessService, options: { secureCookies: boolean }): void {
   const tags = ['access'];
+  // Logout clears the cookie with the attributes it was set with, or browsers keep the original.
+  const sessionCookie = { httpOnly: true, sameSite: 'strict', secure: options.secureCookies, path: '/' } as const;
 
   app.post('/api/v1/auth/login', {
     config: { public: true },
     schema: { tags, summary: 'Sign in with e-mail and password (sets the session cookie)', body: LoginBody, response: { 200: SessionSchema } },
   }, async (request, reply) => {
     const session = await access.login(request.body.email, request.body.password, request.ip);
-    reply.setCookie(SESSION_COOKIE, session.sessionId, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: options.secureCookies,
-      path: '/',
-      maxAge: session.maxAgeSeconds,
-    });
+    reply.setCookie(SESSION_COOKIE, session.sessionId, { ...sessionCookie, maxAge: session.maxAgeSeconds });
     const authenticated = await access.authenticate({ bearer: null, session: session.sessionId, clientKey: request.ip });
     const actor = authenticated!.actor;
     return { actor, permissions: [...grantsOf(actor.role)], csrfToken: session.csrfToken };
@@ -43,7 +39,7 @@ export function accessRoutes(app: App, access: AccessService, options: { secureC
   }, async (request, reply) => {
     const { session } = credentialsOf(request);
     if (session) await access.logout(session);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, sessionCookie);
     return reply.status(204).send(null);
   });
 

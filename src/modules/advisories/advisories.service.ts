@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import { canonicalJson, recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { notFound } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { findUnstorable } from '../../platform/text.js';
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { chunks, withoutNul } from '../matching/bulk.js';
@@ -95,8 +96,14 @@ export class AdvisoryService {
     const valid: ValidAdvisory[] = [];
     for (const record of records) {
       const checked = checkAdvisory(record);
-      if ('error' in checked) report.errors.push({ record: record.id, reason: checked.error });
-      else valid.push({ advisory: withoutNul(checked.advisory), keys: checked.keys });
+      if ('error' in checked) {
+        report.errors.push({ record: record.id, reason: checked.error });
+        continue;
+      }
+      // Text that cannot be stored as written is refused (naming the field), never altered.
+      const unstorable = findUnstorable(checked.advisory);
+      if (unstorable) report.errors.push({ record: record.id, reason: `${unstorable.field}: ${unstorable.reason}` });
+      else valid.push(checked);
     }
     // The same record twice in one batch: the newer one counts.
     const byKey = new Map<string, ValidAdvisory>();
@@ -119,7 +126,9 @@ export class AdvisoryService {
       // A database that is away or busy is not a bad record: the import fails as a whole.
       if (isUnavailable(error)) throw error;
       if (unique.length === 1) {
-        report.errors.push({ record: unique[0].advisory.id, reason: `could not be stored: ${(error as Error).message.split('\n')[0].slice(0, 300)}` });
+        // Our own refusals say why; a database's message is its own text and never reaches a client.
+        const why = error instanceof AppError ? `: ${error.message.slice(0, 300)}` : ' (the database refused it)';
+        report.errors.push({ record: unique[0].advisory.id, reason: `could not be stored${why}` });
         return;
       }
       for (const one of unique) await this.importBatch([one.advisory], origin, ctx, report);

@@ -143,14 +143,15 @@ describeEachEngine('hostile SBOM uploads', ({ engine }) => {
     assert.deepEqual(hits.items.map((h) => [h.depth, h.path.map((p) => p.name).join('>')]), [[3, 'test-product>a>b>c']]);
   });
 
-  test('a NUL character inside the document is stored as U+FFFD (the original keeps it), on both engines', async () => {
+  test('a NUL character inside the document is refused with a 400 naming its byte offset, on both engines', async () => {
+    const before = await rowCounts();
     const doc = buildCycloneDx({ components: [{ purl: 'pkg:npm/nul@1.0.0', name: 'nul\u0000name' }] });
     const res = await server.api(`/api/v1/products/${productId}/sboms?release=nul`, { method: 'POST', body: doc, role: 'analyst' });
-    const body = (await res.json()) as { id: string };
-    assert.equal(res.status, 201);
-    const components = (await (await server.api(`/api/v1/sboms/${body.id}/components`)).json()) as { items: Array<{ name: string }> };
-    assert.equal(components.items[0].name, 'nul\uFFFDname');
-    assert.equal(await (await server.api(`/api/v1/sboms/${body.id}/download`, { headers: { 'accept-encoding': 'identity' } })).text(), doc);
+    const problem = (await res.json()) as { type: string; detail: string };
+    assert.equal(res.status, 400);
+    assert.equal(problem.type, 'https://thirdwatch.dev/problems/validation-failed');
+    assert.match(problem.detail, new RegExp(`byte offset ${doc.indexOf('\\u0000')}: must not contain the NUL character`));
+    assert.deepEqual(await rowCounts(), before);
   });
 
   test(`an upload over the limit (${LIMIT_MB} MB) is 413 and stores nothing`, async () => {

@@ -32,7 +32,7 @@ import {
 
 const List = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) });
 
-export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv): void {
+export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv, options: { maxUploadBytes: number }): void {
   const tags = ['vendors'];
   const read = { permission: 'read' as const };
   const write = { permission: 'inventory:write' as const };
@@ -59,7 +59,8 @@ export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv): 
 
   app.post('/api/v1/vendors/import', {
     config: write,
-    bodyLimit: 64 * 1024 * 1024,
+    // A CSV import is an upload (a large inventory is tens of MB): the upload limit, not the JSON one.
+    bodyLimit: options.maxUploadBytes,
     schema: {
       tags,
       summary: 'Import vendors from CSV (text/csv body). dryRun=true reports every bad row; a real import is all-or-nothing.',

@@ -13,6 +13,8 @@ import {
   type Driver,
 } from 'kysely';
 import { sqlitePath } from '../../app/config.js';
+import { validationError } from '../errors.js';
+import { unstorableReason } from '../text.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -42,7 +44,50 @@ class ImmediateSqliteDialect extends SqliteDialect {
     super({ database });
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return guardText(new ImmediateSqliteDriver({ database: this.database }));
+  }
+}
+
+class GuardedPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return guardText(super.createDriver());
+  }
+}
+
+/**
+ * The last line behind the HTTP edge checks (and the only one for the CLI and archive entries): a
+ * string parameter that neither engine stores as written (U+0000: PostgreSQL refuses it with its
+ * own message, SQLite keeps it; an unpaired surrogate: both store U+FFFD) is refused before either
+ * engine sees it, with one message, so both engines behave alike and no database text leaks out.
+ */
+function guardText(driver: Driver): Driver {
+  const guardConnection = (connection: DatabaseConnection): DatabaseConnection =>
+    new Proxy(connection, {
+      get(target, property) {
+        if (property === 'executeQuery' || property === 'streamQuery') {
+          return (query: CompiledQuery, ...rest: unknown[]) => {
+            checkParameters(query.parameters);
+            return (target[property] as (...args: unknown[]) => unknown).call(target, query, ...rest);
+          };
+        }
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(driver, {
+    get(target, property) {
+      if (property === 'acquireConnection') return async () => guardConnection(await target.acquireConnection());
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function checkParameters(parameters: readonly unknown[]): void {
+  for (const value of parameters) {
+    if (typeof value !== 'string') continue;
+    const reason = unstorableReason(value);
+    if (reason) throw validationError(`a text value ${reason}`, [{ field: '/', reason }]);
   }
 }
 
@@ -94,7 +139,7 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // A replica must survive a dropped idle connection rather than crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new GuardedPostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

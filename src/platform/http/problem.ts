@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
-import { AppError, problemType, type FieldProblem, type ProblemId } from '../errors.js';
+import { AppError, problemStatus, problemType, type FieldProblem, type ProblemId } from '../errors.js';
+import { securityHeaders } from './headers.js';
 import { problemsOf } from '../validation.js';
 
 export interface Problem {
@@ -31,7 +34,8 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   }
   const mapped = mapFastifyCode(fe.code);
   if (mapped) {
-    return { type: problemType(mapped.id), title: mapped.title, status: mapped.status, detail: fe.message, ...base };
+    const detail = mapped.id === 'payload_too_large' ? `the body exceeds the limit of ${request.routeOptions.bodyLimit} bytes` : fe.message;
+    return { type: problemType(mapped.id), title: mapped.title, status: mapped.status, detail, ...base };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { type: problemType('validation_failed'), title: 'The request is not valid', status: fe.statusCode, detail: fe.message, ...base };
@@ -66,4 +70,28 @@ function mapFastifyCode(code: string | undefined): { id: ProblemId; title: strin
 
 export function sendProblem(reply: FastifyReply, problem: Problem, headers: Record<string, string> = {}): FastifyReply {
   return reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);
+}
+
+/**
+ * Node's http server reports errors that happen before a request exists (headers over the size
+ * limit, a request not received in time, malformed HTTP) here; the answer is written on the socket
+ * as problem+json, and the connection closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [id, detail]: [ProblemId, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headers_too_large', 'the request line and headers exceed the 16 KiB limit']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['request_timeout', 'the request was not received completely in time']
+        : ['validation_failed', 'the request is not valid HTTP'];
+  const { status, title } = problemStatus(id);
+  const body = JSON.stringify({ type: problemType(id), title, status, detail });
+  const headers = { ...securityHeaders('application/problem+json'), 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
 }

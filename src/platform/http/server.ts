@@ -12,7 +12,9 @@ import type { Permission } from '../auth/roles.js';
 import type { RequestContext } from '../context.js';
 import { newId } from '../ids.js';
 import { invalidField } from '../errors.js';
-import { toProblem, sendProblem } from './problem.js';
+import { decodeUtf8, findUnstorable } from '../text.js';
+import { answerClientError, toProblem, sendProblem } from './problem.js';
+import { securityHeaders } from './headers.js';
 import { installAuthHook, type Authenticator } from './auth-hook.js';
 
 declare module 'fastify' {
@@ -57,6 +59,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: false,
     disableRequestLogging: true,
+    // Errors before a request exists (431 headers too large, 408, malformed HTTP) are problem+json too.
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Bodies are validated strictly (no coercion, unknown fields rejected); query and path parameters are coerced from text.
@@ -76,6 +80,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.headers(securityHeaders(reply.getHeader('content-type') as string | undefined, request.url));
   });
 
   // One line per answered request (Fastify's default writes two). The UI's files and health
@@ -94,7 +99,26 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     return sendProblem(reply, problem, headers);
   });
 
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Bodies are decoded strictly: invalid UTF-8 is a 400 naming the byte offset, never U+FFFD.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decodeUtf8(body as Buffer);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, decodeUtf8(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -109,21 +133,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
       security: [{ bearer: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  // Its Content-Security-Policy comes from headers.ts like every other answer's.
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   installAuthHook(app, options.authenticator);
 
-  // PostgreSQL text cannot hold U+0000 (the write fails: a 500) and SQLite's LIKE stops at it (a
-  // search for "\0" matches everything): refuse it in parameters and structured bodies up front.
+  // Strings that cannot be stored as written (U+0000, unpaired surrogates) are refused up front in
+  // parameters and structured bodies, naming the field, the same on both engines.
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['params', request.params], ['querystring', request.query]] as const) {
-      const found = findNul(value);
-      if (found !== null) throw invalidField(found.replace(/^\//, '') || part, NUL_REASON);
+      const found = findUnstorable(value);
+      if (found !== null) throw invalidField(found.field.replace(/^\//, '') || part, found.reason);
     }
     if (request.routeOptions.schema?.body || typeof request.body === 'string') {
-      const found = findNul(request.body);
-      if (found !== null) throw invalidField(found || '/', NUL_REASON);
+      const found = findUnstorable(request.body);
+      if (found !== null) throw invalidField(found.field || '/', found.reason);
     }
   });
 
@@ -151,26 +176,4 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   });
 
   return { app, routes };
-}
-
-const NUL_REASON = 'must not contain the NUL character (U+0000)';
-
-/** JSON pointer of a string (or key) holding U+0000, or null; iterative, so deep nesting cannot overflow the stack. */
-function findNul(root: unknown): string | null {
-  const stack: Array<[unknown, string]> = [[root, '']];
-  while (stack.length) {
-    const [value, path] = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path;
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}/${i}`]);
-    } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
-      for (const [key, child] of Object.entries(value)) {
-        const pointer = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-        if (key.includes('\u0000')) return pointer;
-        stack.push([child, pointer]);
-      }
-    }
-  }
-  return null;
 }

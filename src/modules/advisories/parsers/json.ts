@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { invalidUtf8Offset } from '../../../platform/text.js';
 import { FeedFormatError, FeedRecordError, describeError } from './errors.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -20,6 +21,9 @@ export function isFeedInput(value: unknown): value is FeedInput {
 export function decodeText(input: FeedInput): string {
   if (typeof input === 'string') return stripBom(input);
   const bytes = isGzip(input) ? gunzip(input) : input;
+  // Never U+FFFD in place of bad bytes: the record would be stored as something it did not say.
+  const offset = invalidUtf8Offset(bytes);
+  if (offset !== -1) throw new FeedFormatError(`the document is not valid UTF-8: invalid byte sequence at byte offset ${offset}`);
   return stripBom(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
 }
 

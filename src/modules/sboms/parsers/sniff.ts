@@ -1,5 +1,6 @@
 // Detects an SBOM's format and encoding from its content alone (never from a file name).
 import { DEFAULT_LIMITS, clip, isObject, lineOf } from './common.js';
+import { invalidUtf8Offset } from '../../../platform/text.js';
 import { SbomParseError, type SbomEncoding, type SbomFormat } from './model.js';
 import { readXmlRoot } from './xml.js';
 
@@ -33,9 +34,18 @@ export function decodeInput(input: Buffer | string, maxBytes: number): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Decodes strictly: bytes that are not valid text are an error, never U+FFFD. */
 function decodeBuffer(buffer: Buffer): string {
-  if (buffer[0] === 0xff && buffer[1] === 0xfe) return new TextDecoder('utf-16le').decode(buffer);
-  if (buffer[0] === 0xfe && buffer[1] === 0xff) return new TextDecoder('utf-16be').decode(buffer);
+  const utf16 = buffer[0] === 0xff && buffer[1] === 0xfe ? 'utf-16le' : buffer[0] === 0xfe && buffer[1] === 0xff ? 'utf-16be' : null;
+  if (utf16) {
+    try {
+      return new TextDecoder(utf16, { fatal: true }).decode(buffer);
+    } catch {
+      throw new SbomParseError(`the document starts with a ${utf16.toUpperCase()} byte-order mark but is not valid ${utf16.toUpperCase()}`);
+    }
+  }
+  const offset = invalidUtf8Offset(buffer);
+  if (offset !== -1) throw new SbomParseError(`the document is not valid UTF-8: invalid byte sequence at byte offset ${offset}`);
   return buffer.toString('utf8');
 }
 
