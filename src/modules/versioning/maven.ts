@@ -11,8 +11,9 @@ type Item = { kind: 'number'; digits: string } | { kind: 'qualifier'; value: str
 const ZERO: Item = { kind: 'number', digits: '0' };
 const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp'];
 const RELEASE_KEY = String(QUALIFIERS.indexOf(''));
-const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' };
-const SHORT_FORMS: Record<string, string> = { a: 'alpha', b: 'beta', m: 'milestone' };
+// Maps, not object literals: a qualifier such as 'constructor' must not find Object.prototype's members.
+const ALIASES = new Map([['ga', ''], ['final', ''], ['release', ''], ['cr', 'rc']]);
+const SHORT_FORMS = new Map([['a', 'alpha'], ['b', 'beta'], ['m', 'milestone']]);
 
 /** Known qualifiers in their fixed order, then unknown ones alphabetically. */
 function qualifierKey(q: string): string {
@@ -22,8 +23,8 @@ function qualifierKey(q: string): string {
 
 /** 'a1', 'b1' and 'm1' abbreviate alpha-1, beta-1 and milestone-1; only when a digit follows. */
 function qualifier(text: string, followedByDigit: boolean): Item {
-  const value = followedByDigit ? (SHORT_FORMS[text] ?? text) : text;
-  return { kind: 'qualifier', value: ALIASES[value] ?? value };
+  const value = followedByDigit ? (SHORT_FORMS.get(text) ?? text) : text;
+  return { kind: 'qualifier', value: ALIASES.get(value) ?? value };
 }
 
 function isNull(item: Item): boolean {
@@ -32,8 +33,8 @@ function isNull(item: Item): boolean {
   return item.items.length === 0;
 }
 
-/** b === null is the padding used when the other version has no item at this position. */
-function compareItem(a: Item, b: Item | null): number {
+/** Compares two items when at least one is not a list; b === null is the padding used when the other version has no item here. */
+function compareScalar(a: Item, b: Item | null): number {
   if (a.kind === 'number') {
     if (b === null) return isNull(a) ? 0 : 1;
     return b.kind === 'number' ? compareDigits(a.digits, b.digits) : 1;
@@ -42,24 +43,46 @@ function compareItem(a: Item, b: Item | null): number {
     if (b === null) return compareStrings(qualifierKey(a.value), RELEASE_KEY);
     return b.kind === 'qualifier' ? compareStrings(qualifierKey(a.value), qualifierKey(b.value)) : -1;
   }
-  if (b === null) {
-    for (const item of a.items) {
-      const c = compareItem(item, null);
-      if (c !== 0) return c;
-    }
-    return 0;
-  }
-  if (b.kind === 'list') return compareLists(a.items, b.items);
-  return b.kind === 'number' ? -1 : 1;
+  return b!.kind === 'number' ? -1 : 1;
 }
 
+interface Frame {
+  left: Item[];
+  /** null: compare left against padding. */
+  right: Item[] | null;
+  /** The sides were swapped on the way down, so the answer's sign flips. */
+  negate: boolean;
+  i: number;
+}
+
+/**
+ * Walks both trees with an explicit stack: every digit/letter change opens a sub-list, so a long
+ * version is a deep tree, and recursion would overflow the call stack on a few thousand characters.
+ */
 function compareLists(a: Item[], b: Item[]): number {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const l = a[i] ?? null;
-    const r = b[i] ?? null;
-    const c = l === null ? (r === null ? 0 : -compareItem(r, null)) : compareItem(l, r);
-    if (c !== 0) return c;
+  const stack: Frame[] = [{ left: a, right: b, negate: false, i: 0 }];
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    const n = frame.right ? Math.max(frame.left.length, frame.right.length) : frame.left.length;
+    if (frame.i >= n) {
+      stack.pop();
+      continue;
+    }
+    const i = frame.i++;
+    let l = frame.left[i] ?? null;
+    let r = frame.right ? (frame.right[i] ?? null) : null;
+    let negate = frame.negate;
+    if (l === null) {
+      if (r === null) continue;
+      [l, r] = [r, null];
+      negate = !negate;
+    }
+    if (l.kind === 'list' && (r === null || r.kind === 'list')) {
+      stack.push({ left: l.items, right: r === null ? null : r.items, negate, i: 0 });
+      continue;
+    }
+    const c = compareScalar(l, r);
+    if (c !== 0) return negate ? -c : c;
   }
   return 0;
 }

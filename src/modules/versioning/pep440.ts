@@ -71,7 +71,8 @@ function compareLocal(a: string[] | null, b: string[] | null): number {
 // setuptools' pre-PEP 440 ordering (packaging.version.LegacyVersion), kept for old releases such as
 // '0.1-bulbasaur'. Every legacy version sorts before every PEP 440 version.
 const LEGACY_SPLIT = /(\d+|[a-z]+|\.|-)/;
-const LEGACY_ALIASES: Record<string, string> = { pre: 'c', preview: 'c', '-': 'final-', rc: 'c', dev: '@' };
+// A Map, not an object literal: a part such as 'constructor' must not find Object.prototype's members.
+const LEGACY_ALIASES = new Map([['pre', 'c'], ['preview', 'c'], ['-', 'final-'], ['rc', 'c'], ['dev', '@']]);
 
 function legacyKey(v: string): string[] {
   const key: string[] = [];
@@ -83,7 +84,7 @@ function legacyKey(v: string): string[] {
     key.push(part);
   };
   for (const raw of v.toLowerCase().split(LEGACY_SPLIT)) {
-    const part = LEGACY_ALIASES[raw] ?? raw;
+    const part = LEGACY_ALIASES.get(raw) ?? raw;
     if (part === '' || part === '.') continue;
     add(isDigitCode(part.charCodeAt(0)) ? part.padStart(8, '0') : `*${part}`);
   }
