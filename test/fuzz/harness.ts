@@ -1,0 +1,147 @@
+// Runs one target with fast-check: counts inputs, times each one, samples memory, and keeps every
+// distinct crash minimised (fast-check shrinks the failing input before it reports it).
+import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
+import { Crash, type Target } from './target.js';
+
+export interface Finding {
+  kind: 'crash' | 'slow';
+  message: string;
+  /** The (minimised, for crashes) input, encoded with encodeInput. */
+  input: unknown;
+  durationMs?: number;
+  seed?: number;
+}
+
+export interface TargetResult {
+  target: string;
+  kind: 'parser' | 'http';
+  inputs: number;
+  crashes: Finding[];
+  slow: Finding[];
+  slowestMs: number;
+  inputsPerSecond: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  durationMs: number;
+  notes?: string;
+}
+
+export interface RunOptions {
+  inputs: number;
+  seed: number;
+  slowMs: number;
+  onProgress?: (done: number) => void;
+}
+
+/** Distinct crashes kept per target; after that the target stops, since its parser needs fixing first. */
+const MAX_FAILING_RUNS = 10;
+const MAX_SLOW_KEPT = 10;
+
+export async function fuzzTarget(target: Target<unknown>, options: RunOptions): Promise<TargetResult> {
+  const session = await target.open();
+  const started = performance.now();
+  const crashes: Finding[] = [];
+  const slow: Finding[] = [];
+  const signatures = new Set<string>();
+  let executed = 0;
+  let slowestMs = 0;
+  let peakRss = 0;
+  let peakHeap = 0;
+  let lastProgress = started;
+  const sampleMemory = () => {
+    const { rss, heapUsed } = process.memoryUsage();
+    peakRss = Math.max(peakRss, rss);
+    peakHeap = Math.max(peakHeap, heapUsed);
+  };
+  try {
+    const arbitrary = await target.inputs(session);
+    let planned = 0;
+    let seed = options.seed;
+    for (let failingRuns = 0; planned < options.inputs && failingRuns < MAX_FAILING_RUNS; seed++) {
+      // Inputs run while fast-check shrinks a failure are not judged for speed: they repeat a known defect.
+      let shrinking = false;
+      const property = fc.asyncProperty(arbitrary, async (input) => {
+        const t0 = performance.now();
+        try {
+          await session.check(input);
+        } catch (error) {
+          shrinking = true;
+          throw error;
+        } finally {
+          const ms = performance.now() - t0;
+          executed++;
+          if (ms > slowestMs && !shrinking) slowestMs = ms;
+          if (ms > options.slowMs && !shrinking && slow.length < MAX_SLOW_KEPT) {
+            slow.push({ kind: 'slow', message: `one input took ${Math.round(ms)} ms`, input: encodeInput(input), durationMs: Math.round(ms), seed });
+          }
+          if ((executed & 63) === 0 || ms > options.slowMs) sampleMemory();
+          const now = performance.now();
+          if (now - lastProgress > 1000) {
+            lastProgress = now;
+            options.onProgress?.(executed);
+          }
+        }
+      });
+      const details = await fc.check(property, { numRuns: options.inputs - planned, seed });
+      planned += details.failed ? details.numRuns : options.inputs - planned;
+      if (!details.failed) break;
+      failingRuns++;
+      const error = details.errorInstance;
+      const message = error instanceof Error ? error.message : String(error);
+      const signature = signatureOf(error);
+      if (signatures.has(signature)) continue;
+      signatures.add(signature);
+      crashes.push({
+        kind: 'crash',
+        message: error instanceof Crash ? message : `the check itself failed: ${message}`,
+        input: encodeInput(details.counterexample?.[0]),
+        seed,
+      });
+    }
+  } finally {
+    sampleMemory();
+    await session.close?.();
+  }
+  const durationMs = performance.now() - started;
+  return {
+    target: target.name,
+    kind: target.kind,
+    inputs: executed,
+    crashes,
+    slow,
+    slowestMs: round(slowestMs),
+    inputsPerSecond: Math.round(executed / (durationMs / 1000)),
+    peakRssMb: round(peakRss / 2 ** 20),
+    peakHeapMb: round(peakHeap / 2 ** 20),
+    durationMs: Math.round(durationMs),
+  };
+}
+
+/** The same defect reached by different inputs has the same error class and the same innermost source frame. */
+function signatureOf(error: unknown): string {
+  const root = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (!(root instanceof Error)) return String(root);
+  const frame = (root.stack ?? '').split('\n').find((line) => line.includes('/src/')) ?? '';
+  return `${root.name}|${frame.trim()}|${frame ? '' : root.message.replace(/"[^"]*"|\d+/g, '_')}`;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** Inputs as JSON: byte strings (invalid UTF-8 cannot be a JSON string) become { "$bytes": base64 }. */
+export function encodeInput(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString('base64') };
+  if (Array.isArray(value)) return value.map(encodeInput);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeInput(v)]));
+  return value;
+}
+
+export function decodeInput(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeInput);
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (typeof record.$bytes === 'string' && Object.keys(record).length === 1) return new Uint8Array(Buffer.from(record.$bytes, 'base64'));
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, decodeInput(v)]));
+  }
+  return value;
+}

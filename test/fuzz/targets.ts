@@ -1,0 +1,8 @@
+import { httpTarget } from './http.js';
+import { parserTargets } from './parsers.js';
+import type { Target } from './target.js';
+
+/** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
+export function allTargets(): Target<unknown>[] {
+  return [...parserTargets(), httpTarget()] as Target<unknown>[];
+}
