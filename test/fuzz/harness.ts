@@ -2,6 +2,7 @@
 // distinct crash minimised (fast-check shrinks the failing input before it reports it).
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
+import { minimise } from './minimise.js';
 import { Crash, type Target } from './target.js';
 
 export interface Finding {
@@ -44,6 +45,7 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
   const crashes: Finding[] = [];
   const slow: Finding[] = [];
   const signatures = new Set<string>();
+  const slowCandidates: Array<{ input: unknown; ms: number; seed: number }> = [];
   let executed = 0;
   let slowestMs = 0;
   let peakRss = 0;
@@ -54,6 +56,19 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
     peakRss = Math.max(peakRss, rss);
     peakHeap = Math.max(peakHeap, heapUsed);
   };
+  // A slow input is timed a second time and counts only if slow twice: a first use that compiles a
+  // schema, or a pause of the shared machine, is not the input's fault.
+  const retimeSlow = async () => {
+    for (const { input, ms, seed } of slowCandidates.splice(0)) {
+      const t0 = performance.now();
+      await Promise.resolve(session.check(input)).catch(() => undefined);
+      const again = performance.now() - t0;
+      slowestMs = Math.max(slowestMs, Math.min(ms, again));
+      if (again > options.slowMs && slow.length < MAX_SLOW_KEPT) {
+        slow.push({ kind: 'slow', message: `one input took ${Math.round(ms)} ms, then ${Math.round(again)} ms`, input: encodeInput(input), durationMs: Math.round(Math.min(ms, again)), seed });
+      }
+    }
+  };
   try {
     const arbitrary = await target.inputs(session);
     let planned = 0;
@@ -62,6 +77,7 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
       // Inputs run while fast-check shrinks a failure are not judged for speed: they repeat a known defect.
       let shrinking = false;
       const property = fc.asyncProperty(arbitrary, async (input) => {
+        await retimeSlow();
         const t0 = performance.now();
         try {
           await session.check(input);
@@ -71,10 +87,8 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
         } finally {
           const ms = performance.now() - t0;
           executed++;
-          if (ms > slowestMs && !shrinking) slowestMs = ms;
-          if (ms > options.slowMs && !shrinking && slow.length < MAX_SLOW_KEPT) {
-            slow.push({ kind: 'slow', message: `one input took ${Math.round(ms)} ms`, input: encodeInput(input), durationMs: Math.round(ms), seed });
-          }
+          if (ms > options.slowMs && !shrinking) slowCandidates.push({ input, ms, seed });
+          else if (ms > slowestMs && !shrinking) slowestMs = ms;
           if ((executed & 63) === 0 || ms > options.slowMs) sampleMemory();
           const now = performance.now();
           if (now - lastProgress > 1000) {
@@ -84,6 +98,7 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
         }
       });
       const details = await fc.check(property, { numRuns: options.inputs - planned, seed });
+      await retimeSlow();
       planned += details.failed ? details.numRuns : options.inputs - planned;
       if (!details.failed) break;
       failingRuns++;
@@ -92,10 +107,18 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
       const signature = signatureOf(error);
       if (signatures.has(signature)) continue;
       signatures.add(signature);
+      const smallest = await minimise(details.counterexample?.[0], async (candidate) => {
+        try {
+          await session.check(candidate);
+          return false;
+        } catch (again) {
+          return signatureOf(again) === signature;
+        }
+      }, target.kind === 'http' ? 200 : 4000);
       crashes.push({
         kind: 'crash',
         message: error instanceof Crash ? message : `the check itself failed: ${message}`,
-        input: encodeInput(details.counterexample?.[0]),
+        input: encodeInput(smallest),
         seed,
       });
     }

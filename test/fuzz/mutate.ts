@@ -108,8 +108,8 @@ const pick = <T>(list: readonly T[], n: number): T => list[n % list.length];
 
 export function hostileString(n: number): string {
   const base = pick(HOSTILE_STRINGS, n);
-  // One in eight is long (up to 200,000 characters): enough to find quadratic work without slowing every input.
-  switch ((n >>> 8) % 16) {
+  // One in 32 is long (up to 200,000 characters): enough to find quadratic work without slowing every input.
+  switch ((n >>> 8) % 64) {
     case 0:
       return 'x'.repeat(1 + ((n >>> 11) % 200_000));
     case 1:
@@ -244,7 +244,7 @@ export function mutateText(text: string, list: readonly Step[]): FuzzBytes {
         break;
       case 5: {
         // Mostly one or two punctuation characters; sometimes a run of up to 100,000 (deep nesting as text).
-        const count = step.arg % 16 === 0 ? 1 + ((step.arg >>> 4) % 100_000) : 1 + ((step.arg >>> 4) % 3);
+        const count = step.arg % 64 === 0 ? 1 + ((step.arg >>> 6) % 100_000) : 1 + ((step.arg >>> 4) % 3);
         out = out.slice(0, at) + pick(['{', '}', '[', ']', '"', ',', ':', '<', '>', '/', '\n', '&', ';', '\\', '[{"a":', '{"components":['], step.arg >>> 1).repeat(count) + out.slice(at);
         break;
       }
@@ -260,11 +260,11 @@ export function mutateText(text: string, list: readonly Step[]): FuzzBytes {
     }
     if (bytes) break;
   }
-  return bytes ?? out;
+  return bytes ?? out.slice(0, MAX_DOCUMENT);
 }
 
 /** Bigger inputs are cut (a truncated document is a fine input too); the seeds themselves stay under it. */
-const MAX_DOCUMENT = 4 * 2 ** 20;
+const MAX_DOCUMENT = 2 * 2 ** 20;
 
 /**
  * A seed (chosen by index), structural steps, then text steps. `full` seeds (whole real documents,

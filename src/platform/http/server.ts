@@ -61,6 +61,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     disableRequestLogging: true,
     // Errors before a request exists (431 headers too large, 408, malformed HTTP) are problem+json too.
     clientErrorHandler: answerClientError,
+    // The router's own refusals (a path with bad percent-encoding, an over-long parameter) are problems too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Bodies are validated strictly (no coercion, unknown fields rejected); query and path parameters are coerced from text.

@@ -63,7 +63,7 @@ export function parseCsaf(input: unknown, options: { source?: string } = {}): Cs
   const vulnerabilities = csaf.vulnerabilities ?? [];
   if (!Array.isArray(vulnerabilities)) throw new FeedFormatError('CSAF vulnerabilities must be an array');
   const document = readDocument(header, csaf.product_tree, options.source ?? 'csaf');
-  const outcome: CsafOutcome = { items: [], advisories: [], errors: [], meta: { trackingId: document.trackingId, category: String(header.category ?? '') } };
+  const outcome: CsafOutcome = { items: [], advisories: [], errors: [], meta: { trackingId: document.trackingId, category: typeof header.category === 'string' ? header.category : '' } };
   const parsed: Array<{ statements: VexStatement[]; advisory: NormalizedAdvisory }> = [];
   vulnerabilities.forEach((vulnerability, i) => {
     const label = isObject(vulnerability) && typeof vulnerability.cve === 'string' ? vulnerability.cve : `vulnerabilities[${i}]`;

@@ -211,6 +211,19 @@ describe('parseOsvDocuments', () => {
     assert.throws(() => parseOsvDocuments('id: X-1\nid: X-2', { format: 'yaml' }), /unique/);
   });
 
+  // Found by npm run fuzz: closed brackets 5,000 deep made the yaml package abort the process (V8's
+  // regexp compiler ran out of memory), and a 190 KB map of 20,000 keys took 22 s in its uniqueKeys check.
+  test('YAML nested thousands of brackets deep is refused before the yaml package sees it', () => {
+    assert.throws(() => parseOsvDocuments(`id: ${'['.repeat(5000)}${']'.repeat(5000)}`, { format: 'yaml' }), /brackets nested 5000 deep/);
+    assert.throws(() => parseOsvDocuments(`id: ${'{a: '.repeat(100)}1${'}'.repeat(100)}`, { format: 'yaml' }), /nested 100 deep/);
+  });
+
+  test('YAML duplicate keys are found in nested maps too, and big YAML documents are refused', () => {
+    assert.throws(() => parseOsvDocuments('id: X-1\naffected:\n  - package: {name: a, name: b}\n', { format: 'yaml' }), /"name" repeats/);
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: v`).join('\n');
+    assert.throws(() => parseOsvDocuments(keys, { format: 'yaml' }), /limited to 128 KiB/);
+  });
+
   test('unusable documents are FeedFormatErrors', () => {
     assert.throws(() => parseOsvDocuments('{"id": "truncated'), FeedFormatError);
     assert.throws(() => parseOsvDocuments('42'), FeedFormatError);

@@ -5,6 +5,7 @@ import {
   asObject,
   canonicalPurl,
   clip,
+  describeType,
   emptyComponent,
   isObject,
   isPlainString,
@@ -62,7 +63,8 @@ export function buildCycloneDx(doc: unknown, encoding: 'json' | 'xml', limits: P
 function readSpecVersion(bom: JsonObject): string {
   const value = bom.specVersion;
   if (typeof value === 'string' && CYCLONEDX_VERSIONS.includes(value)) return value;
-  const shown = typeof value === 'string' ? `"${clip(value)}"` : String(value);
+  // Not String(value): an object with its own toString member (JSON can make one) throws there.
+  const shown = typeof value === 'string' ? `"${clip(value)}"` : typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeType(value);
   throw new SbomParseError(`unsupported CycloneDX specVersion ${shown}`, '/specVersion');
 }
 
