@@ -89,7 +89,7 @@ export function validateCycloneDxJson(doc: unknown): SbomParseIssue[] {
   const specVersion = doc.specVersion;
   const validate = typeof specVersion === 'string' ? validatorFor(specVersion) : undefined;
   if (!validate) {
-    return [{ pointer: '/specVersion', message: `no CycloneDX JSON schema for specVersion ${typeof specVersion === 'string' ? `"${clip(specVersion)}"` : describeType(specVersion)}` }];
+    return [{ pointer: '/specVersion', message: `no CycloneDX JSON schema for specVersion ${typeof specVersion === 'string' ? clip(specVersion) : describeType(specVersion)}` }];
   }
   try {
     if (validate(doc)) return [];
