@@ -16,6 +16,7 @@ import { decodeUtf8, findUnstorable } from '../text.js';
 import { answerClientError, toProblem, sendProblem } from './problem.js';
 import { securityHeaders } from './headers.js';
 import { installAuthHook, type Authenticator } from './auth-hook.js';
+import { responseSerializerCompiler } from './serialization.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,6 +68,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
 
   // Bodies are validated strictly (no coercion, unknown fields rejected); query and path parameters are coerced from text.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv.compile(schema) : coercingAjv.compile(schema)));
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   // Every route the app registers (documentation and UI routes too), so the authorization test
   // can compare the whole table with its declared expectations.
