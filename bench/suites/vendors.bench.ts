@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { loadConfig } from '../../src/app/config.js';
 import { buildHttp, openThirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
@@ -100,6 +101,7 @@ async function fiftyConnections(ctx: Parameters<BenchSuite>[0], engine: BenchEng
   try {
     const headers = { authorization: `Bearer ${server.initialToken}`, 'content-type': 'application/json' };
     let counter = 0;
+    const waits = engine.name === 'postgres' ? sampleLockWaits(engine.url) : null;
     const create = await cannon({
       url: `${server.url}/api/v1/vendors`,
       connections: 50,
@@ -112,6 +114,7 @@ async function fiftyConnections(ctx: Parameters<BenchSuite>[0], engine: BenchEng
         },
       ],
     });
+    const lockWaits = await waits?.stop();
     const verify = (await (await fetch(`${server.url}/api/v1/audit/verify`, { headers })).json()) as { ok: boolean; checked: number; unsealed?: { count: number } };
     rows.push(
       {
@@ -124,6 +127,9 @@ async function fiftyConnections(ctx: Parameters<BenchSuite>[0], engine: BenchEng
       { suite: 'vendors', name: `create p50 latency (${engine.name}, 50 connections)`, value: create.latency.p50, unit: 'ms' },
       { suite: 'vendors', name: `create p99 latency (${engine.name}, 50 connections)`, value: create.latency.p99, unit: 'ms' },
     );
+    if (lockWaits) {
+      rows.push({ suite: 'vendors', name: 'creates: server connections waiting on a lock (postgres, 50 connections)', value: lockWaits.waiting, unit: 'mean', notes: `of ${lockWaits.active.toFixed(2)} active on average, ${lockWaits.samples} samples` });
+    }
     if (!verify.ok) throw new Error(`audit chain broken after the create load: ${JSON.stringify(verify)}`);
     for (const [label, path] of [
       ['list 50 by risk', '/api/v1/vendors?limit=50&sort=-riskScore'],
@@ -140,4 +146,36 @@ async function fiftyConnections(ctx: Parameters<BenchSuite>[0], engine: BenchEng
     await server.stop();
   }
   return rows;
+}
+
+/** Samples pg_stat_activity for the bench database: how many of its connections wait on a lock. */
+function sampleLockWaits(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  const database = new URL(url).pathname.slice(1);
+  let waiting = 0;
+  let active = 0;
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ waiting: number; active: number }>(
+        `SELECT count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waiting, count(*) FILTER (WHERE state = 'active')::int AS active
+         FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [database],
+      );
+      waiting += rows[0].waiting;
+      active += rows[0].active;
+      samples++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await client.end();
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { waiting: waiting / Math.max(samples, 1), active: active / Math.max(samples, 1), samples };
+    },
+  };
 }
