@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseCidr } from '../platform/outbound.js';
 
 export interface Config {
   dataDir: string;
@@ -20,6 +21,8 @@ export interface Config {
   allowPrivateWebhookTargets: boolean;
   /** Auth failures allowed per client address per minute before answering 429. */
   authFailuresPerMinute: number;
+  /** Outbound HTTP (feed sources): true allows private/loopback targets, a list allows those networks. */
+  outboundAllowPrivate: boolean | string[];
   /** Whether this process runs the background worker (several api-only replicas may turn it off). */
   worker: boolean;
 }
@@ -71,6 +74,16 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     return fallback;
   };
 
+  const allowList = (name: string): boolean | string[] => {
+    const raw = get(name);
+    if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !parseCidr(e));
+    if (bad.length) problems.push(`${name}: expected true, false or a comma-separated list of networks such as 10.20.0.0/16, got "${bad[0]}"`);
+    return entries;
+  };
+
   const logLevel = (get('THIRDWATCH_LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`THIRDWATCH_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -96,6 +109,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),
+    outboundAllowPrivate: allowList('THIRDWATCH_OUTBOUND_ALLOW_PRIVATE'),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -92,7 +92,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     matcher,
     advisories,
     vex,
-    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger),
+    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
     jobs,
     jobViews: new JobService(jobs),

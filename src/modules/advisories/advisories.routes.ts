@@ -48,8 +48,9 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
     });
   });
 
+  // Feed sources are settings (URLs, possibly with credentials): shown to admins only.
   app.get('/api/v1/feeds', {
-    config: read,
+    config: { permission: 'settings:write' },
     schema: {
       tags: ['feeds'],
       summary: 'Configured and locally imported feeds: last attempt, last success, last error and result; totals',
@@ -76,9 +77,14 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
   });
 
   app.get('/api/v1/settings/feeds', {
-    config: read,
-    schema: { tags: ['settings'], summary: 'Feed sources fetched on a schedule (URLs, interval, timeout, size limit)', response: { 200: FeedSettingsSchema } },
-  }, async () => feeds.settings());
+    config: { permission: 'settings:write' },
+    schema: {
+      tags: ['settings'],
+      summary: 'Feed sources fetched on a schedule (URLs, interval, timeout, size limit)',
+      description: 'Credentials in source URLs are write-only: they are shown as *** (https://***:***@host/…). Sending a URL with *** back keeps the stored credentials of the source with that name.',
+      response: { 200: FeedSettingsSchema },
+    },
+  }, async () => feeds.settingsView());
 
   app.put('/api/v1/settings/feeds', {
     config: { permission: 'settings:write' },

@@ -31,7 +31,8 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
   let productId: string;
 
   before(async () => {
-    server = await startTestServer(engine, { THIRDWATCH_MAX_UPLOAD_MB: '5' });
+    // The scheduled-sync test serves feeds from this machine: allow loopback for it.
+    server = await startTestServer(engine, { THIRDWATCH_MAX_UPLOAD_MB: '5', THIRDWATCH_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' });
     const report = await importFeed(server, 'osv', new Uint8Array(readFileSync(GO_ZIP)));
     assert.equal(report.imported, 4291);
     ({ productId } = await createProduct(server, 'Globex', 'Billing API'));
@@ -302,7 +303,7 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
       const worker = createWorker(server.tw, { pollMs: 10 });
       await worker.drain();
 
-      const overview = await json(await server.api('/api/v1/feeds', { role: 'viewer' }), 200);
+      const overview = await json(await server.api('/api/v1/feeds'), 200);
       const feed = (name: string) => overview.feeds.find((f: any) => f.name === name);
       assert.ok(feed('local-kev').lastSuccessAt);
       assert.equal(feed('local-kev').lastResult.imported, 1404);
@@ -324,7 +325,7 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
       // A forced re-fetch of an unchanged document is a conditional request answered 304.
       await server.tw.services.feeds.fetchAndImport('local-kev', { actor: { type: 'system', id: null, name: 'test', role: 'admin' }, requestId: null });
       assert.equal(hits, 2);
-      assert.deepEqual((await json(await server.api('/api/v1/feeds', { role: 'viewer' }), 200)).feeds.find((f: any) => f.name === 'local-kev').lastResult, { notModified: true });
+      assert.deepEqual((await json(await server.api('/api/v1/feeds'), 200)).feeds.find((f: any) => f.name === 'local-kev').lastResult, { notModified: true });
       assert.deepEqual((await json(await server.api('/api/v1/feeds/sync', { method: 'POST', role: 'analyst' }), 202)).enqueued, ['local-kev', 'offline-osv'], 'the body is optional');
       await problem(await server.api('/api/v1/feeds/sync', { method: 'POST', role: 'analyst', json: { names: 'all' } }), 400);
     } finally {

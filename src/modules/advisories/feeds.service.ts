@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError, invalidField, validationError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
+import { outboundGet, OutboundRefusedError, redactUrl, type OutboundPolicy, type OutboundResponse } from '../../platform/outbound.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
 import type { VexService } from '../findings/vex.service.js';
 import { emptyReport, IMPORT_BATCH, type AdvisoryService, type ImportReport } from './advisories.service.js';
@@ -84,6 +84,7 @@ export class FeedService {
     private readonly jobs: JobQueue,
     private readonly limits: { maxUploadBytes: number },
     private readonly logger: Logger,
+    private readonly outbound: OutboundPolicy = { allowPrivate: false },
   ) {}
 
   static checkKind(kind: string): FeedKind {
@@ -214,10 +215,20 @@ export class FeedService {
 
   // Settings and status.
 
+  /** The settings as stored, credentials included: for fetching only, never for showing. */
   async settings(): Promise<FeedSettings> {
     return (await readSetting<FeedSettings>(this.db, FEED_SETTINGS_KEY)) ?? DEFAULT_FEED_SETTINGS;
   }
 
+  /** The settings as shown (to admins): credentials in source URLs are write-only, shown as ***. */
+  async settingsView(): Promise<FeedSettings> {
+    return redactSettings(await this.settings());
+  }
+
+  /**
+   * A source URL whose credentials are *** (as the view shows them) keeps the credentials stored
+   * for the source of that name, so settings read, edited and written back lose nothing.
+   */
   async setSettings(settings: FeedSettings, ctx: RequestContext): Promise<FeedSettings> {
     const names = new Set<string>();
     settings.sources.forEach((s, i) => {
@@ -226,10 +237,11 @@ export class FeedService {
     });
     await this.db.transaction().execute(async (trx) => {
       const before = (await readSetting<FeedSettings>(trx, FEED_SETTINGS_KEY)) ?? DEFAULT_FEED_SETTINGS;
-      await writeSetting(trx, FEED_SETTINGS_KEY, settings);
-      await recordAudit(trx, ctx, { action: 'settings.feeds.update', entityType: 'settings', entityId: FEED_SETTINGS_KEY, before, after: settings });
+      const stored = { ...settings, sources: settings.sources.map((s, i) => ({ ...s, url: keepCredentials(s.url, before.sources.find((b) => b.name === s.name)?.url, i) })) };
+      await writeSetting(trx, FEED_SETTINGS_KEY, stored);
+      await recordAudit(trx, ctx, { action: 'settings.feeds.update', entityType: 'settings', entityId: FEED_SETTINGS_KEY, before: redactSettings(before), after: redactSettings(stored) });
     });
-    return settings;
+    return redactSettings(settings);
   }
 
   async overview() {
@@ -237,7 +249,7 @@ export class FeedService {
     const repo = new AdvisoryRepository(this.db);
     const statuses = new Map((await repo.feedStatuses()).map((s) => [s.name, s]));
     const feeds = [
-      ...settings.sources.map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: s.enabled, status: statuses.get(s.name) })),
+      ...settings.sources.map((s) => ({ name: s.name, kind: s.kind, url: redactUrl(s.url), enabled: s.enabled, status: statuses.get(s.name) })),
       ...[...statuses.values()].filter((s) => !settings.sources.some((c) => c.name === s.name)).map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: false, status: s })),
     ].map(({ status, ...feed }) => ({
       ...feed,
@@ -282,6 +294,8 @@ export class FeedService {
     const settings = await this.settings();
     const source = settings.sources.find((s) => s.name === name);
     if (!source) return { skipped: `feed source ${name} is no longer configured` };
+    // The URL as shown, stored and logged: its credentials never leave the settings.
+    const shown = redactUrl(source.url);
     const repo = new AdvisoryRepository(this.db);
     const status = await repo.feedStatus(name);
     const startedAt = new Date().toISOString();
@@ -290,40 +304,69 @@ export class FeedService {
       const headers: Record<string, string> = { 'user-agent': 'thirdwatch-feed-sync' };
       if (status?.etag) headers['if-none-match'] = status.etag;
       if (status?.last_modified) headers['if-modified-since'] = status.last_modified;
-      let response: Response;
+      const signal = AbortSignal.timeout(settings.timeoutSeconds * 1000);
+      let response: OutboundResponse;
       try {
-        response = await fetch(source.url, { headers, signal: AbortSignal.timeout(settings.timeoutSeconds * 1000), redirect: 'follow' });
+        response = await outboundGet(source.url, { policy: this.outbound, headers, signal });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new Error(`cannot fetch ${source.url}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${settings.timeoutSeconds} s` : (cause?.code ?? cause?.message ?? (error as Error).message)}`);
+        const e = error as NodeJS.ErrnoException;
+        const why = signal.aborted ? `no answer within ${settings.timeoutSeconds} s` : e instanceof OutboundRefusedError ? `refused: ${e.message}` : (e.code ?? e.message);
+        throw new Error(`cannot fetch ${shown}: ${why}`);
       }
       if (response.status === 304) {
-        await repo.saveFeedStatus({ name, kind: source.kind, url: source.url, last_attempt_at: startedAt, last_success_at: new Date().toISOString(), last_error: null, last_result: JSON.stringify({ notModified: true }) });
+        response.body.resume();
+        await repo.saveFeedStatus({ name, kind: source.kind, url: shown, last_attempt_at: startedAt, last_success_at: new Date().toISOString(), last_error: null, last_result: JSON.stringify({ notModified: true }) });
         return { name, notModified: true };
       }
-      if (!response.ok || !response.body) throw new Error(`fetching ${source.url} answered HTTP ${response.status}`);
-      const declared = Number(response.headers.get('content-length') ?? NaN);
-      if (declared > settings.maxBytes) throw new Error(`${source.url} is ${declared} bytes, over the ${settings.maxBytes}-byte limit`);
+      if (response.status < 200 || response.status > 299) {
+        response.body.resume();
+        throw new Error(`fetching ${shown} answered HTTP ${response.status}`);
+      }
+      const declared = Number(response.headers['content-length'] ?? NaN);
+      if (declared > settings.maxBytes) {
+        response.body.destroy();
+        throw new Error(`${shown} is ${declared} bytes, over the ${settings.maxBytes}-byte limit`);
+      }
       const file = join(dir, 'feed');
       let received = 0;
-      const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      const body = response.body;
       body.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > settings.maxBytes) body.destroy(new Error(`${source.url} sent more than the ${settings.maxBytes}-byte limit`));
+        if (received > settings.maxBytes) body.destroy(new Error(`${shown} sent more than the ${settings.maxBytes}-byte limit`));
       });
       await pipeline(body, createWriteStream(file));
-      const report = await this.importPath(source.kind, file, { feedName: name, url: source.url, source: source.url }, ctx);
-      await repo.saveFeedStatus({ name, kind: source.kind, etag: response.headers.get('etag'), last_modified: response.headers.get('last-modified') });
+      const report = await this.importPath(source.kind, file, { feedName: name, url: shown, source: shown }, ctx);
+      await repo.saveFeedStatus({ name, kind: source.kind, etag: headerText(response.headers.etag), last_modified: headerText(response.headers['last-modified']) });
       this.logger.info({ feed: name, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length }, 'feed synced');
       return { name, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length, findings: report.findings };
     } catch (error) {
-      await repo.saveFeedStatus({ name, kind: source.kind, url: source.url, last_attempt_at: startedAt, last_error: (error as Error).message.slice(0, 2000), last_error_at: new Date().toISOString() });
+      await repo.saveFeedStatus({ name, kind: source.kind, url: shown, last_attempt_at: startedAt, last_error: (error as Error).message.slice(0, 2000), last_error_at: new Date().toISOString() });
       this.logger.warn({ feed: name, err: (error as Error).message }, 'feed sync failed; the job queue retries it with backoff');
       throw error;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+function redactSettings(settings: FeedSettings): FeedSettings {
+  return { ...settings, sources: settings.sources.map((s) => ({ ...s, url: redactUrl(s.url) })) };
+}
+
+function keepCredentials(url: string, storedUrl: string | undefined, index: number): string {
+  const given = new URL(url);
+  if (given.username !== '***' && given.password !== '***') return url;
+  const stored = storedUrl ? new URL(storedUrl) : null;
+  if (!stored || (!stored.username && !stored.password)) {
+    throw invalidField(`/sources/${index}/url`, 'has *** credentials but no credentials are stored for this source name: give the real ones');
+  }
+  if (given.username === '***') given.username = stored.username;
+  if (given.password === '***') given.password = stored.password;
+  return given.toString();
+}
+
+function headerText(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 function reportOf(outcome: ParseOutcome<unknown>): ImportReport {
