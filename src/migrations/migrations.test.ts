@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Kysely } from 'kysely';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { describeEachEngine } from '../platform/db/test-support/engines.js';
 import { migrations } from './index.js';
@@ -54,6 +55,40 @@ describeEachEngine('migrations', ({ createDatabase }) => {
     assert.deepEqual(products.map((r) => [r.package_name, Number(r.sboms), Number(r.direct_sboms)]), [['left-pad', 1, 1], ['lodash', 2, 1]]);
     const vendors = await database.db.selectFrom('technology_vendors').select(['vendor_id', 'package_name', 'products', 'direct_products']).orderBy('package_name').execute();
     assert.deepEqual(vendors.map((r) => [r.vendor_id, r.package_name, Number(r.products), Number(r.direct_products)]), [[vendor, 'left-pad', 1, 1], [vendor, 'lodash', 1, 1]]);
+  });
+
+  test('0008: existing name-only vendors become provisional, assessed ones keep their answers, search text is filled', async () => {
+    const database = await createDatabase({ migrate: false });
+    const names = Object.keys(migrations);
+    await migrateToLatest(database.db, names[names.indexOf('0008_vendor_triage') - 1]);
+    const now = new Date().toISOString();
+    const vendor = (id: string, name: string, risk: Record<string, unknown>) => ({
+      id, name, name_key: name.toLowerCase(), aliases: '["ÖKO"]', domains: '[]', legal_ids: '{}', status: 'active', services: '[]',
+      data_categories: '[]', access_level: 'none', criticality: 2, substitutability: 2, regulatory_scope: '[]', ships_software: 0, auto_update: 0,
+      risk_score: 10, risk_terms: '[]', tier: 'T4', next_review_at: '2030-01-01T00:00:00.000Z', created_at: now, updated_at: now, ...risk,
+    });
+    // The schema before 0008 has neither risk_missing nor search_text.
+    await (database.db as Kysely<any>)
+      .insertInto('vendors')
+      .values([
+        vendor('01900000-0000-7000-8000-0000000000a1', 'Name Only GmbH', {}),
+        vendor('01900000-0000-7000-8000-0000000000a2', 'Assessed AG', { data_categories: '["personal"]', criticality: 3, risk_score: 35.5, tier: 'T3' }),
+        vendor('01900000-0000-7000-8000-0000000000a3', 'No Categories Ltd', { access_level: 'privileged', criticality: 4, risk_score: 46.7, tier: 'T3' }),
+      ])
+      .execute();
+    await migrateToLatest(database.db);
+    const rows = await database.db.selectFrom('vendors').select(['name', 'risk_missing', 'tier', 'risk_score', 'search_text', 'next_review_at']).where('id', 'like', '01900000-%').orderBy('id').execute();
+    assert.deepEqual(
+      rows.map((r) => [r.name, JSON.parse(r.risk_missing), r.tier, Number(r.risk_score)]),
+      [
+        ['Name Only GmbH', ['dataSensitivity', 'accessLevel', 'criticality', 'substitutability', 'softwareSupply'], 'T2', 0],
+        ['Assessed AG', [], 'T3', 35.5],
+        ['No Categories Ltd', ['dataSensitivity'], 'T2', 43.3],
+      ],
+    );
+    assert.equal(rows[0].next_review_at, new Date(Date.parse(now) + 180 * 86_400_000).toISOString(), 'reviewed on the T2 cadence');
+    assert.equal(rows[1].next_review_at, '2030-01-01T00:00:00.000Z', 'untouched');
+    assert.equal(rows[0].search_text, 'name only gmbh\u001föko');
   });
 
   test('concurrent migrators (replicas starting together) do not collide', async () => {

@@ -239,8 +239,8 @@ if (!existsSync(CHROMIUM)) {
         await page.getByRole('group', { name: 'Data shared' }).getByLabel('personal').check();
         await page.getByLabel('Access level').selectOption('privileged');
         await page.getByLabel('Business criticality', { exact: true }).selectOption('4');
-        await page.getByLabel('Ships software that runs in our estate').check();
-        await page.getByLabel('The software updates itself from the vendor').check();
+        await page.getByLabel('Substitutability').selectOption('2');
+        await page.getByLabel('Software', { exact: true }).selectOption('auto');
         await page.getByLabel('Regulatory scope').fill('GDPR, NIS2');
         // The preview follows the answers before anything is saved.
         await page.locator('.preview').getByTestId('risk-score').filter({ hasText: '80.4' }).waitFor();
@@ -283,6 +283,62 @@ if (!existsSync(CHROMIUM)) {
         await page.getByRole('button', { name: 'Add contract' }).click();
         await assertLabelled(page);
         await shot(page, 'vendor-created', true);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('a vendor created with a name only is provisional, queued for triage on the dashboard and inventory, and leaves the queue once answered', async () => {
+      const created = await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Unassessed Newco' } });
+      assert.equal(created.status, 201);
+      const triage = async () => ((await (await server.api('/api/v1/dashboard')).json()) as { needsTriage: number }).needsTriage;
+      const queued = await triage();
+      assert.ok(queued >= 1);
+      const { context, page } = await newContext(server.tokens.analyst);
+      try {
+        await page.goto('/');
+        const tile = page.getByRole('link', { name: /Needs triage/ });
+        await tile.filter({ hasText: String(queued) }).waitFor();
+        await tile.click();
+        await page.waitForURL(/\/vendors\?needsTriage=true$/);
+        assert.equal(await page.getByLabel('Needs triage').isChecked(), true);
+        const row = page.locator('.table-vendors tbody tr', { hasText: 'Unassessed Newco' });
+        await row.waitFor();
+        await page.waitForFunction((n) => document.querySelectorAll('.table-vendors tbody tr').length === n, queued);
+        assert.equal(await row.locator('.tier').textContent(), 'T2· provisional');
+        assert.equal(await row.locator('.tier-t4, .tier-t3').count(), 0, 'never shown with a low-risk badge');
+        await shot(page, 'inventory-needs-triage');
+
+        await row.getByRole('link', { name: 'Unassessed Newco' }).click();
+        await page.getByRole('heading', { name: /^Unassessed Newco/, level: 1 }).waitFor();
+        assert.match((await page.getByRole('heading', { level: 1 }).locator('.tier').textContent()) ?? '', /provisional/);
+        const panel = page.locator('.card', { has: page.getByRole('heading', { name: 'Needs triage' }) });
+        assert.deepEqual(await panel.getByRole('list', { name: 'Missing factors' }).getByRole('listitem').allTextContents(), [
+          'Data sensitivity',
+          'Access level',
+          'Business criticality',
+          'Substitutability',
+          'Software supply',
+        ]);
+        const risk = page.locator('.card', { has: page.getByRole('heading', { name: 'Inherent risk, explained' }) });
+        assert.equal(await risk.locator('tbody tr[data-factor="criticality"] .risk-value').textContent(), 'not answered');
+        await assertLabelled(page);
+        await shot(page, 'vendor-needs-triage', true);
+
+        const form = panel.getByRole('form', { name: 'Answer missing risk factors' });
+        await form.getByRole('group', { name: /Data shared/ }).getByLabel('internal').check();
+        await form.getByLabel('Access level').selectOption('network');
+        await form.getByLabel('Business criticality').selectOption('2');
+        await form.getByLabel('Substitutability').selectOption('1');
+        await form.getByLabel('Software').selectOption('no');
+        await form.getByRole('button', { name: 'Save answers' }).click();
+        await panel.waitFor({ state: 'detached' });
+        assert.doesNotMatch((await page.getByRole('heading', { level: 1 }).locator('.tier').textContent()) ?? '', /provisional/);
+        const vendor = (await (await server.api(`/api/v1/vendors/${((await created.json()) as { id: string }).id}`)).json()) as { tierProvisional: boolean; inherentRisk: { missing: string[] } };
+        assert.deepEqual([vendor.tierProvisional, vendor.inherentRisk.missing], [false, []]);
+        assert.equal(await triage(), queued - 1);
+        await page.goto('/');
+        await page.getByRole('link', { name: /Needs triage/ }).filter({ hasText: String(queued - 1) }).waitFor();
       } finally {
         await context.close();
       }

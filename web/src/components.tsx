@@ -37,8 +37,17 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
 
 // ---- Badges ----
 
-export function TierBadge({ tier, long = false }: { tier: string; long?: boolean }) {
+/** A provisional tier (risk factors unanswered) is shown as such, never in the colours of a settled tier. */
+export function TierBadge({ tier, long = false, provisional = false }: { tier: string; long?: boolean; provisional?: boolean }) {
   const label = TIER_LABEL[tier as Tier] ?? '';
+  if (provisional) {
+    return (
+      <span className="tier tier-provisional" title={`Provisional: risk factors are not answered yet, so the vendor is treated as at least T2 (now ${tier})`}>
+        {tier}
+        <span className="tier-label">· provisional</span>
+      </span>
+    );
+  }
   return (
     <span className={`tier tier-${tier.toLowerCase()}`} title={`Tier ${tier.slice(1)}: ${label.toLowerCase()}`}>
       {tier}

@@ -33,12 +33,15 @@ export function RiskBreakdown({
   terms,
   thresholds,
   caption = 'Inherent risk score',
+  missing = [],
 }: {
   score: number;
   tier: Tier;
   terms: RiskTerm[];
   thresholds?: RiskModel['tierThresholds'];
   caption?: string;
+  /** Unanswered factors: they score nothing yet and make the tier provisional. */
+  missing?: readonly Factor[];
 }) {
   const total = terms.reduce((s, t) => s + t.points, 0);
   return (
@@ -48,7 +51,7 @@ export function RiskBreakdown({
           <span className="risk-score-num">{formatPoints(score)}</span>
           <span className="muted"> / 100</span>
         </p>
-        <TierBadge tier={tier} long />
+        <TierBadge tier={tier} long provisional={missing.length > 0} />
       </div>
       <div className="risk-bar" role="img" aria-label={`${caption}: ${formatPoints(score)} of 100, tier ${tier}. ${terms.filter((t) => t.points > 0).map((t) => `${FACTOR_LABEL[t.factor]} ${formatPoints(t.points)}`).join(', ')}.`}>
         {terms
@@ -116,6 +119,7 @@ export function RiskBreakdown({
       {thresholds && (
         <p className="hint">
           Tiers: T1 from {thresholds.T1}, T2 from {thresholds.T2}, T3 from {thresholds.T3}, T4 below. Each term is its weight × how much of the factor applies.
+          {missing.length > 0 && ' A factor not answered yet scores 0, so the score is a lower bound, and the tier stays provisional (at least T2) until every factor is answered.'}
         </p>
       )}
     </div>
@@ -128,20 +132,36 @@ const SENSITIVITY: Record<DataCategory, number> = { none: 0, internal: 0.25, con
 const ACCESS: Record<string, number> = { none: 0, physical: 0.25, network: 0.5, integrated: 0.75, privileged: 1 };
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-export function previewScore(v: Pick<VendorInput, 'dataCategories' | 'accessLevel' | 'criticality' | 'substitutability' | 'shipsSoftware' | 'autoUpdate' | 'regulatoryScope'>, subcontractors: number, model: RiskModel): { score: number; tier: Tier; terms: RiskTerm[] } {
+/** The same rule as the server: an unanswered factor (left out, or no data category ticked) scores 0 and the tier is at least T2. */
+export function previewScore(
+  v: Pick<VendorInput, 'dataCategories' | 'regulatoryScope'> & Partial<Pick<VendorInput, 'accessLevel' | 'criticality' | 'substitutability' | 'shipsSoftware' | 'autoUpdate'>>,
+  subcontractors: number,
+  model: RiskModel,
+): { score: number; tier: Tier; terms: RiskTerm[]; missing: Factor[] } {
+  const missing: Factor[] = [];
+  if (!v.dataCategories.length) missing.push('dataSensitivity');
+  if (v.accessLevel === undefined) missing.push('accessLevel');
+  if (v.criticality === undefined) missing.push('criticality');
+  if (v.substitutability === undefined) missing.push('substitutability');
+  if (v.shipsSoftware === undefined) missing.push('softwareSupply');
   const worst = v.dataCategories.reduce<DataCategory>((w, c) => (SENSITIVITY[c] > SENSITIVITY[w] ? c : w), 'none');
   const parts: Record<Factor, [string, number]> = {
     dataSensitivity: [worst, SENSITIVITY[worst]],
-    accessLevel: [v.accessLevel, ACCESS[v.accessLevel] ?? 0],
-    criticality: [`${v.criticality} of 4`, (v.criticality - 1) / 3],
-    substitutability: [`${v.substitutability} of 4`, (v.substitutability - 1) / 3],
+    accessLevel: [v.accessLevel ?? '', ACCESS[v.accessLevel ?? 'none'] ?? 0],
+    criticality: [`${v.criticality} of 4`, ((v.criticality ?? 1) - 1) / 3],
+    substitutability: [`${v.substitutability} of 4`, ((v.substitutability ?? 1) - 1) / 3],
     softwareSupply: [v.shipsSoftware ? (v.autoUpdate ? 'ships software, auto-updates' : 'ships software') : 'no software', v.shipsSoftware ? (v.autoUpdate ? 1 : 0.6) : 0],
     fourthParties: [`${subcontractors} subcontractor${subcontractors === 1 ? '' : 's'}`, Math.min(subcontractors / 5, 1)],
     regulatoryScope: [v.regulatoryScope.length ? v.regulatoryScope.join(', ') : 'none', Math.min(v.regulatoryScope.length / 3, 1)],
   };
-  const terms = FACTORS.map((factor) => ({ factor, value: parts[factor][0], weight: model.weights[factor], points: round1(model.weights[factor] * parts[factor][1]) }));
+  const terms = FACTORS.map((factor) =>
+    missing.includes(factor)
+      ? { factor, value: 'not answered', weight: model.weights[factor], points: 0 }
+      : { factor, value: parts[factor][0], weight: model.weights[factor], points: round1(model.weights[factor] * parts[factor][1]) },
+  );
   const score = round1(Math.min(100, terms.reduce((s, t) => s + t.points, 0)));
   const th = model.tierThresholds;
-  const tier: Tier = score >= th.T1 ? 'T1' : score >= th.T2 ? 'T2' : score >= th.T3 ? 'T3' : 'T4';
-  return { score, tier, terms };
+  const scored: Tier = score >= th.T1 ? 'T1' : score >= th.T2 ? 'T2' : score >= th.T3 ? 'T3' : 'T4';
+  const tier: Tier = missing.length && (scored === 'T3' || scored === 'T4') ? 'T2' : scored;
+  return { score, tier, terms, missing };
 }

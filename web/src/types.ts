@@ -73,7 +73,9 @@ export interface Vendor {
   autoUpdate: boolean;
   parentVendorId: string | null;
   tier: Tier;
-  inherentRisk: { score: number; terms: RiskTerm[] };
+  /** Risk factors are unanswered (inherentRisk.missing): the tier is at least T2 until they are. */
+  tierProvisional: boolean;
+  inherentRisk: { score: number; terms: RiskTerm[]; missing: Factor[] };
   subcontractorCount: number;
   lastReviewedAt: string | null;
   nextReviewAt: string;
@@ -189,6 +191,7 @@ export interface Dashboard {
   totalVendors: number;
   reviewsOverdue: number;
   autoUpdatingSoftwareVendors: number;
+  needsTriage: number;
   reviewsDueSoon: Array<{ id: string; name: string; tier: Tier; nextReviewAt: string }>;
   recentActivity: Array<{ at: string; actor: string; action: string; entityType: string; entityId: string | null }>;
 }

@@ -34,6 +34,7 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
           totalVendors: Type.Integer(),
           reviewsOverdue: Type.Integer(),
           autoUpdatingSoftwareVendors: Type.Integer(),
+          needsTriage: Type.Integer({ description: 'Vendors (not terminated) with unanswered risk factors: GET /api/v1/vendors?needsTriage=true lists them.' }),
           reviewsDueSoon: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String(), nextReviewAt: Type.String() })),
           recentActivity: Type.Array(
             Type.Object({

@@ -22,6 +22,7 @@ const saas = (name: string, domain: string, data: CreateVendorInput['dataCategor
   accessLevel: 'integrated',
   criticality: 3,
   substitutability: 2,
+  shipsSoftware: false,
   status: 'active',
   ...extra,
 });

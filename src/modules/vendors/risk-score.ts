@@ -13,6 +13,34 @@ export type Tier = (typeof TIERS)[number];
 export const FACTORS = ['dataSensitivity', 'accessLevel', 'criticality', 'substitutability', 'softwareSupply', 'fourthParties', 'regulatoryScope'] as const;
 export type Factor = (typeof FACTORS)[number];
 
+/**
+ * The factors someone has to answer about a vendor. Until they are, the factor is "missing": it
+ * scores no points (the score is what is known so far, a lower bound) and the tier is provisional.
+ * Fourth parties are counted from the inventory and regulatory scope defaults to none, so neither
+ * can be missing. Data sensitivity is answered by at least one data category ("none" included).
+ */
+export const ANSWERABLE_FACTORS = ['dataSensitivity', 'accessLevel', 'criticality', 'substitutability', 'softwareSupply'] as const satisfies readonly Factor[];
+export type AnswerableFactor = (typeof ANSWERABLE_FACTORS)[number];
+/** The vendor field whose value answers each factor. */
+export const ANSWERED_BY = {
+  dataSensitivity: 'dataCategories',
+  accessLevel: 'accessLevel',
+  criticality: 'criticality',
+  substitutability: 'substitutability',
+  softwareSupply: 'shipsSoftware',
+} as const satisfies Record<AnswerableFactor, string>;
+
+/**
+ * A vendor with missing factors is treated as at least T2 (its review cadence included) until they
+ * are answered: an unknown vendor may turn out critical, so it must never look like a T3/T4 one.
+ */
+export const PROVISIONAL_TIER: Tier = 'T2';
+
+/** What is still missing after a write that set `answered` fields, given the vendor's resulting data categories. */
+export function stillMissing(previous: readonly string[], answered: ReadonlySet<string>, dataCategories: readonly string[]): AnswerableFactor[] {
+  return ANSWERABLE_FACTORS.filter((f) => (f === 'dataSensitivity' ? dataCategories.length === 0 : previous.includes(f) && !answered.has(ANSWERED_BY[f])));
+}
+
 export interface RiskModel {
   weights: Record<Factor, number>;
   /** Lowest score of each tier; anything below T3's threshold is T4. */
@@ -57,6 +85,8 @@ export interface RiskInputs {
   autoUpdate: boolean;
   fourthPartyCount: number;
   regulatoryScope: string[];
+  /** Factors not answered yet: they score nothing and make the tier provisional. */
+  missing?: readonly Factor[];
 }
 
 export interface RiskTerm {
@@ -71,7 +101,11 @@ export interface RiskScore {
   score: number;
   terms: RiskTerm[];
   tier: Tier;
+  missing: Factor[];
+  tierProvisional: boolean;
 }
+
+export const NOT_ANSWERED = 'not answered';
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
@@ -90,14 +124,21 @@ export function scoreVendor(input: RiskInputs, model: RiskModel = DEFAULT_RISK_M
     ['fourthParties', `${input.fourthPartyCount} subcontractor${input.fourthPartyCount === 1 ? '' : 's'}`, Math.min(input.fourthPartyCount / 5, 1)],
     ['regulatoryScope', input.regulatoryScope.length ? input.regulatoryScope.join(', ') : 'none', Math.min(input.regulatoryScope.length / 3, 1)],
   ];
-  const terms = parts.map(([factor, value, normalised]) => ({
-    factor,
-    value,
-    weight: model.weights[factor],
-    points: round1(model.weights[factor] * normalised),
-  }));
+  const missing = FACTORS.filter((f) => input.missing?.includes(f));
+  const terms = parts.map(([factor, value, normalised]) =>
+    missing.includes(factor)
+      ? { factor, value: NOT_ANSWERED, weight: model.weights[factor], points: 0 }
+      : { factor, value, weight: model.weights[factor], points: round1(model.weights[factor] * normalised) },
+  );
   const score = round1(Math.min(100, terms.reduce((sum, t) => sum + t.points, 0)));
-  return { score, terms, tier: tierFor(score, model) };
+  const tier = tierFor(score, model);
+  const provisional = missing.length > 0;
+  return { score, terms, tier: provisional ? moreSevere(tier, PROVISIONAL_TIER) : tier, missing, tierProvisional: provisional };
+}
+
+/** T1 is the most severe tier. */
+export function moreSevere(a: Tier, b: Tier): Tier {
+  return TIERS.indexOf(a) <= TIERS.indexOf(b) ? a : b;
 }
 
 export function tierFor(score: number, model: RiskModel = DEFAULT_RISK_MODEL): Tier {

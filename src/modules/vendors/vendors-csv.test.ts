@@ -8,7 +8,7 @@ import { loadConfig } from '../../app/config.js';
 import { openThirdwatch, type Thirdwatch } from '../../app/thirdwatch.js';
 import { systemContext } from '../../platform/context.js';
 import { createLogger } from '../../platform/logger.js';
-import { CSV_COLUMNS, joinList, splitList, type ImportReport } from './vendors-csv.js';
+import { COMPUTED_COLUMNS, CSV_COLUMNS, joinList, splitList, type ImportReport } from './vendors-csv.js';
 import type { Vendor } from './vendors.schemas.js';
 
 const HEADER = 'name,domains,criticality,country,description,team,ships_software,auto_update,lei';
@@ -293,8 +293,16 @@ describeEachEngine('vendor CSV import and export', ({ engine, createDatabase }) 
     assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="vendors\.csv"/);
     const csv = await res.text();
     const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(Object.keys(rows[0]), [...CSV_COLUMNS]);
+    assert.deepEqual(Object.keys(rows[0]), [...CSV_COLUMNS, ...COMPUTED_COLUMNS]);
     assert.equal(rows.length, await totalVendors());
+    // The child was created without its risk factors: their cells stay empty so a re-import leaves them unanswered.
+    const childRow = rows.find((r) => r.name === 'Round Trip Child')!;
+    assert.deepEqual(
+      [childRow.data_categories, childRow.access_level, childRow.criticality, childRow.substitutability, childRow.ships_software, childRow.auto_update],
+      ['', '', '', '', '', ''],
+    );
+    assert.deepEqual([childRow.tier, childRow.tier_provisional, childRow.missing_factors], ['T2', 'yes', 'dataSensitivity;accessLevel;criticality;substitutability;softwareSupply']);
+    assert.deepEqual([rows.find((r) => r.name === 'Round Trip Parent')!.tier_provisional, rows.find((r) => r.name === 'Round Trip Parent')!.missing_factors], ['no', '']);
 
     const source = await allVendors((q) => server.api(`/api/v1/vendors?${q}`).then((r) => r.json()));
 

@@ -6,6 +6,7 @@ import { restoreCell, toCsv } from '../../platform/csv.js';
 import { AppError } from '../../platform/errors.js';
 import { checker } from '../../platform/validation.js';
 import type { VendorService } from './vendors.service.js';
+import type { AnswerableFactor } from './risk-score.js';
 import { CreateVendorBody, type CreateVendorInput, type Vendor } from './vendors.schemas.js';
 import { VendorRepository } from './vendors.repository.js';
 
@@ -16,6 +17,20 @@ export const CSV_COLUMNS = [
   'annual_spend', 'currency', 'regulatory_scope', 'ships_software', 'auto_update', 'parent_vendor', 'subcontractors',
 ] as const;
 type Column = (typeof CSV_COLUMNS)[number];
+/**
+ * Computed columns the export adds after the inputs so a spreadsheet shows the assessment state;
+ * the import accepts and ignores them, so an exported file imports unchanged.
+ */
+export const COMPUTED_COLUMNS = ['tier', 'tier_provisional', 'missing_factors'] as const;
+type ExportColumn = Column | (typeof COMPUTED_COLUMNS)[number];
+/** The cells a missing factor leaves empty, so a re-import leaves it missing instead of answering it with a placeholder. */
+const FACTOR_CELLS: Record<AnswerableFactor, Column[]> = {
+  dataSensitivity: ['data_categories'],
+  accessLevel: ['access_level'],
+  criticality: ['criticality'],
+  substitutability: ['substitutability'],
+  softwareSupply: ['ships_software', 'auto_update'],
+};
 
 const LIST_COLUMNS: Partial<Record<Column, keyof CreateVendorInput>> = {
   aliases: 'aliases',
@@ -144,7 +159,7 @@ export class VendorCsv {
       return [];
     }
     const header = Object.keys(records[0].record);
-    const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
+    const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h) && !(COMPUTED_COLUMNS as readonly string[]).includes(h));
     if (unknown.length) {
       report.errors.push({ line: 1, field: unknown[0], reason: `unknown column; known columns: ${CSV_COLUMNS.join(', ')}` });
       return [];
@@ -231,7 +246,8 @@ export class VendorCsv {
       subsOf.set(edge.vendor_id, [...(subsOf.get(edge.vendor_id) ?? []), names.get(edge.subcontractor_id) ?? edge.subcontractor_id]);
     }
     const rows = vendors.map((v) => toCsvRow(v, v.parentVendorId ? (names.get(v.parentVendorId) ?? '') : '', subsOf.get(v.id) ?? []));
-    return toCsv(CSV_COLUMNS, rows.map((row) => CSV_COLUMNS.map((column) => row[column])));
+    const columns = [...CSV_COLUMNS, ...COMPUTED_COLUMNS];
+    return toCsv(columns, rows.map((row) => columns.map((column) => row[column])));
   }
 
   async exportJson(): Promise<string> {
@@ -348,8 +364,8 @@ function columnOf(pointer: string): string {
   return FIELD_TO_COLUMN.get(segments[0]) ?? (segments[0] || 'row');
 }
 
-function toCsvRow(v: Vendor, parent: string, subcontractors: string[]): Record<Column, string> {
-  return {
+function toCsvRow(v: Vendor, parent: string, subcontractors: string[]): Record<ExportColumn, string> {
+  const row: Record<ExportColumn, string> = {
     name: v.name,
     aliases: joinList(v.aliases),
     domains: joinList(v.domains),
@@ -374,5 +390,10 @@ function toCsvRow(v: Vendor, parent: string, subcontractors: string[]): Record<C
     auto_update: v.autoUpdate ? 'yes' : 'no',
     parent_vendor: parent,
     subcontractors: joinList(subcontractors),
+    tier: v.tier,
+    tier_provisional: v.tierProvisional ? 'yes' : 'no',
+    missing_factors: joinList(v.inherentRisk.missing),
   };
+  for (const factor of v.inherentRisk.missing) for (const column of FACTOR_CELLS[factor as AnswerableFactor] ?? []) row[column] = '';
+  return row;
 }

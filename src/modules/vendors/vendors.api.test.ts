@@ -5,7 +5,7 @@ import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { startTestServer, createWorker, type TestServer } from '../../../test/support/server.js';
 import { systemContext } from '../../platform/context.js';
 import { encodeCursor } from '../../platform/http/pagination.js';
-import { DEFAULT_RISK_MODEL, FACTORS, scoreVendor, tierFor, type RiskModel } from './risk-score.js';
+import { ANSWERABLE_FACTORS, DEFAULT_RISK_MODEL, FACTORS, moreSevere, NOT_ANSWERED, PROVISIONAL_TIER, scoreVendor, tierFor, type RiskModel } from './risk-score.js';
 import { VENDOR_SORTS, type Vendor } from './vendors.schemas.js';
 
 const DAY = 86_400_000;
@@ -63,19 +63,47 @@ function expectedScore(v: Vendor, model: RiskModel = DEFAULT_RISK_MODEL) {
       autoUpdate: v.autoUpdate,
       fourthPartyCount: v.subcontractorCount,
       regulatoryScope: v.regulatoryScope,
+      missing: v.inherentRisk.missing,
     },
     model,
   );
 }
 
+/** Every answerable factor, answered: a vendor created with these is fully assessed. */
+const ASSESSED = { dataCategories: ['internal'], accessLevel: 'none', criticality: 1, substitutability: 1, shipsSoftware: false };
+
 function assertScoreConsistent(v: Vendor, model: RiskModel = DEFAULT_RISK_MODEL) {
   assert.ok(Math.abs(v.inherentRisk.score - sumPoints(v)) <= 0.05, `score ${v.inherentRisk.score} ≠ Σ terms ${sumPoints(v)}`);
   assert.deepEqual(v.inherentRisk.terms.map((t) => t.factor), [...FACTORS]);
-  assert.equal(v.tier, tierFor(v.inherentRisk.score, model));
+  assert.equal(v.tierProvisional, v.inherentRisk.missing.length > 0);
+  assert.equal(v.tier, v.tierProvisional ? moreSevere(tierFor(v.inherentRisk.score, model), PROVISIONAL_TIER) : tierFor(v.inherentRisk.score, model));
   const expected = expectedScore(v, model);
   assert.equal(v.inherentRisk.score, expected.score);
   assert.deepEqual(v.inherentRisk.terms, expected.terms);
 }
+
+/** Each query with the vendors it must find, on SQLite and PostgreSQL alike. */
+const SEARCHES_EXPECTED: Record<string, string[]> = {
+  'ÄRZTE': ['Ärztekammer Nordrhein'],
+  'ärzte': ['Ärztekammer Nordrhein'],
+  'AEKNO.EXAMPLE': ['Ärztekammer Nordrhein'],
+  'STRASSE': ['Straße & Söhne Logistik'],
+  'straße': ['Straße & Söhne Logistik'],
+  'SÖHNE': ['Straße & Söhne Logistik'],
+  'istanbul': ['İstanbul Bilişim'],
+  'İSTANBUL': ['İstanbul Bilişim'],
+  'BİLİŞİM': ['İstanbul Bilişim'],
+  'οδος': ['ΟΔΟΣ Δεδομένα'],
+  'ΔΕΔΟΜΈΝΑ': ['ΟΔΟΣ Δεδομένα'],
+  'fullwidth': ['Ｆｕｌｌｗｉｄｔｈ Corp'],
+  'FINANCE': ['Ｆｕｌｌｗｉｄｔｈ Corp'],
+  'IŞIK': ['Işık Yazılım'],
+  'yazılım': ['Işık Yazılım'],
+  'öko-test': ['Verbraucher Magazin'],
+  'ärztekammer nordrhein\u001fa': [],
+};
+const SEARCHES = Object.keys(SEARCHES_EXPECTED);
+const searchResults = new Map<string, Record<string, string[]>>();
 
 describeEachEngine('vendors API', ({ engine }) => {
   let server: TestServer;
@@ -151,24 +179,55 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.equal(event.before, null);
   });
 
-  test('defaults: a vendor with only a name is active, low risk, T4', async () => {
+  test('defaults: a vendor with only a name is active and unassessed: every factor missing, tier provisional T2, never low risk', async () => {
+    const dashboard = async () => expectStatus<{ needsTriage: number }>(await server.api('/api/v1/dashboard', { role: 'viewer' }), 200);
+    const triageBefore = (await dashboard()).needsTriage;
     const v = await create({ name: 'Minimal Vendor' });
     assert.equal(v.status, 'active');
     assert.deepEqual([v.aliases, v.domains, v.services, v.dataCategories, v.regulatoryScope], [[], [], [], [], []]);
     assert.deepEqual(v.legalIds, {});
-    assert.equal(v.accessLevel, 'none');
     assert.equal(v.team, null);
     assertScoreConsistent(v);
-    assert.equal(v.tier, 'T4');
-    assert.equal(Date.parse(v.nextReviewAt) - Date.parse(v.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T4 * DAY);
+    assert.deepEqual(v.inherentRisk.missing, [...ANSWERABLE_FACTORS]);
+    assert.equal(v.tierProvisional, true);
+    assert.equal(v.tier, 'T2');
+    assert.equal(v.inherentRisk.score, 0, 'nothing answered scores nothing: the score is a lower bound');
+    for (const term of v.inherentRisk.terms.filter((t) => v.inherentRisk.missing.includes(t.factor))) assert.deepEqual([term.value, term.points], [NOT_ANSWERED, 0]);
+    assert.equal(Date.parse(v.nextReviewAt) - Date.parse(v.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T2 * DAY);
+    assert.equal((await dashboard()).needsTriage, triageBefore + 1);
+    const queue = async (value: boolean) => (await list(`needsTriage=${value}&limit=500`)).items.map((x) => x.id);
+    assert.ok((await queue(true)).includes(v.id));
+    assert.ok(!(await queue(false)).includes(v.id));
+
+    // Answering some factors keeps it provisional; answering them with the placeholder values still answers them.
+    const partly = await expectStatus<Vendor>(await patch(v.id, { criticality: 2, accessLevel: 'none', dataCategories: [] }), 200);
+    assert.deepEqual(partly.inherentRisk.missing, ['dataSensitivity', 'substitutability', 'softwareSupply']);
+    assert.equal(partly.tier, 'T2');
+    assertScoreConsistent(partly);
+    const done = await expectStatus<Vendor>(await patch(v.id, { dataCategories: ['none'], substitutability: 1, shipsSoftware: false }), 200);
+    assert.deepEqual(done.inherentRisk.missing, []);
+    assert.equal(done.tierProvisional, false);
+    assert.equal(done.tier, 'T4');
+    assertScoreConsistent(done);
+    assert.equal(Date.parse(done.nextReviewAt) - Date.parse(done.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T4 * DAY);
+    assert.equal((await dashboard()).needsTriage, triageBefore);
+    assert.ok(!(await queue(true)).includes(v.id));
+    // Emptying the data categories un-answers that factor again.
+    assert.deepEqual((await expectStatus<Vendor>(await patch(v.id, { dataCategories: [] }), 200)).inherentRisk.missing, ['dataSensitivity']);
+
+    // A known score above the floor keeps its own tier; terminated vendors leave the triage queue.
+    const risky = await create({ name: 'Minimal But Risky', dataCategories: ['special-category'], accessLevel: 'privileged', criticality: 4, regulatoryScope: ['GDPR', 'NIS2', 'DORA'], status: 'terminated' });
+    assert.deepEqual(risky.inherentRisk.missing, ['substitutability', 'softwareSupply']);
+    assert.equal(risky.tier, 'T1');
+    assert.ok(!(await queue(true)).includes(risky.id));
   });
 
   test('tiers follow the thresholds across the range of inputs', async () => {
     const inputs = [
-      { name: 'Tier Probe 1', dataCategories: ['confidential'], accessLevel: 'network', criticality: 2 },
-      { name: 'Tier Probe 2', dataCategories: ['payment'], accessLevel: 'integrated', criticality: 3, substitutability: 3 },
-      { name: 'Tier Probe 3', dataCategories: ['internal'] },
-      { name: 'Tier Probe 4', dataCategories: ['special-category'], accessLevel: 'privileged', criticality: 4, shipsSoftware: true },
+      { ...ASSESSED, name: 'Tier Probe 1', dataCategories: ['confidential'], accessLevel: 'network', criticality: 2 },
+      { ...ASSESSED, name: 'Tier Probe 2', dataCategories: ['payment'], accessLevel: 'integrated', criticality: 3, substitutability: 3 },
+      { ...ASSESSED, name: 'Tier Probe 3', dataCategories: ['internal'] },
+      { ...ASSESSED, name: 'Tier Probe 4', dataCategories: ['special-category'], accessLevel: 'privileged', criticality: 4, shipsSoftware: true },
     ];
     const tiers = new Set<string>();
     for (const input of inputs) {
@@ -180,7 +239,7 @@ describeEachEngine('vendors API', ({ engine }) => {
   });
 
   test('patch rescores, keeps untouched fields, and is audited with before and after', async () => {
-    const v = await create({ name: 'Patch Target', dataCategories: ['payment'], accessLevel: 'privileged', criticality: 4, substitutability: 4, aliases: ['PT'] });
+    const v = await create({ ...ASSESSED, name: 'Patch Target', dataCategories: ['payment'], accessLevel: 'privileged', criticality: 4, substitutability: 4, aliases: ['PT'] });
     assert.equal(v.tier, 'T1');
     const res = await patch(v.id, { criticality: 1, substitutability: 1, accessLevel: 'none', team: 'legal' });
     const p = await expectStatus<Vendor>(res, 200);
@@ -424,6 +483,26 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.deepEqual(await names('zebra-search'), ['Aliased Vendor']);
   });
 
+  test('search folds case beyond ASCII, the same on every engine', async () => {
+    for (const input of [
+      { name: 'Ärztekammer Nordrhein', domains: ['aekno.example'] },
+      { name: 'Straße & Söhne Logistik' },
+      { name: 'İstanbul Bilişim', aliases: ['ISTANBUL IT'] },
+      { name: 'ΟΔΟΣ Δεδομένα' },
+      { name: 'Ｆｕｌｌｗｉｄｔｈ Corp', aliases: ['ﬁnance partners'] },
+      { name: 'Işık Yazılım' },
+      { name: 'Verbraucher Magazin', aliases: ['ÖKO-TEST'] },
+    ]) await create(input);
+    const results: Record<string, string[]> = {};
+    for (const q of SEARCHES) {
+      results[q] = (await list(`q=${encodeURIComponent(q)}&limit=100`)).items.map((v) => v.name).sort();
+      assert.deepEqual(results[q], SEARCHES_EXPECTED[q], `q=${q}`);
+    }
+    searchResults.set(engine, results);
+    const other = [...searchResults].find(([e]) => e !== engine);
+    if (other) assert.deepEqual(results, other[1], `${engine} answers like ${other[0]}`);
+  });
+
   test('pagination: every sort walks 25 vendors in pages of 10 without duplicates or misses, in a stable order', async () => {
     const created: Vendor[] = [];
     const categories = ['none', 'internal', 'confidential', 'personal', 'payment'];
@@ -510,9 +589,9 @@ describeEachEngine('vendors API', ({ engine }) => {
 
   test('filters: tier, status, team, dataCategory, shipsSoftware, reviewOverdue', async () => {
     const p = 'Filterable';
-    const a = await create({ name: `${p} A`, status: 'prospect', team: 'it', dataCategories: ['payment'], accessLevel: 'privileged', criticality: 4, substitutability: 4, shipsSoftware: true });
-    const b = await create({ name: `${p} B`, status: 'active', team: 'privacy', dataCategories: ['personal', 'internal'] });
-    const c = await create({ name: `${p} C`, status: 'terminated', dataCategories: [] });
+    const a = await create({ ...ASSESSED, name: `${p} A`, status: 'prospect', team: 'it', dataCategories: ['payment'], accessLevel: 'privileged', criticality: 4, substitutability: 4, shipsSoftware: true });
+    const b = await create({ ...ASSESSED, name: `${p} B`, status: 'active', team: 'privacy', dataCategories: ['personal', 'internal'], criticality: 2, substitutability: 2 });
+    const c = await create({ ...ASSESSED, name: `${p} C`, status: 'terminated', dataCategories: ['none'] });
     const names = async (query: string) => (await list(`q=${p}&limit=100&${query}`)).items.map((v) => v.name).sort();
     assert.equal(a.tier, 'T1');
     assert.equal(c.tier, 'T4');
@@ -772,7 +851,7 @@ describeEachEngine('vendors API', ({ engine }) => {
       (await expectStatus<{ items: Array<{ kind: string; status: string }> }>(await server.api('/api/v1/jobs?kind=vendors.rescore'), 200)).items;
     assert.equal((await jobsOf()).length, 0, 'refused changes enqueue nothing');
 
-    const v = await create({ name: 'Rescaled Vendor', dataCategories: ['special-category'], accessLevel: 'none', criticality: 1, substitutability: 1 });
+    const v = await create({ ...ASSESSED, name: 'Rescaled Vendor', dataCategories: ['special-category'], accessLevel: 'none', criticality: 1, substitutability: 1 });
     assert.equal(v.inherentRisk.score, 25);
     const model: RiskModel = {
       weights: { dataSensitivity: 60, accessLevel: 10, criticality: 10, substitutability: 5, softwareSupply: 5, fourthParties: 5, regulatoryScope: 5 },

@@ -1,7 +1,7 @@
 import type { VendorRow } from './vendors.repository.js';
 import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable } from './vendors.tables.js';
 import type { Vendor } from './vendors.schemas.js';
-import type { RiskTerm } from './risk-score.js';
+import type { Factor, RiskTerm } from './risk-score.js';
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
@@ -37,7 +37,8 @@ export function presentVendor(row: VendorRow): Vendor {
     autoUpdate: row.auto_update === 1,
     parentVendorId: row.parent_vendor_id,
     tier: row.tier as Vendor['tier'],
-    inherentRisk: { score: Number(row.risk_score), terms: json<RiskTerm[]>(row.risk_terms) },
+    tierProvisional: json<Factor[]>(row.risk_missing).length > 0,
+    inherentRisk: { score: Number(row.risk_score), terms: json<RiskTerm[]>(row.risk_terms), missing: json<Factor[]>(row.risk_missing) },
     subcontractorCount: Number(row.subcontractor_count ?? 0),
     lastReviewedAt: row.last_reviewed_at,
     nextReviewAt: row.next_review_at,

@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder } from 'kysely';
+import { foldForSearch } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
 import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
@@ -19,7 +20,7 @@ export function sortSpec(sort: VendorSort | undefined) {
 
 /** LIKE patterns treat % and _ as wildcards; a search for "50%" must match the text "50%". */
 function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${foldForSearch(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export type VendorRow = VendorsTable & { team_key: string | null; team_name: string | null; subcontractor_count: number | string };
@@ -64,13 +65,8 @@ export class VendorRepository {
     let query = this.selectVendors().where('vendors.internal', '=', 0);
     if (filter.q) {
       const pattern = likePattern(filter.q);
-      query = query.where((eb) =>
-        eb.or([
-          eb('vendors.name_key', 'like', sql<string>`${pattern} escape '\\'`),
-          eb(eb.fn('lower', ['vendors.aliases']), 'like', sql<string>`${pattern} escape '\\'`),
-          eb(eb.fn('lower', ['vendors.domains']), 'like', sql<string>`${pattern} escape '\\'`),
-        ]),
-      );
+      // Both sides are folded in JavaScript (foldForSearch), so neither engine's own case rules take part.
+      query = query.where('vendors.search_text', 'like', sql<string>`${pattern} escape '\\'`);
     }
     if (filter.tier?.length) query = query.where('vendors.tier', 'in', filter.tier);
     if (filter.status?.length) query = query.where('vendors.status', 'in', filter.status);
@@ -83,6 +79,11 @@ export class VendorRepository {
         : query.where((eb) => eb.or([eb('vendors.status', 'not in', REVIEWED_STATUSES), eb('vendors.next_review_at', '>', now)]));
     }
     if (filter.shipsSoftware !== undefined) query = query.where('vendors.ships_software', '=', filter.shipsSoftware ? 1 : 0);
+    if (filter.needsTriage !== undefined) {
+      query = filter.needsTriage
+        ? query.where('vendors.risk_missing', '<>', '[]').where('vendors.status', '<>', 'terminated')
+        : query.where((eb) => eb.or([eb('vendors.risk_missing', '=', '[]'), eb('vendors.status', '=', 'terminated')]));
+    }
     if (cursor) {
       const op = descending ? '<' : '>';
       const key = cursor.key as string | number;
@@ -271,6 +272,11 @@ export class VendorRepository {
       .where('ships_software', '=', 1)
       .where('auto_update', '=', 1)
       .executeTakeFirstOrThrow();
-    return { byTier, byStatus, overdue: Number(overdue.n), dueSoon, autoUpdating: Number(software.n) };
+    const triage = await vendors()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('risk_missing', '<>', '[]')
+      .where('status', '<>', 'terminated')
+      .executeTakeFirstOrThrow();
+    return { byTier, byStatus, overdue: Number(overdue.n), dueSoon, autoUpdating: Number(software.n), needsTriage: Number(triage.n) };
   }
 }

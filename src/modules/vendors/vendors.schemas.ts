@@ -81,7 +81,16 @@ export const VendorSchema = Type.Object({
   ...vendorFields,
   team: Nullable(Type.Object({ id: Type.String(), key: Type.String(), name: Type.String() })),
   tier: literals(TIERS),
-  inherentRisk: Type.Object({ score: Type.Number(), terms: Type.Array(RiskTermSchema) }),
+  tierProvisional: Type.Boolean({
+    description: 'True while risk factors are unanswered (inherentRisk.missing): the tier is then at least T2, whatever the score, until they are answered.',
+  }),
+  inherentRisk: Type.Object({
+    score: Type.Number({ description: 'Sum of the terms\' points; unanswered factors score 0, so while any are missing this is a lower bound.' }),
+    terms: Type.Array(RiskTermSchema),
+    missing: Type.Array(literals(FACTORS), {
+      description: 'Factors not answered yet (their term reads "not answered" and the value in the matching field is a placeholder). Set dataCategories (at least one, "none" included), accessLevel, criticality, substitutability or shipsSoftware to answer them.',
+    }),
+  }),
   subcontractorCount: Type.Integer(),
   lastReviewedAt: Nullable(Type.String()),
   nextReviewAt: Type.String(),
@@ -97,13 +106,14 @@ export type VendorSort = (typeof VENDOR_SORTS)[number];
 export const ListVendorsQuery = Type.Object(
   {
     ...PageQuery,
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, aliases and domains.' })),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, aliases and domains, ignoring case in every script (ß matches ss), identically on SQLite and PostgreSQL.' })),
     tier: Type.Optional(Type.Array(literals(TIERS), { maxItems: 4 })),
     status: Type.Optional(Type.Array(literals(VENDOR_STATUSES), { maxItems: 4 })),
     team: Type.Optional(Type.String({ maxLength: 64 })),
     dataCategory: Type.Optional(literals(DATA_CATEGORIES)),
     reviewOverdue: Type.Optional(Type.Boolean()),
     shipsSoftware: Type.Optional(Type.Boolean()),
+    needsTriage: Type.Optional(Type.Boolean({ description: 'true: vendors (not terminated) with unanswered risk factors, the triage queue; false: the others.' })),
     sort: Type.Optional(literals(VENDOR_SORTS, 'A field, optionally prefixed with - for descending.')),
   },
   { additionalProperties: false },

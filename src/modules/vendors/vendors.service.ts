@@ -8,11 +8,15 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
+import { searchText } from '../../platform/search-text.js';
 import {
+  ANSWERABLE_FACTORS,
   DEFAULT_RISK_MODEL,
   nextReviewAt,
   scoreVendor,
+  stillMissing,
   validateRiskModel,
+  type RiskInputs,
   type RiskModel,
 } from './risk-score.js';
 import { presentComment, presentContact, presentContract, presentProduct, presentVendor } from './vendors.mappers.js';
@@ -100,7 +104,9 @@ export class VendorService {
     const values = { ...VENDOR_DEFAULTS, ...input };
     const now = new Date().toISOString();
     const id = newId();
-    const row = await this.buildRow(trx, id, values, { created_at: now, last_reviewed_at: null, subcontractors: 0 });
+    // Whatever the body leaves out stays unanswered: the defaults are placeholders, not answers.
+    const missing = stillMissing(ANSWERABLE_FACTORS, new Set(Object.keys(input)), values.dataCategories);
+    const row = await this.buildRow(trx, id, values, { created_at: now, last_reviewed_at: null, subcontractors: 0, missing });
     await this.repo(trx).insert({ ...row, internal: 0, created_at: now, updated_at: now });
     const vendor = presentVendor((await this.repo(trx).findById(id))!);
     await recordAudit(trx, ctx, { action: 'vendor.create', entityType: 'vendor', entityId: id, after: vendor });
@@ -122,6 +128,7 @@ export class VendorService {
       last_reviewed_at: existingRow.last_reviewed_at,
       subcontractors: Number(existingRow.subcontractor_count),
       review_overdue: existingRow.review_overdue,
+      missing: stillMissing(before.inherentRisk.missing, new Set(Object.keys(input)), values.dataCategories),
     });
     await this.repo(trx).update(id, { ...row, updated_at: new Date().toISOString() });
     const after = presentVendor((await this.repo(trx).findById(id))!);
@@ -146,7 +153,7 @@ export class VendorService {
     trx: Executor,
     id: string,
     v: VendorValues,
-    state: { created_at: string; last_reviewed_at: string | null; subcontractors: number; review_overdue?: number },
+    state: { created_at: string; last_reviewed_at: string | null; subcontractors: number; review_overdue?: number; missing: readonly string[] },
   ): Promise<Omit<VendorsTable, 'created_at' | 'updated_at' | 'internal'>> {
     const name = v.name.trim();
     if (!name) throw invalidField('/name', 'must not be blank');
@@ -176,6 +183,7 @@ export class VendorService {
         autoUpdate: v.autoUpdate,
         fourthPartyCount: state.subcontractors,
         regulatoryScope: v.regulatoryScope,
+        missing: state.missing as RiskInputs['missing'],
       },
       model,
     );
@@ -207,10 +215,12 @@ export class VendorService {
       parent_vendor_id: v.parentVendorId,
       risk_score: risk.score,
       risk_terms: JSON.stringify(risk.terms),
+      risk_missing: JSON.stringify(risk.missing),
       tier: risk.tier,
       last_reviewed_at: state.last_reviewed_at,
       next_review_at: next,
       review_overdue: overdueFlag(next, state.review_overdue),
+      search_text: searchText([name, ...v.aliases, ...v.domains]),
     };
   }
 
@@ -234,10 +244,12 @@ export class VendorService {
       last_reviewed_at: row.last_reviewed_at,
       subcontractors: Number(row.subcontractor_count),
       review_overdue: row.review_overdue,
+      missing: v.inherentRisk.missing,
     });
     await this.repo(trx).update(id, {
       risk_score: rebuilt.risk_score,
       risk_terms: rebuilt.risk_terms,
+      risk_missing: rebuilt.risk_missing,
       tier: rebuilt.tier,
       next_review_at: rebuilt.next_review_at,
       review_overdue: rebuilt.review_overdue,
@@ -622,6 +634,7 @@ export class VendorService {
       totalVendors: Object.values(byTier).reduce((a, b) => a + b, 0),
       reviewsOverdue: counts.overdue,
       autoUpdatingSoftwareVendors: counts.autoUpdating,
+      needsTriage: counts.needsTriage,
       reviewsDueSoon: counts.dueSoon.map((r) => ({ id: r.id, name: r.name, tier: r.tier, nextReviewAt: r.next_review_at })),
     };
   }

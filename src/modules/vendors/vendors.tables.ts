@@ -28,6 +28,8 @@ export interface VendorsTable {
   parent_vendor_id: string | null;
   risk_score: number;
   risk_terms: Json;
+  /** Factors not answered yet (0008): they score nothing and make the tier provisional. */
+  risk_missing: Json;
   tier: string;
   last_reviewed_at: string | null;
   next_review_at: string;
@@ -35,6 +37,8 @@ export interface VendorsTable {
   review_overdue: Flag;
   created_at: string;
   updated_at: string;
+  /** Name, aliases and domains folded by foldForSearch (0008), separated by U+001F: what `q` searches. */
+  search_text: string;
   /** 1 for the built-in owner of the organisation's own estate (0003_sboms): not a third party, so not listed, scored or reviewed. */
   internal: Flag;
 }

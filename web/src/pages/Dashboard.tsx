@@ -64,6 +64,13 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
           detail={d.reviewsOverdue ? 'need a review now' : 'all reviews on schedule'}
           tone={d.reviewsOverdue ? 'danger' : 'ok'}
         />
+        <Tile
+          label="Needs triage"
+          value={d.needsTriage}
+          to="/vendors?needsTriage=true"
+          detail={d.needsTriage ? `${d.needsTriage === 1 ? 'vendor has' : 'vendors have'} unanswered risk factors: tier provisional` : 'every vendor is assessed'}
+          tone={d.needsTriage ? 'danger' : 'ok'}
+        />
         <Tile label="Auto-updating software vendors" value={d.autoUpdatingSoftwareVendors} to="/vendors?shipsSoftware=true" detail="ship code that updates itself" />
       </section>
       <FindingTiles />

@@ -29,6 +29,7 @@ interface Filters {
   limit: number;
   reviewOverdue: boolean;
   shipsSoftware: boolean;
+  needsTriage: boolean;
 }
 
 function readFilters(search: URLSearchParams): Filters {
@@ -44,6 +45,7 @@ function readFilters(search: URLSearchParams): Filters {
     limit: PAGE_SIZES.includes(limit) ? limit : 50,
     reviewOverdue: search.get('reviewOverdue') === 'true',
     shipsSoftware: search.get('shipsSoftware') === 'true',
+    needsTriage: search.get('needsTriage') === 'true',
   };
 }
 
@@ -58,6 +60,7 @@ function toQuery(f: Filters): Record<string, QueryValue> {
     limit: f.limit === 50 ? undefined : f.limit,
     reviewOverdue: f.reviewOverdue || undefined,
     shipsSoftware: f.shipsSoftware || undefined,
+    needsTriage: f.needsTriage || undefined,
   };
 }
 
@@ -116,7 +119,7 @@ export function InventoryPage() {
   const page = useAsync<Page<Vendor>>((signal) => api.get('/api/v1/vendors', { ...toQuery(filters), limit: filters.limit, cursor }, signal), [filterKey, cursor]);
   const teams = useAsync<Page<Team>>((signal) => api.get('/api/v1/teams', undefined, signal), []);
 
-  const active = filters.q || filters.tier.length || filters.status.length || filters.team || filters.dataCategory || filters.reviewOverdue || filters.shipsSoftware;
+  const active = filters.q || filters.tier.length || filters.status.length || filters.team || filters.dataCategory || filters.reviewOverdue || filters.shipsSoftware || filters.needsTriage;
 
   const exportAs = async (format: 'csv' | 'json') => {
     setExportError(null);
@@ -220,6 +223,10 @@ export function InventoryPage() {
             <input type="checkbox" checked={filters.shipsSoftware} onChange={(e) => update({ shipsSoftware: e.target.checked })} />
             Ships software
           </label>
+          <label className="check toggle" title="Vendors whose risk factors are not answered yet: their tier is provisional">
+            <input type="checkbox" checked={filters.needsTriage} onChange={(e) => update({ needsTriage: e.target.checked })} />
+            Needs triage
+          </label>
           <div className="field">
             <label htmlFor="f-sort">Sort by</label>
             <select id="f-sort" value={filters.sort} onChange={(e) => update({ sort: e.target.value as VendorSort })}>
@@ -271,7 +278,7 @@ export function InventoryPage() {
                   {v.domains[0] && <span className="muted small"> {v.domains[0]}</span>}
                 </td>
                 <td>
-                  <TierBadge tier={v.tier} />
+                  <TierBadge tier={v.tier} provisional={v.tierProvisional} />
                 </td>
                 <td>
                   <ScoreMeter score={v.inherentRisk.score} tier={v.tier} />

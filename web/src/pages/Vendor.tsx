@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, describeError, fieldErrors } from '../api.js';
-import { Dialog, Empty, ErrorBanner, Field, Loading, ReviewDate, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { CheckboxGroup, Dialog, Empty, ErrorBanner, Field, Loading, ReviewDate, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { takeFlash } from '../flash.js';
 import { describeAction, formatDate, formatDateTime, formatMoney, isReviewOverdue, plural, relativeDays, relativeTime } from '../format.js';
 import { FourthPartyGraph, FourthPartyTree } from '../FourthParties.js';
@@ -8,9 +8,10 @@ import { MiniForm, type FieldSpec } from '../MiniForm.js';
 import { RiskBreakdown } from '../risk.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { PRODUCT_TYPES, type AuditEvent, type Comment, type Contact, type Contract, type FourthParties, type FourthPartyNode, type Page, type Product, type RiskModel, type Vendor } from '../types.js';
+import { ACCESS_LEVELS, DATA_CATEGORIES, FACTOR_LABEL, PRODUCT_TYPES, type AccessLevel, type DataCategory, type Factor, type AuditEvent, type Comment, type Contact, type Contract, type FourthParties, type FourthPartyNode, type Page, type Product, type RiskModel, type Vendor } from '../types.js';
 import { VendorPicker, type PickedVendor } from '../VendorPicker.js';
 import { VendorTechnologies } from './Technologies.js';
+import { CRITICALITY, SUBSTITUTABILITY } from './VendorForm.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
 
@@ -89,6 +90,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
   const [dialog, setDialog] = useState<'review' | 'delete' | null>(null);
   const [historyKey, setHistoryKey] = useState(0);
   const writable = can('inventory:write');
+  const missing = (factor: Factor) => (v.inherentRisk.missing.includes(factor) ? <span className="muted">not answered yet</span> : null);
   const changed = (vendor?: Vendor) => {
     if (vendor) onChanged(vendor);
     else reload();
@@ -103,7 +105,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
             <Link to="/vendors">Inventory</Link> / {v.name}
           </p>
           <h1 className="vendor-title">
-            {v.name} <TierBadge tier={v.tier} long /> <StatusPill status={v.status} />
+            {v.name} <TierBadge tier={v.tier} long provisional={v.tierProvisional} /> <StatusPill status={v.status} />
           </h1>
           <p className="muted">
             {v.aliases.length > 0 && <>Also known as {v.aliases.join(', ')} · </>}
@@ -148,12 +150,13 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
 
       <div className="grid-vendor" id="overview">
         <div className="stack">
+          {v.tierProvisional && <TriagePanel vendor={v} writable={writable} onChanged={changed} />}
           <section className="card" aria-labelledby="risk-title">
             <header className="card-head">
               <h2 id="risk-title">Inherent risk, explained</h2>
               {can('settings:write') && <Link to="/settings">Risk model</Link>}
             </header>
-            <RiskBreakdown score={v.inherentRisk.score} tier={v.tier} terms={v.inherentRisk.terms} thresholds={model?.tierThresholds} />
+            <RiskBreakdown score={v.inherentRisk.score} tier={v.tier} terms={v.inherentRisk.terms} thresholds={model?.tierThresholds} missing={v.inherentRisk.missing} />
           </section>
           <section className="card" aria-labelledby="review-title">
             <header className="card-head">
@@ -180,11 +183,11 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
             {v.ownerUserId && <Row label="Owner (user)"><code>{v.ownerUserId}</code></Row>}
             <Row label="Parent vendor">{parent ? <Link to={`/vendors/${parent.id}`}>{parent.name}</Link> : '—'}</Row>
             <Row label="Services">{v.services.length ? v.services.join(', ') : '—'}</Row>
-            <Row label="Data shared">{v.dataCategories.length ? v.dataCategories.map((c) => <Tag key={c}>{c}</Tag>) : 'none'}</Row>
-            <Row label="Access level">{v.accessLevel}</Row>
-            <Row label="Criticality">{v.criticality} of 4</Row>
-            <Row label="Substitutability">{v.substitutability} of 4</Row>
-            <Row label="Software">{v.shipsSoftware ? (v.autoUpdate ? 'ships software that updates itself' : 'ships software') : 'none'}</Row>
+            <Row label="Data shared">{missing('dataSensitivity') ?? v.dataCategories.map((c) => <Tag key={c}>{c}</Tag>)}</Row>
+            <Row label="Access level">{missing('accessLevel') ?? v.accessLevel}</Row>
+            <Row label="Criticality">{missing('criticality') ?? `${v.criticality} of 4`}</Row>
+            <Row label="Substitutability">{missing('substitutability') ?? `${v.substitutability} of 4`}</Row>
+            <Row label="Software">{missing('softwareSupply') ?? (v.shipsSoftware ? (v.autoUpdate ? 'ships software that updates itself' : 'ships software') : 'none')}</Row>
             <Row label="Regulatory scope">{v.regulatoryScope.length ? v.regulatoryScope.join(', ') : '—'}</Row>
             <Row label="Annual spend">{formatMoney(v.annualSpend, v.currency)}</Row>
             <Row label="Legal ids">
@@ -216,6 +219,103 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
       {dialog === 'review' && <ReviewDialog vendor={v} onClose={() => setDialog(null)} onDone={(vendor) => { setDialog(null); changed(vendor); }} />}
       {dialog === 'delete' && <DeleteDialog vendor={v} onClose={() => setDialog(null)} />}
     </div>
+  );
+}
+
+type SoftwareAnswer = '' | 'no' | 'yes' | 'auto';
+interface TriageAnswers {
+  dataCategories: DataCategory[];
+  accessLevel: AccessLevel | '';
+  criticality: string;
+  substitutability: string;
+  software: SoftwareAnswer;
+}
+
+/**
+ * The factors nobody has answered yet, each with its question; saving sends only the answered ones.
+ * Until every one is answered the tier stays provisional (at least T2, whatever the score so far).
+ */
+function TriagePanel({ vendor: v, writable, onChanged }: { vendor: Vendor; writable: boolean; onChanged: (v: Vendor) => void }) {
+  const [answers, setAnswers] = useState<TriageAnswers>({ dataCategories: [], accessLevel: '', criticality: '', substitutability: '', software: '' });
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const missing = v.inherentRisk.missing;
+  const set = <K extends keyof TriageAnswers>(key: K, value: TriageAnswers[K]) => setAnswers((a) => ({ ...a, [key]: value }));
+  const body: Record<string, unknown> = {};
+  if (missing.includes('dataSensitivity') && answers.dataCategories.length) body.dataCategories = answers.dataCategories;
+  if (missing.includes('accessLevel') && answers.accessLevel) body.accessLevel = answers.accessLevel;
+  if (missing.includes('criticality') && answers.criticality) body.criticality = Number(answers.criticality);
+  if (missing.includes('substitutability') && answers.substitutability) body.substitutability = Number(answers.substitutability);
+  if (missing.includes('softwareSupply') && answers.software) Object.assign(body, { shipsSoftware: answers.software !== 'no', autoUpdate: answers.software === 'auto' });
+  const weightMissing = v.inherentRisk.terms.filter((t) => missing.includes(t.factor)).reduce((s, t) => s + t.weight, 0);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    try {
+      onChanged(await api.patch<Vendor>(`/api/v1/vendors/${v.id}`, body));
+      setAnswers({ dataCategories: [], accessLevel: '', criticality: '', substitutability: '', software: '' });
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const select = (key: 'accessLevel' | 'criticality' | 'substitutability' | 'software', label: string, options: Array<[string, string]>) => (
+    <Field label={label}>
+      {(p) => (
+        <select {...p} name={`triage-${key}`} value={answers[key]} onChange={(e) => set(key, e.target.value as never)}>
+          <option value="">— not answered yet —</option>
+          {options.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+
+  return (
+    <section className="card card-triage" aria-labelledby="triage-title">
+      <header className="card-head">
+        <h2 id="triage-title">Needs triage</h2>
+      </header>
+      <p>
+        {missing.length === 1 ? 'One risk factor is' : `${missing.length} risk factors are`} not answered yet: {missing.map((f) => FACTOR_LABEL[f]).join(', ')}. They score nothing so far, so the
+        score of {v.inherentRisk.score} could rise by up to {weightMissing} points. Until they are answered the tier is provisional: {v.tier}, never lower than T2, and reviews follow the {v.tier} cadence.
+      </p>
+      <ul className="sr-only" aria-label="Missing factors">
+        {missing.map((f) => (
+          <li key={f}>{FACTOR_LABEL[f]}</li>
+        ))}
+      </ul>
+      {writable && (
+        <form className="triage-form" onSubmit={submit} aria-label="Answer missing risk factors">
+          <ErrorBanner error={failure} />
+          {missing.includes('dataSensitivity') && (
+            <CheckboxGroup legend="Data shared (tick none if the vendor gets no data)" name="triage-dataCategories" options={DATA_CATEGORIES} value={answers.dataCategories} onChange={(value) => set('dataCategories', value)} />
+          )}
+          <div className="grid-fields">
+            {missing.includes('accessLevel') && select('accessLevel', 'Access level', ACCESS_LEVELS.map((a) => [a, a]))}
+            {missing.includes('criticality') && select('criticality', 'Business criticality', CRITICALITY.map((text, i) => [String(i + 1), `${i + 1} — ${text}`]))}
+            {missing.includes('substitutability') && select('substitutability', 'Substitutability', SUBSTITUTABILITY.map((text, i) => [String(i + 1), `${i + 1} — ${text}`]))}
+            {missing.includes('softwareSupply') &&
+              select('software', 'Software', [
+                ['no', 'ships no software'],
+                ['yes', 'ships software'],
+                ['auto', 'ships software that updates itself'],
+              ])}
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy || Object.keys(body).length === 0}>
+              {busy ? 'Saving…' : 'Save answers'}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
   );
 }
 

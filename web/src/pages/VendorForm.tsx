@@ -6,14 +6,14 @@ import { setFlash } from '../flash.js';
 import { previewScore, RiskBreakdown } from '../risk.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { ACCESS_LEVELS, DATA_CATEGORIES, VENDOR_STATUSES, type AccessLevel, type DataCategory, type Page, type RiskModel, type Team, type Vendor, type VendorInput, type VendorStatus } from '../types.js';
+import { ACCESS_LEVELS, DATA_CATEGORIES, VENDOR_STATUSES, type Factor, type AccessLevel, type DataCategory, type Page, type RiskModel, type Team, type Vendor, type VendorInput, type VendorStatus } from '../types.js';
 import { VendorPicker, type PickedVendor } from '../VendorPicker.js';
 
 /** The same rule the API applies (vendors.schemas.ts), so most mistakes are caught before sending. */
 const DOMAIN = /^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/;
 
-const CRITICALITY = ['supports nothing important', 'supports a business process', 'supports an important process', 'mission-critical'];
-const SUBSTITUTABILITY = ['replaceable within days', 'replaceable within weeks', 'replaceable within months', 'no practical alternative'];
+export const CRITICALITY = ['supports nothing important', 'supports a business process', 'supports an important process', 'mission-critical'];
+export const SUBSTITUTABILITY = ['replaceable within days', 'replaceable within weeks', 'replaceable within months', 'no practical alternative'];
 const ACCESS_HELP: Record<AccessLevel, string> = {
   none: 'none — no access to our premises or systems',
   physical: 'physical — on-site access',
@@ -38,11 +38,11 @@ interface Values {
   ownerUserId: string;
   parent: PickedVendor;
   dataCategories: DataCategory[];
-  accessLevel: AccessLevel;
+  /** '' (or 0) while the risk factor is not answered: it is then left out of the body. */
+  accessLevel: AccessLevel | '';
   criticality: number;
   substitutability: number;
-  shipsSoftware: boolean;
-  autoUpdate: boolean;
+  software: '' | 'no' | 'yes' | 'auto';
   regulatoryScope: string;
   annualSpend: string;
   currency: string;
@@ -70,8 +70,8 @@ const LABELS: Record<string, string> = {
   '/accessLevel': 'Access level',
   '/criticality': 'Business criticality',
   '/substitutability': 'Substitutability',
-  '/shipsSoftware': 'Ships software',
-  '/autoUpdate': 'Auto-updates',
+  '/shipsSoftware': 'Software',
+  '/autoUpdate': 'Software',
   '/regulatoryScope': 'Regulatory scope',
   '/annualSpend': 'Annual spend',
   '/currency': 'Currency',
@@ -80,6 +80,8 @@ const LABELS: Record<string, string> = {
 const KEYS = Object.keys(LABELS);
 
 function valuesOf(v?: Vendor, parentName?: string): Values {
+  // A new vendor starts with every factor unanswered; an existing one shows its unanswered factors as such.
+  const known = (factor: Factor) => Boolean(v && !v.inherentRisk.missing.includes(factor));
   return {
     name: v?.name ?? '',
     aliases: v?.aliases.join(', ') ?? '',
@@ -96,11 +98,10 @@ function valuesOf(v?: Vendor, parentName?: string): Values {
     ownerUserId: v?.ownerUserId ?? '',
     parent: { text: parentName ?? '', id: v?.parentVendorId ?? null },
     dataCategories: v?.dataCategories ?? [],
-    accessLevel: v?.accessLevel ?? 'none',
-    criticality: v?.criticality ?? 2,
-    substitutability: v?.substitutability ?? 2,
-    shipsSoftware: v?.shipsSoftware ?? false,
-    autoUpdate: v?.autoUpdate ?? false,
+    accessLevel: known('accessLevel') ? v!.accessLevel : '',
+    criticality: known('criticality') ? v!.criticality : 0,
+    substitutability: known('substitutability') ? v!.substitutability : 0,
+    software: known('softwareSupply') ? (v!.shipsSoftware ? (v!.autoUpdate ? 'auto' : 'yes') : 'no') : '',
     regulatoryScope: v?.regulatoryScope.join(', ') ?? '',
     annualSpend: v?.annualSpend == null ? '' : String(v.annualSpend),
     currency: v?.currency ?? '',
@@ -110,7 +111,10 @@ function valuesOf(v?: Vendor, parentName?: string): Values {
 
 const orNull = (s: string) => (s.trim() ? s.trim() : null);
 
-function bodyOf(f: Values): VendorInput & { ownerUserId: string | null } {
+type RiskAnswers = 'accessLevel' | 'criticality' | 'substitutability' | 'shipsSoftware' | 'autoUpdate';
+type Body = Omit<VendorInput, RiskAnswers> & Partial<Pick<VendorInput, RiskAnswers>> & { ownerUserId: string | null };
+
+function bodyOf(f: Values): Body {
   const legalIds: VendorInput['legalIds'] = {};
   if (f.lei.trim()) legalIds.lei = f.lei.trim().toUpperCase();
   if (f.duns.trim()) legalIds.duns = f.duns.trim();
@@ -129,19 +133,18 @@ function bodyOf(f: Values): VendorInput & { ownerUserId: string | null } {
     team: f.team || null,
     services: splitList(f.services),
     dataCategories: f.dataCategories,
-    accessLevel: f.accessLevel,
-    criticality: f.criticality,
-    substitutability: f.substitutability,
+    ...(f.accessLevel ? { accessLevel: f.accessLevel } : {}),
+    ...(f.criticality ? { criticality: f.criticality } : {}),
+    ...(f.substitutability ? { substitutability: f.substitutability } : {}),
     annualSpend: f.annualSpend.trim() === '' ? null : Number(f.annualSpend),
     currency: f.currency.trim() ? f.currency.trim().toUpperCase() : null,
     regulatoryScope: splitList(f.regulatoryScope),
-    shipsSoftware: f.shipsSoftware,
-    autoUpdate: f.shipsSoftware && f.autoUpdate,
+    ...(f.software ? { shipsSoftware: f.software !== 'no', autoUpdate: f.software === 'auto' } : {}),
     parentVendorId: f.parent.id,
   };
 }
 
-function validate(f: Values, body: VendorInput): Record<string, string> {
+function validate(f: Values, body: Body): Record<string, string> {
   const e: Record<string, string> = {};
   if (!body.name) e['/name'] = 'is required';
   else if (body.name.length > 300) e['/name'] = 'must be at most 300 characters';
@@ -393,7 +396,8 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
             <div className="grid-fields">
               <Field label={LABELS['/accessLevel']} error={errors['/accessLevel']}>
                 {(p) => (
-                  <select {...p} name="accessLevel" value={values.accessLevel} onChange={(e) => set('accessLevel', e.target.value as AccessLevel)}>
+                  <select {...p} name="accessLevel" value={values.accessLevel} onChange={(e) => set('accessLevel', e.target.value as AccessLevel | '')}>
+                    <option value="">— not answered yet —</option>
                     {ACCESS_LEVELS.map((a) => (
                       <option key={a} value={a}>
                         {ACCESS_HELP[a]}
@@ -405,6 +409,7 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
               <Field label={LABELS['/criticality']} error={errors['/criticality']}>
                 {(p) => (
                   <select {...p} name="criticality" value={values.criticality} onChange={(e) => set('criticality', Number(e.target.value))}>
+                    <option value={0}>— not answered yet —</option>
                     {CRITICALITY.map((label, i) => (
                       <option key={label} value={i + 1}>
                         {i + 1} — {label}
@@ -416,6 +421,7 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
               <Field label={LABELS['/substitutability']} error={errors['/substitutability']}>
                 {(p) => (
                   <select {...p} name="substitutability" value={values.substitutability} onChange={(e) => set('substitutability', Number(e.target.value))}>
+                    <option value={0}>— not answered yet —</option>
                     {SUBSTITUTABILITY.map((label, i) => (
                       <option key={label} value={i + 1}>
                         {i + 1} — {label}
@@ -425,29 +431,16 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
                 )}
               </Field>
               {text('regulatoryScope', '/regulatoryScope', { hint: 'e.g. GDPR, NIS2, DORA — separated by commas.' })}
-              <div className={`field checks-inline${errors['/shipsSoftware'] || errors['/autoUpdate'] ? ' has-error' : ''}`}>
-                <label className="check">
-                  <input type="checkbox" name="shipsSoftware" checked={values.shipsSoftware} onChange={(e) => setValues((v) => ({ ...v, shipsSoftware: e.target.checked, autoUpdate: e.target.checked && v.autoUpdate }))} />
-                  Ships software that runs in our estate
-                </label>
-                <label className="check">
-                  <input
-                    type="checkbox"
-                    name="autoUpdate"
-                    checked={values.autoUpdate}
-                    disabled={!values.shipsSoftware}
-                    aria-invalid={errors['/autoUpdate'] ? true : undefined}
-                    aria-describedby={errors['/autoUpdate'] ? 'autoupdate-error' : undefined}
-                    onChange={(e) => set('autoUpdate', e.target.checked)}
-                  />
-                  The software updates itself from the vendor
-                </label>
-                {errors['/autoUpdate'] && (
-                  <p className="field-error" id="autoupdate-error">
-                    {errors['/autoUpdate']}
-                  </p>
+              <Field label={LABELS['/shipsSoftware']} error={errors['/shipsSoftware'] ?? errors['/autoUpdate']}>
+                {(p) => (
+                  <select {...p} name="software" value={values.software} onChange={(e) => set('software', e.target.value as Values['software'])}>
+                    <option value="">— not answered yet —</option>
+                    <option value="no">ships no software</option>
+                    <option value="yes">ships software that runs in our estate</option>
+                    <option value="auto">ships software that updates itself from the vendor</option>
+                  </select>
                 )}
-              </div>
+              </Field>
             </div>
           </fieldset>
 
@@ -474,7 +467,7 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
             <header className="card-head">
               <h2 id="preview-title">Score preview</h2>
             </header>
-            <RiskBreakdown score={preview.score} tier={preview.tier} terms={preview.terms} thresholds={model.tierThresholds} caption="Score preview" />
+            <RiskBreakdown score={preview.score} tier={preview.tier} terms={preview.terms} thresholds={model.tierThresholds} caption="Score preview" missing={preview.missing} />
             <p className="hint">Updates as you answer; the server computes the stored score when you save.</p>
           </aside>
         )}
