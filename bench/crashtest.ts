@@ -220,6 +220,8 @@ async function check(instance: Instance, http: HttpClient, ledger: Ledger, final
       .leftJoin('sbom_components', 'sbom_components.sbom_id', 'sboms.id')
       .select(['sboms.release', 'sboms.component_count', sql<number>`count(sbom_components.idx)`.as('rows')])
       .where('sboms.release', 'like', `${prefix}%`)
+      // An upload cut off before its publish step is written unpublished: invisible, and swept later.
+      .where('sboms.published', '=', 1)
       .groupBy(['sboms.id', 'sboms.release', 'sboms.component_count'])
       .execute();
     const presentSboms = new Set<string>();

@@ -12,6 +12,7 @@ import { systemContext } from '../../src/platform/context.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { readOsvZip, type NormalizedAdvisory } from '../../src/modules/advisories/parsers/index.js';
+import { sbomMatching } from '../../src/modules/matching/matching.hook.js';
 import { Matcher, type MatchStats } from '../../src/modules/matching/matching.service.js';
 import { SbomService } from '../../src/modules/sboms/sboms.service.js';
 import { SbomRepository } from '../../src/modules/sboms/sboms.repository.js';
@@ -148,7 +149,7 @@ async function buildPortfolio(tw: Thirdwatch, rows: number, log: (m: string) => 
       await r.insertSbom({
         id, product_id: product.id, release: '1.0', is_current: 1, format: 'cyclonedx', encoding: 'json', spec_version: '1.5', serial_number: null,
         document_created_at: null, tools: '[]', root_ref: null, root_name: `service-${s}`, root_version: '1.0', root_purl: null, component_count: perSbom,
-        dependency_count: 0, warnings: '[]', byte_size: 0, sha256: '0', media_type: 'application/vnd.cyclonedx+json', uploaded_at: new Date().toISOString(), uploaded_by: 'bench',
+        dependency_count: 0, warnings: '[]', byte_size: 0, sha256: '0', media_type: 'application/vnd.cyclonedx+json', uploaded_at: new Date().toISOString(), uploaded_by: 'bench', published: 1,
       });
       await r.insertComponents(id, components);
     });
@@ -200,10 +201,15 @@ export const run: BenchSuite = async (bench) => {
       // Matching alone: the same upload path with the matching hook timed.
       const matcher = new Matcher(tw.database.db);
       let last: { ms: number; stats: MatchStats } = { ms: 0, stats: null as unknown as MatchStats };
-      const timed = new SbomService(tw.database.db, { maxUploadBytes: config.maxUploadBytes }, async (trx, sbom, c) => {
-        const t = performance.now();
-        const stats = await matcher.matchSbom(trx, sbom, c);
-        last = { ms: performance.now() - t, stats };
+      const hook = sbomMatching(matcher);
+      const timed = new SbomService(tw.database.db, { maxUploadBytes: config.maxUploadBytes }, {
+        ...hook,
+        match: async (db, sbom, c) => {
+          const t = performance.now();
+          const stats = await hook.match(db, sbom, c);
+          last = { ms: performance.now() - t, stats };
+          return stats;
+        },
       });
       const vendor = await tw.services.vendors.create({ name: `Bench vendor ${engine.name}` }, ctx);
       const matchMs: number[] = [];
@@ -227,7 +233,7 @@ export const run: BenchSuite = async (bench) => {
         ratio: ((sbomSize / pairs) * reference.ms) / median(matchMs),
         notes: `median of 3; ${stats!.keys} keys looked up, ${stats!.entriesExamined} range entries evaluated, ${stats!.created} findings written; peer = reference time scaled to ${sbomSize} pairs`,
       });
-      rows.push({ suite: SUITE, name: `upload + parse + store + match, in process (${engine.name})`, value: median(uploadMs), unit: 'ms', notes: 'median of 3, one transaction' });
+      rows.push({ suite: SUITE, name: `upload + parse + store + match, in process (${engine.name})`, value: median(uploadMs), unit: 'ms', notes: 'median of 3; written unpublished in bounded statements, then published' });
 
       const typicalMatch: number[] = [];
       const typicalUpload: number[] = [];
@@ -259,7 +265,7 @@ export const run: BenchSuite = async (bench) => {
         if (!((await findings.json()) as { items: unknown[] }).items.length) throw new Error('no findings after upload');
         httpMs.push(performance.now() - t);
       }
-      rows.push({ suite: SUITE, name: `upload-to-findings end to end over HTTP, ${sbomSize.toLocaleString('en-US')} components (${engine.name})`, value: median(httpMs), unit: 'ms', notes: 'median of 3: POST the SBOM (parse, store, match in one transaction), then the first findings page' });
+      rows.push({ suite: SUITE, name: `upload-to-findings end to end over HTTP, ${sbomSize.toLocaleString('en-US')} components (${engine.name})`, value: median(httpMs), unit: 'ms', notes: 'median of 3: POST the SBOM (parse, store, match, publish), then the first findings page' });
 
       // A new advisory in a large portfolio.
       bench.log(`${engine.name}: building a portfolio of ${portfolioRows.toLocaleString('en-US')} component rows`);

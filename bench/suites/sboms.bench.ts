@@ -68,7 +68,7 @@ async function portfolio(tw: Thirdwatch, sboms: number, perSbom: number, log: (m
         id, product_id: product.id, release: '1.0.0', is_current: 1, format: 'cyclonedx', encoding: 'json', spec_version: '1.6', serial_number: null,
         document_created_at: null, tools: '[]', root_ref: 'root', root_name: `bench-app-${i}`, root_version: '1.0.0', root_purl: null,
         component_count: own.length, dependency_count: 0, warnings: '[]', byte_size: 0, sha256: '', media_type: 'application/vnd.cyclonedx+json',
-        uploaded_at: new Date().toISOString(), uploaded_by: 'bench',
+        uploaded_at: new Date().toISOString(), uploaded_by: 'bench', published: 1,
       });
       await repo.insertComponents(id, own);
       await applyCurrentChange(trx, { productId: product.id, vendorId: vendors[i % vendors.length], sbomId: id, delta: 1, components: own });

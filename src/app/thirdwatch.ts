@@ -19,7 +19,7 @@ import { sbomRoutes } from '../modules/sboms/sboms.routes.js';
 import { TechnologyService } from '../modules/technologies/technologies.service.js';
 import { technologyRoutes } from '../modules/technologies/technologies.routes.js';
 import { Matcher } from '../modules/matching/matching.service.js';
-import { matchStoredSbom } from '../modules/matching/matching.hook.js';
+import { sbomMatching } from '../modules/matching/matching.hook.js';
 import { AdvisoryService } from '../modules/advisories/advisories.service.js';
 import { FeedService, FEED_SYNC_SCHEDULE } from '../modules/advisories/feeds.service.js';
 import { advisoryRoutes } from '../modules/advisories/advisories.routes.js';
@@ -87,7 +87,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     audit: new AuditService(database.db),
     vendors,
     vendorCsv: new VendorCsv(database.db, vendors),
-    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, matchStoredSbom(matcher)),
+    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher)),
     technologies: new TechnologyService(database.db),
     matcher,
     advisories,

@@ -6,6 +6,7 @@ import * as m0004 from './0004_advisories.js';
 import * as m0005 from './0005_audit_sealer.js';
 import * as m0006 from './0006_job_progress.js';
 import * as m0007 from './0007_ingest.js';
+import * as m0007s from './0007_ingest_staging.js';
 import * as m0008 from './0008_vendor_triage.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005_audit_sealer': m0005,
   '0006_job_progress': m0006,
   '0007_ingest': m0007,
+  '0007_ingest_staging': m0007s,
   '0008_vendor_triage': m0008,
 };

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { describeEachEngine } from '../platform/db/test-support/engines.js';
+import type { Kysely } from 'kysely';
+import type { SbomComponentsTable, SbomsTable } from '../modules/sboms/sboms.tables.js';
 import { migrations } from './index.js';
 
 describeEachEngine('migrations', ({ createDatabase }) => {
@@ -32,6 +34,8 @@ describeEachEngine('migrations', ({ createDatabase }) => {
   test('0007 fills the technologies rollup from the SBOMs already stored', async () => {
     const database = await createDatabase({ migrate: false });
     await migrateToLatest(database.db, '0004_advisories');
+    // The tables as they were at 0004 (sboms had no `published` column yet).
+    const early = database.db as unknown as Kysely<{ sboms: Omit<SbomsTable, 'published'>; sbom_components: SbomComponentsTable }>;
     const product = '00000000-0000-7000-8000-000000e57a7e';
     const vendor = '00000000-0000-7000-8000-0000000e57a7';
     const sbom = (id: string, release: string, current: number) => ({
@@ -45,8 +49,8 @@ describeEachEngine('migrations', ({ createDatabase }) => {
       parent_idx: null, depth: direct ? 1 : 2, via_idx: 0, direct,
     });
     const ids = ['01900000-0000-7000-8000-00000000000a', '01900000-0000-7000-8000-00000000000b', '01900000-0000-7000-8000-00000000000c'];
-    await database.db.insertInto('sboms').values([sbom(ids[0], '1', 1), sbom(ids[1], '2', 1), sbom(ids[2], '0', 0)]).execute();
-    await database.db
+    await early.insertInto('sboms').values([sbom(ids[0], '1', 1), sbom(ids[1], '2', 1), sbom(ids[2], '0', 0)]).execute();
+    await early
       .insertInto('sbom_components')
       .values([component(ids[0], 1, 'left-pad', 1), component(ids[0], 2, 'lodash', 0), component(ids[1], 1, 'lodash', 1), component(ids[2], 1, 'old-only', 1)])
       .execute();

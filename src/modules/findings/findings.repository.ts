@@ -123,9 +123,11 @@ export class FindingsRepository {
   }
 
   async byId(id: string): Promise<FindingRow | undefined> {
-    // Findings of superseded SBOMs stay readable by id (history), so no current-SBOM filter here.
+    // Findings of superseded SBOMs stay readable by id (history), so no current-SBOM filter here;
+    // those of an SBOM still being written (unpublished) are not.
     return (await this.db
       .selectFrom('findings as f')
+      .innerJoin('sboms as s', 's.id', 'f.sbom_id')
       .innerJoin('advisory_groups as g', 'g.id', 'f.group_id')
       .innerJoin('products as p', 'p.id', 'f.product_id')
       .innerJoin('vendors as v', 'v.id', 'f.vendor_id')
@@ -136,12 +138,23 @@ export class FindingsRepository {
         'p.name as product_name', 'v.name as vendor_name', 'v.tier as vendor_tier',
       ])
       .where('f.id', '=', id)
+      .where('s.published', '=', 1)
       .executeTakeFirst()) as FindingRow | undefined;
   }
 
   async byIds(ids: string[]): Promise<FindingsTable[]> {
     const out: FindingsTable[] = [];
-    for (const batch of chunks(ids)) out.push(...(await this.db.selectFrom('findings').selectAll().where('id', 'in', batch).execute()));
+    for (const batch of chunks(ids)) {
+      out.push(
+        ...(await this.db
+          .selectFrom('findings as f')
+          .innerJoin('sboms as s', 's.id', 'f.sbom_id')
+          .selectAll('f')
+          .where('f.id', 'in', batch)
+          .where('s.published', '=', 1)
+          .execute()),
+      );
+    }
     return out;
   }
 

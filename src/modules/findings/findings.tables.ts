@@ -111,7 +111,14 @@ export interface VexStatementIdsTable {
   statement_id: string;
 }
 
+/** One row: how many feed writes (advisories, KEV/EPSS, VEX) have committed; see lockMatching. */
+export interface MatchingStateTable {
+  id: number;
+  seq: number;
+}
+
 export interface FindingTables {
+  matching_state: MatchingStateTable;
   findings: FindingsTable;
   findings_history: FindingsHistoryTable;
   vex_statements: VexStatementsTable;

@@ -33,6 +33,14 @@ export async function bulkInsert(db: Executor, table: string, columns: readonly 
 
 export type ColumnType = 'text' | 'int';
 
+/**
+ * Between two bounded statements written outside a transaction (an SBOM being ingested), lets
+ * other requests run: their queries get the connection (SQLite has one) and the event loop.
+ */
+export async function breathe(db: Executor): Promise<void> {
+  if (!db.isTransaction) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Rows per unnest statement on PostgreSQL (one array parameter per column, whatever the row count). */
 const ROWS_PER_UNNEST = 5_000;
 
@@ -75,6 +83,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
         params.push(column);
       }
       await db.executeQuery(CompiledQuery.raw(text, params));
+      await breathe(db);
     }
     return;
   }
@@ -97,6 +106,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
       for (const c of varying) params[p++] = row[c];
     }
     await db.executeQuery(CompiledQuery.raw(cachedSql, params));
+    await breathe(db);
   }
 }
 

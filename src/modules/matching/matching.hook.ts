@@ -1,11 +1,28 @@
-// The one call the SBOM service makes into matching: after an SBOM's rows are stored, inside the
-// same transaction, its components are matched (so a 201 means its findings exist too).
+// The calls the SBOM service makes into matching. An SBOM's findings are matched while its rows are
+// still unpublished, so a 201 means its findings exist too; the publish step checks that no feed
+// write came in between (see MatchingRepository.lockMatching).
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/schema.js';
+import { MatchingRepository } from './matching.repository.js';
 import type { Matcher, MatchStats, StoredSbom } from './matching.service.js';
 
-export type SbomStoredHook = (trx: Executor, sbom: StoredSbom, ctx: RequestContext) => Promise<unknown>;
+export interface SbomMatching {
+  /** How many feed writes have committed: read before matching. */
+  feedWrites(db: Executor): Promise<number>;
+  /** Inside the publish transaction: orders it with feed writes, and answers their count now. */
+  lockForPublish(trx: Executor): Promise<number>;
+  /** Writes the findings of a stored, unpublished SBOM. */
+  match(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats>;
+}
 
-export function matchStoredSbom(matcher: Matcher): SbomStoredHook {
-  return (trx, sbom, ctx): Promise<MatchStats> => matcher.matchSbom(trx, sbom, ctx);
+export function sbomMatching(matcher: Matcher): SbomMatching {
+  return {
+    feedWrites: (db) => new MatchingRepository(db).matchingSeq(),
+    lockForPublish: async (trx) => {
+      const repo = new MatchingRepository(trx);
+      await repo.lockMatching('shared');
+      return repo.matchingSeq();
+    },
+    match: (db, sbom, ctx) => matcher.matchSbom(db, sbom, ctx),
+  };
 }

@@ -2,7 +2,7 @@ import { sql, type Expression } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { FindingsHistoryTable, FindingsTable, VexStatementsTable } from '../findings/findings.tables.js';
-import { chunks, insertRows } from './bulk.js';
+import { breathe, chunks, insertRows } from './bulk.js';
 import { DISTRO_ECOSYSTEMS, keyOf, type PackageEntry } from './matching.keys.js';
 
 export type GroupRiskRow = {
@@ -93,15 +93,27 @@ export class MatchingRepository {
   }
 
   /**
-   * Orders the two sides of matching on PostgreSQL. An SBOM being matched holds the lock shared,
-   * a feed write (advisories, KEV/EPSS, VEX) exclusively, both until their transaction ends. So an
-   * advisory written while an SBOM is stored either commits first (and the SBOM's lookup, a later
-   * statement under READ COMMITTED, sees its packages) or waits and then sees the SBOM's committed
-   * components: neither can miss the other. SQLite writers are serialised already (BEGIN IMMEDIATE).
+   * Orders SBOM publishes against feed writes on PostgreSQL. A feed write (advisories, KEV/EPSS,
+   * VEX) holds the lock exclusively until its transaction ends and counts itself in
+   * matching_state. An SBOM is matched while its rows are still invisible, outside any transaction;
+   * its publish transaction holds the lock shared and compares the count with the one read before
+   * matching. Equal: no feed write committed in between (one still running would hold the lock).
+   * Different: the SBOM is matched again. A feed write after the publish sees the SBOM as current.
+   * SQLite writers are serialised already (BEGIN IMMEDIATE); the count works the same there.
    */
   async lockMatching(mode: 'shared' | 'exclusive'): Promise<void> {
-    if (!isPostgres(this.db)) return;
-    await (mode === 'shared' ? sql`select pg_advisory_xact_lock_shared(${MATCHING_LOCK})` : sql`select pg_advisory_xact_lock(${MATCHING_LOCK})`).execute(this.db);
+    if (isPostgres(this.db)) {
+      await (mode === 'shared' ? sql`select pg_advisory_xact_lock_shared(${MATCHING_LOCK})` : sql`select pg_advisory_xact_lock(${MATCHING_LOCK})`).execute(this.db);
+    }
+    // A feed write counts itself (committing with its changes): an SBOM matched outside any
+    // transaction compares this count at publish and matches again if a feed write came between.
+    if (mode === 'exclusive') await this.db.updateTable('matching_state').set((eb) => ({ seq: eb('seq', '+', 1) })).where('id', '=', 1).execute();
+  }
+
+  /** How many feed writes have committed (as this executor sees it). */
+  async matchingSeq(): Promise<number> {
+    const row = await this.db.selectFrom('matching_state').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
+    return Number(row.seq);
   }
 
   /** The matching index for a set of keys: one indexed query per ecosystem and batch of names. */
@@ -168,6 +180,7 @@ export class MatchingRepository {
     for (const [source, idxs] of bySource) {
       for (const batch of chunks(idxs)) {
         await this.db.updateTable('sbom_components').set({ source_package: source }).where('sbom_id', '=', sbomId).where('idx', 'in', batch).execute();
+        await breathe(this.db);
       }
     }
   }

@@ -95,10 +95,14 @@ export class Matcher {
     return stored ? { ...DEFAULT_FINDINGS_POLICY, ...stored, slaDays: { ...DEFAULT_FINDINGS_POLICY.slaDays, ...stored.slaDays }, severityPoints: { ...DEFAULT_FINDINGS_POLICY.severityPoints, ...stored.severityPoints } } : DEFAULT_FINDINGS_POLICY;
   }
 
-  /** The SBOM side: called by the SBOM service right after an SBOM's components are stored. */
-  async matchSbom(trx: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
-    const repo = this.repo(trx);
-    await repo.lockMatching('shared');
+  /**
+   * The SBOM side: called by the SBOM service once an SBOM's components are written, before it is
+   * published. Outside a transaction each write is its own bounded statement (the SBOM is still
+   * invisible, so no one sees them half done); see lockMatching for how publishing stays in step
+   * with feed writes.
+   */
+  async matchSbom(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
+    const repo = this.repo(db);
     const stats = emptyStats();
     const occurrences: Occurrence[] = new Array(sbom.components.length);
     const bySource = new Map<string, number[]>();
@@ -145,7 +149,7 @@ export class Matcher {
     const previous = sbom.supersedes ? await repo.previousFindings(sbom.supersedes) : [];
     const root = await repo.sbomRoot(sbom.sbomId);
     const roots = new Map([[sbom.sbomId, { root_ref: root?.root_ref ?? null, root_purl: root?.root_purl ?? null, root_name: root?.root_name ?? null }]]);
-    stats.created = await this.createFindings(trx, drafts, roots, ctx, previous);
+    stats.created = await this.createFindings(db, drafts, roots, ctx, previous);
     return stats;
   }
 

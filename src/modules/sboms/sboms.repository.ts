@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
+import { breathe } from '../matching/bulk.js';
 import type { ComponentRow } from './sboms.ingest.js';
 import type { SbomsTable } from './sboms.tables.js';
 
@@ -27,6 +28,9 @@ export function rowsPerStatement(postgres: boolean, columns: number): number {
  * time: the server parses and binds 24 parameters instead of 240,000.
  */
 export const ROWS_PER_UNNEST = 5_000;
+
+/** Rows removed per statement when an unpublished SBOM is discarded. */
+const DISCARD_SLICE = 2_000;
 
 type ColumnType = 'text' | 'int';
 
@@ -127,6 +131,40 @@ export class SbomRepository {
       .executeTakeFirst();
   }
 
+  /** Makes a written SBOM visible, and the current one of its release. */
+  publish(id: string) {
+    return this.db.updateTable('sboms').set({ published: 1, is_current: 1 }).where('id', '=', id).where('published', '=', 0).executeTakeFirst();
+  }
+
+  /** SBOMs whose upload began before `before` and never published: their process died or gave up. */
+  async abandoned(before: string): Promise<string[]> {
+    return (await this.db.selectFrom('sboms').select('id').where('published', '=', 0).where('uploaded_at', '<', before).limit(20).execute()).map((r) => r.id);
+  }
+
+  /**
+   * Removes an unpublished SBOM's rows a slice at a time (each slice its own short statement), then
+   * the SBOM itself: a failed or abandoned upload never holds the write lock for long.
+   */
+  async discard(id: string): Promise<void> {
+    await this.discardFindings(id);
+    const top = await this.db.selectFrom('sbom_components').select((eb) => eb.fn.max('idx').as('max')).where('sbom_id', '=', id).executeTakeFirst();
+    const max = Number(top?.max ?? 0);
+    for (let from = 0; from <= max; from += DISCARD_SLICE) {
+      await this.db.deleteFrom('sbom_components').where('sbom_id', '=', id).where('idx', '<', from + DISCARD_SLICE).execute();
+      await breathe(this.db);
+    }
+    await this.db.deleteFrom('sboms').where('id', '=', id).where('published', '=', 0).execute();
+  }
+
+  /** The findings of an unpublished SBOM (and their history, by cascade), a slice at a time. */
+  async discardFindings(id: string): Promise<void> {
+    for (;;) {
+      const gone = await this.db.deleteFrom('findings').where('id', 'in', (eb) => eb.selectFrom('findings').select('id').where('sbom_id', '=', id).limit(DISCARD_SLICE)).executeTakeFirst();
+      await breathe(this.db);
+      if (Number(gone.numDeletedRows) < DISCARD_SLICE) break;
+    }
+  }
+
   setCurrent(id: string, current: boolean) {
     return this.db.updateTable('sboms').set({ is_current: current ? 1 : 0 }).where('id', '=', id).execute();
   }
@@ -138,6 +176,7 @@ export class SbomRepository {
       .select(['id'])
       .where('product_id', '=', productId)
       .where('release', '=', release)
+      .where('published', '=', 1)
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
@@ -183,6 +222,7 @@ export class SbomRepository {
         const batch = rows.slice(start, start + ROWS_PER_UNNEST);
         const params = columns.map((_, c) => batch.map((row) => row[c]));
         await this.db.executeQuery(CompiledQuery.raw(text, params));
+        await breathe(this.db);
         onProgress?.(start + batch.length);
       }
       return;
@@ -201,6 +241,7 @@ export class SbomRepository {
       let p = 0;
       for (const row of batch) for (const value of row) params[p++] = value;
       await this.db.executeQuery(CompiledQuery.raw(cachedSql, params));
+      await breathe(this.db);
       onProgress?.(start + batch.length);
     }
   }
@@ -215,11 +256,11 @@ export class SbomRepository {
   }
 
   findSbom(id: string): Promise<SbomRow | undefined> {
-    return this.selectSboms().where('s.id', '=', id).executeTakeFirst() as Promise<SbomRow | undefined>;
+    return this.selectSboms().where('s.id', '=', id).where('s.published', '=', 1).executeTakeFirst() as Promise<SbomRow | undefined>;
   }
 
   listSboms(productId: string, filter: SbomListFilter, cursor: CursorPosition | null, limit: number): Promise<SbomRow[]> {
-    let query = this.selectSboms().where('s.product_id', '=', productId);
+    let query = this.selectSboms().where('s.product_id', '=', productId).where('s.published', '=', 1);
     if (filter.release !== undefined) query = query.where('s.release', '=', filter.release);
     if (filter.current !== undefined) query = query.where('s.is_current', '=', filter.current ? 1 : 0);
     if (cursor) query = query.where('s.id', '<', cursor.id);
@@ -238,6 +279,7 @@ export class SbomRepository {
         eb.fn.max('uploaded_at').as('last_uploaded_at'),
       ])
       .where('product_id', '=', productId)
+      .where('published', '=', 1)
       .groupBy('release')
       .orderBy('latest_id', 'desc')
       .execute();

@@ -21,7 +21,7 @@ import { applyCurrentChange } from './sboms.usage.js';
 import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
-import type { SbomStoredHook } from '../matching/matching.hook.js';
+import type { SbomMatching } from '../matching/matching.hook.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -34,6 +34,11 @@ export interface UploadOptions {
 }
 
 export type UploadProgress = (phase: 'parse' | 'store', done: number, total: number) => void;
+
+/** Publish attempts that may find a feed write since matching began before matching runs inside the publish transaction. */
+const PUBLISH_ROUNDS = 3;
+/** An unpublished SBOM this old belongs to an upload that died: its rows are removed. */
+const ABANDONED_AFTER_MS = 60 * 60_000;
 
 export interface SbomLimits {
   /** Largest accepted document, in bytes (THIRDWATCH_MAX_UPLOAD_MB). */
@@ -162,8 +167,8 @@ export class SbomService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly limits: SbomLimits,
-    /** Runs inside the upload transaction once the SBOM's rows are written (matching: modules/matching). */
-    private readonly afterStore?: SbomStoredHook,
+    /** Matches a written, unpublished SBOM's components (modules/matching). */
+    private readonly matching?: SbomMatching,
   ) {}
 
   private repo(executor: Executor = this.db) {
@@ -182,9 +187,12 @@ export class SbomService {
   }
 
   /**
-   * Parses the document before any transaction opens (a bad one costs no lock and writes nothing),
-   * then stores the SBOM, its compressed original, every component and edge, the current flag of
-   * its release and one audit event in one transaction.
+   * Parses the document before anything is written (a bad one costs no lock and writes nothing),
+   * then writes the SBOM unpublished: its compressed original, every component and edge, its
+   * findings, each statement bounded and outside any transaction, so a 50,000-component upload
+   * never holds the write lock or the event loop for long. A short transaction then publishes it
+   * (current flag, technologies rollup, one audit event). Until then no read sees any of it; a
+   * failure removes it, and a killed process leaves it invisible until a later upload sweeps it.
    */
   async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress): Promise<Sbom> {
     const owner = await this.owner(productRef);
@@ -219,7 +227,8 @@ export class SbomService {
       id,
       product_id: owner.id,
       release,
-      is_current: 1,
+      is_current: 0,
+      published: 0,
       format: parsed.format,
       encoding: parsed.encoding,
       spec_version: clean(parsed.specVersion),
@@ -241,44 +250,88 @@ export class SbomService {
     };
     const total = prepared.components.length;
     const packedEdges = packEdges(prepared.edges);
-    const supersedes = await this.write(async (trx) => {
-      const repo = this.repo(trx);
-      if (!(await repo.lockProduct(owner.id))) throw notFound('product', productRef);
-      const previous = await repo.currentFor(owner.id, release);
-      if (previous) {
-        await repo.setCurrent(previous.id, false);
-        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: previous.id, delta: -1 });
-      }
-      await repo.insertSbom(row);
+    await this.sweepAbandoned();
+
+    // Written unpublished, in bounded statements outside any transaction: no read sees the SBOM
+    // and no other writer waits on it until the short publish transaction at the end.
+    await this.write(async (trx) => {
+      if (!(await this.repo(trx).lockProduct(owner.id))) throw notFound('product', productRef);
+      await this.repo(trx).insertSbom(row);
+    });
+    try {
+      const repo = this.repo();
       await repo.insertComponents(id, prepared.components, (done) => onProgress?.('store', done, total));
-      await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: id, delta: 1, components: prepared.components });
       await repo.insertGraph(id, prepared.edges.length, packedEdges);
       // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
       await repo.insertDocument(id, 'gzip', await compressing);
-      await this.afterStore?.(trx, { sbomId: id, productId: owner.id, vendorId: owner.vendor_id, release, supersedes: previous?.id ?? null, components: prepared.components }, ctx);
-      await recordAudit(trx, ctx, {
-        action: 'sbom.upload',
-        entityType: 'product',
-        entityId: owner.id,
-        after: {
-          sbomId: id,
-          release,
-          format: parsed.format,
-          specVersion: parsed.specVersion,
-          componentCount: row.component_count,
-          dependencyCount: row.dependency_count,
-          sha256,
-          byteSize: body.length,
-          supersedes: previous?.id ?? null,
-        },
+      const supersedes = await this.matchAndPublish(owner, row, prepared, parsed, ctx, productRef);
+      onProgress?.('store', total, total);
+      return {
+        ...presentSbom({ ...row, is_current: 1, published: 1, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
+        supersedes,
+      };
+    } catch (error) {
+      await this.repo().discard(id);
+      throw error;
+    }
+  }
+
+  /**
+   * Matches the written SBOM, then publishes it in one short transaction: it becomes current (the
+   * previous current SBOM of its release stops being so), the technologies rollup follows, and one
+   * audit event is recorded. When a feed write committed since matching began, the findings are
+   * matched again first; after a few such rounds the matching runs inside the publish transaction.
+   */
+  private async matchAndPublish(owner: ProductOwner, row: SbomsTable, prepared: PreparedSbom, parsed: ParsedSbom, ctx: RequestContext, productRef: string): Promise<string | null> {
+    const stored = (previous: string | null) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: prepared.components });
+    for (let round = 1; ; round++) {
+      const last = round >= PUBLISH_ROUNDS;
+      const previous = (await this.repo().currentFor(owner.id, row.release))?.id ?? null;
+      const feedWrites = this.matching ? await this.matching.feedWrites(this.db) : 0;
+      if (this.matching && !last) await this.matching.match(this.db, stored(previous), ctx);
+      const outcome = await this.write(async (trx) => {
+        const repo = this.repo(trx);
+        if (!(await repo.lockProduct(owner.id))) throw notFound('product', productRef);
+        const feedsMoved = this.matching ? (await this.matching.lockForPublish(trx)) !== feedWrites : false;
+        const current = (await repo.currentFor(owner.id, row.release))?.id ?? null;
+        // Matched against other advisories, or carrying decisions over from another SBOM, than now.
+        if ((feedsMoved || current !== previous) && !last) return { again: true as const };
+        if (this.matching && last) {
+          await repo.discardFindings(row.id);
+          await this.matching.match(trx, stored(current), ctx);
+        }
+        if (current) {
+          await repo.setCurrent(current, false);
+          await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: current, delta: -1 });
+        }
+        if (!Number((await repo.publish(row.id)).numUpdatedRows)) throw notFound('SBOM', row.id);
+        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: row.id, delta: 1, components: prepared.components });
+        await recordAudit(trx, ctx, {
+          action: 'sbom.upload',
+          entityType: 'product',
+          entityId: owner.id,
+          after: {
+            sbomId: row.id,
+            release: row.release,
+            format: parsed.format,
+            specVersion: parsed.specVersion,
+            componentCount: row.component_count,
+            dependencyCount: row.dependency_count,
+            sha256: row.sha256,
+            byteSize: row.byte_size,
+            supersedes: current,
+          },
+        });
+        return { again: false as const, supersedes: current };
       });
-      return previous?.id ?? null;
-    });
-    onProgress?.('store', total, total);
-    return {
-      ...presentSbom({ ...row, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
-      supersedes,
-    };
+      if (!outcome.again) return outcome.supersedes;
+      await this.repo().discardFindings(row.id);
+    }
+  }
+
+  /** Removes SBOMs whose upload was abandoned (a killed process) long enough ago that none is still writing. */
+  private async sweepAbandoned(): Promise<void> {
+    for (const id of await this.repo().abandoned(new Date(Date.now() - ABANDONED_AFTER_MS).toISOString())) await this.repo().discard(id);
   }
 
   async get(id: string): Promise<Sbom> {

@@ -32,6 +32,8 @@ export interface SbomsTable {
   media_type: string;
   uploaded_at: string;
   uploaded_by: string;
+  /** 0 while the upload's rows are being written (then no read sees the SBOM), 1 once published. */
+  published: Flag;
 }
 
 /** The original document, compressed, kept apart so SBOM lists never read it. */
