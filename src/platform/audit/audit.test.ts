@@ -121,6 +121,22 @@ describeEachEngine('audit hash chain', ({ engine, createDatabase }) => {
     assert.deepEqual(positions.map((p) => Number(p.chain_position)), positions.map((_, i) => i + 1), 'positions are dense: no fork, no gap');
   });
 
+  test('verification while events are written and sealed never reports a false break', async () => {
+    let writing = true;
+    const load = (async () => {
+      for (let i = 0; i < 60; i++) {
+        await record(database.db, `grow${i}`);
+        if (i % 3 === 0) await sealAuditChain(database.db);
+      }
+      writing = false;
+    })();
+    const results = [];
+    while (writing) results.push(await verifyAuditChain(database.db, 3));
+    await load;
+    assert.ok(results.length > 0);
+    for (const result of results) assert.equal(result.brokenAt, null, JSON.stringify(result));
+  });
+
   test('a rolled-back transaction leaves no hole', async () => {
     const { checked } = await sealAll(database.db);
     await assert.rejects(
