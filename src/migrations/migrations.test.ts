@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { describeEachEngine } from '../platform/db/test-support/engines.js';
-import type { Kysely } from 'kysely';
 import type { SbomComponentsTable, SbomsTable } from '../modules/sboms/sboms.tables.js';
 import { migrations } from './index.js';
 
