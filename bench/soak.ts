@@ -241,7 +241,11 @@ async function soakEngine(instance: Instance) {
     created: { vendor: [], comment: [], sbom: [] },
     unanswered: { vendor: 0, comment: 0, sbom: 0 },
   }));
+  // Every 30 s: throughput and read latency of that window, to see whether they drift as data grows.
   let lastReport = started;
+  let windowReads: number[] = [];
+  let windowCount = 0;
+  const timeline: Array<{ t: number; rps: number; readsP50: number; readsP99: number; rssMiB: number }> = [];
   await Promise.all(
     states.map(async (state) => {
       while (Date.now() < deadline) {
@@ -252,10 +256,17 @@ async function soakEngine(instance: Instance) {
         s.latencies.push(r.ms);
         s.statuses.set(r.status, (s.statuses.get(r.status) ?? 0) + 1);
         if ((r.status >= 500 || r.status === 0 || (r.status >= 400 && r.status !== 404)) && s.samples.length < 5) s.samples.push(`${r.status} ${r.error ?? r.body.slice(0, 300)}`);
+        windowCount++;
+        if (op.kind === 'read') windowReads.push(r.ms);
         if (Date.now() - lastReport > 30_000) {
-          lastReport = Date.now();
-          const done = [...stats.values()].reduce((n, x) => n + x.latencies.length, 0);
-          log(`${Math.round((lastReport - started) / 1000)} s: ${done} requests, RSS ${Math.round((rss.at(-1)?.bytes ?? 0) / 1048576)} MiB`);
+          const now = Date.now();
+          const reads = summarise(windowReads);
+          const point = { t: Math.round((now - started) / 1000), rps: Math.round(windowCount / ((now - lastReport) / 1000)), readsP50: reads.p50, readsP99: reads.p99, rssMiB: mib(rss.at(-1)?.bytes) };
+          timeline.push(point);
+          lastReport = now;
+          windowReads = [];
+          windowCount = 0;
+          log(`${point.t} s: ${point.rps} req/s, reads p50 ${point.readsP50} ms p99 ${point.readsP99} ms, RSS ${point.rssMiB} MiB`);
         }
       }
     }),
@@ -273,7 +284,7 @@ async function soakEngine(instance: Instance) {
   const check = await verify(instance, run, states);
   const audit = await runCli(['audit', 'verify', '--json'], instance.env);
   if (unfinishedJobs) check.problems.push(`${unfinishedJobs} accepted jobs did not finish within 5 minutes`);
-  return { elapsed, stats, rss, check, audit, serverErrors };
+  return { elapsed, stats, rss, timeline, check, audit, serverErrors };
 }
 
 /** Compares what the clients were told with what the database holds. */
@@ -357,7 +368,7 @@ const results: Record<string, unknown>[] = [];
 let failed = false;
 try {
   for (const instance of instances) {
-    const { elapsed, stats, rss, check, audit, serverErrors } = await soakEngine(instance);
+    const { elapsed, stats, rss, timeline, check, audit, serverErrors } = await soakEngine(instance);
     const all = [...stats.entries()];
     const latencies = (kind?: Kind) => all.filter(([, s]) => !kind || s.kind === kind).flatMap(([, s]) => s.latencies);
     const count = (pred: (status: number) => boolean, kind?: Kind) =>
@@ -394,7 +405,7 @@ try {
     for (const line of serverErrors.slice(0, 5)) console.log(`server error log: ${line.slice(0, 400)}`);
     console.log(`targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
     if (!targets.zero5xx || !targets.zeroUnanswered || !targets.zeroLostWrites || !auditOk) failed = true;
-    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
+    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, timeline, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
   }
 } finally {
   for (const instance of instances) await instance.drop();
