@@ -323,6 +323,8 @@ async function crashEngine(instance: Instance) {
     let stop = false;
     const running = workload(http, ledger, productIds, vendorIds, counters, () => stop);
     const cli = randomInt(3) > 0 ? cliImport(instance, ledger, counters) : null;
+    // Every third CLI run is let finish first, so CLI imports also get acknowledged (a CLI starts slower than the window).
+    if (cli && kill % 3 === 0) await Promise.race([cli.finished, sleep(120_000)]);
     await sleep(200 + randomInt(maxWindowMs - 200));
     server.child.kill('SIGKILL');
     cli?.kill();

@@ -326,6 +326,7 @@ async function verify(instance: Instance, run: string, states: ClientState[]) {
       .leftJoin('sbom_components', 'sbom_components.sbom_id', 'sboms.id')
       .select(['sboms.release', 'sboms.component_count', sql<number>`count(sbom_components.idx)`.as('rows')])
       .where('sboms.release', 'like', prefix)
+      .where('sboms.published', '=', 1)
       .groupBy(['sboms.id', 'sboms.release', 'sboms.component_count'])
       .execute();
     const storedSboms = new Map(sbomRows.map((r) => [r.release, r]));
