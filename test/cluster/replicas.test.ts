@@ -19,14 +19,20 @@ describeEachEngine('acknowledged writes survive kill -9', ({ createDatabase }) =
     const acknowledged: string[] = [];
     try {
       assert.ok(server.initialToken, 'first start on an empty database prints an admin token');
-      // Fire writes concurrently and kill while some are still in flight.
+      // Fire writes concurrently and kill as soon as the first is acknowledged, while the rest are
+      // still in flight (a fixed delay saw no acknowledgement at all on a loaded machine).
+      let firstAcknowledged!: () => void;
+      const acknowledgedOnce = new Promise<void>((resolve) => (firstAcknowledged = resolve));
       const inflight = Array.from({ length: 60 }, async (_, i) => {
         const res = await post(server, server.initialToken!, { name: `Durable ${i}` }).catch(() => null);
         // The status line is the acknowledgement; the body may be cut off by the kill.
-        if (res?.status === 201) acknowledged.push(`Durable ${i}`);
+        if (res?.status === 201) {
+          acknowledged.push(`Durable ${i}`);
+          firstAcknowledged();
+        }
         await res?.body?.cancel().catch(() => undefined);
       });
-      await Promise.race([Promise.all(inflight), new Promise((r) => setTimeout(r, 400))]);
+      await Promise.race([Promise.all(inflight), acknowledgedOnce]);
       await server.stop('SIGKILL');
       await Promise.allSettled(inflight);
     } finally {
