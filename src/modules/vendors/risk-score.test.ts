@@ -6,8 +6,11 @@ import {
   DEFAULT_RISK_MODEL,
   FACTORS,
   TIERS,
+  ANSWERABLE_FACTORS,
+  NOT_ANSWERED,
   nextReviewAt,
   scoreVendor,
+  stillMissing,
   tierFor,
   validateRiskModel,
   type RiskInputs,
@@ -41,6 +44,30 @@ const maximal: RiskInputs = {
 const model = (patch: Partial<RiskModel> = {}): RiskModel => structuredClone({ ...DEFAULT_RISK_MODEL, ...patch });
 const sumPoints = (terms: Array<{ points: number }>) => Math.round(terms.reduce((s, t) => s + t.points, 0) * 10) / 10;
 const term = (input: RiskInputs, factor: string, m: RiskModel = DEFAULT_RISK_MODEL) => scoreVendor(input, m).terms.find((t) => t.factor === factor)!;
+
+describe('unanswered factors', () => {
+  test('score nothing, read "not answered", and make the tier provisional: at least T2, never lower', () => {
+    const all = scoreVendor({ ...maximal, missing: ANSWERABLE_FACTORS });
+    assert.deepEqual(all.missing, [...ANSWERABLE_FACTORS]);
+    assert.equal(all.tierProvisional, true);
+    for (const t of all.terms) {
+      if ((ANSWERABLE_FACTORS as readonly string[]).includes(t.factor)) assert.deepEqual([t.value, t.points], [NOT_ANSWERED, 0]);
+    }
+    assert.equal(all.score, 10, 'only fourth parties and regulatory scope are known');
+    assert.equal(all.tier, 'T2', 'a T4 score is floored at T2 while provisional');
+    const known = scoreVendor({ ...maximal, missing: ['substitutability'] });
+    assert.deepEqual([known.score, known.tier, known.tierProvisional], [90, 'T1', true], 'a known T1 score keeps T1');
+    const none = scoreVendor({ ...minimal, dataCategories: ['none'], missing: [] });
+    assert.deepEqual([none.tier, none.tierProvisional, none.missing], ['T4', false, []]);
+  });
+
+  test('stillMissing: a write answers the factors whose field it sets; data sensitivity needs a category', () => {
+    assert.deepEqual(stillMissing(ANSWERABLE_FACTORS, new Set(['name']), []), [...ANSWERABLE_FACTORS]);
+    assert.deepEqual(stillMissing(ANSWERABLE_FACTORS, new Set(['criticality', 'autoUpdate', 'dataCategories']), []), ['dataSensitivity', 'accessLevel', 'substitutability', 'softwareSupply']);
+    assert.deepEqual(stillMissing(['accessLevel'], new Set(), ['none']), ['accessLevel']);
+    assert.deepEqual(stillMissing(['accessLevel', 'softwareSupply'], new Set(['accessLevel', 'shipsSoftware']), ['internal']), []);
+  });
+});
 
 describe('risk model defaults', () => {
   test('default weights sum to 100 and the default model is valid', () => {

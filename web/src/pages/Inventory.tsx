@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, describeError, type QueryValue } from '../api.js';
 import { CheckboxGroup, Empty, ErrorBanner, Loading, ReviewDate, ScoreMeter, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
-import { isReviewOverdue } from '../format.js';
+import { isReviewOverdue, plural } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { DATA_CATEGORIES, TIER_LABEL, TIERS, VENDOR_SORTS, VENDOR_STATUSES, type Page, type Team, type Tier, type Vendor, type VendorSort, type VendorStatus } from '../types.js';
@@ -282,6 +282,12 @@ export function InventoryPage() {
                 </td>
                 <td>
                   <ScoreMeter score={v.inherentRisk.score} tier={v.tier} />
+                  {v.tierProvisional && (
+                    <span className="muted small" title={`A lower bound: ${plural(v.inherentRisk.missing.length, 'risk factor')} not answered yet`}>
+                      {' '}
+                      so far
+                    </span>
+                  )}
                 </td>
                 <td>
                   <StatusPill status={v.status} />

@@ -266,7 +266,8 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
     setBusy(true);
     try {
       const saved = editing ? await api.patch<Vendor>(`/api/v1/vendors/${vendor!.id}`, payload) : await api.post<Vendor>('/api/v1/vendors', payload);
-      setFlash(editing ? `Saved ${saved.name}. Score ${saved.inherentRisk.score}, tier ${saved.tier}.` : `Created ${saved.name}. Score ${saved.inherentRisk.score}, tier ${saved.tier}.`);
+      const tier = saved.tierProvisional ? `tier ${saved.tier}, provisional until ${saved.inherentRisk.missing.length} more risk factor${saved.inherentRisk.missing.length === 1 ? ' is' : 's are'} answered` : `tier ${saved.tier}`;
+      setFlash(`${editing ? 'Saved' : 'Created'} ${saved.name}. Score ${saved.inherentRisk.score}, ${tier}.`);
       navigate(`/vendors/${saved.id}`);
     } catch (error) {
       setBusy(false);
