@@ -337,7 +337,7 @@ if (!existsSync(CHROMIUM)) {
         const vendor = (await (await server.api(`/api/v1/vendors/${((await created.json()) as { id: string }).id}`)).json()) as { tierProvisional: boolean; inherentRisk: { missing: string[] } };
         assert.deepEqual([vendor.tierProvisional, vendor.inherentRisk.missing], [false, []]);
         assert.equal(await triage(), queued - 1);
-        await page.goto('/');
+        await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
         await page.getByRole('link', { name: /Needs triage/ }).filter({ hasText: String(queued - 1) }).waitFor();
       } finally {
         await context.close();
