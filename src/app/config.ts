@@ -21,6 +21,13 @@ export interface Config {
   allowPrivateWebhookTargets: boolean;
   /** Auth failures allowed per client address per minute before answering 429. */
   authFailuresPerMinute: number;
+  /** Time allowed for a request's headers, and for the whole request (headers and body), in ms. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** A request body that sends nothing for this long is cut off with 408 (ms). */
+  bodyIdleTimeoutMs: number;
+  /** Open connections one client address may hold (0: no limit). */
+  maxConnectionsPerClient: number;
   /** Outbound HTTP (feed sources): true allows private/loopback targets, a list allows those networks. */
   outboundAllowPrivate: boolean | string[];
   /** Whether this process runs the background worker (several api-only replicas may turn it off). */
@@ -110,7 +117,15 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),
     outboundAllowPrivate: allowList('THIRDWATCH_OUTBOUND_ALLOW_PRIVATE'),
+    headersTimeoutMs: int('THIRDWATCH_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: int('THIRDWATCH_REQUEST_TIMEOUT_MS', 300_000, 100, 86_400_000),
+    bodyIdleTimeoutMs: int('THIRDWATCH_BODY_IDLE_TIMEOUT_MS', 15_000, 100, 600_000),
+    maxConnectionsPerClient: int('THIRDWATCH_MAX_CONNECTIONS_PER_CLIENT', 256, 0, 1_000_000),
   };
+  // Node refuses a headers timeout longer than the request timeout.
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    problems.push(`THIRDWATCH_HEADERS_TIMEOUT_MS: ${config.headersTimeoutMs} is longer than THIRDWATCH_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

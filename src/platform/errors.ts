@@ -18,6 +18,7 @@ export type ProblemId =
   | 'rate_limited'
   | 'payload_too_large'
   | 'headers_too_large'
+  | 'too_many_connections'
   | 'request_timeout'
   | 'unsupported_media_type'
   | 'unavailable'
@@ -33,6 +34,7 @@ const STATUS: Record<ProblemId, number> = {
   request_timeout: 408,
   payload_too_large: 413,
   headers_too_large: 431,
+  too_many_connections: 429,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
@@ -49,6 +51,7 @@ const TITLE: Record<ProblemId, string> = {
   request_timeout: 'Request timeout',
   payload_too_large: 'Payload too large',
   headers_too_large: 'Request headers too large',
+  too_many_connections: 'Too many connections',
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   internal_error: 'Internal error',

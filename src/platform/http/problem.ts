@@ -89,9 +89,16 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? ['request_timeout', 'the request was not received completely in time']
         : ['validation_failed', 'the request is not valid HTTP'];
+  writeRawProblem(socket, id, detail);
+}
+
+/** Writes a problem+json answer straight on a socket (no request object exists) and closes it. */
+export function writeRawProblem(socket: Socket, id: ProblemId, detail: string): void {
   const { status, title } = problemStatus(id);
   const body = JSON.stringify({ type: problemType(id), title, status, detail });
   const headers = { ...securityHeaders('application/problem+json'), 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+  // A client that never reads would keep the socket half-open: close it for good shortly after.
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

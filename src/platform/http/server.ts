@@ -15,6 +15,7 @@ import { invalidField } from '../errors.js';
 import { decodeUtf8, findUnstorable } from '../text.js';
 import { answerClientError, toProblem, sendProblem } from './problem.js';
 import { securityHeaders } from './headers.js';
+import { createServerWithTimeouts, installBodyIdleTimeout } from './timeouts.js';
 import { installAuthHook, type Authenticator } from './auth-hook.js';
 import { responseSerializerCompiler } from './serialization.js';
 
@@ -62,6 +63,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     disableRequestLogging: true,
     // Errors before a request exists (431 headers too large, 408, malformed HTTP) are problem+json too.
     clientErrorHandler: answerClientError,
+    serverFactory: createServerWithTimeouts(config),
     // The router's own refusals (a path with bad percent-encoding, an over-long parameter) are problems too.
     frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -141,6 +143,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
+  installBodyIdleTimeout(app, config.bodyIdleTimeoutMs);
   installAuthHook(app, options.authenticator);
 
   // Strings that cannot be stored as written (U+0000, unpaired surrogates) are refused up front in
