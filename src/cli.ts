@@ -291,14 +291,14 @@ sbom
     const parsing = progress(`parsing ${file === '-' ? 'stdin' : file}`);
     const storing = progress('storing');
     let parsed = false;
-    const onProgress = (phase: 'parse' | 'store', done: number, total: number) => {
+    const onProgress = (phase: 'parse' | 'store' | 'match', done: number, total: number) => {
       if (phase === 'parse') {
         parsing.update(done, total);
         if (done === total && !parsed) {
           parsed = true;
           parsing.done();
         }
-      } else storing.update(done, total);
+      } else if (phase === 'store') storing.update(done, total);
     };
     let created;
     try {

@@ -14,7 +14,7 @@ import { systemRoutes } from '../modules/system/system.routes.js';
 import { VendorService } from '../modules/vendors/vendors.service.js';
 import { VendorCsv } from '../modules/vendors/vendors-csv.js';
 import { vendorRoutes } from '../modules/vendors/vendors.routes.js';
-import { SbomService } from '../modules/sboms/sboms.service.js';
+import { SbomService, UPLOAD_JOB, type UploadJobPayload } from '../modules/sboms/sboms.service.js';
 import { sbomRoutes } from '../modules/sboms/sboms.routes.js';
 import { TechnologyService } from '../modules/technologies/technologies.service.js';
 import { technologyRoutes } from '../modules/technologies/technologies.routes.js';
@@ -87,7 +87,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     audit: new AuditService(database.db),
     vendors,
     vendorCsv: new VendorCsv(database.db, vendors),
-    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher)),
+    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs),
     technologies: new TechnologyService(database.db),
     matcher,
     advisories,
@@ -105,6 +105,7 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
   return new Worker(tw.services.jobs, tw.logger.child({ role: 'worker' }), options)
     .handle('vendors.flag-overdue-reviews', () => vendors.flagOverdueReviews(systemContext('review scheduler')))
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
+    .handle(UPLOAD_JOB, (payload: UploadJobPayload, _job, run) => tw.services.sboms.runUploadJob(payload, run))
     .handle('feeds.sync', () => feeds.syncDue())
     .handle('feeds.fetch', (payload: { name: string }) => feeds.fetchAndImport(payload.name, systemContext('feed sync')))
     .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }))

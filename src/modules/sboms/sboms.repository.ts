@@ -191,7 +191,7 @@ export class SbomRepository {
   }
 
   /** All components in multi-row INSERTs inside the caller's transaction; reports progress per statement. */
-  async insertComponents(sbomId: string, rows: ComponentRow[], onProgress?: (done: number) => void): Promise<void> {
+  async insertComponents(sbomId: string, rows: ComponentRow[], onProgress?: (done: number) => void | Promise<void>): Promise<void> {
     const tuples = rows.map((r) => [
       sbomId, r.idx, r.ref, r.name, r.group_name, r.version, r.purl, r.purl_type, r.purl_namespace, r.purl_name,
       r.purl_qualifiers, r.ecosystem, r.package_name, r.name_key, r.cpe, r.type, r.scope, r.supplier, r.licenses, r.hashes,
@@ -213,7 +213,7 @@ export class SbomRepository {
    * batches Kysely's per-value query tree is measurable overhead. SQLite gets multi-row
    * INSERT ... VALUES, PostgreSQL INSERT ... SELECT FROM unnest of one array per column.
    */
-  private async bulkInsert(table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][], onProgress?: (done: number) => void): Promise<void> {
+  private async bulkInsert(table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][], onProgress?: (done: number) => void | Promise<void>): Promise<void> {
     const names = columns.map(([name]) => name).join(', ');
     if (isPostgres(this.db)) {
       const arrays = columns.map(([, type], i) => `$${i + 1}::${type === 'int' ? 'integer' : 'text'}[]`).join(', ');
@@ -223,7 +223,7 @@ export class SbomRepository {
         const params = columns.map((_, c) => batch.map((row) => row[c]));
         await this.db.executeQuery(CompiledQuery.raw(text, params));
         await breathe(this.db);
-        onProgress?.(start + batch.length);
+        await onProgress?.(start + batch.length);
       }
       return;
     }
@@ -242,7 +242,7 @@ export class SbomRepository {
       for (const row of batch) for (const value of row) params[p++] = value;
       await this.db.executeQuery(CompiledQuery.raw(cachedSql, params));
       await breathe(this.db);
-      onProgress?.(start + batch.length);
+      await onProgress?.(start + batch.length);
     }
   }
 

@@ -16,6 +16,7 @@ import {
   SbomIdParams,
   SbomPairParams,
   SbomSchema,
+  UploadJobSchema,
   UploadQuery,
   UsageQuery,
   UsageSchema,
@@ -50,12 +51,17 @@ export function sbomRoutes(app: App, sboms: SbomService, options: { maxUploadByt
           'The release defaults to the version of the document\'s root component, then to the product\'s version. The new SBOM becomes the current one of its release.',
           `Documents over the upload limit (THIRDWATCH_MAX_UPLOAD_MB, ${Math.round(options.maxUploadBytes / 1048576)} MB here) are refused with 413; unreadable or hostile ones with 400 naming the offending place (a JSON pointer or line) in "field". Invalid purls are refused unless lenient=true. Nothing is stored unless everything is.`,
           'Use the product id "estate" for SBOMs of the organisation\'s own software.',
+          'Every upload is written unpublished in bounded steps (other requests are served meanwhile) and published in one short transaction: until then nothing of it is visible, and a failure leaves nothing. By default the request waits and answers 201 with the stored SBOM. With async=true it answers 202 at once with a job (the bytes are kept in the database): GET /api/v1/jobs/{jobId} reports its phase (parse, store, match) and progress, POST /api/v1/jobs/{jobId}/cancel stops it with nothing stored, and the finished job\'s result names the SBOM.',
         ].join('\n\n'),
         params: ProductRefParams,
         querystring: UploadQuery,
-        response: { 201: SbomSchema },
+        response: { 201: SbomSchema, 202: UploadJobSchema },
       },
     }, async (request, reply) => {
+      if (request.query.async) {
+        const jobId = await sboms.enqueueUpload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
+        return reply.status(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId, status: 'queued' });
+      }
       const created = await sboms.upload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
       return reply.status(201).header('location', `/api/v1/sboms/${created.id}`).send(created);
     });

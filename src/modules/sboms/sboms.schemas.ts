@@ -26,10 +26,18 @@ export const UploadQuery = Type.Object(
     lenient: Type.Optional(
       Type.Boolean({ default: false, description: 'Store the SBOM even when some purls are invalid (they are dropped and reported as warnings) instead of refusing it.' }),
     ),
+    async: Type.Optional(
+      Type.Boolean({ default: false, description: 'Answer 202 with a job at once instead of 201 when stored: the upload runs as a job (progress and cancel under /api/v1/jobs/{id}).' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type UploadQueryType = Static<typeof UploadQuery>;
+
+export const UploadJobSchema = Type.Object({
+  jobId: Type.String({ description: 'Follow it at /api/v1/jobs/{jobId}; once done, its result names the SBOM (sbomId).' }),
+  status: Type.String(),
+});
 
 const RootSchema = Nullable(Type.Object({ ref: Type.String(), name: Nullable(Type.String()), version: Nullable(Type.String()), purl: Nullable(Type.String()) }));
 

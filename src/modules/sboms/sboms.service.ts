@@ -22,6 +22,8 @@ import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCrite
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
 import type { SbomMatching } from '../matching/matching.hook.js';
+import type { JobQueue } from '../../platform/jobs/queue.js';
+import type { JobRun } from '../../platform/jobs/worker.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -33,7 +35,28 @@ export interface UploadOptions {
   lenient?: boolean;
 }
 
-export type UploadProgress = (phase: 'parse' | 'store', done: number, total: number) => void;
+export type UploadProgress = (phase: 'parse' | 'store' | 'match', done: number, total: number) => void | Promise<void>;
+
+/** What an upload run as a job is given: the request's choices, the product resolved. */
+export interface UploadJobPayload {
+  productId: string;
+  release?: string;
+  lenient?: boolean;
+}
+
+/** The outcome of an upload run as a job (its result). */
+export interface UploadResult {
+  sbomId: string;
+  release: string;
+  componentCount: number;
+  supersedes: string | null;
+}
+
+/** Runs inside the publish transaction: a job ends there, so the SBOM and the job's end commit together. */
+export type PublishHook = (trx: Executor, result: UploadResult) => Promise<void>;
+
+/** The job kind of queued uploads. */
+export const UPLOAD_JOB = 'sboms.upload';
 
 /** Publish attempts that may find a feed write since matching began before matching runs inside the publish transaction. */
 const PUBLISH_ROUNDS = 3;
@@ -169,6 +192,8 @@ export class SbomService {
     private readonly limits: SbomLimits,
     /** Matches a written, unpublished SBOM's components (modules/matching). */
     private readonly matching?: SbomMatching,
+    /** Uploads asked to run as jobs are queued here (platform/jobs). */
+    private readonly jobs?: JobQueue,
   ) {}
 
   private repo(executor: Executor = this.db) {
@@ -194,7 +219,7 @@ export class SbomService {
    * (current flag, technologies rollup, one audit event). Until then no read sees any of it; a
    * failure removes it, and a killed process leaves it invisible until a later upload sweeps it.
    */
-  async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress): Promise<Sbom> {
+  async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress, publishWith?: PublishHook): Promise<Sbom> {
     const owner = await this.owner(productRef);
     if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
     if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
@@ -203,7 +228,7 @@ export class SbomService {
     // 4-5×, at a third of the CPU of the default level, which competes with parsing on small hosts.
     const compressing = gzipAsync(body, { level: 1 });
     compressing.catch(() => undefined);
-    onProgress?.('parse', 0, 1);
+    await onProgress?.('parse', 0, 1);
     let parsed: ParsedSbom;
     try {
       parsed = parseSbom(body, { maxBytes: this.limits.maxUploadBytes });
@@ -215,7 +240,7 @@ export class SbomService {
     if (badPurls.length && !options.lenient) {
       throw validationError(`the SBOM has ${badPurls.length === 1 ? 'an invalid purl' : `${badPurls.length} invalid purls`}: ${badPurls[0].field}: ${badPurls[0].reason} (upload with lenient=true to store it without them)`, badPurls.slice(0, 20));
     }
-    onProgress?.('parse', 1, 1);
+    await onProgress?.('parse', 1, 1);
     const prepared = prepareSbom(parsed);
     if (mayHoldNul(body)) cleanRows(prepared);
     const release = releaseLabel(options.release) ?? releaseLabel(parsed.root?.version) ?? releaseLabel(owner.version) ?? 'unversioned';
@@ -264,8 +289,11 @@ export class SbomService {
       await repo.insertGraph(id, prepared.edges.length, packedEdges);
       // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
       await repo.insertDocument(id, 'gzip', await compressing);
-      const supersedes = await this.matchAndPublish(owner, row, prepared, parsed, ctx, productRef);
-      onProgress?.('store', total, total);
+      await onProgress?.('match', 0, 1);
+      // Progress is reported outside the publish transaction (a job records it with a write of its own).
+      const supersedes = await this.matchAndPublish(owner, row, prepared, parsed, ctx, productRef, async (trx, previous) => {
+        await publishWith?.(trx, { sbomId: id, release, componentCount: total, supersedes: previous });
+      });
       return {
         ...presentSbom({ ...row, is_current: 1, published: 1, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
         supersedes,
@@ -282,7 +310,7 @@ export class SbomService {
    * audit event is recorded. When a feed write committed since matching began, the findings are
    * matched again first; after a few such rounds the matching runs inside the publish transaction.
    */
-  private async matchAndPublish(owner: ProductOwner, row: SbomsTable, prepared: PreparedSbom, parsed: ParsedSbom, ctx: RequestContext, productRef: string): Promise<string | null> {
+  private async matchAndPublish(owner: ProductOwner, row: SbomsTable, prepared: PreparedSbom, parsed: ParsedSbom, ctx: RequestContext, productRef: string, publishWith: (trx: Executor, supersedes: string | null) => Promise<void>): Promise<string | null> {
     const stored = (previous: string | null) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: prepared.components });
     for (let round = 1; ; round++) {
       const last = round >= PUBLISH_ROUNDS;
@@ -322,11 +350,44 @@ export class SbomService {
             supersedes: current,
           },
         });
+        await publishWith(trx, current);
         return { again: false as const, supersedes: current };
       });
       if (!outcome.again) return outcome.supersedes;
       await this.repo().discardFindings(row.id);
     }
+  }
+
+  /**
+   * Queues an upload as a job (platform/jobs): the bytes are stored with it in parts, a worker runs
+   * it with progress and cancellation, and `GET /api/v1/jobs/{id}` follows it. The document is
+   * checked for size and product here; everything else happens as in `upload`.
+   */
+  async enqueueUpload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext): Promise<string> {
+    if (!this.jobs) throw new Error('uploads as jobs need the job queue');
+    const owner = await this.owner(productRef);
+    if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
+    if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+    const payload: UploadJobPayload = { productId: owner.id, release: options.release, lenient: options.lenient };
+    return this.jobs.enqueue(UPLOAD_JOB, payload, { input: body, startedBy: ctx });
+  }
+
+  /** The job handler of queued uploads: the upload, reporting progress, ending the job in its publish transaction. */
+  async runUploadJob(payload: UploadJobPayload, run: JobRun): Promise<UploadResult> {
+    const body = await run.input();
+    let result: UploadResult | null = null;
+    await this.upload(
+      payload.productId,
+      body,
+      { release: payload.release, lenient: payload.lenient },
+      run.ctx,
+      (phase, done, total) => run.progress({ phase, done, total }),
+      async (trx, outcome) => {
+        result = outcome;
+        await run.finish(trx, outcome);
+      },
+    );
+    return result!;
   }
 
   /** Removes SBOMs whose upload was abandoned (a killed process) long enough ago that none is still writing. */

@@ -9,6 +9,7 @@ import { newId } from '../../platform/ids.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import type { NormalizedAdvisory } from '../advisories/parsers/index.js';
 import { sbomMatching, type SbomMatching } from '../matching/matching.hook.js';
+import { createWorker } from '../../app/thirdwatch.js';
 import { SbomService } from './sboms.service.js';
 import { buildCycloneDx } from './test-support/build.js';
 
@@ -130,6 +131,34 @@ describeEachEngine('SBOM uploads are written unpublished, then published', ({ en
     await service.upload(productId, document(['raced-pkg']), { release: '1' }, ctx);
     const findings = await json<{ items: Array<{ advisory: { displayId: string } }> }>(await server.api(`/api/v1/findings?productId=${productId}`));
     assert.equal(findings.items.length, 1);
+  });
+
+  test('async=true: 202 with a job that a worker runs; the SBOM appears only when the job is done', async () => {
+    const productId = await product('As a job');
+    const res = await server.api(`/api/v1/products/${productId}/sboms?release=2&async=true`, { method: 'POST', body: document(['job-pkg', 'staged-vuln']) });
+    const queued = await json<{ jobId: string; status: string }>(res, 202);
+    assert.equal(res.headers.get('location'), `/api/v1/jobs/${queued.jobId}`);
+    assert.equal((await json<{ status: string }>(await server.api(`/api/v1/jobs/${queued.jobId}`))).status, 'queued');
+    assert.equal((await json<{ items: unknown[] }>(await server.api(`/api/v1/products/${productId}/sboms`))).items.length, 0);
+    assert.equal(await createWorker(server.tw, { pollMs: 10 }).drain(), 1);
+    const job = await json<{ status: string; progress: { phase: string }; result: { sbomId: string; release: string; componentCount: number } }>(await server.api(`/api/v1/jobs/${queued.jobId}`));
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.deepEqual([job.result.release, job.result.componentCount, job.progress.phase], ['2', 2, 'match']);
+    const stored = await json<{ id: string; current: boolean }>(await server.api(`/api/v1/sboms/${job.result.sbomId}`));
+    assert.equal(stored.current, true);
+    assert.equal((await json<{ items: unknown[] }>(await server.api(`/api/v1/findings?productId=${productId}`))).items.length, 1);
+    assert.deepEqual(await server.tw.database.db.selectFrom('job_inputs').select('part').where('job_id', '=', queued.jobId).execute(), [], 'the input is gone');
+  });
+
+  test('async=true: a job cancelled while it runs stores nothing', async () => {
+    const productId = await product('Cancelled job');
+    const jobId = await json<{ jobId: string }>(await server.api(`/api/v1/products/${productId}/sboms?async=true`, { method: 'POST', body: document(['cancel-pkg']) }), 202);
+    const worker = createWorker(server.tw, { pollMs: 10 });
+    // Cancelled once it runs: the request lands while the job reports its first progress.
+    await server.tw.database.db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId.jobId).execute();
+    await worker.drain();
+    assert.equal((await json<{ status: string }>(await server.api(`/api/v1/jobs/${jobId.jobId}`))).status, 'cancelled');
+    assert.equal(Number((await server.tw.database.db.selectFrom('sboms').select((eb) => eb.fn.countAll<number>().as('n')).where('product_id', '=', productId).executeTakeFirstOrThrow()).n), 0);
   });
 
   test('an upload abandoned by a killed process is swept by a later one', async () => {
