@@ -7,6 +7,8 @@ import { VERSION } from './app/version.js';
 import { serve } from './app/serve.js';
 import { CliError, printJson, printLine, progress } from './cli/output.js';
 import { cliContext } from './platform/context.js';
+import { resultOf } from './platform/jobs/launcher.js';
+import type { ImportReport } from './modules/vendors/vendors-csv.js';
 import { AppError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
 import { isRole, ROLES } from './platform/auth/roles.js';
@@ -142,7 +144,18 @@ vendor
   .option('--dry-run', 'check every row, write nothing')
   .action(async (file: string, options: { dryRun?: boolean }) => {
     const text = readInput(file);
-    const report = await withThirdwatch((tw) => tw.services.vendorCsv.import(text, options.dryRun ?? false, cliContext()));
+    const bar = progress(`importing ${file === '-' ? 'stdin' : file}`);
+    // This process is the worker of its own job: it runs here, and GET /api/v1/jobs/{id} shows it meanwhile.
+    const report = await withThirdwatch(async (tw) => {
+      const job = await tw.services.vendorCsv.startImport(
+        text,
+        { dryRun: options.dryRun ?? false, wait: true, onProgress: (j) => bar.update(Number(j.progress_done), Number(j.progress_total ?? 0), j.phase ?? '') },
+        cliContext(),
+        tw.launcher,
+      );
+      bar.done();
+      return resultOf<ImportReport>(job);
+    });
     if (globals().json) printJson(report);
     else {
       for (const e of report.errors) process.stderr.write(`${file}:${e.line}: ${e.field}: ${e.reason}\n`);

@@ -6,6 +6,7 @@ import { systemContext } from '../platform/context.js';
 import { createHttpServer, type App, type RouteInfo } from '../platform/http/server.js';
 import { JobQueue } from '../platform/jobs/queue.js';
 import { Worker, type ScheduleDefinition } from '../platform/jobs/worker.js';
+import { JobLauncher } from '../platform/jobs/launcher.js';
 import { AccessService } from '../modules/access/access.service.js';
 import { accessRoutes } from '../modules/access/access.routes.js';
 import { AuditService } from '../modules/audit/audit.service.js';
@@ -62,6 +63,8 @@ export interface Thirdwatch {
   database: Database;
   services: Services;
   logger: Logger;
+  /** Starts imports and uploads as jobs, queued or run in this process (see JobLauncher). */
+  launcher: JobLauncher;
   close(): Promise<void>;
 }
 
@@ -97,12 +100,15 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     jobs,
     jobViews: new JobService(jobs),
   };
-  return { config, database, services, logger, close: () => database.close() };
+  const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
+  tw.launcher = new JobLauncher(jobs, createWorker(tw));
+  return tw;
 }
 
 export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}): Worker {
-  const { vendors, feeds, findings, audit } = tw.services;
+  const { vendors, vendorCsv, feeds, findings, audit } = tw.services;
   return new Worker(tw.services.jobs, tw.logger.child({ role: 'worker' }), options)
+    .handle('vendors.import', (payload: { dryRun: boolean }, _job, run) => vendorCsv.runImport(payload, run))
     .handle('vendors.flag-overdue-reviews', () => vendors.flagOverdueReviews(systemContext('review scheduler')))
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
     .handle(UPLOAD_JOB, (payload: UploadJobPayload, _job, run) => tw.services.sboms.runUploadJob(payload, run))
@@ -124,7 +130,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, vendors: services.vendors, audit: services.audit });
   jobRoutes(app, services.jobViews);
   accessRoutes(app, services.access, { secureCookies: config.secureCookies });
-  vendorRoutes(app, services.vendors, services.vendorCsv, { maxUploadBytes: config.maxUploadBytes });
+  vendorRoutes(app, services.vendors, services.vendorCsv, tw.launcher, { maxUploadBytes: config.maxUploadBytes });
   sbomRoutes(app, services.sboms, { maxUploadBytes: config.maxUploadBytes });
   technologyRoutes(app, services.technologies);
   advisoryRoutes(app, services.advisories, services.feeds, { maxUploadBytes: config.maxUploadBytes });

@@ -1,3 +1,5 @@
+import { SingleBar } from 'cli-progress';
+
 /** CLI output rules: results on stdout (one JSON document with --json), diagnostics on stderr. */
 export class CliError extends Error {
   constructor(
@@ -16,23 +18,34 @@ export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** A progress bar on a TTY, nothing otherwise (so logs and pipes stay clean). */
-export function progress(label: string): { update(done: number, total: number): void; done(): void } {
-  const tty = process.stderr.isTTY;
-  let last = 0;
+/**
+ * A progress bar on a TTY (cli-progress, on stderr), nothing otherwise, so logs, pipes and --json
+ * output stay clean. `update` may also name the phase of a job (parsing, checking, publishing).
+ */
+export function progress(label: string): { update(done: number, total: number, phase?: string): void; done(): void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, done: () => undefined };
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: `${label} [{bar}] {value}/{total} {phase}`,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    barsize: 30,
+    fps: 10,
+    hideCursor: true,
+  });
+  let started = false;
   return {
-    update(done, total) {
-      if (!tty) return;
-      const now = Date.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      const width = 30;
-      const ratio = total > 0 ? Math.min(1, done / total) : 0;
-      const filled = Math.round(ratio * width);
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`);
+    update(done, total, phase = '') {
+      if (!started) {
+        bar.start(total, done, { phase });
+        started = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(done, { phase });
+      }
     },
     done() {
-      if (tty) process.stderr.write('\n');
+      if (started) bar.stop();
     },
   };
 }

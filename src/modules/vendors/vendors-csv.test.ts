@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from '../../../test/support/server.j
 import { loadConfig } from '../../app/config.js';
 import { openThirdwatch, type Thirdwatch } from '../../app/thirdwatch.js';
 import { systemContext } from '../../platform/context.js';
+import { resultOf } from '../../platform/jobs/launcher.js';
 import { createLogger } from '../../platform/logger.js';
 import { COMPUTED_COLUMNS, CSV_COLUMNS, joinList, splitList, type ImportReport } from './vendors-csv.js';
 import type { Vendor } from './vendors.schemas.js';
@@ -59,7 +60,8 @@ describeEachEngine('vendor CSV import and export', ({ engine, createDatabase }) 
   });
 
   const importCsv = async (text: string, options: { dryRun?: boolean; contentType?: string } = {}) => {
-    const res = await server.api(`/api/v1/vendors/import${options.dryRun ? '?dryRun=true' : ''}`, {
+    // wait=true: the request runs the import job and answers its report (the 202 flow has its own tests).
+    const res = await server.api(`/api/v1/vendors/import?wait=true${options.dryRun ? '&dryRun=true' : ''}`, {
       method: 'POST',
       body: text,
       headers: { 'content-type': options.contentType ?? 'text/csv' },
@@ -312,7 +314,7 @@ describeEachEngine('vendor CSV import and export', ({ engine, createDatabase }) 
     const config = loadConfig({ THIRDWATCH_DATABASE_URL: database.url, THIRDWATCH_DATA_DIR: '/nonexistent-thirdwatch-test', THIRDWATCH_LOG_LEVEL: 'warn' });
     const tw: Thirdwatch = await openThirdwatch(config, createLogger('warn', new Writable({ write: (_c, _e, done) => done() })), { migrate: false });
     try {
-      const report = await tw.services.vendorCsv.import(csv, false, systemContext('round trip'));
+      const report = resultOf<ImportReport>(await tw.services.vendorCsv.startImport(csv, { dryRun: false, wait: true }, systemContext('round trip'), tw.launcher));
       assert.deepEqual(report.errors, []);
       assert.equal(report.created, source.filter((v) => !builtIn.has(v.name)).length);
       assert.equal(report.created + report.updated, source.length);

@@ -1,14 +1,22 @@
-import { parse } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
+import { auditRow, recordAuditRows, type AuditRow } from '../../platform/audit/audit.js';
 import type { DB } from '../../platform/db/schema.js';
-import type { RequestContext } from '../../platform/context.js';
 import { restoreCell, toCsv } from '../../platform/csv.js';
 import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { JobRun } from '../../platform/jobs/worker.js';
+import type { JobLauncher, LaunchOptions } from '../../platform/jobs/launcher.js';
+import type { Job } from '../../platform/jobs/queue.js';
+import type { RequestContext } from '../../platform/context.js';
 import { checker } from '../../platform/validation.js';
-import type { VendorService } from './vendors.service.js';
-import type { AnswerableFactor } from './risk-score.js';
+import { VENDOR_DEFAULTS, type VendorService, type VendorValues } from './vendors.service.js';
+import { ANSWERABLE_FACTORS, stillMissing, type AnswerableFactor } from './risk-score.js';
 import { CreateVendorBody, type CreateVendorInput, type Vendor } from './vendors.schemas.js';
+import { presentVendor } from './vendors.mappers.js';
 import { VendorRepository } from './vendors.repository.js';
+import type { VendorsTable } from './vendors.tables.js';
 
 /** CSV columns, in export order. Lists are separated by ";" inside one cell. */
 export const CSV_COLUMNS = [
@@ -81,62 +89,87 @@ interface ParsedRow {
   subcontractors: string[];
 }
 
-/** Thrown inside the import transaction to roll everything back while keeping the report. */
-class RollBack extends Error {}
+/** Rows checked, staged and published per chunk: each chunk is one short transaction and a yield. */
+const CHUNK = 1000;
+/** Staged vendors read and written per statement when publishing. */
+const PUBLISH_PAGE = 2000;
+
+/** One vendor as staged by an import, written by its publish step. */
+interface StagedVendor {
+  op: 'create' | 'update';
+  row: VendorsTable;
+  /** Its parent is created by the same file: written in a second pass, once every new vendor exists. */
+  deferParent: boolean;
+  /** Subcontractors the file adds (links that exist already are not repeated). */
+  subcontractors: string[];
+  /** Its audit events, as the one-by-one API would record them: create or update with the vendor as it now is, one per link added. */
+  audit: AuditRow[];
+}
+
+/** How far a running import has got, reported through its job. */
+type Progress = Pick<JobRun, 'progress'>;
 
 export class VendorCsv {
+  private readonly repo: VendorRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly vendors: VendorService,
-  ) {}
+  ) {
+    this.repo = new VendorRepository(db);
+  }
+
+  /** Starts the `vendors.import` job for a CSV text (see JobLauncher for wait and onProgress). */
+  startImport(text: string, options: { dryRun: boolean } & Pick<LaunchOptions, 'wait' | 'onProgress'>, ctx: RequestContext, launcher: JobLauncher): Promise<Job> {
+    const { dryRun, ...launch } = options;
+    return launcher.start('vendors.import', { dryRun }, { ...launch, input: Buffer.from(text, 'utf8'), startedBy: ctx });
+  }
 
   /**
-   * Checks every row, then writes all of them in one transaction, or none: a dry run goes through
-   * the same path (so database-level checks such as unknown teams are reported too) and rolls back.
+   * The `vendors.import` job: the CSV is the job's input. Checks every row, in chunks, with lookups
+   * made for a whole chunk at once; stages the rows it will write; then publishes them all in one
+   * short transaction that also ends the job, or none (a row with an error, a cancel, a crash). A
+   * dry run goes through the same checks, database-level ones included, and writes nothing.
    */
-  async import(text: string, dryRun: boolean, ctx: RequestContext): Promise<ImportReport> {
+  async runImport(payload: { dryRun: boolean }, run: JobRun): Promise<ImportReport> {
+    const { dryRun } = payload;
     const report: ImportReport = { dryRun, rows: 0, created: 0, updated: 0, errors: [] };
-    const rows = this.parseRows(text, report);
+    await run.progress({ phase: 'parsing', done: 0, total: null });
+    const rows = await this.parseRows((await run.input()).toString('utf8'), report, run);
     report.rows = rows.length;
     if (report.errors.length && !dryRun) return report;
-    try {
-      await this.vendors.write(async (trx) => {
-        const ids = new Map<string, string>();
-        for (const row of rows) {
-          await this.upsert(trx as Kysely<DB>, row, ids, report, ctx);
-        }
-        for (const row of rows) await this.link(row, ids, report, ctx, trx as Kysely<DB>);
-        if (dryRun || report.errors.length) throw new RollBack();
-      });
-    } catch (error) {
-      if (!(error instanceof RollBack)) throw error;
-    }
+    const staged = await this.check(rows, report, run, !dryRun);
     report.errors.sort((a, b) => a.line - b.line);
-    if (report.errors.length) {
-      report.created = 0;
-      report.updated = 0;
-    }
+    if (report.errors.length) return { ...report, created: 0, updated: 0 };
+    if (!dryRun) await this.publish(run, staged, report);
     return report;
   }
 
-  private parseRows(text: string, report: ImportReport): ParsedRow[] {
+  private async parseRows(text: string, report: ImportReport, run: Progress): Promise<ParsedRow[]> {
     const nul = text.indexOf('\u0000');
     if (nul >= 0) {
       // PostgreSQL text cannot store it; a NUL usually means the file is not text at all.
       report.errors.push({ line: text.slice(0, nul).split('\n').length, field: 'csv', reason: 'contains the NUL character (U+0000): is this a text CSV file?' });
       return [];
     }
-    let records: Array<{ record: Record<string, string>; info: { lines: number; bytes: number } }>;
+    const records: Array<{ record: Record<string, string>; info: { lines: number; bytes: number } }> = [];
     try {
-      records = parse(text, {
-        columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-        bom: true,
-        skip_empty_lines: true,
-        trim: true,
-        info: true,
-        max_record_size: 1024 * 1024,
-        to: MAX_ROWS + 1,
-      });
+      // Streamed in slices, so parsing a large file yields to the event loop between slices.
+      const parser = Readable.from(slices(text)).pipe(
+        parse({
+          columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+          bom: true,
+          skip_empty_lines: true,
+          trim: true,
+          info: true,
+          max_record_size: 1024 * 1024,
+          to: MAX_ROWS + 1,
+        }),
+      );
+      for await (const record of parser) {
+        records.push(record);
+        if (records.length % CHUNK === 0) await run.progress({ done: records.length });
+      }
     } catch (error) {
       const e = error as { code?: string; lines?: number; bytes_records?: number; message: string };
       if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
@@ -172,7 +205,8 @@ export class VendorCsv {
     const rows: ParsedRow[] = [];
     const startLine = recordStartLines(text);
     let previousEnd: number | null = null;
-    for (const { record: raw, info } of records) {
+    for (const [index, { record: raw, info }] of records.entries()) {
+      if (index && index % CHUNK === 0) await run.progress({ phase: 'checking', done: index, total: records.length });
       const line = startLine(previousEnd);
       previousEnd = info.bytes;
       const record = Object.fromEntries(Object.entries(raw).map(([column, cell]) => [column, restoreCell(cell)]));
@@ -195,43 +229,180 @@ export class VendorCsv {
     return rows;
   }
 
-  private async upsert(trx: Kysely<DB>, row: ParsedRow, ids: Map<string, string>, report: ImportReport, ctx: RequestContext) {
-    const existing = await new VendorRepository(trx).findByNameKey(row.input.name.trim().toLowerCase());
-    try {
-      const { name, ...rest } = row.input;
-      const vendor: Vendor = existing
-        ? await this.vendors.updateIn(trx, existing.id, { name, ...rest }, ctx)
-        : await this.vendors.createIn(trx, row.input, ctx);
-      ids.set(vendor.name.toLowerCase(), vendor.id);
-      if (existing) report.updated++;
-      else report.created++;
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      for (const e of error.errors.length ? error.errors : [{ field: '/', reason: error.message }]) {
-        report.errors.push({ line: row.line, field: columnOf(e.field), reason: e.reason });
+  /**
+   * Checks rows against the inventory and each other, a chunk at a time, and (when `stage`) stages
+   * what the publish step will write. Parent and subcontractor links are checked in file order
+   * against the inventory's links plus those of earlier rows, as if the rows were added one by one.
+   */
+  private async check(rows: ParsedRow[], report: ImportReport, run: JobRun, stage: boolean): Promise<number> {
+    const now = new Date().toISOString();
+    const keyOf = (name: string) => name.trim().toLowerCase();
+    // Every name the file creates or updates gets its id first: later rows may name earlier or later ones.
+    const ids = new Map<string, string>();
+    const existingIds = new Set<string>();
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      for (const found of await this.repo.idsByNameKeys(rows.slice(i, i + CHUNK).map((r) => keyOf(r.input.name)))) {
+        ids.set(found.name_key, found.id);
+        existingIds.add(found.id);
       }
     }
+    for (const row of rows) if (!ids.has(keyOf(row.input.name))) ids.set(keyOf(row.input.name), newId());
+    const referenced = [...new Set(rows.flatMap((r) => [...(r.parent ? [r.parent] : []), ...r.subcontractors].map(keyOf)))].filter((k) => !ids.has(k));
+    for (let i = 0; i < referenced.length; i += CHUNK) {
+      for (const found of await this.repo.idsByNameKeys(referenced.slice(i, i + CHUNK))) ids.set(found.name_key, found.id);
+    }
+    const teams = new Map<string, { id: string; key: string; name: string }>();
+    for (const team of await this.repo.allTeams()) teams.set(team.key, team).set(team.id, team);
+    const { parents, edges } = await this.repo.linkGraph();
+    const model = await this.vendors.riskModel();
+
+    let buffer: StagedVendor[] = [];
+    let stagedCount = 0;
+    const flush = async () => {
+      if (stage && !report.errors.length && buffer.length) {
+        await run.stage(buffer);
+        stagedCount += buffer.length;
+      }
+      buffer = [];
+    };
+
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      const existing = new Map((await this.repo.findRowsByIds(chunk.map((r) => ids.get(keyOf(r.input.name))!).filter((id) => existingIds.has(id)))).map((r) => [r.id, r]));
+      for (const row of chunk) {
+        const id = ids.get(keyOf(row.input.name))!;
+        const before = existing.get(id);
+        const fail = (field: string, reason: string) => report.errors.push({ line: row.line, field, reason });
+        const parentId = this.linkParent(row, id, ids, parents, fail);
+        const added = parentId === false ? [] : this.linkSubcontractors(row, id, ids, edges, fail);
+        const current = before ? presentVendor(before) : null;
+        const subcontractorCount = edges.get(id)?.size ?? 0;
+        const values: VendorValues = current
+          ? { ...current, team: current.team?.key ?? null, ...row.input }
+          : { ...VENDOR_DEFAULTS, ...row.input };
+        if (parentId) values.parentVendorId = parentId;
+        const team = values.team ? teams.get(values.team) : undefined;
+        if (values.team && !team) fail('team', `unknown team "${values.team}" (teams: it, security, legal, privacy, compliance)`);
+        try {
+          const composed = this.vendors.composeRow(
+            id,
+            values,
+            {
+              created_at: before?.created_at ?? now,
+              last_reviewed_at: before?.last_reviewed_at ?? null,
+              subcontractors: subcontractorCount,
+              review_overdue: before?.review_overdue,
+              // As a create or an update through the API: what the row leaves out stays unanswered.
+              missing: stillMissing(current ? current.inherentRisk.missing : ANSWERABLE_FACTORS, new Set(Object.keys(row.input)), values.dataCategories),
+            },
+            team?.id ?? null,
+            model,
+          );
+          const stored: VendorsTable = { ...composed, created_at: before?.created_at ?? now, updated_at: now, internal: 0 };
+          if (stage && !report.errors.length) {
+            const after = presentVendor({ ...stored, team_key: team?.key ?? null, team_name: team?.name ?? null, subcontractor_count: subcontractorCount });
+            buffer.push({
+              op: before ? 'update' : 'create',
+              row: stored,
+              deferParent: !!stored.parent_vendor_id && !existingIds.has(stored.parent_vendor_id),
+              subcontractors: added.map((s) => s.id),
+              audit: [
+                auditRow(run.ctx, { action: before ? 'vendor.update' : 'vendor.create', entityType: 'vendor', entityId: id, before: current ?? undefined, after }),
+                ...added.map((sub) => auditRow(run.ctx, { action: 'vendor.subcontractor.add', entityType: 'vendor', entityId: id, after: { subcontractorId: sub.id, name: sub.name, service: null } })),
+              ],
+            });
+          }
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          for (const e of error.errors.length ? error.errors : [{ field: '/', reason: error.message }]) fail(columnOf(e.field), e.reason);
+        }
+        if (before) report.updated++;
+        else report.created++;
+      }
+      await flush();
+      await run.progress({ phase: stage ? 'staging' : 'checking', done: Math.min(i + CHUNK, rows.length), total: rows.length });
+    }
+    return stagedCount;
   }
 
-  private async link(row: ParsedRow, ids: Map<string, string>, report: ImportReport, ctx: RequestContext, trx: Kysely<DB>) {
-    const id = ids.get(row.input.name.trim().toLowerCase());
-    if (!id) return;
-    const resolve = async (name: string) => ids.get(name.toLowerCase()) ?? (await new VendorRepository(trx).findByNameKey(name.toLowerCase()))?.id;
-    try {
-      if (row.parent) {
-        const parentId = await resolve(row.parent);
-        if (!parentId) report.errors.push({ line: row.line, field: 'parent_vendor', reason: `no vendor named "${row.parent}" in the file or the inventory` });
-        else await this.vendors.updateIn(trx, id, { parentVendorId: parentId }, ctx);
-      }
-      for (const name of row.subcontractors) {
-        const subId = await resolve(name);
-        if (!subId) report.errors.push({ line: row.line, field: 'subcontractors', reason: `no vendor named "${name}" in the file or the inventory` });
-        else await this.vendors.addSubcontractorIn(trx, id, subId, null, ctx);
-      }
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      report.errors.push({ line: row.line, field: columnOf(error.errors[0]?.field ?? 'subcontractors'), reason: error.errors[0]?.reason ?? error.message });
+  /** The row's parent: its id, null when it names none, false when the link is refused (a cycle). */
+  private linkParent(row: ParsedRow, id: string, ids: Map<string, string>, parents: Map<string, string | null>, fail: (field: string, reason: string) => void): string | null | false {
+    if (!row.parent) return null;
+    const parentId = ids.get(row.parent.trim().toLowerCase());
+    if (!parentId) {
+      fail('parent_vendor', `no vendor named "${row.parent}" in the file or the inventory`);
+      return null;
     }
+    if (parentId === id) {
+      fail('parent_vendor', 'a vendor cannot be its own parent');
+      return false;
+    }
+    const seen = new Set<string>();
+    for (let current: string | null | undefined = parentId; current && !seen.has(current); current = parents.get(current)) {
+      if (current === id) {
+        fail('parent_vendor', 'would create a cycle');
+        return false;
+      }
+      seen.add(current);
+    }
+    parents.set(id, parentId);
+    return parentId;
+  }
+
+  /** Adds the row's subcontractor links to the graph, refusing any that would close a loop; answers the new ones. */
+  private linkSubcontractors(row: ParsedRow, id: string, ids: Map<string, string>, edges: Map<string, Set<string>>, fail: (field: string, reason: string) => void): Array<{ id: string; name: string }> {
+    const added: Array<{ id: string; name: string }> = [];
+    for (const name of row.subcontractors) {
+      const subId = ids.get(name.trim().toLowerCase());
+      if (!subId) {
+        fail('subcontractors', `no vendor named "${name}" in the file or the inventory`);
+        continue;
+      }
+      if (subId === id) {
+        fail('subcontractors', 'a vendor cannot subcontract itself');
+        break;
+      }
+      if (reaches(edges, subId, id)) {
+        fail('subcontractors', 'would create a cycle');
+        break;
+      }
+      const out = edges.get(id) ?? new Set<string>();
+      if (!out.has(subId)) {
+        out.add(subId);
+        added.push({ id: subId, name });
+      }
+      edges.set(id, out);
+    }
+    return added;
+  }
+
+  /**
+   * The publish step: one transaction that writes every staged vendor, a page at a time with
+   * set-based statements, then the links, the audit events built while staging, and the job's end.
+   * Nothing of the import is visible before it commits, and all of it is after.
+   */
+  private async publish(run: JobRun, count: number, report: ImportReport): Promise<void> {
+    await run.progress({ phase: 'publishing', done: 0, total: count });
+    await this.vendors.write(async (trx) => {
+      const repo = new VendorRepository(trx);
+      const deferred: VendorsTable[] = [];
+      const links: Array<{ vendor_id: string; subcontractor_id: string }> = [];
+      for (let from = 0; ; ) {
+        const page = await run.staged<StagedVendor>(from, PUBLISH_PAGE, trx);
+        if (!page.length) break;
+        from = page[page.length - 1].seq + 1;
+        await repo.upsertMany(page.map(({ data }) => (data.deferParent ? { ...data.row, parent_vendor_id: null } : data.row)));
+        await recordAuditRows(trx, page.flatMap(({ data }) => data.audit));
+        for (const { data } of page) {
+          if (data.deferParent) deferred.push(data.row);
+          for (const sub of data.subcontractors) links.push({ vendor_id: data.row.id, subcontractor_id: sub });
+        }
+      }
+      for (let i = 0; i < deferred.length; i += PUBLISH_PAGE) await repo.upsertMany(deferred.slice(i, i + PUBLISH_PAGE));
+      const now = new Date().toISOString();
+      for (let i = 0; i < links.length; i += PUBLISH_PAGE) await repo.addSubcontractors(links.slice(i, i + PUBLISH_PAGE), now);
+      await run.finish(trx, report);
+    });
   }
 
   async exportCsv(): Promise<string> {
@@ -274,6 +445,28 @@ export class VendorCsv {
     } while (cursor);
     return out;
   }
+}
+
+/** The text in slices for the streaming parser (a slice may end inside a character: csv-parse decodes across them). */
+function* slices(text: string, size = 64 * 1024): Generator<Buffer> {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+/** Whether `target` can be reached from `from` along subcontractor links. */
+function reaches(edges: Map<string, Set<string>>, from: string, target: string): boolean {
+  const seen = new Set<string>([from]);
+  const stack = [from];
+  while (stack.length) {
+    for (const next of edges.get(stack.pop()!) ?? []) {
+      if (next === target) return true;
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return false;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import { foldForSearch } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
+import { insertJsonRows } from '../../platform/db/bulk.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
 import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
 import type { VendorFilter, VendorSort } from './vendors.schemas.js';
@@ -97,6 +98,57 @@ export class VendorRepository {
       .orderBy('vendors.id', direction)
       .limit(limit + 1)
       .execute()) as VendorRow[];
+  }
+
+  idsByNameKeys(nameKeys: string[]) {
+    if (!nameKeys.length) return Promise.resolve([]);
+    return this.db.selectFrom('vendors').select(['id', 'name_key']).where('name_key', 'in', nameKeys).execute();
+  }
+
+  async findRowsByIds(ids: string[]): Promise<VendorRow[]> {
+    if (!ids.length) return [];
+    return (await this.selectVendors().where('vendors.id', 'in', ids).execute()) as VendorRow[];
+  }
+
+  allTeams() {
+    return this.db.selectFrom('teams').select(['id', 'key', 'name']).execute();
+  }
+
+  /** Every parent link and subcontractor link, read in pages (short queries however large the inventory). */
+  async linkGraph(page = 5000): Promise<{ parents: Map<string, string | null>; edges: Map<string, Set<string>> }> {
+    const parents = new Map<string, string | null>();
+    for (let after = ''; ; ) {
+      const rows = await this.db.selectFrom('vendors').select(['id', 'parent_vendor_id']).where('parent_vendor_id', 'is not', null).where('id', '>', after).orderBy('id').limit(page).execute();
+      for (const r of rows) parents.set(r.id, r.parent_vendor_id);
+      if (rows.length < page) break;
+      after = rows[rows.length - 1].id;
+    }
+    const edges = new Map<string, Set<string>>();
+    for (let after = { vendor: '', sub: '' }; ; ) {
+      const rows = await this.db
+        .selectFrom('vendor_subcontractors')
+        .select(['vendor_id', 'subcontractor_id'])
+        .where((eb) => eb.or([eb('vendor_id', '>', after.vendor), eb.and([eb('vendor_id', '=', after.vendor), eb('subcontractor_id', '>', after.sub)])]))
+        .orderBy('vendor_id')
+        .orderBy('subcontractor_id')
+        .limit(page)
+        .execute();
+      for (const r of rows) edges.set(r.vendor_id, (edges.get(r.vendor_id) ?? new Set()).add(r.subcontractor_id));
+      if (rows.length < page) break;
+      after = { vendor: rows[rows.length - 1].vendor_id, sub: rows[rows.length - 1].subcontractor_id };
+    }
+    return { parents, edges };
+  }
+
+  /** Inserts vendors, or overwrites those whose id exists (everything but id, created_at and internal). */
+  upsertMany(rows: VendorsTable[]) {
+    const update = Object.keys(rows[0] ?? {}).filter((c) => !['id', 'created_at', 'internal'].includes(c));
+    return insertJsonRows(this.db, 'vendors', rows as unknown as Array<Record<string, unknown>>, { conflict: { columns: ['id'], update } });
+  }
+
+  /** Adds subcontractor links; one that exists keeps its service. */
+  addSubcontractors(links: Array<{ vendor_id: string; subcontractor_id: string }>, now: string) {
+    return insertJsonRows(this.db, 'vendor_subcontractors', links.map((l) => ({ ...l, service: null, created_at: now })), { conflict: { columns: ['vendor_id', 'subcontractor_id'], update: 'nothing' } });
   }
 
   insert(row: VendorsTable) {

@@ -2,7 +2,10 @@ import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
 import { Page } from '../../platform/http/pagination.js';
 import type { VendorService } from './vendors.service.js';
-import type { VendorCsv } from './vendors-csv.js';
+import type { VendorCsv, ImportReport as Report } from './vendors-csv.js';
+import { resultOf, type JobLauncher } from '../../platform/jobs/launcher.js';
+import { JobSchema } from '../jobs/jobs.schemas.js';
+import { sendAccepted } from '../jobs/jobs.routes.js';
 import {
   CommentBody,
   CommentSchema,
@@ -32,7 +35,7 @@ import {
 
 const List = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) });
 
-export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv, options: { maxUploadBytes: number }): void {
+export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv, launcher: JobLauncher, options: { maxUploadBytes: number }): void {
   const tags = ['vendors'];
   const read = { permission: 'read' as const };
   const write = { permission: 'inventory:write' as const };
@@ -63,12 +66,19 @@ export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv, o
     bodyLimit: options.maxUploadBytes,
     schema: {
       tags,
-      summary: 'Import vendors from CSV (text/csv body). dryRun=true reports every bad row; a real import is all-or-nothing.',
+      summary: 'Import vendors from CSV (text/csv body), as a job: all-or-nothing, with progress, cancellable',
+      description: [
+        'The import runs as a job (`vendors.import`): the answer is 202 with the job and a Location header; follow it with GET /api/v1/jobs/{id} (progress: rows done of total, phase parsing → checking → staging → publishing) and cancel it with POST /api/v1/jobs/{id}/cancel. The job\'s result is the report below.',
+        'All-or-nothing: rows are checked and staged in chunks and become visible together in one short publish step; a row with an error, a cancel or a crash leaves the inventory as it was. A row whose name matches a vendor (case-insensitively) updates it; the others are created. The audit trail gets what the one-by-one API would record (vendor.create or vendor.update per row, vendor.subcontractor.add per link added), written with the publish step, as the person who started the job.',
+        'dryRun=true checks every row (database-level checks such as unknown teams and cycles included) and writes nothing. With wait=true the request runs the import itself and answers the report: 200, or 422 when a row has errors (nothing was written).',
+      ].join('\n\n'),
       querystring: ImportQuery,
-      response: { 200: ImportReport, 422: ImportReport },
+      response: { 200: ImportReport, 202: JobSchema, 422: ImportReport },
     },
   }, async (request, reply) => {
-    const report = await csv.import(String(request.body ?? ''), request.query.dryRun ?? false, request.ctx);
+    const job = await csv.startImport(String(request.body ?? ''), { dryRun: request.query.dryRun ?? false, wait: request.query.wait ?? false }, request.ctx, launcher);
+    if (!request.query.wait) return sendAccepted(reply, job);
+    const report = resultOf<Report>(job);
     return reply.status(report.errors.length && !report.dryRun ? 422 : 200).send(report);
   });
 

@@ -1,3 +1,4 @@
+import { WaitQuery } from '../jobs/jobs.schemas.js';
 import { Type, type Static, type TEnum } from 'typebox';
 import { UUID_PATTERN } from '../../platform/ids.js';
 import { PageQuery } from '../../platform/http/pagination.js';
@@ -254,7 +255,7 @@ export const RiskModelSchema = Type.Object(
 );
 
 export const ImportQuery = Type.Object(
-  { dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Check every row and report, write nothing.' })) },
+  { dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Check every row and report, write nothing.' })), ...WaitQuery },
   { additionalProperties: false },
 );
 export const ImportReport = Type.Object({

@@ -31,9 +31,9 @@ type ProductInput = { name?: string; type?: string; description?: string | null;
 type ContactInput = { name?: string; email?: string | null; phone?: string | null; role?: string | null; isPrimary?: boolean };
 type ContractInput = { title?: string; startDate?: string | null; endDate?: string | null; value?: number | null; currency?: string | null; noticePeriodDays?: number | null; sbomClause?: boolean; breachNotificationClause?: boolean; breachNotificationHours?: number | null };
 
-type VendorValues = Required<CreateVendorInput>;
+export type VendorValues = Required<CreateVendorInput>;
 
-const VENDOR_DEFAULTS: Omit<VendorValues, 'name'> = {
+export const VENDOR_DEFAULTS: Omit<VendorValues, 'name'> = {
   aliases: [],
   domains: [],
   legalIds: {},
@@ -171,8 +171,23 @@ export class VendorService {
         { field: '/parentVendorId', reason: 'would create a cycle' },
       ]);
     }
+    return this.composeRow(id, v, state, teamId, await this.riskModel(trx));
+  }
+
+  /**
+   * The part of buildRow that needs no database: checks between fields, score, tier and next
+   * review. Bulk writers (the CSV import) resolve references for many rows at once, then call it.
+   */
+  composeRow(
+    id: string,
+    v: VendorValues,
+    state: { created_at: string; last_reviewed_at: string | null; subcontractors: number; review_overdue?: number; missing: readonly string[] },
+    teamId: string | null,
+    model: RiskModel,
+  ): Omit<VendorsTable, 'created_at' | 'updated_at' | 'internal'> {
+    const name = v.name.trim();
+    if (!name) throw invalidField('/name', 'must not be blank');
     if (v.autoUpdate && !v.shipsSoftware) throw invalidField('/autoUpdate', 'only applies to vendors that ship software');
-    const model = await this.riskModel(trx);
     const risk = scoreVendor(
       {
         dataCategories: v.dataCategories,

@@ -4,6 +4,7 @@ import { isPostgres } from '../db/database.js';
 import type { DB, Executor } from '../db/schema.js';
 import type { AuditEventsTable } from '../db/tables.js';
 import { newId } from '../ids.js';
+import { insertJsonRows } from '../db/bulk.js';
 import type { RequestContext } from '../context.js';
 
 export interface AuditEntry {
@@ -57,25 +58,37 @@ export function hashAuditRow(row: ChainedFields): string {
  * the row once it has committed.
  */
 export async function recordAudit(trx: Executor, ctx: RequestContext, entry: AuditEntry): Promise<void> {
-  await trx
-    .insertInto('audit_events')
-    .values({
-      id: newId(),
-      at: new Date().toISOString(),
-      actor_type: ctx.actor.type,
-      actor_id: ctx.actor.id,
-      actor_name: ctx.actor.name,
-      action: entry.action,
-      entity_type: entry.entityType,
-      entity_id: entry.entityId,
-      before: entry.before === undefined ? null : canonicalJson(entry.before),
-      after: entry.after === undefined ? null : canonicalJson(entry.after),
-      request_id: ctx.requestId,
-      chain_position: null,
-      prev_hash: null,
-      hash: null,
-    })
-    .execute();
+  await trx.insertInto('audit_events').values(auditRow(ctx, entry)).execute();
+}
+
+/**
+ * Records the events of one bulk write (an import) in the same way. The rows are built by
+ * `auditRow` beforehand (an import builds them while it stages, outside its publish transaction),
+ * so the publish step only inserts them, many per statement.
+ */
+export async function recordAuditRows(trx: Executor, rows: AuditRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 2000) await insertJsonRows(trx, 'audit_events', rows.slice(i, i + 2000) as unknown as Array<Record<string, unknown>>);
+}
+
+export type AuditRow = ReturnType<typeof auditRow>;
+
+export function auditRow(ctx: RequestContext, entry: AuditEntry) {
+  return {
+    id: newId(),
+    at: new Date().toISOString(),
+    actor_type: ctx.actor.type,
+    actor_id: ctx.actor.id,
+    actor_name: ctx.actor.name,
+    action: entry.action,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId,
+    before: entry.before === undefined ? null : canonicalJson(entry.before),
+    after: entry.after === undefined ? null : canonicalJson(entry.after),
+    request_id: ctx.requestId,
+    chain_position: null,
+    prev_hash: null,
+    hash: null,
+  };
 }
 
 /** Advisory lock key of the sealer on PostgreSQL ("twau"): one sealer at a time across replicas. */

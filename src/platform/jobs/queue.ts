@@ -307,7 +307,8 @@ export class JobQueue {
   async complete(job: Job, workerId: string, result: unknown, executor: Executor = this.db): Promise<boolean> {
     const updated = await executor
       .updateTable('jobs')
-      .set({ status: 'done', finished_at: new Date().toISOString(), locked_until: null, result: JSON.stringify(result ?? null) })
+      // A job that ends has done all it counted.
+      .set({ status: 'done', finished_at: new Date().toISOString(), locked_until: null, result: JSON.stringify(result ?? null), progress_done: sql`coalesce(progress_total, progress_done)` })
       .where('id', '=', job.id)
       .where('locked_by', '=', workerId)
       .where('status', '=', 'running')
@@ -315,9 +316,10 @@ export class JobQueue {
     return Number(updated.numUpdatedRows) === 1;
   }
 
-  async fail(job: Job, workerId: string, error: Error): Promise<'retry' | 'dead'> {
+  /** Retries the job later with backoff, or (after its last attempt, or with retry false) marks it dead. */
+  async fail(job: Job, workerId: string, error: Error, retry = true): Promise<'retry' | 'dead'> {
     const attempts = Number(job.attempts);
-    const dead = attempts >= Number(job.max_attempts);
+    const dead = !retry || attempts >= Number(job.max_attempts);
     const updated = await this.db
       .updateTable('jobs')
       .set({

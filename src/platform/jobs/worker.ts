@@ -136,14 +136,14 @@ export class Worker {
    * Runs a job this worker already holds (enqueued with `claimFor: worker.claim`): the CLI and a
    * request that waits are the workers of their own jobs. Answers the job as it ended.
    */
-  async runClaimed(id: string): Promise<Job> {
+  async runClaimed(id: string, options: { retry?: boolean } = {}): Promise<Job> {
     const job = await this.queue.get(id);
     if (!job) throw new Error(`job ${id} does not exist`);
-    if (job.status === 'running' && job.locked_by === this.id) await this.run(job);
+    if (job.status === 'running' && job.locked_by === this.id) await this.run(job, options.retry ?? true);
     return (await this.queue.get(id))!;
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, retry = true): Promise<void> {
     const handler = this.handlers.get(job.kind);
     const log = this.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     let finished = false;
@@ -179,7 +179,7 @@ export class Worker {
         log.info('job cancelled');
         return;
       }
-      const outcome = await this.queue.fail(job, this.id, error as Error);
+      const outcome = await this.queue.fail(job, this.id, error as Error, retry);
       log[outcome === 'dead' ? 'error' : 'warn']({ err: error, outcome }, 'job failed');
     }
   }

@@ -1,0 +1,18 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../src/app/config.js';
+import { openThirdwatch } from '../src/app/thirdwatch.js';
+import { createLogger } from '../src/platform/logger.js';
+import { cliContext } from '../src/platform/context.js';
+const url = process.argv[2];
+const n = Number(process.argv[3] ?? 10000);
+const tw = await openThirdwatch(loadConfig({ THIRDWATCH_DATABASE_URL: url, THIRDWATCH_DATA_DIR: '/tmp/jobsprof/data', THIRDWATCH_LOG_LEVEL: 'warn' }), createLogger('warn', new Writable({ write: (_c, _e, d) => d() })));
+const categories = ['internal', 'confidential', 'personal', 'payment'];
+const lines = ['name,domains,criticality,substitutability,data_categories,ships_software,auto_update,regulatory_scope'];
+const tag = Date.now();
+for (let i = 0; i < n; i++) lines.push(`Bulk ${tag} ${i},bulk${i}.example,${1 + (i % 4)},${1 + ((i >> 2) % 4)},${categories[i % 4]},${i % 3 ? 'yes' : 'no'},${i % 6 === 1 ? 'yes' : 'no'},${i % 5 ? '' : 'GDPR;NIS2'}`);
+let last = performance.now(); let phase = '';
+const t0 = performance.now();
+const job = await tw.services.vendorCsv.startImport(lines.join('\n'), { dryRun: false, wait: true, onProgress: (j) => { if (j.phase !== phase) { console.log(`${phase} ${Math.round(performance.now() - last)} ms`); phase = j.phase ?? ''; last = performance.now(); } } }, cliContext(), tw.launcher);
+console.log(`${phase} ${Math.round(performance.now() - last)} ms`);
+console.log(job.status, job.result?.slice(0, 100), Math.round(performance.now() - t0), 'ms total');
+await tw.close();
