@@ -232,7 +232,8 @@ feeds
       const f = report.findings;
       printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
     }
-    if (report.errors.length && !report.imported && !report.updated && !report.skipped) process.exitCode = 1;
+    // As the HTTP route answers 207: some records were refused (listed), the rest imported.
+    if (report.errors.length) process.exitCode = 2;
   });
 feeds
   .command('status')

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/app/config.js';
 import { buildHttp, openThirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { benchEngines, type BenchEngine, type BenchRow, type BenchSuite } from '../lib.js';
+import { benchEngines, percentile, type BenchEngine, type BenchRow, type BenchSuite } from '../lib.js';
 import { startServe } from '../../test/support/processes.js';
 import { tmpdir } from 'node:os';
 
@@ -66,12 +66,49 @@ export const run: BenchSuite = async (ctx) => {
       const size = ctx.quick ? 2000 : 10_000;
       const body = csv(size);
       const started = performance.now();
-      const res = await fetch(`${base}/api/v1/vendors/import`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body });
+      const res = await fetch(`${base}/api/v1/vendors/import?wait=true`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body });
       const elapsed = performance.now() - started;
       const report = (await res.json()) as { created: number; errors: unknown[] };
       if (report.created !== size) throw new Error(`import created ${report.created} of ${size}: ${JSON.stringify(report.errors).slice(0, 300)}`);
       rows.push(
         { suite: 'vendors', name: `CSV import of ${size.toLocaleString('en-US')} vendors (${engine.name})`, value: elapsed / 1000, unit: 's', notes: `${Math.round(size / (elapsed / 1000))} rows/s, all-or-nothing` },
+      );
+
+      // The service while a large import runs in the same process: /healthz and a vendor create,
+      // one of each every 50 ms, from the import's start to its end.
+      const large = ctx.quick ? 20_000 : 100_000;
+      const during = { healthz: [] as number[], create: [] as number[] };
+      let importing = true;
+      const probe = async (kind: 'healthz' | 'create', i: number) => {
+        const t = performance.now();
+        const r = kind === 'healthz'
+          ? await fetch(`${base}/healthz`)
+          : await fetch(`${base}/api/v1/vendors`, { method: 'POST', headers, body: JSON.stringify({ name: `During Import ${engine.name} ${i}`, criticality: 2 }) });
+        await r.arrayBuffer();
+        if (r.status >= 300) throw new Error(`${kind} during the import answered ${r.status}`);
+        during[kind].push(performance.now() - t);
+      };
+      const probes = (async () => {
+        for (let i = 0; importing; i++) {
+          await Promise.all([probe('healthz', i), probe('create', i)]);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const largeStarted = performance.now();
+      const big = await fetch(`${base}/api/v1/vendors/import?wait=true`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: csv(large).replaceAll('Bench Import', 'Bench Large Import') });
+      const largeElapsed = performance.now() - largeStarted;
+      importing = false;
+      await probes;
+      const bigReport = (await big.json()) as { created: number; errors: unknown[] };
+      if (bigReport.created !== large) throw new Error(`large import created ${bigReport.created} of ${large}: ${JSON.stringify(bigReport.errors).slice(0, 300)}`);
+      const label = `during a ${large.toLocaleString('en-US')}-row import (${engine.name})`;
+      const max = (xs: number[]) => Math.max(...xs);
+      rows.push(
+        { suite: 'vendors', name: `CSV import of ${large.toLocaleString('en-US')} vendors (${engine.name})`, value: largeElapsed / 1000, unit: 's', notes: `${Math.round(large / (largeElapsed / 1000))} rows/s, with probes` },
+        { suite: 'vendors', name: `/healthz max ${label}`, value: max(during.healthz), unit: 'ms', notes: `${during.healthz.length} probes; target < 200 ms` },
+        { suite: 'vendors', name: `/healthz p99 ${label}`, value: percentile(during.healthz, 99), unit: 'ms' },
+        { suite: 'vendors', name: `vendor create max ${label}`, value: max(during.create), unit: 'ms', notes: `${during.create.length} probes; target < 200 ms` },
+        { suite: 'vendors', name: `vendor create p99 ${label}`, value: percentile(during.create, 99), unit: 'ms' },
       );
     } finally {
       await app.close();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GO_ZIP, KEV_JSON } from '../../src/modules/findings/test-support.js';
 import { runCli } from '../support/processes.js';
+import { buildZip } from '../../src/modules/advisories/parsers/test-zip.js';
 
 describe('thirdwatch feeds on an embedded SQLite data directory', () => {
   const data = mkdtempSync(join(tmpdir(), 'tw-feeds-cli-'));
@@ -32,7 +33,7 @@ describe('thirdwatch feeds on an embedded SQLite data directory', () => {
     writeFileSync(join(dir, 'nested', 'B-2.yaml'), 'id: TEST-2\nmodified: "2030-01-01T00:00:00Z"\naffected: []\n');
     writeFileSync(join(dir, 'bad.json'), '{"id": "TEST-3", "modified": "yesterday"}');
     const imported = runCli(['feeds', 'import', 'osv', dir], env);
-    assert.equal(imported.status, 0, imported.stderr);
+    assert.equal(imported.status, 2, 'some records were refused: exit 2, as HTTP answers 207');
     assert.match(imported.stdout, /^2 imported, 0 updated, 0 skipped \(unchanged\), 1 errors/);
     assert.match(imported.stderr, /TEST-3: modified: 'yesterday' is not an RFC 3339 timestamp/);
 
@@ -40,6 +41,19 @@ describe('thirdwatch feeds on an embedded SQLite data directory', () => {
     assert.equal(status.totals.advisoryGroups, 4292, 'TEST-1 joined CVE-2023-39325\'s group');
     assert.equal(status.totals.kevEntries, 1404);
     assert.ok(status.feeds.some((f: { name: string; lastSuccessAt: string | null }) => f.name === 'local:osv' && f.lastSuccessAt));
+  });
+
+  test('an archive with some bad entries: the good ones import, the report lists the bad, exit 2 (HTTP: 207 with the same report)', () => {
+    const zip = join(data, 'partial.zip');
+    writeFileSync(zip, buildZip([
+      { name: 'good.json', data: JSON.stringify({ id: 'ZIP-GOOD-1', modified: '2030-01-01T00:00:00Z', affected: [] }) },
+      { name: 'bad.json', data: '{"id": "ZIP-BAD-1", "modified": "yesterday"}' },
+    ]));
+    const run = runCli(['--json', 'feeds', 'import', 'osv', zip], env);
+    assert.equal(run.status, 2, run.stderr);
+    const report = JSON.parse(run.stdout) as { imported: number; errors: Array<{ record: string; reason: string }> };
+    assert.equal(report.imported, 1);
+    assert.deepEqual(report.errors.map((e) => e.record), ['ZIP-BAD-1']);
   });
 
   test('errors: one clear line and a non-zero exit', () => {

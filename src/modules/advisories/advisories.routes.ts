@@ -36,15 +36,16 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
         description: [
           `kind is one of ${FEED_KINDS.join(', ')}. The body is the document as published: OSV JSON/YAML (one record, an array, or an all.zip archive), the CISA KEV JSON catalog, a FIRST EPSS CSV (optionally gzipped), a CSAF 2.0 document (advisories and VEX profile), an OpenVEX or a CycloneDX VEX document.`,
           'Advisories are merged with the records that share an id or alias (one group per vulnerability); a record whose content did not change is skipped, a changed one updated, a withdrawn one closes its findings. Matching runs incrementally: only the packages of new or changed records are looked up among components.',
-          'A bad record is reported in errors (with its id and the reason) and nothing of it is stored; the rest imports. A document that cannot be read at all (not JSON, a zip bomb, a path-escaping zip entry, an unknown kind) answers 400; one over the upload limit 413.',
+          'Partial import, record by record: a bad record (or archive entry) is reported in errors with its id and the reason and nothing of it is stored; every good record imports. The answer is 200 when every record imported and 207 (the same report) when some were refused; `thirdwatch feeds import` prints the same report and exits 0 or 2 in the same two cases. A document that cannot be read at all (not JSON, a zip bomb, a path-escaping zip entry, an unknown kind) answers 400 (CLI exit 1) and stores nothing; one over the upload limit 413.',
           'For VEX kinds, vendorId names the vendor that issued the statements: they are recorded with it as their source and apply only to its products (productId narrows to one product).',
         ].join('\n\n'),
         params: FeedKindParams,
         querystring: ImportQuery,
-        response: { 200: ImportReportSchema },
+        response: { 200: ImportReportSchema, 207: ImportReportSchema },
       },
     }, async (request, reply) => {
-      return reply.send(await feeds.importBuffer(request.params.kind, rawBody(request.body), { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId }, request.ctx));
+      const report = await feeds.importBuffer(request.params.kind, rawBody(request.body), { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId }, request.ctx);
+      return reply.status(report.errors.length ? 207 : 200).send(report);
     });
   });
 

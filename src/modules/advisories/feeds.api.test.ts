@@ -244,6 +244,19 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
     assert.match(bombed.errors[0].reason, /inflates beyond/);
     assert.equal(bombed.imported, 1);
 
+    // An archive with some bad entries: 207 with the report (the CLI exits 2 with the same report).
+    const partial = await server.api('/api/v1/feeds/osv/import', {
+      method: 'POST',
+      role: 'analyst',
+      headers: { 'content-type': 'application/zip' },
+      body: new Uint8Array(buildZip([
+        { name: 'good.json', data: JSON.stringify({ id: 'ZIP-GOOD-1', modified: '2030-01-01T00:00:00Z', affected: [] }) },
+        { name: 'bad.json', data: '{"id": "ZIP-BAD-1", "modified": "yesterday"}' },
+      ])),
+    });
+    const partialReport = await json(partial, 207);
+    assert.deepEqual([partialReport.imported, partialReport.errors.map((e: { record: string }) => e.record)], [1, ['ZIP-BAD-1']]);
+
     const upload = (kind: string, body: string | Uint8Array) => server.api(`/api/v1/feeds/${kind}/import`, { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/json' }, body: body as BodyInit });
     await problem(await upload('osv', '{"id": "broken'), 400);
     await problem(await upload('osv', ''), 400);
