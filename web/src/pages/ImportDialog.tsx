@@ -24,7 +24,7 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
   const [dragging, setDragging] = useState(false);
 
   const run = (text: string, dryRun: boolean) =>
-    api.request<ImportReport>('POST', '/api/v1/vendors/import', { query: { dryRun }, body: text, contentType: 'text/csv', resultStatuses: [422] });
+    api.request<ImportReport>('POST', '/api/v1/vendors/import', { query: { dryRun, wait: true }, body: text, contentType: 'text/csv', resultStatuses: [422] });
 
   const choose = async (chosen: File | undefined) => {
     if (!chosen) return;
