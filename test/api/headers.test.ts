@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,9 @@ describe('security headers, cookies and limits', () => {
     webRoot = mkdtempSync(join(tmpdir(), 'thirdwatch-web-'));
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Thirdwatch</title><div id="root"></div><script type="module" src="/app.js"></script>');
     writeFileSync(join(webRoot, 'app.js'), 'document.title = "ok";');
+    // Files modified in this very second are never "not modified": date them like a built UI.
+    const built = new Date(Date.now() - 3_600_000);
+    for (const file of ['index.html', 'app.js']) utimesSync(join(webRoot, file), built, built);
     server = await startTestServer('sqlite', { THIRDWATCH_SECURE_COOKIES: 'true' }, { webRoot });
   });
   after(async () => {
@@ -69,6 +72,17 @@ describe('security headers, cookies and limits', () => {
     const res = await server.api('/api/v1/vendors');
     assert.equal(res.status, 200);
     assertSecurityHeaders(res, 'authenticated list', false);
+    // A revalidated page (304) keeps the page policy: its headers replace the cached ones.
+    for (const path of ['/', '/vendors/123']) {
+      const first = await fetch(`${server.url}${path}`);
+      await first.arrayBuffer();
+      // Raw, because fetch adds Cache-Control: no-cache to conditional requests.
+      const answer = await rawExchange(server.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${first.headers.get('etag')}\r\nConnection: close\r\n\r\n`);
+      const head = answer.split('\r\n\r\n')[0].split('\r\n');
+      assert.match(head[0], /^HTTP\/1\.1 304 /, `${path}: ${head[0]}`);
+      const again = new Response(null, { headers: head.slice(1).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]) });
+      assertSecurityHeaders(again, `${path} (304)`, true);
+    }
   });
 
   test('headers over the size limit answer 431 problem+json', async () => {

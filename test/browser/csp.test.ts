@@ -50,6 +50,10 @@ if (!existsSync(CHROMIUM)) {
         await page.getByRole('link', { name: /Inventory/ }).first().waitFor();
         await page.goto('/vendors/new');
         await page.getByRole('textbox').first().waitFor();
+        // A reload revalidates the cached shell (304): the page policy must survive it.
+        await page.goto('/');
+        await page.reload();
+        await page.getByRole('link', { name: /Inventory/ }).first().waitFor();
         assert.deepEqual(violations, []);
       } finally {
         await context.close();

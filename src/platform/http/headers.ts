@@ -39,9 +39,14 @@ const COMMON: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-/** The security headers for an answer of this content type at this path. */
-export function securityHeaders(contentType: string | undefined, path = ''): Record<string, string> {
-  const isPage = /^text\/html\b/i.test(contentType ?? '');
+/**
+ * The security headers for an answer of this content type at this path. A 304 has no content
+ * type, yet its headers replace the cached page's: outside the API it is a page (or an asset,
+ * for which a page policy does no harm).
+ */
+export function securityHeaders(contentType: string | undefined, path = '', status = 200): Record<string, string> {
+  const isData = path.startsWith('/healthz') || (path.startsWith('/api/') && !path.startsWith('/api/docs'));
+  const isPage = /^text\/html\b/i.test(contentType ?? '') || (status === 304 && !isData);
   const policy = !isPage ? DATA_POLICY : path.startsWith('/api/docs') ? DOCS_POLICY : PAGE_POLICY;
   return { ...COMMON, 'content-security-policy': policy };
 }

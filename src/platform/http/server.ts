@@ -86,7 +86,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.headers(securityHeaders(reply.getHeader('content-type') as string | undefined, request.url));
+    reply.headers(securityHeaders(reply.getHeader('content-type') as string | undefined, request.url, reply.statusCode));
   });
 
   // One line per answered request (Fastify's default writes two). The UI's files and health
