@@ -25,13 +25,17 @@ export interface TargetResult {
   peakRssMb: number;
   peakHeapMb: number;
   durationMs: number;
-  notes?: string;
+  /** The time limit stopped the target before it ran all its inputs. */
+  timeLimited?: boolean;
 }
 
 export interface RunOptions {
   inputs: number;
   seed: number;
+  /** An input is slow past slowMs per started MiB (so 1 s for anything up to 1 MiB, 2 s up to 2 MiB, ...). */
   slowMs: number;
+  /** Stop the target after this long even if fewer inputs ran (0: no limit). */
+  maxMs?: number;
   onProgress?: (done: number) => void;
 }
 
@@ -47,6 +51,7 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
   const signatures = new Set<string>();
   const slowCandidates: Array<{ input: unknown; ms: number; seed: number }> = [];
   let executed = 0;
+  let timeLimited = false;
   let slowestMs = 0;
   let peakRss = 0;
   let peakHeap = 0;
@@ -58,13 +63,14 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
   };
   // A slow input is timed a second time and counts only if slow twice: a first use that compiles a
   // schema, or a pause of the shared machine, is not the input's fault.
+  const limitFor = (input: unknown) => options.slowMs * Math.max(1, Math.ceil(sizeOf(input) / 2 ** 20));
   const retimeSlow = async () => {
     for (const { input, ms, seed } of slowCandidates.splice(0)) {
       const t0 = performance.now();
       await Promise.resolve(session.check(input)).catch(() => undefined);
       const again = performance.now() - t0;
       slowestMs = Math.max(slowestMs, Math.min(ms, again));
-      if (again > options.slowMs && slow.length < MAX_SLOW_KEPT) {
+      if (again > limitFor(input) && slow.length < MAX_SLOW_KEPT) {
         slow.push({ kind: 'slow', message: `one input took ${Math.round(ms)} ms, then ${Math.round(again)} ms`, input: encodeInput(input), durationMs: Math.round(Math.min(ms, again)), seed });
       }
     }
@@ -87,7 +93,7 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
         } finally {
           const ms = performance.now() - t0;
           executed++;
-          if (ms > options.slowMs && !shrinking) slowCandidates.push({ input, ms, seed });
+          if (ms > limitFor(input) && !shrinking) slowCandidates.push({ input, ms, seed });
           else if (ms > slowestMs && !shrinking) slowestMs = ms;
           if ((executed & 63) === 0 || ms > options.slowMs) sampleMemory();
           const now = performance.now();
@@ -97,8 +103,17 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
           }
         }
       });
-      const details = await fc.check(property, { numRuns: options.inputs - planned, seed });
+      const left = options.maxMs ? options.maxMs - (performance.now() - started) : 0;
+      if (options.maxMs && left <= 0) {
+        timeLimited = true;
+        break;
+      }
+      const details = await fc.check(property, { numRuns: options.inputs - planned, seed, ...(options.maxMs ? { interruptAfterTimeLimit: left } : {}) });
       await retimeSlow();
+      if (details.interrupted) {
+        timeLimited = true;
+        break;
+      }
       planned += details.failed ? details.numRuns : options.inputs - planned;
       if (!details.failed) break;
       failingRuns++;
@@ -138,7 +153,17 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
     peakRssMb: round(peakRss / 2 ** 20),
     peakHeapMb: round(peakHeap / 2 ** 20),
     durationMs: Math.round(durationMs),
+    ...(timeLimited ? { timeLimited } : {}),
   };
+}
+
+/** Characters or bytes in an input (the sum over the parts of a tuple or a request). */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + sizeOf(v), 0);
+  if (typeof value === 'object' && value !== null) return Object.values(value).reduce((n: number, v) => n + sizeOf(v), 0);
+  return 0;
 }
 
 /** The same defect reached by different inputs has the same error class and the same innermost source frame. */

@@ -253,7 +253,7 @@ export function mutateText(text: string, list: readonly Step[]): FuzzBytes {
         const buf = Buffer.from(out, 'utf8');
         const bad = pick([[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0x80], [0x00]], step.arg);
         const pos = buf.length ? step.at % buf.length : 0;
-        bytes = Buffer.concat([buf.subarray(0, pos), Buffer.from(bad), buf.subarray(pos)]);
+        bytes = Buffer.concat([buf.subarray(0, pos), Buffer.from(bad), buf.subarray(pos)]).subarray(0, MAX_DOCUMENT);
         out = '';
         break;
       }
@@ -279,8 +279,27 @@ export function jsonDocument(seeds: readonly unknown[], structural = 4, textual 
     .map(({ seed, tree, text, pretty }) => {
       const doc = mutateJson(seed, tree);
       const compact = JSON.stringify(doc) ?? 'null';
-      return mutateText(pretty && compact.length < 200_000 ? JSON.stringify(doc, null, 2) : compact.slice(0, MAX_DOCUMENT), text);
+      // Indentation grows with depth squared: deeply nested documents stay compact.
+      const indent = pretty && compact.length < 200_000 && nesting(compact) < 64;
+      return mutateText(indent ? JSON.stringify(doc, null, 2) : compact.slice(0, MAX_DOCUMENT), text);
     });
+}
+
+/** The deepest bracket nesting of compact JSON text, strings skipped. */
+function nesting(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+    else if (c === ']' || c === '}') depth--;
+  }
+  return deepest;
 }
 
 /** Element-level damage for XML: drop or duplicate an element, inject a DOCTYPE with entities, nest deeply. */

@@ -11,10 +11,10 @@ import type { TargetResult } from './harness.js';
 import { allTargets } from './targets.js';
 import type { WorkerJob } from './worker.js';
 
-const USAGE = 'usage: npm run fuzz -- [--inputs N] [--http-inputs N] [--seed S] [--jobs J] [--slow-ms MS] [--max-rss-mb MB] [--save] [--list] [target ...]';
+const USAGE = 'usage: npm run fuzz -- [--inputs N] [--http-inputs N] [--seed S] [--jobs J] [--slow-ms MS] [--max-seconds S] [--max-rss-mb MB] [--save] [--list] [target ...]';
 
 function parseArgs(argv: string[]) {
-  const options = { inputs: 1_000_000, httpInputs: undefined as number | undefined, seed: Date.now() % 2 ** 31, jobs: 1, slowMs: 1000, maxRssMb: 1536, hangMs: 60_000, list: false, save: false, names: [] as string[] };
+  const options = { inputs: 1_000_000, httpInputs: undefined as number | undefined, seed: Date.now() % 2 ** 31, jobs: 1, slowMs: 1000, maxRssMb: 1536, hangMs: 60_000, maxSeconds: 0, list: false, save: false, names: [] as string[] };
   const number = (flag: string, value: string | undefined) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${value ?? 'nothing'}\n${USAGE}`);
@@ -29,6 +29,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--slow-ms') options.slowMs = number(arg, argv[++i]);
     else if (arg === '--max-rss-mb') options.maxRssMb = number(arg, argv[++i]);
     else if (arg === '--hang-ms') options.hangMs = number(arg, argv[++i]);
+    else if (arg === '--max-seconds') options.maxSeconds = number(arg, argv[++i]);
     else if (arg === '--list') options.list = true;
     else if (arg === '--save') options.save = true;
     else if (arg === '--help' || arg === '-h') {
@@ -97,6 +98,7 @@ async function runQueue(queue: string[]): Promise<void> {
         } else if (message.type === 'progress') lastDone = message.done ?? lastDone;
         else if (message.type === 'result' && message.result) {
           results.push(message.result);
+          writeResults();
           queue.splice(queue.indexOf(message.result.target), 1);
           current = null;
           const r = message.result;
@@ -109,13 +111,21 @@ async function runQueue(queue: string[]): Promise<void> {
         resolve();
       });
       arm();
-      const job: WorkerJob = { targets: [...queue], inputs: options.inputs, httpInputs, seed: options.seed, slowMs: options.slowMs };
+      const job: WorkerJob = { targets: [...queue], inputs: options.inputs, httpInputs, seed: options.seed, slowMs: options.slowMs, maxMs: options.maxSeconds * 1000 };
       child.send(job);
     });
   }
 }
 
 const began = Date.now();
+const resultsDir = new URL('../../bench/results/', import.meta.url);
+const file = new URL(`fuzz-${new Date(began).toISOString().replace(/[:.]/g, '-')}.json`, resultsDir);
+/** Rewritten after every target, so a long run stopped early still leaves its figures. */
+function writeResults(): void {
+  mkdirSync(resultsDir, { recursive: true });
+  const body = { startedAt: new Date(began).toISOString(), durationMs: Date.now() - began, node: process.version, cpus: cpus().length, options: { ...options, httpInputs }, results };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+}
 const queues: string[][] = Array.from({ length: Math.min(options.jobs, selected.length) }, () => []);
 // HTTP first (it is the longest), then round-robin, so the processes finish at about the same time.
 [...selected].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'http' ? -1 : 1)).forEach((t, i) => queues[i % queues.length].push(t.name));
@@ -129,8 +139,8 @@ for (const r of results) {
   if (r.peakRssMb > options.maxRssMb) failures.push(`${r.target}: peak RSS ${r.peakRssMb} MB is over --max-rss-mb ${options.maxRssMb}`);
 }
 
-const header = ['target', 'inputs', 'crashes', 'slow (>' + options.slowMs + ' ms)', 'slowest ms', 'inputs/s', 'peak RSS MB'];
-const rows = results.map((r) => [r.target, r.inputs.toLocaleString('en-US'), String(r.crashes.length), String(r.slow.length), r.slowestMs.toFixed(1), r.inputsPerSecond.toLocaleString('en-US'), r.peakRssMb.toFixed(0)]);
+const header = ['target', 'inputs', 'crashes', 'slow (>' + options.slowMs + ' ms/MiB)', 'slowest ms', 'inputs/s', 'peak RSS MB'];
+const rows = results.map((r) => [r.target + (r.timeLimited ? ' (time limit)' : ''), r.inputs.toLocaleString('en-US'), String(r.crashes.length), String(r.slow.length), r.slowestMs.toFixed(1), r.inputsPerSecond.toLocaleString('en-US'), r.peakRssMb.toFixed(0)]);
 const total = results.reduce((n, r) => n + r.inputs, 0);
 rows.push(['total', total.toLocaleString('en-US'), String(results.reduce((n, r) => n + r.crashes.length, 0)), String(results.reduce((n, r) => n + r.slow.length, 0)), Math.max(0, ...results.map((r) => r.slowestMs)).toFixed(1), '', Math.max(0, ...results.map((r) => r.peakRssMb)).toFixed(0)]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -139,14 +149,7 @@ console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows) console.log(line(row));
 
-const resultsDir = new URL('../../bench/results/', import.meta.url);
-mkdirSync(resultsDir, { recursive: true });
-const stamp = new Date(began).toISOString().replace(/[:.]/g, '-');
-const file = new URL(`fuzz-${stamp}.json`, resultsDir);
-writeFileSync(
-  file,
-  `${JSON.stringify({ startedAt: new Date(began).toISOString(), durationMs: Date.now() - began, node: process.version, cpus: cpus().length, options: { ...options, httpInputs }, results }, null, 2)}\n`,
-);
+writeResults();
 console.log(`\nresults: ${file.pathname}`);
 if (failures.length) {
   console.log(`\n${failures.length} failure(s):`);

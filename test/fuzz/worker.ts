@@ -8,6 +8,7 @@ export interface WorkerJob {
   httpInputs: number;
   seed: number;
   slowMs: number;
+  maxMs: number;
 }
 
 const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
@@ -22,6 +23,7 @@ process.once('message', async (job: WorkerJob) => {
         inputs: target.kind === 'http' ? job.httpInputs : job.inputs,
         seed: job.seed,
         slowMs: job.slowMs,
+        maxMs: job.maxMs,
         onProgress: (done) => void send({ type: 'progress', target: name, done }),
       });
       await send({ type: 'result', result });

@@ -27,6 +27,7 @@ const CONTROL_CHARACTER = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 // OSV YAML never needs anchors; a handful is tolerated, an expansion attack is not.
 const MAX_YAML_ALIASES = 10;
 const MAX_YAML_FLOW_DEPTH = 64;
+const MAX_YAML_FLOW_COLLECTIONS = 1000;
 const MAX_YAML_CHARS = 128 * 1024;
 
 /** Validates and normalises one OSV record; throws FeedRecordError naming the record and the bad field. */
@@ -164,14 +165,16 @@ function parseText(text: string, format?: 'json' | 'yaml'): unknown {
  * overflow its stack or abort the whole process in V8's regexp compiler, and its uniqueKeys check
  * compares every key with every earlier one (a 190 KB map of 20,000 keys took 22 s), so flow nesting
  * is refused past MAX_YAML_FLOW_DEPTH up front and duplicate keys are found here, with one Set per map.
- * Even without duplicates it stays slow on big inputs, hence MAX_YAML_CHARS.
+ * Even without duplicates it stays slow on big inputs and on thousands of small flow collections,
+ * hence MAX_YAML_CHARS and MAX_YAML_FLOW_COLLECTIONS.
  */
 function parseYaml(text: string): unknown {
   // OSV records in YAML are a few kilobytes; the yaml package reads about 150 KB/s of dense maps,
   // so a size cap is what keeps one upload from holding the event loop for seconds.
   if (text.length > MAX_YAML_CHARS) throw new FeedFormatError(`YAML OSV documents are limited to ${MAX_YAML_CHARS / 1024} KiB (this one has ${text.length} characters); send larger ones as JSON`);
-  const depth = flowDepth(text);
+  const { depth, collections } = flowCollections(text);
   if (depth > MAX_YAML_FLOW_DEPTH) throw new FeedFormatError(`not valid YAML for OSV: brackets nested ${depth} deep (at most ${MAX_YAML_FLOW_DEPTH})`);
+  if (collections > MAX_YAML_FLOW_COLLECTIONS) throw new FeedFormatError(`not valid YAML for OSV: ${collections} bracketed collections (at most ${MAX_YAML_FLOW_COLLECTIONS})`);
   const document = YAML.parseDocument(text, {
     schema: 'core',
     customTags: [],
@@ -191,16 +194,22 @@ function parseYaml(text: string): unknown {
   }
 }
 
-/** The deepest nesting of [ and { (quotes are not tracked: this bounds the parser's work, it does not parse). */
-function flowDepth(text: string): number {
+/**
+ * How many [ and { a text opens, and how deep they nest (quotes are not tracked: this bounds the
+ * parser's work, it does not parse). "[][][]…" is the other slow shape: 11 KB of it took 1.4 s.
+ */
+function flowCollections(text: string): { depth: number; collections: number } {
   let depth = 0;
   let deepest = 0;
+  let collections = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+    if (c === 0x5b || c === 0x7b) {
+      collections++;
+      deepest = Math.max(deepest, ++depth);
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
   }
-  return deepest;
+  return { depth: deepest, collections };
 }
 
 function duplicateKey(document: YAML.Document): string | null {
