@@ -42,6 +42,7 @@ export interface RunOptions {
 /** Distinct crashes kept per target; after that the target stops, since its parser needs fixing first. */
 const MAX_FAILING_RUNS = 10;
 const MAX_SLOW_KEPT = 10;
+const MINIMISE_MS = 30_000;
 
 export async function fuzzTarget(target: Target<unknown>, options: RunOptions): Promise<TargetResult> {
   const session = await target.open();
@@ -122,7 +123,11 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
       const signature = signatureOf(error);
       if (signatures.has(signature)) continue;
       signatures.add(signature);
+      const minimiseUntil = performance.now() + MINIMISE_MS;
       const smallest = await minimise(details.counterexample?.[0], async (candidate) => {
+        // Progress keeps the parent's hang watchdog quiet; the time bound keeps big inputs from minimising for minutes.
+        options.onProgress?.(executed);
+        if (performance.now() > minimiseUntil) return false;
         try {
           await session.check(candidate);
           return false;
