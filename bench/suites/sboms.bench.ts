@@ -181,15 +181,26 @@ export const run: BenchSuite = async (ctx) => {
       await time('who uses X: by name, first page of 50', `/api/v1/components?name=${encodeURIComponent(target.commonName)}&limit=50`, page);
       await time('who uses X: a package in one SBOM', `/api/v1/components?purl=${encodeURIComponent(target.rare)}`, 1);
       await time('who uses X: with a version range', `/api/v1/components?purl=${encodeURIComponent(target.common)}&version=${encodeURIComponent('>=0.0.0')}&limit=50`, page);
-      const cold = performance.now();
-      const first = (await (await get('/api/v1/technologies?limit=20')).json()) as { items: unknown[] };
-      if (first.items.length !== 20) throw new Error('technologies list is short');
+      const rank = async () => {
+        const started = performance.now();
+        const first = (await (await get('/api/v1/technologies?limit=20')).json()) as { items: unknown[] };
+        if (first.items.length !== 20) throw new Error('technologies list is short');
+        return performance.now() - started;
+      };
       rows.push({
         suite: 'sboms',
-        name: `technologies ranked list, first after a change, over ${Number(total.n).toLocaleString('en-US')} rows (${engine.name})`,
-        value: performance.now() - cold,
+        name: `technologies ranked list, first in this process, over ${Number(total.n).toLocaleString('en-US')} rows (${engine.name})`,
+        value: await rank(),
         unit: 'ms',
-        notes: 'the first request after the last SBOM was stored: reads the rollup rows that change wrote (sboms.usage.ts)',
+        notes: 'reads the whole per-vendor rollup (sboms.usage.ts) once per process',
+      });
+      await upload(tenK, 'technologies-change');
+      rows.push({
+        suite: 'sboms',
+        name: `technologies ranked list, first after a 10,000-component upload, over ${Number(total.n).toLocaleString('en-US')} rows (${engine.name})`,
+        value: await rank(),
+        unit: 'ms',
+        notes: 'reads only the rollup rows that upload changed, then re-ranks in memory; target < 100 ms',
       });
       await time('technologies ranked list, unchanged portfolio', '/api/v1/technologies?limit=20', 20);
     } finally {
