@@ -46,7 +46,8 @@ const MINIMISE_MS = 30_000;
 
 export async function fuzzTarget(target: Target<unknown>, options: RunOptions): Promise<TargetResult> {
   const session = await target.open();
-  const started = performance.now();
+  // The clock (inputs/s, --max-seconds) starts once the inputs are ready: a server start or seed loading is not fuzzing.
+  let started = performance.now();
   const crashes: Finding[] = [];
   const slow: Finding[] = [];
   const signatures = new Set<string>();
@@ -78,6 +79,7 @@ export async function fuzzTarget(target: Target<unknown>, options: RunOptions): 
   };
   try {
     const arbitrary = await target.inputs(session);
+    started = performance.now();
     let planned = 0;
     let seed = options.seed;
     for (let failingRuns = 0; planned < options.inputs && failingRuns < MAX_FAILING_RUNS; seed++) {
