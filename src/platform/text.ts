@@ -11,6 +11,7 @@ import { validationError } from './errors.js';
 const NUL_REASON = 'must not contain the NUL character (U+0000)';
 const SURROGATE_REASON = 'must not contain an unpaired UTF-16 surrogate (U+D800–U+DFFF)';
 
+const ANY_SURROGATE = /[\ud800-\udfff]/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
@@ -52,7 +53,8 @@ export function notUtf8(bytes: Uint8Array, what = 'the body') {
 /** Why a string cannot be stored as written, or null when it can. */
 export function unstorableReason(value: string): string | null {
   if (value.includes('\u0000')) return NUL_REASON;
-  if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) return SURROGATE_REASON;
+  // isWellFormed is slow on Node 20: only strings holding a surrogate at all (rare) pay for it.
+  if (ANY_SURROGATE.test(value) && !(value as string & { isWellFormed(): boolean }).isWellFormed()) return SURROGATE_REASON;
   return null;
 }
 
