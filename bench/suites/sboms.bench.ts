@@ -194,7 +194,11 @@ export const run: BenchSuite = async (ctx) => {
         unit: 'ms',
         notes: 'reads the whole per-vendor rollup (sboms.usage.ts) once per process',
       });
-      await upload(tenK, 'technologies-change');
+      // A third-party vendor new to all these packages: every one of them changes a vendor rollup row.
+      const changer = await tw.services.vendors.create({ name: 'Bench technologies change', criticality: 2 }, systemContext('bench'));
+      const changed = await tw.services.vendors.createProduct(changer.id, { name: 'Bench technologies change', type: 'desktop-app' }, systemContext('bench'));
+      const res = await fetch(`${base}/api/v1/products/${changed.id}/sboms?release=1`, { method: 'POST', headers: { ...auth, 'content-type': 'application/vnd.cyclonedx+json' }, body: tenK });
+      if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
       rows.push({
         suite: 'sboms',
         name: `technologies ranked list, first after a 10,000-component upload, over ${Number(total.n).toLocaleString('en-US')} rows (${engine.name})`,
