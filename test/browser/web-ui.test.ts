@@ -255,7 +255,7 @@ if (!existsSync(CHROMIUM)) {
 
         const risk = page.locator('.card', { has: page.getByRole('heading', { name: 'Inherent risk, explained' }) });
         assert.equal(await risk.getByTestId('risk-score').textContent(), `${vendor.inherentRisk.score} / 100`);
-        assert.equal(await risk.getByTestId('risk-total').textContent(), String(vendor.inherentRisk.score));
+        assert.equal(await risk.getByTestId('risk-total').textContent(), vendor.inherentRisk.score.toFixed(1));
         assert.match((await page.getByRole('heading', { level: 1 }).textContent()) ?? '', new RegExp(`${vendor.tier}`));
         const rows = risk.locator('tbody tr');
         assert.equal(await rows.count(), 7);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { describeError } from './api.js';
 import { TIER_LABEL, type Tier } from './types.js';
-import { formatDate, relativeDays } from './format.js';
+import { formatDate, formatScore, relativeDays } from './format.js';
 
 // ---- Data loading ----
 
@@ -68,7 +68,7 @@ export function Tag({ children }: { children: ReactNode }) {
 export function ScoreMeter({ score, tier }: { score: number; tier: string }) {
   return (
     <span className="score">
-      <span className="score-num">{Number.isInteger(score) ? score : score.toFixed(1)}</span>
+      <span className="score-num">{formatScore(score)}</span>
       <span className="score-track" aria-hidden="true">
         <span className={`score-fill fill-${tier.toLowerCase()}`} style={{ width: `${Math.max(0, Math.min(100, score))}%` }} />
       </span>
@@ -76,11 +76,52 @@ export function ScoreMeter({ score, tier }: { score: number; tier: string }) {
   );
 }
 
-export function ReviewDate({ iso, overdue }: { iso: string; overdue: boolean }) {
+/** A next-review date; none for a vendor that is no longer reviewed (terminated). */
+export function ReviewDate({ iso, overdue }: { iso: string | null; overdue: boolean }) {
+  if (!iso) return <span className="muted" title="Not reviewed: the vendor is terminated">—</span>;
   return (
     <span className={overdue ? 'due overdue' : 'due'}>
       <time dateTime={iso}>{formatDate(iso)}</time>
       {overdue ? <span className="overdue-tag">Overdue</span> : <span className="muted"> {relativeDays(iso)}</span>}
+    </span>
+  );
+}
+
+/**
+ * A digest shown short (12 characters) but never lost: pressing it shows the whole value, and Copy
+ * puts the whole value on the clipboard (falling back to a selection copy outside secure contexts).
+ */
+export function HashValue({ value, label }: { value: string; label: string }) {
+  const [full, setFull] = useState(false);
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const copy = async () => {
+    try {
+      if (navigator.clipboard && window.isSecureContext) await navigator.clipboard.writeText(value);
+      else {
+        const area = document.createElement('textarea');
+        area.value = value;
+        area.setAttribute('readonly', '');
+        area.style.position = 'fixed';
+        area.style.opacity = '0';
+        document.body.append(area);
+        area.select();
+        const ok = document.execCommand('copy');
+        area.remove();
+        if (!ok) throw new Error('copy refused');
+      }
+      setCopied('yes');
+    } catch {
+      setCopied('failed');
+    }
+  };
+  return (
+    <span className="hash-value">
+      <button type="button" className="hash-text" aria-expanded={full} aria-label={`${label}: ${full ? 'show short' : 'show in full'}`} title={value} onClick={() => setFull((f) => !f)}>
+        <code data-testid="hash">{full ? value : `${value.slice(0, 12)}…`}</code>
+      </button>
+      <button type="button" className="btn btn-small btn-copy" aria-label={`Copy ${label}`} onClick={() => void copy()}>
+        {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Select it' : 'Copy'}
+      </button>
     </span>
   );
 }

@@ -44,8 +44,9 @@ export function formatMoney(value: number | null, currency: string | null): stri
   }
 }
 
-export function formatPoints(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+/** Scores and their points always with one decimal ("70.0", "64.1"), so a column of them lines up and reads alike. */
+export function formatScore(n: number): string {
+  return n.toFixed(1);
 }
 
 const PHRASES: Record<string, string> = {
@@ -86,6 +87,6 @@ export function plural(n: number, word: string, many = `${word}s`): string {
  * A review is overdue once its date has passed for a vendor still in use. The API's reviewOverdue flag is
  * raised by an hourly job, so the date is checked here too and the two never disagree on screen.
  */
-export function isReviewOverdue(v: { reviewOverdue: boolean; nextReviewAt: string; status: string }, now = Date.now()): boolean {
-  return v.reviewOverdue || ((v.status === 'active' || v.status === 'offboarding') && Date.parse(v.nextReviewAt) <= now);
+export function isReviewOverdue(v: { reviewOverdue: boolean; nextReviewAt: string | null; status: string }, now = Date.now()): boolean {
+  return v.reviewOverdue || ((v.status === 'active' || v.status === 'offboarding') && v.nextReviewAt !== null && Date.parse(v.nextReviewAt) <= now);
 }

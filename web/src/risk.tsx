@@ -1,5 +1,5 @@
 import { TierBadge } from './components.js';
-import { formatPoints } from './format.js';
+import { formatScore } from './format.js';
 import { FACTOR_LABEL, FACTORS, type DataCategory, type Factor, type RiskModel, type RiskTerm, type Tier, type VendorInput } from './types.js';
 
 /** One colour per factor, shared by the stacked bar and the table's swatches. */
@@ -48,16 +48,16 @@ export function RiskBreakdown({
     <div className="risk">
       <div className="risk-head">
         <p className="risk-score" data-testid="risk-score">
-          <span className="risk-score-num">{formatPoints(score)}</span>
+          <span className="risk-score-num">{formatScore(score)}</span>
           <span className="muted"> / 100</span>
         </p>
         <TierBadge tier={tier} long provisional={missing.length > 0} />
       </div>
-      <div className="risk-bar" role="img" aria-label={`${caption}: ${formatPoints(score)} of 100, tier ${tier}. ${terms.filter((t) => t.points > 0).map((t) => `${FACTOR_LABEL[t.factor]} ${formatPoints(t.points)}`).join(', ')}.`}>
+      <div className="risk-bar" role="img" aria-label={`${caption}: ${formatScore(score)} of 100, tier ${tier}. ${terms.filter((t) => t.points > 0).map((t) => `${FACTOR_LABEL[t.factor]} ${formatScore(t.points)}`).join(', ')}.`}>
         {terms
           .filter((t) => t.points > 0)
           .map((t) => (
-            <span key={t.factor} className="risk-seg" style={{ width: `${Math.min(100, t.points)}%`, background: FACTOR_COLOR[t.factor] }} title={`${FACTOR_LABEL[t.factor]}: ${formatPoints(t.points)} points`} />
+            <span key={t.factor} className="risk-seg" style={{ width: `${Math.min(100, t.points)}%`, background: FACTOR_COLOR[t.factor] }} title={`${FACTOR_LABEL[t.factor]}: ${formatScore(t.points)} points`} />
           ))}
         {thresholds &&
           (['T3', 'T2', 'T1'] as const).map((t) => (
@@ -91,14 +91,14 @@ export function RiskBreakdown({
                 {FACTOR_LABEL[t.factor]}
               </th>
               <td className="risk-value">{t.value}</td>
-              <td className="num muted">{formatPoints(t.weight)}</td>
+              <td className="num muted">{t.weight}</td>
               <td className="col-bar" aria-hidden="true">
                 <span className="term-track">
                   <span className="term-fill" style={{ width: `${t.weight ? (t.points / t.weight) * 100 : 0}%`, background: FACTOR_COLOR[t.factor] }} />
                 </span>
               </td>
               <td className="num">
-                <strong>{formatPoints(t.points)}</strong>
+                <strong>{formatScore(t.points)}</strong>
               </td>
             </tr>
           ))}
@@ -106,12 +106,12 @@ export function RiskBreakdown({
         <tfoot>
           <tr>
             <th scope="row" colSpan={2}>
-              Score {Math.abs(total - score) > 0.05 ? <span className="muted">(sum {formatPoints(Math.round(total * 10) / 10)}, capped at 100)</span> : null}
+              Score {Math.abs(total - score) > 0.05 ? <span className="muted">(sum {formatScore(Math.round(total * 10) / 10)}, capped at 100)</span> : null}
             </th>
-            <td className="num muted">{formatPoints(terms.reduce((s, t) => s + t.weight, 0))}</td>
+            <td className="num muted">{terms.reduce((s, t) => s + t.weight, 0)}</td>
             <td className="col-bar" />
             <td className="num">
-              <strong data-testid="risk-total">{formatPoints(score)}</strong>
+              <strong data-testid="risk-total">{formatScore(score)}</strong>
             </td>
           </tr>
         </tfoot>

@@ -78,7 +78,7 @@ export interface Vendor {
   inherentRisk: { score: number; terms: RiskTerm[]; missing: Factor[] };
   subcontractorCount: number;
   lastReviewedAt: string | null;
-  nextReviewAt: string;
+  nextReviewAt: string | null;
   reviewOverdue: boolean;
   createdAt: string;
   updatedAt: string;

@@ -13,8 +13,11 @@ import type { RequestContext } from '../../platform/context.js';
 import { checker } from '../../platform/validation.js';
 import { VENDOR_DEFAULTS, type VendorService, type VendorValues } from './vendors.service.js';
 import { ANSWERABLE_FACTORS, stillMissing, type AnswerableFactor } from './risk-score.js';
-import { CreateVendorBody, type CreateVendorInput, type Vendor } from './vendors.schemas.js';
+import { CreateVendorBody, type CreateVendorInput, type Vendor, type VendorFilter } from './vendors.schemas.js';
 import { presentVendor } from './vendors.mappers.js';
+
+/** Exports take the inventory's filters and sort, never its paging. */
+export type ExportFilter = Omit<VendorFilter, 'limit' | 'cursor'>;
 import { VendorRepository } from './vendors.repository.js';
 import type { VendorsTable } from './vendors.tables.js';
 
@@ -29,7 +32,7 @@ type Column = (typeof CSV_COLUMNS)[number];
  * Computed columns the export adds after the inputs so a spreadsheet shows the assessment state;
  * the import accepts and ignores them, so an exported file imports unchanged.
  */
-export const COMPUTED_COLUMNS = ['tier', 'tier_provisional', 'missing_factors'] as const;
+export const COMPUTED_COLUMNS = ['tier', 'tier_provisional', 'missing_factors', 'risk_score', 'next_review_at'] as const;
 type ExportColumn = Column | (typeof COMPUTED_COLUMNS)[number];
 /** The cells a missing factor leaves empty, so a re-import leaves it missing instead of answering it with a placeholder. */
 const FACTOR_CELLS: Record<AnswerableFactor, Column[]> = {
@@ -405,9 +408,13 @@ export class VendorCsv {
     });
   }
 
-  async exportCsv(): Promise<string> {
-    const vendors = await this.allVendors();
+  async exportCsv(filter: ExportFilter = {}): Promise<string> {
+    const vendors = await this.allVendors(filter);
     const names = new Map(vendors.map((v) => [v.id, v.name]));
+    // Parents and subcontractors outside the filter are still named.
+    for (const id of new Set(vendors.map((v) => v.parentVendorId).filter((id): id is string => id !== null && !names.has(id)))) {
+      names.set(id, (await this.vendors.get(id)).name);
+    }
     const subcontractors = await this.db
       .selectFrom('vendor_subcontractors')
       .select(['vendor_id', 'subcontractor_id'])
@@ -421,8 +428,8 @@ export class VendorCsv {
     return toCsv(columns, rows.map((row) => columns.map((column) => row[column])));
   }
 
-  async exportJson(): Promise<string> {
-    const vendors = await this.allVendors();
+  async exportJson(filter: ExportFilter = {}): Promise<string> {
+    const vendors = await this.allVendors(filter);
     const detailed = [];
     for (const vendor of vendors) {
       detailed.push({
@@ -435,11 +442,11 @@ export class VendorCsv {
     return JSON.stringify({ exportedAt: new Date().toISOString(), vendors: detailed }, null, 2);
   }
 
-  private async allVendors(): Promise<Vendor[]> {
+  private async allVendors(filter: ExportFilter): Promise<Vendor[]> {
     const out: Vendor[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.vendors.list({ limit: 500, cursor });
+      const page = await this.vendors.list({ ...filter, limit: 500, cursor });
       out.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -586,6 +593,9 @@ function toCsvRow(v: Vendor, parent: string, subcontractors: string[]): Record<E
     tier: v.tier,
     tier_provisional: v.tierProvisional ? 'yes' : 'no',
     missing_factors: joinList(v.inherentRisk.missing),
+    risk_score: v.inherentRisk.score.toFixed(1),
+    // A terminated vendor is not reviewed: no date.
+    next_review_at: v.nextReviewAt ?? '',
   };
   for (const factor of v.inherentRisk.missing) for (const column of FACTOR_CELLS[factor as AnswerableFactor] ?? []) row[column] = '';
   return row;

@@ -169,7 +169,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.equal(v.subcontractorCount, 0);
     assert.equal(v.lastReviewedAt, null);
     assert.equal(v.reviewOverdue, false);
-    assert.equal(Date.parse(v.nextReviewAt) - Date.parse(v.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T1 * DAY);
+    assert.equal(Date.parse(v.nextReviewAt!) - Date.parse(v.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T1 * DAY);
     assert.deepEqual(await getVendor(v.id), v);
 
     const [event] = await auditOf(v.id);
@@ -193,7 +193,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.equal(v.tier, 'T2');
     assert.equal(v.inherentRisk.score, 0, 'nothing answered scores nothing: the score is a lower bound');
     for (const term of v.inherentRisk.terms.filter((t) => v.inherentRisk.missing.includes(t.factor))) assert.deepEqual([term.value, term.points], [NOT_ANSWERED, 0]);
-    assert.equal(Date.parse(v.nextReviewAt) - Date.parse(v.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T2 * DAY);
+    assert.equal(Date.parse(v.nextReviewAt!) - Date.parse(v.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T2 * DAY);
     assert.equal((await dashboard()).needsTriage, triageBefore + 1);
     const queue = async (value: boolean) => (await list(`needsTriage=${value}&limit=500`)).items.map((x) => x.id);
     assert.ok((await queue(true)).includes(v.id));
@@ -209,7 +209,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.equal(done.tierProvisional, false);
     assert.equal(done.tier, 'T4');
     assertScoreConsistent(done);
-    assert.equal(Date.parse(done.nextReviewAt) - Date.parse(done.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T4 * DAY);
+    assert.equal(Date.parse(done.nextReviewAt!) - Date.parse(done.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays.T4 * DAY);
     assert.equal((await dashboard()).needsTriage, triageBefore);
     assert.ok(!(await queue(true)).includes(v.id));
     // Emptying the data categories un-answers that factor again.
@@ -250,7 +250,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.ok(p.inherentRisk.score < v.inherentRisk.score);
     assertScoreConsistent(p);
     assert.notEqual(p.tier, 'T1');
-    assert.equal(Date.parse(p.nextReviewAt) - Date.parse(p.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays[p.tier] * DAY);
+    assert.equal(Date.parse(p.nextReviewAt!) - Date.parse(p.createdAt), DEFAULT_RISK_MODEL.reviewCadenceDays[p.tier] * DAY);
     assert.ok(p.updatedAt >= v.updatedAt);
     assert.equal(p.createdAt, v.createdAt);
     assert.deepEqual(await getVendor(v.id), p);
@@ -527,7 +527,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     const keyOf: Record<string, (v: Vendor) => string | number> = {
       name: (v) => v.name.toLowerCase(),
       riskScore: (v) => v.inherentRisk.score,
-      nextReviewAt: (v) => v.nextReviewAt,
+      nextReviewAt: (v) => v.nextReviewAt ?? '',
       updatedAt: (v) => v.updatedAt,
     };
     for (const sort of VENDOR_SORTS) {
@@ -809,7 +809,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     const reviewedAt = new Date(Date.now() - 10 * DAY).toISOString();
     const reviewed = await expectStatus<Vendor>(await server.api(`/api/v1/vendors/${v.id}/reviews`, { method: 'POST', json: { reviewedAt, note: 'All good' } }), 200);
     assert.equal(reviewed.lastReviewedAt, reviewedAt);
-    assert.equal(Date.parse(reviewed.nextReviewAt), Date.parse(reviewedAt) + DEFAULT_RISK_MODEL.reviewCadenceDays[v.tier] * DAY);
+    assert.equal(Date.parse(reviewed.nextReviewAt!), Date.parse(reviewedAt) + DEFAULT_RISK_MODEL.reviewCadenceDays[v.tier] * DAY);
     assert.equal(reviewed.reviewOverdue, false);
     const comments = await expectStatus(await server.api(`/api/v1/vendors/${v.id}/comments`), 200);
     assert.ok(comments.items.some((c: { body: string }) => c.body.includes('All good')));
@@ -818,7 +818,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     await expectProblem(await server.api(`/api/v1/vendors/${randomUUID()}/reviews`, { method: 'POST', json: {} }), 404);
 
     const late = await expectStatus<Vendor>(await server.api(`/api/v1/vendors/${v.id}/reviews`, { method: 'POST', json: { reviewedAt: '2020-01-01T00:00:00.000Z' } }), 200);
-    assert.ok(Date.parse(late.nextReviewAt) < Date.now());
+    assert.ok(Date.parse(late.nextReviewAt!) < Date.now());
     const flagged = await server.tw.services.vendors.flagOverdueReviews(systemContext('review scheduler'));
     assert.ok(flagged.flagged >= 1);
     const after = await getVendor(v.id);
@@ -834,7 +834,53 @@ describeEachEngine('vendors API', ({ engine }) => {
 
     const fresh = await expectStatus<Vendor>(await server.api(`/api/v1/vendors/${v.id}/reviews`, { method: 'POST', json: {} }), 200);
     assert.equal(fresh.reviewOverdue, false);
-    assert.ok(Date.parse(fresh.nextReviewAt) > Date.now());
+    assert.ok(Date.parse(fresh.nextReviewAt!) > Date.now());
+  });
+
+  test('a terminated vendor has no next review, is never overdue and cannot be reviewed; reactivated, its date is back', async () => {
+    const v = await create({ name: 'Terminated Supplier', criticality: 4, accessLevel: 'privileged', status: 'active' });
+    await expectStatus<Vendor>(await server.api(`/api/v1/vendors/${v.id}/reviews`, { method: 'POST', json: { reviewedAt: '2020-01-01T00:00:00.000Z' } }), 200);
+    const terminated = await expectStatus<Vendor>(await server.api(`/api/v1/vendors/${v.id}`, { method: 'PATCH', json: { status: 'terminated' } }), 200);
+    assert.equal(terminated.nextReviewAt, null);
+    assert.equal(terminated.reviewOverdue, false);
+    assert.equal((await getVendor(v.id)).nextReviewAt, null);
+    assert.equal((await list('q=terminated supplier')).items[0].nextReviewAt, null);
+    assert.deepEqual((await list('reviewOverdue=true&q=terminated supplier')).items, []);
+    await expectProblem(await server.api(`/api/v1/vendors/${v.id}/reviews`, { method: 'POST', json: {} }), 409, '/status');
+    const dashboard = await expectStatus(await server.api('/api/v1/dashboard'), 200);
+    assert.ok(!dashboard.reviewsDueSoon.some((r: { id: string }) => r.id === v.id));
+
+    const back = await expectStatus<Vendor>(await server.api(`/api/v1/vendors/${v.id}`, { method: 'PATCH', json: { status: 'active' } }), 200);
+    assert.ok(back.nextReviewAt && Date.parse(back.nextReviewAt) < Date.now());
+    assert.equal(back.reviewOverdue, true);
+  });
+
+  test('export takes the list filters and sort, adds tier, score and next review, and imports back unchanged', async () => {
+    const parent = await create({ name: 'Export Parent Group', criticality: 1 });
+    await create({ name: 'Export Alpha', criticality: 4, accessLevel: 'privileged', dataCategories: ['payment'], status: 'active', parentVendorId: parent.id });
+    await create({ name: 'Export Beta', criticality: 1, status: 'terminated' });
+    const res = await server.api('/api/v1/vendors/export?q=export&tier=T1&tier=T2&tier=T3&status=active&status=terminated&sort=-riskScore');
+    assert.equal(res.status, 200);
+    const lines = (await res.text()).trim().split(/\r?\n/);
+    const header = lines[0].split(',');
+    assert.deepEqual(header.slice(-3), ['tier', 'risk_score', 'next_review_at']);
+    const rows = lines.slice(1).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [header[i], cell])));
+    const listed = (await list('q=export&tier=T1&tier=T2&tier=T3&status=active&status=terminated&sort=-riskScore&limit=100')).items;
+    assert.deepEqual(rows.map((r) => r.name), listed.map((v) => v.name), 'the same vendors in the same order as the filtered list');
+    assert.ok(!rows.some((r) => r.name === 'Export Parent Group'), 'filtered out (a prospect)');
+    const alpha = listed.find((v) => v.name === 'Export Alpha')!;
+    const alphaRow = rows.find((r) => r.name === 'Export Alpha')!;
+    assert.deepEqual([alphaRow.tier, alphaRow.risk_score, alphaRow.next_review_at, alphaRow.parent_vendor], [alpha.tier, alpha.inherentRisk.score.toFixed(1), alpha.nextReviewAt, 'Export Parent Group']);
+    const beta = rows.find((r) => r.name === 'Export Beta');
+    if (beta) assert.equal(beta.next_review_at, '', 'a terminated vendor has no next review');
+
+    const json = JSON.parse(await (await server.api('/api/v1/vendors/export?format=json&q=export%20alpha')).text());
+    assert.deepEqual(json.vendors.map((v: Vendor) => v.name), ['Export Alpha']);
+    await expectProblem(await server.api('/api/v1/vendors/export?limit=5'), 400);
+
+    const back = await server.api('/api/v1/vendors/import?dryRun=true', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') });
+    const report = await back.json();
+    assert.deepEqual([back.status, report.errors, report.updated], [200, [], rows.length]);
   });
 
   test('risk model: weights must sum to 100; a change enqueues a rescore job that rescales every vendor', async () => {
@@ -872,7 +918,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.equal(rescored.tier, 'T2');
     assert.equal(rescored.inherentRisk.terms.find((t) => t.factor === 'dataSensitivity')!.weight, 60);
     assertScoreConsistent(rescored, model);
-    assert.equal(Date.parse(rescored.nextReviewAt) - Date.parse(rescored.createdAt), model.reviewCadenceDays.T2 * DAY);
+    assert.equal(Date.parse(rescored.nextReviewAt!) - Date.parse(rescored.createdAt), model.reviewCadenceDays.T2 * DAY);
     const all = await list('limit=500');
     for (const vendor of all.items.filter((v) => !builtIn.has(v.id))) assertScoreConsistent(vendor, model);
 

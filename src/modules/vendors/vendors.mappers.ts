@@ -41,7 +41,8 @@ export function presentVendor(row: VendorRow): Vendor {
     inherentRisk: { score: Number(row.risk_score), terms: json<RiskTerm[]>(row.risk_terms), missing: json<Factor[]>(row.risk_missing) },
     subcontractorCount: Number(row.subcontractor_count ?? 0),
     lastReviewedAt: row.last_reviewed_at,
-    nextReviewAt: row.next_review_at,
+    // A terminated vendor is no longer reviewed: it has no next review (the stored date only keeps sorting total).
+    nextReviewAt: row.status === 'terminated' ? null : row.next_review_at,
     reviewOverdue: isReviewOverdue(row.status, row.next_review_at),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -52,12 +52,13 @@ export function vendorRoutes(app: App, vendors: VendorService, csv: VendorCsv, l
 
   app.get('/api/v1/vendors/export', {
     config: read,
-    schema: { tags, summary: 'Export every vendor as CSV (default) or JSON', querystring: ExportQuery },
+    schema: { tags, summary: 'Export the vendors matching the list filters (all by default) as CSV (default) or JSON', querystring: ExportQuery },
   }, async (request, reply) => {
-    if (request.query.format === 'json') {
-      return reply.type('application/json').header('content-disposition', 'attachment; filename="vendors.json"').send(await csv.exportJson());
+    const { format, ...filter } = request.query;
+    if (format === 'json') {
+      return reply.type('application/json').header('content-disposition', 'attachment; filename="vendors.json"').send(await csv.exportJson(filter));
     }
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="vendors.csv"').send(await csv.exportCsv());
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="vendors.csv"').send(await csv.exportCsv(filter));
   });
 
   app.post('/api/v1/vendors/import', {

@@ -94,7 +94,7 @@ export const VendorSchema = Type.Object({
   }),
   subcontractorCount: Type.Integer(),
   lastReviewedAt: Nullable(Type.String()),
-  nextReviewAt: Type.String(),
+  nextReviewAt: Nullable(Type.String({ description: 'null for a terminated vendor, which is no longer reviewed' })),
   reviewOverdue: Type.Boolean(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -104,21 +104,18 @@ export type Vendor = Static<typeof VendorSchema>;
 export const VENDOR_SORTS = ['name', '-name', 'riskScore', '-riskScore', 'nextReviewAt', '-nextReviewAt', 'updatedAt', '-updatedAt'] as const;
 export type VendorSort = (typeof VENDOR_SORTS)[number];
 
-export const ListVendorsQuery = Type.Object(
-  {
-    ...PageQuery,
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, aliases and domains, ignoring case in every script (ß matches ss), identically on SQLite and PostgreSQL.' })),
-    tier: Type.Optional(Type.Array(literals(TIERS), { maxItems: 4 })),
-    status: Type.Optional(Type.Array(literals(VENDOR_STATUSES), { maxItems: 4 })),
-    team: Type.Optional(Type.String({ maxLength: 64 })),
-    dataCategory: Type.Optional(literals(DATA_CATEGORIES)),
-    reviewOverdue: Type.Optional(Type.Boolean()),
-    shipsSoftware: Type.Optional(Type.Boolean()),
-    needsTriage: Type.Optional(Type.Boolean({ description: 'true: vendors (not terminated) with unanswered risk factors, the triage queue; false: the others.' })),
-    sort: Type.Optional(literals(VENDOR_SORTS, 'A field, optionally prefixed with - for descending.')),
-  },
-  { additionalProperties: false },
-);
+const VendorFilterFields = {
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, aliases and domains, ignoring case in every script (ß matches ss), identically on SQLite and PostgreSQL.' })),
+  tier: Type.Optional(Type.Array(literals(TIERS), { maxItems: 4 })),
+  status: Type.Optional(Type.Array(literals(VENDOR_STATUSES), { maxItems: 4 })),
+  team: Type.Optional(Type.String({ maxLength: 64 })),
+  dataCategory: Type.Optional(literals(DATA_CATEGORIES)),
+  reviewOverdue: Type.Optional(Type.Boolean()),
+  shipsSoftware: Type.Optional(Type.Boolean()),
+  needsTriage: Type.Optional(Type.Boolean({ description: 'true: vendors (not terminated) with unanswered risk factors, the triage queue; false: the others.' })),
+  sort: Type.Optional(literals(VENDOR_SORTS, 'A field, optionally prefixed with - for descending.')),
+};
+export const ListVendorsQuery = Type.Object({ ...PageQuery, ...VendorFilterFields }, { additionalProperties: false });
 export type VendorFilter = Static<typeof ListVendorsQuery>;
 
 export const VendorIdParams = Type.Object({ id: Uuid });
@@ -265,4 +262,7 @@ export const ImportReport = Type.Object({
   updated: Type.Integer(),
   errors: Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), reason: Type.String() })),
 });
-export const ExportQuery = Type.Object({ format: Type.Optional(literals(['csv', 'json'] as const)) }, { additionalProperties: false });
+export const ExportQuery = Type.Object(
+  { format: Type.Optional(literals(['csv', 'json'] as const)), ...VendorFilterFields },
+  { additionalProperties: false, description: 'The same filters and sort as the vendor list; every matching vendor is exported.' },
+);

@@ -299,6 +299,7 @@ export class VendorService {
     return this.write(async (trx) => {
       const existing = await this.repo(trx).findById(id);
       if (!existing) throw notFound('vendor', id);
+      if (existing.status === 'terminated') throw conflict('a terminated vendor is not reviewed; set its status back first', [{ field: '/status', reason: 'is terminated' }]);
       const reviewedAt = input.reviewedAt ?? new Date().toISOString();
       if (Date.parse(reviewedAt) > Date.now() + 60_000) throw invalidField('/reviewedAt', 'must not be in the future');
       const model = await this.riskModel(trx);

@@ -124,7 +124,8 @@ export function InventoryPage() {
   const exportAs = async (format: 'csv' | 'json') => {
     setExportError(null);
     try {
-      await api.download('/api/v1/vendors/export', { format }, `vendors.${format}`);
+      // What is on screen, every page of it: the same filters and sort (never the paging).
+      await api.download('/api/v1/vendors/export', { ...toQuery(filters), limit: undefined, format }, `vendors.${format}`);
     } catch (error) {
       setExportError(error);
     }
@@ -146,7 +147,9 @@ export function InventoryPage() {
   };
 
   const pageNumber = cursors.length + 1;
-  const items = page.data?.items ?? [];
+  // Rows of an earlier filter are never shown as if they answered this one: dimmed while it loads, gone if it fails.
+  const items = page.error ? [] : (page.data?.items ?? []);
+  const updating = page.loading && page.data !== undefined;
 
   return (
     <div className="page page-wide">
@@ -156,10 +159,10 @@ export function InventoryPage() {
           <p className="muted">Vendors, their inherent risk and review schedule.</p>
         </div>
         <div className="actions">
-          <button type="button" className="btn" onClick={() => void exportAs('csv')}>
+          <button type="button" className="btn" onClick={() => void exportAs('csv')} title={active ? 'Every vendor matching the filters, with tier, score and next review' : 'Every vendor, with tier, score and next review'}>
             Export CSV
           </button>
-          <button type="button" className="btn" onClick={() => void exportAs('json')}>
+          <button type="button" className="btn" onClick={() => void exportAs('json')} title={active ? 'Every vendor matching the filters' : undefined}>
             Export JSON
           </button>
           {can('inventory:write') && (
@@ -256,7 +259,7 @@ export function InventoryPage() {
       </form>
 
       <ErrorBanner error={page.error} onRetry={page.reload} />
-      <div className="table-wrap" aria-busy={page.loading}>
+      <div className={`table-wrap${updating ? ' is-updating' : ''}`} aria-busy={page.loading}>
         <table className="table table-vendors" aria-describedby="inventory-status">
           <caption className="sr-only">Vendors{active ? ' matching the filters' : ''}, page {pageNumber}</caption>
           <thead>
@@ -304,11 +307,19 @@ export function InventoryPage() {
           </tbody>
         </table>
         {page.loading && !page.data && <Loading label="Loading vendors…" />}
-        {page.data && items.length === 0 && <Empty>{active ? 'No vendor matches these filters.' : 'No vendors yet. Create one or import a CSV.'}</Empty>}
+        {page.data && !page.error && !updating && items.length === 0 && <Empty>{active ? 'No vendor matches these filters.' : 'No vendors yet. Create one or import a CSV.'}</Empty>}
       </div>
       <nav className="pager" aria-label="Pages">
         <p id="inventory-status" className="muted" role="status">
-          {page.data ? `Page ${pageNumber} · ${items.length} vendor${items.length === 1 ? '' : 's'} shown${page.data.nextCursor ? ', more on the next page' : ''}` : ''}
+          {updating ? (
+            <>
+              <span className="spinner" aria-hidden="true" /> Updating…
+            </>
+          ) : page.data && !page.error ? (
+            `Page ${pageNumber} · ${items.length} vendor${items.length === 1 ? '' : 's'} shown${page.data.nextCursor ? ', more on the next page' : ''}`
+          ) : (
+            ''
+          )}
         </p>
         <div className="actions">
           <button type="button" className="btn" disabled={cursors.length === 0 || page.loading} onClick={() => setCursors((c) => c.slice(0, -1))}>

@@ -61,7 +61,7 @@ export function ProductPage({ id }: { id: string }) {
         </div>
       </div>
       <div className="grid-2">
-        <Releases productId={p.id} refreshKey={sbomKey} />
+        <Releases productId={p.id} versionInUse={p.version} refreshKey={sbomKey} />
         {can('inventory:write') ? <UploadSbom productId={p.id} defaultRelease={p.version ?? ''} onUploaded={() => setSbomKey((k) => k + 1)} /> : <p className="muted">Your role cannot upload SBOMs.</p>}
       </div>
       <ProductFindings productId={p.id} refreshKey={sbomKey} />
@@ -69,7 +69,11 @@ export function ProductPage({ id }: { id: string }) {
   );
 }
 
-function Releases({ productId, refreshKey }: { productId: string; refreshKey: number }) {
+/**
+ * Every release keeps its latest SBOM (the API's `current`: it replaced earlier uploads of that
+ * release). Only one release is the one in use: the product's version, or else the newest release.
+ */
+function Releases({ productId, versionInUse, refreshKey }: { productId: string; versionInUse: string | null; refreshKey: number }) {
   const state = useAsync(
     async (signal) => {
       const [releases, sboms] = await Promise.all([
@@ -80,6 +84,7 @@ function Releases({ productId, refreshKey }: { productId: string; refreshKey: nu
     },
     [productId, refreshKey],
   );
+  const inUse = state.data && (state.data.releases.some((r) => r.release === versionInUse) ? versionInUse : (state.data.releases[0]?.release ?? null));
   return (
     <section className="card" aria-labelledby="releases-h">
       <div className="card-head">
@@ -108,7 +113,12 @@ function Releases({ productId, refreshKey }: { productId: string; refreshKey: nu
                 <tr key={s.id}>
                   <th scope="row">
                     {s.release ?? <span className="muted">no release</span>}
-                    {s.current && <span className="tag tag-accent">current</span>}
+                    {s.current && s.release === inUse && <span className="tag tag-accent">in use</span>}
+                    {!s.current && (
+                      <span className="tag" title="A later upload of the same release replaced it">
+                        replaced
+                      </span>
+                    )}
                   </th>
                   <td>
                     <Link to={`/sboms/${s.id}`}>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
-import { Empty, ErrorBanner, Field, Loading, useAsync, useDocumentTitle } from '../components.js';
+import { Empty, ErrorBanner, Field, HashValue, Loading, useAsync, useDocumentTitle } from '../components.js';
 import { formatDateTime, plural } from '../format.js';
 import { Link, navigate } from '../router.js';
 import type { Page } from '../types.js';
@@ -386,8 +386,8 @@ export function SbomDiffPage({ a, b }: { a: string; b: string }) {
                         <td className="small mono-wrap">
                           {key === 'hashChanged'
                             ? e.algorithms?.map((h) => (
-                                <div key={h.alg}>
-                                  {h.alg}: {h.from.slice(0, 12)}… → {h.to.slice(0, 12)}…
+                                <div key={h.alg} className="hash-change">
+                                  {h.alg}: <HashValue value={h.from} label={`${e.name} ${h.alg} before`} /> → <HashValue value={h.to} label={`${e.name} ${h.alg} after`} />
                                 </div>
                               ))
                             : e.direct === undefined

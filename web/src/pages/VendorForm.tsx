@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, fieldErrors } from '../api.js';
 import { CheckboxGroup, ErrorBanner, ErrorSummary, Field, Loading, useAsync, useDocumentTitle } from '../components.js';
-import { splitList } from '../format.js';
+import { formatScore, splitList } from '../format.js';
 import { setFlash } from '../flash.js';
 import { previewScore, RiskBreakdown } from '../risk.js';
 import { Link, navigate } from '../router.js';
@@ -267,7 +267,7 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
     try {
       const saved = editing ? await api.patch<Vendor>(`/api/v1/vendors/${vendor!.id}`, payload) : await api.post<Vendor>('/api/v1/vendors', payload);
       const tier = saved.tierProvisional ? `tier ${saved.tier}, provisional until ${saved.inherentRisk.missing.length} more risk factor${saved.inherentRisk.missing.length === 1 ? ' is' : 's are'} answered` : `tier ${saved.tier}`;
-      setFlash(`${editing ? 'Saved' : 'Created'} ${saved.name}. Score ${saved.inherentRisk.score}, ${tier}.`);
+      setFlash(`${editing ? 'Saved' : 'Created'} ${saved.name}. Score ${formatScore(saved.inherentRisk.score)}, ${tier}.`);
       navigate(`/vendors/${saved.id}`);
     } catch (error) {
       setBusy(false);
