@@ -14,11 +14,35 @@ addFormats.default(strictAjv);
 addFormats.default(coercingAjv);
 
 export function problemsOf(errors: ErrorObject[] | null | undefined): FieldProblem[] {
-  return (errors ?? []).map((issue) => {
+  return collapseAlternatives(errors ?? []).map((issue) => {
     const extra = issue.params?.additionalProperty ?? issue.params?.missingProperty;
     const field = typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath || '/';
     return { field, reason: reasonOf(issue) };
   });
+}
+
+/**
+ * An anyOf/oneOf failure reports every branch: a nullable country code gave "must be a two-letter
+ * ISO country code", "must be null" and "must match a schema in anyOf" for one bad cell. One reason
+ * per field: the branches that failed past their type check (the value had the right type, so that
+ * branch was meant); when every branch failed on its type, one "must be string or null".
+ */
+function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  if (!unions.length) return errors;
+  const dropped = new Set<ErrorObject>();
+  const replaced = new Map<ErrorObject, ErrorObject>();
+  for (const union of unions) {
+    const branches = errors.filter((e) => e !== union && e.schemaPath.startsWith(`${union.schemaPath}/`));
+    const typeOnly = branches.filter((b) => b.keyword === 'type' && b.instancePath === union.instancePath);
+    for (const b of typeOnly) dropped.add(b);
+    if (branches.length > typeOnly.length) dropped.add(union);
+    else {
+      const types = [...new Set(typeOnly.flatMap((b) => String(b.params.type).split(',')))];
+      replaced.set(union, { ...union, keyword: 'type', params: { type: types.join(' or ') } });
+    }
+  }
+  return errors.filter((e) => !dropped.has(e)).map((e) => replaced.get(e) ?? e);
 }
 
 /** Plain-language reasons; a regex or an enum dump helps nobody fixing a form or a CSV row. */

@@ -133,6 +133,11 @@ if (!existsSync(CHROMIUM)) {
         const products = (await (await server.api(`/api/v1/vendors/${product.id}/products`)).json()) as { items: Array<{ id: string; name: string }> };
         const desktop = products.items.find((p) => p.name === '3CX Desktop App')!;
         await page.goto(`/products/${desktop.id}`);
+        // Only the release in use is marked, not every release's latest SBOM.
+        const releases = page.getByTestId('sbom-table');
+        await releases.locator('tbody tr').nth(1).waitFor();
+        assert.deepEqual(await releases.locator('.tag-accent').allTextContents(), ['in use']);
+        await releases.locator('tbody tr', { hasText: '18.12.416' }).locator('.tag-accent').waitFor();
         await page.getByRole('link', { name: /SBOM of release 18\.12\.416/ }).click();
         const compare = page.getByRole('combobox', { name: 'Compare with…' });
         const value = await compare.locator('option', { hasText: '18.12.407' }).getAttribute('value');
@@ -142,7 +147,20 @@ if (!existsSync(CHROMIUM)) {
         const added = page.locator('section.diff-added');
         await added.getByText('electron-context-menu').waitFor();
         await page.locator('section.diff-versionChanged').getByText('0.27.2 → 1.2.1').waitFor();
-        await page.locator('section.diff-hashChanged').getByText('d3dcompiler_47').waitFor();
+        const hashes = page.locator('section.diff-hashChanged');
+        await hashes.getByText('d3dcompiler_47').waitFor();
+        // Hashes are short on screen, whole on demand and copyable.
+        const [from, , to] = new URL(page.url()).pathname.split('/').slice(-3);
+        const diff = (await (await server.api(`/api/v1/sboms/${from}/diff/${to}`)).json()) as { hashChanged: Array<{ name: string; algorithms: Array<{ from: string; to: string }> }> };
+        const full = diff.hashChanged.find((h) => h.name === 'd3dcompiler_47')!.algorithms[0].from;
+        const shown = hashes.getByRole('button', { name: /d3dcompiler_47 .* before: show in full/ });
+        assert.equal(await shown.textContent(), `${full.slice(0, 12)}…`);
+        await shown.click();
+        assert.equal(await hashes.getByRole('button', { name: /d3dcompiler_47 .* before: show short/ }).textContent(), full);
+        await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+        await hashes.getByRole('button', { name: /Copy d3dcompiler_47 .* before/ }).click();
+        await hashes.getByRole('button', { name: /Copy d3dcompiler_47 .* before/ }).filter({ hasText: 'Copied' }).waitFor();
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), full);
         await page.getByRole('note').filter({ hasText: 'without a version change' }).waitFor();
         await shot(page, 'diff', true);
       } finally {
@@ -230,6 +248,20 @@ if (!existsSync(CHROMIUM)) {
         await table.locator('tbody tr th a').first().click();
         await page.waitForURL(/\/advisories\//);
         await page.getByTestId('exposure-table').getByRole('link', { name: 'Datadog' }).first().waitFor();
+        // What the API knows about the advisory is on the page: affected ranges, fix versions, references.
+        const id = decodeURIComponent(page.url().split('/advisories/')[1]);
+        const advisory = (await (await server.api(`/api/v1/advisories/${encodeURIComponent(id)}`)).json()) as { packages: Array<{ name: string; fixed: string[] }>; records: Array<{ references: string[] }> };
+        const affected = page.getByTestId('affected-table');
+        for (const p of advisory.packages) await affected.locator('tbody tr', { hasText: p.name }).first().waitFor();
+        const fixes = advisory.packages.flatMap((p) => p.fixed);
+        if (fixes.length) await affected.getByText(fixes[0], { exact: false }).first().waitFor();
+        const refs = advisory.records.flatMap((r) => r.references ?? []);
+        if (refs.length) await page.getByRole('link', { name: refs[0] }).first().waitFor();
+        // The summary counts the rows the table shows.
+        const summary = await page.locator('#exp-h').locator('xpath=../..').locator('p.muted').first().textContent();
+        const rowCount = await page.getByTestId('exposure-table').locator('tbody tr').count();
+        assert.match(summary ?? '', new RegExp(`\\b${rowCount} releases?\\b`));
+        await shot(page, 'advisory', true);
       } finally {
         await context.close();
       }

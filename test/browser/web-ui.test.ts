@@ -150,7 +150,9 @@ if (!existsSync(CHROMIUM)) {
         await page.getByLabel('Sort by').selectOption('-riskScore');
         await page.waitForURL((url) => url.search.includes('sort=-riskScore') && url.search.includes('tier=T2'));
         await page.waitForFunction(() => [...document.querySelectorAll('.table-vendors tbody tr .tier')].some((e) => e.textContent?.startsWith('T2')));
-        const scores = (await page.locator('.table-vendors tbody .score-num').allTextContents()).map(Number);
+        const scoreTexts = await page.locator('.table-vendors tbody .score-num').allTextContents();
+        assert.ok(scoreTexts.every((t) => /^\d+\.\d$/.test(t)), `one decimal everywhere: ${scoreTexts.join(' ')}`);
+        const scores = scoreTexts.map(Number);
         assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
         await shot(page, 'inventory');
         await assertLabelled(page);
@@ -159,8 +161,14 @@ if (!existsSync(CHROMIUM)) {
         const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
         assert.equal(download.suggestedFilename(), 'vendors.csv');
         const csv = readFileSync(await download.path(), 'utf8');
-        assert.match(csv.split('\n')[0], /^name,aliases,domains,/);
-        assert.match(csv, /\n3CX,/);
+        assert.match(csv.split('\n')[0], /^name,aliases,domains,.*,tier,risk_score,next_review_at\r?$/);
+        // The export is what the filtered list shows (T1 and T2, highest score first, T3/T4 left out), every page of it, scores as on screen.
+        const rows = csv.trim().split(/\r?\n/).slice(1).map((line) => line.split(','));
+        const shown = ((await (await server.api('/api/v1/vendors?tier=T1&tier=T2&sort=-riskScore&limit=500')).json()) as { items: Array<{ tier: string; inherentRisk: { score: number } }> }).items;
+        assert.deepEqual(rows.map((r) => r.at(-3)), shown.map((v) => v.tier));
+        assert.deepEqual(new Set(rows.map((r) => r.at(-3))), new Set(['T1', 'T2']));
+        assert.deepEqual(rows.map((r) => r.at(-2)), shown.map((v) => v.inherentRisk.score.toFixed(1)));
+        assert.deepEqual(rows.slice(0, scores.length).map((r) => r.at(-2)), scores.map((n) => n.toFixed(1)));
 
         // "/" focuses the search box.
         await page.locator('h1').click();
@@ -182,6 +190,89 @@ if (!existsSync(CHROMIUM)) {
         await page.getByRole('button', { name: '← Previous' }).click();
         await page.getByRole('status').filter({ hasText: 'Page 1 · 25 vendors shown' }).waitFor();
         assert.equal(await page.locator('.table-vendors tbody .cell-name a').first().textContent(), firstPage);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('the header fits at 1024 px and the navigation is reachable at 390 px; no focus frame after navigating', async () => {
+      const { context, page } = await newContext(server.tokens.admin);
+      try {
+        for (const width of [1280, 1024, 390]) {
+          await page.setViewportSize({ width, height: 800 });
+          await page.goto('/vendors');
+          await page.getByRole('heading', { name: 'Inventory', level: 1 }).waitFor();
+          const signOut = await page.getByRole('button', { name: 'Sign out' }).boundingBox();
+          assert.ok(signOut && signOut.x >= 0 && signOut.x + signOut.width <= width, `Sign out fully visible at ${width} px`);
+          const nav = page.getByRole('navigation', { name: 'Main' });
+          for (const name of ['Dashboard', 'Inventory', 'Technologies', 'Findings', 'Risk model']) {
+            const link = nav.getByRole('link', { name });
+            await link.scrollIntoViewIfNeeded();
+            const box = await link.boundingBox();
+            assert.ok(box && box.x >= 0 && box.x + box.width <= width + 1, `${name} reachable at ${width} px`);
+          }
+          if (width === 1024) {
+            const bar = await page.locator('.topbar').boundingBox();
+            assert.ok(bar && bar.height <= 50, `one row at 1024 px (height ${bar?.height})`);
+          }
+          await shot(page, `header-${width}`);
+        }
+        await page.setViewportSize({ width: 1280, height: 800 });
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+        await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'main', 'focus moves to the new page');
+        assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'none', 'without a frame around the whole page');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('error pages: a bad link or a missing item says so once, without Retry; a terminated vendor has no review date', async () => {
+      const { context, page } = await newContext(server.tokens.admin);
+      try {
+        await page.goto('/vendors/not-a-vendor-id');
+        const alert = page.getByRole('alert');
+        await alert.filter({ hasText: 'Nothing exists at this address' }).waitFor();
+        assert.doesNotMatch((await alert.textContent()) ?? '', /params|expected format/);
+        assert.equal(await alert.getByRole('button', { name: 'Retry' }).count(), 0);
+        await page.goto('/vendors/00000000-0000-7000-8000-000000000000');
+        await page.getByRole('alert').filter({ hasText: 'does not exist' }).waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0);
+        assert.equal(await page.locator('.spinner').count(), 0, 'no spinner under the error');
+        await page.goto('/advisories/NO-SUCH-ADVISORY');
+        await page.getByRole('alert').first().waitFor();
+        await page.waitForTimeout(300);
+        assert.equal(await page.getByRole('alert').count(), 1, 'the advisory 404 is said once');
+        assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0);
+
+        const terminated = (await server.tw.services.vendors.list({ status: ['terminated'], limit: 1 })).items[0];
+        assert.ok(terminated, 'the demo has a terminated vendor');
+        await page.goto(`/vendors?status=terminated`);
+        const row = page.locator('.table-vendors tbody tr', { hasText: terminated.name });
+        await row.waitFor();
+        assert.equal((await row.locator('td').last().textContent())?.trim(), '—');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('risk model settings: a threshold out of order is flagged on that threshold; the total says how far off it is', async () => {
+      const { context, page } = await newContext(server.tokens.admin);
+      try {
+        await page.goto('/settings');
+        const form = page.getByRole('form', { name: 'Risk model' });
+        await form.getByLabel('T2 (high) from').fill('75');
+        await form.getByLabel('Data sensitivity').fill(String(Number(await form.getByLabel('Data sensitivity').inputValue()) + 15));
+        await form.getByRole('button', { name: 'Save and rescore' }).click();
+        const t2 = form.locator('.field', { has: page.getByLabel('T2 (high) from') });
+        await t2.locator('.field-error').filter({ hasText: 'must be below the T1 threshold (70)' }).waitFor();
+        assert.equal(await form.locator('.field', { has: page.getByLabel('T1 (critical) from') }).locator('.field-error').count(), 0);
+        assert.equal((await form.locator('.weights-sum').textContent())?.trim(), 'Total: 115 of 100 (15 too many)');
+        await shot(page, 'settings-errors', true);
+        // The server names the same field when a client check is bypassed.
+        const res = await server.api('/api/v1/settings/risk-model', { method: 'PUT', json: { ...(await (await server.api('/api/v1/settings/risk-model')).json()), tierThresholds: { T1: 70, T2: 75, T3: 25 } } });
+        assert.equal(res.status, 400);
+        assert.equal(((await res.json()) as { errors: Array<{ field: string }> }).errors[0].field, '/tierThresholds/T2');
       } finally {
         await context.close();
       }

@@ -378,9 +378,17 @@ function valueAt(body: unknown, pointer: string): unknown {
 }
 
 /** A sentence for a banner: the problem's detail, or the message of anything else thrown. */
+/** Worth retrying as is: the network, a timeout, rate limiting or the server; never a 4xx about the request itself. */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 403) return `Not allowed: ${error.problem.detail}`;
+    // A malformed id in the address (a mistyped or truncated link) is a page that does not exist, not a form error.
+    if (error.status === 400 && error.problem.detail?.startsWith('params ')) return 'Nothing exists at this address: the link is not valid. Check it, or find the item from the inventory.';
     if (error.status === 404) return error.problem.detail || 'Not found.';
     return error.problem.detail || error.problem.title;
   }

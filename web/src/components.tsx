@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { describeError } from './api.js';
+import { describeError, isTransient } from './api.js';
 import { TIER_LABEL, type Tier } from './types.js';
 import { formatDate, formatScore, relativeDays } from './format.js';
 
@@ -128,8 +128,10 @@ export function HashValue({ value, label }: { value: string; label: string }) {
 
 // ---- Feedback ----
 
-export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/** An error; Retry is offered only when trying again can help (not for a 404 or a bad link). */
+export function ErrorBanner({ error, onRetry: retry }: { error: unknown; onRetry?: () => void }) {
   if (!error) return null;
+  const onRetry = retry && isTransient(error) ? retry : undefined;
   return (
     <div className={`banner banner-error${onRetry ? ' banner-action' : ''}`} role="alert">
       <span>{describeError(error)}</span>

@@ -187,6 +187,15 @@ export interface Advisory {
   published: string | null;
   modified: string | null;
   records: Array<{ id: string; source: string; summary: string | null; details?: string | null; references?: Array<{ url: string } | string> }>;
+  packages?: Array<{
+    advisory: string;
+    ecosystem: string;
+    name: string;
+    purl: string | null;
+    versions: string[];
+    ranges: Array<{ type: string; events: Array<Partial<Record<'introduced' | 'fixed' | 'last_affected' | 'limit', string>>> }>;
+    fixed: string[];
+  }>;
 }
 
 export interface Exposure {

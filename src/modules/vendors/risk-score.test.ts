@@ -253,6 +253,13 @@ describe('nextReviewAt', () => {
 });
 
 describe('validateRiskModel', () => {
+  test('a threshold out of order is named on the threshold that breaks the order', () => {
+    const withThresholds = (tierThresholds: RiskModel['tierThresholds']) => validateRiskModel({ ...DEFAULT_RISK_MODEL, tierThresholds });
+    assert.deepEqual(withThresholds({ T1: 70, T2: 75, T3: 25 }), ['tierThresholds.T2: must be below the T1 threshold (70)']);
+    assert.deepEqual(withThresholds({ T1: 70, T2: 50, T3: 50 }), ['tierThresholds.T3: must be below the T2 threshold (50)']);
+    assert.deepEqual(withThresholds({ T1: 120, T2: 50, T3: 0 }), ['tierThresholds.T1: must be at most 100', 'tierThresholds.T3: must be above 0']);
+  });
+
   const withWeights = (patch: Partial<RiskModel['weights']>) => model({ weights: { ...DEFAULT_RISK_MODEL.weights, ...patch } });
 
   test('weights must sum to exactly 100', () => {

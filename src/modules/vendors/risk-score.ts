@@ -161,8 +161,12 @@ export function validateRiskModel(model: RiskModel): string[] {
     if (!(model.weights[f] >= 0)) problems.push(`weights.${f}: must be a number ≥ 0`);
   }
   if (Math.abs(sum - 100) > 1e-9) problems.push(`weights: must sum to 100, they sum to ${sum}`);
+  // Each broken step of 100 ≥ T1 > T2 > T3 > 0 is named on the threshold that breaks it.
   const { T1, T2, T3 } = model.tierThresholds;
-  if (!(T1 > T2 && T2 > T3 && T3 > 0 && T1 <= 100)) problems.push('tierThresholds: must satisfy 100 ≥ T1 > T2 > T3 > 0');
+  if (!(T1 <= 100)) problems.push('tierThresholds.T1: must be at most 100');
+  if (!(T2 < T1)) problems.push(`tierThresholds.T2: must be below the T1 threshold (${T1})`);
+  if (!(T3 < T2)) problems.push(`tierThresholds.T3: must be below the T2 threshold (${T2})`);
+  if (!(T3 > 0)) problems.push('tierThresholds.T3: must be above 0');
   for (const t of TIERS) {
     if (!(model.reviewCadenceDays[t] >= 1)) problems.push(`reviewCadenceDays.${t}: must be at least 1`);
   }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -47,6 +47,20 @@ export interface HttpServerOptions {
   version: string;
 }
 
+/**
+ * One line per answered request (Fastify's default writes two). The UI's files and health probes
+ * log at debug only, so a browser loading the app or a load balancer polling does not bury the
+ * startup output (the first admin token) under request lines. Failed requests keep Fastify's line.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) return super.requestCompleted(error, request, reply);
+    const level = request.url.startsWith('/api/') ? 'info' : 'debug';
+    reply.log[level]({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function createHttpServer(options: HttpServerOptions): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -60,7 +74,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     },
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: false,
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     // Errors before a request exists (431 headers too large, 408, malformed HTTP) are problem+json too.
     clientErrorHandler: answerClientError,
     serverFactory: createServerWithTimeouts(config),
@@ -87,15 +101,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.headers(securityHeaders(reply.getHeader('content-type') as string | undefined, request.url, reply.statusCode));
-  });
-
-  // One line per answered request (Fastify's default writes two). The UI's files and health
-  // probes log at debug only, so a browser loading the app or a load balancer polling does not
-  // bury the startup output (the first admin token) under request lines.
-  app.addHook('onResponse', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    const level = path.startsWith('/api/') ? 'info' : 'debug';
-    request.log[level]({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   app.setErrorHandler((error, request, reply) => {

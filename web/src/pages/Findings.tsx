@@ -60,7 +60,7 @@ export function FindingsTable({
     <>
       <ErrorBanner error={state.error} onRetry={state.reload} />
       {!state.data ? (
-        <Loading />
+        !state.error && <Loading />
       ) : items.length === 0 ? (
         <Empty>No findings match.</Empty>
       ) : (
@@ -328,8 +328,12 @@ export function AdvisoryPage({ id }: { id: string }) {
             {plural(a.records.length, 'source record')}
           </p>
           {a.records[0]?.details && <p className="description">{a.records[0].details}</p>}
+          <AffectedPackages packages={a.packages ?? []} />
+          <References records={a.records} />
         </>
       )}
+      {/* When the advisory itself failed, its banner above says so once. */}
+      {!advisory.error && (
       <section className="card" aria-labelledby="exp-h">
         <div className="card-head">
           <h2 id="exp-h">Exposure</h2>
@@ -342,7 +346,9 @@ export function AdvisoryPage({ id }: { id: string }) {
         ) : (
           <>
             <p className="muted">
-              {plural(exposure.data.summary.vendors, 'vendor')}, {plural(exposure.data.summary.products, 'product')}, {plural(exposure.data.summary.findings, 'finding')}
+              {/* One row per affected release, so the releases are counted too: the rows below must add up. */}
+              {plural(exposure.data.summary.vendors, 'vendor')}, {plural(exposure.data.summary.products, 'product')},{' '}
+              {plural(exposure.data.summary.releases, 'release')}, {plural(exposure.data.summary.findings, 'finding')}
               {exposure.data.summary.truncated && ' (truncated)'}
             </p>
             <div className="table-wrap">
@@ -380,6 +386,87 @@ export function AdvisoryPage({ id }: { id: string }) {
           </>
         )}
       </section>
+      )}
     </div>
+  );
+}
+
+type AffectedPackage = NonNullable<Advisory['packages']>[number];
+
+/** An OSV range as comparisons: introduced 0 / fixed 1.2 → "< 1.2"; introduced 1.0 / last_affected 1.4 → ">= 1.0, <= 1.4". */
+export function describeRange(range: AffectedPackage['ranges'][number]): string {
+  const parts: string[] = [];
+  let open: string | null = null;
+  const close = (text: string) => {
+    parts.push(open && open !== '0' ? `>= ${open}, ${text}` : text);
+    open = null;
+  };
+  for (const event of range.events) {
+    if (event.introduced !== undefined) {
+      if (open !== null) close('and later');
+      open = event.introduced;
+    } else if (event.fixed !== undefined) close(`< ${event.fixed}`);
+    else if (event.last_affected !== undefined) close(`<= ${event.last_affected}`);
+    else if (event.limit !== undefined) close(`< ${event.limit}`);
+  }
+  if (open !== null) parts.push(open === '0' ? 'every version' : `>= ${open}`);
+  return `${parts.join('; ')}${range.type === 'GIT' ? ' (commits)' : ''}`;
+}
+
+function AffectedPackages({ packages }: { packages: AffectedPackage[] }) {
+  if (!packages.length) return null;
+  return (
+    <section className="card" aria-labelledby="affected-h">
+      <div className="card-head">
+        <h2 id="affected-h">Affected packages</h2>
+      </div>
+      <div className="table-wrap">
+        <table className="table" data-testid="affected-table">
+          <thead>
+            <tr>
+              <th scope="col">Package</th>
+              <th scope="col">Affected versions</th>
+              <th scope="col">Fixed in</th>
+              <th scope="col">Source</th>
+            </tr>
+          </thead>
+          <tbody>
+            {packages.map((p, i) => (
+              <tr key={`${p.advisory}-${p.ecosystem}-${p.name}-${i}`}>
+                <th scope="row">
+                  {p.name} <span className="muted small">{p.ecosystem}</span>
+                </th>
+                <td className="mono-wrap small">
+                  {[...p.ranges.filter((r) => r.type !== 'GIT').map(describeRange), ...(p.versions.length ? [`${plural(p.versions.length, 'listed version')}: ${p.versions.slice(0, 8).join(', ')}${p.versions.length > 8 ? ', …' : ''}`] : [])].join('; ') || '—'}
+                </td>
+                <td className="mono-wrap small">{p.fixed.length ? p.fixed.join(', ') : <span className="muted">no fix yet</span>}</td>
+                <td className="small">{p.advisory}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function References({ records }: { records: Advisory['records'] }) {
+  const urls = [...new Set(records.flatMap((r) => (r.references ?? []).map((ref) => (typeof ref === 'string' ? ref : ref.url))))].filter((u) => /^https?:\/\//i.test(u));
+  if (!urls.length) return null;
+  return (
+    <section className="card" aria-labelledby="refs-h">
+      <div className="card-head">
+        <h2 id="refs-h">References</h2>
+      </div>
+      <ul className="ref-list">
+        {urls.map((url) => (
+          <li key={url}>
+            <a href={url} target="_blank" rel="noopener noreferrer">
+              {url}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -92,7 +92,7 @@ function Releases({ productId, versionInUse, refreshKey }: { productId: string; 
       </div>
       <ErrorBanner error={state.error} onRetry={state.reload} />
       {!state.data ? (
-        <Loading />
+        !state.error && <Loading />
       ) : state.data.sboms.length === 0 ? (
         <Empty>No SBOMs uploaded for this product yet.</Empty>
       ) : (

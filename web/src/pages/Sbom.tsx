@@ -85,7 +85,7 @@ function CompareWith({ sbom }: { sbom: Sbom }) {
       <h2 id="cmp-h">Compare</h2>
       <ErrorBanner error={others.error} onRetry={others.reload} />
       {!others.data ? (
-        <Loading />
+        !others.error && <Loading />
       ) : options.length === 0 ? (
         <Empty>This is the only SBOM of {sbom.productName}; upload another release to compare.</Empty>
       ) : (
@@ -178,7 +178,7 @@ function Components({ sbomId }: { sbomId: string }) {
         {state.data ? `${plural(items.length, 'component')} shown` : ''}
       </p>
       {!state.data ? (
-        <Loading />
+        !state.error && <Loading />
       ) : items.length === 0 ? (
         <Empty>No components match.</Empty>
       ) : (
@@ -275,7 +275,7 @@ function DependencyTree({ sbomId }: { sbomId: string }) {
       <h2 id="dep-h">Dependency tree</h2>
       <ErrorBanner error={state.error} onRetry={state.reload} />
       {!state.data ? (
-        <Loading />
+        !state.error && <Loading />
       ) : state.data.edges.length === 0 ? (
         <Empty>The SBOM lists no dependency relationships.</Empty>
       ) : (

@@ -13,9 +13,11 @@ const toDraft = (m: RiskModel): Draft => ({
   reviewCadenceDays: Object.fromEntries(TIERS.map((t) => [t, String(m.reviewCadenceDays[t])])),
 });
 
+// An empty box is no number (Number('') would be 0 and pass as a threshold or weight).
+const num = (text: string) => (text.trim() === '' ? NaN : Number(text));
 const toModel = (d: Draft): RiskModel => ({
-  weights: Object.fromEntries(FACTORS.map((f) => [f, Number(d.weights[f])])) as RiskModel['weights'],
-  tierThresholds: { T1: Number(d.tierThresholds.T1), T2: Number(d.tierThresholds.T2), T3: Number(d.tierThresholds.T3) },
+  weights: Object.fromEntries(FACTORS.map((f) => [f, num(d.weights[f])])) as RiskModel['weights'],
+  tierThresholds: { T1: num(d.tierThresholds.T1), T2: num(d.tierThresholds.T2), T3: num(d.tierThresholds.T3) },
   reviewCadenceDays: Object.fromEntries(TIERS.map((t) => [t, Number(d.reviewCadenceDays[t])])) as RiskModel['reviewCadenceDays'],
 });
 
@@ -28,13 +30,24 @@ const LABELS: Record<string, string> = {
   ...Object.fromEntries(TIERS.map((t) => [`/reviewCadenceDays/${t}`, `${t} review cadence`])),
 };
 
+/** "15 too many", "5 short": how far the weights are from 100. */
+function weightGap(sum: number): string {
+  const gap = Math.round((sum - 100) * 100) / 100;
+  return gap > 0 ? `${gap} too many` : `${-gap} short`;
+}
+
 function validate(m: RiskModel): Record<string, string> {
   const e: Record<string, string> = {};
   for (const f of FACTORS) if (!(Number.isFinite(m.weights[f]) && m.weights[f] >= 0 && m.weights[f] <= 100)) e[`/weights/${f}`] = 'must be a number from 0 to 100';
   const sum = FACTORS.reduce((s, f) => s + (m.weights[f] || 0), 0);
-  if (Math.abs(sum - 100) > 1e-9 && !Object.keys(e).length) e['/weights'] = `must add up to 100; they add up to ${Math.round(sum * 100) / 100}`;
+  if (Math.abs(sum - 100) > 1e-9 && !Object.keys(e).length) e['/weights'] = `must add up to 100 (${weightGap(sum)})`;
+  // As the server does: each broken step of 100 ≥ T1 > T2 > T3 > 0 is named on the threshold that breaks it.
   const { T1, T2, T3 } = m.tierThresholds;
-  if (![T1, T2, T3].every(Number.isFinite) || !(T1 <= 100 && T1 > T2 && T2 > T3 && T3 > 0)) e['/tierThresholds'] = 'must satisfy 100 ≥ T1 > T2 > T3 > 0';
+  for (const t of ['T1', 'T2', 'T3'] as const) if (!Number.isFinite(m.tierThresholds[t])) e[`/tierThresholds/${t}`] = 'must be a number';
+  if (!e['/tierThresholds/T1'] && !(T1 <= 100)) e['/tierThresholds/T1'] = 'must be at most 100';
+  if (!e['/tierThresholds/T2'] && !(T2 < T1)) e['/tierThresholds/T2'] = `must be below the T1 threshold (${T1})`;
+  if (!e['/tierThresholds/T3'] && !(T3 < T2)) e['/tierThresholds/T3'] = `must be below the T2 threshold (${T2})`;
+  else if (!e['/tierThresholds/T3'] && !(T3 > 0)) e['/tierThresholds/T3'] = 'must be above 0';
   for (const t of TIERS) if (!(Number.isInteger(m.reviewCadenceDays[t]) && m.reviewCadenceDays[t] >= 1)) e[`/reviewCadenceDays/${t}`] = 'must be a whole number of days, at least 1';
   return e;
 }
@@ -140,14 +153,13 @@ function ModelForm({ model, onSaved }: { model: RiskModel; onSaved: (m: RiskMode
           ))}
         </div>
         <p className={`weights-sum${Math.abs(sum - 100) > 1e-9 ? ' bad' : ''}`} aria-live="polite">
-          Total: <strong>{Math.round(sum * 100) / 100}</strong> of 100{errors['/weights'] ? ` — ${errors['/weights']}` : ''}
+          Total: <strong>{Math.round(sum * 100) / 100}</strong> of 100{Math.abs(sum - 100) > 1e-9 ? ` (${weightGap(sum)})` : ''}
         </p>
       </fieldset>
       <fieldset className="card">
         <legend>Tier thresholds</legend>
         <p className="hint">The lowest score of each tier; anything below the T3 threshold is T4.</p>
         <div className="grid-fields grid-fields-4">{(['T1', 'T2', 'T3'] as const).map((t) => number('tierThresholds', t, `${t} (${TIER_LABEL[t].toLowerCase()}) from`))}</div>
-        {errors['/tierThresholds'] && <p className="field-error">{errors['/tierThresholds']}</p>}
       </fieldset>
       <fieldset className="card">
         <legend>Review cadence</legend>

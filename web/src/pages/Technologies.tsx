@@ -147,7 +147,7 @@ export function TechnologiesPage() {
       </div>
       <ErrorBanner error={state.error} onRetry={state.reload} />
       {!state.data ? (
-        <Loading />
+        !state.error && <Loading />
       ) : items.length === 0 ? (
         <Empty>No technologies yet: upload vendor SBOMs first.</Empty>
       ) : (
@@ -278,7 +278,7 @@ export function VendorTechnologies({ vendorId }: { vendorId: string }) {
       </div>
       <ErrorBanner error={state.error} onRetry={state.reload} />
       {!state.data ? (
-        <Loading />
+        !state.error && <Loading />
       ) : items.length === 0 ? (
         <Empty>No direct dependencies known: upload an SBOM for one of this vendor's products.</Empty>
       ) : (

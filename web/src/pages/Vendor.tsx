@@ -2,7 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, describeError, fieldErrors } from '../api.js';
 import { CheckboxGroup, Dialog, Empty, ErrorBanner, Field, Loading, ReviewDate, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { takeFlash } from '../flash.js';
-import { describeAction, formatDate, formatDateTime, formatMoney, isReviewOverdue, plural, relativeDays, relativeTime } from '../format.js';
+import { describeAction, formatDate, formatDateTime, formatMoney, formatScore, isReviewOverdue, plural, relativeDays, relativeTime } from '../format.js';
 import { FourthPartyGraph, FourthPartyTree } from '../FourthParties.js';
 import { MiniForm, type FieldSpec } from '../MiniForm.js';
 import { RiskBreakdown } from '../risk.js';
@@ -703,15 +703,35 @@ function show(value: unknown): string {
     const o = value as Record<string, unknown>;
     if (typeof o.name === 'string') return o.name;
     const entries = Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '');
-    return entries.length ? entries.map(([k, v]) => `${k} ${show(v)}`).join(', ') : '—';
+    return entries.length ? entries.map(([k, v]) => `${words(k)} ${show(v)}`).join(', ') : '—';
   }
   return String(value);
 }
 
 /** What an audit event changed, as "field: before → after" lines; creations and deletions name the record. */
+/** "dataCategories" → "data categories": field names as words. */
+function words(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** An SBOM upload or deletion as a sentence: "release 18.12.416: CycloneDX 1.5, 50 components, 29.0 KB". */
+function describeSbom(o: Record<string, unknown>): string {
+  const format = o.format === 'cyclonedx' ? 'CycloneDX' : o.format === 'spdx' ? 'SPDX' : String(o.format ?? 'SBOM');
+  const parts = [`${format}${o.specVersion ? ` ${String(o.specVersion)}` : ''}`];
+  if (typeof o.componentCount === 'number') parts.push(plural(o.componentCount, 'component'));
+  if (typeof o.dependencyCount === 'number') parts.push(plural(o.dependencyCount, 'dependency', 'dependencies'));
+  if (typeof o.byteSize === 'number') parts.push(formatBytes(o.byteSize));
+  return `release ${String(o.release ?? '—')}: ${parts.join(', ')}${o.supersedes ? ' (replaces the earlier upload of this release)' : ''}`;
+}
+
 function changesOf(e: AuditEvent): ReactNode {
   const before = e.before as Record<string, unknown> | null;
   const after = e.after as Record<string, unknown> | null;
+  if (e.action.startsWith('sbom.') && (after ?? before)) return <span>{describeSbom((after ?? before)!)}</span>;
   const label = (o: Record<string, unknown> | null) => (o ? String(o.name ?? o.title ?? '') : '');
   if (before && after && typeof before === 'object' && typeof after === 'object') {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !HIDDEN_KEYS.has(k) && show(before[k]) !== show(after[k]));
@@ -722,13 +742,13 @@ function changesOf(e: AuditEvent): ReactNode {
       <ul className="changes">
         {keys.slice(0, 8).map((k) => (
           <li key={k}>
-            <span className="change-key">{k}</span> <span className="change-old">{show(before[k])}</span> → <span className="change-new">{show(after[k])}</span>
+            <span className="change-key">{words(k)}</span> <span className="change-old">{show(before[k])}</span> → <span className="change-new">{show(after[k])}</span>
           </li>
         ))}
         {keys.length > 8 && <li className="muted">and {keys.length - 8} more</li>}
         {scoreBefore !== scoreAfter && scoreAfter !== undefined && (
           <li>
-            <span className="change-key">score</span> <span className="change-old">{scoreBefore ?? '—'}</span> → <span className="change-new">{scoreAfter}</span>
+            <span className="change-key">score</span> <span className="change-old">{scoreBefore === undefined ? '—' : formatScore(scoreBefore)}</span> → <span className="change-new">{formatScore(scoreAfter)}</span>
           </li>
         )}
       </ul>
