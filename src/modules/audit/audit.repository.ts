@@ -5,6 +5,8 @@ export interface AuditFilter {
   entityIds?: string[];
   actor?: string;
   action?: string;
+  /** Actions left out (the dashboard's activity feed leaves out sign-ins). */
+  excludeActions?: string[];
   since?: string;
   until?: string;
   beforeSeq?: number;
@@ -21,6 +23,7 @@ export class AuditRepository {
     if (filter.entityIds?.length) q = q.where('entity_id', 'in', filter.entityIds);
     if (filter.actor) q = q.where('actor_name', '=', filter.actor);
     if (filter.action) q = q.where('action', '=', filter.action);
+    if (filter.excludeActions?.length) q = q.where('action', 'not in', filter.excludeActions);
     if (filter.since) q = q.where('at', '>=', filter.since);
     if (filter.until) q = q.where('at', '<', filter.until);
     if (filter.beforeSeq !== undefined) q = q.where('seq', '<', filter.beforeSeq);

@@ -51,7 +51,8 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
       },
     },
   }, async () => {
-    const recent = await deps.audit.list({ limit: 10 });
+    // Changes to the portfolio, not people signing in (which otherwise fill the feed on a quiet day).
+    const recent = await deps.audit.list({ limit: 10, excludeActions: ['session.login'] });
     return {
       ...(await deps.vendors.dashboard()),
       recentActivity: recent.items.map((e) => {
