@@ -282,15 +282,15 @@ describe('validateRiskModel', () => {
   });
 
   test('tier thresholds must descend strictly within (0, 100]', () => {
-    const bad: Array<RiskModel['tierThresholds']> = [
-      { T1: 50, T2: 50, T3: 25 },
-      { T1: 70, T2: 80, T3: 25 },
-      { T1: 70, T2: 50, T3: 0 },
-      { T1: 101, T2: 50, T3: 25 },
-      { T1: 70, T2: 20, T3: 25 },
+    const bad: Array<[RiskModel['tierThresholds'], string]> = [
+      [{ T1: 50, T2: 50, T3: 25 }, 'tierThresholds.T2: must be below the T1 threshold (50)'],
+      [{ T1: 70, T2: 80, T3: 25 }, 'tierThresholds.T2: must be below the T1 threshold (70)'],
+      [{ T1: 70, T2: 50, T3: 0 }, 'tierThresholds.T3: must be above 0'],
+      [{ T1: 101, T2: 50, T3: 25 }, 'tierThresholds.T1: must be at most 100'],
+      [{ T1: 70, T2: 20, T3: 25 }, 'tierThresholds.T3: must be below the T2 threshold (20)'],
     ];
-    for (const t of bad) {
-      assert.deepEqual(validateRiskModel(model({ tierThresholds: t })), ['tierThresholds: must satisfy 100 ≥ T1 > T2 > T3 > 0'], JSON.stringify(t));
+    for (const [t, problem] of bad) {
+      assert.deepEqual(validateRiskModel(model({ tierThresholds: t })), [problem], JSON.stringify(t));
     }
     assert.deepEqual(validateRiskModel(model({ tierThresholds: { T1: 100, T2: 99, T3: 0.5 } })), []);
   });
@@ -306,6 +306,7 @@ describe('validateRiskModel', () => {
       tierThresholds: { T1: 10, T2: 20, T3: 30 },
       reviewCadenceDays: { T1: 0, T2: 1, T3: 1, T4: 1 },
     });
-    assert.equal(problems.length, 4);
+    // A negative weight, the sum, T2 above T1, T3 above T2, a cadence below a day.
+    assert.equal(problems.length, 5);
   });
 });

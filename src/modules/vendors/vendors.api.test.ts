@@ -889,7 +889,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     const put = (model: unknown, role: 'admin' | 'analyst' = 'admin') => server.api('/api/v1/settings/risk-model', { method: 'PUT', role, json: model });
     await expectProblem(await put({ ...DEFAULT_RISK_MODEL, weights: { ...DEFAULT_RISK_MODEL.weights, dataSensitivity: 24 } }), 400, '/weights');
     await expectProblem(await put({ ...DEFAULT_RISK_MODEL, weights: { ...DEFAULT_RISK_MODEL.weights, dataSensitivity: 150 } }), 400, '/weights/dataSensitivity');
-    await expectProblem(await put({ ...DEFAULT_RISK_MODEL, tierThresholds: { T1: 20, T2: 50, T3: 70 } }), 400, '/tierThresholds');
+    await expectProblem(await put({ ...DEFAULT_RISK_MODEL, tierThresholds: { T1: 20, T2: 50, T3: 70 } }), 400, '/tierThresholds/T2');
     await expectProblem(await put({ ...DEFAULT_RISK_MODEL, reviewCadenceDays: { ...DEFAULT_RISK_MODEL.reviewCadenceDays, T1: 0 } }), 400, '/reviewCadenceDays/T1');
     await expectProblem(await put({ ...DEFAULT_RISK_MODEL, extra: true }), 400, '/extra');
     await expectProblem(await put(DEFAULT_RISK_MODEL, 'analyst'), 403);
