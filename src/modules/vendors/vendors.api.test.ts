@@ -856,14 +856,14 @@ describeEachEngine('vendors API', ({ engine }) => {
   });
 
   test('export takes the list filters and sort, adds tier, score and next review, and imports back unchanged', async () => {
-    const parent = await create({ name: 'Export Parent Group', criticality: 1 });
+    const parent = await create({ name: 'Export Parent Group', criticality: 1, status: 'prospect' });
     await create({ name: 'Export Alpha', criticality: 4, accessLevel: 'privileged', dataCategories: ['payment'], status: 'active', parentVendorId: parent.id });
     await create({ name: 'Export Beta', criticality: 1, status: 'terminated' });
     const res = await server.api('/api/v1/vendors/export?q=export&tier=T1&tier=T2&tier=T3&status=active&status=terminated&sort=-riskScore');
     assert.equal(res.status, 200);
     const lines = (await res.text()).trim().split(/\r?\n/);
     const header = lines[0].split(',');
-    assert.deepEqual(header.slice(-3), ['tier', 'risk_score', 'next_review_at']);
+    for (const column of ['tier', 'risk_score', 'next_review_at']) assert.ok(header.includes(column), column);
     const rows = lines.slice(1).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [header[i], cell])));
     const listed = (await list('q=export&tier=T1&tier=T2&tier=T3&status=active&status=terminated&sort=-riskScore&limit=100')).items;
     assert.deepEqual(rows.map((r) => r.name), listed.map((v) => v.name), 'the same vendors in the same order as the filtered list');
