@@ -40,6 +40,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   FEED_SYNC_SCHEDULE,
   // Events are verifiable once sealed: every minute (the finest schedule), and on demand before verification.
   { name: 'audit-seal', cron: '* * * * *', jobKind: 'audit.seal' },
+  { name: 'jobs-prune', cron: '30 3 * * *', jobKind: 'jobs.prune' },
 ];
 
 export interface Services {
@@ -115,7 +116,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('feeds.sync', () => feeds.syncDue())
     .handle('feeds.fetch', (payload: { name: string }) => feeds.fetchAndImport(payload.name, systemContext('feed sync')))
     .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }))
-    .handle('audit.seal', () => audit.seal());
+    .handle('audit.seal', () => audit.seal())
+    .handle('jobs.prune', async () => ({ deleted: await tw.services.jobs.prune() }));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {

@@ -25,6 +25,27 @@ describeEachEngine('durable jobs', ({ engine, createDatabase }) => {
     queue = new JobQueue(database.db, { backoffBaseMs: 1 });
   });
 
+  test('prune removes ended jobs past their retention, keeps failures longer, and leaves queued and recent jobs', async () => {
+    const worker = new Worker(queue, silent, { pollMs: 10 });
+    worker.handle('prune.ok', async () => 'ok').handle('prune.broken', async () => {
+      throw new Error('broken');
+    });
+    const old = await queue.enqueue('prune.ok', {});
+    const recent = await queue.enqueue('prune.ok', {});
+    const failed = await queue.enqueue('prune.broken', {}, { maxAttempts: 1 });
+    await worker.drain();
+    const waiting = await queue.enqueue('prune.ok', {}, { runAt: new Date(Date.now() + 3_600_000) });
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    await database.db.updateTable('jobs').set({ finished_at: tenDaysAgo }).where('id', 'in', [old, failed]).execute();
+
+    assert.equal(await queue.prune(new Date(), { endedDays: 7, deadDays: 30 }), 1);
+    assert.equal(await queue.get(old), undefined);
+    for (const kept of [recent, failed, waiting]) assert.ok(await queue.get(kept), kept);
+    assert.equal(await queue.prune(new Date(Date.now() + 31 * 86_400_000), { endedDays: 7, deadDays: 30 }), 2);
+    assert.equal(await queue.get(failed), undefined);
+    assert.ok(await queue.get(waiting));
+  });
+
   test('an idempotency key yields one job however often it is enqueued', async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => queue.enqueue('feed.sync', { url: 'x' }, { idempotencyKey: 'sync:2026-11-22' })));
     assert.equal(new Set(ids).size, 1);

@@ -46,6 +46,9 @@ const INPUT_PART_BYTES = 1024 * 1024;
 const CLEANUP_SLICE = 2000;
 /** An upload that never finished (its process died) is given up after this long. */
 const STALE_UPLOAD_MS = 60 * 60_000;
+/** How long ended jobs stay visible in GET /api/v1/jobs before the daily prune removes them. */
+export const JOB_RETENTION = { endedDays: 7, deadDays: 30 };
+const PRUNE_SLICE = 1000;
 
 const sleepTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -266,6 +269,34 @@ export class JobQueue {
       .limit(20)
       .execute();
     for (const { id } of leftovers) await this.discardScratch(id);
+  }
+
+  /**
+   * Deletes ended jobs past their retention: the audit sealer alone ends 1,440 jobs a day. Failed
+   * jobs are kept longer, for whoever investigates them. Deletes in slices so no statement holds
+   * the write lock for long; jobs whose scratch rows are still there are left to sweep first.
+   */
+  async prune(now = new Date(), retention = JOB_RETENTION): Promise<number> {
+    const cutoff = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+    let deleted = 0;
+    for (;;) {
+      const slice = this.db
+        .selectFrom('jobs')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', 'in', ['done', 'cancelled'] as const), eb('finished_at', '<', cutoff(retention.endedDays))]),
+            eb.and([eb('status', '=', 'dead'), eb('finished_at', '<', cutoff(retention.deadDays))]),
+          ]),
+        )
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('job_inputs').select('job_id').whereRef('job_inputs.job_id', '=', 'jobs.id'))))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('job_staged_rows').select('job_id').whereRef('job_staged_rows.job_id', '=', 'jobs.id'))))
+        .limit(PRUNE_SLICE);
+      const result = await this.db.deleteFrom('jobs').where('id', 'in', slice).executeTakeFirst();
+      const count = Number(result.numDeletedRows);
+      deleted += count;
+      if (count < PRUNE_SLICE) return deleted;
+    }
   }
 
   /** Claims the oldest due job (or one whose lease expired) for this worker. */
