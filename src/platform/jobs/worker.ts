@@ -25,6 +25,10 @@ export interface JobRun {
   /** Who started the job (the job acts as them), or the system for scheduled work. */
   ctx: RequestContext;
   input(): Promise<Buffer>;
+  /**
+   * Never call inside a transaction: it writes on its own connection, and SQLite has one, so it
+   * would wait for the transaction that waits for it. `finish()` marks progress complete itself.
+   */
   progress(progress: JobProgress): Promise<void>;
   stage(rows: unknown[]): Promise<void>;
   staged<T>(from: number, limit: number, executor?: Executor): Promise<Array<{ seq: number; data: T }>>;
