@@ -46,6 +46,26 @@ describeEachEngine('durable jobs', ({ engine, createDatabase }) => {
     assert.ok(await queue.get(waiting));
   });
 
+  test('a heartbeat keeps a live worker\'s claim past its lease, so no other worker runs the job too', async () => {
+    const id = await queue.enqueue('slow.heartbeat', {});
+    const owner = new Worker(queue, silent, { pollMs: 10, leaseMs: 300, workerId: 'owner' });
+    let runs = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    owner.handle('slow.heartbeat', async () => {
+      runs++;
+      await released;
+    });
+    const running = owner.drain();
+    for (let waited = 0; (await queue.get(id))?.status !== 'running' && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await queue.claim('other', 300), null, 'the job is still claimed by its live worker');
+    release();
+    await running;
+    assert.equal(runs, 1);
+    assert.equal((await queue.get(id))?.status, 'done');
+  });
+
   test('an idempotency key yields one job however often it is enqueued', async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => queue.enqueue('feed.sync', { url: 'x' }, { idempotencyKey: 'sync:2026-11-22' })));
     assert.equal(new Set(ids).size, 1);
@@ -207,16 +227,11 @@ describeEachEngine('durable jobs', ({ engine, createDatabase }) => {
 
   test('a job whose worker died mid-run is retried from its input with an empty staging area', async () => {
     const id = await queue.enqueue('crashy', {}, { input: Buffer.from('payload') });
-    let staged: () => void;
-    const halfway = new Promise<void>((resolve) => (staged = resolve));
-    const dead = new Worker(queue, silent, { leaseMs: 1 }).handle('crashy', async (_payload, _job, run: JobRun) => {
-      await run.stage([{ half: 1 }, { half: 2 }]);
-      staged();
-      // The process "dies" here: it never reports, finishes or fails.
-      await new Promise(() => undefined);
-    });
-    void dead.drain();
-    await halfway;
+    // What a worker that died half-way leaves behind: its claim, with a lapsed lease (no heartbeat
+    // renews it any more), and the rows it had staged.
+    const claimed = await queue.claim('dead-worker', 1);
+    assert.equal(claimed?.id, id);
+    await queue.stage(id, 0, [{ half: 1 }, { half: 2 }]);
     await new Promise((r) => setTimeout(r, 5));
     assert.equal((await database.db.selectFrom('job_staged_rows').select('seq').where('job_id', '=', id).execute()).length, 2);
     let stagedAtStart = -1;

@@ -193,6 +193,17 @@ export class JobQueue {
     }
   }
 
+  /** The running worker's heartbeat: keeps its claim while it lives, lets it lapse when it dies. */
+  async renewLease(job: Job, workerId: string, leaseMs: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ locked_until: new Date(Date.now() + leaseMs).toISOString() })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
   /**
    * Records progress and extends the lease (a long job keeps its claim while it reports). Throws
    * JobCancelled when a cancel was requested and JobLeaseLost when another worker took the job over.

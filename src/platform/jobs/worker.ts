@@ -71,7 +71,8 @@ export class Worker {
   ) {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${newId().slice(-6)}`;
     this.pollMs = options.pollMs ?? 1000;
-    this.leaseMs = options.leaseMs ?? 5 * 60_000;
+    // Short, because a heartbeat renews it while the job runs: a killed worker's job is taken over within this.
+    this.leaseMs = options.leaseMs ?? 30_000;
   }
 
   handle(kind: string, handler: JobHandler): this {
@@ -170,6 +171,10 @@ export class Worker {
         finished = true;
       },
     };
+    const heartbeat = setInterval(() => {
+      this.queue.renewLease(job, this.id, this.leaseMs).catch((error) => log.warn({ err: error }, 'job lease renewal failed'));
+    }, this.leaseMs / 3);
+    heartbeat.unref();
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       // An earlier attempt whose worker died may have staged rows: this attempt starts afresh.
@@ -185,6 +190,8 @@ export class Worker {
       }
       const outcome = await this.queue.fail(job, this.id, error as Error, retry);
       log[outcome === 'dead' ? 'error' : 'warn']({ err: error, outcome }, 'job failed');
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }
