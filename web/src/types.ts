@@ -193,6 +193,17 @@ export interface Dashboard {
   autoUpdatingSoftwareVendors: number;
   needsTriage: number;
   reviewsDueSoon: Array<{ id: string; name: string; tier: Tier; nextReviewAt: string }>;
+  contractsEnding: Array<{
+    contractId: string;
+    title: string;
+    vendorId: string;
+    vendorName: string;
+    endDate: string;
+    daysToEnd: number;
+    noticePeriodDays: number | null;
+    noticeBy: string | null;
+    daysToNotice: number | null;
+  }>;
   recentActivity: Array<{ at: string; actor: string; action: string; entityType: string; entityId: string | null }>;
 }
 

@@ -26,7 +26,7 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
     config: { permission: 'read' },
     schema: {
       tags: ['system'],
-      summary: 'Portfolio at a glance: vendors by tier, reviews due, recent activity',
+      summary: 'Portfolio at a glance: vendors by tier, reviews due, contracts ending, recent activity',
       response: {
         200: Type.Object({
           vendorsByTier: Type.Object({ T1: Type.Integer(), T2: Type.Integer(), T3: Type.Integer(), T4: Type.Integer() }),
@@ -36,6 +36,20 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
           autoUpdatingSoftwareVendors: Type.Integer(),
           needsTriage: Type.Integer({ description: 'Vendors (not terminated) with unanswered risk factors: GET /api/v1/vendors?needsTriage=true lists them.' }),
           reviewsDueSoon: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String(), nextReviewAt: Type.String() })),
+          contractsEnding: Type.Array(
+            Type.Object({
+              contractId: Type.String(),
+              title: Type.String(),
+              vendorId: Type.String(),
+              vendorName: Type.String(),
+              endDate: Type.String({ description: 'YYYY-MM-DD' }),
+              daysToEnd: Type.Integer(),
+              noticePeriodDays: Nullable(Type.Integer()),
+              noticeBy: Nullable(Type.String({ description: 'Last day to give notice (end date minus the notice period), YYYY-MM-DD.' })),
+              daysToNotice: Nullable(Type.Integer({ description: 'Negative once the notice deadline has passed.' })),
+            }),
+            { description: 'Contracts of active vendors ending within 90 days or with a notice deadline within 30 days (or passed), soonest first; at most 20.' },
+          ),
           recentActivity: Type.Array(
             Type.Object({
               at: Type.String(),

@@ -682,6 +682,29 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.deepEqual((await auditOf(second.id)).map((e) => e.action), ['contact.delete', 'contact.update', 'contact.create']);
   });
 
+  test('dashboard warns of contracts ending soon and of notice deadlines near or passed, not of distant ones or terminated vendors', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
+    const v = await create({ name: 'Renewal Vendor' });
+    const gone = await create({ name: 'Terminated Renewal Vendor' });
+    const contract = async (vendorId: string, title: string, endIn: number, noticePeriodDays: number | null) =>
+      expectStatus<{ id: string }>(await server.api(`/api/v1/vendors/${vendorId}/contracts`, { method: 'POST', json: { title, endDate: day(endIn), noticePeriodDays } }), 201);
+    const passed = await contract(v.id, 'Softphone licence', 25, 30);
+    const noticeSoon = await contract(v.id, 'Hosting', 200, 180);
+    await contract(v.id, 'Distant', 200, 10);
+    await contract(gone.id, 'Ended relationship', 10, 30);
+    await expectStatus(await server.api(`/api/v1/vendors/${gone.id}`, { method: 'PATCH', json: { status: 'terminated' } }), 200);
+    type Ending = { contractId: string; vendorName: string; daysToEnd: number; noticeBy: string | null; daysToNotice: number | null };
+    const { contractsEnding } = await expectStatus<{ contractsEnding: Ending[] }>(await server.api('/api/v1/dashboard', { role: 'viewer' }), 200);
+    const mine = contractsEnding.filter((c) => c.vendorName.includes('Renewal Vendor'));
+    assert.deepEqual(
+      mine.map((c) => [c.contractId, c.daysToEnd, c.noticeBy, c.daysToNotice]),
+      [
+        [passed.id, 25, day(-5), -5],
+        [noticeSoon.id, 200, day(20), 20],
+      ],
+    );
+  });
+
   test('contracts: create, list, patch, delete, 404s; endDate before startDate is 400', async () => {
     const v = await create({ name: 'Contract Vendor' });
     const base = `/api/v1/vendors/${v.id}/contracts`;
@@ -878,7 +901,7 @@ describeEachEngine('vendors API', ({ engine }) => {
     assert.deepEqual(json.vendors.map((v: Vendor) => v.name), ['Export Alpha']);
     await expectProblem(await server.api('/api/v1/vendors/export?limit=5'), 400);
 
-    const back = await server.api('/api/v1/vendors/import?dryRun=true', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') });
+    const back = await server.api('/api/v1/vendors/import?dryRun=true&wait=true', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') });
     const report = await back.json();
     assert.deepEqual([back.status, report.errors, report.updated], [200, [], rows.length]);
   });

@@ -329,6 +329,17 @@ export class VendorRepository {
       .where('risk_missing', '<>', '[]')
       .where('status', '<>', 'terminated')
       .executeTakeFirstOrThrow();
-    return { byTier, byStatus, overdue: Number(overdue.n), dueSoon, autoUpdating: Number(software.n), needsTriage: Number(triage.n) };
+    // Contracts ending within a year: the service keeps those whose end or notice deadline is near.
+    const contractsEnding = await this.db
+      .selectFrom('contracts')
+      .innerJoin('vendors', 'vendors.id', 'contracts.vendor_id')
+      .select(['contracts.id', 'contracts.title', 'contracts.end_date', 'contracts.notice_period_days', 'vendors.id as vendor_id', 'vendors.name as vendor_name'])
+      .where('vendors.internal', '=', 0)
+      .where('vendors.status', '<>', 'terminated')
+      .where('contracts.end_date', '>=', now.slice(0, 10))
+      .where('contracts.end_date', '<=', new Date(Date.parse(now) + 366 * 86_400_000).toISOString().slice(0, 10))
+      .orderBy('contracts.end_date')
+      .execute();
+    return { byTier, byStatus, overdue: Number(overdue.n), dueSoon, autoUpdating: Number(software.n), needsTriage: Number(triage.n), contractsEnding };
   }
 }

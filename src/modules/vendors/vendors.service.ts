@@ -652,6 +652,7 @@ export class VendorService {
       autoUpdatingSoftwareVendors: counts.autoUpdating,
       needsTriage: counts.needsTriage,
       reviewsDueSoon: counts.dueSoon.map((r) => ({ id: r.id, name: r.name, tier: r.tier, nextReviewAt: r.next_review_at })),
+      contractsEnding: contractsNeedingAttention(counts.contractsEnding, now),
     };
   }
 
@@ -664,6 +665,43 @@ export class VendorService {
       throw error;
     }
   }
+}
+
+const DAY_MS = 86_400_000;
+/** A contract asks for attention when it ends within this many days, or its notice deadline is this near. */
+export const CONTRACT_END_WARNING_DAYS = 90;
+export const CONTRACT_NOTICE_WARNING_DAYS = 30;
+
+/**
+ * Contracts whose end, or whose last day to give notice (end minus the notice period), is near:
+ * missing a notice deadline usually means the contract renews for another term. Soonest deadline first.
+ */
+export function contractsNeedingAttention(
+  rows: Array<{ id: string; title: string; end_date: string | null; notice_period_days: number | null; vendor_id: string; vendor_name: string }>,
+  now: Date,
+) {
+  const today = Date.parse(now.toISOString().slice(0, 10));
+  const daysFromToday = (iso: string) => Math.round((Date.parse(iso.slice(0, 10)) - today) / DAY_MS);
+  return rows
+    .filter((r): r is typeof r & { end_date: string } => r.end_date !== null)
+    .map((r) => {
+      const noticeDays = r.notice_period_days === null ? null : Number(r.notice_period_days);
+      const noticeBy = noticeDays ? new Date(Date.parse(r.end_date.slice(0, 10)) - noticeDays * DAY_MS).toISOString().slice(0, 10) : null;
+      return {
+        contractId: r.id,
+        title: r.title,
+        vendorId: r.vendor_id,
+        vendorName: r.vendor_name,
+        endDate: r.end_date.slice(0, 10),
+        daysToEnd: daysFromToday(r.end_date),
+        noticePeriodDays: noticeDays,
+        noticeBy,
+        daysToNotice: noticeBy === null ? null : daysFromToday(noticeBy),
+      };
+    })
+    .filter((c) => c.daysToEnd <= CONTRACT_END_WARNING_DAYS || (c.daysToNotice !== null && c.daysToNotice <= CONTRACT_NOTICE_WARNING_DAYS))
+    .sort((a, b) => Math.min(a.daysToEnd, a.daysToNotice ?? Infinity) - Math.min(b.daysToEnd, b.daysToNotice ?? Infinity))
+    .slice(0, 20);
 }
 
 function dedupe<T>(values: T[]): T[] {

@@ -144,6 +144,40 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
         </section>
       </div>
 
+      <section className="card" aria-labelledby="contracts">
+        <header className="card-head">
+          <h2 id="contracts">Contracts ending and notice deadlines</h2>
+        </header>
+        {d.contractsEnding.length === 0 ? (
+          <Empty>No contract ends in the next 90 days and no notice deadline falls in the next 30.</Empty>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Vendor</th>
+                <th scope="col">Contract</th>
+                <th scope="col">Ends</th>
+                <th scope="col">Notice</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.contractsEnding.map((c) => (
+                <tr key={c.contractId} className={c.daysToNotice !== null && c.daysToNotice < 0 ? 'row-overdue' : undefined}>
+                  <td>
+                    <Link to={`/vendors/${c.vendorId}`}>{c.vendorName}</Link>
+                  </td>
+                  <td>{c.title}</td>
+                  <td>
+                    {c.endDate} ({inDays(c.daysToEnd)})
+                  </td>
+                  <td>{c.noticeBy === null ? 'no notice period recorded' : c.daysToNotice! < 0 ? `notice deadline ${c.noticeBy} has passed` : `give notice by ${c.noticeBy} (${inDays(c.daysToNotice!)})`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
       <section className="card" aria-labelledby="activity">
         <header className="card-head">
           <h2 id="activity">Recent activity</h2>
@@ -238,4 +272,9 @@ function Tile({ label, value, detail, to, tone }: { label: string; value: number
       <span className="tile-detail">{detail}</span>
     </Link>
   );
+}
+
+function inDays(days: number): string {
+  if (days === 0) return 'today';
+  return days === 1 ? 'tomorrow' : `in ${days} days`;
 }
