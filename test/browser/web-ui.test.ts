@@ -161,12 +161,12 @@ if (!existsSync(CHROMIUM)) {
         const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
         assert.equal(download.suggestedFilename(), 'vendors.csv');
         const csv = readFileSync(await download.path(), 'utf8');
-        assert.match(csv.split('\n')[0], /^name,aliases,domains,.*,tier,risk_score,next_review_at\r?$/);
+        assert.match(csv.split('\n')[0], /^name,aliases,domains,.*,tier,tier_provisional,missing_factors,risk_score,next_review_at\r?$/);
         // The export is what the filtered list shows (T1 and T2, highest score first, T3/T4 left out), every page of it, scores as on screen.
         const rows = csv.trim().split(/\r?\n/).slice(1).map((line) => line.split(','));
         const shown = ((await (await server.api('/api/v1/vendors?tier=T1&tier=T2&sort=-riskScore&limit=500')).json()) as { items: Array<{ tier: string; inherentRisk: { score: number } }> }).items;
-        assert.deepEqual(rows.map((r) => r.at(-3)), shown.map((v) => v.tier));
-        assert.deepEqual(new Set(rows.map((r) => r.at(-3))), new Set(['T1', 'T2']));
+        assert.deepEqual(rows.map((r) => r.at(-5)), shown.map((v) => v.tier));
+        assert.deepEqual(new Set(rows.map((r) => r.at(-5))), new Set(['T1', 'T2']));
         assert.deepEqual(rows.map((r) => r.at(-2)), shown.map((v) => v.inherentRisk.score.toFixed(1)));
         assert.deepEqual(rows.slice(0, scores.length).map((r) => r.at(-2)), scores.map((n) => n.toFixed(1)));
 
