@@ -386,7 +386,8 @@ describeEachEngine('findings: the Go vulndb against a product SBOM', ({ engine }
   test('authorization: a viewer reads findings and advisories but cannot import, triage or export-write', async () => {
     await json(await server.api('/api/v1/findings?limit=1', { role: 'viewer' }), 200);
     await json(await server.api('/api/v1/advisories?limit=1', { role: 'viewer' }), 200);
-    await json(await server.api('/api/v1/feeds', { role: 'viewer' }), 200);
+    // Feed settings (URLs, credentials) are admin-only.
+    await problem(await server.api('/api/v1/feeds', { role: 'viewer' }), 403);
     await problem(await server.api('/api/v1/feeds/kev/import', { method: 'POST', role: 'viewer', body: '{}' }), 403);
     await problem(await server.api('/api/v1/findings/triage', { method: 'POST', role: 'viewer', json: { advisory: 'x', state: 'resolved' } }), 403);
     const one = (await allFindings(server, `productId=${productId}`))[0];
