@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../src/platform/db/database.js';
-import { benchEngines, percentile } from './lib.js';
+import { benchEngines, percentile, reachablePostgres } from './lib.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
@@ -30,18 +29,6 @@ export function parseArgs(argv: string[], defaults: Record<string, string>): Rec
     out[key] = next === undefined || next.startsWith('--') ? 'true' : (i++, next);
   }
   return out;
-}
-
-export async function reachablePostgres(): Promise<string | null> {
-  const url = process.env.THIRDWATCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.end();
-    return url;
-  } catch {
-    return null;
-  }
 }
 
 export interface Instance {

@@ -83,3 +83,16 @@ export async function benchEngines(ctx: BenchContext, suite: string): Promise<Be
   list.push({ name: 'postgres', url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) });
   return list;
 }
+
+/** The PostgreSQL server benches and harnesses use, when one answers (THIRDWATCH_BENCH_DATABASE_URL, else the test one). */
+export async function reachablePostgres(): Promise<string | null> {
+  const url = process.env.THIRDWATCH_BENCH_DATABASE_URL ?? process.env.THIRDWATCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return url;
+  } catch {
+    return null;
+  }
+}

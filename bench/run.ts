@@ -2,8 +2,7 @@
 // writes the rows as JSON to bench/results/<timestamp>.json and bench/results/latest.json.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import pg from 'pg';
-import type { BenchContext, BenchRow, BenchSuite } from './lib.js';
+import { reachablePostgres, type BenchContext, type BenchRow, type BenchSuite } from './lib.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -11,17 +10,6 @@ const filters = args.filter((a) => !a.startsWith('--'));
 const suitesDir = new URL('./suites/', import.meta.url);
 const resultsDir = new URL('./results/', import.meta.url);
 
-async function reachablePostgres(): Promise<string | null> {
-  const url = process.env.THIRDWATCH_BENCH_DATABASE_URL ?? process.env.THIRDWATCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return url;
-  } catch {
-    return null;
-  }
-}
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return String(value);
