@@ -28,6 +28,8 @@ import { FindingsService } from '../modules/findings/findings.service.js';
 import { VexService } from '../modules/findings/vex.service.js';
 import { findingRoutes } from '../modules/findings/findings.routes.js';
 import { JobService } from '../modules/jobs/jobs.service.js';
+import { RiskService } from '../modules/risks/risks.service.js';
+import { riskRoutes } from '../modules/risks/risks.routes.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -41,6 +43,8 @@ export const SCHEDULES: ScheduleDefinition[] = [
   // Events are verifiable once sealed: every minute (the finest schedule), and on demand before verification.
   { name: 'audit-seal', cron: '* * * * *', jobKind: 'audit.seal' },
   { name: 'jobs-prune', cron: '30 3 * * *', jobKind: 'jobs.prune' },
+  { name: 'risk-acceptance-expiry', cron: '*/15 * * * *', jobKind: 'risks.expire-acceptances' },
+  { name: 'risk-snapshot', cron: '55 23 * * *', jobKind: 'risks.snapshot' },
 ];
 
 export interface Services {
@@ -55,6 +59,7 @@ export interface Services {
   vex: VexService;
   feeds: FeedService;
   findings: FindingsService;
+  risks: RiskService;
   jobs: JobQueue;
   jobViews: JobService;
 }
@@ -98,6 +103,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     vex,
     feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
+    risks: new RiskService(database.db),
     jobs,
     jobViews: new JobService(jobs),
   };
@@ -117,7 +123,9 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('feeds.fetch', (payload: { name: string }) => feeds.fetchAndImport(payload.name, systemContext('feed sync')))
     .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }))
     .handle('audit.seal', () => audit.seal())
-    .handle('jobs.prune', async () => ({ deleted: await tw.services.jobs.prune() }));
+    .handle('jobs.prune', async () => ({ deleted: await tw.services.jobs.prune() }))
+    .handle('risks.expire-acceptances', () => tw.services.risks.expireAcceptances(systemContext('risk acceptance expiry')))
+    .handle('risks.snapshot', () => tw.services.risks.snapshot());
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -137,6 +145,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   technologyRoutes(app, services.technologies);
   advisoryRoutes(app, services.advisories, services.feeds, { maxUploadBytes: config.maxUploadBytes });
   findingRoutes(app, services.findings);
+  riskRoutes(app, services.risks);
   auditRoutes(app, services.audit, services.vendors);
   await app.ready();
   return { app, routes };

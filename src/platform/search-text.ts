@@ -23,3 +23,8 @@ export function foldForSearch(text: string): string {
 export function searchText(parts: readonly string[]): string {
   return parts.map(foldForSearch).join('\u001f');
 }
+
+/** A LIKE pattern for a folded substring search: % and _ are literal, so "50%" matches the text "50%" (use with ESCAPE '\\'). */
+export function likePattern(text: string): string {
+  return `%${foldForSearch(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

@@ -109,6 +109,17 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/vendors/:id/history': 'read',
   'POST /api/v1/products/:id/sboms': 'inventory:write',
   'POST /api/v1/feeds/:kind/import': 'inventory:write',
+  'GET /api/v1/risks': 'read',
+  'POST /api/v1/risks': 'risks:write',
+  'GET /api/v1/risks/summary': 'read',
+  'GET /api/v1/risks/trend': 'read',
+  'GET /api/v1/risks/export': 'read',
+  'GET /api/v1/risks/:id': 'read',
+  'PATCH /api/v1/risks/:id': 'risks:write',
+  'POST /api/v1/risks/:id/acceptance': 'risks:write',
+  'POST /api/v1/risks/:id/acceptance/decision': 'risks:approve',
+  'GET /api/v1/settings/risk-scales': 'read',
+  'PUT /api/v1/settings/risk-scales': 'settings:write',
 };
 
 const PASSWORD = 'correct horse battery staple';

@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder } from 'kysely';
-import { foldForSearch } from '../../platform/search-text.js';
+import { likePattern } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { insertJsonRows } from '../../platform/db/bulk.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
@@ -17,11 +17,6 @@ const SORT_COLUMNS = {
 export function sortSpec(sort: VendorSort | undefined) {
   const key = (sort ?? 'name').replace(/^-/, '') as keyof typeof SORT_COLUMNS;
   return { column: SORT_COLUMNS[key], descending: (sort ?? '').startsWith('-') };
-}
-
-/** LIKE patterns treat % and _ as wildcards; a search for "50%" must match the text "50%". */
-function likePattern(text: string): string {
-  return `%${foldForSearch(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export type VendorRow = VendorsTable & { team_key: string | null; team_name: string | null; subcontractor_count: number | string };

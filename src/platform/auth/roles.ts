@@ -14,6 +14,10 @@ export const PERMISSIONS = [
   'inventory:write',
   'comments:write',
   'findings:triage',
+  'risks:write',
+  // Accepting a risk is a management decision taken by someone other than who asked for it
+  // (the service refuses the requester); only admins hold it until a risk-owner role exists.
+  'risks:approve',
   'audit:read',
   'tokens:manage',
   'users:manage',
@@ -23,8 +27,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage'],
-  responder: ['read', 'comments:write', 'findings:triage'],
+  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write'],
+  responder: ['read', 'comments:write', 'findings:triage', 'risks:write'],
   viewer: ['read'],
   auditor: ['read', 'audit:read'],
 };
