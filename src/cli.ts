@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './app/config.js';
 import { openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
@@ -371,6 +372,37 @@ sbom
     if (globals().json) return printJson({ items });
     for (const u of items) printLine(`${u.vendor.name} / ${u.product.name} ${u.release}: ${u.name} ${u.version ?? ''} (${u.direct ? 'direct' : `transitive, ${u.path.map((h) => h.name).join(' → ')}`})`);
     if (!items.length) printLine('no current SBOM contains it');
+  });
+
+const artifact = program.command('artifact').description('update integrity: check installers and binaries against the release registry');
+artifact
+  .command('check <file>')
+  .description('hash a file, read its Authenticode signature, record it as observed for a product release and report alerts')
+  .requiredOption('--product <id>', 'product id')
+  .requiredOption('--version <version>', 'the release the file claims to be')
+  .option('--filename <name>', 'the file name as published (default: the file\'s own name)')
+  .action(async (file: string, options: { product: string; version: string; filename?: string }) => {
+    let size: number;
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile()) throw new CliError(`${file} is not a file`);
+      size = stat.size;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const fileName = options.filename ?? basename(file);
+    const result = await withThirdwatch((tw) => {
+      if (size > tw.config.maxArtifactBytes) throw new CliError(`${file} is ${size} bytes, over the artifact limit of ${tw.config.maxArtifactBytes} bytes (THIRDWATCH_MAX_ARTIFACT_MB)`);
+      return tw.services.integrity.checkFile({ productId: options.product, version: options.version, fileName }, file, cliContext());
+    });
+    if (globals().json) return printJson(result);
+    printLine(`${result.fileName} (${result.size} bytes) for release ${result.version}: sha256 ${result.sha256}`);
+    const sig = result.signature;
+    printLine(`signature: ${sig.status}${sig.signer ? `, signed by "${sig.signer.subject}" (${sig.signer.thumbprint})${sig.signingTime ? ` at ${sig.signingTime}` : ''}` : ''}${sig.digestMatches === null ? '' : sig.digestMatches ? ', Authenticode digest matches' : ', Authenticode digest DIFFERS'}`);
+    printLine(result.registered ? 'these bytes are registered by the vendor for this release' : 'these bytes are not registered by the vendor for this release');
+    for (const a of result.alerts) printLine(`ALERT ${a.type} (${a.severity}): ${a.detail}`);
+    if (!result.alerts.length) printLine('no alerts');
   });
 
 program

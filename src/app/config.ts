@@ -15,6 +15,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest accepted SBOM or feed upload, in bytes. */
   maxUploadBytes: number;
+  /** Largest artifact (installer, binary) an integrity check accepts, in bytes; streamed, never held in memory. */
+  maxArtifactBytes: number;
+  /** A Sigstore trusted_root.json to verify bundles against instead of the pinned public-good root. */
+  sigstoreTrustedRoot: string | null;
   /** Marks session cookies Secure; on by default unless the UI is served over plain http on loopback. */
   secureCookies: boolean;
   smtpUrl: string | null;
@@ -100,6 +104,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     problems.push(`THIRDWATCH_SMTP_URL: expected smtp://user:pass@host:port or smtps://..., got a value without that scheme`);
   }
   const host = get('THIRDWATCH_HOST') ?? '127.0.0.1';
+  const sigstoreTrustedRoot = get('THIRDWATCH_SIGSTORE_TRUSTED_ROOT') || null;
+  if (sigstoreTrustedRoot && !existsSync(sigstoreTrustedRoot)) problems.push(`THIRDWATCH_SIGSTORE_TRUSTED_ROOT: no file at ${sigstoreTrustedRoot}`);
 
   const config: Config = {
     dataDir,
@@ -111,6 +117,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     logLevel,
     maxBodyBytes: int('THIRDWATCH_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int('THIRDWATCH_MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,
+    maxArtifactBytes: int('THIRDWATCH_MAX_ARTIFACT_MB', 4096, 1, 65536) * 1024 * 1024,
+    sigstoreTrustedRoot,
     secureCookies: bool('THIRDWATCH_SECURE_COOKIES', !isLoopback(host)),
     smtpUrl,
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),

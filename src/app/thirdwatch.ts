@@ -30,6 +30,8 @@ import { findingRoutes } from '../modules/findings/findings.routes.js';
 import { JobService } from '../modules/jobs/jobs.service.js';
 import { RiskService } from '../modules/risks/risks.service.js';
 import { riskRoutes } from '../modules/risks/risks.routes.js';
+import { IntegrityService } from '../modules/integrity/integrity.service.js';
+import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -62,6 +64,7 @@ export interface Services {
   risks: RiskService;
   jobs: JobQueue;
   jobViews: JobService;
+  integrity: IntegrityService;
 }
 
 export interface Thirdwatch {
@@ -106,6 +109,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     risks: new RiskService(database.db),
     jobs,
     jobViews: new JobService(jobs),
+    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }),
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
@@ -147,6 +151,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   findingRoutes(app, services.findings);
   riskRoutes(app, services.risks);
   auditRoutes(app, services.audit, services.vendors);
+  integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
   await app.ready();
   return { app, routes };
 }

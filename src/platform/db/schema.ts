@@ -4,9 +4,10 @@ import type { VendorTables } from '../../modules/vendors/vendors.tables.js';
 import type { SbomTables } from '../../modules/sboms/sboms.tables.js';
 import type { AdvisoryTables } from '../../modules/advisories/advisories.tables.js';
 import type { RiskTables } from '../../modules/risks/risks.tables.js';
+import type { IntegrityTables } from '../../modules/integrity/integrity.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

@@ -69,3 +69,29 @@ function isArchive(bytes: Uint8Array): boolean {
   const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
   return zip || gzip;
 }
+
+/**
+ * Routes that take a large binary as-is (artifacts to check): the body reaches the handler as the
+ * request stream, never buffered whole, so the handler can hash or copy it chunk by chunk. A
+ * Content-Length over `maxBytes` is refused with 413 before anything is read; a body without one
+ * is held to the limit by its reader (see hashStream). The headers, request and body-idle timeouts
+ * apply as to every request.
+ */
+export function streamUploadRoutes(app: App, maxBytes: number, routes: (scope: App) => void): void {
+  void app.register(async (instance) => {
+    const scope = instance as unknown as App;
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    scope.addHook('preValidation', async (request) => {
+      const length = Number(request.headers['content-length'] ?? 0);
+      if (length > maxBytes) throw payloadTooLarge(maxBytes);
+    });
+    routes(scope);
+  });
+}
+
+/** The request stream of a route registered through streamUploadRoutes (empty when no body was sent). */
+export function streamBody(body: unknown): AsyncIterable<Buffer> {
+  if (body && typeof (body as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') return body as AsyncIterable<Buffer>;
+  return (async function* () {})();
+}
