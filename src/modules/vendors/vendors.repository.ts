@@ -47,6 +47,37 @@ export class VendorRepository {
     return (await this.db.selectFrom('vendors').select('parent_vendor_id').where('id', '=', id).executeTakeFirst())?.parent_vendor_id ?? null;
   }
 
+  /**
+   * Everything a create checks and needs, in one round trip: a vendor holding the name, the stored
+   * risk model, the team (by key or id) and whether the owner and parent exist.
+   */
+  createContext(input: { nameKey: string; riskModelKey: string; team: string | null; ownerUserId: string | null; parentVendorId: string | null }) {
+    const { team, ownerUserId, parentVendorId } = input;
+    const clash = this.db.selectFrom('vendors').where('name_key', '=', input.nameKey);
+    const teamRow = this.db.selectFrom('teams').where((eb) => eb.or([eb('key', '=', team ?? ''), eb('id', '=', team ?? '')]));
+    return this.db
+      .selectNoFrom((eb) => [
+        clash.select('id').as('clash_id'),
+        clash.select('name').as('clash_name'),
+        eb.selectFrom('settings').select('value').where('key', '=', input.riskModelKey).as('risk_model'),
+        (team ? teamRow.select('id') : eb.val(null)).as('team_id'),
+        (team ? teamRow.select('key') : eb.val(null)).as('team_key'),
+        (team ? teamRow.select('name') : eb.val(null)).as('team_name'),
+        (ownerUserId ? eb.selectFrom('users').select('id').where('id', '=', ownerUserId) : eb.val(null)).as('owner_user_id'),
+        (parentVendorId ? eb.selectFrom('vendors').select('id').where('id', '=', parentVendorId) : eb.val(null)).as('parent_vendor_id'),
+      ])
+      .executeTakeFirstOrThrow() as Promise<{
+      clash_id: string | null;
+      clash_name: string | null;
+      risk_model: string | null;
+      team_id: string | null;
+      team_key: string | null;
+      team_name: string | null;
+      owner_user_id: string | null;
+      parent_vendor_id: string | null;
+    }>;
+  }
+
   findByNameKey(nameKey: string) {
     return this.db.selectFrom('vendors').select(['id', 'name']).where('name_key', '=', nameKey).executeTakeFirst();
   }
@@ -147,7 +178,7 @@ export class VendorRepository {
   }
 
   insert(row: VendorsTable) {
-    return this.db.insertInto('vendors').values(row).execute();
+    return this.db.insertInto('vendors').values(row);
   }
 
   update(id: string, changes: Partial<VendorsTable>) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type InsertQueryBuilder, type InsertResult, type Kysely } from 'kysely';
 import { isPostgres } from '../db/database.js';
 import type { DB, Executor } from '../db/schema.js';
 import type { AuditEventsTable } from '../db/tables.js';
@@ -59,6 +59,26 @@ export function hashAuditRow(row: ChainedFields): string {
  */
 export async function recordAudit(trx: Executor, ctx: RequestContext, entry: AuditEntry): Promise<void> {
   await trx.insertInto('audit_events').values(auditRow(ctx, entry)).execute();
+}
+
+/**
+ * Runs one insert and records its event. On PostgreSQL both are one statement (a data-modifying
+ * CTE), atomic without a transaction: a single-row write then costs one round trip. SQLite allows
+ * no insert inside a CTE, so there they are two statements: call it inside a transaction.
+ */
+export async function insertAudited<T extends keyof DB>(
+  executor: Executor,
+  insert: InsertQueryBuilder<DB, T, InsertResult>,
+  ctx: RequestContext,
+  entry: AuditEntry,
+): Promise<void> {
+  const event = auditRow(ctx, entry);
+  if (isPostgres(executor)) {
+    await executor.with('written', () => insert).insertInto('audit_events').values(event).execute();
+    return;
+  }
+  await insert.execute();
+  await executor.insertInto('audit_events').values(event).execute();
 }
 
 /**

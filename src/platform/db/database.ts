@@ -39,18 +39,32 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+export interface DatabaseOptions {
+  /** Called with every statement sent to the engine, BEGIN and COMMIT included: one call, one round trip. */
+  onQuery?: (sql: string) => void;
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
+  constructor(
+    private readonly database: SQLite.Database,
+    private readonly options: DatabaseOptions,
+  ) {
     super({ database });
   }
   override createDriver(): Driver {
-    return guardText(new ImmediateSqliteDriver({ database: this.database }));
+    return guardText(new ImmediateSqliteDriver({ database: this.database }), this.options);
   }
 }
 
 class GuardedPostgresDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly options: DatabaseOptions,
+  ) {
+    super(config);
+  }
   override createDriver(): Driver {
-    return guardText(super.createDriver());
+    return guardText(super.createDriver(), this.options);
   }
 }
 
@@ -60,13 +74,14 @@ class GuardedPostgresDialect extends PostgresDialect {
  * own message, SQLite keeps it; an unpaired surrogate: both store U+FFFD) is refused before either
  * engine sees it, with one message, so both engines behave alike and no database text leaks out.
  */
-function guardText(driver: Driver): Driver {
+function guardText(driver: Driver, options: DatabaseOptions): Driver {
   const guardConnection = (connection: DatabaseConnection): DatabaseConnection =>
     new Proxy(connection, {
       get(target, property) {
         if (property === 'executeQuery' || property === 'streamQuery') {
           return (query: CompiledQuery, ...rest: unknown[]) => {
             checkParameters(query.parameters);
+            options.onQuery?.(query.sql);
             return (target[property] as (...args: unknown[]) => unknown).call(target, query, ...rest);
           };
         }
@@ -91,12 +106,12 @@ function checkParameters(parameters: readonly unknown[]): void {
   }
 }
 
-export function openDatabase(url: string): Database {
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
-  return openSqlite(sqlitePath(url));
+export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
+  return openSqlite(sqlitePath(url), options);
 }
 
-function openSqlite(path: string): Database {
+function openSqlite(path: string, options: DatabaseOptions): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma('journal_mode = WAL');
@@ -104,7 +119,7 @@ function openSqlite(path: string): Database {
   // cache); FULL would only add protection against power loss at a large write cost.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(sqlite)) });
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(sqlite), options) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -135,11 +150,11 @@ function withStatementCache(sqlite: SQLite.Database, limit = 2000): SQLite.Datab
   });
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(url: string, options: DatabaseOptions): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // A replica must survive a dropped idle connection rather than crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new GuardedPostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new GuardedPostgresDialect({ pool }, options) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
@@ -151,4 +166,10 @@ export function isPostgres(db: { getExecutor(): { adapter: unknown } }): boolean
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A foreign-key failure on either engine (a referenced row deleted after it was checked). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string };
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
