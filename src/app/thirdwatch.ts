@@ -32,6 +32,7 @@ import { RiskService } from '../modules/risks/risks.service.js';
 import { riskRoutes } from '../modules/risks/risks.routes.js';
 import { IntegrityService } from '../modules/integrity/integrity.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import { integrityRiskHook } from '../modules/integrity/integrity.risks.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -94,6 +95,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const matcher = new Matcher(database.db);
   const advisories = new AdvisoryService(database.db, matcher);
   const vex = new VexService(database.db, matcher);
+  const risks = new RiskService(database.db);
   const services: Services = {
     access: new AccessService(database.db, config),
     audit: new AuditService(database.db),
@@ -106,10 +108,10 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     vex,
     feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
-    risks: new RiskService(database.db),
+    risks,
     jobs,
     jobViews: new JobService(jobs),
-    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }),
+    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks) }),
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));

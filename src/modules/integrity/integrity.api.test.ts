@@ -97,6 +97,12 @@ describeEachEngine('Update integrity API', ({ engine }) => {
     assert.deepEqual(again.alerts.map((a) => a.id).sort(), result.alerts.map((a) => a.id).sort(), 'a re-check reports the same alerts, not new ones');
     const listed = await json<{ items: Alert[] }>(await server.api(`/api/v1/integrity/alerts?productId=${productId}&type=signature-padding`, { role: 'viewer' }), 200);
     assert.equal(listed.items.length, 1);
+    const risks = await json<{ items: Array<{ source: string; sourceKey: string; vendorIds?: string[] }> }>(await server.api('/api/v1/risks?source=integrity-alert&limit=100', { role: 'viewer' }), 200);
+    assert.deepEqual(
+      risks.items.map((r) => r.sourceKey).sort(),
+      [`${productId}:1.0.0:hash-mutation`, `${productId}:1.0.0:signature-padding`],
+      'each high-severity alert raised one risk, and the re-check none more',
+    );
   });
 
   test('a signer this product never had raises signer-change; unsigned builds of a signed file too', async () => {
