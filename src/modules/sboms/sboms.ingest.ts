@@ -1,8 +1,9 @@
 // Turns a parsed SBOM into the rows the repository stores: component identity, and where each
 // component sits in the product's dependency graph. Pure and synchronous; runs before any
-// transaction opens.
+// transaction opens (in the reader's worker thread, sboms.reader.ts).
+import { createHash } from 'node:crypto';
 import { tryParsePurl } from '../purl/index.js';
-import type { ParsedComponent, ParsedSbom } from './parsers/index.js';
+import { parseSbom, type ParsedComponent, type ParsedSbom } from './parsers/index.js';
 import { identityOfName, identityOfPurl } from './sboms.identity.js';
 import type { SbomComponentsTable } from './sboms.tables.js';
 
@@ -182,4 +183,69 @@ export function invalidPurls(sbom: ParsedSbom): PurlProblem[] {
     if (match) problems.push({ field: match[1] || '/', reason: match[2].replace(/ dropped \(/, ' (') });
   }
   return problems;
+}
+
+/** What an SBOM says about itself: the document-level facts stored on its row. */
+export type SbomFacts = Pick<ParsedSbom, 'format' | 'encoding' | 'specVersion' | 'serialNumber' | 'createdAt' | 'tools' | 'warnings'> & {
+  root: Pick<ParsedComponent, 'ref' | 'name' | 'version' | 'purl'> | null;
+};
+
+/** An uploaded document read into what the upload stores: everything but the database work. */
+export interface ReadSbom {
+  facts: SbomFacts;
+  components: ComponentRow[];
+  edgeCount: number;
+  /** The edges as packEdges stores them. */
+  packedEdges: Buffer;
+  sha256: string;
+  /** Purls the parser had to drop; when some are and the upload is not lenient, no rows are prepared. */
+  badPurls: PurlProblem[];
+  badPurlCount: number;
+}
+
+/** PostgreSQL text cannot hold U+0000; a document may. Stored copies get U+FFFD (the original is kept byte-exact). */
+export function clean<T extends string | null>(text: T): T {
+  return (text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text) as T;
+}
+
+/** Whether the document may spell U+0000 (a NUL byte, also any UTF-16 text; a JSON escape; an XML character reference). */
+function mayHoldNul(body: Uint8Array): boolean {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return bytes.includes(0) || bytes.includes('\\u0000') || bytes.includes('&#');
+}
+
+const TEXT_COLUMNS = ['ref', 'name', 'group_name', 'version', 'purl', 'purl_type', 'purl_namespace', 'purl_name', 'purl_qualifiers', 'package_name', 'name_key', 'cpe', 'type', 'scope', 'supplier', 'licenses', 'hashes'] as const;
+
+/**
+ * Parses, validates and prepares an uploaded document: the CPU-bound half of an upload. Throws
+ * SbomParseError for a document that cannot be read.
+ */
+export function readSbom(body: Uint8Array, options: { maxBytes: number; lenient?: boolean }): ReadSbom {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const parsed = parseSbom(bytes, { maxBytes: options.maxBytes });
+  const facts: SbomFacts = {
+    format: parsed.format,
+    encoding: parsed.encoding,
+    specVersion: parsed.specVersion,
+    serialNumber: parsed.serialNumber,
+    createdAt: parsed.createdAt,
+    tools: parsed.tools,
+    warnings: parsed.warnings,
+    root: parsed.root && { ref: parsed.root.ref, name: parsed.root.name, version: parsed.root.version, purl: parsed.root.purl },
+  };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const badPurls = invalidPurls(parsed);
+  if (badPurls.length && !options.lenient) {
+    return { facts, components: [], edgeCount: 0, packedEdges: Buffer.alloc(0), sha256, badPurls: badPurls.slice(0, 20), badPurlCount: badPurls.length };
+  }
+  const prepared = prepareSbom(parsed);
+  if (mayHoldNul(bytes)) {
+    for (const row of prepared.components) {
+      for (const key of TEXT_COLUMNS) {
+        const value = row[key];
+        if (value !== null && value.includes('\u0000')) (row as Record<string, unknown>)[key] = clean(value);
+      }
+    }
+  }
+  return { facts, components: prepared.components, edgeCount: prepared.edges.length, packedEdges: packEdges(prepared.edges), sha256, badPurls: [], badPurlCount: 0 };
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
@@ -11,11 +10,12 @@ import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pag
 import { newId } from '../../platform/ids.js';
 import { parsePurl, PurlError } from '../purl/index.js';
 import { comparatorFor, parseVers, versComparatorFor, versContains, VersError, type VersionComparator } from '../versioning/index.js';
-import { parseSbom, SbomParseError, type ParsedSbom } from './parsers/index.js';
+import { SbomParseError } from './parsers/index.js';
 import { diffSboms } from './sboms.diff.js';
 import { ESTATE, resolveProductId } from './sboms.estate.js';
 import { canonicalEcosystem, identityOfPurl, normalizeName } from './sboms.identity.js';
-import { invalidPurls, packEdges, prepareSbom, unpackEdges, type PreparedSbom } from './sboms.ingest.js';
+import { clean, unpackEdges, type ReadSbom, type SbomFacts } from './sboms.ingest.js';
+import { readSbomOffThread } from './sboms.reader.js';
 import { presentComponent, presentSbom } from './sboms.mappers.js';
 import { applyCurrentChange } from './sboms.usage.js';
 import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
@@ -69,7 +69,7 @@ export interface SbomLimits {
 }
 
 /** The media type the original is served with, by what the parser recognised (not what the client claimed). */
-function mediaTypeOf(sbom: ParsedSbom): string {
+function mediaTypeOf(sbom: Pick<SbomFacts, 'format' | 'encoding'>): string {
   if (sbom.format === 'cyclonedx') return sbom.encoding === 'xml' ? 'application/vnd.cyclonedx+xml' : 'application/vnd.cyclonedx+json';
   switch (sbom.encoding) {
     case 'tag-value':
@@ -89,25 +89,6 @@ const EXTENSIONS: Record<string, string> = {
   'application/ld+json': 'spdx3.json',
   'application/spdx+json': 'spdx.json',
 };
-
-/** PostgreSQL text cannot hold U+0000; a document may. Stored copies get U+FFFD (the original is kept byte-exact). */
-function clean<T extends string | null>(text: T): T {
-  return (text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text) as T;
-}
-
-/** Whether the document may spell U+0000 (a NUL byte, also any UTF-16 text; a JSON escape; an XML character reference). */
-function mayHoldNul(body: Buffer): boolean {
-  return body.includes(0) || body.includes('\\u0000') || body.includes('&#');
-}
-
-function cleanRows(prepared: PreparedSbom): void {
-  for (const row of prepared.components) {
-    for (const key of ['ref', 'name', 'group_name', 'version', 'purl', 'purl_type', 'purl_namespace', 'purl_name', 'purl_qualifiers', 'package_name', 'name_key', 'cpe', 'type', 'scope', 'supplier', 'licenses', 'hashes'] as const) {
-      const value = row[key];
-      if (value !== null && value.includes('\u0000')) (row as Record<string, unknown>)[key] = clean(value);
-    }
-  }
-}
 
 /** A release as given or derived: no control characters, at most 200 characters. */
 function releaseLabel(text: string | null | undefined): string | null {
@@ -212,7 +193,8 @@ export class SbomService {
   }
 
   /**
-   * Parses the document before anything is written (a bad one costs no lock and writes nothing),
+   * Parses the document on the reader thread before anything is written (a bad one costs no lock,
+   * writes nothing and never holds the event loop),
    * then writes the SBOM unpublished: its compressed original, every component and edge, its
    * findings, each statement bounded and outside any transaction, so a 50,000-component upload
    * never holds the write lock or the event loop for long. A short transaction then publishes it
@@ -224,28 +206,26 @@ export class SbomService {
     if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
     if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
 
-    // Compression runs on the libuv pool while this thread parses. Level 1: SBOM text still shrinks
-    // 4-5×, at a third of the CPU of the default level, which competes with parsing on small hosts.
+    // Compression runs on the libuv pool while the reader's thread parses. Level 1: SBOM text still
+    // shrinks 4-5×, at a third of the CPU of the default level, which competes with parsing on small hosts.
     const compressing = gzipAsync(body, { level: 1 });
     compressing.catch(() => undefined);
     await onProgress?.('parse', 0, 1);
-    let parsed: ParsedSbom;
+    let read: ReadSbom;
     try {
-      parsed = parseSbom(body, { maxBytes: this.limits.maxUploadBytes });
+      read = await readSbomOffThread(body, { maxBytes: this.limits.maxUploadBytes, lenient: options.lenient });
     } catch (error) {
       if (error instanceof SbomParseError) throw parseProblem(error);
       throw error;
     }
-    const badPurls = invalidPurls(parsed);
+    const { facts, badPurls } = read;
     if (badPurls.length && !options.lenient) {
-      throw validationError(`the SBOM has ${badPurls.length === 1 ? 'an invalid purl' : `${badPurls.length} invalid purls`}: ${badPurls[0].field}: ${badPurls[0].reason} (upload with lenient=true to store it without them)`, badPurls.slice(0, 20));
+      throw validationError(`the SBOM has ${read.badPurlCount === 1 ? 'an invalid purl' : `${read.badPurlCount} invalid purls`}: ${badPurls[0].field}: ${badPurls[0].reason} (upload with lenient=true to store it without them)`, badPurls);
     }
     await onProgress?.('parse', 1, 1);
-    const prepared = prepareSbom(parsed);
-    if (mayHoldNul(body)) cleanRows(prepared);
-    const release = releaseLabel(options.release) ?? releaseLabel(parsed.root?.version) ?? releaseLabel(owner.version) ?? 'unversioned';
-    const mediaType = mediaTypeOf(parsed);
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const release = releaseLabel(options.release) ?? releaseLabel(facts.root?.version) ?? releaseLabel(owner.version) ?? 'unversioned';
+    const mediaType = mediaTypeOf(facts);
+    const sha256 = read.sha256;
 
     const id = newId();
     const row: SbomsTable = {
@@ -254,27 +234,26 @@ export class SbomService {
       release,
       is_current: 0,
       published: 0,
-      format: parsed.format,
-      encoding: parsed.encoding,
-      spec_version: clean(parsed.specVersion),
-      serial_number: clean(parsed.serialNumber),
-      document_created_at: clean(parsed.createdAt),
-      tools: clean(JSON.stringify(parsed.tools)),
-      root_ref: clean(parsed.root?.ref ?? null),
-      root_name: clean(parsed.root?.name ?? null),
-      root_version: clean(parsed.root?.version ?? null),
-      root_purl: clean(parsed.root?.purl ?? null),
-      component_count: prepared.components.length,
-      dependency_count: prepared.edges.length,
-      warnings: clean(JSON.stringify(parsed.warnings)),
+      format: facts.format,
+      encoding: facts.encoding,
+      spec_version: clean(facts.specVersion),
+      serial_number: clean(facts.serialNumber),
+      document_created_at: clean(facts.createdAt),
+      tools: clean(JSON.stringify(facts.tools)),
+      root_ref: clean(facts.root?.ref ?? null),
+      root_name: clean(facts.root?.name ?? null),
+      root_version: clean(facts.root?.version ?? null),
+      root_purl: clean(facts.root?.purl ?? null),
+      component_count: read.components.length,
+      dependency_count: read.edgeCount,
+      warnings: clean(JSON.stringify(facts.warnings)),
       byte_size: body.length,
       sha256,
       media_type: mediaType,
       uploaded_at: new Date().toISOString(),
       uploaded_by: ctx.actor.name,
     };
-    const total = prepared.components.length;
-    const packedEdges = packEdges(prepared.edges);
+    const total = read.components.length;
     await this.sweepAbandoned();
 
     // Written unpublished, in bounded statements outside any transaction: no read sees the SBOM
@@ -285,13 +264,14 @@ export class SbomService {
     });
     try {
       const repo = this.repo();
-      await repo.insertComponents(id, prepared.components, (done) => onProgress?.('store', done, total));
-      await repo.insertGraph(id, prepared.edges.length, packedEdges);
+      await repo.insertComponents(id, read.components, (done) => onProgress?.('store', done, total));
+      await repo.insertGraph(id, read.edgeCount, read.packedEdges);
       // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
       await repo.insertDocument(id, 'gzip', await compressing);
       await onProgress?.('match', 0, 1);
+      
       // Progress is reported outside the publish transaction (a job records it with a write of its own).
-      const supersedes = await this.matchAndPublish(owner, row, prepared, parsed, ctx, productRef, async (trx, previous) => {
+      const supersedes = await this.matchAndPublish(owner, row, read, ctx, productRef, async (trx, previous) => {
         await publishWith?.(trx, { sbomId: id, release, componentCount: total, supersedes: previous });
       });
       return {
@@ -310,8 +290,8 @@ export class SbomService {
    * audit event is recorded. When a feed write committed since matching began, the findings are
    * matched again first; after a few such rounds the matching runs inside the publish transaction.
    */
-  private async matchAndPublish(owner: ProductOwner, row: SbomsTable, prepared: PreparedSbom, parsed: ParsedSbom, ctx: RequestContext, productRef: string, publishWith: (trx: Executor, supersedes: string | null) => Promise<void>): Promise<string | null> {
-    const stored = (previous: string | null) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: prepared.components });
+  private async matchAndPublish(owner: ProductOwner, row: SbomsTable, read: ReadSbom, ctx: RequestContext, productRef: string, publishWith: (trx: Executor, supersedes: string | null) => Promise<void>): Promise<string | null> {
+    const stored = (previous: string | null) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: read.components });
     for (let round = 1; ; round++) {
       const last = round >= PUBLISH_ROUNDS;
       const previous = (await this.repo().currentFor(owner.id, row.release))?.id ?? null;
@@ -333,7 +313,7 @@ export class SbomService {
           await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: current, delta: -1 });
         }
         if (!Number((await repo.publish(row.id)).numUpdatedRows)) throw notFound('SBOM', row.id);
-        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: row.id, delta: 1, components: prepared.components });
+        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: row.id, delta: 1, components: read.components });
         await recordAudit(trx, ctx, {
           action: 'sbom.upload',
           entityType: 'product',
@@ -341,8 +321,8 @@ export class SbomService {
           after: {
             sbomId: row.id,
             release: row.release,
-            format: parsed.format,
-            specVersion: parsed.specVersion,
+            format: read.facts.format,
+            specVersion: read.facts.specVersion,
             componentCount: row.component_count,
             dependencyCount: row.dependency_count,
             sha256: row.sha256,
