@@ -213,14 +213,27 @@ program
     if (!items.length) printLine('no products');
   });
 
+/** `feeds import mentions PATH`: the mentions feed (JSON lines) has its own report. */
+async function importMentions(path: string): Promise<void> {
+  const report = await withThirdwatch((tw) => tw.services.mentions.importPath(path, cliContext()));
+  if (globals().json) printJson(report);
+  else {
+    for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);
+    if (report.errors.length > 50) process.stderr.write(`${path}: … and ${report.errors.length - 50} more errors (--json lists them all)\n`);
+    printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; ${report.matched} matched to vendors`);
+  }
+  if (report.errors.length) process.exitCode = 2;
+}
+
 const feeds = program.command('feeds').description('vulnerability feeds: OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX');
 feeds
   .command('import <kind> <path>')
-  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), kev, epss, csaf, openvex or cyclonedx-vex')
+  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), kev, epss, csaf, openvex, cyclonedx-vex, or mentions (JSON lines of breach/leak/forum posts)')
   .option('--source <label>', 'provenance label (default: the file name; for VEX, the issuer)')
   .option('--vendor <id>', 'VEX: the vendor that issued the statements (they apply to its products)')
   .option('--product <id>', 'VEX: the product the statements are about')
   .action(async (kind: string, path: string, options: { source?: string; vendor?: string; product?: string }) => {
+    if (kind === 'mentions') return importMentions(path);
     const bar = progress(`${kind} ${path}`);
     const report = await withThirdwatch((tw) =>
       tw.services.feeds.importPath(kind, path, { source: options.source, vendorId: options.vendor, productId: options.product, onProgress: (done, total) => bar.update(done, total) }, cliContext()),

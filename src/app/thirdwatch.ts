@@ -33,6 +33,9 @@ import { riskRoutes } from '../modules/risks/risks.routes.js';
 import { IntegrityService } from '../modules/integrity/integrity.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { integrityRiskHook } from '../modules/integrity/integrity.risks.js';
+import { FindingRisks } from '../modules/risks/risks.findings.js';
+import { MentionService } from '../modules/mentions/mentions.service.js';
+import { mentionRoutes } from '../modules/mentions/mentions.routes.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -48,6 +51,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { name: 'jobs-prune', cron: '30 3 * * *', jobKind: 'jobs.prune' },
   { name: 'risk-acceptance-expiry', cron: '*/15 * * * *', jobKind: 'risks.expire-acceptances' },
   { name: 'risk-snapshot', cron: '55 23 * * *', jobKind: 'risks.snapshot' },
+  { name: 'risk-findings-sync', cron: '*/5 * * * *', jobKind: 'risks.sync-findings' },
 ];
 
 export interface Services {
@@ -63,6 +67,8 @@ export interface Services {
   feeds: FeedService;
   findings: FindingsService;
   risks: RiskService;
+  findingRisks: FindingRisks;
+  mentions: MentionService;
   jobs: JobQueue;
   jobViews: JobService;
   integrity: IntegrityService;
@@ -109,6 +115,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
     risks,
+    findingRisks: new FindingRisks(database.db, risks),
+    mentions: new MentionService(database.db, risks, { maxUploadBytes: config.maxUploadBytes }),
     jobs,
     jobViews: new JobService(jobs),
     integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks) }),
@@ -131,7 +139,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('audit.seal', () => audit.seal())
     .handle('jobs.prune', async () => ({ deleted: await tw.services.jobs.prune() }))
     .handle('risks.expire-acceptances', () => tw.services.risks.expireAcceptances(systemContext('risk acceptance expiry')))
-    .handle('risks.snapshot', () => tw.services.risks.snapshot());
+    .handle('risks.snapshot', () => tw.services.risks.snapshot())
+    .handle('risks.sync-findings', () => tw.services.findingRisks.sync(systemContext('findings → risks')));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -152,6 +161,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   advisoryRoutes(app, services.advisories, services.feeds, { maxUploadBytes: config.maxUploadBytes });
   findingRoutes(app, services.findings);
   riskRoutes(app, services.risks);
+  mentionRoutes(app, services.mentions, { maxUploadBytes: config.maxUploadBytes });
   auditRoutes(app, services.audit, services.vendors);
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
   await app.ready();

@@ -8,7 +8,8 @@ import { T } from '../platform/db/migration-helpers.js';
  * so raising the same source again updates the row instead of adding one. Vendors, products and
  * evidence are link tables: a risk linked to several vendors is still one row, which is what lets
  * the portfolio roll-up count it once. risk_snapshots keeps one row per day for the trend;
- * risk_source_cursors remembers how far the findings-derived risks have been brought up to date.
+ * risk_source_cursors remembers how far the findings-derived risks have been brought up to date
+ * (two findings indexes serve those incremental reads).
  *
  * mentions: metadata and a short excerpt of breach/leak/forum posts (never the post itself),
  * unique by content_key; mention_matches holds each vendor a mention was matched to, with the
@@ -104,6 +105,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('by_level', T.json, (c) => c.notNull())
     .addColumn('heat', T.json, (c) => c.notNull())
     .execute();
+
+  // The findings source reads changed findings and newly overdue ones, never the whole table.
+  await db.schema.createIndex('findings_updated').ifNotExists().on('findings').columns(['updated_at']).execute();
+  await db.schema.createIndex('findings_open_due').ifNotExists().on('findings').columns(['status', 'due_at']).execute();
 
   await db.schema
     .createTable('risk_source_cursors')

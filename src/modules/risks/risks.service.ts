@@ -390,16 +390,21 @@ export class RiskService {
 
   /**
    * The automatic source of (source, sourceKey) went away (e.g. the findings were fixed): an open,
-   * pending or accepted risk is closed as resolved. Unknown or already closed: nothing happens.
+   * pending or accepted risk is closed as resolved, or as not-a-risk when the source was judged
+   * irrelevant (then a recurrence keeps it closed). Unknown or already closed: nothing happens.
    */
-  async resolveAutomatic(input: { source: AutomaticSource; sourceKey: string; reason: string }, ctx: RequestContext, executor?: Executor): Promise<'resolved' | 'already-closed' | 'absent'> {
+  async resolveAutomatic(
+    input: { source: AutomaticSource; sourceKey: string; reason: string; closeAs?: 'resolved' | 'not-a-risk' },
+    ctx: RequestContext,
+    executor?: Executor,
+  ): Promise<'resolved' | 'already-closed' | 'absent'> {
     const run = async (trx: Executor) => {
       const repo = this.repo(trx);
       const before = await repo.bySource(input.source, input.sourceKey);
       if (!before) return 'absent' as const;
       if (before.status === 'closed') return 'already-closed' as const;
       const now = new Date().toISOString();
-      const next: RisksTable = { ...before, status: 'closed', close_reason: 'resolved', closed_at: now, updated_at: now };
+      const next: RisksTable = { ...before, status: 'closed', close_reason: input.closeAs ?? 'resolved', closed_at: now, updated_at: now };
       await repo.update(before.id, next);
       await recordAudit(trx, ctx, { action: 'risk.resolve', entityType: 'risk', entityId: before.id, before: auditView(before), after: { ...auditView(next), reason: input.reason } });
       return 'resolved' as const;

@@ -5,9 +5,10 @@ import type { SbomTables } from '../../modules/sboms/sboms.tables.js';
 import type { AdvisoryTables } from '../../modules/advisories/advisories.tables.js';
 import type { RiskTables } from '../../modules/risks/risks.tables.js';
 import type { IntegrityTables } from '../../modules/integrity/integrity.tables.js';
+import type { MentionTables } from '../../modules/mentions/mentions.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
