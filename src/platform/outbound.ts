@@ -92,17 +92,41 @@ function embeddedIpv4(address: string): string | null {
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
-/** The URL with its user name and password replaced by *** (credentials are never shown or logged). */
+/** Shown in place of a credential; written back as is, it keeps the stored credential. */
+export const REDACTED = '***';
+
+/**
+ * Query parameters that carry credentials (API keys, tokens, passwords, signatures), by name:
+ * compared lower-case with separators removed, so `api_key`, `X-Api-Key` and `apiKey` all match.
+ */
+const CREDENTIAL_PARAM = /(?:key|token|secret|passw(?:or)?d|pwd|pass|sig|signature|credentials?|auth|authorization|session|jwt)$|token|secret|passw|signature|credential/;
+
+export function isCredentialParam(name: string): boolean {
+  return CREDENTIAL_PARAM.test(name.toLowerCase().replace(/[^a-z0-9]/g, ''));
+}
+
+/**
+ * The URL with its credentials replaced by ***: the user name and password, and the value of every
+ * query parameter that carries one (see isCredentialParam). The one function for showing or
+ * logging any URL that may hold credentials.
+ */
 export function redactUrl(url: string): string {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    if (parsed.username) parsed.username = '***';
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    parsed = new URL(url);
   } catch {
-    return url.replace(/\/\/[^/@]*@/, '//***@');
+    return url.replace(/\/\/[^/@]*@/, `//${REDACTED}@`).replace(/([?&][^=&#]*=)[^&#]*/g, (match, head: string) => (isCredentialParam(head.slice(1, -1)) ? `${head}${REDACTED}` : match));
   }
+  const secretParams = [...new Set([...parsed.searchParams.keys()].filter(isCredentialParam))];
+  if (!parsed.username && !parsed.password && !secretParams.length) return url;
+  if (parsed.username) parsed.username = REDACTED;
+  if (parsed.password) parsed.password = REDACTED;
+  for (const name of secretParams) {
+    const count = parsed.searchParams.getAll(name).length;
+    parsed.searchParams.delete(name);
+    for (let i = 0; i < count; i++) parsed.searchParams.append(name, REDACTED);
+  }
+  return parsed.toString();
 }
 
 export interface OutboundResponse {
@@ -116,7 +140,15 @@ export interface OutboundResponse {
 const MAX_REDIRECTS = 5;
 
 /** GET under the policy, following up to five redirects, each one checked like the first URL. */
-export async function outboundGet(url: string, options: { policy: OutboundPolicy; headers?: Record<string, string>; signal?: AbortSignal }): Promise<OutboundResponse> {
+export interface OutboundOptions {
+  policy: OutboundPolicy;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** The resolver the connection uses (node:dns lookup by default); its answer is what is checked. */
+  lookup?: typeof lookup;
+}
+
+export async function outboundGet(url: string, options: OutboundOptions): Promise<OutboundResponse> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
     const response = await requestOnce(current, options);
@@ -137,7 +169,7 @@ export async function outboundGet(url: string, options: { policy: OutboundPolicy
   }
 }
 
-function requestOnce(url: URL, options: { policy: OutboundPolicy; headers?: Record<string, string>; signal?: AbortSignal }): Promise<IncomingMessage> {
+function requestOnce(url: URL, options: OutboundOptions): Promise<IncomingMessage> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return Promise.reject(new OutboundRefusedError(`${url.protocol} URLs are not fetched (only http and https)`));
   }
@@ -149,7 +181,7 @@ function requestOnce(url: URL, options: { policy: OutboundPolicy; headers?: Reco
   }
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(url, { method: 'GET', headers: options.headers, signal: options.signal, lookup: checkedLookup(options.policy) }, resolve);
+    const request = client.request(url, { method: 'GET', headers: options.headers, signal: options.signal, lookup: checkedLookup(options.policy, options.lookup ?? lookup) }, resolve);
     request.on('error', reject);
     request.end();
   });
@@ -158,9 +190,9 @@ function requestOnce(url: URL, options: { policy: OutboundPolicy; headers?: Reco
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A DNS lookup that fails unless every address the name resolves to is allowed. */
-function checkedLookup(policy: OutboundPolicy) {
+function checkedLookup(policy: OutboundPolicy, resolve: typeof lookup) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       for (const { address } of addresses) {
         const refusal = refusalOf(address, policy);

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { systemContext } from '../../platform/context.js';
-import { refusalOf } from '../../platform/outbound.js';
+import { lookup, type LookupAddress } from 'node:dns';
+import { outboundGet, redactUrl, refusalOf } from '../../platform/outbound.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { json, KEV_JSON, problem } from '../findings/test-support.js';
 
@@ -43,6 +44,53 @@ describe('outbound policy: which addresses are refused', () => {
     assert.equal(refusalOf('10.20.3.4', { allowPrivate: ['10.20.0.0/16'] }), null);
     assert.ok(refusalOf('10.21.3.4', { allowPrivate: ['10.20.0.0/16'] }));
     assert.equal(refusalOf('127.0.0.1', { allowPrivate: true }), null);
+  });
+});
+
+describe('outbound policy: DNS rebinding', () => {
+  /** A resolver whose answer changes: the public address first, then loopback (a rebinding name). */
+  function rebinding(first: string[], then: string[]) {
+    const calls: string[] = [];
+    const resolve = ((hostname: string, _options: unknown, callback: (error: null, addresses: LookupAddress[]) => void) => {
+      calls.push(hostname);
+      const addresses = (calls.length === 1 ? first : then).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+      process.nextTick(() => callback(null, addresses));
+    }) as unknown as typeof lookup;
+    return { resolve, calls };
+  }
+
+  test('a name that resolved to a public address and resolves to 127.0.0.1 on the connection\'s lookup is refused', async () => {
+    const origin = await startOrigin(() => ({ status: 200, body: 'should never be served' }));
+    try {
+      const dns = rebinding(['93.184.216.34'], ['127.0.0.1']);
+      // An earlier resolution (what a check-then-fetch design would have trusted) says public.
+      const earlier = await new Promise<LookupAddress[]>((resolve) => dns.resolve('rebind.example', { all: true }, (_e, a) => resolve(a as unknown as LookupAddress[])));
+      assert.equal(refusalOf(earlier[0].address, { allowPrivate: false }), null, 'the first answer passes the policy');
+      // The connection resolves again and gets loopback: that answer is the one checked.
+      await assert.rejects(
+        outboundGet(`http://rebind.example:${origin.port}/kev.json`, { policy: { allowPrivate: false }, lookup: dns.resolve }),
+        /rebind\.example resolves to 127\.0\.0\.1 is a loopback address/,
+      );
+      assert.equal(dns.calls.length, 2, 'one lookup per connection, and it is the one checked');
+      // A name answering with a public and a loopback address at once is refused as well.
+      const mixed = rebinding(['93.184.216.34', '127.0.0.1'], []);
+      await assert.rejects(outboundGet(`http://mixed.example:${origin.port}/`, { policy: { allowPrivate: false }, lookup: mixed.resolve }), /resolves to 127\.0\.0\.1 is a loopback/);
+      assert.equal(origin.requests.length, 0, 'the loopback origin was never contacted');
+    } finally {
+      await origin.close();
+    }
+  });
+});
+
+describe('credentials in URLs are redacted', () => {
+  test('user info and credential query parameters are shown as ***; other parameters are left as they are', () => {
+    assert.equal(redactUrl('https://u:p@feeds.example/kev.json'), 'https://***:***@feeds.example/kev.json');
+    assert.equal(
+      redactUrl('https://feeds.example/kev.json?apikey=A1&api_key=A2&X-Api-Key=A3&token=T&access_token=T2&key=K&password=P&secret=S&sig=G&X-Amz-Signature=Z&X-Amz-Credential=C&page=2&format=json'),
+      'https://feeds.example/kev.json?page=2&format=json&apikey=***&api_key=***&X-Api-Key=***&token=***&access_token=***&key=***&password=***&secret=***&sig=***&X-Amz-Signature=***&X-Amz-Credential=***',
+    );
+    assert.equal(redactUrl('https://feeds.example/kev.json?page=2&keyword=x'), 'https://feeds.example/kev.json?page=2&keyword=x', 'nothing to hide: unchanged');
+    assert.equal(redactUrl('not a url ?token=abc&page=1'), 'not a url ?token=***&page=1');
   });
 });
 
@@ -108,20 +156,32 @@ describeEachEngine('feed sources: private targets refused, credentials write-onl
       const origin = await startOrigin(() => (fail ? { status: 503 } : { status: 200, headers: { 'content-type': 'application/json' }, body: kev }));
       try {
         const url = `http://feeduser:${SECRET}@127.0.0.1:${origin.port}/kev.json`;
-        const written = await json(await server.api('/api/v1/settings/feeds', { method: 'PUT', json: settingsWith([{ name: 'private-kev', url }]) }), 200);
+        const queryUrl = `http://127.0.0.1:${origin.port}/kev.json?format=json&apikey=${SECRET}-q&sig=${SECRET}-sig`;
+        const shownQuery = `http://127.0.0.1:${origin.port}/kev.json?format=json&apikey=***&sig=***`;
+        const written = await json(await server.api('/api/v1/settings/feeds', { method: 'PUT', json: settingsWith([{ name: 'private-kev', url }, { name: 'query-kev', url: queryUrl }]) }), 200);
         assert.equal(written.sources[0].url, `http://***:***@127.0.0.1:${origin.port}/kev.json`);
+        assert.equal(written.sources[1].url, shownQuery);
         await server.tw.services.feeds.fetchAndImport('private-kev', systemContext('test'));
         assert.equal(origin.requests.at(-1)!.headers.authorization, `Basic ${Buffer.from(`feeduser:${SECRET}`).toString('base64')}`);
+        await server.tw.services.feeds.fetchAndImport('query-kev', systemContext('test'));
+        assert.equal(origin.requests.at(-1)!.url, `/kev.json?format=json&apikey=${SECRET}-q&sig=${SECRET}-sig`, 'the real query credentials are sent');
 
         // Read back and written back as shown: the stored credentials are kept.
         const shown = await json(await server.api('/api/v1/settings/feeds'), 200);
         assert.equal(shown.sources[0].url, `http://***:***@127.0.0.1:${origin.port}/kev.json`);
+        assert.equal(shown.sources[1].url, shownQuery);
         await json(await server.api('/api/v1/settings/feeds', { method: 'PUT', json: shown }), 200);
         fail = true;
         await assert.rejects(server.tw.services.feeds.fetchAndImport('private-kev', systemContext('test')), /answered HTTP 503/);
         assert.equal(origin.requests.at(-1)!.headers.authorization, `Basic ${Buffer.from(`feeduser:${SECRET}`).toString('base64')}`);
+        await assert.rejects(server.tw.services.feeds.fetchAndImport('query-kev', systemContext('test')), (error: Error) => {
+          assert.match(error.message, /fetching http:\/\/127\.0\.0\.1:\d+\/kev\.json\?format=json&apikey=\*\*\*&sig=\*\*\* answered HTTP 503/);
+          return true;
+        });
+        assert.equal(origin.requests.at(-1)!.url, `/kev.json?format=json&apikey=${SECRET}-q&sig=${SECRET}-sig`, 'kept through the round trip');
         // *** for a source that has no stored credentials is refused, not sent.
         await problem(await server.api('/api/v1/settings/feeds', { method: 'PUT', json: settingsWith([{ name: 'other', url: 'https://***:***@example.org/kev.json' }]) }), 400);
+        await problem(await server.api('/api/v1/settings/feeds', { method: 'PUT', json: settingsWith([{ name: 'other', url: 'https://example.org/kev.json?token=***' }]) }), 400);
 
         const overview = await server.api('/api/v1/feeds');
         const audit = await server.api('/api/v1/audit?entityType=settings', { role: 'auditor' });

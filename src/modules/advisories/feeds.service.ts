@@ -10,7 +10,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError, invalidField, validationError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
-import { outboundGet, OutboundRefusedError, redactUrl, type OutboundPolicy, type OutboundResponse } from '../../platform/outbound.js';
+import { isCredentialParam, outboundGet, OutboundRefusedError, REDACTED, redactUrl, type OutboundPolicy, type OutboundResponse } from '../../platform/outbound.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
 import type { VexService } from '../findings/vex.service.js';
 import { emptyReport, IMPORT_BATCH, type AdvisoryService, type ImportReport } from './advisories.service.js';
@@ -250,7 +250,7 @@ export class FeedService {
     const statuses = new Map((await repo.feedStatuses()).map((s) => [s.name, s]));
     const feeds = [
       ...settings.sources.map((s) => ({ name: s.name, kind: s.kind, url: redactUrl(s.url), enabled: s.enabled, status: statuses.get(s.name) })),
-      ...[...statuses.values()].filter((s) => !settings.sources.some((c) => c.name === s.name)).map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: false, status: s })),
+      ...[...statuses.values()].filter((s) => !settings.sources.some((c) => c.name === s.name)).map((s) => ({ name: s.name, kind: s.kind, url: s.url === null ? null : redactUrl(s.url), enabled: false, status: s })),
     ].map(({ status, ...feed }) => ({
       ...feed,
       lastAttemptAt: status?.last_attempt_at ?? null,
@@ -355,13 +355,23 @@ function redactSettings(settings: FeedSettings): FeedSettings {
 
 function keepCredentials(url: string, storedUrl: string | undefined, index: number): string {
   const given = new URL(url);
-  if (given.username !== '***' && given.password !== '***') return url;
+  const redactedParams = [...new Set([...given.searchParams.keys()].filter((name) => isCredentialParam(name) && given.searchParams.getAll(name).includes(REDACTED)))];
+  if (given.username !== REDACTED && given.password !== REDACTED && !redactedParams.length) return url;
   const stored = storedUrl ? new URL(storedUrl) : null;
-  if (!stored || (!stored.username && !stored.password)) {
-    throw invalidField(`/sources/${index}/url`, 'has *** credentials but no credentials are stored for this source name: give the real ones');
+  const missing = () => invalidField(`/sources/${index}/url`, 'has *** credentials but no credentials are stored for this source name: give the real ones');
+  if (!stored) throw missing();
+  for (const part of ['username', 'password'] as const) {
+    if (given[part] !== REDACTED) continue;
+    if (!stored[part]) throw missing();
+    given[part] = stored[part];
   }
-  if (given.username === '***') given.username = stored.username;
-  if (given.password === '***') given.password = stored.password;
+  for (const name of redactedParams) {
+    const kept = stored.searchParams.getAll(name);
+    const values = given.searchParams.getAll(name);
+    if (values.length !== kept.length) throw missing();
+    given.searchParams.delete(name);
+    values.forEach((value, i) => given.searchParams.append(name, value === REDACTED ? kept[i] : value));
+  }
   return given.toString();
 }
 
