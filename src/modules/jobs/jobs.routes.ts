@@ -30,7 +30,7 @@ export function jobRoutes(app: App, jobs: JobService): void {
       tags,
       summary: 'Cancel a job',
       description:
-        'A job that has not started is cancelled at once; a running one stops at its next chunk and discards what it staged (an import leaves nothing behind). A job that has ended is answered unchanged. Answers 202 with the job as it is now.',
+        'A job that has not started is cancelled at once; a running one stops at its next chunk and discards what it staged (an import leaves nothing behind). A job that has ended is answered unchanged. Answers 202 with the job as it is now. A job in its publishing phase has passed its point of no return: it answers 409 and completes.',
       params: JobIdParams,
       response: { 202: JobSchema },
     },

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../platform/context.js';
-import { notFound } from '../../platform/errors.js';
-import { ownerKey, type Job, type JobQueue } from '../../platform/jobs/queue.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import { ownerKey, PUBLISH_PHASE, type Job, type JobQueue } from '../../platform/jobs/queue.js';
 import type { JobView } from './jobs.schemas.js';
 
 /** Jobs as people see them: their own, or all of them for admins. */
@@ -13,7 +13,11 @@ export class JobService {
 
   async cancel(id: string, ctx: RequestContext): Promise<JobView> {
     await this.visible(id, ctx);
-    return presentJob((await this.queue.requestCancel(id))!);
+    const job = (await this.queue.requestCancel(id))!;
+    if (job.phase === PUBLISH_PHASE && (job.status === 'running' || job.status === 'queued')) {
+      throw conflict(`job ${id} is publishing what it staged and can no longer be cancelled; it will complete`);
+    }
+    return presentJob(job);
   }
 
   async list(filter: { status?: string; kind?: string; limit?: number }): Promise<JobView[]> {

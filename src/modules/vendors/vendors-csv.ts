@@ -8,7 +8,7 @@ import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { JobRun } from '../../platform/jobs/worker.js';
 import type { JobLauncher, LaunchOptions } from '../../platform/jobs/launcher.js';
-import type { Job } from '../../platform/jobs/queue.js';
+import { PUBLISH_PHASE, type Job } from '../../platform/jobs/queue.js';
 import type { RequestContext } from '../../platform/context.js';
 import { checker } from '../../platform/validation.js';
 import { VENDOR_DEFAULTS, type VendorService, type VendorValues } from './vendors.service.js';
@@ -92,22 +92,35 @@ interface ParsedRow {
   subcontractors: string[];
 }
 
-/** Rows checked, staged and published per chunk: each chunk is one short transaction and a yield. */
-const CHUNK = 1000;
-/** Staged vendors read and written per statement when publishing. */
-const PUBLISH_PAGE = 2000;
+/**
+ * Rows checked, staged and published per chunk. A chunk is staged as one row, and published in
+ * two steps of one short transaction each (about 20-40 ms on an idle machine), with a yield to the
+ * event loop between chunks.
+ */
+const CHUNK = 500;
 
-/** One vendor as staged by an import, written by its publish step. */
+/**
+ * One vendor as staged by an import, written by its publish step. Its audit events are built when
+ * it is published, from what is staged here: staging them ready-made doubled what was written.
+ */
 interface StagedVendor {
-  op: 'create' | 'update';
   row: VendorsTable;
-  /** Its parent is created by the same file: written in a second pass, once every new vendor exists. */
+  /** The vendor as it was (an update), as the one-by-one API records it in the event's before. */
+  before: Vendor | null;
+  team: { key: string; name: string } | null;
+  subcontractorCount: number;
+  /** Its parent is created by the same file: set by a later step, once every new vendor exists. */
   deferParent: boolean;
   /** Subcontractors the file adds (links that exist already are not repeated). */
-  subcontractors: string[];
-  /** Its audit events, as the one-by-one API would record them: create or update with the vendor as it now is, one per link added. */
-  audit: AuditRow[];
+  subcontractors: Array<{ id: string; name: string }>;
 }
+
+/**
+ * The import as staged: one row per publish step, in order, then the report. The vendor steps come
+ * first; the link steps (parents created by the same file, subcontractor links) after all of them,
+ * as a link may name a vendor of any chunk.
+ */
+type StagedStep = { vendors: StagedVendor[] } | { parents: Array<{ id: string; parent: string }>; links: Array<{ vendor_id: string; subcontractor_id: string }> };
 
 /** How far a running import has got, reported through its job. */
 type Progress = Pick<JobRun, 'progress'>;
@@ -136,16 +149,22 @@ export class VendorCsv {
    */
   async runImport(payload: { dryRun: boolean }, run: JobRun): Promise<ImportReport> {
     const { dryRun } = payload;
+    if (run.resumeAt !== null) return this.publish(run, run.resumeAt);
     const report: ImportReport = { dryRun, rows: 0, created: 0, updated: 0, errors: [] };
     await run.progress({ phase: 'parsing', done: 0, total: null });
     const rows = await this.parseRows((await run.input()).toString('utf8'), report, run);
     report.rows = rows.length;
     if (report.errors.length && !dryRun) return report;
-    const staged = await this.check(rows, report, run, !dryRun);
+    await this.check(rows, report, run, !dryRun);
     report.errors.sort((a, b) => a.line - b.line);
     if (report.errors.length) return { ...report, created: 0, updated: 0 };
-    if (!dryRun) await this.publish(run, staged, report);
-    return report;
+    if (dryRun) return report;
+    const steps = await this.stagedCount(run);
+    // The report is staged last, after the steps: a resumed publish answers it too.
+    await run.stage([report]);
+    // Everything is staged: from here on the import is decided, and is published whole.
+    await run.progress({ phase: PUBLISH_PHASE, done: 0, total: steps });
+    return this.publish(run, 0);
   }
 
   private async parseRows(text: string, report: ImportReport, run: Progress): Promise<ParsedRow[]> {
@@ -237,7 +256,7 @@ export class VendorCsv {
    * what the publish step will write. Parent and subcontractor links are checked in file order
    * against the inventory's links plus those of earlier rows, as if the rows were added one by one.
    */
-  private async check(rows: ParsedRow[], report: ImportReport, run: JobRun, stage: boolean): Promise<number> {
+  private async check(rows: ParsedRow[], report: ImportReport, run: JobRun, stage: boolean): Promise<void> {
     const now = new Date().toISOString();
     const keyOf = (name: string) => name.trim().toLowerCase();
     // Every name the file creates or updates gets its id first: later rows may name earlier or later ones.
@@ -260,11 +279,16 @@ export class VendorCsv {
     const model = await this.vendors.riskModel();
 
     let buffer: StagedVendor[] = [];
-    let stagedCount = 0;
+    const deferredParents: Array<{ id: string; parent: string }> = [];
+    const links: Array<{ vendor_id: string; subcontractor_id: string }> = [];
     const flush = async () => {
       if (stage && !report.errors.length && buffer.length) {
-        await run.stage(buffer);
-        stagedCount += buffer.length;
+        // A chunk is one staged row: one insert to stage it, one read to publish it.
+        await run.stage([{ vendors: buffer } satisfies StagedStep]);
+        for (const v of buffer) {
+          if (v.deferParent) deferredParents.push({ id: v.row.id, parent: v.row.parent_vendor_id! });
+          for (const sub of v.subcontractors) links.push({ vendor_id: v.row.id, subcontractor_id: sub.id });
+        }
       }
       buffer = [];
     };
@@ -303,16 +327,13 @@ export class VendorCsv {
           );
           const stored: VendorsTable = { ...composed, created_at: before?.created_at ?? now, updated_at: now, internal: 0 };
           if (stage && !report.errors.length) {
-            const after = presentVendor({ ...stored, team_key: team?.key ?? null, team_name: team?.name ?? null, subcontractor_count: subcontractorCount });
             buffer.push({
-              op: before ? 'update' : 'create',
               row: stored,
+              before: current,
+              team: team ? { key: team.key, name: team.name } : null,
+              subcontractorCount,
               deferParent: !!stored.parent_vendor_id && !existingIds.has(stored.parent_vendor_id),
-              subcontractors: added.map((s) => s.id),
-              audit: [
-                auditRow(run.ctx, { action: before ? 'vendor.update' : 'vendor.create', entityType: 'vendor', entityId: id, before: current ?? undefined, after }),
-                ...added.map((sub) => auditRow(run.ctx, { action: 'vendor.subcontractor.add', entityType: 'vendor', entityId: id, after: { subcontractorId: sub.id, name: sub.name, service: null } })),
-              ],
+              subcontractors: added,
             });
           }
         } catch (error) {
@@ -325,7 +346,13 @@ export class VendorCsv {
       await flush();
       await run.progress({ phase: stage ? 'staging' : 'checking', done: Math.min(i + CHUNK, rows.length), total: rows.length });
     }
-    return stagedCount;
+    if (!stage || report.errors.length) return;
+    for (let p = 0, l = 0; p < deferredParents.length || l < links.length; ) {
+      const step = { parents: deferredParents.slice(p, p + CHUNK), links: links.slice(l, l + CHUNK) } satisfies StagedStep;
+      await run.stage([step]);
+      p += step.parents.length;
+      l += step.links.length;
+    }
   }
 
   /** The row's parent: its id, null when it names none, false when the link is refused (a cycle). */
@@ -380,32 +407,47 @@ export class VendorCsv {
   }
 
   /**
-   * The publish step: one transaction that writes every staged vendor, a page at a time with
-   * set-based statements, then the links, the audit events built while staging, and the job's end.
-   * Nothing of the import is visible before it commits, and all of it is after.
+   * The publish step, in short transactions, so that it never holds the write lock (SQLite) or
+   * many row locks (PostgreSQL) for long: 100,000 rows written in one transaction held SQLite's
+   * write lock for seconds. Each staged step is one transaction recorded with the job
+   * (JobRun.publishStep): a chunk of vendors with their audit events (a parent created by the
+   * same file left out, as it may be in a later chunk), then the parents and subcontractor links.
+   *
+   * The import was decided when its last step was staged without an error; publishing applies it.
+   * A cancel is refused from then on; a failed step, or a killed process, leaves the job to be
+   * retried with its staged steps, and the retry continues at the first step not recorded
+   * (`resumeAt`), so the import ends applied whole. A step and its record commit together, so no
+   * step is applied twice. What others see meanwhile is the import arriving chunk by chunk, for a
+   * few seconds.
    */
-  private async publish(run: JobRun, count: number, report: ImportReport): Promise<void> {
-    await run.progress({ phase: 'publishing', done: 0, total: count });
-    await this.vendors.write(async (trx) => {
-      const repo = new VendorRepository(trx);
-      const deferred: VendorsTable[] = [];
-      const links: Array<{ vendor_id: string; subcontractor_id: string }> = [];
-      for (let from = 0; ; ) {
-        const page = await run.staged<StagedVendor>(from, PUBLISH_PAGE, trx);
-        if (!page.length) break;
-        from = page[page.length - 1].seq + 1;
-        await repo.upsertMany(page.map(({ data }) => (data.deferParent ? { ...data.row, parent_vendor_id: null } : data.row)));
-        await recordAuditRows(trx, page.flatMap(({ data }) => data.audit));
-        for (const { data } of page) {
-          if (data.deferParent) deferred.push(data.row);
-          for (const sub of data.subcontractors) links.push({ vendor_id: data.row.id, subcontractor_id: sub });
+  private async publish(run: JobRun, from: number): Promise<ImportReport> {
+    const total = (await this.stagedCount(run)) - 1;
+    for (let done = from; done < total; done++) {
+      const [{ data: step }] = await run.staged<StagedStep>(done, 1);
+      const audit = 'vendors' in step ? step.vendors.flatMap((v) => auditRows(run.ctx, v)) : [];
+      await this.vendors.write(async (trx) => {
+        const repo = new VendorRepository(trx);
+        if ('vendors' in step) {
+          await repo.upsertMany(step.vendors.map((v) => (v.deferParent ? { ...v.row, parent_vendor_id: null } : v.row)));
+          await recordAuditRows(trx, audit);
+        } else {
+          await repo.setParents(step.parents);
+          await repo.addSubcontractors(step.links, new Date().toISOString());
         }
-      }
-      for (let i = 0; i < deferred.length; i += PUBLISH_PAGE) await repo.upsertMany(deferred.slice(i, i + PUBLISH_PAGE));
-      const now = new Date().toISOString();
-      for (let i = 0; i < links.length; i += PUBLISH_PAGE) await repo.addSubcontractors(links.slice(i, i + PUBLISH_PAGE), now);
-      await run.finish(trx, report);
-    });
+        await run.publishStep(trx, { done: done + 1, total });
+      });
+      // Other requests get the event loop and the write lock between steps.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const [{ data: report }] = await run.staged<ImportReport>(total, 1);
+    await this.db.transaction().execute((trx) => run.finish(trx, report));
+    return report;
+  }
+
+  /** The staged steps are rows 0 … n-1; row n is the report. */
+  private async stagedCount(run: JobRun): Promise<number> {
+    const row = await this.db.selectFrom('job_staged_rows').select((eb) => eb.fn.countAll().as('n')).where('job_id', '=', run.job.id).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async exportCsv(filter: ExportFilter = {}): Promise<string> {
@@ -452,6 +494,16 @@ export class VendorCsv {
     } while (cursor);
     return out;
   }
+}
+
+/** A published vendor's audit events, as the one-by-one API records them: its create or update, and one per link added. */
+function auditRows(ctx: RequestContext, v: StagedVendor): AuditRow[] {
+  const id = v.row.id;
+  const after = presentVendor({ ...v.row, team_key: v.team?.key ?? null, team_name: v.team?.name ?? null, subcontractor_count: v.subcontractorCount });
+  return [
+    auditRow(ctx, { action: v.before ? 'vendor.update' : 'vendor.create', entityType: 'vendor', entityId: id, before: v.before ?? undefined, after }),
+    ...v.subcontractors.map((sub) => auditRow(ctx, { action: 'vendor.subcontractor.add', entityType: 'vendor', entityId: id, after: { subcontractorId: sub.id, name: sub.name, service: null } })),
+  ];
 }
 
 /** The text in slices for the streaming parser (a slice may end inside a character: csv-parse decodes across them). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { createWorker, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { Worker } from '../../platform/jobs/worker.js';
 import type { JobView } from '../jobs/jobs.schemas.js';
 import type { ImportReport } from './vendors-csv.js';
 
@@ -39,7 +40,8 @@ describeEachEngine('vendor CSV import as a job: 202, progress, cancel, crash', (
     await createWorker(server.tw).drain();
     const done = await job(accepted.id);
     assert.equal(done.status, 'done');
-    assert.deepEqual(done.progress, { done: 2500, total: 2500, phase: 'publishing' });
+    // Published in steps: five chunks of 500 vendors, then five of their subcontractor links.
+    assert.deepEqual(done.progress, { done: 10, total: 10, phase: 'publishing' });
     assert.deepEqual(done.result as ImportReport, { dryRun: false, rows: 2500, created: 2500, updated: 0, errors: [] });
     assert.equal(await count('Queued Import'), 2500);
     assert.deepEqual(await scratch(accepted.id), { staged: 0, input: 0 }, 'staged rows and the upload are removed when the job ends');
@@ -85,6 +87,54 @@ describeEachEngine('vendor CSV import as a job: 202, progress, cancel, crash', (
     assert.equal(done.status, 'done', JSON.stringify(done));
     assert.equal(done.attempts, 2);
     assert.equal(await count('Crashed Import'), 1500);
+    assert.deepEqual(await scratch(accepted.id), { staged: 0, input: 0 });
+  });
+
+  test('an import that fails while publishing is past cancelling, and its retry completes it (not twice, not half)', async () => {
+    const accepted = await start(csvOf('Resumed Import', 2000));
+    // The first attempt publishes two of its eight steps; the third fails (a database error, say) and rolls back.
+    let failOnce = true;
+    const failing = new Worker(server.tw.services.jobs, server.tw.logger).handle('vendors.import', (payload: { dryRun: boolean }, _job, run) =>
+      server.tw.services.vendorCsv.runImport(payload, {
+        ...run,
+        publishStep: async (trx, progress) => {
+          await run.publishStep(trx, progress);
+          if (failOnce && progress.done === 3) {
+            failOnce = false;
+            throw new Error('the database went away');
+          }
+        },
+      }),
+    );
+    await failing.drain();
+    const interrupted = await job(accepted.id);
+    assert.deepEqual([interrupted.status, interrupted.progress], ['queued', { done: 2, total: 8, phase: 'publishing' }], 'queued for a retry: its work is decided');
+    assert.equal(await count('Resumed Import'), 1000, 'the two published chunks are visible (the import is arriving), nothing of the failed one');
+    assert.equal((await scratch(accepted.id)).staged, 9, 'the staged steps (and the report) are kept for the retry');
+    const cancel = await server.api(`/api/v1/jobs/${accepted.id}/cancel`, { method: 'POST', role: 'analyst' });
+    assert.equal(cancel.status, 409, 'a publishing import can no longer be cancelled');
+    await server.tw.database.db.updateTable('jobs').set({ run_at: new Date(0).toISOString() }).where('id', '=', accepted.id).execute();
+    await createWorker(server.tw).drain();
+    const done = await job(accepted.id);
+    assert.equal(done.status, 'done', JSON.stringify(done));
+    assert.deepEqual(done.result as ImportReport, { dryRun: false, rows: 2000, created: 2000, updated: 0, errors: [] });
+    assert.equal(await count('Resumed Import'), 2000);
+    const links = await server.tw.database.db
+      .selectFrom('vendor_subcontractors')
+      .innerJoin('vendors', 'vendors.id', 'vendor_subcontractors.vendor_id')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('vendors.name', 'like', 'Resumed Import %')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(links.n), 1999);
+    const events = await server.tw.database.db
+      .selectFrom('audit_events')
+      .innerJoin('vendors', 'vendors.id', 'audit_events.entity_id')
+      .select(['audit_events.action', (eb) => eb.fn.countAll().as('n')])
+      .where('vendors.name', 'like', 'Resumed Import %')
+      .groupBy('audit_events.action')
+      .orderBy('audit_events.action')
+      .execute();
+    assert.deepEqual(events.map((e) => [e.action, Number(e.n)]), [['vendor.create', 2000], ['vendor.subcontractor.add', 1999]], 'each event once: no step was applied twice');
     assert.deepEqual(await scratch(accepted.id), { staged: 0, input: 0 });
   });
 

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import { likePattern } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { insertJsonRows } from '../../platform/db/bulk.js';
+import { isPostgres } from '../../platform/db/database.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
 import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
 import type { VendorFilter, VendorSort } from './vendors.schemas.js';
@@ -172,8 +173,19 @@ export class VendorRepository {
     return insertJsonRows(this.db, 'vendors', rows as unknown as Array<Record<string, unknown>>, { conflict: { columns: ['id'], update } });
   }
 
+  /** Sets parents by id, many per statement (an import's parents created by the same file). */
+  async setParents(parents: Array<{ id: string; parent: string }>) {
+    if (!parents.length) return;
+    const json = JSON.stringify(parents);
+    const source = isPostgres(this.db)
+      ? sql`select p->>'id' as id, p->>'parent' as parent from jsonb_array_elements(${json}::jsonb) as p`
+      : sql`select value ->> 'id' as id, value ->> 'parent' as parent from json_each(${json})`;
+    await sql`update vendors set parent_vendor_id = s.parent from (${source}) as s where vendors.id = s.id`.execute(this.db);
+  }
+
   /** Adds subcontractor links; one that exists keeps its service. */
   addSubcontractors(links: Array<{ vendor_id: string; subcontractor_id: string }>, now: string) {
+    if (!links.length) return Promise.resolve();
     return insertJsonRows(this.db, 'vendor_subcontractors', links.map((l) => ({ ...l, service: null, created_at: now })), { conflict: { columns: ['vendor_id', 'subcontractor_id'], update: 'nothing' } });
   }
 

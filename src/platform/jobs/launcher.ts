@@ -54,6 +54,10 @@ export class JobLauncher {
 export function resultOf<T>(job: Job): T {
   if (job.status === 'done') return JSON.parse(job.result ?? 'null') as T;
   if (job.status === 'cancelled') throw new AppError('conflict', `job ${job.id} was cancelled; nothing was written`);
+  if (job.status === 'queued' || job.status === 'running') {
+    // It failed while publishing: its work is decided, and a worker completes it.
+    throw new AppError('unavailable', `job ${job.id} was interrupted while publishing; it will be completed: follow GET /api/v1/jobs/${job.id}`, [], { location: `/api/v1/jobs/${job.id}` });
+  }
   // The job's own error may be a database message: it is kept on the job (admins see it), not sent here.
   throw new AppError('internal_error', `job ${job.id} failed; nothing was written (GET /api/v1/jobs/${job.id} has its error)`);
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { RequestContext } from '../context.js';
 import { isPostgres, isUniqueViolation } from '../db/database.js';
 import type { DB, Executor } from '../db/schema.js';
@@ -39,6 +39,13 @@ export class JobLeaseLost extends Error {
     super(`job ${id} is no longer held by this worker`);
   }
 }
+
+/**
+ * The phase of a job that has staged all its work and is writing it out. It is the job's point of
+ * no return: from then on a cancel is refused, and a failed or interrupted attempt keeps its staged
+ * rows so the next attempt finishes the publish where it stopped (see JobRun.publishStep).
+ */
+export const PUBLISH_PHASE = 'publishing';
 
 /** Input bytes are stored in parts of this size: every write of an upload stays a short transaction. */
 const INPUT_PART_BYTES = 1024 * 1024;
@@ -227,19 +234,38 @@ export class JobQueue {
   }
 
   /**
+   * Records a publish step inside the transaction that writes it, so the step and the record of it
+   * commit together: an attempt that resumes the publish starts at `done`. Throws JobLeaseLost
+   * (rolling the step back) when another worker has taken the job over.
+   */
+  async recordPublishStep(job: Job, workerId: string, leaseMs: number, executor: Executor, progress: { done: number; total: number }): Promise<void> {
+    const updated = await executor
+      .updateTable('jobs')
+      .set({ phase: PUBLISH_PHASE, progress_done: progress.done, progress_total: progress.total, locked_until: new Date(Date.now() + leaseMs).toISOString() })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (!Number(updated.numUpdatedRows)) throw new JobLeaseLost(job.id);
+  }
+
+  /**
    * Asks a job to stop. A job not yet running is cancelled at once; a running one stops at its next
-   * progress report. Answers the job as it is now, or undefined when it does not exist.
+   * progress report. A job that has begun publishing is past cancelling and is left alone. Answers
+   * the job as it is now, or undefined when it does not exist.
    */
   async requestCancel(id: string): Promise<Job | undefined> {
     const now = new Date().toISOString();
+    const notPublishing = (eb: ExpressionBuilder<DB, 'jobs'>) => eb.or([eb('phase', 'is', null), eb('phase', '!=', PUBLISH_PHASE)]);
     const waiting = await this.db
       .updateTable('jobs')
       .set({ status: 'cancelled', cancel_requested: 1, finished_at: now, locked_by: null, locked_until: null })
       .where('id', '=', id)
       .where('status', 'in', ['queued', 'uploading'])
+      .where(notPublishing)
       .executeTakeFirst();
     if (Number(waiting.numUpdatedRows)) await this.discardScratch(id);
-    else await this.db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', id).where('status', '=', 'running').execute();
+    else await this.db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', id).where('status', '=', 'running').where(notPublishing).execute();
     return this.get(id);
   }
 
@@ -358,10 +384,15 @@ export class JobQueue {
     return Number(updated.numUpdatedRows) === 1;
   }
 
-  /** Retries the job later with backoff, or (after its last attempt, or with retry false) marks it dead. */
+  /**
+   * Retries the job later with backoff, or (after its last attempt, or with retry false) marks it
+   * dead. A job that has begun publishing is always retried, its staged rows kept: its work is
+   * decided, and the next attempt completes it.
+   */
   async fail(job: Job, workerId: string, error: Error, retry = true): Promise<'retry' | 'dead'> {
     const attempts = Number(job.attempts);
-    const dead = !retry || attempts >= Number(job.max_attempts);
+    const publishing = (await this.db.selectFrom('jobs').select('phase').where('id', '=', job.id).executeTakeFirst())?.phase === PUBLISH_PHASE;
+    const dead = !publishing && (!retry || attempts >= Number(job.max_attempts));
     const updated = await this.db
       .updateTable('jobs')
       .set({
@@ -377,7 +408,7 @@ export class JobQueue {
       .executeTakeFirst();
     // A failed attempt starts again from its input, so what it staged goes now (unless another
     // worker has taken the job over: its rows are its own).
-    if (Number(updated.numUpdatedRows)) await (dead ? this.discardScratch(job.id) : this.discardStaged(job.id));
+    if (Number(updated.numUpdatedRows) && !publishing) await (dead ? this.discardScratch(job.id) : this.discardStaged(job.id));
     return dead ? 'dead' : 'retry';
   }
 

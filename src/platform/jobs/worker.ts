@@ -4,7 +4,7 @@ import { systemContext, type RequestContext } from '../context.js';
 import type { Executor } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { nextRun, parseCron } from './cron.js';
-import { JobCancelled, type Job, type JobProgress, type JobQueue } from './queue.js';
+import { JobCancelled, PUBLISH_PHASE, type Job, type JobProgress, type JobQueue } from './queue.js';
 
 /**
  * What a running job may do besides computing its result. Long jobs (imports, large uploads) use
@@ -14,11 +14,13 @@ import { JobCancelled, type Job, type JobProgress, type JobQueue } from './queue
  *   2. Work in bounded chunks; after each, `stage(rows)` keeps the chunk's output (one short
  *      transaction, invisible to everyone else) and `progress({ done, total, phase })` records
  *      progress, extends the lease, yields to the event loop, and throws if a cancel was requested.
- *   3. Publish in one short transaction that reads `staged()` back and calls `finish(trx, result)`,
- *      so the published work and the job's end commit together.
+ *   3. Publish: either in one short transaction that reads `staged()` back and calls
+ *      `finish(trx, result)`, so the published work and the job's end commit together; or, when
+ *      the work is too large for one short transaction, in steps (see `publishStep`).
  *
  * The worker discards staged rows when the job fails, is cancelled or is retried after its worker
- * died (lease expiry), and discards the input once the job has ended.
+ * died (lease expiry), and discards the input once the job has ended; except once publishing in
+ * steps has begun: then the staged rows are the record of decided work and stay until it is done.
  */
 export interface JobRun {
   job: Job;
@@ -34,6 +36,19 @@ export interface JobRun {
   staged<T>(from: number, limit: number, executor?: Executor): Promise<Array<{ seq: number; data: T }>>;
   /** Ends the job as done inside the caller's transaction. */
   finish(executor: Executor, result: unknown): Promise<void>;
+  /**
+   * Publishing in steps, for work too large to write in one short transaction. Each step is its
+   * own short transaction that writes a bounded slice of the staged work and calls this with the
+   * steps done so far. The first step is the point of no return (the job is in PUBLISH_PHASE):
+   * cancels are refused from then on, and an attempt that fails or whose process dies is retried
+   * with its staged rows kept; the retry sees `resumeAt` and continues with the next step. So the
+   * work is applied whole, never half, though others can see it arrive step by step. Steps must
+   * be written so that doing one twice is harmless (upserts), as a crash can end an attempt
+   * between a step's commit and the next.
+   */
+  publishStep(executor: Executor, progress: { done: number; total: number }): Promise<void>;
+  /** Steps already published by an earlier attempt of this job, or null when it had not begun publishing. */
+  resumeAt: number | null;
 }
 
 export type JobHandler = (payload: any, job: Job, run: JobRun) => Promise<unknown>;
@@ -153,6 +168,8 @@ export class Worker {
     const log = this.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     let finished = false;
     let nextSeq = 0;
+    // An earlier attempt that got as far as publishing left its staged rows for this one to finish.
+    const resuming = Number(job.attempts) > 1 && job.phase === PUBLISH_PHASE;
     const run: JobRun = {
       job,
       ctx: job.created_by ? startedBy(job.created_by) : systemContext(`job ${job.kind}`),
@@ -170,6 +187,8 @@ export class Worker {
         if (!(await this.queue.complete(job, this.id, result, executor))) throw new Error(`job ${job.id} lease was lost before completion`);
         finished = true;
       },
+      publishStep: (executor, progress) => this.queue.recordPublishStep(job, this.id, this.leaseMs, executor, progress),
+      resumeAt: resuming ? Number(job.progress_done) : null,
     };
     const heartbeat = setInterval(() => {
       this.queue.renewLease(job, this.id, this.leaseMs).catch((error) => log.warn({ err: error }, 'job lease renewal failed'));
@@ -178,7 +197,7 @@ export class Worker {
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       // An earlier attempt whose worker died may have staged rows: this attempt starts afresh.
-      if (Number(job.attempts) > 1) await this.queue.discardStaged(job.id);
+      if (Number(job.attempts) > 1 && !resuming) await this.queue.discardStaged(job.id);
       const result = await handler(JSON.parse(job.payload), job, run);
       if (!finished && !(await this.queue.complete(job, this.id, result))) log.warn('job lease was lost before completion; another worker owns it');
       await this.queue.discardScratch(job.id);
