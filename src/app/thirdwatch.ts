@@ -36,6 +36,7 @@ import { integrityRiskHook } from '../modules/integrity/integrity.risks.js';
 import { FindingRisks } from '../modules/risks/risks.findings.js';
 import { MentionService } from '../modules/mentions/mentions.service.js';
 import { mentionRoutes } from '../modules/mentions/mentions.routes.js';
+import { loadTrustMaterial, sigstoreHook } from '../modules/integrity/sigstore.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -119,7 +120,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     mentions: new MentionService(database.db, risks, { maxUploadBytes: config.maxUploadBytes }),
     jobs,
     jobViews: new JobService(jobs),
-    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks) }),
+    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks), verifyProvenance: sigstoreHook(loadTrustMaterial(config.sigstoreTrustedRoot)) }),
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));

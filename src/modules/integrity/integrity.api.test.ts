@@ -5,7 +5,11 @@ import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import type { Role } from '../../platform/auth/roles.js';
 import type { Alert, Artifact, CheckResult, Timeline } from './integrity.schemas.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildPe, makeSigner, signPe, type TestSigner } from './test-support/pe-builder.js';
+import { makeSigstore, type TestSigstore } from './test-support/sigstore-fixtures.js';
 
 async function json<T = any>(res: Response, status: number): Promise<T> {
   const text = await res.text();
@@ -23,6 +27,7 @@ describeEachEngine('Update integrity API', ({ engine }) => {
   let vendorSigner: TestSigner;
   let otherSigner: TestSigner;
   let installer: Buffer;
+  let sigstore: TestSigstore;
 
   const check = (bytes: Buffer | Uint8Array, version: string, filename: string, role: Role = 'analyst', product = productId) =>
     server.api(`/api/v1/artifacts/check?productId=${product}&version=${encodeURIComponent(version)}&filename=${encodeURIComponent(filename)}`, {
@@ -34,7 +39,10 @@ describeEachEngine('Update integrity API', ({ engine }) => {
   const register = (body: Record<string, unknown>, role: Role = 'analyst') => server.api('/api/v1/artifacts', { method: 'POST', json: { productId, ...body }, role });
 
   before(async () => {
-    server = await startTestServer(engine, { THIRDWATCH_MAX_ARTIFACT_MB: '2' });
+    sigstore = await makeSigstore();
+    const rootFile = join(mkdtempSync(join(tmpdir(), 'thirdwatch-sigstore-')), 'trusted_root.json');
+    writeFileSync(rootFile, JSON.stringify(sigstore.trustedRoot));
+    server = await startTestServer(engine, { THIRDWATCH_MAX_ARTIFACT_MB: '2', THIRDWATCH_SIGSTORE_TRUSTED_ROOT: rootFile });
     vendorId = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Acme Softphones' } }), 201)).id;
     productId = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendorId}/products`, { method: 'POST', json: { name: 'Acme Desk', type: 'desktop-app' } }), 201)).id;
     const ca = await makeSigner('Acme Test Root');
@@ -170,6 +178,31 @@ describeEachEngine('Update integrity API', ({ engine }) => {
     const twice = await register({ version: '4.0.1', fileName: 'x.msi', sha256: 'aa'.repeat(32), files: [{ path: 'a', sha256: 'bb'.repeat(32) }, { path: 'a', sha256: 'cc'.repeat(32) }] });
     assert.equal(twice.status, 400);
     assert.equal((await json<{ items: Artifact[] }>(await server.api(`/api/v1/artifacts?version=4.0.1`, { role: 'viewer' }), 200)).items.length, 0, 'a refused registration stores nothing');
+  });
+
+  test('provenance: a verified Sigstore bundle at registration; a later release without one raises provenance-missing', async () => {
+    const v5 = Buffer.from('acme desk 5.0 build');
+    const bundle = await sigstore.bundle([{ name: 'AcmeDesk-5.0.0.msi', digest: { sha256: hex('sha256', v5) } }]);
+    const wrong = await json<{ field: string; detail: string }>(await register({ version: '5.0.0', fileName: 'AcmeDesk-5.0.0.msi', sha256: 'ee'.repeat(32), sigstoreBundle: bundle }), 400);
+    assert.equal(wrong.field, 'sigstoreBundle');
+    assert.match(wrong.detail, /do not include this artifact's SHA-256/);
+    const registered = await json<Artifact>(await register({ version: '5.0.0', fileName: 'AcmeDesk-5.0.0.msi', sha256: hex('sha256', v5), sigstoreBundle: bundle }), 201);
+    assert.equal(registered.provenance?.status, 'verified');
+    assert.equal(registered.provenance?.identity, 'release-bot@acme.test');
+
+    const checked = await json<CheckResult>(await check(v5, '5.0.0', 'AcmeDesk-5.0.0.msi'), 200);
+    assert.equal(checked.provenance?.builder, 'https://github.com/actions/runner/github-hosted');
+    assert.deepEqual(checked.alerts, []);
+
+    const v6 = Buffer.from('acme desk 6.0 build');
+    const later = await json<CheckResult>(await check(v6, '6.0.0', 'AcmeDesk-6.0.0.msi'), 200);
+    assert.deepEqual(types(later.alerts), ['provenance-missing', 'quarantine']);
+    assert.match(later.alerts.find((a) => a.type === 'provenance-missing')!.detail, /5\.0\.0/);
+
+    const attached = await json<Artifact>(await server.api(`/api/v1/artifacts/${later.artifactId}/provenance`, { method: 'POST', json: await sigstore.bundle([{ name: 'AcmeDesk-6.0.0.msi', digest: { sha256: hex('sha256', v6) } }]), role: 'analyst' }), 200);
+    assert.equal(attached.provenance?.status, 'verified');
+    const tampered = await json<{ detail: string }>(await server.api(`/api/v1/artifacts/${later.artifactId}/provenance`, { method: 'POST', json: { ...bundle, dsseEnvelope: { ...(bundle.dsseEnvelope as Record<string, unknown>), payloadType: 'text/plain' } }, role: 'analyst' }), 400);
+    assert.match(tampered.detail, /in-toto/);
   });
 
   test('the product timeline: releases in order, artifacts, signers and alerts', async () => {

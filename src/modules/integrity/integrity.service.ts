@@ -55,7 +55,7 @@ export interface IntegrityHooks {
   /** Raises (idempotently, by source) a risk for a new high-severity alert. */
   raiseRisk?: (alert: Alert, trx: Executor, ctx: RequestContext) => Promise<void>;
   /** Verifies a Sigstore bundle against the trusted root and the artifact's digests. */
-  verifyProvenance?: (bundle: unknown, digests: { sha256: string; sha512: string | null }) => Promise<Provenance>;
+  verifyProvenance?: (bundle: unknown, digests: { sha256: string; sha512: string | null }, field: string) => Promise<Provenance>;
 }
 
 export interface IntegrityLimits {
@@ -454,7 +454,7 @@ export class IntegrityService {
 
   private async verifyBundle(bundle: unknown, digests: { sha256: string; sha512: string | null }, field: string): Promise<Provenance> {
     if (!this.hooks.verifyProvenance) throw invalidField(field, 'Sigstore verification is not configured on this server');
-    return this.hooks.verifyProvenance(bundle, digests);
+    return this.hooks.verifyProvenance(bundle, digests, field);
   }
 
   /** The inner-file rows a registration or a files request gives, or null when it gives none. */
