@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
 import { systemContext } from '../../src/platform/context.js';
 import { AppError } from '../../src/platform/errors.js';
+import { insertRows } from '../../src/modules/matching/bulk.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 interface Problem {
@@ -104,6 +105,16 @@ describeEachEngine('encoding: one 400 for text that cannot be stored as written'
         return true;
       });
     }
+    // Bulk writes (a column of values bound as one array on PostgreSQL) are checked value by value.
+    for (const bad of ['nul \u0000 value', 'lone \udc00 value']) {
+      const rows = [['bulk-a', '"ok"', '2024-01-01T00:00:00Z'], ['bulk-b', JSON.stringify(bad), '2024-01-01T00:00:00Z'], ['bulk-c', `"${bad}"`, '2024-01-01T00:00:00Z']];
+      await assert.rejects(insertRows(server.tw.database.db, 'settings', [['key', 'text'], ['value', 'text'], ['updated_at', 'text']], rows), (error: unknown) => {
+        assert.ok(error instanceof AppError, String(error));
+        assert.match(error.message, /^a text value must not contain (the NUL character|an unpaired UTF-16 surrogate)/);
+        return true;
+      });
+    }
+    assert.equal((await server.tw.database.db.selectFrom('settings').select('key').where('key', 'like', 'bulk-%').execute()).length, 0);
     // A YAML OSV record from a file (the CLI's path) with a NUL escape: the record is refused, naming the field.
     const dir = mkdtempSync(join(tmpdir(), 'thirdwatch-enc-'));
     try {

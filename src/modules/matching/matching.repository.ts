@@ -128,6 +128,7 @@ export class MatchingRepository {
           .where((eb) => this.anyOf(eb.ref('p.package_name'), batch))
           .execute();
         for (const row of rows) push(out, keyOf(row.ecosystem, row.package_name), toEntry(row));
+        await breathe(this.db);
       }
     }
     return out;

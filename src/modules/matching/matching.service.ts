@@ -26,6 +26,7 @@ import {
   type MatchComponent,
   type PackageEntry,
 } from './matching.keys.js';
+import { breathe } from './bulk.js';
 import { MatchingRepository, type ExistingFindingRow, type GroupRiskRow, type PortfolioComponentRow } from './matching.repository.js';
 
 export const FINDINGS_POLICY_KEY = 'findings-policy';
@@ -39,6 +40,8 @@ export interface StoredSbom {
   /** The SBOM that was current for this release before: its analysts' decisions carry over. */
   supersedes: string | null;
   components: ComponentRow[];
+  /** How many feed writes had committed when matching began (matching_state.seq): cached advisory index entries of that count are reused. */
+  feedWrites?: number;
 }
 
 /** What one matching pass did: lookups made, rows examined and findings written. */
@@ -59,6 +62,12 @@ export interface AdvisoryChanges {
   /** Groups every member of which is now withdrawn: their closed findings say so. */
   withdrawnGroups: Set<string>;
 }
+
+/** Package keys the advisory index cache holds at most before it starts over. */
+const INDEX_CACHE_KEYS = 200_000;
+/** Occurrences evaluated, or findings built, between two turns of the event loop outside a transaction. */
+const CPU_SLICE = 2_000;
+const NO_ENTRIES: PackageEntry[] = [];
 
 const emptyStats = (): MatchStats => ({ keys: 0, componentsExamined: 0, entriesExamined: 0, created: 0, updated: 0, closed: 0, reopened: 0 });
 
@@ -84,6 +93,14 @@ interface Draft {
  * per group × component occurrence), inside the caller's transaction.
  */
 export class Matcher {
+  /**
+   * Advisory index entries by package key (an empty list: no advisory names the package), as read
+   * once `feedWrites` feed writes had committed. Feed writes are the only writers of that index and
+   * each counts itself in the same transaction, so the entries hold until the count moves (a match
+   * that sees another count starts the cache over). Uploads share most of their packages.
+   */
+  private indexCache = { feedWrites: -1, entries: new Map<string, PackageEntry[]>() };
+
   constructor(private readonly db: Kysely<DB>) {}
 
   private repo(executor: Executor) {
@@ -135,9 +152,11 @@ export class Matcher {
     if (bySource.size) await repo.setSourcePackages(sbom.sbomId, bySource);
     stats.keys = countKeys(keys);
 
-    const index = await repo.packagesForKeys(keys);
+    const index = await this.advisoryIndex(repo, keys, sbom.feedWrites);
     const drafts: Draft[] = [];
-    for (const occurrence of occurrences) {
+    for (let i = 0; i < occurrences.length; i++) {
+      if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(db);
+      const occurrence = occurrences[i];
       const entries = entriesFor(index, occurrence);
       if (!entries.length) continue;
       stats.componentsExamined++;
@@ -151,6 +170,25 @@ export class Matcher {
     const roots = new Map([[sbom.sbomId, { root_ref: root?.root_ref ?? null, root_purl: root?.root_purl ?? null, root_name: root?.root_name ?? null }]]);
     stats.created = await this.createFindings(db, drafts, roots, ctx, previous);
     return stats;
+  }
+
+  /** The advisory index under some package keys, from the cache where it holds them (see indexCache). */
+  private async advisoryIndex(repo: MatchingRepository, keys: Map<string, Set<string>>, feedWrites: number | undefined): Promise<Map<string, PackageEntry[]>> {
+    if (feedWrites === undefined) return repo.packagesForKeys(keys);
+    if (this.indexCache.feedWrites !== feedWrites || this.indexCache.entries.size > INDEX_CACHE_KEYS) this.indexCache = { feedWrites, entries: new Map() };
+    // This match's map: a concurrent match that starts the cache over does not change it underneath.
+    const { entries } = this.indexCache;
+    const missing = new Map<string, Set<string>>();
+    for (const [ecosystem, names] of keys) for (const name of names) if (!entries.has(keyOf(ecosystem, name))) addKey(missing, ecosystem, name);
+    if (!missing.size) return entries;
+    const found = await repo.packagesForKeys(missing);
+    for (const [ecosystem, names] of missing) {
+      for (const name of names) {
+        const key = keyOf(ecosystem, name);
+        entries.set(key, found.get(key) ?? NO_ENTRIES);
+      }
+    }
+    return entries;
   }
 
   /**
@@ -303,7 +341,9 @@ export class Matcher {
     };
     const rows: FindingsTable[] = [];
     const history: FindingsHistoryTable[] = [];
-    for (const { occurrence: o, groupId, verdict } of drafts) {
+    for (let i = 0; i < drafts.length; i++) {
+      if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(trx);
+      const { occurrence: o, groupId, verdict } = drafts[i];
       const group = groups.get(groupId);
       const matchedKey = verdict.matched[0] ? { ecosystem: o.ecosystem, name: verdict.matched[0].name } : { ecosystem: o.ecosystem, name: o.packageName };
       const before = carried.get(`${groupId}|${matchedKey.ecosystem}|${matchedKey.name}`);

@@ -291,22 +291,23 @@ export class SbomService {
    * matched again first; after a few such rounds the matching runs inside the publish transaction.
    */
   private async matchAndPublish(owner: ProductOwner, row: SbomsTable, read: ReadSbom, ctx: RequestContext, productRef: string, publishWith: (trx: Executor, supersedes: string | null) => Promise<void>): Promise<string | null> {
-    const stored = (previous: string | null) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: read.components });
+    const stored = (previous: string | null, feedWrites: number) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: read.components, feedWrites });
     for (let round = 1; ; round++) {
       const last = round >= PUBLISH_ROUNDS;
       const previous = (await this.repo().currentFor(owner.id, row.release))?.id ?? null;
       const feedWrites = this.matching ? await this.matching.feedWrites(this.db) : 0;
-      if (this.matching && !last) await this.matching.match(this.db, stored(previous), ctx);
+      if (this.matching && !last) await this.matching.match(this.db, stored(previous, feedWrites), ctx);
       const outcome = await this.write(async (trx) => {
         const repo = this.repo(trx);
         if (!(await repo.lockProduct(owner.id))) throw notFound('product', productRef);
-        const feedsMoved = this.matching ? (await this.matching.lockForPublish(trx)) !== feedWrites : false;
+        const lockedWrites = this.matching ? await this.matching.lockForPublish(trx) : 0;
+        const feedsMoved = lockedWrites !== feedWrites;
         const current = (await repo.currentFor(owner.id, row.release))?.id ?? null;
         // Matched against other advisories, or carrying decisions over from another SBOM, than now.
         if ((feedsMoved || current !== previous) && !last) return { again: true as const };
         if (this.matching && last) {
           await repo.discardFindings(row.id);
-          await this.matching.match(trx, stored(current), ctx);
+          await this.matching.match(trx, stored(current, lockedWrites), ctx);
         }
         if (current) {
           await repo.setCurrent(current, false);

@@ -100,10 +100,20 @@ function guardText(driver: Driver, options: DatabaseOptions): Driver {
 
 function checkParameters(parameters: readonly unknown[]): void {
   for (const value of parameters) {
-    if (typeof value !== 'string') continue;
-    const reason = unstorableReason(value);
-    if (reason) throw validationError(`a text value ${reason}`, [{ field: '/', reason }]);
+    if (typeof value === 'string') checkText(value);
+    // Bulk writes on PostgreSQL bind a column of values as one array parameter (unnest).
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') checkText(item);
   }
+}
+
+/** One scan of each string for both cases; only the rare string holding either is looked at closely. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
+function checkText(value: string): void {
+  if (!SUSPECT.test(value)) return;
+  const reason = unstorableReason(value);
+  if (reason) throw validationError(`a text value ${reason}`, [{ field: '/', reason }]);
 }
 
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
