@@ -95,6 +95,71 @@ describeEachEngine('encoding: one 400 for text that cannot be stored as written'
     assert.deepEqual(await counts(), before);
   });
 
+  test('a NUL or lone-surrogate character reference in a CycloneDX XML upload is a 400 naming the field', async () => {
+    const before = await counts();
+    const xml = (name: string) =>
+      `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5" version="1"><components><component type="library"><name>ok</name><version>1.0.0</version></component><component type="library"><name>${name}</name><version>1.0.0</version><purl>pkg:npm/enc-test@1.0.0</purl></component></components></bom>`;
+    for (const [reference, reason] of [
+      ['&#0;', /must not contain the NUL character/],
+      ['&#x0;', /must not contain the NUL character/],
+      ['&#xD800;', /must not contain an unpaired UTF-16 surrogate/],
+    ] as const) {
+      const problem = await send(`/api/v1/products/${productId}/sboms`, xml(`bad ${reference} name`), 'application/xml');
+      assert.equal(problem.field, '/components/1/name', JSON.stringify(problem));
+      assert.match(problem.detail, reason);
+    }
+    assert.deepEqual(await counts(), before, 'nothing was stored');
+  });
+
+  test('KEV, OpenVEX and CycloneDX VEX documents from a file holding a NUL or lone surrogate are refused whole, naming the field; nothing is rewritten to U+FFFD', async () => {
+    const ctx = systemContext('test');
+    const db = server.tw.database.db;
+    const stored = async () => ({
+      kev: Number((await db.selectFrom('kev_entries').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n),
+      vex: Number((await db.selectFrom('vex_statements').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n),
+    });
+    const before = await stored();
+    const kevEntry = (vendorProject: string) => ({ cveID: 'CVE-2024-0001', vendorProject, product: 'p', vulnerabilityName: 'n', dateAdded: '2024-01-01', shortDescription: 'd', requiredAction: 'a', dueDate: '2024-02-01', knownRansomwareCampaignUse: 'Unknown', notes: '' });
+    const documents = [
+      { kind: 'kev', field: '/vulnerabilities/1/vendorProject', body: (bad: string) => ({ title: 'KEV', catalogVersion: '1', dateReleased: '2024-01-01T00:00:00Z', count: 2, vulnerabilities: [kevEntry('fine'), kevEntry(bad)] }) },
+      {
+        kind: 'openvex',
+        field: '/statements/0/impact_statement',
+        body: (bad: string) => ({ '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'https://example.com/vex/enc', author: 'Enc', timestamp: '2024-01-01T00:00:00Z', version: 1, statements: [{ vulnerability: { name: 'CVE-2024-0001' }, products: [{ '@id': 'pkg:npm/enc-test@1.0.0' }], status: 'not_affected', justification: 'vulnerable_code_not_present', impact_statement: bad }] }),
+      },
+      {
+        kind: 'cyclonedx-vex',
+        field: '/vulnerabilities/0/analysis/detail',
+        body: (bad: string) => ({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [{ 'bom-ref': 'c1', type: 'library', name: 'enc-test', version: '1.0.0', purl: 'pkg:npm/enc-test@1.0.0' }], vulnerabilities: [{ id: 'CVE-2024-0001', analysis: { state: 'not_affected', justification: 'code_not_present', detail: bad }, affects: [{ ref: 'c1' }] }] }),
+      },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'thirdwatch-enc-'));
+    try {
+      for (const { kind, field, body } of documents) {
+        for (const [bad, reason] of [
+          ['nul \\u0000 text', /must not contain the NUL character/],
+          ['lone \\ud800 text', /must not contain an unpaired UTF-16 surrogate/],
+        ] as const) {
+          const file = join(dir, `${kind}.json`);
+          // The escape as it appears in the file: JSON.stringify of a placeholder, then the raw escape.
+          writeFileSync(file, JSON.stringify(body('PLACEHOLDER')).replace('PLACEHOLDER', bad));
+          await assert.rejects(server.tw.services.feeds.importPath(kind, file, {}, ctx), (error: unknown) => {
+            assert.ok(error instanceof AppError, String(error));
+            assert.equal(error.status, 400);
+            assert.equal(error.errors[0]?.field, field, `${kind}: ${JSON.stringify(error.errors)}`);
+            assert.match(error.message, reason);
+            return true;
+          });
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await stored(), before, 'nothing was stored');
+    const replaced = await db.selectFrom('kev_entries').select('cve_id').where('vendor_project', 'like', '%\uFFFD%').execute();
+    assert.deepEqual(replaced, []);
+  });
+
   test('behind the edge (CLI, archives, services), the database layer refuses the same text alike on both engines', async () => {
     const ctx = systemContext('test');
     for (const name of ['nul \u0000 vendor', 'lone \ud800 vendor']) {

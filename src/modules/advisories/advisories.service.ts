@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import { findUnstorable } from '../../platform/text.js';
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
-import { chunks, withoutNul } from '../matching/bulk.js';
+import { chunks } from '../matching/bulk.js';
 import { keyOf } from '../matching/matching.keys.js';
 import { MatchingRepository } from '../matching/matching.repository.js';
 import type { Matcher, MatchStats } from '../matching/matching.service.js';
@@ -325,7 +325,7 @@ export class AdvisoryService {
         const now = new Date().toISOString();
         const existing = await repo.kevExisting(batch.map((e) => e.cveId));
         const rows: KevEntriesTable[] = [];
-        for (const e of withoutNul(batch)) {
+        for (const e of batch) {
           const hash = sha256(e);
           const before = existing.get(e.cveId);
           if (before === hash) {

@@ -30,6 +30,7 @@ import {
   type FeedKind,
   type NormalizedAdvisory,
   type ParseOutcome,
+  UnstorableTextError,
 } from './parsers/index.js';
 
 export const FEED_SETTINGS_KEY = 'feeds';
@@ -384,6 +385,7 @@ function reportOf(outcome: ParseOutcome<unknown>): ImportReport {
 }
 
 function feedProblem(error: unknown): unknown {
+  if (error instanceof UnstorableTextError) return validationError(`the feed cannot be read: ${error.message}`, [{ field: error.field, reason: error.reason }]);
   if (error instanceof FeedFormatError) return validationError(`the feed cannot be read: ${error.message}`, [{ field: '/', reason: error.message }]);
   return error;
 }

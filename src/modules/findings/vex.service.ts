@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { VexStatement } from '../advisories/parsers/index.js';
 import { addStats, emptyReport, type ImportReport } from '../advisories/advisories.service.js';
 import { idKey } from '../advisories/advisories.groups.js';
-import { bulkInsert, chunks, withoutNul } from '../matching/bulk.js';
+import { bulkInsert, chunks } from '../matching/bulk.js';
 import type { Matcher } from '../matching/matching.service.js';
 import { MatchingRepository } from '../matching/matching.repository.js';
 import { stateOfStatement } from './findings.policy.js';
@@ -62,7 +62,7 @@ export class VexService {
 
   async importStatements(statements: VexStatement[], options: VexImportOptions, ctx: RequestContext, report: ImportReport = emptyReport()): Promise<ImportReport> {
     const usable: VexStatement[] = [];
-    for (const s of withoutNul(statements)) {
+    for (const s of statements) {
       if (!s.products.length) report.errors.push({ record: s.vulnerability, reason: 'the statement names no product' });
       else usable.push(s);
     }

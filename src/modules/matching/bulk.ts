@@ -124,15 +124,3 @@ function placeholders(rows: number, columns: number, postgres: boolean): string 
   }
   return tuples.join(',');
 }
-
-/** Replaces U+0000 (which PostgreSQL text cannot hold) in every string of a JSON-like value. */
-export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[withoutNul(k)] = withoutNul(v);
-    return out as T;
-  }
-  return value;
-}

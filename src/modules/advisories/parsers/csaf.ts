@@ -2,7 +2,7 @@
 // remediations become VexStatements per product; each vulnerability also becomes a NormalizedAdvisory.
 import type { AdvisoryAffected, NormalizedAdvisory, ParseOutcome, RecordError, VexStatement, VexStatus } from './model.js';
 import { FeedFormatError, FeedRecordError, collectRecord } from './errors.js';
-import { Fields, type JsonObject, isObject, parseJson, typeName } from './json.js';
+import { Fields, type JsonObject, isObject, parseStorableJson, typeName } from './json.js';
 import { bestCvss } from './cvss.js';
 import { VEX_JUSTIFICATIONS } from './openvex.js';
 import { purlPackage } from './purl-package.js';
@@ -56,7 +56,7 @@ const RESPONSES: Record<string, string> = {
 const DESCRIPTIVE_NOTES = new Set(['summary', 'description', 'details']);
 
 export function parseCsaf(input: unknown, options: { source?: string } = {}): CsafOutcome {
-  const csaf = parseJson(input, 'CSAF document');
+  const csaf = parseStorableJson(input, 'CSAF document');
   const header = isObject(csaf) && isObject(csaf.document) ? csaf.document : {};
   if (!isObject(csaf) || typeof header.csaf_version !== 'string') throw new FeedFormatError('not a CSAF document: document.csaf_version is missing');
   if (!header.csaf_version.startsWith('2.')) throw new FeedFormatError(`unsupported CSAF version ${header.csaf_version}`);

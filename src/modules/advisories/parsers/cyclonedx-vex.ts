@@ -2,7 +2,7 @@
 // refs resolved to purls through the BOM's own components or, for BOM-Links, through the BOMs they name.
 import type { ParseOutcome, VexAnalysisState, VexStatement, VexStatus } from './model.js';
 import { FeedFormatError, FeedRecordError, collectRecord } from './errors.js';
-import { Fields, type JsonObject, isObject, parseJson, typeName } from './json.js';
+import { Fields, type JsonObject, isObject, parseStorableJson, typeName } from './json.js';
 
 export interface CycloneDxVexOptions {
   /** BOMs that BOM-Links (`urn:cdx:serial/version#bom-ref`) in the VEX may point into. */
@@ -52,7 +52,7 @@ export function parseCycloneDxVex(input: unknown, options: CycloneDxVexOptions =
 }
 
 function parseBom(input: unknown): JsonObject {
-  const bom = parseJson(input, 'CycloneDX document');
+  const bom = parseStorableJson(input, 'CycloneDX document');
   if (!isObject(bom) || bom.bomFormat !== 'CycloneDX') throw new FeedFormatError('not a CycloneDX JSON document (bomFormat)');
   return bom;
 }

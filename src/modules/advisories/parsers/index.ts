@@ -11,6 +11,7 @@ import { type OsvReadOptions, parseOsvDocuments, readOsvZip } from './osv.js';
 export type * from './model.js';
 export type { FeedInput } from './json.js';
 export { FeedFormatError, FeedRecordError } from './errors.js';
+export { UnstorableTextError } from './json.js';
 export { CvssError, bestCvss, cvssRating, parseCvss, tryParseCvss } from './cvss.js';
 export { type OnAdvisory, type OsvReadOptions, parseOsvDocuments, parseOsvRecord, readOsvDirectory, readOsvZip } from './osv.js';
 export { parseKev } from './kev.js';

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { invalidUtf8Offset } from '../../../platform/text.js';
+import { findUnstorable, invalidUtf8Offset } from '../../../platform/text.js';
 import { FeedFormatError, FeedRecordError, describeError } from './errors.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -36,6 +36,27 @@ export function parseJson(input: unknown, what: string): unknown {
   } catch (error) {
     throw new FeedFormatError(`${what} is not valid JSON: ${describeError(error)}`);
   }
+}
+
+/** A document holding text that cannot be stored as written (U+0000, an unpaired surrogate). */
+export class UnstorableTextError extends FeedFormatError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+/**
+ * parseJson for documents imported whole (KEV, VEX, CSAF): text that cannot be stored as written is
+ * refused, naming its JSON pointer, never altered (no U+FFFD in place of a NUL).
+ */
+export function parseStorableJson(input: unknown, what: string): unknown {
+  const value = parseJson(input, what);
+  const unstorable = findUnstorable(value);
+  if (unstorable) throw new UnstorableTextError(unstorable.field || '/', unstorable.reason);
+  return value;
 }
 
 function isGzip(bytes: Uint8Array): boolean {

@@ -1,13 +1,13 @@
 // CISA Known Exploited Vulnerabilities catalog (JSON). CISA adds fields over time: unknown ones are ignored.
 import type { KevEntry, ParseOutcome } from './model.js';
 import { FeedFormatError, FeedRecordError, collectRecord } from './errors.js';
-import { Fields, isObject, parseJson, typeName } from './json.js';
+import { Fields, isObject, parseStorableJson, typeName } from './json.js';
 
 export const CVE_ID_PATTERN = /^CVE-\d{4}-\d{4,}$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseKev(input: unknown): ParseOutcome<KevEntry> {
-  const catalog = parseJson(input, 'KEV catalog');
+  const catalog = parseStorableJson(input, 'KEV catalog');
   if (!isObject(catalog) || !Array.isArray(catalog.vulnerabilities)) {
     throw new FeedFormatError('a KEV catalog is an object with a vulnerabilities array');
   }

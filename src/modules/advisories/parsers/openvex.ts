@@ -1,7 +1,7 @@
 // OpenVEX documents (v0.2.0, and the v0.0.x form with string vulnerabilities and products).
 import type { ParseOutcome, VexStatement, VexStatus } from './model.js';
 import { FeedFormatError, FeedRecordError, collectRecord } from './errors.js';
-import { Fields, isObject, parseJson, typeName } from './json.js';
+import { Fields, isObject, parseStorableJson, typeName } from './json.js';
 
 const CONTEXT_PREFIX = 'https://openvex.dev/ns';
 const STATUSES: readonly VexStatus[] = ['not_affected', 'affected', 'fixed', 'under_investigation'];
@@ -14,7 +14,7 @@ export const VEX_JUSTIFICATIONS = [
 ];
 
 export function parseOpenVex(input: unknown): ParseOutcome<VexStatement> {
-  const document = parseJson(input, 'OpenVEX document');
+  const document = parseStorableJson(input, 'OpenVEX document');
   const context = isObject(document) ? document['@context'] : undefined;
   if (!isObject(document) || typeof context !== 'string' || !context.startsWith(CONTEXT_PREFIX) || !Array.isArray(document.statements)) {
     throw new FeedFormatError(`an OpenVEX document has an ${CONTEXT_PREFIX} @context and a statements array`);

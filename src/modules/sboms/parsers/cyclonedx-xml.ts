@@ -5,6 +5,7 @@ import { isObject, type JsonObject, type ParseLimits } from './common.js';
 import { buildCycloneDx } from './cyclonedx.js';
 import { SbomParseError, type ParsedSbom } from './model.js';
 import { checkXmlStructure, decodeXmlText } from './xml.js';
+import { findUnstorable } from '../../../platform/text.js';
 
 /** Elements that may repeat; always read as arrays so one and many look alike. */
 const REPEATED = new Set(['component', 'tool', 'hash', 'license', 'expression', 'dependency', 'service']);
@@ -15,7 +16,12 @@ export function parseCycloneDxXml(text: string, specVersion: string, limits: Par
   // A component at nesting depth d sits 2d+1 elements deep; the slack covers its own children.
   const maxElementDepth = 2 * limits.maxDepth + 32;
   checkXmlStructure(text, maxElementDepth);
-  return buildCycloneDx(toJsonShape(parseXml(text, maxElementDepth), specVersion), 'xml', limits);
+  const shaped = toJsonShape(parseXml(text, maxElementDepth), specVersion);
+  // A character reference (&#0;, &#xD800;) can spell text that cannot be stored: named here, by the
+  // field it is in (as the JSON form would name it), rather than later by the database guard.
+  const unstorable = findUnstorable(shaped);
+  if (unstorable) throw new SbomParseError(`${unstorable.field}: ${unstorable.reason}`, unstorable.field);
+  return buildCycloneDx(shaped, 'xml', limits);
 }
 
 function parseXml(text: string, maxElementDepth: number): JsonObject {
