@@ -15,6 +15,8 @@ import { SbomDiffPage, SbomPage } from './pages/Sbom.js';
 import { TechnologiesPage, TechnologyPage, WhoUsesPage } from './pages/Technologies.js';
 import { AdvisoryPage, FindingsPage } from './pages/Findings.js';
 import { WhoUsesSearch } from './WhoUsesSearch.js';
+import { RiskPage, RisksPage } from './pages/Risks.js';
+import { MentionsPage } from './pages/Mentions.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -101,7 +103,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             ? 'technologies'
             : /^\/(findings|advisories)/.test(location.path)
               ? 'findings'
-              : '';
+              : /^\/(risks|mentions)/.test(location.path)
+                ? 'risks'
+                : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -139,6 +143,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               </Link>
             </li>
             <li>
+              <Link to="/risks" aria-current={section === 'risks' ? 'page' : undefined}>
+                Risks
+              </Link>
+            </li>
+            <li>
               <Link to="/settings" aria-current={section === 'settings' ? 'page' : undefined}>
                 Risk model
               </Link>
@@ -171,6 +180,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/components') return <WhoUsesPage />;
   if (path === '/technologies') return <TechnologiesPage />;
   if (path === '/findings') return <FindingsPage />;
+  if (path === '/risks') return <RisksPage />;
+  if (path === '/mentions') return <MentionsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id', path);
@@ -183,6 +194,8 @@ function Routes({ path }: { path: string }) {
   if (params) return <TechnologyPage id={params.id} key={params.id} />;
   params = match('/advisories/:id', path);
   if (params) return <AdvisoryPage id={params.id} key={params.id} />;
+  params = match('/risks/:id', path);
+  if (params) return <RiskPage id={params.id} key={params.id} />;
   params = match('/vendors/:id', path);
   if (params) return <VendorPage id={params.id} key={params.id} />;
   return (

@@ -11,6 +11,7 @@ import { useSession } from '../session.js';
 import { ACCESS_LEVELS, DATA_CATEGORIES, FACTOR_LABEL, PRODUCT_TYPES, type AccessLevel, type DataCategory, type Factor, type AuditEvent, type Comment, type Contact, type Contract, type FourthParties, type FourthPartyNode, type Page, type Product, type RiskModel, type Vendor } from '../types.js';
 import { VendorPicker, type PickedVendor } from '../VendorPicker.js';
 import { VendorTechnologies } from './Technologies.js';
+import { VendorRisks } from './Risks.js';
 import { CRITICALITY, SUBSTITUTABILITY } from './VendorForm.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
@@ -135,6 +136,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
       <nav className="subnav" aria-label="Sections of this vendor">
         {[
           ['overview', 'Overview'],
+          ['risks', 'Risks'],
           ['products', 'Products'],
           ['contacts', 'Contacts'],
           ['contracts', 'Contracts'],
@@ -208,6 +210,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
         </section>
       </div>
 
+      <VendorRisks vendorId={v.id} />
       <Products vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
       <VendorTechnologies vendorId={v.id} />
       <Contacts vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
