@@ -225,18 +225,19 @@ async function importMentions(path: string): Promise<void> {
   if (report.errors.length) process.exitCode = 2;
 }
 
-const feeds = program.command('feeds').description('vulnerability feeds: OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX');
+const feeds = program.command('feeds').description('vulnerability feeds (OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX), threat intel (STIX, MISP, CSV IOC lists) and vendor mentions');
 feeds
   .command('import <kind> <path>')
-  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), kev, epss, csaf, openvex, cyclonedx-vex, or mentions (JSON lines of breach/leak/forum posts)')
-  .option('--source <label>', 'provenance label (default: the file name; for VEX, the issuer)')
+  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), kev, epss, csaf, openvex, cyclonedx-vex, stix (a STIX 2.1 or 2.0 bundle), misp (an event JSON, or a feed directory or zip with manifest.json), csv-iocs, or mentions (JSON lines of breach/leak/forum posts)')
+  .option('--source <label>', 'provenance label (default: the file name; for VEX, the issuer; for threat intel, the publisher the document names)')
   .option('--vendor <id>', 'VEX: the vendor that issued the statements (they apply to its products)')
   .option('--product <id>', 'VEX: the product the statements are about')
-  .action(async (kind: string, path: string, options: { source?: string; vendor?: string; product?: string }) => {
+  .option('--columns <mapping>', 'csv-iocs: which columns hold what, e.g. value=indicator,type=kind or value=3')
+  .action(async (kind: string, path: string, options: { source?: string; vendor?: string; product?: string; columns?: string }) => {
     if (kind === 'mentions') return importMentions(path);
     const bar = progress(`${kind} ${path}`);
     const report = await withThirdwatch((tw) =>
-      tw.services.feeds.importPath(kind, path, { source: options.source, vendorId: options.vendor, productId: options.product, onProgress: (done, total) => bar.update(done, total) }, cliContext()),
+      tw.services.feeds.importPath(kind, path, { source: options.source, vendorId: options.vendor, productId: options.product, columns: options.columns, onProgress: (done, total) => bar.update(done, total) }, cliContext()),
     );
     bar.done();
     if (globals().json) printJson(report);
@@ -244,7 +245,8 @@ feeds
       for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);
       if (report.errors.length > 50) process.stderr.write(`${path}: … and ${report.errors.length - 50} more errors (--json lists them all)\n`);
       const f = report.findings;
-      printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
+      if (report.sightings !== undefined) printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped, ${report.errors.length} errors; ${report.unsupported ?? 0} kept with an unsupported pattern; ${report.sightings} new sightings (source ${report.source})`);
+      else printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
     }
     // As the HTTP route answers 207: some records were refused (listed), the rest imported.
     if (report.errors.length) process.exitCode = 2;

@@ -37,6 +37,10 @@ import { FindingRisks } from '../modules/risks/risks.findings.js';
 import { MentionService } from '../modules/mentions/mentions.service.js';
 import { mentionRoutes } from '../modules/mentions/mentions.routes.js';
 import { loadTrustMaterial, sigstoreHook } from '../modules/integrity/sigstore.js';
+import { CorrelationService } from '../modules/indicators/correlation.service.js';
+import { IndicatorService } from '../modules/indicators/indicators.service.js';
+import { indicatorRoutes } from '../modules/indicators/indicators.routes.js';
+import { integrityCorrelation, SightingRisks } from '../modules/indicators/sightings.hooks.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -73,6 +77,9 @@ export interface Services {
   jobs: JobQueue;
   jobViews: JobService;
   integrity: IntegrityService;
+  correlation: CorrelationService;
+  indicators: IndicatorService;
+  sightingRisks: SightingRisks;
 }
 
 export interface Thirdwatch {
@@ -103,24 +110,31 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const advisories = new AdvisoryService(database.db, matcher);
   const vex = new VexService(database.db, matcher);
   const risks = new RiskService(database.db);
+  const correlation = new CorrelationService(database.db);
+  const sightingRisks = new SightingRisks(database.db, risks);
+  correlation.onSightings(sightingRisks.hook);
+  const indicators = new IndicatorService(database.db, correlation);
   const services: Services = {
     access: new AccessService(database.db, config),
     audit: new AuditService(database.db),
     vendors,
     vendorCsv: new VendorCsv(database.db, vendors),
-    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs),
+    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx)),
     technologies: new TechnologyService(database.db),
     matcher,
     advisories,
     vex,
-    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }),
+    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }, indicators),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
     risks,
     findingRisks: new FindingRisks(database.db, risks),
     mentions: new MentionService(database.db, risks, { maxUploadBytes: config.maxUploadBytes }),
     jobs,
     jobViews: new JobService(jobs),
-    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks), verifyProvenance: sigstoreHook(loadTrustMaterial(config.sigstoreTrustedRoot)) }),
+    integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks), verifyProvenance: sigstoreHook(loadTrustMaterial(config.sigstoreTrustedRoot)), correlate: integrityCorrelation(correlation) }),
+    correlation,
+    indicators,
+    sightingRisks,
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
@@ -163,6 +177,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   findingRoutes(app, services.findings);
   riskRoutes(app, services.risks);
   mentionRoutes(app, services.mentions, { maxUploadBytes: config.maxUploadBytes });
+  indicatorRoutes(app, services.indicators, services.sightingRisks);
   auditRoutes(app, services.audit, services.vendors);
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
   await app.ready();

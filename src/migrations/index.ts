@@ -8,6 +8,7 @@ import * as m0006 from './0006_job_progress.js';
 import * as m0007 from './0007_ingest.js';
 import * as m0007s from './0007_ingest_staging.js';
 import * as m0008 from './0008_vendor_triage.js';
+import * as m0009 from './0009_indicators.js';
 import * as m0010 from './0010_integrity.js';
 import * as m0011 from './0011_risks.js';
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0007_ingest': m0007,
   '0007_ingest_staging': m0007s,
   '0008_vendor_triage': m0008,
+  '0009_indicators': m0009,
   '0010_integrity': m0010,
   '0011_risks': m0011,
 };

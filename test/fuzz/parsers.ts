@@ -6,6 +6,7 @@ import { buildZip } from '../../src/modules/advisories/parsers/test-zip.js';
 import { FeedFormatError, parseCsaf, parseCycloneDxVex, parseEpss, parseKev, parseOpenVex, parseOsvDocuments, readOsvZip } from '../../src/modules/advisories/parsers/index.js';
 import { CpeError, PurlError, formatCpe, formatPurl, parseCpe, parsePurl, parseStrictPurl } from '../../src/modules/purl/index.js';
 import { SbomParseError, parseSbom, sniffSbom } from '../../src/modules/sboms/parsers/index.js';
+import { PatternSyntaxError, analysePattern, parseIocCsv, parseMispDocument, parseStixBundle, readMispZip } from '../../src/modules/indicators/parsers/index.js';
 import { VersError, comparatorFor, osvAffects, parseVers, versComparatorFor, versContains, type VersionComparator } from '../../src/modules/versioning/index.js';
 import { HOSTILE_STRINGS, type FuzzBytes, grammarString, hostileString, jsonDocument, mutateLines, mutateText, mutateXml, steps } from './mutate.js';
 import * as seeds from './seeds.js';
@@ -214,6 +215,67 @@ const CPE_PIECES = ['cpe:2.3:', 'cpe:/', 'a', 'o', 'h', ':', '*', '-', '?', '\\'
 const VERS_PIECES = ['vers:', 'npm', 'pypi', 'maven', 'deb', 'rpm', 'semver', 'generic', 'intdot', 'datetime', 'alpm', 'gentoo', 'openssl', 'nginx', '/', '|', '>=', '<=', '!=', '<', '>', '=', '*', '%', '%7C', '1', '1.0', '2.0.0-rc.1', '1:2.3-4', '.', '-', '~', ' '];
 const VERSION_PIECES = ['0', '1', '9', '00', '10', '999999999999999999999', '1e5', '.', '-', '_', '+', '~', '^', ':', '!', 'a', 'b', 'rc', 'alpha', 'beta', 'dev', 'post', 'pre', 'p', 'r', 'SNAPSHOT', 'final', 'v', 'ga', 'sp', 'cr', 'M', '#', ' ', '*', '%', 'é', '😀', '\u0000', '\ud800', 'T', 'Z', '2024-01-01', '_p1', '-r2', 'git', 'letter'];
 
+/** The OASIS STIX examples plus one bundle of the pattern spellings and markings real feeds use. */
+function stixSeeds(): unknown[] {
+  const examples = seeds.files('stix/examples', /\.json$/).map((path) => seeds.json(path));
+  const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const indicator = (n: number, pattern: string, extra: Record<string, unknown> = {}) => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${uuid(n)}`, created: '2023-03-29T00:00:00.000Z', modified: '2023-03-29T00:00:00.000Z', pattern, pattern_type: 'stix', valid_from: '2023-03-29T00:00:00Z', ...extra });
+  const own = {
+    type: 'bundle',
+    id: `bundle--${uuid(0)}`,
+    objects: [
+      indicator(1, `[file:hashes.'SHA-256' = '${'a'.repeat(64)}'] OR [file:hashes.MD5 = '${'b'.repeat(32)}']`, { object_marking_refs: ['marking-definition--f88d31f6-486f-44da-b317-01333bde0b82'], confidence: 80 }),
+      indicator(2, "[domain-name:value = 'evil.com' AND url:value = 'http://evil.com/x'] WITHIN 60 SECONDS"),
+      indicator(3, "[ipv4-addr:value = '10.0.0.0/8'] FOLLOWEDBY [email-addr:value = 'a@b.com']", { revoked: true }),
+      { type: 'identity', spec_version: '2.1', id: `identity--${uuid(4)}`, created: '2023-03-29T00:00:00.000Z', modified: '2023-03-29T00:00:00.000Z', name: 'CERT' },
+      { type: 'marking-definition', spec_version: '2.1', id: `marking-definition--${uuid(5)}`, created: '2023-03-29T00:00:00.000Z', definition_type: 'tlp', definition: { tlp: 'red' } },
+    ],
+  };
+  const v20 = { type: 'bundle', id: `bundle--${uuid(6)}`, spec_version: '2.0', objects: [{ type: 'indicator', id: `indicator--${uuid(7)}`, created: '2017-01-01T00:00:00Z', modified: '2017-01-01T00:00:00Z', labels: ['malicious-activity'], pattern: `[file:hashes.SHA256 = '${'c'.repeat(64)}']`, valid_from: '2017-01-01T00:00:00Z' }] };
+  return [...examples, own, v20];
+}
+
+function mispSeeds(): unknown[] {
+  const attr = (type: string, value: string, extra: Record<string, unknown> = {}) => ({ uuid: '5c5e0d5b-0000-4000-8000-000000000001', type, category: 'Network activity', value, to_ids: true, ...extra });
+  return [
+    {
+      Event: {
+        uuid: '5c5e0d5b-0000-4000-8000-000000000000', info: '3CX', date: '2023-03-29', Orgc: { name: 'CIRCL' }, Tag: [{ name: 'tlp:amber' }],
+        Attribute: [attr('domain', 'evil[.]com'), attr('filename|sha256', `x.dll|${'a'.repeat(64)}`), attr('ip-dst|port', '10.0.0.1|443'), attr('url', 'hxxp://evil.com/a', { to_ids: '0' }), attr('mutex', 'x')],
+        Object: [{ name: 'file', Attribute: [attr('md5', 'b'.repeat(32)), attr('sha1', 'c'.repeat(40), { deleted: true })] }],
+      },
+    },
+    { response: [{ Event: { uuid: 'e', Attribute: [attr('email-src', 'a@b.com')] } }] },
+  ];
+}
+
+function mispZip(): fc.Arbitrary<FuzzBytes> {
+  const events = mispSeeds().slice(0, 1) as Array<{ Event: { uuid: string } }>;
+  const manifest = JSON.stringify(Object.fromEntries(events.map((e) => [e.Event.uuid, { info: 'x' }])));
+  return fc
+    .record({ doc: jsonDocument(events, 3, 1), damage: steps(2), prefix: fc.constantFrom('', 'feed/', '../', '/abs/') })
+    .map(({ doc, damage, prefix }) => damageBytes(buildZip([{ name: `${prefix}manifest.json`, data: manifest }, { name: `${prefix}${events[0].Event.uuid}.json`, data: Buffer.from(doc) }]), damage));
+}
+
+const IOC_CSVS = [
+  `# IOCs\n"${'a'.repeat(64)},${'b'.repeat(40)},${'c'.repeat(32)}",x.msi,2023-03-29\nevil[.]com,C2\nhxxps://evil[.]com/a,icon\n`,
+  'indicator;type;confidence;tlp;first_seen;tags\nevil.com;hostname;high;amber;2023-03-29 10:00:00;c2,3cx\nGlobal\\x;mutex;;;;\nbad@evil[.]com;emailwhois;50%;;;\n',
+  'sha256,domain,ip\n' + 'd'.repeat(64) + ',evil.net,10.0.0.1\n',
+];
+const IOC_CELLS = ['evil[.]com', 'hxxp://x(.)com/a', 'a'.repeat(64), `${'a'.repeat(64)},${'b'.repeat(32)}`, '10.0.0.1', '::1', 'a[@]b.com', 'FileHash-SHA256', 'mutex', 'high', '101', 'TLP:RED', 'purple', '2023-13-45', '"', '""', ';', '\t', 'é', '\u0000'];
+
+const PATTERN_PIECES = ['[', ']', '(', ')', ':', '.', ',', "'", "\\'", '\\', '=', '!=', '<', '>=', 'AND', 'OR', 'NOT', 'FOLLOWEDBY', 'WITHIN', '5', 'SECONDS', 'REPEATS', 'TIMES', 'START', 'STOP', "t'2023-01-01T00:00:00Z'", "h'00'", "b'AA=='", 'IN', 'LIKE', 'MATCHES', 'EXISTS', 'file', 'hashes', "'SHA-256'", 'SHA256', 'MD5', 'domain-name', 'value', 'url', 'ipv4-addr', 'ipv6-addr', 'email-addr', '[*]', '[0]', 'a'.repeat(64), 'evil.com', '10.0.0.0/8', ' '];
+
+function stixPatternTarget(): Target<string> {
+  const patterns = ["[file:hashes.'SHA-256' = '" + 'a'.repeat(64) + "']", "[domain-name:value = 'evil.com'] OR [url:value = 'http://evil.com/']", "[ipv4-addr:value = '10.0.0.1' AND ipv6-addr:value = '::1'] WITHIN 5 SECONDS", "([email-addr:value = 'a@b.com'] FOLLOWEDBY [file:name MATCHES '^x'])"];
+  return {
+    name: 'stix-pattern',
+    kind: 'parser',
+    inputs: async () => grammarString(patterns, PATTERN_PIECES),
+    open: async () => ({ check: (input: string) => expectOnly(() => analysePattern(input), PatternSyntaxError) }),
+  };
+}
+
 function purlTarget(): Target<string> {
   return {
     name: 'purl',
@@ -395,6 +457,11 @@ export function parserTargets(): Target<any>[] {
         return openVendorCsv();
       },
     },
+    feedTarget('stix', async () => jsonDocument(stixSeeds(), 5, 2), parseStixBundle),
+    feedTarget('misp', async () => jsonDocument(mispSeeds(), 5, 2), parseMispDocument),
+    feedTarget('misp-zip', async () => mispZip(), (input) => readMispZip(typeof input === 'string' ? Buffer.from(input) : input)),
+    feedTarget('csv-iocs', async () => textDocuments(IOC_CSVS, (t, list) => mutateLines(t, list, IOC_CELLS)), (input) => parseIocCsv(input)),
+    stixPatternTarget(),
     purlTarget(),
     cpeTarget(),
     versTarget(),

@@ -16,6 +16,7 @@ import {
   ListAdvisoriesQuery,
 } from './advisories.schemas.js';
 import type { FeedService } from './feeds.service.js';
+import { INDICATOR_FEED_KINDS } from '../indicators/parsers/index.js';
 import { validationError } from '../../platform/errors.js';
 import { checker } from '../../platform/validation.js';
 
@@ -32,9 +33,10 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
       bodyLimit: options.maxUploadBytes,
       schema: {
         tags: ['feeds'],
-        summary: 'Import a feed document: advisories, KEV, EPSS or VEX',
+        summary: 'Import a feed document: advisories, KEV, EPSS, VEX, or threat intel (STIX, MISP, CSV IOC lists)',
         description: [
-          `kind is one of ${FEED_KINDS.join(', ')}. The body is the document as published: OSV JSON/YAML (one record, an array, or an all.zip archive), the CISA KEV JSON catalog, a FIRST EPSS CSV (optionally gzipped), a CSAF 2.0 document (advisories and VEX profile), an OpenVEX or a CycloneDX VEX document.`,
+          `kind is one of ${[...FEED_KINDS, ...INDICATOR_FEED_KINDS].join(', ')}. The body is the document as published: OSV JSON/YAML (one record, an array, or an all.zip archive), the CISA KEV JSON catalog, a FIRST EPSS CSV (optionally gzipped), a CSAF 2.0 document (advisories and VEX profile), an OpenVEX or a CycloneDX VEX document; a STIX 2.1 (or 2.0) bundle, a MISP event JSON or a MISP feed as a zip (manifest.json and event files), a CSV IOC list.`,
+          'Threat intel: indicators are de-duplicated across sources (one indicator, each source\'s record of it), correlated at once with component hashes and vendor domains (sightings), and the whole document is stored in one transaction. STIX patterns that are not matchable are kept and counted in unsupported.',
           'Advisories are merged with the records that share an id or alias (one group per vulnerability); a record whose content did not change is skipped, a changed one updated, a withdrawn one closes its findings. Matching runs incrementally: only the packages of new or changed records are looked up among components.',
           'Partial import, record by record: a bad record (or archive entry) is reported in errors with its id and the reason and nothing of it is stored; every good record imports. The answer is 200 when every record imported and 207 (the same report) when some were refused; `thirdwatch feeds import` prints the same report and exits 0 or 2 in the same two cases. A document that cannot be read at all (not JSON, a zip bomb, a path-escaping zip entry, an unknown kind) answers 400 (CLI exit 1) and stores nothing; one over the upload limit 413.',
           'For VEX kinds, vendorId names the vendor that issued the statements: they are recorded with it as their source and apply only to its products (productId narrows to one product).',
@@ -44,7 +46,7 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
         response: { 200: ImportReportSchema, 207: ImportReportSchema },
       },
     }, async (request, reply) => {
-      const report = await feeds.importBuffer(request.params.kind, rawBody(request.body), { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId }, request.ctx);
+      const report = await feeds.importBuffer(request.params.kind, rawBody(request.body), { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId, columns: request.query.columns }, request.ctx);
       return reply.status(report.errors.length ? 207 : 200).send(report);
     });
   });

@@ -109,7 +109,8 @@ export const ImportQuery = Type.Object(
   {
     vendorId: Type.Optional(Type.String({ maxLength: 36, description: 'VEX kinds: the vendor that issued the statements (their source); they apply to its products only.' })),
     productId: Type.Optional(Type.String({ maxLength: 36, description: 'VEX kinds: the product the statements are about.' })),
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:/ -]+$', description: 'A provenance label for the records (default: the feed kind, or the VEX author).' })),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:/ -]+$', description: 'A provenance label for the records (default: the feed kind, or the VEX author; for threat intel, the publisher the document names).' })),
+    columns: Type.Optional(Type.String({ maxLength: 500, description: 'csv-iocs: the column mapping when detection cannot tell, e.g. value=indicator,type=kind or value=3 (fields: value, type, confidence, tlp, description, validFrom, validUntil, labels).' })),
   },
   { additionalProperties: false },
 );
@@ -126,6 +127,9 @@ export const ImportReportSchema = Type.Object({
     { description: 'The incremental matching this import caused: (ecosystem, package) keys looked up among components, and components re-evaluated.' },
   ),
   statements: Type.Optional(Type.Object({ imported: Type.Integer(), updated: Type.Integer(), skipped: Type.Integer() }, { description: 'CSAF: the VEX statements of the document.' })),
+  unsupported: Type.Optional(Type.Integer({ description: 'stix: indicators kept with a pattern that is not matchable (GET /api/v1/indicators/unsupported lists them).' })),
+  sightings: Type.Optional(Type.Integer({ description: 'stix, misp, csv-iocs: sightings the new indicators created (GET /api/v1/sightings).' })),
+  source: Type.Optional(Type.String({ description: 'stix, misp, csv-iocs: the source label the records are filed under.' })),
 });
 
 export const FeedSourceSchema = Type.Object(

@@ -13,6 +13,8 @@ import type { JobQueue } from '../../platform/jobs/queue.js';
 import { isCredentialParam, outboundGet, OutboundRefusedError, REDACTED, redactUrl, type OutboundPolicy, type OutboundResponse } from '../../platform/outbound.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
 import type { VexService } from '../findings/vex.service.js';
+import { INDICATOR_FEED_KINDS, isIndicatorFeedKind, type IndicatorFeedKind } from '../indicators/parsers/index.js';
+import type { IndicatorService } from '../indicators/indicators.service.js';
 import { emptyReport, IMPORT_BATCH, type AdvisoryService, type ImportReport } from './advisories.service.js';
 import { AdvisoryRepository } from './advisories.repository.js';
 import { FEED_KINDS, type FeedSettings } from './advisories.schemas.js';
@@ -68,9 +70,12 @@ export interface FeedImportOptions {
   feedName?: string;
   url?: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** csv-iocs: the column mapping, "value=indicator,type=kind". */
+  columns?: string;
 }
 
-type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number } };
+/** The report of any import: CSAF adds its statements, threat intel its unsupported patterns, sightings and source. */
+type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number }; unsupported?: number; sightings?: number; source?: string };
 
 /**
  * Feed imports from uploads, files, directories and configured URLs, and their status. Parsing is
@@ -86,10 +91,12 @@ export class FeedService {
     private readonly limits: { maxUploadBytes: number },
     private readonly logger: Logger,
     private readonly outbound: OutboundPolicy = { allowPrivate: false },
+    /** Threat-intel kinds (stix, misp, csv-iocs) are imported by the indicators module. */
+    private readonly indicators?: IndicatorService,
   ) {}
 
-  static checkKind(kind: string): FeedKind {
-    if (!isFeedKind(kind)) throw invalidField('kind', `unknown feed kind "${kind.slice(0, 40)}"; one of ${FEED_KINDS.join(', ')}`);
+  static checkKind(kind: string): FeedKind | IndicatorFeedKind {
+    if (!isFeedKind(kind) && !isIndicatorFeedKind(kind)) throw invalidField('kind', `unknown feed kind "${kind.slice(0, 40)}"; one of ${[...FEED_KINDS, ...INDICATOR_FEED_KINDS].join(', ')}`);
     return kind;
   }
 
@@ -98,6 +105,7 @@ export class FeedService {
     const kind = FeedService.checkKind(kindText);
     if (!body.length) throw invalidField('/', 'the request body is empty: send the feed document (or an OSV zip) as the body');
     if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the feed is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+    if (isIndicatorFeedKind(kind)) return this.recorded(kind, options, ctx, () => this.indicatorImporter().importBuffer(kind, body, options, ctx));
     return this.recorded(kind, options, ctx, () => this.importBytes(kind, body, options, ctx, options.source ?? 'upload'));
   }
 
@@ -110,6 +118,7 @@ export class FeedService {
     } catch (error) {
       throw invalidField('path', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
+    if (isIndicatorFeedKind(kind)) return this.recorded(kind, options, ctx, () => this.indicatorImporter().importPath(kind, path, options, ctx));
     const origin = options.source ?? basename(path);
     return this.recorded(kind, options, ctx, async () => {
       if (kind === 'osv' && info.isDirectory()) return this.streamOsv((onRecord) => readOsvDirectory(path, onRecord, { onProgress: options.onProgress }), origin, ctx);
@@ -117,6 +126,11 @@ export class FeedService {
       if (kind === 'osv' && (await isZipFile(path))) return this.streamOsv((onRecord) => readOsvZip(path, onRecord, { onProgress: options.onProgress }), origin, ctx);
       return this.importBytes(kind, await readFile(path), options, ctx, origin);
     });
+  }
+
+  private indicatorImporter(): IndicatorService {
+    if (!this.indicators) throw new Error('threat-intel imports need the indicator service');
+    return this.indicators;
   }
 
   private async importBytes(kind: FeedKind, body: Buffer, options: FeedImportOptions, ctx: RequestContext, origin: string): Promise<CsafReport> {
@@ -192,7 +206,7 @@ export class FeedService {
   }
 
   /** Runs an import and records its outcome (or failure) in the feed's status. */
-  private async recorded(kind: FeedKind, options: FeedImportOptions, ctx: RequestContext, run: () => Promise<CsafReport>): Promise<CsafReport> {
+  private async recorded(kind: FeedKind | IndicatorFeedKind, options: FeedImportOptions, ctx: RequestContext, run: () => Promise<CsafReport>): Promise<CsafReport> {
     const repo = new AdvisoryRepository(this.db);
     const name = options.feedName ?? `local:${kind}`;
     const startedAt = new Date().toISOString();

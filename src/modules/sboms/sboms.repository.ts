@@ -34,6 +34,9 @@ const DISCARD_SLICE = 2_000;
 
 type ColumnType = 'text' | 'int';
 
+const INDICATOR_HASH_ALGS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
+const HASH_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [['value', 'text'], ['alg', 'text'], ['sbom_id', 'text'], ['idx', 'int']];
+
 const COMPONENT_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [
   ['sbom_id', 'text'], ['idx', 'int'], ['ref', 'text'], ['name', 'text'], ['group_name', 'text'], ['version', 'text'], ['purl', 'text'],
   ['purl_type', 'text'], ['purl_namespace', 'text'], ['purl_name', 'text'], ['purl_qualifiers', 'text'], ['ecosystem', 'text'],
@@ -198,6 +201,16 @@ export class SbomRepository {
       r.parent_idx, r.depth, r.via_idx, r.direct,
     ]);
     await this.bulkInsert('sbom_components', COMPONENT_COLUMNS, tuples, onProgress);
+  }
+
+  /** The index correlation looks hash indicators up in (modules/indicators): MD5, SHA-1, SHA-256 and SHA-512 only. */
+  async insertComponentHashes(sbomId: string, rows: ComponentRow[]): Promise<void> {
+    const tuples: unknown[][] = [];
+    for (const r of rows) {
+      if (!r.hashes) continue;
+      for (const [alg, value] of Object.entries(JSON.parse(r.hashes) as Record<string, string>)) if (INDICATOR_HASH_ALGS[alg]) tuples.push([value, INDICATOR_HASH_ALGS[alg], sbomId, r.idx]);
+    }
+    await this.bulkInsert('sbom_component_hashes', HASH_COLUMNS, tuples);
   }
 
   insertGraph(sbomId: string, edgeCount: number, packed: Buffer) {

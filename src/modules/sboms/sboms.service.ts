@@ -175,6 +175,8 @@ export class SbomService {
     private readonly matching?: SbomMatching,
     /** Uploads asked to run as jobs are queued here (platform/jobs). */
     private readonly jobs?: JobQueue,
+    /** Runs in the publish transaction: correlation of the SBOM's component hashes with indicators (modules/indicators). */
+    private readonly onPublish?: (trx: Executor, sbomId: string, ctx: RequestContext) => Promise<unknown>,
   ) {}
 
   private repo(executor: Executor = this.db) {
@@ -265,6 +267,7 @@ export class SbomService {
     try {
       const repo = this.repo();
       await repo.insertComponents(id, read.components, (done) => onProgress?.('store', done, total));
+      await repo.insertComponentHashes(id, read.components);
       await repo.insertGraph(id, read.edgeCount, read.packedEdges);
       // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
       await repo.insertDocument(id, 'gzip', await compressing);
@@ -331,6 +334,7 @@ export class SbomService {
             supersedes: current,
           },
         });
+        await this.onPublish?.(trx, row.id, ctx);
         await publishWith(trx, current);
         return { again: false as const, supersedes: current };
       });

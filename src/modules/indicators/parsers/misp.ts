@@ -1,0 +1,182 @@
+// MISP events (the JSON the MISP API and UI export) and MISP feeds (manifest.json listing events,
+// one <uuid>.json per event, as a directory or a zip). Attributes flagged for detection (to_ids)
+// of the types that name a hash, domain, URL, address or e-mail become indicators.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FeedFormatError, describeError } from '../../advisories/parsers/errors.js';
+import { isObject, parseJson, type FeedInput, type JsonObject } from '../../advisories/parsers/json.js';
+import { openZip } from '../../advisories/parsers/zip.js';
+import { emptyOutcome, type IndicatorContext, type IndicatorOutcome, type IndicatorType } from './model.js';
+import { IndicatorValueError, normalizeValue, tlpOf, typeByShape } from './normalize.js';
+import { strictestTlp } from './stix.js';
+
+const MAX_EVENTS = 100_000;
+
+/** MISP attribute types and the indicator type of their value ('shape': typed by what it looks like). */
+const ATTRIBUTE_TYPES: Record<string, IndicatorType | 'shape'> = {
+  md5: 'md5',
+  sha1: 'sha1',
+  sha256: 'sha256',
+  sha512: 'sha512',
+  domain: 'domain',
+  hostname: 'domain',
+  url: 'url',
+  'ip-src': 'shape',
+  'ip-dst': 'shape',
+  email: 'email',
+  'email-src': 'email',
+  'email-dst': 'email',
+  'email-reply-to': 'email',
+  'whois-registrant-email': 'email',
+};
+
+/** Composite types "a|b": which halves are indicators, and their types. */
+const COMPOSITE_TYPES: Record<string, Array<IndicatorType | 'shape' | null>> = {
+  'filename|md5': [null, 'md5'],
+  'filename|sha1': [null, 'sha1'],
+  'filename|sha256': [null, 'sha256'],
+  'filename|sha512': [null, 'sha512'],
+  'domain|ip': ['domain', 'shape'],
+  'hostname|port': ['domain', null],
+  'ip-src|port': ['shape', null],
+  'ip-dst|port': ['shape', null],
+};
+
+/** A MISP event document: { Event }, a list of them, or the API's { response: [...] }. */
+export function parseMispDocument(input: FeedInput | unknown, outcome = emptyOutcome('misp')): IndicatorOutcome {
+  const doc = parseJson(input, 'the MISP document');
+  const events = isObject(doc) && Array.isArray(doc.response) ? doc.response : Array.isArray(doc) ? doc : [doc];
+  if (events.length > MAX_EVENTS) throw new FeedFormatError(`the document has ${events.length} events, over the limit of ${MAX_EVENTS}`);
+  if (!events.length || !events.every((e) => isObject(e) && isObject(e.Event))) {
+    throw new FeedFormatError('not a MISP event: expected {"Event": {...}}, a list of them, or {"response": [...]}');
+  }
+  for (const e of events) readEvent((e as JsonObject).Event as JsonObject, outcome);
+  return outcome;
+}
+
+function readEvent(event: JsonObject, outcome: IndicatorOutcome): void {
+  const eventRef = typeof event.uuid === 'string' ? event.uuid : typeof event.id === 'string' ? `event ${event.id}` : 'event';
+  const org = isObject(event.Orgc) && typeof event.Orgc.name === 'string' ? event.Orgc.name : null;
+  if (org && !outcome.publisher) outcome.publisher = org;
+  const eventTags = tagNames(event.Tag);
+  const info = typeof event.info === 'string' ? event.info.slice(0, 1000) : null;
+  const date = typeof event.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(event.date) ? `${event.date}T00:00:00.000Z` : null;
+  const attributes: Array<{ attr: unknown; where: string }> = [];
+  list(event.Attribute).forEach((attr, i) => attributes.push({ attr, where: `Attribute[${i}]` }));
+  list(event.Object).forEach((obj, i) => {
+    if (isObject(obj) && !truthy(obj.deleted)) list(obj.Attribute).forEach((attr, j) => attributes.push({ attr, where: `Object[${i}].Attribute[${j}]` }));
+  });
+  for (const { attr, where } of attributes) {
+    const record = isObject(attr) && typeof attr.uuid === 'string' ? attr.uuid : `${eventRef} ${where}`;
+    if (!isObject(attr) || typeof attr.type !== 'string' || typeof attr.value !== 'string') {
+      outcome.errors.push({ record, reason: `${where}: an attribute needs a string type and value` });
+      continue;
+    }
+    const simple = ATTRIBUTE_TYPES[attr.type];
+    const composite = COMPOSITE_TYPES[attr.type];
+    if ((!simple && !composite) || truthy(attr.deleted) || !truthy(attr.to_ids)) {
+      outcome.skipped++;
+      continue;
+    }
+    const tags = tagNames(attr.Tag);
+    const context: IndicatorContext = {
+      ref: record,
+      name: info,
+      description: typeof attr.comment === 'string' && attr.comment ? attr.comment.slice(0, 2000) : null,
+      pattern: null,
+      confidence: null,
+      tlp: strictestTlp([...eventTags, ...tags].map(tlpOf)),
+      validFrom: isoOf(attr.first_seen) ?? date,
+      validUntil: null,
+      labels: [...new Set([...(typeof attr.category === 'string' ? [attr.category] : []), ...[...eventTags, ...tags].filter((t) => !tlpOf(t))])].slice(0, 50),
+      killChain: [],
+    };
+    const parts = composite ? attr.value.split('|') : [attr.value];
+    const types = composite ?? [simple];
+    if (parts.length !== types.length) {
+      outcome.errors.push({ record, reason: `${where}: a ${attr.type} value has ${types.length} parts separated by "|"` });
+      continue;
+    }
+    try {
+      const found = types.flatMap((type, i) => {
+        if (!type) return [];
+        const actual = type === 'shape' ? typeByShape(parts[i]) : type;
+        if (!actual) throw new IndicatorValueError(`"${parts[i].slice(0, 80)}" is not an address`);
+        return [{ type: actual, value: normalizeValue(actual, parts[i]) }];
+      });
+      for (const f of found) outcome.indicators.push({ ...context, ...f });
+    } catch (error) {
+      if (!(error instanceof IndicatorValueError)) throw error;
+      outcome.errors.push({ record, reason: `${where} (${attr.type}): ${error.message}` });
+    }
+  }
+}
+
+/** A MISP feed from files already read: manifest.json and the event files it lists. */
+export function readMispFeed(files: Map<string, Buffer>): IndicatorOutcome {
+  const manifestName = [...files.keys()].filter((n) => n === 'manifest.json' || n.endsWith('/manifest.json')).sort((a, b) => a.length - b.length)[0];
+  if (!manifestName) throw new FeedFormatError('not a MISP feed: no manifest.json');
+  const base = manifestName.slice(0, -'manifest.json'.length);
+  const manifest = parseJson(files.get(manifestName)!, 'manifest.json');
+  if (!isObject(manifest)) throw new FeedFormatError('manifest.json must be an object of event uuid → event summary');
+  const uuids = Object.keys(manifest);
+  if (uuids.length > MAX_EVENTS) throw new FeedFormatError(`manifest.json lists ${uuids.length} events, over the limit of ${MAX_EVENTS}`);
+  const outcome = emptyOutcome('misp');
+  for (const uuid of uuids) {
+    const data = /^[0-9a-fA-F-]{1,64}$/.test(uuid) ? files.get(`${base}${uuid}.json`) : undefined;
+    if (!data) {
+      outcome.errors.push({ record: uuid.slice(0, 100), reason: `listed in manifest.json, but ${uuid.slice(0, 100)}.json is not in the feed` });
+      continue;
+    }
+    try {
+      parseMispDocument(data, outcome);
+    } catch (error) {
+      if (!(error instanceof FeedFormatError)) throw error;
+      outcome.errors.push({ record: uuid, reason: error.message });
+    }
+  }
+  return outcome;
+}
+
+/** A MISP feed packed as a zip (entries read with the zip bomb and path guards of the OSV reader). */
+export async function readMispZip(input: string | Uint8Array): Promise<IndicatorOutcome> {
+  const zip = await openZip(input);
+  const files = new Map<string, Buffer>();
+  for await (const entry of zip.entries()) if (entry.data && entry.name.endsWith('.json')) files.set(entry.name, entry.data);
+  if (files.size === 1 && !files.has('manifest.json')) return parseMispDocument([...files.values()][0]);
+  return readMispFeed(files);
+}
+
+/** A MISP feed directory on this machine. */
+export async function readMispDirectory(dir: string): Promise<IndicatorOutcome> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+  } catch (error) {
+    throw new FeedFormatError(`cannot read ${dir}: ${describeError(error)}`);
+  }
+  if (!names.includes('manifest.json')) throw new FeedFormatError(`${dir} is not a MISP feed: no manifest.json`);
+  if (names.length > MAX_EVENTS + 1) throw new FeedFormatError(`${dir} holds ${names.length} files, over the limit of ${MAX_EVENTS} events`);
+  const files = new Map<string, Buffer>();
+  for (const name of names) files.set(name, await readFile(join(dir, name)));
+  return readMispFeed(files);
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function tagNames(value: unknown): string[] {
+  return list(value).flatMap((t) => (isObject(t) && typeof t.name === 'string' ? [t.name] : []));
+}
+
+/** MISP writes flags as booleans, "1"/"0" or 1/0 depending on version and export path. */
+function truthy(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 'true';
+}
+
+function isoOf(value: unknown): string | null {
+  if (typeof value !== 'string' || !value) return null;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
