@@ -5,6 +5,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { FeedFormatError } from '../../advisories/parsers/errors.js';
 import { decodeText, type FeedInput } from '../../advisories/parsers/json.js';
+import { findUnstorable } from '../../../platform/text.js';
 import { emptyOutcome, type IndicatorContext, type IndicatorOutcome, type IndicatorType } from './model.js';
 import { IndicatorValueError, normalizeValue, refang, tlpOf, typeByShape } from './normalize.js';
 
@@ -39,6 +40,8 @@ interface Layout {
 
 export function parseIocCsv(input: FeedInput, mapping: CsvMapping = {}): IndicatorOutcome {
   const text = decodeText(input);
+  const unstorable = findUnstorable(text);
+  if (unstorable) throw new FeedFormatError(`the CSV holds text that cannot be stored: ${unstorable.reason}`);
   const firstLine = text.split('\n', 50).find((l) => l.trim() && !l.startsWith('#')) ?? '';
   const delimiter = firstLine.includes('\t') ? '\t' : (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
   let rows: Array<{ record: string[]; info: { lines: number } }>;

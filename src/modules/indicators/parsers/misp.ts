@@ -4,7 +4,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FeedFormatError, describeError } from '../../advisories/parsers/errors.js';
-import { isObject, parseJson, type FeedInput, type JsonObject } from '../../advisories/parsers/json.js';
+import { isObject, parseJson, parseStorableJson, type FeedInput, type JsonObject } from '../../advisories/parsers/json.js';
 import { openZip } from '../../advisories/parsers/zip.js';
 import { emptyOutcome, type IndicatorContext, type IndicatorOutcome, type IndicatorType } from './model.js';
 import { IndicatorValueError, normalizeValue, tlpOf, typeByShape } from './normalize.js';
@@ -44,7 +44,7 @@ const COMPOSITE_TYPES: Record<string, Array<IndicatorType | 'shape' | null>> = {
 
 /** A MISP event document: { Event }, a list of them, or the API's { response: [...] }. */
 export function parseMispDocument(input: FeedInput | unknown, outcome = emptyOutcome('misp')): IndicatorOutcome {
-  const doc = parseJson(input, 'the MISP document');
+  const doc = parseStorableJson(input, 'the MISP document');
   const events = isObject(doc) && Array.isArray(doc.response) ? doc.response : Array.isArray(doc) ? doc : [doc];
   if (events.length > MAX_EVENTS) throw new FeedFormatError(`the document has ${events.length} events, over the limit of ${MAX_EVENTS}`);
   if (!events.length || !events.every((e) => isObject(e) && isObject(e.Event))) {

@@ -173,6 +173,7 @@ describe('STIX bundles', () => {
       ['{"type":"bundle","id":"bundle--x","objects":[]}', /not a STIX bundle: \/id/],
       ['{"type":"report"}', /not a STIX bundle/],
       [new Uint8Array([0xff, 0xfe, 0x00]), /not valid UTF-8/],
+      [bundle([indicator(1, "[domain-name:value = 'a.com']", { name: 'x\u0000y' })]), /objects\/0\/name/],
     ];
     for (const [input, reason] of bad) assert.throws(() => parseStixBundle(input), (e: Error) => e instanceof FeedFormatError && reason.test(e.message), String(input).slice(0, 40));
   });
@@ -336,5 +337,6 @@ describe('CSV IOC lists', () => {
     assert.throws(() => parseIocCsv('domain,comment\n"evil-c2.net,unterminated\n'), /cannot be read/);
     assert.throws(() => parseIocCsv('name,comment\nx,y\n'), /no indicator column/);
     assert.throws(() => parseIocCsv(''), /no rows/);
+    assert.throws(() => parseIocCsv('evil-c2.net,\u0000\n'), /cannot be stored/);
   });
 });

@@ -10,7 +10,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { checker } from '../../../platform/validation.js';
 import { FeedFormatError } from '../../advisories/parsers/errors.js';
-import { isObject, parseJson, type FeedInput } from '../../advisories/parsers/json.js';
+import { isObject, parseStorableJson, type FeedInput } from '../../advisories/parsers/json.js';
 import { emptyOutcome, type IndicatorOutcome, type KillChainPhase, type Tlp } from './model.js';
 import { tlpOf } from './normalize.js';
 import { analysePattern, PatternSyntaxError } from './stix-pattern.js';
@@ -111,7 +111,7 @@ export function strictestTlp(levels: Array<Tlp | null>): Tlp | null {
 
 /** Reads a bundle (bytes, text or parsed); whole-document problems throw FeedFormatError. */
 export function parseStixBundle(input: FeedInput | unknown): IndicatorOutcome {
-  const doc = parseJson(input, 'the STIX bundle');
+  const doc = parseStorableJson(input, 'the STIX bundle');
   if (!isObject(doc)) throw new FeedFormatError('a STIX bundle is a JSON object with "type": "bundle"');
   // One STIX object on its own (as some tools export a single indicator) reads as a bundle of one.
   if (doc.type !== 'bundle' && typeof doc.type === 'string' && typeof doc.id === 'string') return readObjects([doc]);
