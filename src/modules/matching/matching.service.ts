@@ -125,6 +125,7 @@ export class Matcher {
     const bySource = new Map<string, number[]>();
     const keys = new Map<string, Set<string>>();
     for (let i = 0; i < sbom.components.length; i++) {
+      if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(db);
       const row = sbom.components[i];
       const qualifiers = parseQualifiers(row.purl_qualifiers);
       const sourcePackage = sourcePackageOf(row.ecosystem, row.package_name, qualifiers);

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import {
@@ -129,8 +131,62 @@ function openSqlite(path: string, options: DatabaseOptions): Database {
   // cache); FULL would only add protection against power loss at a large write cost.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  const checkpointer = path === ':memory:' ? null : startCheckpointer(sqlite, path);
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(sqlite), options) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/** WAL pages after which a commit on the main connection checkpoints itself (SQLite's default is 1,000). */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 16_000;
+const CHECKPOINT_EVERY_MS = 250;
+
+/**
+ * Checkpoints (copying the WAL back into the database file, with an fsync) run on a connection of
+ * their own in a worker thread. SQLite otherwise runs one inside whichever commit crosses 1,000 WAL
+ * pages: during a large upload that is a commit every few statements, each then holding the event
+ * loop (and the write lock) for the copy. A PASSIVE checkpoint takes no write lock, so writers go
+ * on meanwhile. Should the thread stop or fall far behind, commits checkpoint themselves again.
+ */
+function startCheckpointer(sqlite: SQLite.Database, path: string): { stop(): Promise<void> } {
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const Database = require(workerData.module);
+    const db = new Database(workerData.path, { timeout: workerData.busyMs });
+    const timer = setInterval(() => {
+      try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+    }, workerData.everyMs);
+    parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });`;
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, busyMs: SQLITE_BUSY_TIMEOUT_MS, everyMs: CHECKPOINT_EVERY_MS },
+  });
+  worker.unref();
+  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  let stopped = false;
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      if (!stopped && sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
+      resolve();
+    }),
+  );
+  // An error ends the thread: the exit handler above puts checkpoints back into commits.
+  worker.on('error', () => undefined);
+  return {
+    stop: async () => {
+      stopped = true;
+      // Held until it has closed its connection, so that closing waits for it.
+      worker.ref();
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
 }
 
 /**
