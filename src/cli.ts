@@ -347,12 +347,16 @@ sbom
   });
 sbom
   .command('list')
-  .description('SBOMs of a product, newest first')
+  .description('SBOMs of a product, newest first: "in use" marks the latest SBOM of the release in use (the product\'s version, else the newest release), "replaced" an SBOM a later upload of its release replaced')
   .requiredOption('--product <id>', `product id, or "${ESTATE.alias}"`)
   .action(async (options: { product: string }) => {
-    const page = await withThirdwatch((tw) => tw.services.sboms.list(options.product, { limit: 500 }));
-    if (globals().json) printJson(page);
-    else for (const s of page.items) printLine(`${s.id}  ${s.release.padEnd(16)}  ${s.current ? 'current ' : 'replaced'}  ${s.format} ${s.specVersion}  ${s.componentCount} components  ${s.uploadedAt}`);
+    const [page, releases] = await withThirdwatch((tw) => Promise.all([tw.services.sboms.list(options.product, { limit: 500 }), tw.services.sboms.releases(options.product)]));
+    if (globals().json) return printJson(page);
+    const inUse = releases.find((r) => r.inUse)?.currentSbomId;
+    for (const s of page.items) {
+      const label = s.id === inUse ? 'in use  ' : s.current ? '        ' : 'replaced';
+      printLine(`${s.id}  ${s.release.padEnd(16)}  ${label}  ${s.format} ${s.specVersion}  ${s.componentCount} components  ${s.uploadedAt}`);
+    }
   });
 sbom
   .command('diff <from> <to>')

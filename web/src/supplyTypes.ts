@@ -29,6 +29,7 @@ export interface Release {
   currentSbomId: string | null;
   sbomCount: number;
   lastUploadedAt: string;
+  inUse: boolean;
 }
 
 export interface SbomComponent {

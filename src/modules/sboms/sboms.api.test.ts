@@ -99,6 +99,14 @@ describeEachEngine('SBOM API', ({ engine }) => {
 
     const releases = await json(await server.api(`/api/v1/products/${ids.bridge}/releases`), 200);
     assert.deepEqual(releases.items.map((r: { release: string; currentSbomId: string }) => [r.release, r.currentSbomId]), [['v1.8.0', b.id], ['v1.6.3', a.id]]);
+    // Each release keeps its latest SBOM; one release is in use: the newest, until the product names its version.
+    const inUse = async () => (await json(await server.api(`/api/v1/products/${ids.bridge}/releases`), 200)).items.filter((r: { inUse: boolean }) => r.inUse).map((r: { release: string }) => r.release);
+    assert.deepEqual(await inUse(), ['v1.8.0']);
+    await json(await server.api(`/api/v1/products/${ids.bridge}`, { method: 'PATCH', json: { version: 'v1.6.3' } }), 200);
+    assert.deepEqual(await inUse(), ['v1.6.3']);
+    await json(await server.api(`/api/v1/products/${ids.bridge}`, { method: 'PATCH', json: { version: '9.9.9' } }), 200);
+    assert.deepEqual(await inUse(), ['v1.8.0'], 'a version without SBOMs: the newest release');
+    await json(await server.api(`/api/v1/products/${ids.bridge}`, { method: 'PATCH', json: { version: null } }), 200);
   });
 
   test('who uses a package: by purl, by name and ecosystem, with a version filter; direct or transitive with the path from the root', async () => {

@@ -35,6 +35,22 @@ describe('thirdwatch sbom upload', () => {
     assert.equal(JSON.parse(listed.stdout).items.length, 2);
   });
 
+  test('sbom list marks only the release in use (as the product page does): other releases\' latest SBOMs are not "current"', () => {
+    const file = join(data, 'next.json');
+    writeFileSync(file, generateCycloneDx(5));
+    assert.equal(runCli(['sbom', 'upload', '--product', 'estate', '--release', '12.0.0', file], env).status, 0);
+    const sboms = JSON.parse(runCli(['--json', 'sbom', 'list', '--product', 'estate'], env).stdout).items as Array<{ id: string; release: string; current: boolean }>;
+    const text = runCli(['sbom', 'list', '--product', 'estate'], env);
+    assert.equal(text.status, 0, text.stderr);
+    const labels = Object.fromEntries(text.stdout.trim().split('\n').map((line) => [line.slice(0, 36), line.slice(56, 64).trim()]));
+    const latest = sboms.find((s) => s.release === '12.0.0')!;
+    const older = sboms.filter((s) => s.release === '11.1.2');
+    assert.deepEqual(labels[latest.id], 'in use', text.stdout);
+    assert.deepEqual(older.map((s) => labels[s.id]), older.map((s) => (s.current ? '' : 'replaced')), text.stdout);
+    assert.equal(text.stdout.match(/in use/g)?.length, 1);
+    assert.doesNotMatch(text.stdout, /current/);
+  });
+
   test('a file over the upload limit is refused before it is read; an unknown product is named', () => {
     const big = join(data, 'big.json');
     writeFileSync(big, generateCycloneDx(3000));

@@ -80,6 +80,7 @@ export const ReleaseSchema = Type.Object({
   currentSbomId: Nullable(Type.String()),
   sbomCount: Type.Integer(),
   lastUploadedAt: Type.String(),
+  inUse: Type.Boolean({ description: 'The release in use: the product\'s version when it has SBOMs, else the newest release. Exactly one release is in use.' }),
 });
 
 export const ComponentSchema = Type.Object({

@@ -397,14 +397,20 @@ export class SbomService {
     return { items: page.map(presentSbom), nextCursor: more && last ? encodeCursor({ key: last.id, id: last.id }) : null };
   }
 
+  /**
+   * Releases with SBOMs, newest first. Every release keeps its latest SBOM (`currentSbomId`); only
+   * one release is in use: the product's version when it has SBOMs, else the newest release.
+   */
   async releases(productRef: string) {
     const owner = await this.owner(productRef);
     const rows = await this.repo().releases(owner.id);
+    const inUse = rows.some((r) => r.release === owner.version) ? owner.version : (rows[0]?.release ?? null);
     return rows.map((r) => ({
       release: r.release,
       currentSbomId: (r.current_id as string | null) ?? null,
       sbomCount: Number(r.sbom_count),
       lastUploadedAt: String(r.last_uploaded_at),
+      inUse: r.release === inUse,
     }));
   }
 

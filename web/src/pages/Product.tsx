@@ -71,7 +71,8 @@ export function ProductPage({ id }: { id: string }) {
 
 /**
  * Every release keeps its latest SBOM (the API's `current`: it replaced earlier uploads of that
- * release). Only one release is the one in use: the product's version, or else the newest release.
+ * release). Only one release is the one in use (the API's `inUse`: the product's version, or else
+ * the newest release); the list reloads when the version changes.
  */
 function Releases({ productId, versionInUse, refreshKey }: { productId: string; versionInUse: string | null; refreshKey: number }) {
   const state = useAsync(
@@ -82,9 +83,9 @@ function Releases({ productId, versionInUse, refreshKey }: { productId: string; 
       ]);
       return { releases: releases.items, sboms: sboms.items };
     },
-    [productId, refreshKey],
+    [productId, refreshKey, versionInUse],
   );
-  const inUse = state.data && (state.data.releases.some((r) => r.release === versionInUse) ? versionInUse : (state.data.releases[0]?.release ?? null));
+  const inUse = state.data?.releases.find((r) => r.inUse)?.release ?? null;
   return (
     <section className="card" aria-labelledby="releases-h">
       <div className="card-head">
