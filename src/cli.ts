@@ -16,6 +16,7 @@ import { isRole, ROLES } from './platform/auth/roles.js';
 import { loadDemo } from './modules/vendors/demo.js';
 import { loadDemoSboms } from './modules/sboms/sboms.demo.js';
 import { ESTATE } from './modules/sboms/sboms.estate.js';
+import { loadDemoArtifacts } from './modules/integrity/integrity.demo.js';
 
 interface GlobalOptions {
   data?: string;
@@ -398,9 +399,9 @@ artifact
   .command('check <file>')
   .description('hash a file, read its Authenticode signature, record it as observed for a product release and report alerts')
   .requiredOption('--product <id>', 'product id')
-  .requiredOption('--version <version>', 'the release the file claims to be')
+  .requiredOption('--release <version>', 'the release the file claims to be (also spelled --version)')
   .option('--filename <name>', 'the file name as published (default: the file\'s own name)')
-  .action(async (file: string, options: { product: string; version: string; filename?: string }) => {
+  .action(async (file: string, options: { product: string; release: string; filename?: string }) => {
     let size: number;
     try {
       const stat = statSync(file);
@@ -413,7 +414,7 @@ artifact
     const fileName = options.filename ?? basename(file);
     const result = await withThirdwatch((tw) => {
       if (size > tw.config.maxArtifactBytes) throw new CliError(`${file} is ${size} bytes, over the artifact limit of ${tw.config.maxArtifactBytes} bytes (THIRDWATCH_MAX_ARTIFACT_MB)`);
-      return tw.services.integrity.checkFile({ productId: options.product, version: options.version, fileName }, file, cliContext());
+      return tw.services.integrity.checkFile({ productId: options.product, version: options.release, fileName }, file, cliContext());
     });
     if (globals().json) return printJson(result);
     printLine(`${result.fileName} (${result.size} bytes) for release ${result.version}: sha256 ${result.sha256}`);
@@ -431,11 +432,12 @@ program
     const summary = await withThirdwatch(async (tw) => {
       const inventory = await loadDemo(tw.services, cliContext());
       const sboms = await loadDemoSboms(tw.services, cliContext());
-      return { ...inventory, sboms: sboms.sboms, components: sboms.components, alreadyLoaded: !inventory.vendors && !sboms.sboms };
+      const artifacts = await loadDemoArtifacts(tw.services, cliContext());
+      return { ...inventory, sboms: sboms.sboms, components: sboms.components, artifacts: artifacts.registered + artifacts.checked, integrityAlerts: artifacts.alerts, alreadyLoaded: !inventory.vendors && !sboms.sboms && artifacts.skipped };
     });
     if (globals().json) printJson(summary);
     else if (summary.alreadyLoaded) printLine(`the demo is already loaded (${summary.skipped} demo vendors found): nothing added`);
-    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components)${summary.skipped ? `; ${summary.skipped} demo vendors were already there` : ''}`);
+    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components), ${summary.artifacts} release artifacts (${summary.integrityAlerts} integrity alerts)${summary.skipped ? `; ${summary.skipped} demo vendors were already there` : ''}`);
   });
 
 /** The whole upload in memory, refused up front (before reading it) when over the upload limit. */
@@ -485,7 +487,17 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+/**
+ * `artifact check FILE --version V` names a release, but commander reads --version anywhere on the
+ * line as the program's own flag (print the version and exit): after `artifact`, it is --release.
+ */
+function releaseSpelling(argv: string[]): string[] {
+  const at = argv.indexOf('artifact', 2);
+  if (at === -1) return argv;
+  return argv.map((arg, i) => (i > at && arg === '--version' ? '--release' : i > at && arg.startsWith('--version=') ? `--release=${arg.slice(10)}` : arg));
+}
+
+program.parseAsync(releaseSpelling(process.argv)).catch((error: unknown) => {
   // --help and --version end the parse with an "error" that is a success.
   if (error instanceof CommanderError && error.exitCode === 0) process.exit(0);
   const exitCode = error instanceof CliError ? error.exitCode : error instanceof ConfigError || error instanceof CommanderError ? 2 : 1;

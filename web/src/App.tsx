@@ -11,6 +11,7 @@ import { VendorPage } from './pages/Vendor.js';
 import { VendorFormPage } from './pages/VendorForm.js';
 import { SettingsPage } from './pages/Settings.js';
 import { ProductPage } from './pages/Product.js';
+import { IntegrityPage } from './pages/Integrity.js';
 import { SbomDiffPage, SbomPage } from './pages/Sbom.js';
 import { TechnologiesPage, TechnologyPage, WhoUsesPage } from './pages/Technologies.js';
 import { AdvisoryPage, FindingsPage } from './pages/Findings.js';
@@ -184,6 +185,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/mentions') return <MentionsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
+  params = match('/products/:id/integrity', path);
+  if (params) return <IntegrityPage id={params.id} key={params.id} />;
   params = match('/products/:id', path);
   if (params) return <ProductPage id={params.id} key={params.id} />;
   params = match('/sboms/:a/diff/:b', path);

@@ -57,6 +57,8 @@ export function ProductPage({ id }: { id: string }) {
             {p.version ? `Version in use ${p.version}` : 'No version recorded'}
             {p.deploymentCount !== null && <> · {plural(p.deploymentCount, 'deployment')}</>}
             {p.autoUpdate && <> · updates itself</>}
+            {' · '}
+            <Link to={`/products/${p.id}/integrity`}>Update integrity: releases, hashes, signers, alerts</Link>
           </p>
         </div>
       </div>
