@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './app/config.js';
 import { openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
@@ -10,6 +10,7 @@ import { CliError, printJson, printLine, progress } from './cli/output.js';
 import { cliContext } from './platform/context.js';
 import { resultOf } from './platform/jobs/launcher.js';
 import type { ImportReport } from './modules/vendors/vendors-csv.js';
+import type { CsafReport as FeedReport } from './modules/advisories/feeds.service.js';
 import { AppError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
 import { isRole, ROLES } from './platform/auth/roles.js';
@@ -237,10 +238,18 @@ feeds
   .action(async (kind: string, path: string, options: { source?: string; vendor?: string; product?: string; columns?: string }) => {
     if (kind === 'mentions') return importMentions(path);
     const bar = progress(`${kind} ${path}`);
-    const report = await withThirdwatch((tw) =>
-      tw.services.feeds.importPath(kind, path, { source: options.source, vendorId: options.vendor, productId: options.product, columns: options.columns, onProgress: (done, total) => bar.update(done, total) }, cliContext()),
-    );
-    bar.done();
+    // This process is the worker of its own feeds.import job: GET /api/v1/jobs shows it, and a cancel stops it between batches.
+    const report = await withThirdwatch(async (tw) => {
+      const job = await tw.services.feeds.startImport(
+        kind,
+        { path: resolve(path) },
+        { source: options.source, vendorId: options.vendor, productId: options.product, columns: options.columns, wait: true, onProgress: (j) => bar.update(Number(j.progress_done), Number(j.progress_total ?? 0), j.phase ?? '') },
+        cliContext(),
+        tw.launcher,
+      );
+      bar.done();
+      return resultOf<FeedReport>(job);
+    });
     if (globals().json) printJson(report);
     else {
       for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);

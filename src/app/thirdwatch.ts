@@ -22,7 +22,7 @@ import { technologyRoutes } from '../modules/technologies/technologies.routes.js
 import { Matcher } from '../modules/matching/matching.service.js';
 import { sbomMatching } from '../modules/matching/matching.hook.js';
 import { AdvisoryService } from '../modules/advisories/advisories.service.js';
-import { FeedService, FEED_SYNC_SCHEDULE } from '../modules/advisories/feeds.service.js';
+import { FEED_IMPORT_JOB, FeedService, FEED_SYNC_SCHEDULE, type FeedImportJobPayload } from '../modules/advisories/feeds.service.js';
 import { advisoryRoutes } from '../modules/advisories/advisories.routes.js';
 import { FindingsService } from '../modules/findings/findings.service.js';
 import { VexService } from '../modules/findings/vex.service.js';
@@ -149,7 +149,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
     .handle(UPLOAD_JOB, (payload: UploadJobPayload, _job, run) => tw.services.sboms.runUploadJob(payload, run))
     .handle('feeds.sync', () => feeds.syncDue())
-    .handle('feeds.fetch', (payload: { name: string }) => feeds.fetchAndImport(payload.name, systemContext('feed sync')))
+    .handle('feeds.fetch', (payload: { name: string }, _job, run) => feeds.fetchAndImport(payload.name, systemContext('feed sync'), (done, total) => run.progress({ phase: 'importing', done, total })))
+    .handle(FEED_IMPORT_JOB, (payload: FeedImportJobPayload, _job, run) => feeds.runImportJob(payload, run))
     .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }))
     .handle('audit.seal', () => audit.seal())
     .handle('jobs.prune', async () => ({ deleted: await tw.services.jobs.prune() }))
@@ -173,7 +174,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   vendorRoutes(app, services.vendors, services.vendorCsv, tw.launcher, { maxUploadBytes: config.maxUploadBytes });
   sbomRoutes(app, services.sboms, { maxUploadBytes: config.maxUploadBytes });
   technologyRoutes(app, services.technologies);
-  advisoryRoutes(app, services.advisories, services.feeds, { maxUploadBytes: config.maxUploadBytes });
+  advisoryRoutes(app, services.advisories, services.feeds, tw.launcher, { maxUploadBytes: config.maxUploadBytes });
   findingRoutes(app, services.findings);
   riskRoutes(app, services.risks);
   mentionRoutes(app, services.mentions, { maxUploadBytes: config.maxUploadBytes });

@@ -62,7 +62,7 @@ describeEachEngine('encoding: one 400 for text that cannot be stored as written'
     assert.match(csv.detail, /byte offset 21/);
     const sbom = await send(`/api/v1/products/${productId}/sboms`, bytes(CYCLONEDX('enc'), [0xed, 0xa0, 0x80]), 'application/json');
     assert.match(sbom.detail, /not valid UTF-8.*byte offset \d+/);
-    const feed = await send('/api/v1/feeds/osv/import', bytes(osvRecord('bad '), [0xe2, 0x82]), 'application/json');
+    const feed = await send('/api/v1/feeds/osv/import?wait=true', bytes(osvRecord('bad '), [0xe2, 0x82]), 'application/json');
     assert.match(feed.detail, /not valid UTF-8.*byte offset \d+/);
     assert.deepEqual(await counts(), before, 'nothing was stored');
   });
@@ -74,7 +74,7 @@ describeEachEngine('encoding: one 400 for text that cannot be stored as written'
     assert.match(json.detail, /unpaired UTF-16 surrogate/);
     const key = await send('/api/v1/vendors', '{"name":"x","\\udc00":1}', 'application/json');
     assert.equal(key.field, '/\udc00', 'an object key is named too');
-    const osv = await send('/api/v1/feeds/osv/import', osvRecord('lone \\ud800 surrogate'), 'application/json');
+    const osv = await send('/api/v1/feeds/osv/import?wait=true', osvRecord('lone \\ud800 surrogate'), 'application/json');
     assert.match(osv.detail, new RegExp(`byte offset ${SUMMARY_AT + 5}: must not contain an unpaired UTF-16 surrogate`));
     const sbom = await send(`/api/v1/products/${productId}/sboms`, CYCLONEDX('lone \\udfff'), 'application/json');
     assert.match(sbom.detail, /unpaired UTF-16 surrogate/);
@@ -87,10 +87,10 @@ describeEachEngine('encoding: one 400 for text that cannot be stored as written'
 
   test('a NUL in an OSV record is the same 400 on both engines, with no database text', async () => {
     const before = await counts();
-    const escaped = await send('/api/v1/feeds/osv/import', osvRecord('nul \\u0000 inside'), 'application/json');
+    const escaped = await send('/api/v1/feeds/osv/import?wait=true', osvRecord('nul \\u0000 inside'), 'application/json');
     assert.equal(escaped.detail, `the document at byte offset ${SUMMARY_AT + 4}: must not contain the NUL character (U+0000)`);
     assert.equal(escaped.field, `byte ${SUMMARY_AT + 4}`);
-    const raw = await send('/api/v1/feeds/osv/import', osvRecord('raw \u0000 nul'), 'application/json');
+    const raw = await send('/api/v1/feeds/osv/import?wait=true', osvRecord('raw \u0000 nul'), 'application/json');
     assert.match(raw.detail, new RegExp(`byte offset ${SUMMARY_AT + 4}: must not contain the NUL character`));
     assert.deepEqual(await counts(), before);
   });

@@ -2,7 +2,10 @@ import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
 import { rawBody, rawUploadRoutes } from '../../platform/http/uploads.js';
 import { Page } from '../../platform/http/pagination.js';
-import type { AdvisoryService } from './advisories.service.js';
+import type { AdvisoryService, ImportReport } from './advisories.service.js';
+import { resultOf, type JobLauncher } from '../../platform/jobs/launcher.js';
+import { JobSchema } from '../jobs/jobs.schemas.js';
+import { sendAccepted } from '../jobs/jobs.routes.js';
 import {
   AdvisoryDetailSchema,
   AdvisoryIdParams,
@@ -22,7 +25,7 @@ import { checker } from '../../platform/validation.js';
 
 const checkSyncBody = checker(Type.Object({ names: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })) }, { additionalProperties: false }));
 
-export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: FeedService, options: { maxUploadBytes: number }): void {
+export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: FeedService, launcher: JobLauncher, options: { maxUploadBytes: number }): void {
   const read = { permission: 'read' as const };
   const write = { permission: 'inventory:write' as const };
 
@@ -38,15 +41,19 @@ export function advisoryRoutes(app: App, advisories: AdvisoryService, feeds: Fee
           `kind is one of ${[...FEED_KINDS, ...INDICATOR_FEED_KINDS].join(', ')}. The body is the document as published: OSV JSON/YAML (one record, an array, or an all.zip archive), the CISA KEV JSON catalog, a FIRST EPSS CSV (optionally gzipped), a CSAF 2.0 document (advisories and VEX profile), an OpenVEX or a CycloneDX VEX document; a STIX 2.1 (or 2.0) bundle, a MISP event JSON or a MISP feed as a zip (manifest.json and event files), a CSV IOC list.`,
           'Threat intel: indicators are de-duplicated across sources (one indicator, each source\'s record of it), correlated at once with component hashes and vendor domains (sightings), and the whole document is stored in one transaction. STIX patterns that are not matchable are kept and counted in unsupported.',
           'Advisories are merged with the records that share an id or alias (one group per vulnerability); a record whose content did not change is skipped, a changed one updated, a withdrawn one closes its findings. Matching runs incrementally: only the packages of new or changed records are looked up among components.',
-          'Partial import, record by record: a bad record (or archive entry) is reported in errors with its id and the reason and nothing of it is stored; every good record imports. The answer is 200 when every record imported and 207 (the same report) when some were refused; `thirdwatch feeds import` prints the same report and exits 0 or 2 in the same two cases. A document that cannot be read at all (not JSON, a zip bomb, a path-escaping zip entry, an unknown kind) answers 400 (CLI exit 1) and stores nothing; one over the upload limit 413.',
+          'The import runs as a job (`feeds.import`; the document is stored with it): the answer is 202 with the job and a Location header; follow it with GET /api/v1/jobs/{id} (progress: records, or archive entries for an all.zip, done of total; phase reading → importing) and cancel it with POST /api/v1/jobs/{id}/cancel. Records are written in batches of 500, each batch in one transaction; a cancel stops the import between batches, and the batches written stay, each whole (threat-intel kinds store a document in one transaction, so they are all-or-nothing and a cancel reaches them only before they start). The job\'s result is the report below. With wait=true the request runs the import itself and answers the report (the answer this route gave before it became a job).',
+          'Partial import, record by record: a bad record (or archive entry) is reported in errors with its id and the reason and nothing of it is stored; every good record imports. With wait=true the answer is 200 when every record imported and 207 (the same report) when some were refused; `thirdwatch feeds import` prints the same report and exits 0 or 2 in the same two cases. A document that cannot be read at all (not JSON, a zip bomb, a path-escaping zip entry) stores nothing: with wait=true it answers 400 (CLI exit 1); otherwise the job ends dead with that reason as its error. An unknown kind, an empty body, an unknown VEX vendor or product answer 400 or 404 at once; a body over the upload limit 413.',
           'For VEX kinds, vendorId names the vendor that issued the statements: they are recorded with it as their source and apply only to its products (productId narrows to one product).',
         ].join('\n\n'),
         params: FeedKindParams,
         querystring: ImportQuery,
-        response: { 200: ImportReportSchema, 207: ImportReportSchema },
+        response: { 200: ImportReportSchema, 202: JobSchema, 207: ImportReportSchema },
       },
     }, async (request, reply) => {
-      const report = await feeds.importBuffer(request.params.kind, rawBody(request.body), { source: request.query.source, vendorId: request.query.vendorId, productId: request.query.productId, columns: request.query.columns }, request.ctx);
+      const { wait, source, vendorId, productId, columns } = request.query;
+      const job = await feeds.startImport(request.params.kind, { body: rawBody(request.body) }, { source, vendorId, productId, columns, wait: wait ?? false }, request.ctx, launcher);
+      if (!wait) return sendAccepted(reply, job);
+      const report = resultOf<ImportReport>(job);
       return reply.status(report.errors.length ? 207 : 200).send(report);
     });
   });

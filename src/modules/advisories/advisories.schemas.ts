@@ -1,3 +1,4 @@
+import { WaitQuery } from '../jobs/jobs.schemas.js';
 import { Type, type Static } from 'typebox';
 import { PageQuery } from '../../platform/http/pagination.js';
 
@@ -111,6 +112,7 @@ export const ImportQuery = Type.Object(
     productId: Type.Optional(Type.String({ maxLength: 36, description: 'VEX kinds: the product the statements are about.' })),
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:/ -]+$', description: 'A provenance label for the records (default: the feed kind, or the VEX author; for threat intel, the publisher the document names).' })),
     columns: Type.Optional(Type.String({ maxLength: 500, description: 'csv-iocs: the column mapping when detection cannot tell, e.g. value=indicator,type=kind or value=3 (fields: value, type, confidence, tlp, description, validFrom, validUntil, labels).' })),
+    ...WaitQuery,
   },
   { additionalProperties: false },
 );

@@ -44,6 +44,13 @@ export interface ImportReport {
   matching: { keys: number; componentsExamined: number };
 }
 
+/**
+ * Called between batches, outside any transaction, with records done of total (null while a
+ * stream's size is unknown). It may throw to stop the import (a cancelled job): the batches
+ * written stay, each whole.
+ */
+export type BatchCheckpoint = (done: number, total: number | null) => Promise<void>;
+
 export const emptyReport = (): ImportReport => ({ imported: 0, updated: 0, skipped: 0, errors: [], findings: { created: 0, updated: 0, closed: 0, reopened: 0 }, matching: { keys: 0, componentsExamined: 0 } });
 
 export function addStats(report: ImportReport, stats: MatchStats): void {
@@ -80,9 +87,14 @@ export class AdvisoryService {
   }
 
   /** Imports normalised advisories (OSV, CSAF) in batches; `origin` records where they came from. */
-  async importAdvisories(records: NormalizedAdvisory[], origin: string | null, ctx: RequestContext, report: ImportReport = emptyReport()): Promise<ImportReport> {
+  async importAdvisories(records: NormalizedAdvisory[], origin: string | null, ctx: RequestContext, report: ImportReport = emptyReport(), checkpoint?: BatchCheckpoint): Promise<ImportReport> {
     const before = report.imported + report.updated;
-    for (const batch of chunks(records, IMPORT_BATCH)) await this.importBatch(batch, origin, ctx, report);
+    let done = 0;
+    for (const batch of chunks(records, IMPORT_BATCH)) {
+      await this.importBatch(batch, origin, ctx, report);
+      done += batch.length;
+      await checkpoint?.(done, records.length);
+    }
     await this.afterBulk(report.imported + report.updated - before);
     return report;
   }
@@ -317,7 +329,8 @@ export class AdvisoryService {
   }
 
   /** The CISA KEV catalog: entries upserted by content, then the groups of their CVEs refreshed. */
-  async importKev(entries: KevEntry[], meta: Record<string, string> | undefined, ctx: RequestContext, report: ImportReport = emptyReport()): Promise<ImportReport> {
+  async importKev(entries: KevEntry[], meta: Record<string, string> | undefined, ctx: RequestContext, report: ImportReport = emptyReport(), checkpoint?: BatchCheckpoint): Promise<ImportReport> {
+    let done = 0;
     for (const batch of chunks(entries, IMPORT_BATCH)) {
       await this.db.transaction().execute(async (trx) => {
         const repo = this.repo(trx);
@@ -355,13 +368,15 @@ export class AdvisoryService {
         await this.refreshGroupsOfCves(trx, rows.map((r) => r.cve_id), report);
         await recordAudit(trx, ctx, { action: 'kev.import', entityType: 'feed', entityId: 'kev', after: { catalogVersion: meta?.catalogVersion ?? null, cves: rows.map((r) => r.cve_id).slice(0, 200), changed: rows.length } });
       });
+      done += batch.length;
+      await checkpoint?.(done, entries.length);
     }
     if (report.imported + report.updated >= ANALYZE_AFTER) await this.repo().analyze(['kev_entries']);
     return report;
   }
 
   /** FIRST EPSS scores with their model version and score date; groups of changed CVEs refreshed. */
-  async importEpss(scores: EpssScore[], meta: Record<string, string> | undefined, ctx: RequestContext, report: ImportReport = emptyReport(), onProgress?: (done: number, total: number) => void): Promise<ImportReport> {
+  async importEpss(scores: EpssScore[], meta: Record<string, string> | undefined, ctx: RequestContext, report: ImportReport = emptyReport(), checkpoint?: BatchCheckpoint): Promise<ImportReport> {
     const model = meta?.modelVersion ?? null;
     const scoreDate = meta?.scoreDate ?? null;
     let done = 0;
@@ -388,7 +403,7 @@ export class AdvisoryService {
         await recordAudit(trx, ctx, { action: 'epss.import', entityType: 'feed', entityId: 'epss', after: { modelVersion: model, scoreDate, changed: rows.length } });
       });
       done += batch.length;
-      onProgress?.(done, scores.length);
+      await checkpoint?.(done, scores.length);
     }
     if (report.imported + report.updated >= ANALYZE_AFTER) await this.repo().analyze(['epss_scores']);
     return report;

@@ -245,7 +245,7 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
     assert.equal(bombed.imported, 1);
 
     // An archive with some bad entries: 207 with the report (the CLI exits 2 with the same report).
-    const partial = await server.api('/api/v1/feeds/osv/import', {
+    const partial = await server.api('/api/v1/feeds/osv/import?wait=true', {
       method: 'POST',
       role: 'analyst',
       headers: { 'content-type': 'application/zip' },
@@ -257,7 +257,7 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
     const partialReport = await json(partial, 207);
     assert.deepEqual([partialReport.imported, partialReport.errors.map((e: { record: string }) => e.record)], [1, ['ZIP-BAD-1']]);
 
-    const upload = (kind: string, body: string | Uint8Array) => server.api(`/api/v1/feeds/${kind}/import`, { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/json' }, body: body as BodyInit });
+    const upload = (kind: string, body: string | Uint8Array) => server.api(`/api/v1/feeds/${kind}/import?wait=true`, { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/json' }, body: body as BodyInit });
     await problem(await upload('osv', '{"id": "broken'), 400);
     await problem(await upload('osv', ''), 400);
     await problem(await upload('nosuchkind', '{}'), 400);
@@ -278,6 +278,49 @@ describeEachEngine('feeds: incremental matching, withdrawal, ecosystems, hostile
 
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200, 'the server is still up');
+  });
+
+  test('an import is a job: 202 + Location, progress in records, a cancel stops it between batches and keeps whole batches', async () => {
+    const document = (prefix: string, n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => osvRecord(`${prefix}-${String(i).padStart(5, '0')}`, `example.com/${prefix.toLowerCase()}/m${i}`, '1.0.0')));
+    const stored = async (prefix: string) => Number((await server.tw.database.db.selectFrom('advisories').select((eb) => eb.fn.countAll().as('n')).where('external_id', 'like', `${prefix}-%`).executeTakeFirstOrThrow()).n);
+    const view = async (id: string) => json<{ status: string; kind: string; progress: { done: number; total: number | null; phase: string | null }; result: { imported: number } | null; error: string | null }>(await server.api(`/api/v1/jobs/${id}`, { role: 'analyst' }), 200);
+    const start = async (body: string) => {
+      const res = await server.api('/api/v1/feeds/osv/import?source=job-test', { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/json' }, body });
+      const accepted = await json<{ id: string; kind: string; status: string }>(res.clone(), 202);
+      assert.equal(res.headers.get('location'), `/api/v1/jobs/${accepted.id}`);
+      return accepted;
+    };
+
+    const queued = await start(document('JOBDONE', 1200));
+    assert.deepEqual([queued.kind, queued.status], ['feeds.import', 'queued']);
+    assert.equal(await stored('JOBDONE'), 0, 'nothing is written before a worker runs the job');
+    await createWorker(server.tw).drain();
+    const done = await view(queued.id);
+    assert.equal(done.status, 'done', JSON.stringify(done));
+    assert.deepEqual(done.progress, { done: 1200, total: 1200, phase: 'importing' });
+    assert.equal(done.result?.imported, 1200);
+    assert.equal(await stored('JOBDONE'), 1200);
+
+    const cancelled = await start(document('JOBCANCEL', 6000));
+    const running = createWorker(server.tw).drain();
+    for (;;) {
+      const seen = await view(cancelled.id);
+      if (seen.progress.phase === 'importing' || seen.status !== 'queued' && seen.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal((await server.api(`/api/v1/jobs/${cancelled.id}/cancel`, { method: 'POST', role: 'analyst' })).status, 202);
+    await running;
+    const ended = await view(cancelled.id);
+    assert.equal(ended.status, 'cancelled', JSON.stringify(ended));
+    const kept = await stored('JOBCANCEL');
+    assert.ok(kept >= 500 && kept < 6000 && kept % 500 === 0, `whole batches of 500 stay: ${kept}`);
+    assert.equal(ended.progress.done, kept, 'the job says how far it got');
+
+    const unreadable = await start('{"id": "broken');
+    await createWorker(server.tw).drain();
+    const dead = await view(unreadable.id);
+    assert.equal(dead.status, 'dead', 'a document that cannot be read fails at once (no retries)');
+    assert.match(dead.error ?? '', /cannot be read/);
   });
 
   test('scheduled sync: configured URLs are fetched; an offline source is recorded and retried with backoff', async () => {

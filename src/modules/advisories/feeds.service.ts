@@ -15,7 +15,10 @@ import { readSetting, writeSetting } from '../../platform/settings.js';
 import type { VexService } from '../findings/vex.service.js';
 import { INDICATOR_FEED_KINDS, isIndicatorFeedKind, type IndicatorFeedKind } from '../indicators/parsers/index.js';
 import type { IndicatorService } from '../indicators/indicators.service.js';
-import { emptyReport, IMPORT_BATCH, type AdvisoryService, type ImportReport } from './advisories.service.js';
+import { emptyReport, IMPORT_BATCH, type AdvisoryService, type BatchCheckpoint, type ImportReport } from './advisories.service.js';
+import type { JobLauncher, LaunchOptions } from '../../platform/jobs/launcher.js';
+import type { Job } from '../../platform/jobs/queue.js';
+import type { JobRun } from '../../platform/jobs/worker.js';
 import { AdvisoryRepository } from './advisories.repository.js';
 import { FEED_KINDS, type FeedSettings } from './advisories.schemas.js';
 import {
@@ -69,13 +72,25 @@ export interface FeedImportOptions {
   /** The feed_status row this import is recorded under (a configured source's name); default local:<kind>. */
   feedName?: string;
   url?: string | null;
-  onProgress?: (done: number, total: number) => void;
   /** csv-iocs: the column mapping, "value=indicator,type=kind". */
+  columns?: string;
+  /** Between batches: progress, and the place to stop (a cancelled job). */
+  checkpoint?: BatchCheckpoint;
+}
+
+/** The `feeds.import` job: an upload (the job's input) or, from the CLI, a file or directory on this machine. */
+export const FEED_IMPORT_JOB = 'feeds.import';
+export interface FeedImportJobPayload {
+  kind: FeedKind | IndicatorFeedKind;
+  path?: string;
+  source?: string;
+  vendorId?: string;
+  productId?: string;
   columns?: string;
 }
 
 /** The report of any import: CSAF adds its statements, threat intel its unsupported patterns, sightings and source. */
-type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number }; unsupported?: number; sightings?: number; source?: string };
+export type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number }; unsupported?: number; sightings?: number; source?: string };
 
 /**
  * Feed imports from uploads, files, directories and configured URLs, and their status. Parsing is
@@ -100,11 +115,47 @@ export class FeedService {
     return kind;
   }
 
+  /**
+   * Starts a `feeds.import` job for an upload (HTTP body) or a path (the CLI); see JobLauncher for
+   * wait and onProgress. What can be judged before the job runs (the kind, an empty or oversized
+   * body, the VEX vendor and product) is judged here, so the request that starts it gets the 4xx.
+   */
+  async startImport(kindText: string, source: { body: Buffer } | { path: string }, options: Omit<FeedImportOptions, 'checkpoint'> & Pick<LaunchOptions, 'wait' | 'onProgress'>, ctx: RequestContext, launcher: JobLauncher): Promise<Job> {
+    const kind = FeedService.checkKind(kindText);
+    if ('body' in source) this.checkBody(source.body);
+    if (kind === 'openvex' || kind === 'cyclonedx-vex' || kind === 'csaf') await this.vex.checkScope(options);
+    const payload: FeedImportJobPayload = { kind, path: 'path' in source ? source.path : undefined, source: options.source, vendorId: options.vendorId, productId: options.productId, columns: options.columns };
+    return launcher.start(FEED_IMPORT_JOB, payload, { input: 'body' in source ? source.body : undefined, startedBy: ctx, wait: options.wait, onProgress: options.onProgress });
+  }
+
+  /**
+   * The `feeds.import` job. Records are written in batches, each its own transaction, as before;
+   * between batches the job reports records done of total and stops there when cancelled: the
+   * batches written stay, each whole (the feed's status says where it stopped).
+   */
+  async runImportJob(payload: FeedImportJobPayload, run: JobRun): Promise<CsafReport> {
+    await run.progress({ phase: 'reading', done: 0, total: null });
+    const options: FeedImportOptions = {
+      source: payload.source,
+      vendorId: payload.vendorId,
+      productId: payload.productId,
+      columns: payload.columns,
+      // Threat-intel kinds store a document in one transaction: they report no batches (and are not stopped mid-way).
+      checkpoint: (done, total) => run.progress({ phase: 'importing', done, total }),
+    };
+    if (payload.path) return this.importPath(payload.kind, payload.path, options, run.ctx);
+    return this.importBuffer(payload.kind, await run.input(), options, run.ctx);
+  }
+
+  private checkBody(body: Buffer): void {
+    if (!body.length) throw invalidField('/', 'the request body is empty: send the feed document (or an OSV zip) as the body');
+    if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the feed is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+  }
+
   /** An upload (HTTP body): raw document, gzip (EPSS) or zip (OSV all.zip). */
   async importBuffer(kindText: string, body: Buffer, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport> {
     const kind = FeedService.checkKind(kindText);
-    if (!body.length) throw invalidField('/', 'the request body is empty: send the feed document (or an OSV zip) as the body');
-    if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the feed is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+    this.checkBody(body);
     if (isIndicatorFeedKind(kind)) return this.recorded(kind, options, ctx, () => this.indicatorImporter().importBuffer(kind, body, options, ctx));
     return this.recorded(kind, options, ctx, () => this.importBytes(kind, body, options, ctx, options.source ?? 'upload'));
   }
@@ -121,9 +172,9 @@ export class FeedService {
     if (isIndicatorFeedKind(kind)) return this.recorded(kind, options, ctx, () => this.indicatorImporter().importPath(kind, path, options, ctx));
     const origin = options.source ?? basename(path);
     return this.recorded(kind, options, ctx, async () => {
-      if (kind === 'osv' && info.isDirectory()) return this.streamOsv((onRecord) => readOsvDirectory(path, onRecord, { onProgress: options.onProgress }), origin, ctx);
+      if (kind === 'osv' && info.isDirectory()) return this.streamOsv((onRecord, onProgress) => readOsvDirectory(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
       if (!info.isFile()) throw invalidField('path', `${path} is not a file${kind === 'osv' ? ' or directory' : ''}`);
-      if (kind === 'osv' && (await isZipFile(path))) return this.streamOsv((onRecord) => readOsvZip(path, onRecord, { onProgress: options.onProgress }), origin, ctx);
+      if (kind === 'osv' && (await isZipFile(path))) return this.streamOsv((onRecord, onProgress) => readOsvZip(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
       return this.importBytes(kind, await readFile(path), options, ctx, origin);
     });
   }
@@ -136,27 +187,30 @@ export class FeedService {
   private async importBytes(kind: FeedKind, body: Buffer, options: FeedImportOptions, ctx: RequestContext, origin: string): Promise<CsafReport> {
     switch (kind) {
       case 'osv':
-        if (isZip(body)) return this.streamOsv((onRecord) => readOsvZip(body, onRecord, { onProgress: options.onProgress }), origin, ctx);
-        return this.withParsed(() => parseOsvDocuments(body), (outcome) => this.advisories.importAdvisories(outcome.items, origin, ctx, reportOf(outcome)));
+        if (isZip(body)) return this.streamOsv((onRecord, onProgress) => readOsvZip(body, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+        return this.withParsed(() => parseOsvDocuments(body), (outcome) => this.advisories.importAdvisories(outcome.items, origin, ctx, reportOf(outcome), options.checkpoint));
       case 'kev':
-        return this.withParsed(() => parseKev(body), (outcome) => this.advisories.importKev(outcome.items, outcome.meta, ctx, reportOf(outcome)));
+        return this.withParsed(() => parseKev(body), (outcome) => this.advisories.importKev(outcome.items, outcome.meta, ctx, reportOf(outcome), options.checkpoint));
       case 'epss':
-        return this.withParsed(() => parseEpss(body), (outcome) => this.advisories.importEpss(outcome.items, outcome.meta, ctx, reportOf(outcome), options.onProgress));
+        return this.withParsed(() => parseEpss(body), (outcome) => this.advisories.importEpss(outcome.items, outcome.meta, ctx, reportOf(outcome), options.checkpoint));
       case 'openvex':
       case 'cyclonedx-vex': {
         const outcome = this.parse(() => (kind === 'openvex' ? parseOpenVex(body) : parseCycloneDxVex(body)));
         const { vendorName } = await this.vex.checkScope(options);
         const source = options.source ?? vendorName ?? outcome.meta?.author ?? kind;
         const document = outcome.meta?.id ?? outcome.meta?.serialNumber ?? null;
-        return this.vex.importStatements(outcome.items, { source, vendorId: options.vendorId, productId: options.productId, document }, ctx, reportOf(outcome));
+        return this.vex.importStatements(outcome.items, { source, vendorId: options.vendorId, productId: options.productId, document }, ctx, reportOf(outcome), options.checkpoint);
       }
       case 'csaf': {
         const outcome = this.parse(() => parseCsaf(body));
         const { vendorName } = await this.vex.checkScope(options);
         const trackingId = outcome.meta?.trackingId ?? 'unknown';
         for (const advisory of outcome.advisories) advisory.source = `csaf:${trackingId}`.slice(0, 200);
-        const report: CsafReport = await this.advisories.importAdvisories(outcome.advisories, origin, ctx, { ...emptyReport(), errors: [...outcome.errors] });
-        const statements = await this.vex.importStatements(outcome.items, { source: options.source ?? vendorName ?? `csaf:${trackingId}`, vendorId: options.vendorId, productId: options.productId, document: trackingId }, ctx);
+        // One document, two parts: progress counts its advisories, then its statements.
+        const advisories = outcome.advisories.length;
+        const total = advisories + outcome.items.length;
+        const report: CsafReport = await this.advisories.importAdvisories(outcome.advisories, origin, ctx, { ...emptyReport(), errors: [...outcome.errors] }, options.checkpoint && ((done) => options.checkpoint!(done, total)));
+        const statements = await this.vex.importStatements(outcome.items, { source: options.source ?? vendorName ?? `csaf:${trackingId}`, vendorId: options.vendorId, productId: options.productId, document: trackingId }, ctx, emptyReport(), options.checkpoint && ((done) => options.checkpoint!(advisories + done, total)));
         report.statements = { imported: statements.imported, updated: statements.updated, skipped: statements.skipped };
         report.errors.push(...statements.errors);
         report.findings.updated += statements.findings.updated;
@@ -165,19 +219,32 @@ export class FeedService {
     }
   }
 
-  /** Streams OSV records into the importer one batch at a time: an all.zip is never held whole. */
-  private async streamOsv(read: (onRecord: (a: NormalizedAdvisory) => Promise<void>) => Promise<ParseOutcome<NormalizedAdvisory>>, origin: string, ctx: RequestContext): Promise<ImportReport> {
+  /**
+   * Streams OSV records into the importer one batch at a time: an all.zip is never held whole.
+   * Progress counts archive entries (or files) read of all.
+   */
+  private async streamOsv(
+    read: (onRecord: (a: NormalizedAdvisory) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<ParseOutcome<NormalizedAdvisory>>,
+    origin: string,
+    ctx: RequestContext,
+    checkpoint?: BatchCheckpoint,
+  ): Promise<ImportReport> {
     const report = emptyReport();
     let pending: NormalizedAdvisory[] = [];
+    const entries = { done: 0, total: null as number | null };
     const outcome = await this.parseAsync(() =>
-      read(async (advisory) => {
-        pending.push(advisory);
-        if (pending.length >= IMPORT_BATCH) {
-          const batch = pending;
-          pending = [];
-          await this.advisories.importBatch(batch, origin, ctx, report);
-        }
-      }),
+      read(
+        async (advisory) => {
+          pending.push(advisory);
+          if (pending.length >= IMPORT_BATCH) {
+            const batch = pending;
+            pending = [];
+            await this.advisories.importBatch(batch, origin, ctx, report);
+            await checkpoint?.(entries.done, entries.total);
+          }
+        },
+        (done, total) => Object.assign(entries, { done, total }),
+      ),
     );
     if (pending.length) await this.advisories.importBatch(pending, origin, ctx, report);
     await this.advisories.afterBulk(report.imported + report.updated);
@@ -305,7 +372,7 @@ export class FeedService {
    * a temporary file and imports it. A failure is recorded in the feed's status and thrown, so the
    * job queue retries it with backoff.
    */
-  async fetchAndImport(name: string, ctx: RequestContext): Promise<Record<string, unknown>> {
+  async fetchAndImport(name: string, ctx: RequestContext, checkpoint?: BatchCheckpoint): Promise<Record<string, unknown>> {
     const settings = await this.settings();
     const source = settings.sources.find((s) => s.name === name);
     if (!source) return { skipped: `feed source ${name} is no longer configured` };
@@ -350,7 +417,7 @@ export class FeedService {
         if (received > settings.maxBytes) body.destroy(new Error(`${shown} sent more than the ${settings.maxBytes}-byte limit`));
       });
       await pipeline(body, createWriteStream(file));
-      const report = await this.importPath(source.kind, file, { feedName: name, url: shown, source: shown }, ctx);
+      const report = await this.importPath(source.kind, file, { feedName: name, url: shown, source: shown, checkpoint }, ctx);
       await repo.saveFeedStatus({ name, kind: source.kind, etag: headerText(response.headers.etag), last_modified: headerText(response.headers['last-modified']) });
       this.logger.info({ feed: name, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length }, 'feed synced');
       return { name, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length, findings: report.findings };

@@ -51,7 +51,8 @@ export async function uploadSbom(server: TestServer, productId: string, document
 }
 
 export async function importFeed(server: TestServer, kind: string, body: string | Uint8Array, query = '', role: 'admin' | 'analyst' = 'analyst') {
-  const res = await server.api(`/api/v1/feeds/${kind}/import${query}`, { method: 'POST', role, headers: { 'content-type': 'application/octet-stream' }, body: body as BodyInit });
+  // The request waits for its job and answers the report.
+  const res = await server.api(`/api/v1/feeds/${kind}/import${query ? `${query}&` : '?'}wait=true`, { method: 'POST', role, headers: { 'content-type': 'application/octet-stream' }, body: body as BodyInit });
   // 200 when every record imported, 207 when some were refused: the report says which.
   const report = await json<{ errors: unknown[] }>(res.clone(), res.status === 207 ? 207 : 200);
   assert.equal(res.status, report.errors.length ? 207 : 200, 'the status says whether records were refused');

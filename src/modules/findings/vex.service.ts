@@ -6,7 +6,7 @@ import type { DB, Executor } from '../../platform/db/schema.js';
 import { invalidField } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { VexStatement } from '../advisories/parsers/index.js';
-import { addStats, emptyReport, type ImportReport } from '../advisories/advisories.service.js';
+import { addStats, emptyReport, type BatchCheckpoint, type ImportReport } from '../advisories/advisories.service.js';
 import { idKey } from '../advisories/advisories.groups.js';
 import { bulkInsert, chunks } from '../matching/bulk.js';
 import type { Matcher } from '../matching/matching.service.js';
@@ -60,14 +60,17 @@ export class VexService {
     return { vendorName };
   }
 
-  async importStatements(statements: VexStatement[], options: VexImportOptions, ctx: RequestContext, report: ImportReport = emptyReport()): Promise<ImportReport> {
+  async importStatements(statements: VexStatement[], options: VexImportOptions, ctx: RequestContext, report: ImportReport = emptyReport(), checkpoint?: BatchCheckpoint): Promise<ImportReport> {
     const usable: VexStatement[] = [];
     for (const s of statements) {
       if (!s.products.length) report.errors.push({ record: s.vulnerability, reason: 'the statement names no product' });
       else usable.push(s);
     }
+    let done = 0;
     for (const batch of chunks(usable, 500)) {
       await this.db.transaction().execute((trx) => this.writeBatch(trx, batch, options, ctx, report));
+      done += batch.length;
+      await checkpoint?.(done, usable.length);
     }
     return report;
   }

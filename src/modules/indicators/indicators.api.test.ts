@@ -144,16 +144,16 @@ describeEachEngine('indicators: import, de-duplication, correlation both ways, s
       ['csv-iocs', 'name,comment\nx,y\n', /no indicator column/],
     ];
     for (const [kind, body, reason] of bad) {
-      const p = await problem(await server.api(`/api/v1/feeds/${kind}/import`, { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/octet-stream' }, body }), 400);
+      const p = await problem(await server.api(`/api/v1/feeds/${kind}/import?wait=true`, { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/octet-stream' }, body }), 400);
       assert.match(p.detail, reason, `${kind}: ${body.slice(0, 30)}`);
     }
-    const columns = await problem(await server.api('/api/v1/feeds/csv-iocs/import?columns=colour%3D1', { method: 'POST', role: 'analyst', headers: { 'content-type': 'text/csv' }, body: 'a\nb\n' }), 400);
+    const columns = await problem(await server.api('/api/v1/feeds/csv-iocs/import?columns=colour%3D1&wait=true', { method: 'POST', role: 'analyst', headers: { 'content-type': 'text/csv' }, body: 'a\nb\n' }), 400);
     assert.match(columns.detail, /FIELD=COLUMN/);
     const big = `{"type":"bundle","id":"bundle--${uuid(1)}","objects":[${Array(600_000).fill('{}').join(',')}]}`;
-    const tooMany = await server.api('/api/v1/feeds/stix/import', { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/octet-stream' }, body: big });
+    const tooMany = await server.api('/api/v1/feeds/stix/import?wait=true', { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/octet-stream' }, body: big });
     assert.match((await problem(tooMany, 400)).detail, /over the limit of 500000/);
 
-    const partial = await server.api('/api/v1/feeds/stix/import', {
+    const partial = await server.api('/api/v1/feeds/stix/import?wait=true', {
       method: 'POST',
       role: 'analyst',
       headers: { 'content-type': 'application/octet-stream' },

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
+import { presentJob } from '../jobs/jobs.service.js';
 import { rawBody, rawUploadRoutes } from '../../platform/http/uploads.js';
 import { Page } from '../../platform/http/pagination.js';
 import type { SbomService } from './sboms.service.js';
@@ -51,16 +52,17 @@ export function sbomRoutes(app: App, sboms: SbomService, options: { maxUploadByt
           'The release defaults to the version of the document\'s root component, then to the product\'s version. The new SBOM becomes the current one of its release.',
           `Documents over the upload limit (THIRDWATCH_MAX_UPLOAD_MB, ${Math.round(options.maxUploadBytes / 1048576)} MB here) are refused with 413; unreadable or hostile ones with 400 naming the offending place (a JSON pointer or line) in "field". Invalid purls are refused unless lenient=true. Nothing is stored unless everything is.`,
           'Use the product id "estate" for SBOMs of the organisation\'s own software.',
-          'Every upload is written unpublished in bounded steps (other requests are served meanwhile) and published in one short transaction: until then nothing of it is visible, and a failure leaves nothing. By default the request waits and answers 201 with the stored SBOM. With async=true it answers 202 at once with a job (the bytes are kept in the database): GET /api/v1/jobs/{jobId} reports its phase (parse, store, match) and progress, POST /api/v1/jobs/{jobId}/cancel stops it with nothing stored, and the finished job\'s result names the SBOM.',
+          'Every upload is written unpublished in bounded steps (other requests are served meanwhile) and published in one short transaction: until then nothing of it is visible, and a failure leaves nothing.',
+          'The job contract is the one of every import (wait=true: the request runs the job and answers its result; wait=false: 202 with the job and a Location header), but this route waits by default and answers 201 with the stored SBOM: an upload is one resource that CI pipelines create and use at once (its id, its findings), typically in well under a second. With wait=false (or the older async=true) it answers 202 at once with the job (the bytes are kept in the database): GET /api/v1/jobs/{id} reports its phase (parse, store, match) and progress, POST /api/v1/jobs/{id}/cancel stops it with nothing stored, and the finished job\'s result names the SBOM.',
         ].join('\n\n'),
         params: ProductRefParams,
         querystring: UploadQuery,
         response: { 201: SbomSchema, 202: UploadJobSchema },
       },
     }, async (request, reply) => {
-      if (request.query.async) {
-        const jobId = await sboms.enqueueUpload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
-        return reply.status(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId, status: 'queued' });
+      if (request.query.async || request.query.wait === false) {
+        const job = await sboms.enqueueUpload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
+        return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send({ ...presentJob(job), jobId: job.id });
       }
       const created = await sboms.upload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
       return reply.status(201).header('location', `/api/v1/sboms/${created.id}`).send(created);

@@ -1,3 +1,4 @@
+import { JobSchema } from '../jobs/jobs.schemas.js';
 import { Type, type Static } from 'typebox';
 import { UUID_PATTERN } from '../../platform/ids.js';
 import { PageQuery } from '../../platform/http/pagination.js';
@@ -26,17 +27,22 @@ export const UploadQuery = Type.Object(
     lenient: Type.Optional(
       Type.Boolean({ default: false, description: 'Store the SBOM even when some purls are invalid (they are dropped and reported as warnings) instead of refusing it.' }),
     ),
-    async: Type.Optional(
-      Type.Boolean({ default: false, description: 'Answer 202 with a job at once instead of 201 when stored: the upload runs as a job (progress and cancel under /api/v1/jobs/{id}).' }),
+    wait: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: 'false: answer 202 at once with the job and a Location header, as every import does by default; the upload runs as a job (progress and cancel under /api/v1/jobs/{id}). true (the default for this route): wait and answer 201 with the stored SBOM.',
+      }),
     ),
+    async: Type.Optional(Type.Boolean({ default: false, description: 'Deprecated spelling of wait=false.' })),
   },
   { additionalProperties: false },
 );
 export type UploadQueryType = Static<typeof UploadQuery>;
 
+/** The job answer every import and upload gives (202), plus jobId, which clients of the earlier answer read. */
 export const UploadJobSchema = Type.Object({
-  jobId: Type.String({ description: 'Follow it at /api/v1/jobs/{jobId}; once done, its result names the SBOM (sbomId).' }),
-  status: Type.String(),
+  ...JobSchema.properties,
+  jobId: Type.String({ description: 'The same as id (the earlier answer had only jobId). Once done, the job\'s result names the SBOM (sbomId).' }),
 });
 
 const RootSchema = Nullable(Type.Object({ ref: Type.String(), name: Nullable(Type.String()), version: Nullable(Type.String()), purl: Nullable(Type.String()) }));

@@ -22,7 +22,7 @@ import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCrite
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
 import type { SbomMatching } from '../matching/matching.hook.js';
-import type { JobQueue } from '../../platform/jobs/queue.js';
+import type { Job, JobQueue } from '../../platform/jobs/queue.js';
 import type { JobRun } from '../../platform/jobs/worker.js';
 
 const gzipAsync = promisify(gzip);
@@ -348,13 +348,14 @@ export class SbomService {
    * it with progress and cancellation, and `GET /api/v1/jobs/{id}` follows it. The document is
    * checked for size and product here; everything else happens as in `upload`.
    */
-  async enqueueUpload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext): Promise<string> {
+  async enqueueUpload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext): Promise<Job> {
     if (!this.jobs) throw new Error('uploads as jobs need the job queue');
     const owner = await this.owner(productRef);
     if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
     if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
     const payload: UploadJobPayload = { productId: owner.id, release: options.release, lenient: options.lenient };
-    return this.jobs.enqueue(UPLOAD_JOB, payload, { input: body, startedBy: ctx });
+    const id = await this.jobs.enqueue(UPLOAD_JOB, payload, { input: body, startedBy: ctx });
+    return (await this.jobs.get(id))!;
   }
 
   /** The job handler of queued uploads: the upload, reporting progress, ending the job in its publish transaction. */

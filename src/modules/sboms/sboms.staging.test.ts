@@ -136,8 +136,9 @@ describeEachEngine('SBOM uploads are written unpublished, then published', ({ en
   test('async=true: 202 with a job that a worker runs; the SBOM appears only when the job is done', async () => {
     const productId = await product('As a job');
     const res = await server.api(`/api/v1/products/${productId}/sboms?release=2&async=true`, { method: 'POST', body: document(['job-pkg', 'staged-vuln']) });
-    const queued = await json<{ jobId: string; status: string }>(res, 202);
+    const queued = await json<{ id: string; jobId: string; kind: string; status: string }>(res, 202);
     assert.equal(res.headers.get('location'), `/api/v1/jobs/${queued.jobId}`);
+    assert.deepEqual([queued.id, queued.kind, queued.status], [queued.jobId, 'sboms.upload', 'queued'], 'the job answer of every import, and jobId for earlier clients');
     assert.equal((await json<{ status: string }>(await server.api(`/api/v1/jobs/${queued.jobId}`))).status, 'queued');
     assert.equal((await json<{ items: unknown[] }>(await server.api(`/api/v1/products/${productId}/sboms`))).items.length, 0);
     assert.equal(await createWorker(server.tw, { pollMs: 10 }).drain(), 1);
@@ -152,7 +153,7 @@ describeEachEngine('SBOM uploads are written unpublished, then published', ({ en
 
   test('async=true: a job cancelled while it runs stores nothing', async () => {
     const productId = await product('Cancelled job');
-    const jobId = await json<{ jobId: string }>(await server.api(`/api/v1/products/${productId}/sboms?async=true`, { method: 'POST', body: document(['cancel-pkg']) }), 202);
+    const jobId = await json<{ jobId: string }>(await server.api(`/api/v1/products/${productId}/sboms?wait=false`, { method: 'POST', body: document(['cancel-pkg']) }), 202);
     const worker = createWorker(server.tw, { pollMs: 10 });
     // Cancelled once it runs: the request lands while the job reports its first progress.
     await server.tw.database.db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId.jobId).execute();

@@ -53,7 +53,8 @@ export class JobLauncher {
 /** The result of a job that was waited for, or the error that says why there is none. */
 export function resultOf<T>(job: Job): T {
   if (job.status === 'done') return JSON.parse(job.result ?? 'null') as T;
-  if (job.status === 'cancelled') throw new AppError('conflict', `job ${job.id} was cancelled; nothing was written`);
+  // What a cancel leaves (nothing, for an all-or-nothing import) is each route's to document.
+  if (job.status === 'cancelled') throw new AppError('conflict', `job ${job.id} was cancelled before it ended`);
   if (job.status === 'queued' || job.status === 'running') {
     // It failed while publishing: its work is decided, and a worker completes it.
     throw new AppError('unavailable', `job ${job.id} was interrupted while publishing; it will be completed: follow GET /api/v1/jobs/${job.id}`, [], { location: `/api/v1/jobs/${job.id}` });

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { systemContext, type RequestContext } from '../context.js';
 import type { Executor } from '../db/schema.js';
+import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { nextRun, parseCron } from './cron.js';
 import { JobCancelled, PUBLISH_PHASE, type Job, type JobProgress, type JobQueue } from './queue.js';
@@ -159,11 +160,16 @@ export class Worker {
   async runClaimed(id: string, options: { retry?: boolean } = {}): Promise<Job> {
     const job = await this.queue.get(id);
     if (!job) throw new Error(`job ${id} does not exist`);
-    if (job.status === 'running' && job.locked_by === this.id) await this.run(job, options.retry ?? true);
-    return (await this.queue.get(id))!;
+    let problem: AppError | undefined;
+    if (job.status === 'running' && job.locked_by === this.id) problem = await this.run(job, options.retry ?? true);
+    const ended = (await this.queue.get(id))!;
+    // Whoever waited gets the problem the job met with their input (a 400, a 404), as a request would.
+    if (problem && ended.status === 'dead') throw problem;
+    return ended;
   }
 
-  private async run(job: Job, retry = true): Promise<void> {
+  /** Runs a claimed job to its end; answers the client problem (AppError, 4xx) it failed with, if any. */
+  private async run(job: Job, retry = true): Promise<AppError | undefined> {
     const handler = this.handlers.get(job.kind);
     const log = this.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     let finished = false;
@@ -207,8 +213,12 @@ export class Worker {
         log.info('job cancelled');
         return;
       }
-      const outcome = await this.queue.fail(job, this.id, error as Error, retry);
-      log[outcome === 'dead' ? 'error' : 'warn']({ err: error, outcome }, 'job failed');
+      // A problem with the job's input (a 4xx) fails the same way every time: no retry.
+      const problem = error instanceof AppError && error.status < 500 ? error : undefined;
+      const outcome = await this.queue.fail(job, this.id, error as Error, retry && !problem);
+      // A client's problem is theirs (they get it, or see it on the job): not an operator's warning.
+      log[problem ? 'info' : outcome === 'dead' ? 'error' : 'warn']({ err: error, outcome }, 'job failed');
+      return problem;
     } finally {
       clearInterval(heartbeat);
     }
