@@ -9,9 +9,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, chromiumMissing, DIST, ensureBuilt, launchChromium, pageKit } from './support.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { createWorker, startTestServer, type TestServer } from '../support/server.js';
+import type { Worker } from '../../src/platform/jobs/worker.js';
 import { loadDemo } from '../../src/modules/vendors/demo.js';
 import { systemContext } from '../../src/platform/context.js';
 
@@ -31,6 +32,7 @@ if (!existsSync(CHROMIUM)) {
   describe('web UI [sqlite]', () => {
     let server: TestServer;
     let browser: Browser;
+    let worker: Worker;
     const pageErrors: string[] = [];
 
     before(async () => {
@@ -42,10 +44,14 @@ if (!existsSync(CHROMIUM)) {
       const threeCx = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
       await server.tw.services.vendors.markReviewed(threeCx.id, { reviewedAt: new Date(Date.now() - 120 * 86_400_000).toISOString(), note: 'annual review' }, ctx);
       await server.tw.services.vendors.flagOverdueReviews(systemContext('review scheduler'));
+      // Imports run as jobs: a worker runs them, as in `thirdwatch serve`.
+      worker = createWorker(server.tw, { pollMs: 100 });
+      worker.start();
       browser = await launchChromium();
     });
 
     after(async () => {
+      await worker?.stop();
       await browser?.close();
       await server?.close();
       assert.deepEqual(pageErrors, [], 'the UI threw uncaught errors');
@@ -465,6 +471,69 @@ if (!existsSync(CHROMIUM)) {
         await page.locator('.table-vendors tbody .cell-name', { hasText: 'Imported Widgets GmbH' }).waitFor();
         const imported = (await (await server.api('/api/v1/vendors?q=widgets')).json()) as { items: Array<{ tier: string; team: { key: string } }> };
         assert.equal(imported.items[0].team.key, 'security');
+      } finally {
+        await context.close();
+      }
+    });
+
+    /** A file large enough that its job takes seconds: the dialog shows it move. */
+    const largeCsv = (prefix: string, rows: number) =>
+      ['name,domains,criticality,data_categories', ...Array.from({ length: rows }, (_, i) => `${prefix} ${String(i).padStart(5, '0')},v${i}.${prefix.toLowerCase().replaceAll(' ', '-')}.example,${1 + (i % 4)},personal`)].join('\n');
+    const countNamed = async (prefix: string) => Number((await server.tw.database.db.selectFrom('vendors').select((eb) => eb.fn.countAll().as('n')).where('name', 'like', `${prefix} %`).executeTakeFirstOrThrow()).n);
+
+    /** Waits until the dialog shows progress past `min` rows in a phase matching `phase`. */
+    const progressPast = async (dialog: ReturnType<Page['getByRole']>, phase: RegExp, min: number) => {
+      const seen: string[] = [];
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+        const text = (await dialog.getByTestId('import-phase').textContent().catch(() => '')) ?? '';
+        if (text && seen.at(-1) !== text) seen.push(text);
+        const done = Number(/: ([\d,]+) of/.exec(text)?.[1]?.replaceAll(',', '') ?? 0);
+        if (phase.test(text) && done >= min) return seen;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no progress past ${min} in ${phase}: saw ${JSON.stringify(seen)}`);
+    };
+
+    test('CSV import of a large file: the dialog follows the job\'s progress, and Cancel leaves nothing imported', async () => {
+      const { context, page } = await newContext(server.tokens.analyst);
+      try {
+        await page.goto('/vendors');
+        await page.getByRole('button', { name: 'Import CSV…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Import vendors from CSV' });
+        await dialog.getByLabel(/Choose a CSV file/).setInputFiles({ name: 'large.csv', mimeType: 'text/csv', buffer: Buffer.from(largeCsv('Cancelled Large', 20_000)) });
+        await dialog.getByTestId('import-progress').waitFor();
+        const checking = await progressPast(dialog, /Checking rows/, 1);
+        await dialog.getByTestId('import-summary').filter({ hasText: 'is ready' }).waitFor({ timeout: 180_000 });
+        assert.ok(checking.length >= 1, `the dry run showed its progress: ${JSON.stringify(checking)}`);
+
+        await dialog.getByRole('button', { name: 'Import 20000 vendors' }).click();
+        const moving = await progressPast(dialog, /staging/, 1000);
+        assert.ok(await dialog.getByRole('progressbar', { name: 'Import progress' }).isVisible());
+        await shot(page, 'import-progress');
+        await dialog.getByRole('button', { name: 'Cancel import' }).click();
+        await dialog.getByText('Import cancelled. Nothing was written.').waitFor({ timeout: 60_000 });
+        assert.ok(moving.length >= 1, JSON.stringify(moving));
+        assert.equal(await countNamed('Cancelled Large'), 0, 'nothing of the cancelled import is in the inventory');
+        const jobs = (await (await server.api('/api/v1/jobs?kind=vendors.import&status=cancelled')).json()) as { items: Array<{ status: string }> };
+        assert.ok(jobs.items.length >= 1, 'the job ended cancelled');
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('CSV import of a large file runs to its end with progress, then reports what it created', async () => {
+      const { context, page } = await newContext(server.tokens.analyst);
+      try {
+        await page.goto('/vendors');
+        await page.getByRole('button', { name: 'Import CSV…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Import vendors from CSV' });
+        await dialog.getByLabel(/Choose a CSV file/).setInputFiles({ name: 'complete.csv', mimeType: 'text/csv', buffer: Buffer.from(largeCsv('Completed Large', 5_000)) });
+        await dialog.getByTestId('import-summary').filter({ hasText: 'is ready' }).waitFor({ timeout: 180_000 });
+        await dialog.getByRole('button', { name: 'Import 5000 vendors' }).click();
+        await dialog.getByTestId('import-progress').waitFor();
+        await dialog.getByTestId('import-summary').filter({ hasText: '5000 vendors created' }).waitFor({ timeout: 180_000 });
+        assert.equal(await countNamed('Completed Large'), 5000);
+        await dialog.getByRole('button', { name: 'Done' }).click();
       } finally {
         await context.close();
       }

@@ -215,6 +215,17 @@ export interface ImportReport {
   errors: Array<{ line: number; field: string; reason: string }>;
 }
 
+/** A background job (GET /api/v1/jobs/{id}): imports and uploads run as jobs. */
+export interface JobView {
+  id: string;
+  kind: string;
+  status: 'uploading' | 'queued' | 'running' | 'done' | 'dead' | 'cancelled';
+  progress: { done: number; total: number | null; phase: string | null };
+  result: unknown;
+  error: string | null;
+  cancelRequested: boolean;
+}
+
 export interface RiskModel {
   weights: Record<Factor, number>;
   tierThresholds: { T1: number; T2: number; T3: number };

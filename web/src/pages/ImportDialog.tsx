@@ -1,8 +1,8 @@
-import { useId, useState, type DragEvent } from 'react';
-import { api, describeError, humanizeReason } from '../api.js';
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import { api, ApiError, describeError, humanizeReason } from '../api.js';
 import { Dialog } from '../components.js';
 import { plural } from '../format.js';
-import type { ImportReport } from '../types.js';
+import type { ImportReport, JobView } from '../types.js';
 
 /** CSV columns the import understands (the export writes the same header). Lists use ";" in a cell. */
 const CSV_COLUMNS = [
@@ -13,18 +13,65 @@ const CSV_COLUMNS = [
 const MAX_BYTES = 64 * 1024 * 1024;
 
 type Phase = 'choose' | 'checking' | 'checked' | 'importing' | 'done';
+const POLL_MS = 400;
 
-/** Choose a CSV → dry run (every problem with its line) → import for real, all or nothing. */
+/** What the job is doing, in words (the phases of the vendors.import job). */
+const JOB_PHASES: Record<string, string> = {
+  parsing: 'Reading the file',
+  checking: 'Checking rows',
+  staging: 'Checking and staging rows',
+  publishing: 'Writing the vendors',
+};
+
+/** Thrown when the person cancelled the job: not an error to show as one. */
+class Cancelled extends Error {}
+
+/**
+ * Choose a CSV → dry run (every problem with its line) → import for real, all or nothing. Both run
+ * as the server's vendors.import job: the dialog starts it, shows its progress and can cancel it.
+ */
 export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void }) {
   const inputId = useId();
   const [phase, setPhase] = useState<Phase>('choose');
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState('');
+  const [notice, setNotice] = useState('');
   const [dragging, setDragging] = useState(false);
+  const [job, setJob] = useState<JobView | null>(null);
+  const open = useRef(true);
+  useEffect(
+    () => () => {
+      open.current = false;
+    },
+    [],
+  );
 
-  const run = (text: string, dryRun: boolean) =>
-    api.request<ImportReport>('POST', '/api/v1/vendors/import', { query: { dryRun, wait: true }, body: text, contentType: 'text/csv', resultStatuses: [422] });
+  /** Starts the import job and follows it to its end; answers its report. */
+  const run = async (text: string, dryRun: boolean): Promise<ImportReport> => {
+    let current = await api.request<JobView>('POST', '/api/v1/vendors/import', { query: { dryRun }, body: text, contentType: 'text/csv' });
+    setJob(current);
+    while (current.status === 'uploading' || current.status === 'queued' || current.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      if (!open.current) throw new Cancelled();
+      current = await api.get<JobView>(`/api/v1/jobs/${current.id}`);
+      setJob(current);
+    }
+    if (current.status === 'cancelled') throw new Cancelled();
+    if (current.status === 'dead') throw new Error(`The import failed: ${current.error ?? 'see the job for its error'}. Nothing was written.`);
+    return current.result as ImportReport;
+  };
+
+  const cancel = async () => {
+    if (!job) return;
+    try {
+      setJob(await api.post<JobView>(`/api/v1/jobs/${job.id}/cancel`));
+    } catch (e) {
+      // 409: the import is already writing; it cannot be stopped half-way and will complete.
+      if (e instanceof ApiError && e.status === 409) setNotice('Too late to cancel: the vendors are being written and the import will complete.');
+      else setError(describeError(e));
+    }
+  };
 
   const choose = async (chosen: File | undefined) => {
     if (!chosen) return;
@@ -35,14 +82,18 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
       return;
     }
     setPhase('checking');
+    setNotice('');
     try {
       const text = await chosen.text();
       setFile({ name: chosen.name, text });
       setReport(await run(text, true));
       setPhase('checked');
     } catch (e) {
-      setError(describeError(e));
+      if (e instanceof Cancelled) setNotice('Check cancelled. Nothing was written.');
+      else setError(describeError(e));
       setPhase('choose');
+    } finally {
+      setJob(null);
     }
   };
 
@@ -50,15 +101,22 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
     if (!file) return;
     setPhase('importing');
     setError('');
+    setNotice('');
     try {
       const result = await run(file.text, false);
       setReport(result);
       setPhase(result.errors.length ? 'checked' : 'done');
     } catch (e) {
-      setError(describeError(e));
+      if (e instanceof Cancelled) setNotice('Import cancelled. Nothing was written.');
+      else setError(describeError(e));
       setPhase('checked');
+    } finally {
+      setJob(null);
     }
   };
+
+  const busy = phase === 'checking' || phase === 'importing';
+  const progress = job?.progress;
 
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
@@ -99,8 +157,25 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
       )}
 
       <div aria-live="polite" className="import-status">
-        {phase === 'checking' && <p className="loading">Checking {file?.name ?? 'the file'}…</p>}
-        {phase === 'importing' && <p className="loading">Importing {file?.name}…</p>}
+        {busy && (
+          <div className="job-progress" data-testid="import-progress">
+            <p className="loading">
+              {phase === 'checking' ? 'Checking' : 'Importing'} {file?.name ?? 'the file'}…{' '}
+              {progress && (
+                <span data-testid="import-phase">
+                  {JOB_PHASES[progress.phase ?? ''] ?? (job?.status === 'queued' ? 'Waiting for a worker' : 'Starting')}
+                  {progress.total ? `: ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()}${progress.phase === 'publishing' ? ' steps' : ' rows'}` : ''}
+                </span>
+              )}
+            </p>
+            <progress max={progress?.total || 1} value={progress?.total ? progress.done : undefined} aria-label="Import progress" />
+          </div>
+        )}
+        {notice && (
+          <p className="banner banner-info" role="status">
+            {notice}
+          </p>
+        )}
         {error && (
           <p className="banner banner-error" role="alert">
             {error}
@@ -161,9 +236,15 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
           </button>
         ) : (
           <>
-            <button type="button" className="btn" onClick={() => onClose(false)}>
-              Cancel
-            </button>
+            {busy ? (
+              <button type="button" className="btn" disabled={!job || job.cancelRequested || job.progress.phase === 'publishing'} onClick={() => void cancel()}>
+                {job?.cancelRequested ? 'Cancelling…' : phase === 'checking' ? 'Cancel check' : 'Cancel import'}
+              </button>
+            ) : (
+              <button type="button" className="btn" onClick={() => onClose(false)}>
+                Cancel
+              </button>
+            )}
             <button type="button" className="btn btn-primary" disabled={phase !== 'checked' || errors.length > 0 || !report?.rows} onClick={() => void importNow()}>
               {phase === 'importing' ? 'Importing…' : report && !errors.length ? `Import ${plural(report.rows, 'vendor')}` : 'Import'}
             </button>
