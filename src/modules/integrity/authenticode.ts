@@ -119,9 +119,9 @@ export async function analyseSignature(source: ByteSource, options: { requirePe?
   try {
     await verifyPkcs7(entry.pkcs7, source, image, result);
   } catch (error) {
-    if (!(error instanceof SignatureFormatError)) throw error;
+    // Hostile bytes can trip the ASN.1 and X.509 readers anywhere: whatever they throw, the signature is unreadable.
     result.status = 'malformed';
-    result.problems.push(error.message);
+    result.problems.push(error instanceof SignatureFormatError ? error.message : `the signature cannot be read: ${(error as Error).message ?? String(error)}`);
   }
   return result;
 }
@@ -198,8 +198,8 @@ async function verifyPkcs7(der: Buffer, source: ByteSource, image: PeImage, resu
     serial,
     thumbprint: certificate.fingerprint.replaceAll(':', '').toLowerCase(),
     thumbprintSha256: certificate.fingerprint256.replaceAll(':', '').toLowerCase(),
-    notBefore: new Date(certificate.validFrom).toISOString(),
-    notAfter: new Date(certificate.validTo).toISOString(),
+    notBefore: isoOrRaw(certificate.validFrom),
+    notAfter: isoOrRaw(certificate.validTo),
   };
 
   const signerDigest = DIGESTS[signerInfo.digestAlgorithm.algorithmId];
@@ -224,6 +224,12 @@ async function verifyPkcs7(der: Buffer, source: ByteSource, image: PeImage, resu
   if (!result.digestMatches) result.problems.push(`the file's Authenticode ${algorithm} digest ${result.computedDigest} differs from the signed one ${result.signedDigest}`);
   result.signingTime = signingTime(signerInfo);
   result.status = result.signatureVerifies && result.digestMatches ? 'valid' : 'invalid';
+}
+
+/** A certificate date as ISO 8601, or as the certificate spells it when it is no valid date. */
+function isoOrRaw(text: string): string {
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
 }
 
 function timeOf(value: unknown): string | null {
