@@ -13,7 +13,8 @@ import { getDomain } from 'tldts';
  * - name (0.95 for the vendor's name, 0.90 for an alias): a name the post lists equals it once
  *   case, accents, punctuation and legal suffixes (Inc, Ltd, GmbH, …) are set aside.
  * - fuzzy name (0.9 × similarity, kept from similarity 0.8): the Sørensen–Dice coefficient of the
- *   two normalised names' character pairs ("acme corp" vs "acme corporation").
+ *   two normalised names' character pairs ("acmee" vs "acme"); numbers in the names must be equal
+ *   ("Vendor 1" never fuzzily matches "Vendor 2").
  * - domain in text (0.85): the vendor's registrable domain written in the title or text.
  * - name in title (0.75) or text (0.6): the normalised name as whole words. Short names (under 4
  *   characters, no digit: "ibm") count 0.6 of that, being more often a coincidence.
@@ -105,6 +106,9 @@ interface Term {
   original: string;
   normal: string;
   kind: 'name' | 'alias';
+  /** The normal form without spaces, and its numbers: what fuzzy matching compares. */
+  compact: string;
+  digits: string;
 }
 
 export class MentionMatcher {
@@ -118,7 +122,10 @@ export class MentionMatcher {
         const reg = registrableDomain(d);
         if (reg) push(this.byDomain, reg, { vendorId: v.id, domain: d });
       }
-      const terms: Term[] = [{ vendorId: v.id, original: v.name, normal: normaliseName(v.name), kind: 'name' }, ...v.aliases.map((a) => ({ vendorId: v.id, original: a, normal: normaliseName(a), kind: 'alias' as const }))];
+      const terms = [{ original: v.name, kind: 'name' as const }, ...v.aliases.map((a) => ({ original: a, kind: 'alias' as const }))].map((t): Term => {
+        const normal = normaliseName(t.original);
+        return { ...t, vendorId: v.id, normal, compact: normal.replace(/ /g, ''), digits: digitsOf(normal) };
+      });
       for (const t of terms) {
         if (!t.normal) continue;
         push(this.byNormal, t.normal, t);
@@ -150,10 +157,16 @@ export class MentionMatcher {
           explanation: `the post names "${name}", the vendor's ${t.kind} "${t.original}" once case, punctuation and legal suffixes are set aside`,
         });
       }
+      const digits = digitsOf(normal);
+      const compact = normal.replace(/ /g, '');
       const candidates = new Set<Term>();
-      for (const key of prefixKeys(normal)) for (const t of this.byToken.get(key) ?? []) if (t.normal !== normal) candidates.add(t);
+      // Numbers name different things ("Vendor 1" is not "Vendor 2"): they must agree exactly.
+      for (const key of prefixKeys(normal)) for (const t of this.byToken.get(key) ?? []) if (t.digits === digits && t.normal !== normal) candidates.add(t);
       for (const t of candidates) {
-        const similarity = diceSimilarity(normal.replace(/ /g, ''), t.normal.replace(/ /g, ''));
+        // Dice is at most 2·min / (a + b) of the two pair counts: when that is under 0.8, skip the count.
+        const [a, b] = [compact.length - 1, t.compact.length - 1];
+        if (2 * Math.min(a, b) < 0.8 * (a + b)) continue;
+        const similarity = diceSimilarity(compact, t.compact);
         if (similarity < 0.8) continue;
         add(t.vendorId, {
           method: 'fuzzy-name',
@@ -213,6 +226,10 @@ export class MentionMatcher {
     }
     return [...found].map(([term, phrase]) => ({ term, phrase }));
   }
+}
+
+function digitsOf(normal: string): string {
+  return (normal.match(/\d+/g) ?? []).join(' ');
 }
 
 /** Fuzzy candidates share a word start: the first three characters of any word ("acmee" finds "acme"). */

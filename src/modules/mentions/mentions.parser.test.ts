@@ -109,6 +109,8 @@ describe('vendor matcher', () => {
     assert.deepEqual([fuzzy[0].best.method, fuzzy[0].confidence], ['fuzzy-name', 0.77]);
     assert.match(fuzzy[0].explanation, /0\.86 similar to the vendor's name "Acme Corporation"/);
     assert.deepEqual(match({ names: ['Umbrella'] }), []);
+    const numbered = new MentionMatcher([{ id: 'a', name: 'Globex 1', aliases: [], domains: [] }, { id: 'b', name: 'Globex 2', aliases: [], domains: [] }]);
+    assert.deepEqual(numbered.match({ title: '', text: '', names: ['Globex 2 Ltd'], domains: [] }).map((x) => x.vendorId), ['b'], 'names that differ in a number are different vendors');
 
     const title = match({ title: 'Trojanised 3CX installers found' });
     assert.deepEqual(title.map((x) => [x.vendorId, x.confidence, x.best.method]), [['3cx', 0.75, 'name-in-title']]);

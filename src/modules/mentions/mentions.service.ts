@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { sql, type Kysely } from 'kysely';
 import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
+import { insertJsonRows } from '../../platform/db/bulk.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { AppError, invalidField, notFound } from '../../platform/errors.js';
 import { decodeCursor, toPage, type PageOf } from '../../platform/http/pagination.js';
@@ -59,12 +60,14 @@ export class MentionService {
         const existing = new Map(
           (await trx.selectFrom('mentions').selectAll().where('content_key', 'in', batch.map((d) => d.record.contentKey)).execute()).map((m) => [m.content_key, m]),
         );
+        const inserts: MentionsTable[] = [];
+        const matchRows: MentionMatchesTable[] = [];
         for (const { record, matches } of batch) {
           if (matches.length) report.matched++;
           const before = existing.get(record.contentKey);
           const row = rowOf(record, matches, before?.id ?? newId(), now);
           if (!before) {
-            await trx.insertInto('mentions').values({ ...row, triage: 'new', triage_note: null, triaged_by: null, triaged_at: null, risk_id: null, imported_at: now }).execute();
+            inserts.push({ ...row, triage: 'new', triage_note: null, triaged_by: null, triaged_at: null, risk_id: null, imported_at: now });
             report.imported++;
           } else {
             const storedMatches = await trx.selectFrom('mention_matches').select(['vendor_id', 'confidence']).where('mention_id', '=', before.id).orderBy('vendor_id').execute();
@@ -78,13 +81,13 @@ export class MentionService {
             await trx.deleteFrom('mention_matches').where('mention_id', '=', before.id).execute();
             report.updated++;
           }
-          if (matches.length) {
-            await trx
-              .insertInto('mention_matches')
-              .values(matches.map((m) => ({ mention_id: row.id, vendor_id: m.vendorId, method: m.best.method, seen: m.best.seen, vendor_term: m.best.vendorTerm, confidence: m.confidence, explanation: m.explanation })))
-              .execute();
+          for (const m of matches) {
+            matchRows.push({ mention_id: row.id, vendor_id: m.vendorId, method: m.best.method, seen: m.best.seen, vendor_term: m.best.vendorTerm, confidence: m.confidence, explanation: m.explanation });
           }
         }
+        // New posts and every match of the batch in two statements (one JSON parameter each).
+        await insertJsonRows(trx, 'mentions', inserts as unknown as Array<Record<string, unknown>>);
+        await insertJsonRows(trx, 'mention_matches', matchRows as unknown as Array<Record<string, unknown>>);
       }
       if (report.imported || report.updated) {
         await recordAudit(trx, ctx, { action: 'mentions.import', entityType: 'feed', entityId: 'mentions', after: { origin, imported: report.imported, updated: report.updated, skipped: report.skipped, errors: report.errors.length, matched: report.matched } });
