@@ -41,6 +41,7 @@ import { CorrelationService } from '../modules/indicators/correlation.service.js
 import { IndicatorService } from '../modules/indicators/indicators.service.js';
 import { indicatorRoutes } from '../modules/indicators/indicators.routes.js';
 import { integrityCorrelation, SightingRisks } from '../modules/indicators/sightings.hooks.js';
+import { TaxiiService, TAXII_SCHEDULE } from '../modules/indicators/taxii.service.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -51,6 +52,7 @@ export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url)
 export const SCHEDULES: ScheduleDefinition[] = [
   { name: 'vendor-review-check', cron: '0 * * * *', jobKind: 'vendors.flag-overdue-reviews' },
   FEED_SYNC_SCHEDULE,
+  TAXII_SCHEDULE,
   // Events are verifiable once sealed: every minute (the finest schedule), and on demand before verification.
   { name: 'audit-seal', cron: '* * * * *', jobKind: 'audit.seal' },
   { name: 'jobs-prune', cron: '30 3 * * *', jobKind: 'jobs.prune' },
@@ -80,6 +82,7 @@ export interface Services {
   correlation: CorrelationService;
   indicators: IndicatorService;
   sightingRisks: SightingRisks;
+  taxii: TaxiiService;
 }
 
 export interface Thirdwatch {
@@ -135,6 +138,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     correlation,
     indicators,
     sightingRisks,
+    taxii: new TaxiiService(database.db, indicators, jobs, logger, { allowPrivate: config.outboundAllowPrivate }),
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
@@ -149,6 +153,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
     .handle(UPLOAD_JOB, (payload: UploadJobPayload, _job, run) => tw.services.sboms.runUploadJob(payload, run))
     .handle('feeds.sync', () => feeds.syncDue())
+    .handle('taxii.poll', () => tw.services.taxii.pollDue())
+    .handle('taxii.fetch', (payload: { name: string }) => tw.services.taxii.poll(payload.name, systemContext('taxii poll')))
     .handle('feeds.fetch', (payload: { name: string }, _job, run) => feeds.fetchAndImport(payload.name, systemContext('feed sync'), (done, total) => run.progress({ phase: 'importing', done, total })))
     .handle(FEED_IMPORT_JOB, (payload: FeedImportJobPayload, _job, run) => feeds.runImportJob(payload, run))
     .handle('findings.reprioritise', async () => ({ changed: await findings.reprioritiseAll() }))
@@ -178,7 +184,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   findingRoutes(app, services.findings);
   riskRoutes(app, services.risks);
   mentionRoutes(app, services.mentions, { maxUploadBytes: config.maxUploadBytes });
-  indicatorRoutes(app, services.indicators, services.sightingRisks);
+  indicatorRoutes(app, services.indicators, services.sightingRisks, services.taxii);
   auditRoutes(app, services.audit, services.vendors);
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
   await app.ready();

@@ -2,6 +2,12 @@ import type { App } from '../../platform/http/server.js';
 import { Page } from '../../platform/http/pagination.js';
 import type { IndicatorService } from './indicators.service.js';
 import { SightingRiskSettingsSchema, type SightingRisks } from './sightings.hooks.js';
+import { TaxiiSettingsSchema, type TaxiiService } from './taxii.service.js';
+import { Type } from 'typebox';
+import { checker } from '../../platform/validation.js';
+import { validationError } from '../../platform/errors.js';
+
+const checkPollBody = checker(Type.Object({ names: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })) }, { additionalProperties: false }));
 import {
   IdParams,
   IndicatorDetailSchema,
@@ -15,7 +21,7 @@ import {
 } from './indicators.schemas.js';
 
 /** Indicators are imported through POST /api/v1/feeds/{stix|misp|csv-iocs}/import (advisories.routes.ts) and TAXII polling. */
-export function indicatorRoutes(app: App, indicators: IndicatorService, sightingRisks: SightingRisks): void {
+export function indicatorRoutes(app: App, indicators: IndicatorService, sightingRisks: SightingRisks, taxii: TaxiiService): void {
   const read = { permission: 'read' as const };
 
   app.get('/api/v1/indicators', {
@@ -74,4 +80,59 @@ export function indicatorRoutes(app: App, indicators: IndicatorService, sighting
       response: { 200: SightingRiskSettingsSchema },
     },
   }, async (request) => sightingRisks.setSettings(request.body, request.ctx));
+
+  app.get('/api/v1/settings/taxii', {
+    config: { permission: 'settings:write' },
+    schema: {
+      tags: ['settings'],
+      summary: 'TAXII 2.1 collections polled on a schedule',
+      description: 'Passwords and tokens are write-only: shown as ***; sending *** back keeps the stored one. Credentials in URLs are shown as *** too.',
+      response: { 200: TaxiiSettingsSchema },
+    },
+  }, async () => taxii.settingsView());
+
+  app.put('/api/v1/settings/taxii', {
+    config: { permission: 'settings:write' },
+    schema: { tags: ['settings'], summary: 'Change the TAXII collections and their schedule', body: TaxiiSettingsSchema, response: { 200: TaxiiSettingsSchema } },
+  }, async (request) => taxii.setSettings(request.body, request.ctx));
+
+  app.get('/api/v1/taxii/collections', {
+    config: { permission: 'settings:write' },
+    schema: {
+      tags: ['indicators'],
+      summary: 'Configured TAXII collections: where the last poll stopped (added_after), last success, last error and result',
+      response: {
+        200: Type.Array(
+          Type.Object({
+            name: Type.String(),
+            url: Type.String(),
+            enabled: Type.Boolean(),
+            addedAfter: Type.Union([Type.String(), Type.Null()]),
+            lastAttemptAt: Type.Union([Type.String(), Type.Null()]),
+            lastSuccessAt: Type.Union([Type.String(), Type.Null()]),
+            lastError: Type.Union([Type.String(), Type.Null()]),
+            lastResult: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+          }),
+        ),
+      },
+    },
+  }, async () => taxii.status());
+
+  app.post('/api/v1/taxii/poll', {
+    config: { permission: 'inventory:write' },
+    schema: {
+      tags: ['indicators'],
+      summary: 'Poll TAXII collections now (all enabled ones, or those named), in the background',
+      description: 'The body is optional: { "names": ["…"] } picks collections (enabled or not).',
+      response: { 202: Type.Object({ enqueued: Type.Array(Type.String()) }) },
+    },
+  }, async (request, reply) => {
+    let names: string[] | undefined;
+    if (request.body !== undefined && request.body !== null && request.body !== '') {
+      const checked = checkPollBody(request.body);
+      if (!checked.ok) throw validationError(`body ${checked.problems[0].field}: ${checked.problems[0].reason}`, checked.problems);
+      names = checked.value.names;
+    }
+    return reply.status(202).send(await taxii.pollDue({ names, force: true }));
+  });
 }
