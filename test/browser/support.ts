@@ -1,13 +1,16 @@
 /**
- * What the browser suites share: Chromium's location and flags, building web/dist when stale, and
- * per-suite page helpers (a signed-in context, the accessible-name check, screenshots).
+ * What the browser suites share: Chromium's location and flags, building web/dist when stale, the
+ * suite setup (describeBrowser) and per-suite page helpers (a signed-in context, the accessible-name
+ * check, screenshots).
  */
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 export const CHROMIUM = process.env.THIRDWATCH_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,4 +78,41 @@ export function pageKit(browser: () => Browser, baseURL: () => string, pageError
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
     },
   };
+}
+
+export type PageKit = ReturnType<typeof pageKit>;
+
+/**
+ * Declares a browser suite: skipped, loudly, without Chromium; otherwise web/dist is built when
+ * stale, a real server (SQLite, fresh database) serves it and Chromium is launched before the
+ * suite's own before() hooks (which seed data), and afterwards both are closed and the suite fails
+ * if a page threw an uncaught error. `server` stands for the suite's server once it has started.
+ */
+export function describeBrowser(title: string, what: string, body: (server: TestServer, kit: PageKit) => void, env: Record<string, string> = {}): void {
+  if (!existsSync(CHROMIUM)) {
+    test.skip(chromiumMissing(what));
+    return;
+  }
+  describe(title, () => {
+    let started: TestServer | undefined;
+    let browser: Browser | undefined;
+    const pageErrors: string[] = [];
+    before(async () => {
+      ensureBuilt();
+      started = await startTestServer('sqlite', env, { webRoot: DIST });
+      browser = await launchChromium();
+    });
+    const running = () => {
+      if (!started) throw new Error(`${title}: the server is used before the suite started`);
+      return started;
+    };
+    const server = new Proxy({} as TestServer, { get: (_target, property) => Reflect.get(running(), property) as unknown });
+    body(server, pageKit(() => browser!, () => running().url, pageErrors));
+    // Registered after the body's hooks so a suite's own teardown (a worker, say) runs before the server closes.
+    after(async () => {
+      await browser?.close();
+      await started?.close();
+      assert.deepEqual(pageErrors, [], 'pages threw uncaught errors');
+    });
+  });
 }
