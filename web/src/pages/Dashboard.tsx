@@ -49,11 +49,45 @@ export function DashboardPage() {
   );
 }
 
+/**
+ * On an empty install every card would be blank: instead the dashboard says what to do first, each
+ * step with the page that does it and the CLI command that does the same.
+ */
+function FirstSteps() {
+  return (
+    <section className="card first-steps" aria-labelledby="first-steps" data-testid="first-steps">
+      <header className="card-head">
+        <h2 id="first-steps">Get started</h2>
+      </header>
+      <p className="muted">Nothing is recorded yet. Start with any of these; the cards below fill in as data arrives.</p>
+      <ol>
+        <li>
+          <strong>Load the demo</strong> to explore with a sample organisation: run <code>thirdwatch demo</code>.
+        </li>
+        <li>
+          <strong>Import your vendors</strong> from a CSV file: <Link to="/vendors">Inventory → Import CSV…</Link>, or <code>thirdwatch vendor import vendors.csv</code>. One vendor at a time:{' '}
+          <Link to="/vendors/new">Add a vendor</Link>.
+        </li>
+        <li>
+          <strong>Upload an SBOM</strong> on a vendor&apos;s product page (add the product on the vendor&apos;s page), or for your own software:{' '}
+          <code>thirdwatch sbom upload --product estate bom.json</code>.
+        </li>
+        <li>
+          <strong>Import a vulnerability feed</strong> so SBOM components get findings: <code>thirdwatch feeds import osv all.zip</code> (or <code>kev</code>, <code>epss</code>,{' '}
+          <code>csaf</code>, <code>openvex</code>).
+        </li>
+      </ol>
+    </section>
+  );
+}
+
 function DashboardBody({ dashboard: d, names }: Loaded) {
   const maxTier = Math.max(1, ...TIERS.map((t) => d.vendorsByTier[t]));
   const now = Date.now();
+  const emptyInstall = d.totalVendors === 0;
   return (
     <>
+      {emptyInstall && <FirstSteps />}
       <section className="tiles" aria-label="Key figures">
         <Tile label="Vendors" value={d.totalVendors} to="/vendors" detail={`${plural(d.vendorsByStatus.active ?? 0, 'active vendor')}`} />
         <Tile label="Critical (T1) vendors" value={d.vendorsByTier.T1} to="/vendors?tier=T1" detail="highest inherent risk" tone={d.vendorsByTier.T1 ? 't1' : undefined} />
@@ -80,6 +114,11 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
           <header className="card-head">
             <h2 id="by-tier">Vendors by tier</h2>
           </header>
+          {emptyInstall && (
+            <Empty>
+              No vendors yet: <Link to="/vendors">import them by CSV</Link>, <Link to="/vendors/new">add one</Link>, or load the demo with <code>thirdwatch demo</code>.
+            </Empty>
+          )}
           <ul className="tier-bars">
             {TIERS.map((t) => (
               <li key={t}>
@@ -114,7 +153,7 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
             <Link to="/vendors?sort=nextReviewAt&status=active&status=offboarding">All by due date</Link>
           </header>
           {d.reviewsDueSoon.length === 0 ? (
-            <Empty>No reviews are due in the next 30 days.</Empty>
+            <Empty>{emptyInstall ? 'Reviews are scheduled by tier once vendors exist: import or add vendors first.' : 'No reviews are due in the next 30 days.'}</Empty>
           ) : (
             <table className="table">
               <thead>
@@ -149,7 +188,11 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
           <h2 id="contracts">Contracts ending and notice deadlines</h2>
         </header>
         {d.contractsEnding.length === 0 ? (
-          <Empty>No contract ends in the next 90 days and no notice deadline falls in the next 30.</Empty>
+          <Empty>
+            {emptyInstall
+              ? 'Contracts are added on a vendor\'s page (end date and notice period); their deadlines show here.'
+              : 'No contract ends in the next 90 days and no notice deadline falls in the next 30.'}
+          </Empty>
         ) : (
           <table className="table">
             <thead>
@@ -231,7 +274,14 @@ function FindingTiles() {
       </section>
       <section className="card" aria-labelledby="trend-title">
         <h2 id="trend-title">Exposure trend, last 30 days</h2>
-        <TrendChart days={days} />
+        {days.every((d) => d.open === 0) ? (
+          <Empty>
+            No open findings in the last 30 days. Findings appear once an SBOM is uploaded on a product page (or <code>thirdwatch sbom upload</code>) and a vulnerability feed is imported (
+            <code>thirdwatch feeds import osv all.zip</code>).
+          </Empty>
+        ) : (
+          <TrendChart days={days} />
+        )}
       </section>
     </>
   );
