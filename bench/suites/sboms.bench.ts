@@ -71,7 +71,7 @@ async function portfolio(tw: Thirdwatch, sboms: number, perSbom: number, log: (m
         uploaded_at: new Date().toISOString(), uploaded_by: 'bench', published: 1,
       });
       await repo.insertComponents(id, own);
-      await applyCurrentChange(trx, { productId: product.id, vendorId: vendors[i % vendors.length], sbomId: id, delta: 1, components: own });
+      await applyCurrentChange(trx, { productId: product.id, vendorId: vendors[i % vendors.length], sbomId: id, delta: 1 });
     });
     if ((i + 1) % 10 === 0) log(`  portfolio: ${i + 1}/${sboms} SBOMs (${((i + 1) * perSbom).toLocaleString('en-US')} component rows, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }

@@ -1,32 +1,30 @@
 // Reads uploaded documents on a worker thread, so that parsing and validating a large SBOM (seconds
 // for 50,000 components) never holds the event loop: requests keep being answered meanwhile. The
-// rows come back in slices, one per message the main thread asks for, so taking them over is
-// bounded work too. One worker serves uploads one at a time (the CPU-bound half of an upload; the
-// database half overlaps with the next one's reading). It is let go when idle, sooner after a large
-// document, so that its heap goes back to the system (a new one compiles the schema validators again).
+// rows come back serialised in slices, decoded one slice per turn of the event loop, so taking them
+// over is bounded work too. One worker serves uploads one at a time (the CPU-bound half of an
+// upload; the database half overlaps with the next one's reading). After a large document the
+// worker is ended as soon as its answer arrives, before the rows are decoded: its heap (the parsed
+// document, the rows it prepared) goes back to the system instead of adding to the main thread's
+// copy of the rows at the upload's peak. A small document keeps it (a new one compiles the schema
+// validators again); it is let go when idle.
 import { extname } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { SbomParseError, type SbomParseIssue } from './parsers/index.js';
 import type { ComponentRow, ReadSbom } from './sboms.ingest.js';
 
-export type ReaderRequest =
-  | { type: 'read'; body: Uint8Array; maxBytes: number; lenient: boolean }
-  | { type: 'rows'; from: number; to: number }
-  | { type: 'release' };
+export type ReaderRequest = { type: 'read'; body: Uint8Array; maxBytes: number; lenient: boolean };
 
 export type ReaderReply =
-  // A Buffer crosses threads as a plain Uint8Array.
-  | { type: 'read'; read: Omit<ReadSbom, 'components' | 'packedEdges'> & { packedEdges: Uint8Array }; count: number }
-  | { type: 'rows'; rows: ComponentRow[] }
+  // A Buffer crosses threads as a plain Uint8Array; each slice is v8.serialize of some rows.
+  | { type: 'read'; read: Omit<ReadSbom, 'components' | 'packedEdges'> & { packedEdges: Uint8Array }; slices: Uint8Array[]; count: number }
   | { type: 'failed'; parse?: { message: string; pointer?: string; details?: SbomParseIssue[] }; message: string };
 
-/** Rows per message: deserialising one slice on the main thread takes a few milliseconds. */
-const SLICE = 2_000;
 const IDLE_MS = 5 * 60_000;
-/** After a document this large the worker's heap grew to hold it: it is let go after a shorter idle time. */
+/** A document this large grows the worker's heap to hold it: the worker is ended right after it. */
 const LARGE_BYTES = 8 * 1024 * 1024;
-const IDLE_AFTER_LARGE_MS = 20_000;
 
 function startWorker(): Worker {
   const file = new URL(`./sboms.read-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -54,30 +52,36 @@ class SbomReader {
     const worker = this.worker ?? this.start();
     // Held while a document is read (a CLI upload must not exit meanwhile), not while idle.
     worker.ref();
+    const large = body.length >= LARGE_BYTES;
+    let reply: ReaderReply;
     try {
       // One copy, handed over rather than copied again: the caller keeps its buffer.
       const copy = new Uint8Array(body);
-      const first = await ask(worker, { type: 'read', body: copy, maxBytes: options.maxBytes, lenient: options.lenient ?? false }, [copy.buffer]);
-      if (first.type === 'failed') {
-        if (first.parse) throw new SbomParseError(first.parse.message, first.parse.pointer, first.parse.details);
-        throw new Error(`reading the SBOM failed: ${first.message}`);
-      }
-      if (first.type !== 'read') throw new Error(`unexpected reader reply ${first.type}`);
-      const components: ComponentRow[] = new Array(first.count);
-      for (let from = 0; from < first.count; from += SLICE) {
-        const reply = await ask(worker, { type: 'rows', from, to: Math.min(first.count, from + SLICE) });
-        if (reply.type !== 'rows') throw new Error(`unexpected reader reply ${reply.type}`);
-        for (let i = 0; i < reply.rows.length; i++) components[from + i] = reply.rows[i];
-      }
-      worker.postMessage({ type: 'release' } satisfies ReaderRequest);
-      const edges = first.read.packedEdges;
-      return { ...first.read, packedEdges: Buffer.from(edges.buffer, edges.byteOffset, edges.byteLength), components };
+      reply = await ask(worker, { type: 'read', body: copy, maxBytes: options.maxBytes, lenient: options.lenient ?? false }, [copy.buffer]);
     } finally {
       if (this.worker === worker) {
         worker.unref();
-        this.idle = setTimeout(() => this.stop(), body.length >= LARGE_BYTES ? IDLE_AFTER_LARGE_MS : IDLE_MS).unref();
+        if (large) this.stop();
+        else this.idle = setTimeout(() => this.stop(), IDLE_MS).unref();
       }
     }
+    if (reply.type === 'failed') {
+      if (reply.parse) throw new SbomParseError(reply.parse.message, reply.parse.pointer, reply.parse.details);
+      throw new Error(`reading the SBOM failed: ${reply.message}`);
+    }
+    const { slices } = reply;
+    const components: ComponentRow[] = new Array(reply.count);
+    let at = 0;
+    for (let i = 0; i < slices.length; i++) {
+      if (i) await turn();
+      const rows = deserialize(slices[i]) as ComponentRow[];
+      // Each slice's bytes go as soon as its rows are decoded.
+      slices[i] = EMPTY;
+      for (const row of rows) components[at++] = row;
+    }
+    if (at !== reply.count) throw new Error(`the SBOM reader sent ${at} rows of ${reply.count}`);
+    const edges = reply.read.packedEdges;
+    return { ...reply.read, packedEdges: Buffer.from(edges.buffer, edges.byteOffset, edges.byteLength), components };
   }
 
   private start(): Worker {
@@ -97,6 +101,8 @@ class SbomReader {
     if (worker) void worker.terminate();
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function ask(worker: Worker, request: ReaderRequest, transfer: ArrayBuffer[] = []): Promise<ReaderReply> {
   return new Promise((resolve, reject) => {

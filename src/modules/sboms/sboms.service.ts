@@ -317,7 +317,7 @@ export class SbomService {
           await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: current, delta: -1 });
         }
         if (!Number((await repo.publish(row.id)).numUpdatedRows)) throw notFound('SBOM', row.id);
-        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: row.id, delta: 1, components: read.components });
+        await applyCurrentChange(trx, { productId: owner.id, vendorId: owner.vendor_id, sbomId: row.id, delta: 1 });
         await recordAudit(trx, ctx, {
           action: 'sbom.upload',
           entityType: 'product',

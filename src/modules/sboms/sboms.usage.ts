@@ -5,13 +5,6 @@
 import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
-import { chunks, insertRows, type ColumnType } from '../matching/bulk.js';
-
-export interface UsagePackage {
-  ecosystem: string;
-  packageName: string;
-  direct: boolean;
-}
 
 export interface CurrentChange {
   productId: string;
@@ -19,93 +12,74 @@ export interface CurrentChange {
   sbomId: string;
   /** +1: the SBOM became current; -1: it stopped being current (superseded or deleted). */
   delta: 1 | -1;
-  /** The SBOM's components when the caller has them at hand; read from the database otherwise. */
-  components?: ReadonlyArray<{ ecosystem: string; package_name: string; direct: number }>;
-}
-
-const PRODUCT_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [
-  ['product_id', 'text'], ['ecosystem', 'text'], ['package_name', 'text'], ['vendor_id', 'text'], ['sboms', 'int'], ['direct_sboms', 'int'],
-];
-const VENDOR_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [
-  ['vendor_id', 'text'], ['ecosystem', 'text'], ['package_name', 'text'], ['products', 'int'], ['direct_products', 'int'], ['seq', 'int'],
-];
-
-const keyOf = (ecosystem: string, packageName: string) => `${ecosystem}\u0000${packageName}`;
-
-function distinctPackages(components: ReadonlyArray<{ ecosystem: string; package_name: string; direct: number | string }>): Map<string, UsagePackage> {
-  const out = new Map<string, UsagePackage>();
-  for (const c of components) {
-    const key = keyOf(c.ecosystem, c.package_name);
-    const known = out.get(key);
-    const direct = Number(c.direct) === 1;
-    if (!known) out.set(key, { ecosystem: c.ecosystem, packageName: c.package_name, direct });
-    else if (direct) known.direct = true;
-  }
-  return out;
 }
 
 /**
  * Applies one SBOM entering or leaving the current set: per product, how many of its current SBOMs
  * contain each package (and directly); per vendor, how many of its products do. Vendor rows that
  * change get the next sequence number, so a process holding the ranking reads only those.
+ *
+ * Set-based, from the SBOM's stored components: a 50,000-component SBOM is a few statements inside
+ * the publish transaction rather than its rows read, grouped and written back through this process.
  */
 export async function applyCurrentChange(db: Executor, change: CurrentChange): Promise<void> {
-  const components =
-    change.components ??
-    (await db.selectFrom('sbom_components').select(['ecosystem', 'package_name', 'direct']).where('sbom_id', '=', change.sbomId).execute());
-  const packages = distinctPackages(components);
-  if (!packages.size) return;
+  const { productId, sbomId } = change;
+  // Typed for PostgreSQL, which cannot infer a parameter's type in a select list.
+  const vendorId = sql`cast(${change.vendorId} as text)`;
+  const delta = sql`cast(${change.delta} as integer)`;
+  // The SBOM's packages (direct when any of its components is), against the product's counts before the change.
+  const packages = sql`(select ecosystem, package_name, max(direct) as direct from sbom_components where sbom_id = ${sbomId} group by ecosystem, package_name)`;
+  const before = sql`
+    select p.ecosystem, p.package_name, p.direct, coalesce(t.sboms, 0) as sboms, coalesce(t.direct_sboms, 0) as direct_sboms
+    from ${packages} p left join technology_products t on t.product_id = ${productId} and t.ecosystem = p.ecosystem and t.package_name = p.package_name`;
+  const after = sql`
+    select ecosystem, package_name, sboms, direct_sboms,
+      case when sboms + ${delta} > 0 then sboms + ${delta} else 0 end as new_sboms,
+      case when direct_sboms + ${delta} * direct > 0 then direct_sboms + ${delta} * direct else 0 end as new_direct
+    from (${before}) b`;
 
-  const existing = new Map<string, { sboms: number; direct: number }>();
-  for (const row of await db.selectFrom('technology_products').select(['ecosystem', 'package_name', 'sboms', 'direct_sboms']).where('product_id', '=', change.productId).execute()) {
-    existing.set(keyOf(row.ecosystem, row.package_name), { sboms: Number(row.sboms), direct: Number(row.direct_sboms) });
+  // The vendor rows first: whether the product gains or loses a package depends on its counts before.
+  const { seq } = await db.selectFrom('technology_state').select('seq').where('id', '=', 1).$if(isPostgres(db), (q) => q.forUpdate()).executeTakeFirstOrThrow();
+  const next = Number(seq) + 1;
+  const vendors = await sql`
+    insert into technology_vendors (vendor_id, ecosystem, package_name, products, direct_products, seq)
+    select ${vendorId}, ecosystem, package_name, products, direct_products, cast(${next} as integer) from (
+      select ecosystem, package_name,
+        (case when new_sboms > 0 then 1 else 0 end) - (case when sboms > 0 then 1 else 0 end) as products,
+        (case when new_direct > 0 then 1 else 0 end) - (case when direct_sboms > 0 then 1 else 0 end) as direct_products
+      from (${after}) a) d
+    where products <> 0 or direct_products <> 0
+    on conflict (vendor_id, ecosystem, package_name) do update set
+      products = case when technology_vendors.products + excluded.products > 0 then technology_vendors.products + excluded.products else 0 end,
+      direct_products = case when technology_vendors.direct_products + excluded.direct_products > 0 then technology_vendors.direct_products + excluded.direct_products else 0 end,
+      seq = excluded.seq`.execute(db);
+  if (Number(vendors.numAffectedRows ?? 0) > 0) {
+    // A package new to the vendor was inserted with its change as its count, which cannot go below zero.
+    // A vendor row that reaches zero stays (with its new sequence number) so that other processes
+    // learn the package left; a rebuild drops such rows.
+    await sql`
+      update technology_vendors set
+        products = case when products < 0 then 0 else products end,
+        direct_products = case when direct_products < 0 then 0 else direct_products end
+      where vendor_id = ${change.vendorId} and seq = ${next} and (products < 0 or direct_products < 0)`.execute(db);
+    await db.updateTable('technology_state').set({ seq: next }).where('id', '=', 1).execute();
   }
-  const upserts: unknown[][] = [];
-  const removed: UsagePackage[] = [];
-  /** Per package: the change in the vendor's product count and direct-product count. */
-  const vendorDeltas = new Map<string, { pkg: UsagePackage; products: number; direct: number }>();
-  for (const [key, pkg] of packages) {
-    const before = existing.get(key) ?? { sboms: 0, direct: 0 };
-    const sboms = Math.max(0, before.sboms + change.delta);
-    const direct = Math.max(0, before.direct + (pkg.direct ? change.delta : 0));
-    if (sboms === 0) {
-      if (before.sboms > 0) removed.push(pkg);
-    } else upserts.push([change.productId, pkg.ecosystem, pkg.packageName, change.vendorId, sboms, direct]);
-    const products = (sboms > 0 ? 1 : 0) - (before.sboms > 0 ? 1 : 0);
-    const directProducts = (direct > 0 ? 1 : 0) - (before.direct > 0 ? 1 : 0);
-    if (products || directProducts) vendorDeltas.set(key, { pkg, products, direct: directProducts });
-  }
-  await insertRows(db, 'technology_products', PRODUCT_COLUMNS, upserts, 'on conflict (product_id, ecosystem, package_name) do update set sboms = excluded.sboms, direct_sboms = excluded.direct_sboms');
-  await deletePackages(db, 'technology_products', 'product_id', change.productId, removed);
-  if (!vendorDeltas.size) return;
 
-  const seq = await nextSeq(db);
-  const vendorRows = new Map<string, { products: number; direct: number }>();
-  for (const row of await db.selectFrom('technology_vendors').select(['ecosystem', 'package_name', 'products', 'direct_products']).where('vendor_id', '=', change.vendorId).execute()) {
-    vendorRows.set(keyOf(row.ecosystem, row.package_name), { products: Number(row.products), direct: Number(row.direct_products) });
+  if (change.delta === 1) {
+    await sql`
+      insert into technology_products (product_id, ecosystem, package_name, vendor_id, sboms, direct_sboms)
+      select ${productId}, ecosystem, package_name, ${vendorId}, 1, direct from ${packages} p where true
+      on conflict (product_id, ecosystem, package_name) do update set
+        sboms = technology_products.sboms + 1, direct_sboms = technology_products.direct_sboms + excluded.direct_sboms`.execute(db);
+    return;
   }
-  // A vendor row that reaches zero stays (with its new sequence number) so that other processes
-  // learn the package left; a rebuild drops such rows.
-  const writes: unknown[][] = [];
-  for (const [key, d] of vendorDeltas) {
-    const before = vendorRows.get(key) ?? { products: 0, direct: 0 };
-    writes.push([change.vendorId, d.pkg.ecosystem, d.pkg.packageName, Math.max(0, before.products + d.products), Math.max(0, before.direct + d.direct), seq]);
-  }
-  await insertRows(db, 'technology_vendors', VENDOR_COLUMNS, writes, 'on conflict (vendor_id, ecosystem, package_name) do update set products = excluded.products, direct_products = excluded.direct_products, seq = excluded.seq');
-}
-
-async function deletePackages(db: Executor, table: 'technology_products', ownerColumn: 'product_id', owner: string, packages: UsagePackage[]): Promise<void> {
-  const byEcosystem = new Map<string, string[]>();
-  for (const p of packages) {
-    const names = byEcosystem.get(p.ecosystem);
-    if (names) names.push(p.packageName);
-    else byEcosystem.set(p.ecosystem, [p.packageName]);
-  }
-  for (const [ecosystem, names] of byEcosystem) {
-    for (const batch of chunks(names)) {
-      await db.deleteFrom(table).where(ownerColumn, '=', owner).where('ecosystem', '=', ecosystem).where('package_name', 'in', batch).execute();
-    }
-  }
+  await sql`
+    update technology_products set
+      sboms = case when sboms > 1 then sboms - 1 else 0 end,
+      direct_sboms = case when direct_sboms - p.direct > 0 then direct_sboms - p.direct else 0 end
+    from ${packages} p
+    where technology_products.product_id = ${productId} and technology_products.ecosystem = p.ecosystem and technology_products.package_name = p.package_name`.execute(db);
+  await db.deleteFrom('technology_products').where('product_id', '=', productId).where('sboms', '=', 0).execute();
 }
 
 /** The next change number; on PostgreSQL the row lock also orders concurrent writers' numbers by commit. */
