@@ -195,6 +195,12 @@ function queryValue(schema: Schema, required: boolean): fc.Arbitrary<string | un
   return required ? value : fc.option(value, { nil: undefined, freq: 2 });
 }
 
+/** A schema's range, with defaults that stay ordered when only one side is given (e.g. a minimum above the default maximum). */
+function bounds(schema: { minimum?: number; maximum?: number }, low: number, high: number): { min: number; max: number } {
+  const min = schema.minimum ?? Math.min(low, schema.maximum ?? low);
+  return { min, max: schema.maximum ?? Math.max(high, min) };
+}
+
 /** A value that fits the JSON schema (as far as a generator can tell without running the validator). */
 function fitting(schema: Schema | undefined, depth: number): fc.Arbitrary<unknown> {
   if (!schema || depth > 6) return fc.constant(null);
@@ -208,9 +214,9 @@ function fitting(schema: Schema | undefined, depth: number): fc.Arbitrary<unknow
     case 'string':
       return stringFitting(schema);
     case 'integer':
-      return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1_000_000 });
+      return fc.integer(bounds(schema, -1000, 1_000_000));
     case 'number':
-      return fc.double({ min: schema.minimum ?? -1e6, max: schema.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true });
+      return fc.double({ ...bounds(schema, -1e6, 1e6), noNaN: true, noDefaultInfinity: true });
     case 'boolean':
       return fc.boolean();
     case 'null':
