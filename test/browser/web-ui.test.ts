@@ -139,7 +139,12 @@ describeBrowser('web UI [sqlite]', 'web UI', (server, { newContext, assertLabell
       await page.getByRole('group', { name: 'Tier' }).getByLabel('T2').check();
       await page.getByLabel('Sort by').selectOption('-riskScore');
       await page.waitForURL((url) => url.search.includes('sort=-riskScore') && url.search.includes('tier=T2'));
-      await page.waitForFunction(() => [...document.querySelectorAll('.table-vendors tbody tr .tier')].some((e) => e.textContent?.startsWith('T2')));
+      // The tier and the sort are two requests: wait for the rows of the second (T2 present, scores descending).
+      await page.waitForFunction(() => {
+        const scores = [...document.querySelectorAll('.table-vendors tbody .score-num')].map((e) => Number(e.textContent));
+        const hasT2 = [...document.querySelectorAll('.table-vendors tbody tr .tier')].some((e) => e.textContent?.startsWith('T2'));
+        return hasT2 && scores.every((score, i) => i === 0 || scores[i - 1] >= score);
+      });
       const scoreTexts = await page.locator('.table-vendors tbody .score-num').allTextContents();
       assert.ok(scoreTexts.every((t) => /^\d+\.\d$/.test(t)), `one decimal everywhere: ${scoreTexts.join(' ')}`);
       const scores = scoreTexts.map(Number);
