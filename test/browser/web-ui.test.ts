@@ -495,13 +495,29 @@ describeBrowser('web UI [sqlite]', 'web UI', (server, { newContext, assertLabell
       await dialog.getByTestId('import-summary').filter({ hasText: 'is ready' }).waitFor({ timeout: 180_000 });
       assert.ok(checking.length >= 1, `the dry run showed its progress: ${JSON.stringify(checking)}`);
 
-      await dialog.getByRole('button', { name: 'Import 20000 vendors' }).click();
-      const moving = await progressPast(dialog, /staging/, 1000);
-      assert.ok(await dialog.getByRole('progressbar', { name: 'Import progress' }).isVisible());
-      await shot(page, 'import-progress');
-      await dialog.getByRole('button', { name: 'Cancel import' }).click();
+      // Staging is held after its third chunk until the cancel is answered: on a fast machine the
+      // job would otherwise reach publishing, where a cancel is rightly refused, before the click.
+      const queue = server.tw.services.jobs;
+      const stage = queue.stage.bind(queue);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      queue.stage = async (jobId, firstSeq, rows) => {
+        if (firstSeq >= 3) await held;
+        return stage(jobId, firstSeq, rows);
+      };
+      try {
+        await dialog.getByRole('button', { name: 'Import 20000 vendors' }).click();
+        const moving = await progressPast(dialog, /staging/, 1000);
+        assert.ok(moving.length >= 1, JSON.stringify(moving));
+        assert.ok(await dialog.getByRole('progressbar', { name: 'Import progress' }).isVisible());
+        await shot(page, 'import-progress');
+        await dialog.getByRole('button', { name: 'Cancel import' }).click();
+        await dialog.getByRole('button', { name: 'Cancelling…' }).waitFor();
+      } finally {
+        release();
+        queue.stage = stage;
+      }
       await dialog.getByText('Import cancelled. Nothing was written.').waitFor({ timeout: 60_000 });
-      assert.ok(moving.length >= 1, JSON.stringify(moving));
       assert.equal(await countNamed('Cancelled Large'), 0, 'nothing of the cancelled import is in the inventory');
       const jobs = (await (await server.api('/api/v1/jobs?kind=vendors.import&status=cancelled')).json()) as { items: Array<{ status: string }> };
       assert.ok(jobs.items.length >= 1, 'the job ended cancelled');
