@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { CpeError, formatCpe, parseCpe, tryParseCpe, type Cpe } from './cpe.js';
+import { cpuMs } from '../../../test/support/cpu-time.js';
 
 const ANY_CPE: Cpe = {
   part: '*',
@@ -135,10 +136,8 @@ describe('hostile input', () => {
   test('handles megabyte-sized input in linear time', () => {
     const huge = [`cpe:2.3:a:${'\\:'.repeat(500_000)}:p`, `cpe:2.3:a:${'a'.repeat(1_000_000)}`, `cpe:/a:${'%21'.repeat(300_000)}`, `cpe:2.3:${'a:'.repeat(500_000)}`, `cpe:2.3:a:v:p:${'?'.repeat(1_000_000)}x`];
     for (const input of huge) {
-      const started = performance.now();
-      tryParseCpe(input);
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 2000, `${input.slice(0, 30)}… took ${elapsed.toFixed(0)} ms`);
+      const elapsed = cpuMs(() => tryParseCpe(input));
+      assert.ok(elapsed < 2000, `${input.slice(0, 30)}… took ${elapsed.toFixed(0)} ms of CPU`);
     }
   });
 });
