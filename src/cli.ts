@@ -215,18 +215,6 @@ program
     if (!items.length) printLine('no products');
   });
 
-/** `feeds import mentions PATH`: the mentions feed (JSON lines) has its own report. */
-async function importMentions(path: string): Promise<void> {
-  const report = await withThirdwatch((tw) => tw.services.mentions.importPath(path, cliContext()));
-  if (globals().json) printJson(report);
-  else {
-    for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);
-    if (report.errors.length > 50) process.stderr.write(`${path}: … and ${report.errors.length - 50} more errors (--json lists them all)\n`);
-    printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; ${report.matched} matched to vendors`);
-  }
-  if (report.errors.length) process.exitCode = 2;
-}
-
 const feeds = program.command('feeds').description('vulnerability feeds (OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX), threat intel (STIX, MISP, CSV IOC lists) and vendor mentions');
 feeds
   .command('import <kind> <path>')
@@ -236,7 +224,6 @@ feeds
   .option('--product <id>', 'VEX: the product the statements are about')
   .option('--columns <mapping>', 'csv-iocs: which columns hold what, e.g. value=indicator,type=kind or value=3')
   .action(async (kind: string, path: string, options: { source?: string; vendor?: string; product?: string; columns?: string }) => {
-    if (kind === 'mentions') return importMentions(path);
     const bar = progress(`${kind} ${path}`);
     // This process is the worker of its own feeds.import job: GET /api/v1/jobs shows it, and a cancel stops it between batches.
     const report = await withThirdwatch(async (tw) => {
@@ -255,7 +242,8 @@ feeds
       for (const e of report.errors.slice(0, 50)) process.stderr.write(`${path}: ${e.record}: ${e.reason}\n`);
       if (report.errors.length > 50) process.stderr.write(`${path}: … and ${report.errors.length - 50} more errors (--json lists them all)\n`);
       const f = report.findings;
-      if (report.sightings !== undefined) printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped, ${report.errors.length} errors; ${report.unsupported ?? 0} kept with an unsupported pattern; ${report.sightings} new sightings (source ${report.source})`);
+      if (report.matched !== undefined) printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; ${report.matched} matched to vendors`);
+      else if (report.sightings !== undefined) printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped, ${report.errors.length} errors; ${report.unsupported ?? 0} kept with an unsupported pattern; ${report.sightings} new sightings (source ${report.source})`);
       else printLine(`${report.imported} imported, ${report.updated} updated, ${report.skipped} skipped (unchanged), ${report.errors.length} errors; findings: ${f.created} new, ${f.updated} updated, ${f.closed} closed, ${f.reopened} reopened`);
     }
     // As the HTTP route answers 207: some records were refused (listed), the rest imported.

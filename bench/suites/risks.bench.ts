@@ -39,7 +39,7 @@ export const run: BenchSuite = async (ctx) => {
 
       const feed = mentionsFeed(lines, vendorCount);
       let start = performance.now();
-      const report = await tw.services.mentions.importBuffer(feed, sys);
+      const report = await tw.services.feeds.importBuffer('mentions', feed, {}, sys);
       const importMs = performance.now() - start;
       rows.push({ suite: 'risks', name: `mentions import, ${lines.toLocaleString('en-US')} lines × ${vendorCount.toLocaleString('en-US')} vendors (${engine.name})`, value: lines / (importMs / 1000), unit: 'lines/s', notes: `${Math.round(importMs)} ms, ${report.matched} matched` });
 

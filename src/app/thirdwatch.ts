@@ -117,6 +117,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const sightingRisks = new SightingRisks(database.db, risks);
   correlation.onSightings(sightingRisks.hook);
   const indicators = new IndicatorService(database.db, correlation);
+  const mentions = new MentionService(database.db, risks);
   const services: Services = {
     access: new AccessService(database.db, config),
     audit: new AuditService(database.db),
@@ -127,11 +128,11 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     matcher,
     advisories,
     vex,
-    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }, indicators),
+    feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }, [indicators, mentions]),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
     risks,
     findingRisks: new FindingRisks(database.db, risks),
-    mentions: new MentionService(database.db, risks, { maxUploadBytes: config.maxUploadBytes }),
+    mentions,
     jobs,
     jobViews: new JobService(jobs),
     integrity: new IntegrityService(database.db, { maxArtifactBytes: config.maxArtifactBytes }, { raiseRisk: integrityRiskHook(risks), verifyProvenance: sigstoreHook(loadTrustMaterial(config.sigstoreTrustedRoot)), correlate: integrityCorrelation(correlation) }),
@@ -183,7 +184,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   advisoryRoutes(app, services.advisories, services.feeds, tw.launcher, { maxUploadBytes: config.maxUploadBytes });
   findingRoutes(app, services.findings);
   riskRoutes(app, services.risks);
-  mentionRoutes(app, services.mentions, { maxUploadBytes: config.maxUploadBytes });
+  mentionRoutes(app, services.mentions);
   indicatorRoutes(app, services.indicators, services.sightingRisks, services.taxii);
   auditRoutes(app, services.audit, services.vendors);
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });

@@ -142,7 +142,6 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/risks/:id/acceptance/decision': 'risks:approve',
   'GET /api/v1/settings/risk-scales': 'read',
   'PUT /api/v1/settings/risk-scales': 'settings:write',
-  'POST /api/v1/feeds/mentions/import': 'inventory:write',
   'GET /api/v1/mentions': 'read',
   'GET /api/v1/mentions/:id': 'read',
   'PATCH /api/v1/mentions/:id': 'risks:write',

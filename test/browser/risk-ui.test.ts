@@ -44,7 +44,8 @@ describeBrowser('risk register and mentions UI [sqlite]', 'risk UI', (server, { 
     riskId = raised.risk.id;
     await risks.create({ title: 'Shared telephony and CRM outage', likelihood: 2, impact: 4, vendorIds: [threeCx.id, other.id], dueDate: '2026-01-15' }, ctx);
     await risks.create({ title: 'Payroll provider single point of failure', likelihood: 3, impact: 3, vendorIds: [other.id] }, ctx);
-    await server.tw.services.mentions.importBuffer(
+    await server.tw.services.feeds.importBuffer(
+      'mentions',
       Buffer.from(
         [
           { source: 'leak-forum', id: 't-1', title: '3CX customer list posted', text: 'A user claims to sell a customer export taken from a portal at portal.3cx.com.', published: '2026-12-02', names: ['3CX Ltd'], domains: ['portal.3cx.com'] },
@@ -53,6 +54,7 @@ describeBrowser('risk register and mentions UI [sqlite]', 'risk UI', (server, { 
           .map((m) => JSON.stringify(m))
           .join('\n'),
       ),
+      {},
       ctx,
     );
   });

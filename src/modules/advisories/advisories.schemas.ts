@@ -132,6 +132,7 @@ export const ImportReportSchema = Type.Object({
   unsupported: Type.Optional(Type.Integer({ description: 'stix: indicators kept with a pattern that is not matchable (GET /api/v1/indicators/unsupported lists them).' })),
   sightings: Type.Optional(Type.Integer({ description: 'stix, misp, csv-iocs: sightings the new indicators created (GET /api/v1/sightings).' })),
   source: Type.Optional(Type.String({ description: 'stix, misp, csv-iocs: the source label the records are filed under.' })),
+  matched: Type.Optional(Type.Integer({ description: 'mentions: posts of this feed matched to at least one vendor.' })),
 });
 
 export const FeedSourceSchema = Type.Object(

@@ -13,8 +13,6 @@ import type { JobQueue } from '../../platform/jobs/queue.js';
 import { isCredentialParam, outboundGet, OutboundRefusedError, REDACTED, redactUrl, type OutboundPolicy, type OutboundResponse } from '../../platform/outbound.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
 import type { VexService } from '../findings/vex.service.js';
-import { INDICATOR_FEED_KINDS, isIndicatorFeedKind, type IndicatorFeedKind } from '../indicators/parsers/index.js';
-import type { IndicatorService } from '../indicators/indicators.service.js';
 import { emptyReport, IMPORT_BATCH, type AdvisoryService, type BatchCheckpoint, type ImportReport } from './advisories.service.js';
 import type { JobLauncher, LaunchOptions } from '../../platform/jobs/launcher.js';
 import type { Job } from '../../platform/jobs/queue.js';
@@ -81,7 +79,7 @@ export interface FeedImportOptions {
 /** The `feeds.import` job: an upload (the job's input) or, from the CLI, a file or directory on this machine. */
 export const FEED_IMPORT_JOB = 'feeds.import';
 export interface FeedImportJobPayload {
-  kind: FeedKind | IndicatorFeedKind;
+  kind: string;
   path?: string;
   source?: string;
   vendorId?: string;
@@ -89,8 +87,20 @@ export interface FeedImportJobPayload {
   columns?: string;
 }
 
-/** The report of any import: CSAF adds its statements, threat intel its unsupported patterns, sightings and source. */
-export type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number }; unsupported?: number; sightings?: number; source?: string };
+/** The report of any import: CSAF adds its statements, threat intel its unsupported patterns, sightings and source, mentions how many matched vendors. */
+export type CsafReport = ImportReport & { statements?: { imported: number; updated: number; skipped: number }; unsupported?: number; sightings?: number; source?: string; matched?: number };
+
+/**
+ * Feed kinds another module imports (threat intel, mentions). The route, the job, the CLI, the
+ * size checks and the feed status stay this module's, so every kind is imported the same way.
+ */
+export interface FeedImporter {
+  readonly feedKinds: readonly string[];
+  importBuffer(kind: string, body: Buffer, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport>;
+  importPath(kind: string, path: string, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport>;
+}
+
+type ResolvedKind = { kind: FeedKind; importer?: undefined } | { kind: string; importer: FeedImporter };
 
 /**
  * Feed imports from uploads, files, directories and configured URLs, and their status. Parsing is
@@ -106,13 +116,20 @@ export class FeedService {
     private readonly limits: { maxUploadBytes: number },
     private readonly logger: Logger,
     private readonly outbound: OutboundPolicy = { allowPrivate: false },
-    /** Threat-intel kinds (stix, misp, csv-iocs) are imported by the indicators module. */
-    private readonly indicators?: IndicatorService,
+    /** Kinds other modules import: threat intel (stix, misp, csv-iocs), mentions. */
+    private readonly importers: readonly FeedImporter[] = [],
   ) {}
 
-  static checkKind(kind: string): FeedKind | IndicatorFeedKind {
-    if (!isFeedKind(kind) && !isIndicatorFeedKind(kind)) throw invalidField('kind', `unknown feed kind "${kind.slice(0, 40)}"; one of ${[...FEED_KINDS, ...INDICATOR_FEED_KINDS].join(', ')}`);
-    return kind;
+  /** Every kind an import accepts. */
+  kinds(): string[] {
+    return [...FEED_KINDS, ...this.importers.flatMap((i) => i.feedKinds)];
+  }
+
+  private resolveKind(kind: string): ResolvedKind {
+    if (isFeedKind(kind)) return { kind };
+    const importer = this.importers.find((i) => i.feedKinds.includes(kind));
+    if (!importer) throw invalidField('kind', `unknown feed kind "${kind.slice(0, 40)}"; one of ${this.kinds().join(', ')}`);
+    return { kind, importer };
   }
 
   /**
@@ -121,7 +138,7 @@ export class FeedService {
    * body, the VEX vendor and product) is judged here, so the request that starts it gets the 4xx.
    */
   async startImport(kindText: string, source: { body: Buffer } | { path: string }, options: Omit<FeedImportOptions, 'checkpoint'> & Pick<LaunchOptions, 'wait' | 'onProgress'>, ctx: RequestContext, launcher: JobLauncher): Promise<Job> {
-    const kind = FeedService.checkKind(kindText);
+    const { kind } = this.resolveKind(kindText);
     if ('body' in source) this.checkBody(source.body);
     if (kind === 'openvex' || kind === 'cyclonedx-vex' || kind === 'csaf') await this.vex.checkScope(options);
     const payload: FeedImportJobPayload = { kind, path: 'path' in source ? source.path : undefined, source: options.source, vendorId: options.vendorId, productId: options.productId, columns: options.columns };
@@ -154,22 +171,23 @@ export class FeedService {
 
   /** An upload (HTTP body): raw document, gzip (EPSS) or zip (OSV all.zip). */
   async importBuffer(kindText: string, body: Buffer, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport> {
-    const kind = FeedService.checkKind(kindText);
+    const resolved = this.resolveKind(kindText);
     this.checkBody(body);
-    if (isIndicatorFeedKind(kind)) return this.recorded(kind, options, ctx, () => this.indicatorImporter().importBuffer(kind, body, options, ctx));
-    return this.recorded(kind, options, ctx, () => this.importBytes(kind, body, options, ctx, options.source ?? 'upload'));
+    if (resolved.importer) return this.recorded(resolved.kind, options, ctx, () => resolved.importer.importBuffer(resolved.kind, body, options, ctx));
+    return this.recorded(resolved.kind, options, ctx, () => this.importBytes(resolved.kind, body, options, ctx, options.source ?? 'upload'));
   }
 
   /** A file or (OSV) a directory on this machine: the CLI's path. */
   async importPath(kindText: string, path: string, options: FeedImportOptions, ctx: RequestContext): Promise<CsafReport> {
-    const kind = FeedService.checkKind(kindText);
+    const resolved = this.resolveKind(kindText);
     let info;
     try {
       info = await stat(path);
     } catch (error) {
       throw invalidField('path', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (isIndicatorFeedKind(kind)) return this.recorded(kind, options, ctx, () => this.indicatorImporter().importPath(kind, path, options, ctx));
+    if (resolved.importer) return this.recorded(resolved.kind, options, ctx, () => resolved.importer.importPath(resolved.kind, path, options, ctx));
+    const { kind } = resolved;
     const origin = options.source ?? basename(path);
     return this.recorded(kind, options, ctx, async () => {
       if (kind === 'osv' && info.isDirectory()) return this.streamOsv((onRecord, onProgress) => readOsvDirectory(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
@@ -177,11 +195,6 @@ export class FeedService {
       if (kind === 'osv' && (await isZipFile(path))) return this.streamOsv((onRecord, onProgress) => readOsvZip(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
       return this.importBytes(kind, await readFile(path), options, ctx, origin);
     });
-  }
-
-  private indicatorImporter(): IndicatorService {
-    if (!this.indicators) throw new Error('threat-intel imports need the indicator service');
-    return this.indicators;
   }
 
   private async importBytes(kind: FeedKind, body: Buffer, options: FeedImportOptions, ctx: RequestContext, origin: string): Promise<CsafReport> {
@@ -273,7 +286,7 @@ export class FeedService {
   }
 
   /** Runs an import and records its outcome (or failure) in the feed's status. */
-  private async recorded(kind: FeedKind | IndicatorFeedKind, options: FeedImportOptions, ctx: RequestContext, run: () => Promise<CsafReport>): Promise<CsafReport> {
+  private async recorded(kind: string, options: FeedImportOptions, ctx: RequestContext, run: () => Promise<CsafReport>): Promise<CsafReport> {
     const repo = new AdvisoryRepository(this.db);
     const name = options.feedName ?? `local:${kind}`;
     const startedAt = new Date().toISOString();

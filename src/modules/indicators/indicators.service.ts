@@ -17,6 +17,7 @@ import {
   IndicatorValueError,
   isZip,
   normalizeValue,
+  INDICATOR_FEED_KINDS,
   parseCsvMapping,
   parseIndicatorDocument,
   readMispDirectory,
@@ -148,6 +149,8 @@ function mergeParsed(items: ParsedIndicator[]): ParsedIndicator[] {
 }
 
 export class IndicatorService {
+  readonly feedKinds = INDICATOR_FEED_KINDS;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly correlation: CorrelationService,

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
-import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { createWorker, startTestServer, type TestServer } from '../../../test/support/server.js';
 import { runCli } from '../../../test/support/processes.js';
 import type { RiskDetail } from '../risks/risks.schemas.js';
 import type { Mention } from './mentions.schemas.js';
+import type { CsafReport as FeedReport } from '../advisories/feeds.service.js';
+import type { JobView } from '../jobs/jobs.schemas.js';
 
 async function json<T = any>(res: Response, status = 200): Promise<T> {
   const text = await res.text();
@@ -21,6 +23,7 @@ const POSTS = [
   { source: 'paste', id: 'x-9', title: 'Unrelated chatter about the weather', text: 'Nothing to see.' },
 ];
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n');
+const counts = ({ imported, updated, skipped, errors, matched }: FeedReport) => ({ imported, updated, skipped, errors, matched });
 
 describeEachEngine('mentions', ({ engine }) => {
   let server: TestServer;
@@ -38,12 +41,12 @@ describeEachEngine('mentions', ({ engine }) => {
     await server?.close();
   });
 
-  const importFeed = (body: string | Buffer, role: 'admin' | 'analyst' | 'viewer' = 'analyst') =>
-    server.api('/api/v1/feeds/mentions/import', { method: 'POST', role, headers: { 'content-type': 'application/x-ndjson' }, body: body as BodyInit });
+  const importFeed = (body: string | Buffer, role: 'admin' | 'analyst' | 'viewer' = 'analyst', wait = true) =>
+    server.api(`/api/v1/feeds/mentions/import${wait ? '?wait=true' : ''}`, { method: 'POST', role, headers: { 'content-type': 'application/x-ndjson' }, body: body as BodyInit });
 
   test('import: matched to vendors with confidence and explanation; only an excerpt is stored; re-import skips or updates', async () => {
     const report = await json(await importFeed(jsonl(POSTS)));
-    assert.deepEqual(report, { imported: 3, updated: 0, skipped: 0, errors: [], matched: 2 });
+    assert.deepEqual(counts(report), { imported: 3, updated: 0, skipped: 0, errors: [], matched: 2 });
 
     const queue = await json<{ items: Mention[] }>(await server.api('/api/v1/mentions', { role: 'viewer' }));
     assert.deepEqual(queue.items.map((m) => m.title).sort(), [POSTS[0].title, POSTS[1].title], 'the unmatched post is below the default confidence');
@@ -63,10 +66,24 @@ describeEachEngine('mentions', ({ engine }) => {
     assert.equal(all.items.length, 3);
     assert.equal((await json<{ items: Mention[] }>(await server.api(`/api/v1/mentions?vendorId=${vendor.Initech}&minConfidence=0`))).items.length, 0);
 
-    assert.deepEqual(await json(await importFeed(jsonl(POSTS))), { imported: 0, updated: 0, skipped: 3, errors: [], matched: 2 });
+    assert.deepEqual(counts(await json(await importFeed(jsonl(POSTS)))), { imported: 0, updated: 0, skipped: 3, errors: [], matched: 2 });
     const changed = [{ ...POSTS[2], title: 'Initech layoffs leaked', names: ['Initech'] }];
-    assert.deepEqual(await json(await importFeed(jsonl(changed))), { imported: 0, updated: 1, skipped: 0, errors: [], matched: 1 });
+    assert.deepEqual(counts(await json(await importFeed(jsonl(changed)))), { imported: 0, updated: 1, skipped: 0, errors: [], matched: 1 });
     assert.equal((await server.tw.database.db.selectFrom('mentions').select('id').execute()).length, 3);
+  });
+
+  test('like every feed, the import is a job: 202 with its Location, a worker runs it, the job holds the report', async () => {
+    const res = await importFeed(jsonl([{ source: 'queued-feed', id: 'q-1', title: 'Acme Payroll mentioned on a forum', domains: ['acme-payroll.example'] }]), 'analyst', false);
+    const accepted = await json<JobView>(res, 202);
+    assert.equal(res.headers.get('location'), `/api/v1/jobs/${accepted.id}`);
+    assert.equal(accepted.kind, 'feeds.import');
+    await createWorker(server.tw).drain();
+    const done = await json<JobView>(await server.api(`/api/v1/jobs/${accepted.id}`));
+    assert.equal(done.status, 'done', JSON.stringify(done));
+    assert.deepEqual(counts(done.result as FeedReport), { imported: 1, updated: 0, skipped: 0, errors: [], matched: 1 });
+    const feed = (await json<{ feeds: Array<{ name: string; lastSuccessAt: string | null; lastResult: { imported: number } | null }> }>(await server.api('/api/v1/feeds', { role: 'admin' }))).feeds.find((f) => f.name === 'local:mentions');
+    assert.ok(feed?.lastSuccessAt, 'the feed status records the import');
+    assert.equal(feed.lastResult?.imported, 1);
   });
 
   test('bad input: a bad line is reported (207) and the rest imports; non-UTF-8, empty and viewer uploads are refused', async () => {

@@ -7,15 +7,6 @@ const Uuid = Type.String({ pattern: UUID_PATTERN });
 
 export const TRIAGE = ['new', 'relevant', 'not-relevant'] as const;
 
-export const MentionImportReportSchema = Type.Object({
-  imported: Type.Integer(),
-  updated: Type.Integer(),
-  skipped: Type.Integer(),
-  errors: Type.Array(Type.Object({ record: Type.String(), reason: Type.String() })),
-  matched: Type.Integer({ description: 'Mentions of this file matched to at least one vendor.' }),
-});
-export type MentionImportReport = Static<typeof MentionImportReportSchema>;
-
 export const MatchSchema = Type.Object({
   vendor: Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String() }),
   method: Type.String({ description: 'The strongest signal: domain, name, alias, fuzzy-name, domain-in-text, name-in-title, name-in-text.' }),

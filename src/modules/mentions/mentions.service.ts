@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { insertJsonRows } from '../../platform/db/bulk.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { AppError, invalidField, notFound } from '../../platform/errors.js';
+import { invalidField, notFound } from '../../platform/errors.js';
 import { decodeCursor, toPage, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { likePattern, searchText } from '../../platform/search-text.js';
+import { emptyReport } from '../advisories/advisories.service.js';
+import type { CsafReport as FeedReport } from '../advisories/feeds.service.js';
 import type { RiskService } from '../risks/risks.service.js';
 import { excerptOf, MentionMatcher, MIN_CONFIDENCE, type VendorMatch } from './mentions.matcher.js';
 import { parseMentions, type MentionRecord } from './mentions.parser.js';
-import type { ListMentionsQueryType, Mention, MentionImportReport, TriageMentionInput } from './mentions.schemas.js';
+import type { ListMentionsQueryType, Mention, TriageMentionInput } from './mentions.schemas.js';
 import type { MentionMatchesTable, MentionsTable } from './mentions.tables.js';
 
 const TIER_IMPACT: Record<string, number> = { T1: 5, T2: 4, T3: 3, T4: 2 };
@@ -23,24 +26,18 @@ export class MentionService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly risks: RiskService,
-    private readonly limits: { maxUploadBytes: number },
   ) {}
 
-  async importBuffer(body: Buffer, ctx: RequestContext, origin = 'upload'): Promise<MentionImportReport> {
-    if (!body.length) throw invalidField('/', 'the request body is empty: send the mentions feed (JSON lines) as the body');
-    if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the feed is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
-    return this.import(parseMentions(body), ctx, origin);
+  readonly feedKinds = ['mentions'] as const;
+
+  /** The feed as uploaded (FeedService has checked its size). */
+  async importBuffer(_kind: string, body: Buffer, options: { source?: string }, ctx: RequestContext): Promise<FeedReport> {
+    return this.import(parseMentions(body), ctx, options.source ?? 'upload');
   }
 
-  async importPath(path: string, ctx: RequestContext): Promise<MentionImportReport> {
-    let info;
-    try {
-      info = await stat(path);
-    } catch (error) {
-      throw invalidField('path', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    if (!info.isFile()) throw invalidField('path', `${path} is not a file`);
-    return this.importBuffer(await readFile(path), ctx, path.split('/').pop() ?? path);
+  async importPath(_kind: string, path: string, options: { source?: string }, ctx: RequestContext): Promise<FeedReport> {
+    if (!(await stat(path)).isFile()) throw invalidField('path', `${path} is not a file`);
+    return this.import(parseMentions(await readFile(path)), ctx, options.source ?? basename(path));
   }
 
   /**
@@ -48,10 +45,10 @@ export class MentionService {
    * transaction: a re-imported post updates its row (keeping its triage) or is skipped when
    * nothing changed; its matches are replaced.
    */
-  private async import(parsed: ReturnType<typeof parseMentions>, ctx: RequestContext, origin: string): Promise<MentionImportReport> {
+  private async import(parsed: ReturnType<typeof parseMentions>, ctx: RequestContext, origin: string): Promise<FeedReport> {
     const vendors = await this.db.selectFrom('vendors').select(['id', 'name', 'aliases', 'domains']).where('internal', '=', 0).execute();
     const matcher = new MentionMatcher(vendors.map((v) => ({ id: v.id, name: v.name, aliases: JSON.parse(v.aliases) as string[], domains: JSON.parse(v.domains) as string[] })));
-    const report: MentionImportReport = { imported: 0, updated: 0, skipped: 0, errors: parsed.errors, matched: 0 };
+    const report = { ...emptyReport(), errors: parsed.errors, matched: 0 };
     const now = new Date().toISOString();
     const drafts = parsed.records.map((r) => ({ record: r, matches: matcher.match(r) }));
     await this.db.transaction().execute(async (trx) => {

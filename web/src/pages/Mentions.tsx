@@ -115,7 +115,7 @@ function ImportMentions({ onImported }: { onImported: () => void }) {
     setError(null);
     setReport(null);
     try {
-      setReport(await api.request<ImportReport>('POST', '/api/v1/feeds/mentions/import', { body: file, contentType: 'application/x-ndjson', resultStatuses: [207] }));
+      setReport(await api.request<ImportReport>('POST', '/api/v1/feeds/mentions/import', { query: { wait: true }, body: file, contentType: 'application/x-ndjson', resultStatuses: [207] }));
       onImported();
     } catch (e) {
       setError(e);
