@@ -11,6 +11,7 @@ import * as m0008 from './0008_vendor_triage.js';
 import * as m0009 from './0009_indicators.js';
 import * as m0010 from './0010_integrity.js';
 import * as m0011 from './0011_risks.js';
+import * as m0013 from './0013_findings_due_index.js';
 import * as m0014 from './0014_vendor_domains_index.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0009_indicators': m0009,
   '0010_integrity': m0010,
   '0011_risks': m0011,
+  '0013_findings_due_index': m0013,
   '0014_vendor_domains_index': m0014,
 };

@@ -103,6 +103,11 @@ export class FindingsRepository {
   }
 
   list(filter: FindingFilter, sort: FindingSort, cursor: CursorPosition | null, limit: number): Promise<FindingRow[]> {
+    return this.listQuery(filter, sort, cursor, limit).execute() as Promise<FindingRow[]>;
+  }
+
+  /** The page query itself (its SQLite plan is tested: a page must walk an index in order, not sort every open finding). */
+  listQuery(filter: FindingFilter, sort: FindingSort, cursor: CursorPosition | null, limit: number) {
     let q = this.filtered(filter);
     if (sort === 'newest') {
       if (cursor) q = q.where('f.id', '<', cursor.id);
@@ -114,7 +119,7 @@ export class FindingsRepository {
       }
       q = q.orderBy('f.priority_rank').orderBy('f.id');
     }
-    return q.limit(limit + 1).execute() as Promise<FindingRow[]>;
+    return q.limit(limit + 1);
   }
 
   /** Every finding of a filter (exports), in priority order, up to `max`. */
