@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeBrowser } from './support.js';
 
-describeBrowser('empty install [sqlite]', 'empty install', (server, { newContext, shot }) => {
+describeBrowser('empty install', 'empty install', (server, { newContext, shot }) => {
   test('every dashboard card says what to do first, with the page to open and the CLI command', async () => {
     const dashboard = (await (await server.api('/api/v1/dashboard')).json()) as { totalVendors: number };
     assert.equal(dashboard.totalVendors, 0, 'the database is empty');

@@ -1,10 +1,12 @@
 /**
- * The risk register and mentions UI in a real browser against a real server (SQLite): the register
- * with its heat map and filters, a risk's page with its evidence links, assessment and the
- * two-person acceptance, mentions triage raising a risk, and the vendor page's risk section.
- * Screenshots land in test-results/screenshots/ (risks-register, risk-page, mentions, vendor-risks).
+ * The risk register and mentions UI in a real browser against a real server (SQLite, and PostgreSQL
+ * when configured): the register with its heat map and filters, a risk's page with its evidence links,
+ * assessment and the two-person acceptance, mentions triage raising a risk, and the vendor page's risk
+ * section. Screenshots land in test-results/screenshots/ (risks-register, risk-page, mentions, vendor-
+ * risks).
  *
- * Needs Chromium at /usr/bin/chromium; without it the suite is skipped, loudly. Builds web/dist when stale.
+ * Needs Chromium at /usr/bin/chromium; without it the suite is skipped, loudly. Builds web/dist when
+ * stale.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { describeBrowser } from './support.js';
 import { loadDemo } from '../../src/modules/vendors/demo.js';
 import { systemContext } from '../../src/platform/context.js';
 
-describeBrowser('risk register and mentions UI [sqlite]', 'risk UI', (server, { newContext, assertLabelled, shot }) => {
+describeBrowser('risk register and mentions UI', 'risk UI', (server, { newContext, assertLabelled, shot }) => {
   let threeCx: { id: string; name: string };
   let riskId: string;
 

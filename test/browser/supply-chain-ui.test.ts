@@ -1,10 +1,11 @@
 /**
- * The supply-chain UI in a real browser against a real server (SQLite): uploading an SBOM on the product
- * page, the SBOM page with its components and dependency tree, the diff between two 3CX releases, the
- * "who uses" search, technologies, and findings with bulk triage after importing the Go OSV feed.
- * Screenshots land in test-results/screenshots/.
+ * The supply-chain UI in a real browser against a real server (SQLite, and PostgreSQL when
+ * configured): uploading an SBOM on the product page, the SBOM page with its components and dependency
+ * tree, the diff between two 3CX releases, the "who uses" search, technologies, and findings with bulk
+ * triage after importing the Go OSV feed. Screenshots land in test-results/screenshots/.
  *
- * Needs Chromium at /usr/bin/chromium; without it the suite is skipped, loudly. Builds web/dist when stale.
+ * Needs Chromium at /usr/bin/chromium; without it the suite is skipped, loudly. Builds web/dist when
+ * stale.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { systemContext } from '../../src/platform/context.js';
 const PROTON = join(SHARED_DATA, 'cyclonedx', 'SBOM', 'proton-bridge');
 const GO_OSV = join(SHARED_DATA, 'osv', 'Go', 'all.zip');
 
-describeBrowser('supply-chain UI [sqlite]', 'supply-chain UI', (server, { newContext, assertLabelled, shot }) => {
+describeBrowser('supply-chain UI', 'supply-chain UI', (server, { newContext, assertLabelled, shot }) => {
   let threeCx: { id: string };
   let protonProductId: string;
 
@@ -172,6 +173,11 @@ describeBrowser('supply-chain UI [sqlite]', 'supply-chain UI', (server, { newCon
       await box.fill('pkg:npm/electron@19.0.8');
       await box.press('Enter');
       await page.waitForURL(/purl=/);
+      // The rows of the name search stay until the purl's answer replaces them: wait for that answer.
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('[data-testid="who-uses-table"] tbody tr')].map((r) => r.textContent ?? '');
+        return rows.length > 0 && rows.every((r) => r.includes('19.0.8'));
+      });
       await table.locator('tbody tr', { hasText: '18.12.407' }).waitFor();
       assert.equal(await table.locator('tbody tr', { hasText: '18.12.416' }).count(), 0);
       await shot(page, 'who-uses');

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { supportedEngines } from '../../src/platform/db/test-support/engines.js';
+import type { Dialect } from '../../src/platform/db/database.js';
 
 export const CHROMIUM = process.env.THIRDWATCH_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -83,36 +85,45 @@ export function pageKit(browser: () => Browser, baseURL: () => string, pageError
 export type PageKit = ReturnType<typeof pageKit>;
 
 /**
- * Declares a browser suite: skipped, loudly, without Chromium; otherwise web/dist is built when
- * stale, a real server (SQLite, fresh database) serves it and Chromium is launched before the
- * suite's own before() hooks (which seed data), and afterwards both are closed and the suite fails
- * if a page threw an uncaught error. `server` stands for the suite's server once it has started.
+ * Declares a browser suite, once per engine in `engines` that this run covers (SQLite always,
+ * PostgreSQL when THIRDWATCH_TEST_DATABASE_URL is set): skipped, loudly, without Chromium; otherwise
+ * web/dist is built when stale, a real server over a fresh database of that engine serves it and
+ * Chromium is launched before the suite's own before() hooks (which seed data), and afterwards both
+ * are closed and the suite fails if a page threw an uncaught error. `server` stands for the suite's
+ * server once it has started.
  */
-export function describeBrowser(title: string, what: string, body: (server: TestServer, kit: PageKit) => void, env: Record<string, string> = {}): void {
+export function describeBrowser(
+  title: string,
+  what: string,
+  body: (server: TestServer, kit: PageKit) => void,
+  options: { env?: Record<string, string>; engines?: readonly Dialect[] } = {},
+): void {
   if (!existsSync(CHROMIUM)) {
     test.skip(chromiumMissing(what));
     return;
   }
-  describe(title, () => {
-    let started: TestServer | undefined;
-    let browser: Browser | undefined;
-    const pageErrors: string[] = [];
-    before(async () => {
-      ensureBuilt();
-      started = await startTestServer('sqlite', env, { webRoot: DIST });
-      browser = await launchChromium();
+  for (const engine of supportedEngines().filter((e) => (options.engines ?? ['sqlite', 'postgres']).includes(e))) {
+    describe(`${title} [${engine}]`, () => {
+      let started: TestServer | undefined;
+      let browser: Browser | undefined;
+      const pageErrors: string[] = [];
+      before(async () => {
+        ensureBuilt();
+        started = await startTestServer(engine, options.env, { webRoot: DIST });
+        browser = await launchChromium();
+      });
+      const running = () => {
+        if (!started) throw new Error(`${title}: the server is used before the suite started`);
+        return started;
+      };
+      const server = new Proxy({} as TestServer, { get: (_target, property) => Reflect.get(running(), property) as unknown });
+      body(server, pageKit(() => browser!, () => running().url, pageErrors));
+      // Registered after the body's hooks so a suite's own teardown (a worker, say) runs before the server closes.
+      after(async () => {
+        await browser?.close();
+        await started?.close();
+        assert.deepEqual(pageErrors, [], 'pages threw uncaught errors');
+      });
     });
-    const running = () => {
-      if (!started) throw new Error(`${title}: the server is used before the suite started`);
-      return started;
-    };
-    const server = new Proxy({} as TestServer, { get: (_target, property) => Reflect.get(running(), property) as unknown });
-    body(server, pageKit(() => browser!, () => running().url, pageErrors));
-    // Registered after the body's hooks so a suite's own teardown (a worker, say) runs before the server closes.
-    after(async () => {
-      await browser?.close();
-      await started?.close();
-      assert.deepEqual(pageErrors, [], 'pages threw uncaught errors');
-    });
-  });
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * The web UI in a real browser against a real server (SQLite): sign-in both ways, the dashboard,
- * inventory filtering and paging, creating a vendor and reading its explained score, inline form
- * errors, and the CSV import dry run. Screenshots land in test-results/screenshots/.
+ * The web UI in a real browser against a real server (SQLite, and PostgreSQL when configured): sign-in
+ * both ways, the dashboard, inventory filtering and paging, creating a vendor and reading its
+ * explained score, inline form errors, and the CSV import dry run. Screenshots land in
+ * test-results/screenshots/.
  *
  * Needs Chromium at /usr/bin/chromium (CI installs it); without it the suite is skipped, loudly.
  * Builds web/dist first when it is missing or older than the sources.
@@ -26,7 +27,7 @@ const CSV_WITH_ERRORS = [
 
 const CSV_VALID = ['name,domains,criticality,data_categories,team,ships_software,auto_update', 'Imported Widgets GmbH,widgets.example,3,personal;payment,security,yes,yes'].join('\n');
 
-describeBrowser('web UI [sqlite]', 'web UI', (server, { newContext, assertLabelled, shot }) => {
+describeBrowser('web UI', 'web UI', (server, { newContext, assertLabelled, shot }) => {
   let worker: Worker | undefined;
   before(async () => {
     const ctx = systemContext('demo');
