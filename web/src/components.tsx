@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type DragEvent, type ReactNode, type RefObject } from 'react';
 import { describeError, isTransient } from './api.js';
 import { TIER_LABEL, type Tier } from './types.js';
 import { formatDate, formatScore, relativeDays } from './format.js';
@@ -87,41 +87,41 @@ export function ReviewDate({ iso, overdue }: { iso: string | null; overdue: bool
   );
 }
 
-/**
- * A digest shown short (12 characters) but never lost: pressing it shows the whole value, and Copy
- * puts the whole value on the clipboard (falling back to a selection copy outside secure contexts).
- */
+/** Puts text on the clipboard, falling back to a selection copy outside secure contexts. */
+async function copyText(value: string): Promise<void> {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(value);
+  const area = document.createElement('textarea');
+  area.value = value;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('copy refused');
+}
+
+/** Copies a whole value; says whether it worked (and to select it by hand when it did not). */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const copy = () => copyText(value).then(() => setCopied('yes'), () => setCopied('failed'));
+  return (
+    <button type="button" className="btn btn-small btn-copy" aria-label={`Copy ${label}`} onClick={() => void copy()}>
+      {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Select it' : 'Copy'}
+    </button>
+  );
+}
+
+/** A digest shown short (12 characters) but never lost: pressing it shows the whole value, and Copy puts the whole value on the clipboard. */
 export function HashValue({ value, label }: { value: string; label: string }) {
   const [full, setFull] = useState(false);
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
-  const copy = async () => {
-    try {
-      if (navigator.clipboard && window.isSecureContext) await navigator.clipboard.writeText(value);
-      else {
-        const area = document.createElement('textarea');
-        area.value = value;
-        area.setAttribute('readonly', '');
-        area.style.position = 'fixed';
-        area.style.opacity = '0';
-        document.body.append(area);
-        area.select();
-        const ok = document.execCommand('copy');
-        area.remove();
-        if (!ok) throw new Error('copy refused');
-      }
-      setCopied('yes');
-    } catch {
-      setCopied('failed');
-    }
-  };
   return (
     <span className="hash-value">
       <button type="button" className="hash-text" aria-expanded={full} aria-label={`${label}: ${full ? 'show short' : 'show in full'}`} title={value} onClick={() => setFull((f) => !f)}>
         <code data-testid="hash">{full ? value : `${value.slice(0, 12)}…`}</code>
       </button>
-      <button type="button" className="btn btn-small btn-copy" aria-label={`Copy ${label}`} onClick={() => void copy()}>
-        {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Select it' : 'Copy'}
-      </button>
+      <CopyButton value={value} label={label} />
     </span>
   );
 }
@@ -154,6 +154,32 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/** What a page shows until its own record has loaded: a spinner, or the error under the way back (`crumbs`). */
+export function PageStatus({ state, crumbs, label }: { state: Pick<Async<unknown>, 'error' | 'reload'>; crumbs?: ReactNode; label?: string }) {
+  return (
+    <div className="page">
+      {state.error ? (
+        <>
+          {crumbs && <p className="crumbs">{crumbs}</p>}
+          <ErrorBanner error={state.error} onRetry={state.reload} />
+        </>
+      ) : (
+        <Loading label={label} />
+      )}
+    </div>
+  );
+}
+
+/** One label and value of a record's details (a row of a `dl.dl`). */
+export function DetailRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="dl-row">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
 }
 
 // ---- Forms ----
@@ -208,6 +234,52 @@ export function Field({
         </p>
       )}
     </div>
+  );
+}
+
+export type SelectOption = string | readonly [value: string, label: ReactNode];
+
+/**
+ * A labelled select. Options are values (shown as they are) or [value, label] pairs; `placeholder`
+ * is a first option with the empty value (all, none, not answered…).
+ */
+export function SelectField({
+  label,
+  value,
+  onChange,
+  options,
+  placeholder,
+  error,
+  hint,
+  name,
+  disabled,
+}: {
+  label: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+  options: readonly SelectOption[];
+  placeholder?: ReactNode;
+  error?: string;
+  hint?: ReactNode;
+  name?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(props) => (
+        <select {...props} name={name} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
+          {placeholder !== undefined && <option value="">{placeholder}</option>}
+          {options.map((option) => {
+            const [v, text] = typeof option === 'string' ? [option, option] : option;
+            return (
+              <option key={v} value={v}>
+                {text}
+              </option>
+            );
+          })}
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -297,6 +369,66 @@ export function ErrorSummary({
         </div>
       )}
     </div>
+  );
+}
+
+// ---- Files ----
+
+/** Dropping a file on an element: the handlers and class to give it (`dropzone`, `dragging` while a file is over it). */
+export function useFileDrop(onFile: (file: File | undefined) => void) {
+  const [dragging, setDragging] = useState(false);
+  return {
+    className: `dropzone${dragging ? ' dragging' : ''}`,
+    handlers: {
+      onDragOver: (event: DragEvent<HTMLElement>) => {
+        event.preventDefault();
+        setDragging(true);
+      },
+      onDragLeave: () => setDragging(false),
+      onDrop: (event: DragEvent<HTMLElement>) => {
+        event.preventDefault();
+        setDragging(false);
+        onFile(event.dataTransfer.files[0]);
+      },
+    },
+  };
+}
+
+/** A drop zone holding its own file input: shows the chosen file's name and size, or the prompt. */
+export function FileDropZone({
+  file,
+  onFile,
+  prompt,
+  inputLabel,
+  accept,
+  inputRef,
+  testId,
+}: {
+  file: File | null;
+  onFile: (file: File | undefined) => void;
+  prompt: ReactNode;
+  inputLabel: string;
+  accept?: string;
+  inputRef?: RefObject<HTMLInputElement | null>;
+  testId?: string;
+}) {
+  const drop = useFileDrop(onFile);
+  return (
+    <label className={drop.className} data-testid={testId} {...drop.handlers}>
+      <span>{file ? <strong>{file.name}</strong> : prompt}</span>
+      {file && <span className="muted small"> ({Math.ceil(file.size / 1024)} KiB)</span>}
+      <input ref={inputRef} type="file" accept={accept} aria-label={inputLabel} onChange={(e) => onFile(e.target.files?.[0])} />
+    </label>
+  );
+}
+
+/** An upload's progress bar with its percentage, while one runs (`progress` 0–1, null when none). */
+export function UploadProgress({ progress }: { progress: number | null }) {
+  if (progress === null) return null;
+  return (
+    <p role="status">
+      <progress max={1} value={progress} aria-label="Upload progress" /> {Math.round(progress * 100)}%
+    </p>
   );
 }
 

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError, type QueryValue } from '../api.js';
-import { Empty, ErrorBanner, Field, Loading, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { Empty, ErrorBanner, Field, Loading, SelectField, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { formatDate, plural } from '../format.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { DataTable, FilterBar, FilterCheck, FilterSelect, ListBody, usePagedList, useUrlFilters, useVendorOptions } from '../lists.js';
+import { Link } from '../router.js';
 import { useSession } from '../session.js';
-import { TIERS, type Page } from '../types.js';
+import { TIERS } from '../types.js';
 import { FINDING_STATES, JUSTIFICATIONS, SEVERITIES, type Advisory, type Exposure, type Finding, type VulnerabilityRisk } from '../supplyTypes.js';
 
 const label = (s: string) => s.replace(/_/g, ' ');
@@ -45,11 +46,7 @@ export function FindingsTable({
   selected?: Set<string>;
   onSelect?: (ids: Set<string>) => void;
 }) {
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [pages, setPages] = useState<Array<string | null>>([]);
-  const key = JSON.stringify(query);
-  const state = useAsync((signal) => api.get<Page<Finding>>('/api/v1/findings', { ...query, cursor }, signal), [key, cursor, refreshKey]);
-  const items = state.data?.items ?? [];
+  const list = usePagedList<Finding>('/api/v1/findings', query, refreshKey);
   const toggle = (id: string, on: boolean) => {
     const next = new Set(selected);
     if (on) next.add(id);
@@ -57,89 +54,85 @@ export function FindingsTable({
     onSelect?.(next);
   };
   return (
-    <>
-      <ErrorBanner error={state.error} onRetry={state.reload} />
-      {!state.data ? (
-        !state.error && <Loading />
-      ) : items.length === 0 ? (
-        <Empty>No findings match.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-findings" data-testid="findings-table">
-            <thead>
-              <tr>
-                {selectable && (
-                  <th scope="col">
-                    <input
-                      type="checkbox"
-                      aria-label="Select all findings on this page"
-                      checked={items.length > 0 && items.every((f) => selected?.has(f.id))}
-                      onChange={(e) => onSelect?.(e.target.checked ? new Set([...(selected ?? []), ...items.map((f) => f.id)]) : new Set())}
-                    />
-                  </th>
-                )}
-                <th scope="col">Advisory</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Component</th>
-                {showOwner && <th scope="col">Vendor / product</th>}
-                <th scope="col">State</th>
-                <th scope="col">Fixed in</th>
-                <th scope="col">Due</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((f) => (
-                <tr key={f.id}>
-                  {selectable && (
-                    <td>
-                      <input type="checkbox" aria-label={`Select ${f.advisoryId} in ${f.component.name}`} checked={selected?.has(f.id) ?? false} onChange={(e) => toggle(f.id, e.target.checked)} />
-                    </td>
-                  )}
-                  <th scope="row">
-                    <Link to={`/advisories/${encodeURIComponent(f.advisoryId)}`}>{f.advisoryId}</Link>
-                    {f.kev && <span className="tag tag-warn" title="Known exploited (CISA KEV)">KEV</span>}
-                    {f.malicious && <span className="tag tag-warn">malicious</span>}
-                    {f.summary && <div className="small muted">{f.summary}</div>}
-                  </th>
-                  <td>
-                    <SeverityTag severity={f.severity} />
-                    {f.epss !== null && <div className="small muted">EPSS {(f.epss * 100).toFixed(1)}%</div>}
-                  </td>
-                  <td>
-                    {f.component.packageName} <span className="muted">{f.component.version}</span>
-                    <div className="small muted">
-                      {f.component.direct ? 'direct' : 'transitive'}
-                      {!showOwner && f.release && <> · release {f.release}</>}
-                    </div>
-                  </td>
-                  {showOwner ? (
-                    <td>
-                      <Link to={`/vendors/${f.vendor.id}`}>{f.vendor.name}</Link> <TierBadge tier={f.vendor.tier} />
-                      <div className="small">
-                        <Link to={`/products/${f.product.id}`}>{f.product.name}</Link> {f.release}
-                      </div>
-                    </td>
-                  ) : null}
-                  <td className="nowrap">{label(f.state)}{f.justification && <div className="small muted">{label(f.justification)}</div>}</td>
-                  <td>{f.fixedIn ?? '—'}</td>
-                  <td className={f.overdue ? 'overdue-tag nowrap' : 'nowrap'}>{formatDate(f.dueAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+    <ListBody list={list} empty="No findings match.">
+      {(items) => (
+        <DataTable
+          rows={items}
+          rowKey={(f) => f.id}
+          className="table-findings"
+          testId="findings-table"
+          columns={[
+            selectable === true && {
+              header: (
+                <input
+                  type="checkbox"
+                  aria-label="Select all findings on this page"
+                  checked={items.every((f) => selected?.has(f.id))}
+                  onChange={(e) => onSelect?.(e.target.checked ? new Set([...(selected ?? []), ...items.map((f) => f.id)]) : new Set())}
+                />
+              ),
+              cell: (f) => <input type="checkbox" aria-label={`Select ${f.advisoryId} in ${f.component.name}`} checked={selected?.has(f.id) ?? false} onChange={(e) => toggle(f.id, e.target.checked)} />,
+            },
+            {
+              header: 'Advisory',
+              rowHeader: true,
+              cell: (f) => (
+                <>
+                  <Link to={`/advisories/${encodeURIComponent(f.advisoryId)}`}>{f.advisoryId}</Link>
+                  {f.kev && <span className="tag tag-warn" title="Known exploited (CISA KEV)">KEV</span>}
+                  {f.malicious && <span className="tag tag-warn">malicious</span>}
+                  {f.summary && <div className="small muted">{f.summary}</div>}
+                </>
+              ),
+            },
+            {
+              header: 'Severity',
+              cell: (f) => (
+                <>
+                  <SeverityTag severity={f.severity} />
+                  {f.epss !== null && <div className="small muted">EPSS {(f.epss * 100).toFixed(1)}%</div>}
+                </>
+              ),
+            },
+            {
+              header: 'Component',
+              cell: (f) => (
+                <>
+                  {f.component.packageName} <span className="muted">{f.component.version}</span>
+                  <div className="small muted">
+                    {f.component.direct ? 'direct' : 'transitive'}
+                    {!showOwner && f.release && <> · release {f.release}</>}
+                  </div>
+                </>
+              ),
+            },
+            showOwner && {
+              header: 'Vendor / product',
+              cell: (f) => (
+                <>
+                  <Link to={`/vendors/${f.vendor.id}`}>{f.vendor.name}</Link> <TierBadge tier={f.vendor.tier} />
+                  <div className="small">
+                    <Link to={`/products/${f.product.id}`}>{f.product.name}</Link> {f.release}
+                  </div>
+                </>
+              ),
+            },
+            {
+              header: 'State',
+              className: 'nowrap',
+              cell: (f) => (
+                <>
+                  {label(f.state)}
+                  {f.justification && <div className="small muted">{label(f.justification)}</div>}
+                </>
+              ),
+            },
+            { header: 'Fixed in', cell: (f) => f.fixedIn ?? '—' },
+            { header: 'Due', className: (f) => (f.overdue ? 'overdue-tag nowrap' : 'nowrap'), cell: (f) => formatDate(f.dueAt) },
+          ]}
+        />
       )}
-      {(pages.length > 0 || state.data?.nextCursor) && (
-        <div className="pager">
-          <button type="button" className="btn btn-small" disabled={pages.length === 0} onClick={() => { const prev = pages[pages.length - 1]; setPages(pages.slice(0, -1)); setCursor(prev ?? null); }}>
-            Previous
-          </button>
-          <button type="button" className="btn btn-small" disabled={!state.data?.nextCursor} onClick={() => { setPages([...pages, cursor]); setCursor(state.data?.nextCursor ?? null); }}>
-            Next
-          </button>
-        </div>
-      )}
-    </>
+    </ListBody>
   );
 }
 
@@ -147,26 +140,14 @@ const FILTER_KEYS = ['vendorId', 'productId', 'tier', 'severity', 'kev', 'malici
 
 export function FindingsPage() {
   useDocumentTitle('Findings');
-  const { search } = useLocation();
   const { can } = useSession();
-  const query: Record<string, QueryValue> = { limit: 50 };
-  for (const k of FILTER_KEYS) {
-    const all = search.getAll(k);
-    if (all.length > 1) query[k] = all;
-    else if (all.length === 1) query[k] = all[0];
-  }
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(search);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    navigate(`/findings${next.toString() ? `?${next}` : ''}`, { replace: true });
-  };
+  const filters = useUrlFilters('/findings', FILTER_KEYS);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [refresh, setRefresh] = useState(0);
   const [triage, setTriage] = useState({ state: 'not_affected', justification: '', detail: '' });
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const vendors = useAsync((signal) => api.get<Page<{ id: string; name: string }>>('/api/v1/vendors', { limit: 200, sort: 'name' }, signal), []);
+  const vendors = useVendorOptions();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -190,89 +171,22 @@ export function FindingsPage() {
       <div className="page-head">
         <h1>Findings</h1>
       </div>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter findings">
-        <div className="filters-row">
-          <Field label="Vendor">
-            {(props) => (
-              <select {...props} value={search.get('vendorId') ?? ''} onChange={(e) => set('vendorId', e.target.value)}>
-                <option value="">All vendors</option>
-                {vendors.data?.items.map((v) => (
-                  <option key={v.id} value={v.id}>
-                    {v.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Tier">
-            {(props) => (
-              <select {...props} value={search.get('tier') ?? ''} onChange={(e) => set('tier', e.target.value)}>
-                <option value="">Any tier</option>
-                {TIERS.map((t) => (
-                  <option key={t}>{t}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Severity">
-            {(props) => (
-              <select {...props} value={search.get('severity') ?? ''} onChange={(e) => set('severity', e.target.value)}>
-                <option value="">Any severity</option>
-                {SEVERITIES.map((s) => (
-                  <option key={s}>{s}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="State">
-            {(props) => (
-              <select {...props} value={search.get('state') ?? ''} onChange={(e) => set('state', e.target.value)}>
-                <option value="">Any state</option>
-                {FINDING_STATES.map((s) => (
-                  <option key={s} value={s}>
-                    {label(s)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="EPSS ≥">
-            {(props) => <input {...props} type="number" min={0} max={1} step={0.05} value={search.get('epssMin') ?? ''} onChange={(e) => set('epssMin', e.target.value)} />}
-          </Field>
-          <label className="check">
-            <input type="checkbox" checked={search.get('kev') === 'true'} onChange={(e) => set('kev', e.target.checked ? 'true' : '')} /> Known exploited (KEV)
-          </label>
-          <label className="check">
-            <input type="checkbox" checked={search.get('malicious') === 'true'} onChange={(e) => set('malicious', e.target.checked ? 'true' : '')} /> Malicious
-          </label>
-        </div>
-      </form>
+      <FilterBar label="Filter findings">
+        <FilterSelect filters={filters} name="vendorId" label="Vendor" options={vendors.map((v) => [v.id, v.name])} all="All vendors" />
+        <FilterSelect filters={filters} name="tier" label="Tier" options={TIERS} all="Any tier" />
+        <FilterSelect filters={filters} name="severity" label="Severity" options={SEVERITIES} all="Any severity" />
+        <FilterSelect filters={filters} name="state" label="State" options={FINDING_STATES.map((s) => [s, label(s)])} all="Any state" />
+        <Field label="EPSS ≥">
+          {(props) => <input {...props} type="number" min={0} max={1} step={0.05} value={filters.value('epssMin')} onChange={(e) => filters.set({ epssMin: e.target.value })} />}
+        </Field>
+        <FilterCheck filters={filters} name="kev" label="Known exploited (KEV)" />
+        <FilterCheck filters={filters} name="malicious" label="Malicious" />
+      </FilterBar>
       {can('findings:triage') && (
         <form className="card inline-form triage" onSubmit={(e) => void submit(e)} aria-label="Triage selected findings">
           <strong aria-live="polite">{plural(selected.size, 'finding')} selected</strong>
-          <Field label="Set state to">
-            {(props) => (
-              <select {...props} value={triage.state} onChange={(e) => setTriage({ ...triage, state: e.target.value })}>
-                {FINDING_STATES.map((s) => (
-                  <option key={s} value={s}>
-                    {label(s)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Justification">
-            {(props) => (
-              <select {...props} value={triage.justification} disabled={triage.state !== 'not_affected'} onChange={(e) => setTriage({ ...triage, justification: e.target.value })}>
-                <option value="">—</option>
-                {JUSTIFICATIONS.map((j) => (
-                  <option key={j} value={j}>
-                    {label(j)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField label="Set state to" value={triage.state} onChange={(state) => setTriage({ ...triage, state })} options={FINDING_STATES.map((s) => [s, label(s)])} />
+          <SelectField label="Justification" value={triage.justification} disabled={triage.state !== 'not_affected'} onChange={(justification) => setTriage({ ...triage, justification })} options={JUSTIFICATIONS.map((j) => [j, label(j)])} placeholder="—" />
           <Field label="Note">
             {(props) => <input {...props} type="text" maxLength={2000} value={triage.detail} onChange={(e) => setTriage({ ...triage, detail: e.target.value })} />}
           </Field>
@@ -293,7 +207,7 @@ export function FindingsPage() {
           {describeError(error)}
         </p>
       )}
-      <FindingsTable query={query} refreshKey={refresh} selectable={can('findings:triage')} selected={selected} onSelect={setSelected} />
+      <FindingsTable query={{ ...filters.query, limit: 50 }} refreshKey={refresh} selectable={can('findings:triage')} selected={selected} onSelect={setSelected} />
     </div>
   );
 }
@@ -351,38 +265,25 @@ export function AdvisoryPage({ id }: { id: string }) {
               {plural(exposure.data.summary.releases, 'release')}, {plural(exposure.data.summary.findings, 'finding')}
               {exposure.data.summary.truncated && ' (truncated)'}
             </p>
-            <div className="table-wrap">
-              <table className="table" data-testid="exposure-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Vendor</th>
-                    <th scope="col">Product</th>
-                    <th scope="col">Release</th>
-                    <th scope="col">Component</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {exposure.data.vendors.flatMap((v) =>
-                    v.products.flatMap((p) =>
-                      p.releases.map((r) => (
-                        <tr key={`${p.id}-${r.sbomId}`}>
-                          <th scope="row">
-                            <Link to={`/vendors/${v.id}`}>{v.name}</Link> <TierBadge tier={v.tier} />
-                          </th>
-                          <td>
-                            <Link to={`/products/${p.id}`}>{p.name}</Link>
-                          </td>
-                          <td>
-                            <Link to={`/sboms/${r.sbomId}`}>{r.release ?? '—'}</Link>
-                          </td>
-                          <td>{r.components?.map((c) => `${c.name} ${c.version ?? ''}${c.direct ? '' : ' (transitive)'}`).join(', ')}</td>
-                        </tr>
-                      )),
-                    ),
-                  )}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={exposure.data.vendors.flatMap((vendor) => vendor.products.flatMap((product) => product.releases.map((release) => ({ vendor, product, release }))))}
+              rowKey={(x) => `${x.product.id}-${x.release.sbomId}`}
+              testId="exposure-table"
+              columns={[
+                {
+                  header: 'Vendor',
+                  rowHeader: true,
+                  cell: ({ vendor: v }) => (
+                    <>
+                      <Link to={`/vendors/${v.id}`}>{v.name}</Link> <TierBadge tier={v.tier} />
+                    </>
+                  ),
+                },
+                { header: 'Product', cell: ({ product: p }) => <Link to={`/products/${p.id}`}>{p.name}</Link> },
+                { header: 'Release', cell: ({ release: r }) => <Link to={`/sboms/${r.sbomId}`}>{r.release ?? '—'}</Link> },
+                { header: 'Component', cell: ({ release: r }) => r.components?.map((c) => `${c.name} ${c.version ?? ''}${c.direct ? '' : ' (transitive)'}`).join(', ') },
+              ]}
+            />
           </>
         )}
       </section>
@@ -420,32 +321,29 @@ function AffectedPackages({ packages }: { packages: AffectedPackage[] }) {
       <div className="card-head">
         <h2 id="affected-h">Affected packages</h2>
       </div>
-      <div className="table-wrap">
-        <table className="table" data-testid="affected-table">
-          <thead>
-            <tr>
-              <th scope="col">Package</th>
-              <th scope="col">Affected versions</th>
-              <th scope="col">Fixed in</th>
-              <th scope="col">Source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {packages.map((p, i) => (
-              <tr key={`${p.advisory}-${p.ecosystem}-${p.name}-${i}`}>
-                <th scope="row">
-                  {p.name} <span className="muted small">{p.ecosystem}</span>
-                </th>
-                <td className="mono-wrap small">
-                  {[...p.ranges.filter((r) => r.type !== 'GIT').map(describeRange), ...(p.versions.length ? [`${plural(p.versions.length, 'listed version')}: ${p.versions.slice(0, 8).join(', ')}${p.versions.length > 8 ? ', …' : ''}`] : [])].join('; ') || '—'}
-                </td>
-                <td className="mono-wrap small">{p.fixed.length ? p.fixed.join(', ') : <span className="muted">no fix yet</span>}</td>
-                <td className="small">{p.advisory}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={packages}
+        rowKey={(p, i) => `${p.advisory}-${p.ecosystem}-${p.name}-${i}`}
+        testId="affected-table"
+        columns={[
+          {
+            header: 'Package',
+            rowHeader: true,
+            cell: (p) => (
+              <>
+                {p.name} <span className="muted small">{p.ecosystem}</span>
+              </>
+            ),
+          },
+          {
+            header: 'Affected versions',
+            className: 'mono-wrap small',
+            cell: (p) => [...p.ranges.filter((r) => r.type !== 'GIT').map(describeRange), ...(p.versions.length ? [`${plural(p.versions.length, 'listed version')}: ${p.versions.slice(0, 8).join(', ')}${p.versions.length > 8 ? ', …' : ''}`] : [])].join('; ') || '—',
+          },
+          { header: 'Fixed in', className: 'mono-wrap small', cell: (p) => (p.fixed.length ? p.fixed.join(', ') : <span className="muted">no fix yet</span>) },
+          { header: 'Source', className: 'small', cell: (p) => p.advisory },
+        ]}
+      />
     </section>
   );
 }

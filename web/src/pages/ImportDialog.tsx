@@ -1,6 +1,6 @@
-import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { api, ApiError, describeError, humanizeReason } from '../api.js';
-import { Dialog } from '../components.js';
+import { Dialog, useFileDrop } from '../components.js';
 import { plural } from '../format.js';
 import type { ImportReport, JobView } from '../types.js';
 
@@ -37,7 +37,6 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const [dragging, setDragging] = useState(false);
   const [job, setJob] = useState<JobView | null>(null);
   const open = useRef(true);
   useEffect(
@@ -118,11 +117,7 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
   const busy = phase === 'checking' || phase === 'importing';
   const progress = job?.progress;
 
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    void choose(event.dataTransfer.files[0]);
-  };
+  const drop = useFileDrop((f) => void choose(f));
 
   const template = `data:text/csv;charset=utf-8,${encodeURIComponent(`${CSV_COLUMNS.join(',')}\nExample Ltd,,example.com,,,,GB,https://example.com,,active,,it,hosting,personal;confidential,network,3,2,12000,EUR,GDPR,yes,yes,,\n`)}`;
   const errors = report?.errors ?? [];
@@ -132,15 +127,7 @@ export function ImportDialog({ onClose }: { onClose: (imported: boolean) => void
     <Dialog title="Import vendors from CSV" onClose={() => onClose(phase === 'done')} wide>
       {phase !== 'done' && (
         <>
-          <div
-            className={`dropzone${dragging ? ' dragging' : ''}`}
-            onDragOver={(e) => {
-              e.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={onDrop}
-          >
+          <div className={drop.className} {...drop.handlers}>
             <label htmlFor={inputId}>
               <strong>Choose a CSV file</strong> or drop it here
             </label>

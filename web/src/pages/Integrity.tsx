@@ -1,6 +1,7 @@
-import { useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { ApiError, api, describeError, upload } from '../api.js';
-import { Empty, ErrorBanner, Field, HashValue, Loading, Tag, useAsync, useDocumentTitle } from '../components.js';
+import { Empty, Field, FileDropZone, HashValue, PageStatus, Tag, UploadProgress, useAsync, useDocumentTitle } from '../components.js';
+import { DataTable } from '../lists.js';
 import { formatDateTime, plural } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
@@ -85,9 +86,7 @@ export function IntegrityPage({ id }: { id: string }) {
   const state = useAsync((signal) => api.get<Timeline>(`/api/v1/products/${id}/integrity`, undefined, signal), [id, refresh]);
   useDocumentTitle(state.data ? `${state.data.product.name}: update integrity` : 'Update integrity');
   const { can } = useSession();
-  if (!state.data) {
-    return <div className="page">{state.error ? <ErrorBanner error={state.error} onRetry={state.reload} /> : <Loading />}</div>;
-  }
+  if (!state.data) return <PageStatus state={state} />;
   const t = state.data;
   const releases = [...t.releases].reverse();
   return (
@@ -139,39 +138,35 @@ export function IntegrityPage({ id }: { id: string }) {
                     Release {r.version} <span className="muted small">first seen {formatDateTime(r.firstSeenAt)}</span>
                     {r.alerts.some((a) => a.severity === 'high') && <> <span className="sev sev-high">alert</span></>}
                   </h3>
-                  <div className="table-wrap">
-                    <table className="table">
-                      <thead>
-                        <tr>
-                          <th scope="col">File</th>
-                          <th scope="col">SHA-256</th>
-                          <th scope="col">Signature</th>
-                          <th scope="col">Provenance</th>
-                          <th scope="col">Seen</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {r.artifacts.map((a) => (
-                          <tr key={a.id}>
-                            <th scope="row">
-                              {a.fileName} <Tag>{a.source}</Tag>
-                              {a.size !== null && <span className="muted small"> {Math.ceil(a.size / 1024)} KiB</span>}
-                            </th>
-                            <td>
-                              <HashValue value={a.sha256} label={`SHA-256 of ${a.fileName}`} />
-                            </td>
-                            <td>
-                              <span className={a.signatureStatus === 'invalid' || a.signatureStatus === 'malformed' ? 'sev sev-high' : undefined}>{SIGNATURE_LABEL[a.signatureStatus] ?? a.signatureStatus}</span>
-                              {a.signer?.subject && <div className="small">{a.signer.subject}</div>}
-                              {a.signer?.thumbprint && <div className="small muted">{a.signer.thumbprint}</div>}
-                            </td>
-                            <td>{a.provenance ? <span title={a.provenance.predicateType ?? ''}>verified: {a.provenance.identity ?? 'unknown signer'}</span> : <span className="muted">none</span>}</td>
-                            <td className="nowrap small">{a.source === 'observed' ? `${plural(a.seenCount, 'check')}, last ${formatDateTime(a.lastSeenAt)}` : `registered ${formatDateTime(a.firstSeenAt)}`}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable
+                    rows={r.artifacts}
+                    rowKey={(a) => a.id}
+                    columns={[
+                      {
+                        header: 'File',
+                        rowHeader: true,
+                        cell: (a) => (
+                          <>
+                            {a.fileName} <Tag>{a.source}</Tag>
+                            {a.size !== null && <span className="muted small"> {Math.ceil(a.size / 1024)} KiB</span>}
+                          </>
+                        ),
+                      },
+                      { header: 'SHA-256', cell: (a) => <HashValue value={a.sha256} label={`SHA-256 of ${a.fileName}`} /> },
+                      {
+                        header: 'Signature',
+                        cell: (a) => (
+                          <>
+                            <span className={a.signatureStatus === 'invalid' || a.signatureStatus === 'malformed' ? 'sev sev-high' : undefined}>{SIGNATURE_LABEL[a.signatureStatus] ?? a.signatureStatus}</span>
+                            {a.signer?.subject && <div className="small">{a.signer.subject}</div>}
+                            {a.signer?.thumbprint && <div className="small muted">{a.signer.thumbprint}</div>}
+                          </>
+                        ),
+                      },
+                      { header: 'Provenance', cell: (a) => (a.provenance ? <span title={a.provenance.predicateType ?? ''}>verified: {a.provenance.identity ?? 'unknown signer'}</span> : <span className="muted">none</span>) },
+                      { header: 'Seen', className: 'nowrap small', cell: (a) => (a.source === 'observed' ? `${plural(a.seenCount, 'check')}, last ${formatDateTime(a.lastSeenAt)}` : `registered ${formatDateTime(a.firstSeenAt)}`) },
+                    ]}
+                  />
                   <AlertList alerts={r.alerts} fileOf={(artifactId) => r.artifacts.find((a) => a.id === artifactId)?.fileName} />
                 </li>
               ))}
@@ -189,19 +184,12 @@ function CheckArtifact({ productId, onChecked }: { productId: string; onChecked:
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<CheckResult | null>(null);
-  const [dragging, setDragging] = useState(false);
-  const inputRef = useRef<HTMLInputElement>(null);
 
   const pick = (f: File | null | undefined) => {
     setFile(f ?? null);
     if (f) setFileName(f.name);
     setError(null);
     setResult(null);
-  };
-  const onDrop = (event: DragEvent<HTMLElement>) => {
-    event.preventDefault();
-    setDragging(false);
-    pick(event.dataTransfer.files[0]);
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -226,20 +214,7 @@ function CheckArtifact({ productId, onChecked }: { productId: string; onChecked:
         <h2 id="check-h">Check an artifact</h2>
       </div>
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <label
-          className={`dropzone${dragging ? ' dragging' : ''}`}
-          data-testid="artifact-drop"
-          onDragOver={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
-          <span>{file ? <strong>{file.name}</strong> : 'Drop an installer or binary here, or choose one: it is hashed as it streams, never kept'}</span>
-          {file && <span className="muted small"> ({Math.ceil(file.size / 1024)} KiB)</span>}
-          <input ref={inputRef} type="file" aria-label="Artifact file" onChange={(e) => pick(e.target.files?.[0])} />
-        </label>
+        <FileDropZone file={file} onFile={pick} testId="artifact-drop" inputLabel="Artifact file" prompt="Drop an installer or binary here, or choose one: it is hashed as it streams, never kept" />
         <Field label="Release" hint="The product version the file claims to be." error={problems.find((p) => p.field === 'version')?.reason}>
           {(props) => <input {...props} type="text" value={version} maxLength={200} onChange={(e) => setVersion(e.target.value)} />}
         </Field>
@@ -252,11 +227,7 @@ function CheckArtifact({ productId, onChecked }: { productId: string; onChecked:
           </button>
         </div>
         <div aria-live="polite">
-          {progress !== null && (
-            <p role="status">
-              <progress max={1} value={progress} aria-label="Upload progress" /> {Math.round(progress * 100)}%
-            </p>
-          )}
+          <UploadProgress progress={progress} />
           {result && (
             <div className={`banner ${result.alerts.length ? 'banner-error' : 'banner-ok'}`} role="status" data-testid="check-result">
               <p>

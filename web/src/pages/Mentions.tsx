@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { api, type QueryValue } from '../api.js';
-import { Empty, ErrorBanner, Field, Loading, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { api } from '../api.js';
+import { ErrorBanner, Field, TierBadge, useDocumentTitle } from '../components.js';
 import { formatDate, formatDateTime, plural } from '../format.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { FilterBar, FilterSearch, FilterSelect, ListBody, usePagedList, useUrlFilters, useVendorOptions, type UrlFilters } from '../lists.js';
+import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import type { Page } from '../types.js';
 import type { Mention } from '../riskTypes.js';
@@ -156,27 +157,18 @@ function ImportMentions({ onImported }: { onImported: () => void }) {
 
 export function MentionsPage() {
   useDocumentTitle('Mentions');
-  const { search } = useLocation();
   const { can } = useSession();
   const [refresh, setRefresh] = useState(0);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const id = search.get('id');
-  const query: Record<string, QueryValue> = { limit: 20, triage: search.get('triage') ?? 'new', minConfidence: search.get('minConfidence') ?? undefined, vendorId: search.get('vendorId') ?? undefined, q: search.get('q') ?? undefined };
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(search);
-    next.delete('id');
-    if (v) next.set(k, v);
-    else next.delete(k);
-    setCursor(null);
-    navigate(`/mentions${next.toString() ? `?${next}` : ''}`, { replace: true });
-  };
-  const state = useAsync(
-    async (signal) => (id ? { items: [await api.get<Mention>(`/api/v1/mentions/${id}`, undefined, signal)], nextCursor: null } : api.get<Page<Mention>>('/api/v1/mentions', { ...query, cursor }, signal)),
-    [JSON.stringify(query), id, cursor, refresh],
+  const urlFilters = useUrlFilters('/mentions', ['triage', 'minConfidence', 'vendorId', 'q', 'id'], { triage: 'new' });
+  // A link to one mention (?id=) shows it alone; changing any filter goes back to the list.
+  const filters: UrlFilters = { ...urlFilters, set: (changes) => urlFilters.set({ ...changes, id: null }) };
+  const list = usePagedList<Mention>(
+    async ({ id: one, ...query }, signal) => (one ? { items: [await api.get<Mention>(`/api/v1/mentions/${String(one)}`, undefined, signal)], nextCursor: null } : api.get<Page<Mention>>('/api/v1/mentions', { ...query, limit: 20 }, signal)),
+    filters.query,
+    refresh,
   );
-  const vendors = useAsync((signal) => api.get<Page<{ id: string; name: string }>>('/api/v1/vendors', { limit: 200, sort: 'name' }, signal), []);
-  const items = state.data?.items ?? [];
-  const replace = (m: Mention) => state.setData({ items: items.map((x) => (x.id === m.id ? m : x)), nextCursor: state.data?.nextCursor ?? null });
+  const vendors = useVendorOptions();
+  const replace = (m: Mention) => list.setData({ items: list.items.map((x) => (x.id === m.id ? m : x)), nextCursor: list.data?.nextCursor ?? null });
   return (
     <div className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -187,54 +179,15 @@ export function MentionsPage() {
       </div>
       <p className="muted">Breach notices, leak-site and forum posts that name your vendors. Triage each: a relevant one raises a risk in the register.</p>
       {can('inventory:write') && <ImportMentions onImported={() => setRefresh((r) => r + 1)} />}
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter mentions">
-        <div className="filters-row">
-          <Field label="Triage">
-            {(p) => (
-              <select {...p} value={search.get('triage') ?? 'new'} onChange={(e) => set('triage', e.target.value)}>
-                <option value="new">to triage</option>
-                <option value="relevant">relevant</option>
-                <option value="not-relevant">not relevant</option>
-                <option value="all">all</option>
-              </select>
-            )}
-          </Field>
-          <Field label="Confidence at least">
-            {(p) => (
-              <select {...p} value={search.get('minConfidence') ?? ''} onChange={(e) => set('minConfidence', e.target.value)}>
-                <option value="">50% (default)</option>
-                <option value="0.75">75%</option>
-                <option value="0.9">90%</option>
-                <option value="0">any, unmatched too</option>
-              </select>
-            )}
-          </Field>
-          <Field label="Vendor">
-            {(p) => (
-              <select {...p} value={search.get('vendorId') ?? ''} onChange={(e) => set('vendorId', e.target.value)}>
-                <option value="">All vendors</option>
-                {vendors.data?.items.map((v) => (
-                  <option key={v.id} value={v.id}>
-                    {v.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Search">
-            {(p) => <input {...p} type="search" defaultValue={search.get('q') ?? ''} onKeyDown={(e) => e.key === 'Enter' && set('q', (e.target as HTMLInputElement).value)} onBlur={(e) => set('q', e.target.value)} />}
-          </Field>
-        </div>
-      </form>
-      <ErrorBanner error={state.error} onRetry={state.reload} />
-      {!state.data ? !state.error && <Loading label="Loading mentions…" /> : items.length === 0 ? <Empty>No mentions match.</Empty> : items.map((m) => <MentionCard key={m.id} mention={m} onChanged={replace} />)}
-      {state.data?.nextCursor && (
-        <div className="pager">
-          <button type="button" className="btn btn-small" onClick={() => setCursor(state.data?.nextCursor ?? null)}>
-            Older mentions
-          </button>
-        </div>
-      )}
+      <FilterBar label="Filter mentions">
+        <FilterSelect filters={filters} name="triage" label="Triage" options={[['new', 'to triage'], ['relevant', 'relevant'], ['not-relevant', 'not relevant'], ['all', 'all']]} />
+        <FilterSelect filters={filters} name="minConfidence" label="Confidence at least" options={[['0.75', '75%'], ['0.9', '90%'], ['0', 'any, unmatched too']]} all="50% (default)" />
+        <FilterSelect filters={filters} name="vendorId" label="Vendor" options={vendors.map((v) => [v.id, v.name])} all="All vendors" />
+        <FilterSearch filters={filters} />
+      </FilterBar>
+      <ListBody list={list} loading="Loading mentions…" empty="No mentions match." previous="Newer mentions" next="Older mentions">
+        {(items) => items.map((m) => <MentionCard key={m.id} mention={m} onChanged={replace} />)}
+      </ListBody>
     </div>
   );
 }

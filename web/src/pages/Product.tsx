@@ -1,6 +1,7 @@
-import { useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError, upload } from '../api.js';
-import { Empty, ErrorBanner, Field, Loading, Tag, useAsync, useDocumentTitle } from '../components.js';
+import { Field, FileDropZone, PageStatus, Tag, UploadProgress, useAsync, useDocumentTitle } from '../components.js';
+import { DataTable, ListBody } from '../lists.js';
 import { formatDateTime, plural } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
@@ -25,23 +26,7 @@ export function ProductPage({ id }: { id: string }) {
   const [sbomKey, setSbomKey] = useState(0);
   useDocumentTitle(state.data?.product.name ?? 'Product');
   const { can } = useSession();
-  if (state.error && !state.data) {
-    return (
-      <div className="page">
-        <p className="crumbs">
-          <Link to="/vendors">Inventory</Link>
-        </p>
-        <ErrorBanner error={state.error} onRetry={state.reload} />
-      </div>
-    );
-  }
-  if (!state.data) {
-    return (
-      <div className="page">
-        <Loading />
-      </div>
-    );
-  }
+  if (!state.data) return <PageStatus state={state} crumbs={<Link to="/vendors">Inventory</Link>} />;
   const { product: p, vendor } = state.data;
   return (
     <div className="page page-wide">
@@ -93,28 +78,18 @@ function Releases({ productId, versionInUse, refreshKey }: { productId: string; 
       <div className="card-head">
         <h2 id="releases-h">Releases and SBOMs</h2>
       </div>
-      <ErrorBanner error={state.error} onRetry={state.reload} />
-      {!state.data ? (
-        !state.error && <Loading />
-      ) : state.data.sboms.length === 0 ? (
-        <Empty>No SBOMs uploaded for this product yet.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="sbom-table">
-            <thead>
-              <tr>
-                <th scope="col">Release</th>
-                <th scope="col">SBOM</th>
-                <th scope="col" className="num">
-                  Components
-                </th>
-                <th scope="col">Uploaded</th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.data.sboms.map((s) => (
-                <tr key={s.id}>
-                  <th scope="row">
+      <ListBody list={{ ...state, items: state.data?.sboms ?? [] }} empty="No SBOMs uploaded for this product yet.">
+        {(sboms) => (
+          <DataTable
+            rows={sboms}
+            rowKey={(s) => s.id}
+            testId="sbom-table"
+            columns={[
+              {
+                header: 'Release',
+                rowHeader: true,
+                cell: (s) => (
+                  <>
                     {s.release ?? <span className="muted">no release</span>}
                     {s.current && s.release === inUse && <span className="tag tag-accent">in use</span>}
                     {!s.current && (
@@ -122,21 +97,24 @@ function Releases({ productId, versionInUse, refreshKey }: { productId: string; 
                         replaced
                       </span>
                     )}
-                  </th>
-                  <td>
-                    <Link to={`/sboms/${s.id}`}>
-                      {s.format === 'cyclonedx' ? 'CycloneDX' : s.format} {s.specVersion}
-                      <span className="sr-only"> SBOM of release {s.release ?? 'none'}</span>
-                    </Link>
-                  </td>
-                  <td className="num">{s.componentCount}</td>
-                  <td className="nowrap">{formatDateTime(s.uploadedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  </>
+                ),
+              },
+              {
+                header: 'SBOM',
+                cell: (s) => (
+                  <Link to={`/sboms/${s.id}`}>
+                    {s.format === 'cyclonedx' ? 'CycloneDX' : s.format} {s.specVersion}
+                    <span className="sr-only"> SBOM of release {s.release ?? 'none'}</span>
+                  </Link>
+                ),
+              },
+              { header: 'Components', num: true, cell: (s) => s.componentCount },
+              { header: 'Uploaded', className: 'nowrap', cell: (s) => formatDateTime(s.uploadedAt) },
+            ]}
+          />
+        )}
+      </ListBody>
       {state.data && state.data.releases.length > 1 && (
         <p className="small muted">
           {plural(state.data.releases.length, 'release')}. Open an SBOM to compare it with another release.
@@ -158,18 +136,12 @@ function UploadSbom({ productId, defaultRelease, onUploaded }: { productId: stri
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<Sbom | null>(null);
-  const [dragging, setDragging] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
 
   const pick = (f: File | null | undefined) => {
     setFile(f ?? null);
     setError(null);
     setDone(null);
-  };
-  const onDrop = (event: DragEvent<HTMLElement>) => {
-    event.preventDefault();
-    setDragging(false);
-    pick(event.dataTransfer.files[0]);
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -200,19 +172,7 @@ function UploadSbom({ productId, defaultRelease, onUploaded }: { productId: stri
         <h2 id="upload-h">Upload an SBOM</h2>
       </div>
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <label
-          className={`dropzone${dragging ? ' dragging' : ''}`}
-          onDragOver={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
-          <span>{file ? <strong>{file.name}</strong> : 'Drop a CycloneDX or SPDX file here, or choose one'}</span>
-          {file && <span className="muted small"> ({Math.ceil(file.size / 1024)} KiB)</span>}
-          <input ref={inputRef} type="file" accept=".json,.xml,.cdx,.spdx,application/json,application/xml" aria-label="SBOM file" onChange={(e) => pick(e.target.files?.[0])} />
-        </label>
+        <FileDropZone file={file} onFile={pick} inputRef={inputRef} inputLabel="SBOM file" accept=".json,.xml,.cdx,.spdx,application/json,application/xml" prompt="Drop a CycloneDX or SPDX file here, or choose one" />
         <Field label="Release" hint="The product version this SBOM describes." error={releaseError}>
           {(props) => <input {...props} type="text" value={release} maxLength={200} onChange={(e) => setRelease(e.target.value)} />}
         </Field>
@@ -222,11 +182,7 @@ function UploadSbom({ productId, defaultRelease, onUploaded }: { productId: stri
           </button>
         </div>
         <div aria-live="polite" className="upload-status">
-          {progress !== null && (
-            <p role="status">
-              <progress max={1} value={progress} aria-label="Upload progress" /> {Math.round(progress * 100)}%
-            </p>
-          )}
+          <UploadProgress progress={progress} />
           {done && (
             <p className="banner banner-ok" role="status">
               Uploaded: {plural(done.componentCount, 'component')} in release {done.release ?? '—'}. <Link to={`/sboms/${done.id}`}>Open the SBOM</Link>

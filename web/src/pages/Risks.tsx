@@ -1,8 +1,9 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, fieldErrors, type QueryValue } from '../api.js';
-import { Dialog, Empty, ErrorBanner, Field, Loading, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { DetailRow, Dialog, Empty, ErrorBanner, Field, Loading, PageStatus, SelectField, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { formatDate, formatDateTime, plural } from '../format.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { DataTable, FilterBar, FilterSearch, FilterSelect, ListBody, usePagedList, useUrlFilters, useVendorOptions } from '../lists.js';
+import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
 import type { Page } from '../types.js';
 import {
@@ -90,83 +91,68 @@ export function HeatMap({ heat, scales, selected, onSelect }: { heat: number[][]
   );
 }
 
+/** A risk's vendors, each with its tier. */
+function VendorLinks({ vendors }: { vendors: Risk['vendors'] }) {
+  return vendors.map((v) => (
+    <div key={v.id}>
+      <Link to={`/vendors/${v.id}`}>{v.name}</Link> <TierBadge tier={v.tier} />
+    </div>
+  ));
+}
+
 export function RisksTable({ query, showVendors = true, refreshKey }: { query: Record<string, QueryValue>; showVendors?: boolean; refreshKey?: number }) {
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [pages, setPages] = useState<Array<string | null>>([]);
-  const key = JSON.stringify(query);
-  const state = useAsync((signal) => api.get<Page<Risk>>('/api/v1/risks', { ...query, cursor }, signal), [key, cursor, refreshKey]);
-  const items = state.data?.items ?? [];
+  const list = usePagedList<Risk>('/api/v1/risks', query, refreshKey);
   return (
-    <>
-      <ErrorBanner error={state.error} onRetry={state.reload} />
-      {!state.data ? (
-        !state.error && <Loading label="Loading risks…" />
-      ) : items.length === 0 ? (
-        <Empty>No risks match.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-risks" data-testid="risks-table">
-            <thead>
-              <tr>
-                <th scope="col">Risk</th>
-                <th scope="col">Level</th>
-                <th scope="col">L × I</th>
-                {showVendors && <th scope="col">Vendors</th>}
-                <th scope="col">Status</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Due</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id} className={r.overdue ? 'row-overdue' : undefined}>
-                  <th scope="row">
-                    <Link to={`/risks/${r.id}`}>{r.title}</Link>
-                    <div className="small muted">
-                      {label(r.source)}
-                      {r.evidenceCount > 0 && ` · ${plural(r.evidenceCount, 'evidence link')}`}
-                      {r.reopenCount > 0 && ` · reopened ${r.reopenCount}×`}
-                    </div>
-                  </th>
-                  <td>
-                    <LevelTag level={r.level} score={r.score} />
-                    {r.residual && <div className="small muted">inherent {r.inherent.score}</div>}
-                  </td>
-                  <td className="nowrap">
-                    {(r.residual ?? r.inherent).likelihood} × {(r.residual ?? r.inherent).impact}
-                  </td>
-                  {showVendors && (
-                    <td>
-                      {r.vendors.map((v) => (
-                        <div key={v.id}>
-                          <Link to={`/vendors/${v.id}`}>{v.name}</Link> <TierBadge tier={v.tier} />
-                        </div>
-                      ))}
-                    </td>
-                  )}
-                  <td className="nowrap">
-                    {label(r.status)}
-                    {r.treatment && <div className="small muted">{r.treatment}</div>}
-                  </td>
-                  <td>{[r.owner, r.team?.name].filter(Boolean).join(' · ') || '—'}</td>
-                  <td className={r.overdue ? 'overdue-tag nowrap' : 'nowrap'}>{r.dueDate ? formatDate(r.dueDate) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+    <ListBody list={list} loading="Loading risks…" empty="No risks match.">
+      {(items) => (
+        <DataTable
+          rows={items}
+          rowKey={(r) => r.id}
+          rowClassName={(r) => (r.overdue ? 'row-overdue' : undefined)}
+          className="table-risks"
+          testId="risks-table"
+          columns={[
+            {
+              header: 'Risk',
+              rowHeader: true,
+              cell: (r) => (
+                <>
+                  <Link to={`/risks/${r.id}`}>{r.title}</Link>
+                  <div className="small muted">
+                    {label(r.source)}
+                    {r.evidenceCount > 0 && ` · ${plural(r.evidenceCount, 'evidence link')}`}
+                    {r.reopenCount > 0 && ` · reopened ${r.reopenCount}×`}
+                  </div>
+                </>
+              ),
+            },
+            {
+              header: 'Level',
+              cell: (r) => (
+                <>
+                  <LevelTag level={r.level} score={r.score} />
+                  {r.residual && <div className="small muted">inherent {r.inherent.score}</div>}
+                </>
+              ),
+            },
+            { header: 'L × I', className: 'nowrap', cell: (r) => `${(r.residual ?? r.inherent).likelihood} × ${(r.residual ?? r.inherent).impact}` },
+            showVendors && { header: 'Vendors', cell: (r) => <VendorLinks vendors={r.vendors} /> },
+            {
+              header: 'Status',
+              className: 'nowrap',
+              cell: (r) => (
+                <>
+                  {label(r.status)}
+                  {r.treatment && <div className="small muted">{r.treatment}</div>}
+                </>
+              ),
+            },
+            { header: 'Owner', cell: (r) => [r.owner, r.team?.name].filter(Boolean).join(' · ') || '—' },
+            { header: 'Due', className: (r) => (r.overdue ? 'overdue-tag nowrap' : 'nowrap'), cell: (r) => (r.dueDate ? formatDate(r.dueDate) : '—') },
+          ]}
+        />
       )}
-      {(pages.length > 0 || state.data?.nextCursor) && (
-        <div className="pager">
-          <button type="button" className="btn btn-small" disabled={pages.length === 0} onClick={() => { const prev = pages[pages.length - 1]; setPages(pages.slice(0, -1)); setCursor(prev ?? null); }}>
-            Previous
-          </button>
-          <button type="button" className="btn btn-small" disabled={!state.data?.nextCursor} onClick={() => { setPages([...pages, cursor]); setCursor(state.data?.nextCursor ?? null); }}>
-            Next
-          </button>
-        </div>
-      )}
-    </>
+    </ListBody>
   );
 }
 
@@ -199,40 +185,17 @@ const FILTER_KEYS = ['status', 'level', 'source', 'vendorId', 'treatment', 'over
 
 export function RisksPage() {
   useDocumentTitle('Risk register');
-  const { search } = useLocation();
   const { can } = useSession();
   const scales = useScales();
   const [refresh, setRefresh] = useState(0);
   const [creating, setCreating] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>(null);
-  const query: Record<string, QueryValue> = { limit: 50 };
-  for (const k of FILTER_KEYS) if (search.get(k)) query[k] = search.get(k);
-  const set = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(search);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    navigate(`/risks${next.toString() ? `?${next}` : ''}`, { replace: true });
-  };
+  const filters = useUrlFilters('/risks', FILTER_KEYS);
+  const set = filters.set;
   const summary = useAsync((signal) => api.get<RiskSummary>('/api/v1/risks/summary', undefined, signal), [refresh]);
-  const vendors = useAsync((signal) => api.get<Page<{ id: string; name: string }>>('/api/v1/vendors', { limit: 200, sort: 'name' }, signal), []);
-  const cell: [number, number] | null = search.get('likelihood') && search.get('impact') ? [Number(search.get('likelihood')), Number(search.get('impact'))] : null;
+  const vendors = useVendorOptions();
+  const cell: [number, number] | null = filters.value('likelihood') && filters.value('impact') ? [Number(filters.value('likelihood')), Number(filters.value('impact'))] : null;
   const s = summary.data;
-  const select = (key: (typeof FILTER_KEYS)[number], text: string, options: Array<[string, string]>, all: string) => (
-    <Field label={text}>
-      {(props) => (
-        <select {...props} value={search.get(key) ?? ''} onChange={(e) => set({ [key]: e.target.value })}>
-          <option value="">{all}</option>
-          {options.map(([value, name]) => (
-            <option key={value} value={value}>
-              {name}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
 
   return (
     <div className="page page-wide">
@@ -245,7 +208,7 @@ export function RisksPage() {
             className="btn"
             onClick={() => {
               setDownloadError(null);
-              api.download('/api/v1/risks/export', Object.fromEntries(Object.entries(query).filter(([k]) => k !== 'limit')), 'risks.csv').catch(setDownloadError);
+              api.download('/api/v1/risks/export', filters.query, 'risks.csv').catch(setDownloadError);
             }}
           >
             Export CSV
@@ -287,53 +250,45 @@ export function RisksPage() {
           </header>
           {s && s.vendors.length === 0 && <Empty>No vendor has an active risk.</Empty>}
           {s && s.vendors.length > 0 && (
-            <table className="table" data-testid="risk-vendors">
-              <thead>
-                <tr>
-                  <th scope="col">Vendor</th>
-                  <th scope="col">Risks</th>
-                  <th scope="col">Critical / high</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.vendors.slice(0, 10).map((v) => (
-                  <tr key={v.id}>
-                    <th scope="row">
+            <DataTable
+              rows={s.vendors.slice(0, 10)}
+              rowKey={(v) => v.id}
+              testId="risk-vendors"
+              columns={[
+                {
+                  header: 'Vendor',
+                  rowHeader: true,
+                  cell: (v) => (
+                    <>
                       <button type="button" className="link-btn" onClick={() => set({ vendorId: v.id })}>
                         {v.name}
                       </button>{' '}
                       <TierBadge tier={v.tier} />
-                    </th>
-                    <td>{v.total}</td>
-                    <td>
-                      {v.byLevel.critical} / {v.byLevel.high}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                { header: 'Risks', cell: (v) => v.total },
+                { header: 'Critical / high', cell: (v) => `${v.byLevel.critical} / ${v.byLevel.high}` },
+              ]}
+            />
           )}
           {s && <p className="small muted">A risk that names several vendors counts for each here, and once in the totals.</p>}
         </section>
       </div>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter risks">
-        <div className="filters-row">
-          {select('status', 'Status', RISK_STATUSES.filter((x) => x !== 'active').map((x) => [x, label(x)]), 'Active (open, pending, accepted)')}
-          {select('level', 'Level', LEVELS.map((l) => [l, l]), 'All levels')}
-          {select('source', 'Source', RISK_SOURCES.map((x) => [x, label(x)]), 'All sources')}
-          {select('vendorId', 'Vendor', (vendors.data?.items ?? []).map((v) => [v.id, v.name]), 'All vendors')}
-          {select('treatment', 'Treatment', [...TREATMENTS.map((t) => [t, t] as [string, string]), ['none', 'not decided']], 'Any treatment')}
-          {select('overdue', 'Due', [['true', 'overdue'], ['false', 'not overdue']], 'Any')}
-          <Field label="Search">
-            {(props) => <input {...props} type="search" defaultValue={search.get('q') ?? ''} placeholder="title or description" onKeyDown={(e) => e.key === 'Enter' && set({ q: (e.target as HTMLInputElement).value })} onBlur={(e) => set({ q: e.target.value })} />}
-          </Field>
-        </div>
-      </form>
-      <RisksTable query={query} refreshKey={refresh} />
+      <FilterBar label="Filter risks">
+        <FilterSelect filters={filters} name="status" label="Status" options={RISK_STATUSES.filter((x) => x !== 'active').map((x) => [x, label(x)])} all="Active (open, pending, accepted)" />
+        <FilterSelect filters={filters} name="level" label="Level" options={LEVELS} all="All levels" />
+        <FilterSelect filters={filters} name="source" label="Source" options={RISK_SOURCES.map((x) => [x, label(x)])} all="All sources" />
+        <FilterSelect filters={filters} name="vendorId" label="Vendor" options={vendors.map((v) => [v.id, v.name])} all="All vendors" />
+        <FilterSelect filters={filters} name="treatment" label="Treatment" options={[...TREATMENTS, ['none', 'not decided']]} all="Any treatment" />
+        <FilterSelect filters={filters} name="overdue" label="Due" options={[['true', 'overdue'], ['false', 'not overdue']]} all="Any" />
+        <FilterSearch filters={filters} placeholder="title or description" />
+      </FilterBar>
+      <RisksTable query={{ ...filters.query, limit: 50 }} refreshKey={refresh} />
       {creating && (
         <RiskFormDialog
           scales={scales.data}
-          vendors={vendors.data?.items ?? []}
+          vendors={vendors}
           onClose={() => setCreating(false)}
           onSaved={(risk) => {
             setCreating(false);
@@ -368,20 +323,7 @@ function Tile({ label: text, value, detail, danger, onClick }: { label: string; 
 }
 
 function RatingSelect({ axis, value, onChange, scales, text, allowNone, error }: { axis: 'likelihood' | 'impact'; value: string; onChange: (v: string) => void; scales: RiskScales | undefined; text: string; allowNone?: boolean; error?: string }) {
-  return (
-    <Field label={text} error={error}>
-      {(props) => (
-        <select {...props} value={value} onChange={(e) => onChange(e.target.value)}>
-          {allowNone && <option value="">not assessed</option>}
-          {[1, 2, 3, 4, 5].map((n) => (
-            <option key={n} value={n}>
-              {n} — {scales?.[axis][n - 1]?.label ?? n}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
+  return <SelectField label={text} error={error} value={value} onChange={onChange} placeholder={allowNone ? 'not assessed' : undefined} options={[1, 2, 3, 4, 5].map((n) => [String(n), `${n} — ${scales?.[axis][n - 1]?.label ?? n}`])} />;
 }
 
 function RiskFormDialog({ scales, vendors, onClose, onSaved }: { scales: RiskScales | undefined; vendors: Array<{ id: string; name: string }>; onClose: () => void; onSaved: (risk: RiskDetail) => void }) {
@@ -421,31 +363,9 @@ function RiskFormDialog({ scales, vendors, onClose, onSaved }: { scales: RiskSca
         <div className="grid-fields">
           <RatingSelect axis="likelihood" text="Likelihood" value={form.likelihood} onChange={update('likelihood')} scales={scales} />
           <RatingSelect axis="impact" text="Impact" value={form.impact} onChange={update('impact')} scales={scales} />
-          <Field label="Vendor">
-            {(p) => (
-              <select {...p} value={form.vendorId} onChange={(e) => update('vendorId')(e.target.value)}>
-                <option value="">none</option>
-                {vendors.map((v) => (
-                  <option key={v.id} value={v.id}>
-                    {v.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField label="Vendor" value={form.vendorId} onChange={update('vendorId')} options={vendors.map((v) => [v.id, v.name])} placeholder="none" />
           <Field label="Owner">{(p) => <input {...p} value={form.owner} onChange={(e) => update('owner')(e.target.value)} />}</Field>
-          <Field label="Team" error={errors['/team']}>
-            {(p) => (
-              <select {...p} value={form.team} onChange={(e) => update('team')(e.target.value)}>
-                <option value="">none</option>
-                {TEAMS.map((t) => (
-                  <option key={t} value={t}>
-                    {t}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField label="Team" error={errors['/team']} value={form.team} onChange={update('team')} options={TEAMS} placeholder="none" />
           <Field label="Due date" error={errors['/dueDate']}>
             {(p) => <input {...p} type="date" value={form.dueDate} onChange={(e) => update('dueDate')(e.target.value)} />}
           </Field>
@@ -495,8 +415,7 @@ export function RiskPage({ id }: { id: string }) {
   const scales = useScales();
   const r = state.data;
   useDocumentTitle(r ? r.title : 'Risk');
-  if (state.error && !r) return <div className="page"><ErrorBanner error={state.error} onRetry={state.reload} /></div>;
-  if (!r) return <div className="page"><Loading label="Loading risk…" /></div>;
+  if (!r) return <PageStatus state={state} label="Loading risk…" />;
   const changed = (next: RiskDetail) => state.setData(next);
   const writable = can('risks:write');
   return (
@@ -523,10 +442,10 @@ export function RiskPage({ id }: { id: string }) {
             <h2 id="rating-title">Rating</h2>
           </header>
           <dl className="dl">
-            <Row label="Inherent">
+            <DetailRow label="Inherent">
               <LevelTag level={r.inherent.level} score={r.inherent.score} /> likelihood {r.inherent.likelihood} ({scales.data?.likelihood[r.inherent.likelihood - 1]?.label}) × impact {r.inherent.impact} ({scales.data?.impact[r.inherent.impact - 1]?.label})
-            </Row>
-            <Row label="Residual">
+            </DetailRow>
+            <DetailRow label="Residual">
               {r.residual ? (
                 <>
                   <LevelTag level={r.residual.level} score={r.residual.score} /> likelihood {r.residual.likelihood} × impact {r.residual.impact}
@@ -534,23 +453,17 @@ export function RiskPage({ id }: { id: string }) {
               ) : (
                 'not assessed'
               )}
-            </Row>
-            <Row label="Source">
+            </DetailRow>
+            <DetailRow label="Source">
               {label(r.source)}
               {r.sourceKey && <div className="small muted mono-wrap">{r.sourceKey}</div>}
               {r.source !== 'manual' && <div className="small muted">raised {plural(r.raiseCount, 'time')}{r.lastRaisedAt && `, last ${formatDateTime(r.lastRaisedAt)}`}{r.assessed ? '; a person has assessed it, so re-raises keep this rating' : ''}</div>}
-            </Row>
-            <Row label="Vendors">
-              {r.vendors.length
-                ? r.vendors.map((v) => (
-                    <div key={v.id}>
-                      <Link to={`/vendors/${v.id}`}>{v.name}</Link> <TierBadge tier={v.tier} />
-                    </div>
-                  ))
-                : '—'}
-            </Row>
-            <Row label="Products">{r.products.length ? r.products.map((p) => <div key={p.id}><Link to={`/products/${p.id}`}>{p.name}</Link></div>) : '—'}</Row>
-            <Row label="Created">{formatDateTime(r.createdAt)} by {r.createdBy}</Row>
+            </DetailRow>
+            <DetailRow label="Vendors">
+              {r.vendors.length ? <VendorLinks vendors={r.vendors} /> : '—'}
+            </DetailRow>
+            <DetailRow label="Products">{r.products.length ? r.products.map((p) => <div key={p.id}><Link to={`/products/${p.id}`}>{p.name}</Link></div>) : '—'}</DetailRow>
+            <DetailRow label="Created">{formatDateTime(r.createdAt)} by {r.createdBy}</DetailRow>
           </dl>
           {r.description && <p className="description">{r.description}</p>}
         </section>
@@ -559,20 +472,20 @@ export function RiskPage({ id }: { id: string }) {
             <h2 id="treatment-title">Treatment</h2>
           </header>
           <dl className="dl">
-            <Row label="Treatment">{r.treatment ?? 'not decided'}</Row>
-            <Row label="Plan">{r.treatmentPlan ?? '—'}</Row>
-            <Row label="Owner">{r.owner ?? '—'}</Row>
-            <Row label="Team">{r.team?.name ?? '—'}</Row>
-            <Row label="Due">{r.dueDate ? formatDate(r.dueDate) : '—'}</Row>
+            <DetailRow label="Treatment">{r.treatment ?? 'not decided'}</DetailRow>
+            <DetailRow label="Plan">{r.treatmentPlan ?? '—'}</DetailRow>
+            <DetailRow label="Owner">{r.owner ?? '—'}</DetailRow>
+            <DetailRow label="Team">{r.team?.name ?? '—'}</DetailRow>
+            <DetailRow label="Due">{r.dueDate ? formatDate(r.dueDate) : '—'}</DetailRow>
             {r.acceptance && (
-              <Row label="Acceptance">
+              <DetailRow label="Acceptance">
                 <div data-testid="acceptance">
                   {r.acceptance.approvedBy ? `Accepted by ${r.acceptance.approvedBy} ${formatDateTime(r.acceptance.approvedAt)}` : `Requested by ${r.acceptance.requestedBy}, awaiting approval`}; expires {formatDateTime(r.acceptance.expiresAt)}
                   <div className="small muted">{r.acceptance.justification}</div>
                 </div>
-              </Row>
+              </DetailRow>
             )}
-            {r.status === 'closed' && <Row label="Closed">{formatDateTime(r.closedAt)} as {label(r.closeReason ?? '')}</Row>}
+            {r.status === 'closed' && <DetailRow label="Closed">{formatDateTime(r.closedAt)} as {label(r.closeReason ?? '')}</DetailRow>}
           </dl>
           <AcceptancePanel risk={r} scales={scales.data} onChanged={changed} />
         </section>
@@ -601,15 +514,6 @@ export function RiskPage({ id }: { id: string }) {
         )}
         {writable && <AddEvidence risk={r} onChanged={changed} />}
       </section>
-    </div>
-  );
-}
-
-function Row({ label: text, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="dl-row">
-      <dt>{text}</dt>
-      <dd>{children}</dd>
     </div>
   );
 }
@@ -676,30 +580,8 @@ function EditRisk({ risk: r, scales, onChanged }: { risk: RiskDetail; scales: Ri
           <RatingSelect axis="likelihood" text="Residual likelihood" value={form.residualLikelihood} onChange={update('residualLikelihood')} scales={scales} allowNone error={errors['/residualLikelihood']} />
           <RatingSelect axis="impact" text="Residual impact" value={form.residualImpact} onChange={update('residualImpact')} scales={scales} allowNone error={errors['/residualImpact']} />
           <Field label="Owner">{(p) => <input {...p} value={form.owner} onChange={(e) => update('owner')(e.target.value)} />}</Field>
-          <Field label="Team" error={errors['/team']}>
-            {(p) => (
-              <select {...p} value={form.team} onChange={(e) => update('team')(e.target.value)}>
-                <option value="">none</option>
-                {TEAMS.map((t) => (
-                  <option key={t} value={t}>
-                    {t}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Treatment" hint="Accepting goes through an approval below.">
-            {(p) => (
-              <select {...p} value={form.treatment} onChange={(e) => update('treatment')(e.target.value)}>
-                <option value="">not decided</option>
-                {TREATMENTS.map((t) => (
-                  <option key={t} value={t}>
-                    {t}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <SelectField label="Team" error={errors['/team']} value={form.team} onChange={update('team')} options={TEAMS} placeholder="none" />
+          <SelectField label="Treatment" hint="Accepting goes through an approval below." value={form.treatment} onChange={update('treatment')} options={TREATMENTS} placeholder="not decided" />
           <Field label="Due date" error={errors['/dueDate']}>
             {(p) => <input {...p} type="date" value={form.dueDate} onChange={(e) => update('dueDate')(e.target.value)} />}
           </Field>
@@ -717,17 +599,7 @@ function EditRisk({ risk: r, scales, onChanged }: { risk: RiskDetail; scales: Ri
             </button>
           ) : (
             <span className="inline-form">
-              <Field label="Close as">
-                {(p) => (
-                  <select {...p} value={closeReason} onChange={(e) => setCloseReason(e.target.value)}>
-                    {CLOSE_REASONS.map((c) => (
-                      <option key={c} value={c}>
-                        {label(c)}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
+              <SelectField label="Close as" value={closeReason} onChange={setCloseReason} options={CLOSE_REASONS.map((c) => [c, label(c)])} />
               <button type="button" className="btn" disabled={busy} onClick={() => void patch({ status: 'closed', closeReason })}>
                 Close risk
               </button>
@@ -814,17 +686,7 @@ function AddEvidence({ risk: r, onChanged }: { risk: RiskDetail; onChanged: (r: 
       <summary>Link evidence</summary>
       <form className="inline-form" onSubmit={submit} aria-label="Link evidence">
         <ErrorBanner error={error} />
-        <Field label="Type">
-          {(p) => (
-            <select {...p} value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>
-              {['document', 'finding', 'sighting', 'mention', 'artifact-alert', 'indicator', 'advisory', 'vendor', 'product', 'assessment'].map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label="Type" value={form.type} onChange={(type) => setForm({ ...form, type })} options={['document', 'finding', 'sighting', 'mention', 'artifact-alert', 'indicator', 'advisory', 'vendor', 'product', 'assessment']} />
         <Field label="Id or URL" required>
           {(p) => <input {...p} value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value })} />}
         </Field>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api.js';
 import { Empty, ErrorBanner, Loading, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { plural } from '../format.js';
+import { PagerButtons, usePagedList } from '../lists.js';
 import { Link, useLocation } from '../router.js';
 import { TIERS, type Page } from '../types.js';
 import type { ComponentUse, Portfolio, Technology, TechnologyDetail, VendorTechnology } from '../supplyTypes.js';
@@ -15,15 +16,13 @@ export function WhoUsesPage() {
   const name = search.get('name') ?? '';
   const ecosystem = search.get('ecosystem') ?? '';
   const version = search.get('version') ?? '';
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const cursor = cursors[cursors.length - 1];
   const what = purl || name;
   useDocumentTitle(what ? `Who uses ${what}` : 'Who uses…');
-  const state = useAsync(
-    (signal) => (what ? api.get<Page<ComponentUse>>('/api/v1/components', { purl, name, ecosystem, version, cursor, limit: 50 }, signal) : Promise.resolve({ items: [], nextCursor: null })),
-    [purl, name, ecosystem, version, cursor],
+  const state = usePagedList<ComponentUse>(
+    (query, signal) => (what ? api.get<Page<ComponentUse>>('/api/v1/components', { ...query, limit: 50 }, signal) : Promise.resolve({ items: [], nextCursor: null })),
+    { purl, name, ecosystem, version },
   );
-  const items = state.data?.items ?? [];
+  const items = state.items;
   return (
     <div className="page page-wide">
       <h1>Who uses {what ? <code>{what}</code> : 'a component?'}</h1>
@@ -80,16 +79,7 @@ export function WhoUsesPage() {
           </table>
         </div>
       ) : null}
-      {(cursors.length > 1 || state.data?.nextCursor) && (
-        <div className="pager">
-          <button type="button" className="btn btn-small" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous
-          </button>
-          <button type="button" className="btn btn-small" disabled={!state.data?.nextCursor} onClick={() => setCursors([...cursors, state.data?.nextCursor ?? null])}>
-            Next
-          </button>
-        </div>
-      )}
+      <PagerButtons pager={state.pager} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, describeError, fieldErrors } from '../api.js';
-import { CheckboxGroup, Dialog, Empty, ErrorBanner, Field, Loading, ReviewDate, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { CheckboxGroup, DetailRow, Dialog, Empty, ErrorBanner, Field, Loading, PageStatus, ReviewDate, SelectField, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { DataTable, type Column } from '../lists.js';
 import { takeFlash } from '../flash.js';
 import { describeAction, formatDate, formatDateTime, formatMoney, formatScore, isReviewOverdue, plural, relativeDays, relativeTime } from '../format.js';
 import { FourthPartyGraph, FourthPartyTree } from '../FourthParties.js';
@@ -66,23 +67,7 @@ export function VendorPage({ id }: { id: string }) {
   );
   useDocumentTitle(state.data?.vendor.name ?? 'Vendor');
 
-  if (state.error && !state.data) {
-    return (
-      <div className="page">
-        <p className="crumbs">
-          <Link to="/vendors">Inventory</Link>
-        </p>
-        <ErrorBanner error={state.error} onRetry={state.reload} />
-      </div>
-    );
-  }
-  if (!state.data) {
-    return (
-      <div className="page">
-        <Loading />
-      </div>
-    );
-  }
+  if (!state.data) return <PageStatus state={state} crumbs={<Link to="/vendors">Inventory</Link>} />;
   return <VendorView {...state.data} flash={flash} onChanged={(vendor) => state.setData({ ...state.data!, vendor })} reload={state.reload} />;
 }
 
@@ -165,11 +150,11 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
               <h2 id="review-title">Review</h2>
             </header>
             <dl className="dl">
-              <Row label="Next review">
+              <DetailRow label="Next review">
                 <ReviewDate iso={v.nextReviewAt} overdue={isReviewOverdue(v)} />
-              </Row>
-              <Row label="Last reviewed">{v.lastReviewedAt ? `${formatDate(v.lastReviewedAt)} (${Date.now() - Date.parse(v.lastReviewedAt) < 86_400_000 ? relativeTime(v.lastReviewedAt) : relativeDays(v.lastReviewedAt)})` : 'never'}</Row>
-              {model && <Row label="Cadence">every {model.reviewCadenceDays[v.tier]} days for {v.tier}</Row>}
+              </DetailRow>
+              <DetailRow label="Last reviewed">{v.lastReviewedAt ? `${formatDate(v.lastReviewedAt)} (${Date.now() - Date.parse(v.lastReviewedAt) < 86_400_000 ? relativeTime(v.lastReviewedAt) : relativeDays(v.lastReviewedAt)})` : 'never'}</DetailRow>
+              {model && <DetailRow label="Cadence">every {model.reviewCadenceDays[v.tier]} days for {v.tier}</DetailRow>}
             </dl>
           </section>
         </div>
@@ -178,21 +163,21 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
             <h2 id="details-title">Details</h2>
           </header>
           <dl className="dl">
-            <Row label="Website">{v.website ? <a href={v.website} rel="noreferrer noopener" target="_blank">{v.website}</a> : '—'}</Row>
-            <Row label="Country">{v.country ?? '—'}</Row>
-            <Row label="Business owner">{v.businessOwner ?? '—'}</Row>
-            <Row label="Team">{v.team?.name ?? '—'}</Row>
-            {v.ownerUserId && <Row label="Owner (user)"><code>{v.ownerUserId}</code></Row>}
-            <Row label="Parent vendor">{parent ? <Link to={`/vendors/${parent.id}`}>{parent.name}</Link> : '—'}</Row>
-            <Row label="Services">{v.services.length ? v.services.join(', ') : '—'}</Row>
-            <Row label="Data shared">{missing('dataSensitivity') ?? v.dataCategories.map((c) => <Tag key={c}>{c}</Tag>)}</Row>
-            <Row label="Access level">{missing('accessLevel') ?? v.accessLevel}</Row>
-            <Row label="Criticality">{missing('criticality') ?? `${v.criticality} of 4`}</Row>
-            <Row label="Substitutability">{missing('substitutability') ?? `${v.substitutability} of 4`}</Row>
-            <Row label="Software">{missing('softwareSupply') ?? (v.shipsSoftware ? (v.autoUpdate ? 'ships software that updates itself' : 'ships software') : 'none')}</Row>
-            <Row label="Regulatory scope">{v.regulatoryScope.length ? v.regulatoryScope.join(', ') : '—'}</Row>
-            <Row label="Annual spend">{formatMoney(v.annualSpend, v.currency)}</Row>
-            <Row label="Legal ids">
+            <DetailRow label="Website">{v.website ? <a href={v.website} rel="noreferrer noopener" target="_blank">{v.website}</a> : '—'}</DetailRow>
+            <DetailRow label="Country">{v.country ?? '—'}</DetailRow>
+            <DetailRow label="Business owner">{v.businessOwner ?? '—'}</DetailRow>
+            <DetailRow label="Team">{v.team?.name ?? '—'}</DetailRow>
+            {v.ownerUserId && <DetailRow label="Owner (user)"><code>{v.ownerUserId}</code></DetailRow>}
+            <DetailRow label="Parent vendor">{parent ? <Link to={`/vendors/${parent.id}`}>{parent.name}</Link> : '—'}</DetailRow>
+            <DetailRow label="Services">{v.services.length ? v.services.join(', ') : '—'}</DetailRow>
+            <DetailRow label="Data shared">{missing('dataSensitivity') ?? v.dataCategories.map((c) => <Tag key={c}>{c}</Tag>)}</DetailRow>
+            <DetailRow label="Access level">{missing('accessLevel') ?? v.accessLevel}</DetailRow>
+            <DetailRow label="Criticality">{missing('criticality') ?? `${v.criticality} of 4`}</DetailRow>
+            <DetailRow label="Substitutability">{missing('substitutability') ?? `${v.substitutability} of 4`}</DetailRow>
+            <DetailRow label="Software">{missing('softwareSupply') ?? (v.shipsSoftware ? (v.autoUpdate ? 'ships software that updates itself' : 'ships software') : 'none')}</DetailRow>
+            <DetailRow label="Regulatory scope">{v.regulatoryScope.length ? v.regulatoryScope.join(', ') : '—'}</DetailRow>
+            <DetailRow label="Annual spend">{formatMoney(v.annualSpend, v.currency)}</DetailRow>
+            <DetailRow label="Legal ids">
               {Object.entries(v.legalIds).filter(([, x]) => x).length
                 ? Object.entries(v.legalIds)
                     .filter(([, x]) => x)
@@ -202,9 +187,9 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
                       </span>
                     ))
                 : '—'}
-            </Row>
-            <Row label="Created">{formatDateTime(v.createdAt)}</Row>
-            <Row label="Updated">{formatDateTime(v.updatedAt)}</Row>
+            </DetailRow>
+            <DetailRow label="Created">{formatDateTime(v.createdAt)}</DetailRow>
+            <DetailRow label="Updated">{formatDateTime(v.updatedAt)}</DetailRow>
           </dl>
           {v.description && <p className="description">{v.description}</p>}
         </section>
@@ -266,19 +251,9 @@ function TriagePanel({ vendor: v, writable, onChanged }: { vendor: Vendor; writa
     }
   };
   const select = (key: 'accessLevel' | 'criticality' | 'substitutability' | 'software', label: string, options: Array<[string, string]>) => (
-    <Field label={label}>
-      {(p) => (
-        <select {...p} name={`triage-${key}`} value={answers[key]} onChange={(e) => set(key, e.target.value as never)}>
-          <option value="">— not answered yet —</option>
-          {options.map(([value, text]) => (
-            <option key={value} value={value}>
-              {text}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <SelectField label={label} name={`triage-${key}`} value={answers[key]} onChange={(value) => set(key, value as never)} options={options} placeholder="— not answered yet —" />
   );
+
 
   return (
     <section className="card card-triage" aria-labelledby="triage-title">
@@ -322,15 +297,6 @@ function TriagePanel({ vendor: v, writable, onChanged }: { vendor: Vendor; writa
   );
 }
 
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="dl-row">
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 /** A card with a table of a vendor's child records and an "Add" disclosure holding its form. */
 function ChildSection<T extends { id: string }>({
   anchor,
@@ -350,7 +316,7 @@ function ChildSection<T extends { id: string }>({
   fields: FieldSpec[];
   noun: string;
   writable: boolean;
-  columns: Array<{ label: string; render: (row: T) => ReactNode; num?: boolean }>;
+  columns: Array<Column<T>>;
   deletePath: (row: T) => string;
   labelOf: (row: T) => string;
   onChanged: () => void;
@@ -402,48 +368,22 @@ function ChildSection<T extends { id: string }>({
       ) : items.length === 0 ? (
         <Empty>No {noun}s recorded.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                {columns.map((c) => (
-                  <th key={c.label} scope="col" className={c.num ? 'num' : undefined}>
-                    {c.label}
-                  </th>
-                ))}
-                {writable && (
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((row) => (
-                <tr key={row.id}>
-                  {columns.map((c, i) =>
-                    i === 0 ? (
-                      <th key={c.label} scope="row">
-                        {c.render(row)}
-                      </th>
-                    ) : (
-                      <td key={c.label} className={c.num ? 'num' : undefined}>
-                        {c.render(row)}
-                      </td>
-                    ),
-                  )}
-                  {writable && (
-                    <td className="row-actions">
-                      <button type="button" className="btn btn-ghost btn-small" onClick={() => void remove(row, labelOf(row))}>
-                        Delete<span className="sr-only"> {labelOf(row)}</span>
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={items}
+          rowKey={(row) => row.id}
+          columns={[
+            ...columns,
+            writable && {
+              header: <span className="sr-only">Actions</span>,
+              className: 'row-actions',
+              cell: (row: T) => (
+                <button type="button" className="btn btn-ghost btn-small" onClick={() => void remove(row, labelOf(row))}>
+                  Delete<span className="sr-only"> {labelOf(row)}</span>
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
     </section>
   );
@@ -465,12 +405,12 @@ function Products({ vendor, writable, onChanged }: { vendor: Vendor; writable: b
       writable={writable}
       onChanged={onChanged}
       columns={[
-        { label: 'Name', render: (p) => <Link to={`/products/${p.id}`}>{p.name}</Link> },
-        { label: 'Type', render: (p) => <Tag>{p.type}</Tag> },
-        { label: 'Version', render: (p) => dash(p.version) },
-        { label: 'Deployments', render: (p) => dash(p.deploymentCount), num: true },
-        { label: 'Update channel', render: (p) => dash(p.updateChannel) },
-        { label: 'Auto-update', render: (p) => (p.autoUpdate ? <span className="flag flag-warn">auto-updates</span> : 'no') },
+        { rowHeader: true, header: 'Name', cell: (p) => <Link to={`/products/${p.id}`}>{p.name}</Link> },
+        { header: 'Type', cell: (p) => <Tag>{p.type}</Tag> },
+        { header: 'Version', cell: (p) => dash(p.version) },
+        { header: 'Deployments', cell: (p) => dash(p.deploymentCount), num: true },
+        { header: 'Update channel', cell: (p) => dash(p.updateChannel) },
+        { header: 'Auto-update', cell: (p) => (p.autoUpdate ? <span className="flag flag-warn">auto-updates</span> : 'no') },
       ]}
     />
   );
@@ -489,10 +429,10 @@ function Contacts({ vendor, writable, onChanged }: { vendor: Vendor; writable: b
       writable={writable}
       onChanged={onChanged}
       columns={[
-        { label: 'Name', render: (c) => <>{c.name}{c.isPrimary && <span className="tag tag-accent">primary</span>}</> },
-        { label: 'Role', render: (c) => dash(c.role) },
-        { label: 'E-mail', render: (c) => (c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : '—') },
-        { label: 'Phone', render: (c) => dash(c.phone) },
+        { rowHeader: true, header: 'Name', cell: (c) => <>{c.name}{c.isPrimary && <span className="tag tag-accent">primary</span>}</> },
+        { header: 'Role', cell: (c) => dash(c.role) },
+        { header: 'E-mail', cell: (c) => (c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : '—') },
+        { header: 'Phone', cell: (c) => dash(c.phone) },
       ]}
     />
   );
@@ -511,12 +451,12 @@ function Contracts({ vendor, writable, onChanged }: { vendor: Vendor; writable: 
       writable={writable}
       onChanged={onChanged}
       columns={[
-        { label: 'Title', render: (c) => c.title },
-        { label: 'Term', render: (c) => `${formatDate(c.startDate)} → ${formatDate(c.endDate)}` },
-        { label: 'Value', render: (c) => formatMoney(c.value, c.currency), num: true },
-        { label: 'Notice', render: (c) => (c.noticePeriodDays === null ? '—' : `${c.noticePeriodDays} d`), num: true },
-        { label: 'SBOM clause', render: (c) => yesNo(c.sbomClause) },
-        { label: 'Breach notice', render: (c) => (c.breachNotificationClause ? (c.breachNotificationHours ? `within ${c.breachNotificationHours} h` : 'yes') : 'no') },
+        { rowHeader: true, header: 'Title', cell: (c) => c.title },
+        { header: 'Term', cell: (c) => `${formatDate(c.startDate)} → ${formatDate(c.endDate)}` },
+        { header: 'Value', cell: (c) => formatMoney(c.value, c.currency), num: true },
+        { header: 'Notice', cell: (c) => (c.noticePeriodDays === null ? '—' : `${c.noticePeriodDays} d`), num: true },
+        { header: 'SBOM clause', cell: (c) => yesNo(c.sbomClause) },
+        { header: 'Breach notice', cell: (c) => (c.breachNotificationClause ? (c.breachNotificationHours ? `within ${c.breachNotificationHours} h` : 'yes') : 'no') },
       ]}
     />
   );
@@ -798,35 +738,33 @@ function History({ vendor }: { vendor: Vendor }) {
       ) : all.length === 0 ? (
         <Empty>No recorded changes.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table table-history">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {all.map((e) => (
-                <tr key={e.id}>
-                  <td className="nowrap">
-                    <time dateTime={e.at} title={formatDateTime(e.at)}>
-                      {formatDateTime(e.at)}
-                    </time>
-                  </td>
-                  <td>{e.actor.name}</td>
-                  <td>
-                    {describeAction(e.action).replace(/ (to|from|for|on)$/, '').replace(/ vendor$/, '')}
-                    {e.entityType !== 'vendor' && !e.action.startsWith(`${e.entityType}.`) && <span className="muted small"> ({e.entityType})</span>}
-                  </td>
-                  <td>{changesOf(e)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={all}
+          rowKey={(e) => e.id}
+          className="table-history"
+          columns={[
+            {
+              header: 'When',
+              className: 'nowrap',
+              cell: (e) => (
+                <time dateTime={e.at} title={formatDateTime(e.at)}>
+                  {formatDateTime(e.at)}
+                </time>
+              ),
+            },
+            { header: 'Who', cell: (e) => e.actor.name },
+            {
+              header: 'What',
+              cell: (e) => (
+                <>
+                  {describeAction(e.action).replace(/ (to|from|for|on)$/, '').replace(/ vendor$/, '')}
+                  {e.entityType !== 'vendor' && !e.action.startsWith(`${e.entityType}.`) && <span className="muted small"> ({e.entityType})</span>}
+                </>
+              ),
+            },
+            { header: 'Change', cell: changesOf },
+          ]}
+        />
       )}
       {cursor && (
         <button type="button" className="btn btn-small" onClick={() => void loadMore()} disabled={more.loading}>
