@@ -1,6 +1,7 @@
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import type { StreamedAuthenticode } from './hashing.js';
 import { authenticodeDigest, looksLikePe, parsePe, PeFormatError, type ByteSource, type PeImage } from './pe.js';
 
 /** The signer as the certificate names it; thumbprints are the SHA-1 (as Windows shows it) and SHA-256 of the certificate. */
@@ -84,8 +85,11 @@ function emptySignature(status: ArtifactSignature['status'], kind: ArtifactSigna
  * Analyses an artifact's Authenticode signature. Never throws for bad input: a file that is not
  * a PE image is not-pe; one that starts like a PE image but cannot be read is malformed, with the
  * reason in `problems`. With `requirePe`, a file that is not a PE image is reported as malformed.
+ * `streamed` is the Authenticode digest computed while the file was hashed: used when it was
+ * computed over the layout found here, with the algorithm the signature names, instead of reading
+ * the whole file again.
  */
-export async function analyseSignature(source: ByteSource, options: { requirePe?: boolean } = {}): Promise<ArtifactSignature> {
+export async function analyseSignature(source: ByteSource, options: { requirePe?: boolean; streamed?: StreamedAuthenticode | null } = {}): Promise<ArtifactSignature> {
   if (!(await looksLikePe(source))) {
     const result = emptySignature(options.requirePe ? 'malformed' : 'not-pe', 'none');
     if (options.requirePe) result.problems.push('not a PE file: no MZ header');
@@ -117,7 +121,7 @@ export async function analyseSignature(source: ByteSource, options: { requirePe?
   result.padding = { bytes: trailing, nonZero: entry.trailingNonZero, suspicious: trailing >= 8 || entry.trailingNonZero };
   if (image.bytesAfterCertTable) result.problems.push(`${image.bytesAfterCertTable} bytes follow the certificate table`);
   try {
-    await verifyPkcs7(entry.pkcs7, source, image, result);
+    await verifyPkcs7(entry.pkcs7, source, image, result, options.streamed ?? null);
   } catch (error) {
     // Hostile bytes can trip the ASN.1 and X.509 readers anywhere: whatever they throw, the signature is unreadable.
     result.status = 'malformed';
@@ -159,7 +163,7 @@ function guard<T>(what: string, fn: () => T): T {
   }
 }
 
-async function verifyPkcs7(der: Buffer, source: ByteSource, image: PeImage, result: ArtifactSignature): Promise<void> {
+async function verifyPkcs7(der: Buffer, source: ByteSource, image: PeImage, result: ArtifactSignature, streamed: StreamedAuthenticode | null): Promise<void> {
   const contentInfo = guard('PKCS#7 ContentInfo', () => new pkijs.ContentInfo({ schema: fromDer(der, 'PKCS#7 ContentInfo') }));
   if (contentInfo.contentType !== OID.signedData) throw new SignatureFormatError(`PKCS#7 content type ${contentInfo.contentType} is not SignedData`);
   const signed = guard('PKCS#7 SignedData', () => new pkijs.SignedData({ schema: contentInfo.content }));
@@ -179,7 +183,7 @@ async function verifyPkcs7(der: Buffer, source: ByteSource, image: PeImage, resu
   if (!algorithm) throw new SignatureFormatError(`unsupported Authenticode digest algorithm ${digestInfo.algorithm}`);
   result.digestAlgorithm = algorithm;
   result.signedDigest = digestInfo.digest;
-  result.computedDigest = await authenticodeDigest(source, image, algorithm);
+  result.computedDigest = streamedDigest(streamed, image, source.size, algorithm) ?? (await authenticodeDigest(source, image, algorithm));
   result.digestMatches = result.computedDigest === result.signedDigest;
 
   const signerInfo = signed.signerInfos[0];
@@ -224,6 +228,18 @@ async function verifyPkcs7(der: Buffer, source: ByteSource, image: PeImage, resu
   if (!result.digestMatches) result.problems.push(`the file's Authenticode ${algorithm} digest ${result.computedDigest} differs from the signed one ${result.signedDigest}`);
   result.signingTime = signingTime(signerInfo);
   result.status = result.signatureVerifies && result.digestMatches ? 'valid' : 'invalid';
+}
+
+/** The streamed digest, when it was computed over this file's size and layout with this algorithm. */
+function streamedDigest(streamed: StreamedAuthenticode | null, image: PeImage, size: number, algorithm: string): string | null {
+  if (!streamed || streamed.algorithm !== algorithm || streamed.size !== size) return null;
+  const { layout } = streamed;
+  const same =
+    layout.checksumOffset === image.checksumOffset &&
+    layout.certDirectoryOffset === image.certDirectoryOffset &&
+    layout.certTable.offset === image.certTable.offset &&
+    layout.certTable.size === image.certTable.size;
+  return same ? streamed.digest : null;
 }
 
 /** A certificate date as ISO 8601, or as the certificate spells it when it is no valid date. */

@@ -193,7 +193,7 @@ export class IntegrityService {
     const source = await fileSource(path);
     let signature: ArtifactSignature;
     try {
-      signature = await analyseSignature(source);
+      signature = await analyseSignature(source, { streamed: hashes.authenticode });
     } finally {
       await source.close();
     }

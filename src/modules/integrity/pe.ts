@@ -73,11 +73,15 @@ export async function looksLikePe(source: ByteSource): Promise<boolean> {
   return head.length === 2 && head[0] === 0x4d && head[1] === 0x5a;
 }
 
+/** Where the fields the Authenticode digest skips lie, as the headers say. */
+export type PeLayout = Pick<PeImage, 'format' | 'machine' | 'sections' | 'checksumOffset' | 'certDirectoryOffset' | 'certTable'>;
+
 /**
- * Reads the PE headers and the certificate table (data directory 4 → WIN_CERTIFICATE entries),
- * checking every offset against the file size before it is used.
+ * Reads the PE headers (DOS header, COFF header, optional header, data directory 4), checking
+ * every offset against the source's size before it is used. A source holding only the first bytes
+ * of a file answers for a file whose headers lie within them.
  */
-export async function parsePe(source: ByteSource): Promise<PeImage> {
+export async function readPeLayout(source: ByteSource): Promise<PeLayout & { headersEnd: number }> {
   const dos = await source.read(0, 64);
   if (dos.length < 64 || dos[0] !== 0x4d || dos[1] !== 0x5a) throw new PeFormatError('not a PE file: no MZ header');
   const peOffset = dos.readUInt32LE(0x3c);
@@ -97,25 +101,29 @@ export async function parsePe(source: ByteSource): Promise<PeImage> {
   const directoriesAt = plus ? 112 : 96;
   if (optional.length < countAt + 4) throw new PeFormatError('truncated optional header: no data directory count');
   const directoryCount = optional.readUInt32LE(countAt);
-  const checksumOffset = optionalOffset + 64;
-  const certDirectoryOffset = optionalOffset + directoriesAt + 4 * 8;
   let certTable = { offset: 0, size: 0 };
   if (directoryCount > 4) {
     if (optional.length < directoriesAt + 5 * 8) throw new PeFormatError('truncated optional header: data directory 4 (certificate table) is cut off');
     certTable = { offset: optional.readUInt32LE(directoriesAt + 32), size: optional.readUInt32LE(directoriesAt + 36) };
   }
-  const image: PeImage = {
+  return {
     format: plus ? 'PE32+' : 'PE32',
     machine,
     sections,
-    checksumOffset,
-    certDirectoryOffset,
+    checksumOffset: optionalOffset + 64,
+    certDirectoryOffset: optionalOffset + directoriesAt + 4 * 8,
     certTable,
-    certificates: [],
-    bytesAfterCertTable: 0,
+    headersEnd: optionalOffset + optionalSize,
   };
+}
+
+/** Reads the PE headers and the certificate table (data directory 4 → WIN_CERTIFICATE entries). */
+export async function parsePe(source: ByteSource): Promise<PeImage> {
+  const { headersEnd, ...layout } = await readPeLayout(source);
+  const image: PeImage = { ...layout, certificates: [], bytesAfterCertTable: 0 };
+  const { certTable } = image;
   if (certTable.size === 0) return image;
-  if (certTable.offset < optionalOffset + optionalSize || certTable.offset + certTable.size > source.size) {
+  if (certTable.offset < headersEnd || certTable.offset + certTable.size > source.size) {
     throw new PeFormatError(`truncated certificate table: it claims ${certTable.size} bytes at offset ${certTable.offset}, the file has ${source.size}`);
   }
   image.bytesAfterCertTable = source.size - (certTable.offset + certTable.size);
@@ -171,21 +179,27 @@ export function derElementLength(head: Buffer): number | null {
 }
 
 /**
- * The Authenticode digest: the file hashed without the checksum field, the certificate table's
- * data-directory entry and the certificate table itself. Bytes appended inside the certificate
- * table therefore leave it unchanged (CVE-2013-3900, the 3CX d3dcompiler_47.dll).
+ * The byte ranges the Authenticode digest leaves out, as [start, end) in file order: the checksum
+ * field, the certificate table's data-directory entry and the certificate table itself. Bytes
+ * appended inside the certificate table therefore leave the digest unchanged (CVE-2013-3900, the
+ * 3CX d3dcompiler_47.dll).
  */
+export function authenticodeSkips(layout: Pick<PeLayout, 'checksumOffset' | 'certDirectoryOffset' | 'certTable'>): Array<[number, number]> {
+  const skips: Array<[number, number]> = [
+    [layout.checksumOffset, layout.checksumOffset + 4],
+    [layout.certDirectoryOffset, layout.certDirectoryOffset + 8],
+  ];
+  if (layout.certTable.size) skips.push([layout.certTable.offset, layout.certTable.offset + layout.certTable.size]);
+  return skips.sort((a, b) => a[0] - b[0]);
+}
+
+/** The Authenticode digest: the file hashed without the ranges authenticodeSkips names. */
 export async function authenticodeDigest(source: ByteSource, image: PeImage, algorithm: string): Promise<string> {
   const hash = createHash(algorithm);
-  const skips = [
-    [image.checksumOffset, 4],
-    [image.certDirectoryOffset, 8],
-    ...(image.certTable.size ? [[image.certTable.offset, image.certTable.size]] : []),
-  ].sort((a, b) => a[0] - b[0]);
   let at = 0;
-  for (const [offset, length] of skips) {
-    await hashRange(source, hash, at, offset);
-    at = offset + length;
+  for (const [start, end] of authenticodeSkips(image)) {
+    await hashRange(source, hash, at, start);
+    at = end;
   }
   await hashRange(source, hash, at, source.size);
   return hash.digest('hex');

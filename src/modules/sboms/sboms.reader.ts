@@ -7,11 +7,10 @@
 // document, the rows it prepared) goes back to the system instead of adding to the main thread's
 // copy of the rows at the upload's peak. A small document keeps it (a new one compiles the schema
 // validators again); it is let go when idle.
-import { extname } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../../platform/threads.js';
 import { SbomParseError, type SbomParseIssue } from './parsers/index.js';
 import type { ComponentRow, ReadSbom } from './sboms.ingest.js';
 
@@ -25,14 +24,6 @@ export type ReaderReply =
 const IDLE_MS = 5 * 60_000;
 /** A document this large grows the worker's heap to hold it: the worker is ended right after it. */
 const LARGE_BYTES = 8 * 1024 * 1024;
-
-function startWorker(): Worker {
-  const file = new URL(`./sboms.read-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-  if (!file.pathname.endsWith('.ts')) return new Worker(file);
-  // Running from source (tests, tsx): the worker registers the TypeScript loader before importing.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`, { eval: true });
-}
 
 class SbomReader {
   private worker: Worker | null = null;
@@ -85,7 +76,7 @@ class SbomReader {
   }
 
   private start(): Worker {
-    const worker = startWorker();
+    const worker = moduleWorker(import.meta.url, './sboms.read-worker');
     worker.once('exit', () => {
       if (this.worker === worker) this.worker = null;
     });
