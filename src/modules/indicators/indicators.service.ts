@@ -276,15 +276,19 @@ export class IndicatorService {
     }
     // A new indicator counts once however many records of this source name it.
     report.imported -= batch.filter((b) => createdIds.has(known.get(`${b.type}\0${b.value}`)!.id)).length - createdIds.size;
-    if (created.length) await repo.upsertIndicators(created);
-    if (changedSources.length) await repo.upsertSources(changedSources);
     if (!touched.size) return;
-    const allSources = await repo.sourcesOf([...touched]);
-    const bySource = new Map<string, IndicatorSourcesTable[]>();
-    for (const s of allSources) bySource.set(s.indicator_id, [...(bySource.get(s.indicator_id) ?? []), s]);
-    const rows = [...known.values()].filter((r) => touched.has(r.id)).map((r) => combine(r, bySource.get(r.id) ?? [], now));
-    await repo.upsertIndicators(rows);
-    const fresh = rows.filter((r) => createdIds.has(r.id));
+    // A new indicator's sources are this batch's records of it: it is written once, combined.
+    const sourcesOfNew = new Map<string, IndicatorSourcesTable[]>();
+    for (const s of changedSources) if (createdIds.has(s.indicator_id)) sourcesOfNew.set(s.indicator_id, [...(sourcesOfNew.get(s.indicator_id) ?? []), s]);
+    const fresh = created.map((r) => combine(r, sourcesOfNew.get(r.id) ?? [], now));
+    if (fresh.length) await repo.upsertIndicators(fresh);
+    await repo.upsertSources(changedSources);
+    const existing = [...known.values()].filter((r) => touched.has(r.id) && !createdIds.has(r.id));
+    if (existing.length) {
+      const bySource = new Map<string, IndicatorSourcesTable[]>();
+      for (const s of await repo.sourcesOf(existing.map((r) => r.id))) bySource.set(s.indicator_id, [...(bySource.get(s.indicator_id) ?? []), s]);
+      await repo.upsertIndicators(existing.map((r) => combine(r, bySource.get(r.id) ?? [], now)));
+    }
     report.sightings += (await this.correlation.onIndicators(trx, fresh, ctx)).length;
   }
 

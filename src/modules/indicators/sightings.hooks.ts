@@ -108,7 +108,7 @@ export class SightingRisks {
       const first = group[0];
       const vendor = vendors.get(first.vendorId!)!;
       const where = [...new Set(group.map((s) => KIND_WORDS[s.kind] ?? s.kind))].join(', ');
-      await this.risks.raiseAutomatic(
+      await this.risks.raise(
         {
           source: 'sighting',
           sourceKey,

@@ -21,7 +21,7 @@ export function integrityRiskHook(risks: RiskService) {
   return async (alert: Alert, trx: Executor, ctx: RequestContext): Promise<void> => {
     const rating = RATING[alert.type];
     if (!rating) return;
-    await risks.raiseAutomatic(
+    await risks.raise(
       {
         source: 'integrity-alert',
         sourceKey: `${alert.productId}:${alert.version}:${alert.type}${alert.indicatorId ? `:${alert.indicatorId}` : ''}`,

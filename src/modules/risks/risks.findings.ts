@@ -128,7 +128,7 @@ export class FindingRisks {
     const likelihood = reasons.has('malicious') || reasons.has('kev') ? 5 : Math.max(...findings.map((f) => SEVERITY_LIKELIHOOD[f.severity] ?? 2));
     const impact = TIER_IMPACT[first.tier] ?? 3;
     const components = [...new Set(findings.map((f) => `${f.component_name}${f.component_version ? ` ${f.component_version}` : ''} (release ${f.release})`))];
-    await this.risks.raiseAutomatic(
+    await this.risks.raise(
       {
         source: 'finding',
         sourceKey,

@@ -334,6 +334,12 @@ export class RiskService {
     return executor?.isTransaction ? run(executor) : this.db.transaction().execute(run);
   }
 
+  /** raiseAutomatic for callers that do not show the risk (hooks): the same write, without reading the risk back (7 queries fewer). */
+  async raise(input: AutomaticRiskInput, ctx: RequestContext, executor?: Executor): Promise<RaiseOutcome> {
+    checkAutomatic(input);
+    return executor?.isTransaction ? this.raiseIn(executor, input, ctx) : this.db.transaction().execute((trx) => this.raiseIn(trx, input, ctx));
+  }
+
   private async raiseIn(trx: Executor, input: AutomaticRiskInput, ctx: RequestContext): Promise<RaiseOutcome> {
     const repo = this.repo(trx);
     const productIds = await this.checkedIds(repo, 'products', input.productIds ?? [], 'productIds');
