@@ -25,11 +25,13 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Directory of a built web UI to serve at / (e.g. web/dist); by default none is served. */
   webRoot?: string;
+  /** A migrated database of this engine that something else (a CLI run) has written to; by default a fresh one. */
+  database?: TestDatabase;
 }
 
 /** A real Thirdwatch HTTP server on an ephemeral port over a fresh database of the given engine. */
 export async function startTestServer(engine: Dialect, env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase(engine);
+  const database = options.database ?? (await createTestDatabase(engine));
   const config = loadConfig({ THIRDWATCH_DATABASE_URL: database.url, THIRDWATCH_DATA_DIR: '/nonexistent-thirdwatch-test', THIRDWATCH_LOG_LEVEL: 'info', ...env });
   let logText = '';
   const sink = new Writable({
