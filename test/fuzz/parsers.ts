@@ -7,6 +7,7 @@ import { FeedFormatError, parseCsaf, parseCycloneDxVex, parseEpss, parseKev, par
 import { CpeError, PurlError, formatCpe, formatPurl, parseCpe, parsePurl, parseStrictPurl } from '../../src/modules/purl/index.js';
 import { SbomParseError, parseSbom, sniffSbom } from '../../src/modules/sboms/parsers/index.js';
 import { PatternSyntaxError, analysePattern, parseIocCsv, parseMispDocument, parseStixBundle, readMispZip } from '../../src/modules/indicators/parsers/index.js';
+import * as realFeeds from '../../src/modules/indicators/parsers/test-feeds.js';
 import { VersError, comparatorFor, osvAffects, parseVers, versComparatorFor, versContains, type VersionComparator } from '../../src/modules/versioning/index.js';
 import { HOSTILE_STRINGS, type FuzzBytes, grammarString, hostileString, jsonDocument, mutateLines, mutateText, mutateXml, steps } from './mutate.js';
 import * as seeds from './seeds.js';
@@ -232,7 +233,7 @@ function stixSeeds(): unknown[] {
     ],
   };
   const v20 = { type: 'bundle', id: `bundle--${uuid(6)}`, spec_version: '2.0', objects: [{ type: 'indicator', id: `indicator--${uuid(7)}`, created: '2017-01-01T00:00:00Z', modified: '2017-01-01T00:00:00Z', labels: ['malicious-activity'], pattern: `[file:hashes.SHA256 = '${'c'.repeat(64)}']`, valid_from: '2017-01-01T00:00:00Z' }] };
-  return [...examples, own, v20];
+  return [...examples, own, v20, ...[realFeeds.openctiBundle(), realFeeds.indicatorBundle21(), realFeeds.attackBundle20()].map((t) => JSON.parse(t))];
 }
 
 function mispSeeds(): unknown[] {
@@ -246,6 +247,8 @@ function mispSeeds(): unknown[] {
       },
     },
     { response: [{ Event: { uuid: 'e', Attribute: [attr('email-src', 'a@b.com')] } }] },
+    realFeeds.circlEvent(),
+    JSON.parse(realFeeds.mispAttributeSearch()),
   ];
 }
 
@@ -261,6 +264,11 @@ const IOC_CSVS = [
   `# IOCs\n"${'a'.repeat(64)},${'b'.repeat(40)},${'c'.repeat(32)}",x.msi,2023-03-29\nevil[.]com,C2\nhxxps://evil[.]com/a,icon\n`,
   'indicator;type;confidence;tlp;first_seen;tags\nevil.com;hostname;high;amber;2023-03-29 10:00:00;c2,3cx\nGlobal\\x;mutex;;;;\nbad@evil[.]com;emailwhois;50%;;;\n',
   'sha256,domain,ip\n' + 'd'.repeat(64) + ',evil.net,10.0.0.1\n',
+  realFeeds.threatfoxCsv(),
+  realFeeds.bazaarCsv({ shortHeader: true }),
+  realFeeds.mispCsv(),
+  realFeeds.ipList(),
+  realFeeds.threatfoxJson(),
 ];
 const IOC_CELLS = ['evil[.]com', 'hxxp://x(.)com/a', 'a'.repeat(64), `${'a'.repeat(64)},${'b'.repeat(32)}`, '10.0.0.1', '::1', 'a[@]b.com', 'FileHash-SHA256', 'mutex', 'high', '101', 'TLP:RED', 'purple', '2023-13-45', '"', '""', ';', '\t', 'é', '\u0000'];
 

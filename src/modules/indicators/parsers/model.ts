@@ -56,3 +56,18 @@ export interface IndicatorOutcome {
 export function emptyOutcome(format: IndicatorOutcome['format']): IndicatorOutcome {
   return { format, indicators: [], unsupported: [], skipped: 0, errors: [], publisher: null };
 }
+
+const unsupportedRefs = new WeakMap<IndicatorOutcome, Map<string, number>>();
+
+/** Keeps a record unsupported; a later record with the same ref replaces it (one row per source and ref). */
+export function keepUnsupported(outcome: IndicatorOutcome, record: UnsupportedPattern): void {
+  let refs = unsupportedRefs.get(outcome);
+  if (!refs) unsupportedRefs.set(outcome, (refs = new Map(outcome.unsupported.map((u, i) => [u.ref, i]))));
+  const at = refs.get(record.ref);
+  if (at === undefined) {
+    refs.set(record.ref, outcome.unsupported.length);
+    outcome.unsupported.push(record);
+  } else {
+    outcome.unsupported[at] = record;
+  }
+}

@@ -103,6 +103,26 @@ export function typeByShape(raw: string): IndicatorType | null {
   return null;
 }
 
+/**
+ * The address of an `address:port` value (ThreatFox `ip:port`, URLhaus hosts, MISP `hostname|port`
+ * halves written together): "203.0.113.5:443" → "203.0.113.5", "[2001:db8::1]:80" → "2001:db8::1",
+ * "c2.example.net:8080" → "c2.example.net"; null when the text is not one.
+ */
+export function withoutPort(raw: string): string | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/.exec(refang(raw));
+  if (!m || Number(m[3]) > 65535) return null;
+  const host = m[1] ?? m[2];
+  return m[1] ? (isIPv6(host) ? host : null) : host;
+}
+
+/** An address range (CIDR) wider than one address: matchable indicators are single addresses. */
+export function isNetworkRange(raw: string): boolean {
+  const m = /^(.+)\/(\d{1,3})$/.exec(refang(raw));
+  if (!m) return false;
+  const bits = Number(m[2]);
+  return (isIPv4(m[1]) && bits < 32) || (isIPv6(m[1]) && bits < 128);
+}
+
 /** A TLP marking as written anywhere ("TLP:AMBER+STRICT", "tlp:white", "green"); null when it is none. */
 export function tlpOf(text: string): Tlp | null {
   const level = text.trim().toLowerCase().replace(/^tlp\s*[:-]?\s*/, '');

@@ -2,6 +2,7 @@
 // pattern is either matchable (simple equality comparisons on hashes, domains, URLs, addresses and
 // e-mail addresses, joined by AND/OR), or valid but kept unsupported (with the reason), or
 // malformed (an error naming the position).
+import { isIPv4, isIPv6 } from 'node:net';
 import { normalizeValue, IndicatorValueError } from './normalize.js';
 import type { IndicatorType } from './model.js';
 
@@ -9,9 +10,7 @@ export class PatternSyntaxError extends Error {
   override name = 'PatternSyntaxError';
 }
 
-export type PatternVerdict =
-  | { supported: true; comparisons: Array<{ type: IndicatorType; value: string }>; logic: 'or' | 'and' | 'single' }
-  | { supported: false; reason: string };
+export type PatternVerdict = { supported: true; comparisons: Array<{ type: IndicatorType; value: string }> } | { supported: false; reason: string };
 
 const MAX_PATTERN = 65_536;
 const MAX_DEPTH = 64;
@@ -330,68 +329,125 @@ const VALUE_PATHS: Record<string, IndicatorType> = {
   'email-addr:value': 'email',
 };
 
+/**
+ * Paths through a reference to an address object, as MISP and other exporters write addresses:
+ * the type is the referenced object's, said by a `*_ref.type` comparison beside it or by the value's shape.
+ */
+const ADDRESS_REF_PATHS = new Set(['network-traffic:dst_ref.value', 'network-traffic:src_ref.value', 'domain-name:resolves_to_refs[*].value']);
+const ADDRESS_REF_TYPES = new Set(['network-traffic:dst_ref.type', 'network-traffic:src_ref.type', 'domain-name:resolves_to_refs[*].type']);
+const EMAIL_REF_PATHS = new Set(['email-message:from_ref.value', 'email-message:sender_ref.value', 'email-message:to_refs[*].value', 'email-message:cc_refs[*].value', 'email-message:bcc_refs[*].value']);
+const REF_OBJECT_TYPES: Record<string, IndicatorType> = { 'ipv4-addr': 'ipv4', 'ipv6-addr': 'ipv6', 'domain-name': 'domain' };
+
 /** Every spelling real feeds use for a hash name: 'SHA-256', SHA256, 'SHA256', sha256, SHA_256 … */
 const HASH_NAMES: Record<string, IndicatorType> = { MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
 
-function comparisonType(path: Comparison['path']): IndicatorType | string {
+type PathKind = { kind: 'value'; type: IndicatorType } | { kind: 'address' } | { kind: 'ref-type' } | { kind: 'other'; reason: string };
+
+function pathKind(path: Comparison['path']): PathKind {
   const names = path.steps.map((s) => s.name);
-  if (path.steps.length === 1 && VALUE_PATHS[`${path.objectType}:${names[0]}`]) return VALUE_PATHS[`${path.objectType}:${names[0]}`];
+  if (path.steps.length === 1 && VALUE_PATHS[`${path.objectType}:${names[0]}`]) return { kind: 'value', type: VALUE_PATHS[`${path.objectType}:${names[0]}`] };
+  if (ADDRESS_REF_PATHS.has(path.text)) return { kind: 'address' };
+  if (ADDRESS_REF_TYPES.has(path.text)) return { kind: 'ref-type' };
+  if (EMAIL_REF_PATHS.has(path.text)) return { kind: 'value', type: 'email' };
   if ((path.objectType === 'file' || path.objectType === 'artifact') && path.steps.length === 2 && names[0] === 'hashes' && names[1]) {
     const type = HASH_NAMES[names[1].toUpperCase().replace(/[-_\s]/g, '')];
-    if (type) return type;
-    return `hash algorithm ${names[1]} is not one of MD5, SHA-1, SHA-256, SHA-512`;
+    if (type) return { kind: 'value', type };
+    return { kind: 'other', reason: `hash algorithm ${names[1]} is not one of MD5, SHA-1, SHA-256, SHA-512` };
   }
-  return `${path.text} is not a matchable property (file hashes, domain-name, url, ipv4-addr, ipv6-addr and email-addr values are)`;
+  return { kind: 'other', reason: `${path.text} is not a matchable property (file hashes, domain-name, url, ipv4-addr, ipv6-addr and email-addr values, and addresses referenced by network-traffic, domain-name and email-message are)` };
+}
+
+/**
+ * What a part of a pattern can be matched as. `narrowing` reasons belong to parts that only
+ * restrict a match (a file name beside its hash, a port beside an address): dropped from an AND,
+ * they widen it to what is matchable, never past it. `blocking` reasons (qualifiers, FOLLOWEDBY,
+ * an OR with a branch that cannot be matched) keep the whole pattern unsupported.
+ */
+interface Verdict {
+  comparisons: Array<{ type: IndicatorType; value: string }>;
+  narrowing: string[];
+  blocking: string[];
+}
+
+const matchable = (v: Verdict) => v.comparisons.length > 0 && !v.narrowing.length && !v.blocking.length;
+
+/** AND: the matchable parts stand for the whole; the others only narrow it. */
+function all(items: Verdict[]): Verdict {
+  const blocking = items.flatMap((v) => v.blocking);
+  const kept = items.filter(matchable);
+  if (blocking.length || !kept.length) return { comparisons: [], narrowing: items.flatMap((v) => v.narrowing), blocking };
+  return { comparisons: kept.flatMap((v) => v.comparisons), narrowing: [], blocking: [] };
+}
+
+/** OR: matchable only when every branch is. */
+function any(items: Verdict[]): Verdict {
+  if (items.every(matchable)) return { comparisons: items.flatMap((v) => v.comparisons), narrowing: [], blocking: [] };
+  const reasons = items.flatMap((v) => [...v.blocking, ...v.narrowing]);
+  return { comparisons: [], narrowing: items.some((v) => v.blocking.length) ? [] : reasons, blocking: items.some((v) => v.blocking.length) ? reasons : [] };
 }
 
 /**
  * Whether a parsed pattern becomes matchable indicators, and which: each comparison joined by
  * AND or OR is one indicator (any of them seen is worth a sighting: an AND of two hashes of one
- * file names the same file twice). Qualifiers, FOLLOWEDBY and other operators keep it unsupported.
+ * file names the same file twice). Comparisons that only narrow an AND (file:name beside
+ * file:hashes, network-traffic:dst_port beside dst_ref.value, x_* custom properties) are left to
+ * the stored pattern. Qualifiers, FOLLOWEDBY and an OR with an unmatchable branch keep it unsupported.
  */
 export function analysePattern(pattern: string): PatternVerdict {
   const tree = parsePattern(pattern);
-  const comparisons: Array<{ type: IndicatorType; value: string }> = [];
-  const joins = new Set<string>();
-  const problems: string[] = [];
-  const visitComp = (expr: CompExpr) => {
-    if (expr.op !== 'test') {
-      joins.add(expr.op);
-      expr.items.forEach(visitComp);
-      return;
-    }
-    const { path, operator, negated, value } = expr.test;
-    const type = comparisonType(path);
-    if (!isIndicatorType(type)) return problems.push(type);
-    if (negated || operator !== '=') return problems.push(`${path.text} ${negated ? 'NOT ' : ''}${operator} is not an equality`);
+  const comparison = (test: Comparison, refTypes: Map<string, IndicatorType>): Verdict => {
+    const { path, operator, negated, value } = test;
+    const kind = pathKind(path);
+    const narrowing = (reason: string): Verdict => ({ comparisons: [], narrowing: [reason], blocking: [] });
+    if (kind.kind === 'other') return narrowing(kind.reason);
+    if (kind.kind === 'ref-type') return narrowing(`${path.text} names a type, not a value`);
+    if (negated || operator !== '=') return narrowing(`${path.text} ${negated ? 'NOT ' : ''}${operator} is not an equality`);
     const literal = value as Token;
-    if (literal.kind !== 'string') return problems.push(`${path.text} is compared with a ${literal.kind === 'typed' ? `${literal.prefix}'' literal` : literal.kind}, not a string`);
-    if (type === 'ipv4' && /\/(?!32$)\d+$/.test(literal.text)) return problems.push(`${path.text} = '${literal.text}' is a network range, not one address`);
-    if (type === 'ipv6' && /\/(?!128$)\d+$/.test(literal.text)) return problems.push(`${path.text} = '${literal.text}' is a network range, not one address`);
+    if (literal.kind !== 'string') return narrowing(`${path.text} is compared with a ${literal.kind === 'typed' ? `${literal.prefix}'' literal` : literal.kind}, not a string`);
+    const type = kind.kind === 'value' ? kind.type : (refTypes.get(path.text.slice(0, path.text.lastIndexOf('.'))) ?? addressShape(literal.text));
+    if (!type) throw new PatternSyntaxError(`${path.text}: "${literal.text.slice(0, 80)}" is not an IP address or domain name`);
+    if ((type === 'ipv4' && /\/(?!32$)\d+$/.test(literal.text)) || (type === 'ipv6' && /\/(?!128$)\d+$/.test(literal.text))) return narrowing(`${path.text} = '${literal.text}' is a network range, not one address`);
     try {
-      comparisons.push({ type, value: normalizeValue(type, literal.text) });
+      return { comparisons: [{ type, value: normalizeValue(type, literal.text) }], narrowing: [], blocking: [] };
     } catch (error) {
       if (error instanceof IndicatorValueError) throw new PatternSyntaxError(`${path.text}: ${error.message}`);
       throw error;
     }
   };
-  const visitObs = (expr: ObsExpr) => {
-    if (expr.op === 'obs') {
-      if (expr.qualifiers.length) problems.push(`qualifier ${expr.qualifiers.filter((q) => q !== 'grouped').join(', ')}`);
-      visitComp(expr.expr);
-      return;
+  // The `dst_ref.type = 'ipv4-addr'` beside `dst_ref.value = '…'` in one AND says what the value is.
+  const visitComp = (expr: CompExpr, refTypes: Map<string, IndicatorType>): Verdict => {
+    if (expr.op === 'test') return comparison(expr.test, refTypes);
+    if (expr.op === 'or') return any(expr.items.map((item) => visitComp(item, refTypes)));
+    const scoped = new Map(refTypes);
+    for (const item of expr.items) {
+      if (item.op !== 'test' || item.test.operator !== '=' || item.test.negated || !ADDRESS_REF_TYPES.has(item.test.path.text)) continue;
+      const literal = item.test.value as Token;
+      const type = literal.kind === 'string' ? REF_OBJECT_TYPES[literal.text] : undefined;
+      if (type) scoped.set(item.test.path.text.slice(0, item.test.path.text.lastIndexOf('.')), type);
     }
-    if (expr.op === 'followedby') problems.push('FOLLOWEDBY (a sequence of observations)');
-    joins.add(expr.op);
-    expr.items.forEach(visitObs);
+    return all(expr.items.map((item) => visitComp(item, scoped)));
   };
-  visitObs(tree);
-  if (problems.length) return { supported: false, reason: [...new Set(problems)].join('; ') };
+  const visitObs = (expr: ObsExpr): Verdict => {
+    if (expr.op === 'obs') {
+      const inner = visitComp(expr.expr, new Map());
+      if (!expr.qualifiers.length) return inner;
+      return { comparisons: [], narrowing: [], blocking: [`qualifier ${expr.qualifiers.filter((q) => q !== 'grouped').join(', ')}`, ...inner.blocking, ...inner.narrowing] };
+    }
+    const items = expr.items.map(visitObs);
+    if (expr.op === 'followedby') return { comparisons: [], narrowing: [], blocking: ['FOLLOWEDBY (a sequence of observations)', ...items.flatMap((v) => [...v.blocking, ...v.narrowing])] };
+    return expr.op === 'and' ? all(items) : any(items);
+  };
+  const verdict = visitObs(tree);
+  if (!matchable(verdict)) return { supported: false, reason: [...new Set([...verdict.blocking, ...verdict.narrowing])].join('; ') || 'no comparison names a value' };
   const seen = new Set<string>();
-  const unique = comparisons.filter((c) => !seen.has(`${c.type}\0${c.value}`) && seen.add(`${c.type}\0${c.value}`));
-  return { supported: true, comparisons: unique, logic: joins.has('and') ? 'and' : joins.has('or') ? 'or' : 'single' };
+  const unique = verdict.comparisons.filter((c) => !seen.has(`${c.type}\0${c.value}`) && seen.add(`${c.type}\0${c.value}`));
+  return { supported: true, comparisons: unique };
 }
 
-function isIndicatorType(value: string): value is IndicatorType {
-  return ['sha256', 'sha1', 'md5', 'sha512', 'domain', 'url', 'ipv4', 'ipv6', 'email'].includes(value);
+/** The type of an address written in a reference's value when no `*_ref.type` says it. */
+function addressShape(text: string): IndicatorType | null {
+  const bare = text.replace(/\/(32|128)$/, '');
+  if (isIPv4(bare.replace(/\/\d+$/, ''))) return 'ipv4';
+  if (isIPv6(bare.replace(/\/\d+$/, ''))) return 'ipv6';
+  return /^[^\s/:@]+\.[^\s/:@]+$/.test(text) ? 'domain' : null;
 }

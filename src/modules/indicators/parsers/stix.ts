@@ -127,7 +127,8 @@ export function readObjects(objects: unknown[], declared20 = false): IndicatorOu
   const outcome = emptyOutcome('stix');
   const markings = new Map<string, Tlp>(Object.entries(TLP_MARKINGS));
   const identities = new Map<string, string>();
-  const indicators: Array<{ at: number; obj: Record<string, unknown> }> = [];
+  // A bundle (a TAXII page, an OpenCTI export) may hold several versions of one indicator: the latest `modified` is the indicator.
+  const indicators = new Map<string, Record<string, unknown>>();
   objects.forEach((raw, at) => {
     const record = isObject(raw) && typeof raw.id === 'string' ? raw.id.slice(0, 200) : `objects[${at}]`;
     if (!isObject(raw)) return outcome.errors.push({ record, reason: 'a STIX object must be a JSON object' });
@@ -138,17 +139,21 @@ export function readObjects(objects: unknown[], declared20 = false): IndicatorOu
     if (obj.type === 'marking-definition') {
       const checked = STIX_CHECKS['marking-definition'](obj);
       if (!checked.ok) return outcome.errors.push({ record, reason: `${checked.problems[0].field} ${checked.problems[0].reason}` });
-      const m = checked.value;
-      const level = (m.definition_type === 'tlp' && m.definition?.tlp ? tlpOf(m.definition.tlp) : null) ?? (m.name ? tlpOf(m.name) : null);
-      if (level) markings.set(m.id, level);
+      const level = markingTlp(checked.value, obj);
+      if (level) markings.set(checked.value.id, level);
     } else if (obj.type === 'identity') {
       const checked = STIX_CHECKS.identity(obj);
       if (checked.ok) identities.set(checked.value.id, checked.value.name);
     } else if (obj.type === 'indicator') {
-      indicators.push({ at, obj });
+      const seen = indicators.get(String(obj.id));
+      if (seen) outcome.skipped++;
+      if (!seen || !(String(seen.modified) > String(obj.modified))) indicators.set(String(obj.id), obj);
+    } else {
+      // Attack patterns, malware, relationships, observables, x-mitre-* … hold no indicator: counted, not read.
+      outcome.skipped++;
     }
   });
-  for (const { obj } of indicators) {
+  for (const obj of indicators.values()) {
     const record = String(obj.id);
     const checked = STIX_CHECKS.indicator(obj);
     if (!checked.ok) {
@@ -194,6 +199,22 @@ export function readObjects(objects: unknown[], declared20 = false): IndicatorOu
     for (const c of verdict.comparisons) outcome.indicators.push({ ...context, ...c, description: ind.description ?? null, pattern: ind.pattern, killChain });
   }
   return outcome;
+}
+
+/**
+ * The TLP level a marking definition states: `definition_type` tlp with `definition.tlp` (OpenCTI
+ * writes both as "TLP"), the TLP 2.0 property extension, or a name such as "TLP:AMBER+STRICT".
+ */
+function markingTlp(marking: Static<typeof MarkingObject>, raw: Record<string, unknown>): Tlp | null {
+  if (marking.definition_type?.toLowerCase() === 'tlp' && isObject(raw.definition)) {
+    const key = Object.keys(raw.definition).find((k) => k.toLowerCase() === 'tlp');
+    const level = key && typeof raw.definition[key] === 'string' ? tlpOf(raw.definition[key]) : null;
+    if (level) return level;
+  }
+  if (isObject(raw.extensions)) {
+    for (const ext of Object.values(raw.extensions)) if (isObject(ext) && typeof ext.tlp_2_0 === 'string' && tlpOf(ext.tlp_2_0)) return tlpOf(ext.tlp_2_0);
+  }
+  return marking.name ? tlpOf(marking.name) : null;
 }
 
 /**
