@@ -116,6 +116,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const correlation = new CorrelationService(database.db);
   const sightingRisks = new SightingRisks(database.db, risks);
   correlation.onSightings(sightingRisks.hook);
+  vendors.onDomainsChanged((trx, vendorIds, ctx) => correlation.onVendors(trx, vendorIds, ctx));
   const indicators = new IndicatorService(database.db, correlation);
   const mentions = new MentionService(database.db, risks);
   const services: Services = {

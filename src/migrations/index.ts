@@ -13,6 +13,7 @@ import * as m0010 from './0010_integrity.js';
 import * as m0011 from './0011_risks.js';
 import * as m0013 from './0013_findings_due_index.js';
 import * as m0014 from './0014_vendor_domains_index.js';
+import * as m0015 from './0015_indicator_domains.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0011_risks': m0011,
   '0013_findings_due_index': m0013,
   '0014_vendor_domains_index': m0014,
+  '0015_indicator_domains': m0015,
 };

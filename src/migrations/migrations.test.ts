@@ -94,6 +94,32 @@ describeEachEngine('migrations', ({ createDatabase }) => {
     assert.equal(rows[0].search_text, 'name only gmbh\u001föko');
   });
 
+  test('0015: the domain, URL and e-mail indicators held before it get their domains, each with its depth', async () => {
+    const database = await createDatabase({ migrate: false });
+    const names = Object.keys(migrations);
+    await migrateToLatest(database.db, names[names.indexOf('0015_indicator_domains') - 1]);
+    const now = new Date().toISOString();
+    const indicator = (n: number, type: string, value: string) => ({
+      id: `01900000-0000-7000-8000-00000000015${n}`, type, value, confidence: null, tlp: null, valid_from: null, valid_until: null, labels: '[]', kill_chain: '[]', description: null, source_count: 1, created_at: now, updated_at: now,
+    });
+    await (database.db as Kysely<any>)
+      .insertInto('indicators')
+      .values([
+        indicator(1, 'domain', 'c2.vendor.example'),
+        indicator(2, 'url', 'https://cdn.vendor.example/a'),
+        indicator(3, 'email', 'ceo@vendor.example'),
+        indicator(4, 'url', 'http://10.0.0.1/x'),
+        indicator(5, 'sha256', 'a'.repeat(64)),
+      ])
+      .execute();
+    await migrateToLatest(database.db);
+    const rows = await database.db.selectFrom('indicator_domains').select(['indicator_id', 'domain', 'depth']).orderBy('indicator_id').orderBy('depth').execute();
+    assert.deepEqual(
+      rows.map((r) => `${r.indicator_id.slice(-1)} ${r.domain} ${r.depth}`),
+      ['1 c2.vendor.example 0', '1 vendor.example 1', '2 cdn.vendor.example 0', '2 vendor.example 1', '3 vendor.example 0'],
+    );
+  });
+
   test('concurrent migrators (replicas starting together) do not collide', async () => {
     const database = await createDatabase({ migrate: false });
     const { openDatabase } = await import('../platform/db/database.js');

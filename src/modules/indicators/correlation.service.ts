@@ -7,7 +7,8 @@ import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { IndicatorRepository, type HashHit } from './indicators.repository.js';
-import type { IndicatorsTable, SightingsTable } from './indicators.tables.js';
+import type { IndicatorDomainsTable, IndicatorsTable, SightingsTable } from './indicators.tables.js';
+import { chunks } from '../matching/bulk.js';
 import { HASH_TYPES, type IndicatorType } from './parsers/model.js';
 
 export type HashAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512';
@@ -87,30 +88,37 @@ export class CorrelationService {
     });
     if (hosts.length) {
       const vendorsByDomain = new Map<string, string[]>();
-      for (const row of await repo.vendorDomains(hosts.flatMap((h) => parentDomains(h.host)))) vendorsByDomain.set(row.domain, [...(vendorsByDomain.get(row.domain) ?? []), row.vendor_id]);
+      for (const row of await repo.vendorDomains(hosts.flatMap((h) => vendorDomainsCovering(h.host)))) vendorsByDomain.set(row.domain, [...(vendorsByDomain.get(row.domain) ?? []), row.vendor_id]);
       for (const { indicator, host } of hosts) {
-        for (const domain of parentDomains(host)) {
-          for (const vendorId of vendorsByDomain.get(domain) ?? []) {
-            candidates.push({
-              id: newId(),
-              indicator_id: indicator.id,
-              kind: 'vendor-domain',
-              match_key: `vendor:${vendorId}:${domain}`,
-              vendor_id: vendorId,
-              product_id: null,
-              release: null,
-              sbom_id: null,
-              component_idx: null,
-              artifact_id: null,
-              evidence: JSON.stringify({ vendorDomain: domain, host, indicator: { type: indicator.type, value: indicator.value } }),
-              found_by: 'indicator',
-              created_at: now,
-            });
-          }
+        for (const domain of vendorDomainsCovering(host)) {
+          for (const vendorId of vendorsByDomain.get(domain) ?? []) candidates.push(vendorDomainSighting(indicator, vendorId, domain, host, 'indicator', now));
         }
       }
     }
     return this.record(trx, candidates, new Map(live.map((i) => [i.id, i])), ctx);
+  }
+
+  /**
+   * Vendors whose domains were set or changed, against the indicators that exist: every live
+   * domain, URL or e-mail indicator whose host lies under one of their domains is a sighting (one
+   * already recorded is kept as it is). One index probe per vendor domain, never a scan.
+   */
+  async onVendors(trx: Executor, vendorIds: string[], ctx: RequestContext): Promise<NewSighting[]> {
+    if (!vendorIds.length) return [];
+    const repo = new IndicatorRepository(trx);
+    await repo.lockCorrelation();
+    const now = new Date().toISOString();
+    const candidates: SightingsTable[] = [];
+    const indicators = new Map<string, Pick<IndicatorsTable, 'id' | 'type' | 'value' | 'confidence'>>();
+    for (const batch of chunks([...new Set(vendorIds)])) {
+      for (const hit of await repo.indicatorsUnderVendorDomains(batch, now)) {
+        // *.example.com covers the hosts under example.com, not example.com itself.
+        if (hit.vendor_domain.startsWith('*.') && Number(hit.depth) === 0) continue;
+        indicators.set(hit.id, hit);
+        candidates.push(vendorDomainSighting(hit, hit.vendor_id, hit.vendor_domain, hostOf(hit.type, hit.value)!, 'vendor', now));
+      }
+    }
+    return this.record(trx, candidates, indicators, ctx);
   }
 
   /** A published SBOM's component hashes against the indicators that exist. */
@@ -209,6 +217,24 @@ function artifactSighting(indicatorId: string, artifact: Pick<ArtifactObservatio
   };
 }
 
+function vendorDomainSighting(indicator: Pick<IndicatorsTable, 'id' | 'type' | 'value'>, vendorId: string, domain: string, host: string, foundBy: string, now: string): SightingsTable {
+  return {
+    id: newId(),
+    indicator_id: indicator.id,
+    kind: 'vendor-domain',
+    match_key: `vendor:${vendorId}:${domain}`,
+    vendor_id: vendorId,
+    product_id: null,
+    release: null,
+    sbom_id: null,
+    component_idx: null,
+    artifact_id: null,
+    evidence: JSON.stringify({ vendorDomain: domain, host, indicator: { type: indicator.type, value: indicator.value } }),
+    found_by: foundBy,
+    created_at: now,
+  };
+}
+
 function componentSighting(indicatorId: string, hit: HashHit, foundBy: string, now: string): SightingsTable {
   return {
     id: newId(),
@@ -240,6 +266,18 @@ export function hostOf(type: string, value: string): string | null {
     }
   }
   return null;
+}
+
+/** The vendor domains that cover a host: its parent domains, and *.parent for each domain strictly above it. */
+function vendorDomainsCovering(host: string): string[] {
+  const parents = parentDomains(host);
+  return [...parents, ...parents.slice(1).map((p) => `*.${p}`)];
+}
+
+/** The rows of indicator_domains for an indicator: every domain its host lies under, with the depth. */
+export function indicatorDomains(indicator: Pick<IndicatorsTable, 'id' | 'type' | 'value'>): IndicatorDomainsTable[] {
+  const host = hostOf(indicator.type, indicator.value);
+  return host ? parentDomains(host).map((domain, depth) => ({ domain, indicator_id: indicator.id, depth })) : [];
 }
 
 /** a.b.example.com → a.b.example.com, b.example.com, example.com (never the bare TLD). */

@@ -5,7 +5,7 @@ import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
 import { likePattern } from '../sboms/sboms.repository.js';
 import { chunks } from '../matching/bulk.js';
-import type { IndicatorSourcesTable, IndicatorsTable, IndicatorUnsupportedTable, SightingsTable, TaxiiStateTable } from './indicators.tables.js';
+import type { IndicatorDomainsTable, IndicatorSourcesTable, IndicatorsTable, IndicatorUnsupportedTable, SightingsTable, TaxiiStateTable } from './indicators.tables.js';
 
 /** Orders indicator imports, SBOM publishes and artifact checks on PostgreSQL (SQLite has one writer). */
 const CORRELATION_LOCK = 7_240_009;
@@ -188,6 +188,25 @@ export class IndicatorRepository {
       .innerJoin('sbom_components as c', (j) => j.onRef('c.sbom_id', '=', 'h.sbom_id').onRef('c.idx', '=', 'h.idx'))
       .select(['i.id as indicator_id', 'i.type as indicator_type', 'h.value', 'h.alg', 'h.sbom_id', 'h.idx', 's.product_id', 'p.vendor_id', 's.release', 's.is_current', 'c.name', 'c.version', 'c.purl'])
       .where('h.sbom_id', '=', sbomId)
+      .where((eb) => eb.or([eb('i.valid_until', 'is', null), eb('i.valid_until', '>', now)]))
+      .execute();
+  }
+
+  insertIndicatorDomains(rows: IndicatorDomainsTable[]): Promise<void> {
+    return insertJsonRows(this.db, 'indicator_domains', rows as unknown as Array<Record<string, unknown>>, { conflict: { columns: ['domain', 'indicator_id'], update: 'nothing' } });
+  }
+
+  /**
+   * The live indicators under any domain of these vendors: one index probe per vendor domain (a
+   * wildcard domain, *.example.com, is looked up as example.com; the caller keeps its depth rule).
+   */
+  indicatorsUnderVendorDomains(vendorIds: string[], now: string) {
+    return this.db
+      .selectFrom('vendor_domains as vd')
+      .innerJoin('indicator_domains as d', (j) => j.on((eb) => eb('d.domain', '=', sql<string>`case when ${eb.ref('vd.domain')} like '*.%' then substr(${eb.ref('vd.domain')}, 3) else ${eb.ref('vd.domain')} end`)))
+      .innerJoin('indicators as i', 'i.id', 'd.indicator_id')
+      .select(['vd.vendor_id', 'vd.domain as vendor_domain', 'd.depth', 'i.id', 'i.type', 'i.value', 'i.confidence', 'i.valid_until'])
+      .where('vd.vendor_id', 'in', vendorIds)
       .where((eb) => eb.or([eb('i.valid_until', 'is', null), eb('i.valid_until', '>', now)]))
       .execute();
   }

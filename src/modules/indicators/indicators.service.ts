@@ -9,7 +9,7 @@ import { invalidField, notFound, validationError } from '../../platform/errors.j
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { FeedFormatError } from '../advisories/parsers/errors.js';
-import type { CorrelationService } from './correlation.service.js';
+import { indicatorDomains, type CorrelationService } from './correlation.service.js';
 import { IndicatorRepository, type IndicatorFilter, type SightingFilter } from './indicators.repository.js';
 import type { IndicatorSourcesTable, IndicatorsTable, IndicatorUnsupportedTable } from './indicators.tables.js';
 import {
@@ -281,7 +281,10 @@ export class IndicatorService {
     const sourcesOfNew = new Map<string, IndicatorSourcesTable[]>();
     for (const s of changedSources) if (createdIds.has(s.indicator_id)) sourcesOfNew.set(s.indicator_id, [...(sourcesOfNew.get(s.indicator_id) ?? []), s]);
     const fresh = created.map((r) => combine(r, sourcesOfNew.get(r.id) ?? [], now));
-    if (fresh.length) await repo.upsertIndicators(fresh);
+    if (fresh.length) {
+      await repo.upsertIndicators(fresh);
+      await repo.insertIndicatorDomains(fresh.flatMap(indicatorDomains));
+    }
     await repo.upsertSources(changedSources);
     const existing = [...known.values()].filter((r) => touched.has(r.id) && !createdIds.has(r.id));
     if (existing.length) {

@@ -76,7 +76,7 @@ export interface SightingsTable {
   component_idx: number | null;
   artifact_id: string | null;
   evidence: Json;
-  /** Which side arrived last and found the match: 'indicator', 'sbom' or 'artifact'. */
+  /** Which side arrived last and found the match: 'indicator', 'sbom', 'artifact' or 'vendor' (a domain the vendor gained). */
   found_by: string;
   created_at: string;
 }
@@ -86,6 +86,13 @@ export interface SbomComponentHashesTable {
   alg: string;
   sbom_id: string;
   idx: number;
+}
+
+/** A domain a domain, URL or e-mail indicator's host lies under; depth 0 is the host itself (migration 0015). */
+export interface IndicatorDomainsTable {
+  domain: string;
+  indicator_id: string;
+  depth: number;
 }
 
 export interface VendorDomainsTable {
@@ -111,5 +118,6 @@ export interface IndicatorTables {
   sightings: SightingsTable;
   sbom_component_hashes: SbomComponentHashesTable;
   vendor_domains: VendorDomainsTable;
+  indicator_domains: IndicatorDomainsTable;
   taxii_state: TaxiiStateTable;
 }

@@ -430,6 +430,7 @@ export class VendorCsv {
         if ('vendors' in step) {
           await repo.upsertMany(step.vendors.map((v) => (v.deferParent ? { ...v.row, parent_vendor_id: null } : v.row)));
           await recordAuditRows(trx, audit);
+          await this.vendors.domainsChanged(trx, step.vendors.filter((v) => v.row.domains !== '[]').map((v) => v.row.id), run.ctx);
         } else {
           await repo.setParents(step.parents);
           await repo.addSubcontractors(step.links, new Date().toISOString());

@@ -57,11 +57,27 @@ export const VENDOR_DEFAULTS: Omit<VendorValues, 'name'> = {
   parentVendorId: null,
 };
 
+/** Runs in the transaction that set or changed these vendors' domains (correlation with threat-intel indicators). */
+export type VendorDomainsHook = (trx: Executor, vendorIds: string[], ctx: RequestContext) => Promise<unknown>;
+
 export class VendorService {
+  private readonly domainHooks: VendorDomainsHook[] = [];
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly jobs: JobQueue,
   ) {}
+
+  /** Registers what runs when vendors gain or change domains, in the writing transaction. */
+  onDomainsChanged(hook: VendorDomainsHook): void {
+    this.domainHooks.push(hook);
+  }
+
+  /** Every write of vendors' domains calls this inside its transaction (create, update, the CSV import). */
+  async domainsChanged(trx: Executor, vendorIds: string[], ctx: RequestContext): Promise<void> {
+    if (!vendorIds.length) return;
+    for (const hook of this.domainHooks) await hook(trx, vendorIds, ctx);
+  }
 
   private repo(executor: Executor = this.db) {
     return new VendorRepository(executor);
@@ -105,7 +121,8 @@ export class VendorService {
    */
   async create(input: CreateVendorInput, ctx: RequestContext): Promise<Vendor> {
     try {
-      if (isPostgres(this.db)) return await this.insertNew(this.db, input, ctx);
+      // A vendor with domains is correlated with indicators in the same transaction.
+      if (isPostgres(this.db) && !input.domains?.length) return await this.insertNew(this.db, input, ctx);
       return await this.db.transaction().execute((trx) => this.insertNew(trx, input, ctx));
     } catch (error) {
       if (isUniqueViolation(error) || isForeignKeyViolation(error)) {
@@ -119,6 +136,7 @@ export class VendorService {
   private async insertNew(executor: Executor, input: CreateVendorInput, ctx: RequestContext): Promise<Vendor> {
     const { row, vendor } = await this.prepareCreate(executor, input);
     await insertAudited(executor, this.repo(executor).insert(row), ctx, { action: 'vendor.create', entityType: 'vendor', entityId: row.id, after: vendor });
+    if (vendor.domains.length) await this.domainsChanged(executor, [row.id], ctx);
     return vendor;
   }
 
@@ -165,6 +183,7 @@ export class VendorService {
       missing: stillMissing(before.inherentRisk.missing, new Set(Object.keys(input)), values.dataCategories),
     });
     await this.repo(trx).update(id, { ...row, updated_at: new Date().toISOString() });
+    if (row.domains !== existingRow.domains) await this.domainsChanged(trx, [id], ctx);
     const after = presentVendor((await this.repo(trx).findById(id))!);
     await recordAudit(trx, ctx, { action: 'vendor.update', entityType: 'vendor', entityId: id, before, after });
     return after;
