@@ -1,6 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import { isPostgres } from '../platform/db/database.js';
-import { T } from '../platform/db/migration-helpers.js';
+import type { Kysely } from 'kysely';
+import { createRowTriggers, T } from '../platform/db/migration-helpers.js';
 
 /**
  * Indicators of compromise (one row per type and normalised value, whatever the number of feeds
@@ -8,8 +7,6 @@ import { T } from '../platform/db/migration-helpers.js';
  * state, and the two indexes correlation looks up in: component hashes and vendor domains.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  const postgres = isPostgres(db);
-
   await db.schema
     .createTable('indicators')
     .addColumn('id', T.id, (c) => c.primaryKey())
@@ -106,20 +103,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('sbom_component_hashes_sbom').on('sbom_component_hashes').columns(['sbom_id', 'idx']).execute();
   await backfillComponentHashes(db);
   // Removed with their SBOM, like its components (no foreign key, for the same ingest-cost reason).
-  if (postgres) {
-    await sql
-      .raw(
-        `CREATE FUNCTION thirdwatch_sbom_hashes_delete() RETURNS trigger AS $$
-         BEGIN
-           DELETE FROM sbom_component_hashes WHERE sbom_id = OLD.id;
-           RETURN OLD;
-         END; $$ LANGUAGE plpgsql`,
-      )
-      .execute(db);
-    await sql.raw('CREATE TRIGGER sboms_hashes_delete AFTER DELETE ON sboms FOR EACH ROW EXECUTE FUNCTION thirdwatch_sbom_hashes_delete()').execute(db);
-  } else {
-    await sql.raw('CREATE TRIGGER sboms_hashes_delete AFTER DELETE ON sboms FOR EACH ROW BEGIN DELETE FROM sbom_component_hashes WHERE sbom_id = OLD.id; END').execute(db);
-  }
+  await createRowTriggers(db, 'sboms', {
+    fn: 'thirdwatch_sbom_hashes_delete',
+    postgres: 'DELETE FROM sbom_component_hashes WHERE sbom_id = OLD.id;',
+    returns: 'OLD',
+    sqlite: 'DELETE FROM sbom_component_hashes WHERE sbom_id = OLD.id;',
+    triggers: { sboms_hashes_delete: 'AFTER DELETE' },
+  });
 
   // Vendor domains as rows, kept in step with vendors.domains (a JSON list) by triggers, so that every
   // write path (API, CSV import, demo, migrations) maintains it and a domain indicator is one lookup.
@@ -129,27 +119,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('vendor_id', T.id, (c) => c.notNull().references('vendors.id').onDelete('cascade'))
     .addPrimaryKeyConstraint('vendor_domains_pk', ['domain', 'vendor_id'])
     .execute();
-  if (postgres) {
-    await sql
-      .raw(
-        `CREATE FUNCTION thirdwatch_vendor_domains_sync() RETURNS trigger AS $$
-         BEGIN
-           DELETE FROM vendor_domains WHERE vendor_id = NEW.id;
+  await createRowTriggers(db, 'vendors', {
+    fn: 'thirdwatch_vendor_domains_sync',
+    postgres: `DELETE FROM vendor_domains WHERE vendor_id = NEW.id;
            INSERT INTO vendor_domains (domain, vendor_id)
              SELECT DISTINCT lower(d), NEW.id FROM jsonb_array_elements_text(NEW.domains::jsonb) AS d
-             ON CONFLICT DO NOTHING;
-           RETURN NEW;
-         END; $$ LANGUAGE plpgsql`,
-      )
-      .execute(db);
-    await sql.raw('CREATE TRIGGER vendors_domains_insert AFTER INSERT ON vendors FOR EACH ROW EXECUTE FUNCTION thirdwatch_vendor_domains_sync()').execute(db);
-    await sql.raw('CREATE TRIGGER vendors_domains_update AFTER UPDATE OF domains ON vendors FOR EACH ROW EXECUTE FUNCTION thirdwatch_vendor_domains_sync()').execute(db);
-  } else {
-    const body = `DELETE FROM vendor_domains WHERE vendor_id = NEW.id;
-      INSERT OR IGNORE INTO vendor_domains (domain, vendor_id) SELECT DISTINCT lower(value), NEW.id FROM json_each(NEW.domains);`;
-    await sql.raw(`CREATE TRIGGER vendors_domains_insert AFTER INSERT ON vendors FOR EACH ROW BEGIN ${body} END`).execute(db);
-    await sql.raw(`CREATE TRIGGER vendors_domains_update AFTER UPDATE OF domains ON vendors FOR EACH ROW BEGIN ${body} END`).execute(db);
-  }
+             ON CONFLICT DO NOTHING;`,
+    returns: 'NEW',
+    sqlite: `DELETE FROM vendor_domains WHERE vendor_id = NEW.id;
+      INSERT OR IGNORE INTO vendor_domains (domain, vendor_id) SELECT DISTINCT lower(value), NEW.id FROM json_each(NEW.domains);`,
+    triggers: { vendors_domains_insert: 'AFTER INSERT', vendors_domains_update: 'AFTER UPDATE OF domains' },
+  });
   const vendors = await db.selectFrom('vendors').select(['id', 'domains']).execute();
   for (const v of vendors) {
     const domains = [...new Set((JSON.parse(v.domains) as string[]).map((d) => d.toLowerCase()))];

@@ -37,7 +37,7 @@ export function jobRoutes(app: App, jobs: JobService): void {
   }, async (request, reply) => reply.status(202).send(await jobs.cancel(request.params.id, request.ctx)));
 }
 
-/** The answer of a route that started a job: 202 with the job and where to follow it. */
-export function sendAccepted(reply: FastifyReply, job: Job) {
-  return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send(presentJob(job));
+/** The answer of a route that started a job: 202 with the job (and any fields its route adds) and where to follow it. */
+export function sendAccepted(reply: FastifyReply, job: Job, extra: Record<string, unknown> = {}) {
+  return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send({ ...presentJob(job), ...extra });
 }

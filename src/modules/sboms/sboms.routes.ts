@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
-import { presentJob } from '../jobs/jobs.service.js';
+import { sendAccepted } from '../jobs/jobs.routes.js';
 import { rawBody, rawUploadRoutes } from '../../platform/http/uploads.js';
 import { Page } from '../../platform/http/pagination.js';
 import type { SbomService } from './sboms.service.js';
@@ -62,7 +62,7 @@ export function sbomRoutes(app: App, sboms: SbomService, options: { maxUploadByt
     }, async (request, reply) => {
       if (request.query.async || request.query.wait === false) {
         const job = await sboms.enqueueUpload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
-        return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send({ ...presentJob(job), jobId: job.id });
+        return sendAccepted(reply, job, { jobId: job.id });
       }
       const created = await sboms.upload(request.params.id, rawBody(request.body), { release: request.query.release, lenient: request.query.lenient }, request.ctx);
       return reply.status(201).header('location', `/api/v1/sboms/${created.id}`).send(created);
