@@ -222,7 +222,7 @@ function fitting(schema: Schema | undefined, depth: number): fc.Arbitrary<unknow
     case 'null':
       return fc.constant(null);
     case 'array':
-      return fc.array(fitting(schema.items, depth + 1), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 3, 3) });
+      return fc.array(fitting(schema.items, depth + 1), { minLength: schema.minItems ?? 0, maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3)) });
     case 'object': {
       const properties: Record<string, Schema> = schema.properties ?? {};
       const required: string[] = schema.required ?? [];
@@ -251,7 +251,8 @@ function stringFitting(schema: Schema): fc.Arbitrary<string> {
       // fast-check cannot generate from every pattern (look-aheads): plain strings are still worth sending.
     }
   }
-  return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 40) });
+  // Short strings, unless the schema wants longer ones (a digest's minLength: 64).
+  return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.max(schema.minLength ?? 0, Math.min(schema.maxLength ?? 40, 40)) });
 }
 
 /** A value that breaks the schema in one place: wrong type, out of range, too long, missing or extra field. */
