@@ -87,6 +87,18 @@ describeEachEngine('indicators: import, de-duplication, correlation both ways, s
     const impact = { T1: 5, T2: 4, T3: 3, T4: 2 }[tier as 'T1'];
     assert.ok(risks.items.every((r: any) => r.source === 'sighting' && r.inherent.impact === impact), `impact follows the vendor's tier ${tier}`);
     assert.deepEqual(risks.items.map((r: any) => r.inherent.likelihood).sort(), [4, 5], 'likelihood follows confidence 90 and 70');
+    // Each sighting names the risk it opened; the domain sighting's risk is not the hash sighting's.
+    const riskIds = new Set(risks.items.map((r: any) => r.id));
+    assert.ok(riskIds.has(byKind['sbom-component'].riskId) && riskIds.has(byKind['vendor-domain'].riskId), JSON.stringify(sightings.items.map((s: any) => s.riskId)));
+    assert.notEqual(byKind['sbom-component'].riskId, byKind['vendor-domain'].riskId);
+    const risk = await json(await server.api(`/api/v1/risks/${byKind['sbom-component'].riskId}`, { role: 'viewer' }), 200);
+    assert.ok(risk.evidence.some((e: any) => e.type === 'sighting' && e.id === byKind['sbom-component'].id));
+
+    // By the indicator's type.
+    const urls = await json(await server.api(`/api/v1/sightings?indicatorType=url&vendorId=${vendorId}`, { role: 'viewer' }), 200);
+    assert.deepEqual(urls.items.map((s: any) => [s.kind, s.indicator.type]), [['vendor-domain', 'url']]);
+    assert.equal((await json(await server.api('/api/v1/sightings?indicatorType=email', { role: 'viewer' }), 200)).items.length, 0);
+    assert.equal((await server.api('/api/v1/sightings?indicatorType=sha3', { role: 'viewer' })).status, 400);
   });
 
   test('the same indicator from another source is one indicator with two sources; re-imports are skipped; nothing is matched twice', async () => {
@@ -123,7 +135,7 @@ describeEachEngine('indicators: import, de-duplication, correlation both ways, s
     const alert = check.alerts.find((a: any) => a.type === 'indicator-match');
     assert.ok(alert?.indicatorId, JSON.stringify(check.alerts));
     const artifactSightings = (await json(await server.api(`/api/v1/sightings?indicatorId=${alert.indicatorId}`, { role: 'viewer' }), 200)).items;
-    assert.deepEqual(artifactSightings.map((s: any) => [s.kind, s.foundBy, s.release, s.evidence.fileName]), [['artifact', 'artifact', '18.12.416', '3CXDesktopApp-18.12.416.msi']]);
+    assert.deepEqual(artifactSightings.map((s: any) => [s.kind, s.foundBy, s.release, s.evidence.fileName, s.riskId]), [['artifact', 'artifact', '18.12.416', '3CXDesktopApp-18.12.416.msi', null]], 'the alert opens its own risk, not the sighting');
 
     const later = 'MZ installer that turns out bad';
     await json(await server.api(`/api/v1/artifacts/check?productId=${productId}&version=18.12.418&filename=3CXDesktopApp-18.12.418.msi`, { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/octet-stream' }, body: later }), 200);

@@ -20,6 +20,7 @@ export interface IndicatorFilter {
 
 export interface SightingFilter {
   indicatorId?: string;
+  indicatorType?: string;
   vendorId?: string;
   productId?: string;
   kind?: string;
@@ -246,8 +247,11 @@ export class IndicatorRepository {
         's.id', 's.indicator_id', 's.kind', 's.match_key', 's.vendor_id', 's.product_id', 's.release', 's.sbom_id', 's.component_idx', 's.artifact_id', 's.evidence', 's.found_by', 's.created_at',
         'i.type as indicator_type', 'i.value as indicator_value', 'i.confidence as indicator_confidence', 'i.tlp as indicator_tlp',
         'v.name as vendor_name', 'p.name as product_name',
+        // The risk a sighting opened lists it as evidence (sightings.hooks.ts): found through risk_evidence_ref.
+        (eb) => eb.selectFrom('risk_evidence as e').select('e.risk_id').where('e.type', '=', 'sighting').whereRef('e.ref', '=', 's.id').limit(1).as('risk_id'),
       ]);
     if (filter.indicatorId) q = q.where('s.indicator_id', '=', filter.indicatorId);
+    if (filter.indicatorType) q = q.where('i.type', '=', filter.indicatorType);
     if (filter.vendorId) q = q.where('s.vendor_id', '=', filter.vendorId);
     if (filter.productId) q = q.where('s.product_id', '=', filter.productId);
     if (filter.kind) q = q.where('s.kind', '=', filter.kind);

@@ -52,6 +52,7 @@ export const SightingSchema = Type.Object({
   artifactId: Nullable(Type.String()),
   evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'What matched: the component and hash, the artifact (and file inside it), or the vendor domain and host.' }),
   foundBy: Type.String({ description: 'The side that arrived last and found the match: indicator, sbom or artifact.' }),
+  riskId: Nullable(Type.String({ description: 'The risk that lists this sighting as evidence (opened from it, per the sighting-risks rule), if any.' })),
   createdAt: Type.String(),
 });
 
@@ -90,6 +91,7 @@ export const ListIndicatorsQuery = Type.Object(
 export const ListSightingsQuery = Type.Object(
   {
     indicatorId: Type.Optional(Type.String({ maxLength: 36 })),
+    indicatorType: Type.Optional(Type.Enum([...INDICATOR_TYPES])),
     vendorId: Type.Optional(Type.String({ maxLength: 36 })),
     productId: Type.Optional(Type.String({ maxLength: 36 })),
     kind: Type.Optional(Type.Enum(['sbom-component', 'artifact', 'artifact-file', 'vendor-domain'])),

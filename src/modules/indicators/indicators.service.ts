@@ -104,6 +104,7 @@ export function presentSighting(row: Awaited<ReturnType<IndicatorRepository['lis
     artifactId: row.artifact_id,
     evidence,
     foundBy: row.found_by,
+    riskId: row.risk_id ?? null,
     createdAt: row.created_at,
   };
 }
