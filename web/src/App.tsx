@@ -18,6 +18,7 @@ import { AdvisoryPage, FindingsPage } from './pages/Findings.js';
 import { WhoUsesSearch } from './WhoUsesSearch.js';
 import { RiskPage, RisksPage } from './pages/Risks.js';
 import { MentionsPage } from './pages/Mentions.js';
+import { IndicatorPage, IndicatorsPage, SightingsPage } from './pages/Intel.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -106,7 +107,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               ? 'findings'
               : /^\/(risks|mentions)/.test(location.path)
                 ? 'risks'
-                : '';
+                : /^\/(indicators|sightings)/.test(location.path)
+                  ? 'intel'
+                  : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -119,7 +122,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             <rect width="16" height="16" rx="3" fill="currentColor" />
             <path d="M4 5h8M8 5v7" stroke="#fff" strokeWidth="2" />
           </svg>
-          Thirdwatch
+          <span className="brand-name">Thirdwatch</span>
         </Link>
         <nav aria-label="Main">
           <ul>
@@ -149,6 +152,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               </Link>
             </li>
             <li>
+              <Link to="/indicators" aria-current={section === 'intel' ? 'page' : undefined}>
+                Threat intel
+              </Link>
+            </li>
+            <li>
               <Link to="/settings" aria-current={section === 'settings' ? 'page' : undefined}>
                 Risk model
               </Link>
@@ -158,7 +166,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
         <WhoUsesSearch />
         <div className="whoami">
           <span className="actor" data-testid="actor">
-            <span className="actor-name">{session.actor.name}</span>
+            <span className="actor-name" title={session.actor.name}>
+              {session.actor.name}
+            </span>
             <span className="role">{session.actor.role}</span>
           </span>
           <button type="button" className="btn btn-small" onClick={value.signOut}>
@@ -183,6 +193,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/findings') return <FindingsPage />;
   if (path === '/risks') return <RisksPage />;
   if (path === '/mentions') return <MentionsPage />;
+  if (path === '/indicators') return <IndicatorsPage />;
+  if (path === '/sightings') return <SightingsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);
@@ -197,6 +209,8 @@ function Routes({ path }: { path: string }) {
   if (params) return <TechnologyPage id={params.id} key={params.id} />;
   params = match('/advisories/:id', path);
   if (params) return <AdvisoryPage id={params.id} key={params.id} />;
+  params = match('/indicators/:id', path);
+  if (params) return <IndicatorPage id={params.id} key={params.id} />;
   params = match('/risks/:id', path);
   if (params) return <RiskPage id={params.id} key={params.id} />;
   params = match('/vendors/:id', path);

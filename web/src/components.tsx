@@ -113,6 +113,16 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
   );
 }
 
+/** A value shown whole in monospace (wrapping anywhere), with Copy; `children` (a link to it, say) stands for the text. */
+export function CopyableValue({ value, label, children }: { value: string; label: string; children?: ReactNode }) {
+  return (
+    <span className="copyable">
+      <code className="mono-wrap">{children ?? value}</code>
+      <CopyButton value={value} label={label} />
+    </span>
+  );
+}
+
 /** A digest shown short (12 characters) but never lost: pressing it shows the whole value, and Copy puts the whole value on the clipboard. */
 export function HashValue({ value, label }: { value: string; label: string }) {
   const [full, setFull] = useState(false);

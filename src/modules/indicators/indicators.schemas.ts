@@ -51,7 +51,7 @@ export const SightingSchema = Type.Object({
   component: Type.Union([Type.Object({ idx: Type.Integer(), name: Type.String(), version: Nullable(Type.String()), purl: Nullable(Type.String()) }), Type.Null()]),
   artifactId: Nullable(Type.String()),
   evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'What matched: the component and hash, the artifact (and file inside it), or the vendor domain and host.' }),
-  foundBy: Type.String({ description: 'The side that arrived last and found the match: indicator, sbom or artifact.' }),
+  foundBy: Type.String({ description: 'The side that arrived last and found the match: indicator, sbom, artifact or vendor (its domains changed).' }),
   riskId: Nullable(Type.String({ description: 'The risk that lists this sighting as evidence (opened from it, per the sighting-risks rule), if any.' })),
   createdAt: Type.String(),
 });

@@ -13,6 +13,7 @@ import { ACCESS_LEVELS, DATA_CATEGORIES, FACTOR_LABEL, PRODUCT_TYPES, type Acces
 import { VendorPicker, type PickedVendor } from '../VendorPicker.js';
 import { VendorTechnologies } from './Technologies.js';
 import { VendorRisks } from './Risks.js';
+import { VendorSightings } from './Intel.js';
 import { CRITICALITY, SUBSTITUTABILITY } from './VendorForm.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
@@ -122,6 +123,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
         {[
           ['overview', 'Overview'],
           ['risks', 'Risks'],
+          ['sightings', 'Sightings'],
           ['products', 'Products'],
           ['contacts', 'Contacts'],
           ['contracts', 'Contracts'],
@@ -196,6 +198,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
       </div>
 
       <VendorRisks vendorId={v.id} />
+      <VendorSightings vendorId={v.id} />
       <Products vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
       <VendorTechnologies vendorId={v.id} />
       <Contacts vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
