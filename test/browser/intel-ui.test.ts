@@ -144,9 +144,16 @@ describeBrowser('threat-intel UI', 'threat-intel UI', (server, { newContext, ass
       await shot(page, 'intel-indicator', true);
 
       // The risk opened from the sighting lists it as evidence.
+      const indicatorPath = new URL(page.url()).pathname;
       await sighting.getByRole('link', { name: /Open risk/ }).click();
       await page.getByRole('heading', { name: /seen at 3CX/, level: 1 }).waitFor();
-      await page.getByTestId('evidence').getByText('sighting').first().waitFor();
+      const evidence = page.getByTestId('evidence');
+      await evidence.getByText('sighting').first().waitFor();
+      // Sighting and indicator evidence lead back to the indicator's page, where the sighting is listed.
+      const links = await evidence.locator('li').evaluateAll((items) => items.map((li) => [li.querySelector('.tag')?.textContent, li.querySelector('a')?.getAttribute('href') ?? null]));
+      for (const type of ['indicator', 'sighting']) assert.deepEqual(links.filter(([t]) => t === type).map(([, href]) => href), [indicatorPath], `${type} evidence links to ${indicatorPath}: ${JSON.stringify(links)}`);
+      await evidence.locator('li', { has: page.locator('.tag', { hasText: /^indicator$/ }) }).getByRole('link').click();
+      await page.getByRole('heading', { name: INSTALLER_SHA256, level: 1 }).waitFor();
     } finally {
       await context.close();
     }

@@ -399,6 +399,14 @@ function evidenceHref(e: Evidence, risk: RiskDetail): string | null {
       const product = risk.products[0]?.id;
       return advisory && product ? `/findings?advisory=${encodeURIComponent(advisory)}&productId=${product}` : null;
     }
+    case 'indicator':
+      return `/indicators/${e.id}`;
+    case 'sighting': {
+      // A sighting is listed on its indicator's page; the sightings page narrows to the vendor otherwise.
+      const indicator = risk.evidence.find((x) => x.type === 'indicator')?.id;
+      if (indicator) return `/indicators/${indicator}`;
+      return risk.vendors[0] ? `/sightings?vendorId=${risk.vendors[0].id}` : '/sightings';
+    }
     case 'artifact-alert':
       // Integrity alerts live on their product's page.
       return risk.products[0] ? `/products/${risk.products[0].id}` : null;
