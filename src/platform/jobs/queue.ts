@@ -51,6 +51,8 @@ export const PUBLISH_PHASE = 'publishing';
 const INPUT_PART_BYTES = 1024 * 1024;
 /** Staged and input rows are removed in slices of this many, so cleanup never holds the write lock long. */
 const CLEANUP_SLICE = 2000;
+/** Staged rows per insert statement. */
+const STAGE_ROWS_PER_STATEMENT = 500;
 /** An upload that never finished (its process died) is given up after this long. */
 const STALE_UPLOAD_MS = 60 * 60_000;
 /** How long ended jobs stay visible in GET /api/v1/jobs before the daily prune removes them. */
@@ -161,13 +163,18 @@ export class JobQueue {
   /** Appends rows to the job's staging area in one short transaction; nothing staged is visible elsewhere. */
   async stage(jobId: string, firstSeq: number, rows: unknown[]): Promise<void> {
     if (!rows.length) return;
+    const insert = (executor: Executor, from: number) =>
+      executor
+        .insertInto('job_staged_rows')
+        .values(rows.slice(from, from + STAGE_ROWS_PER_STATEMENT).map((data, j) => ({ job_id: jobId, seq: firstSeq + from + j, data: JSON.stringify(data) })))
+        .execute();
+    // One statement is atomic on its own (an import stages one row per chunk): no BEGIN/COMMIT round trips.
+    if (rows.length <= STAGE_ROWS_PER_STATEMENT) {
+      await insert(this.db, 0);
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 500) {
-        await trx
-          .insertInto('job_staged_rows')
-          .values(rows.slice(i, i + 500).map((data, j) => ({ job_id: jobId, seq: firstSeq + i + j, data: JSON.stringify(data) })))
-          .execute();
-      }
+      for (let i = 0; i < rows.length; i += STAGE_ROWS_PER_STATEMENT) await insert(trx, i);
     });
   }
 
