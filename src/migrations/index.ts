@@ -13,6 +13,7 @@ import * as m0010 from './0010_integrity.js';
 import * as m0011 from './0011_risks.js';
 import * as m0013 from './0013_findings_due_index.js';
 import * as m0013t from './0013_vendor_domains_statement_triggers.js';
+import * as m0013p from './0013_vendors_portfolio_index.js';
 import * as m0014 from './0014_vendor_domains_index.js';
 import * as m0015 from './0015_indicator_domains.js';
 
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0011_risks': m0011,
   '0013_findings_due_index': m0013,
   '0013_vendor_domains_statement_triggers': m0013t,
+  '0013_vendors_portfolio_index': m0013p,
   '0014_vendor_domains_index': m0014,
   '0015_indicator_domains': m0015,
 };

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { likePattern } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { insertJsonRows } from '../../platform/db/bulk.js';
@@ -89,6 +89,11 @@ export class VendorRepository {
   }
 
   async list(filter: VendorFilter, cursor: CursorPosition | null, limit: number): Promise<VendorRow[]> {
+    return (await this.listQuery(filter, cursor, limit).execute()) as VendorRow[];
+  }
+
+  /** The page query itself (its SQLite plan is tested: a page must walk an index in the page order). */
+  listQuery(filter: VendorFilter, cursor: CursorPosition | null, limit: number) {
     const { column, descending } = sortSpec(filter.sort);
     let query = this.selectVendors().where('vendors.internal', '=', 0);
     if (filter.q) {
@@ -120,11 +125,7 @@ export class VendorRepository {
       ) as typeof query;
     }
     const direction = descending ? 'desc' : 'asc';
-    return (await query
-      .orderBy(`vendors.${column}`, direction)
-      .orderBy('vendors.id', direction)
-      .limit(limit + 1)
-      .execute()) as VendorRow[];
+    return query.orderBy(`vendors.${column}`, direction).orderBy('vendors.id', direction).limit(limit + 1);
   }
 
   idsByNameKeys(nameKeys: string[]) {
@@ -340,16 +341,39 @@ export class VendorRepository {
     return due;
   }
 
+  /** Every portfolio count of the dashboard in one pass over an index that covers it (see migration 0013_vendors_portfolio_index). */
+  portfolioQuery(now: string) {
+    const flag = (eb: ExpressionBuilder<DB, 'vendors'>, condition: Expression<SqlBool>) => eb.fn.sum<number | string>(eb.case().when(condition).then(1).else(0).end());
+    return this.db
+      .selectFrom('vendors')
+      .where('internal', '=', 0)
+      .select((eb) => [
+        'tier',
+        'status',
+        eb.fn.countAll<number | string>().as('n'),
+        flag(eb, eb.and([eb('next_review_at', '<=', now), eb('status', 'in', REVIEWED_STATUSES)])).as('overdue'),
+        flag(eb, eb.and([eb('ships_software', '=', 1), eb('auto_update', '=', 1)])).as('auto_updating'),
+        flag(eb, eb.and([eb('risk_missing', '<>', '[]'), eb('status', '<>', 'terminated')])).as('needs_triage'),
+      ])
+      .groupBy(['tier', 'status']);
+  }
+
   async dashboardCounts(now: string, soon: string) {
     // The built-in internal estate is not a third party: it is left out of every portfolio figure.
     const vendors = () => this.db.selectFrom('vendors').where('internal', '=', 0);
-    const byTier = await vendors().select(['tier', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('tier').execute();
-    const byStatus = await vendors().select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-    const overdue = await vendors()
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('next_review_at', '<=', now)
-      .where('status', 'in', REVIEWED_STATUSES)
-      .executeTakeFirstOrThrow();
+    const groups = await this.portfolioQuery(now).execute();
+    const byTier = new Map<string, number>();
+    const byStatus = new Map<string, number>();
+    let overdue = 0;
+    let autoUpdating = 0;
+    let needsTriage = 0;
+    for (const g of groups) {
+      byTier.set(g.tier, (byTier.get(g.tier) ?? 0) + Number(g.n));
+      byStatus.set(g.status, (byStatus.get(g.status) ?? 0) + Number(g.n));
+      overdue += Number(g.overdue ?? 0);
+      autoUpdating += Number(g.auto_updating ?? 0);
+      needsTriage += Number(g.needs_triage ?? 0);
+    }
     const dueSoon = await vendors()
       .select(['id', 'name', 'tier', 'next_review_at'])
       .where('next_review_at', '<=', soon)
@@ -357,16 +381,6 @@ export class VendorRepository {
       .orderBy('next_review_at')
       .limit(10)
       .execute();
-    const software = await vendors()
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('ships_software', '=', 1)
-      .where('auto_update', '=', 1)
-      .executeTakeFirstOrThrow();
-    const triage = await vendors()
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('risk_missing', '<>', '[]')
-      .where('status', '<>', 'terminated')
-      .executeTakeFirstOrThrow();
     // Contracts ending within a year: the service keeps those whose end or notice deadline is near.
     const contractsEnding = await this.db
       .selectFrom('contracts')
@@ -378,6 +392,6 @@ export class VendorRepository {
       .where('contracts.end_date', '<=', new Date(Date.parse(now) + 366 * 86_400_000).toISOString().slice(0, 10))
       .orderBy('contracts.end_date')
       .execute();
-    return { byTier, byStatus, overdue: Number(overdue.n), dueSoon, autoUpdating: Number(software.n), needsTriage: Number(triage.n), contractsEnding };
+    return { byTier, byStatus, overdue, dueSoon, autoUpdating, needsTriage, contractsEnding };
   }
 }

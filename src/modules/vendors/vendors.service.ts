@@ -696,10 +696,10 @@ export class VendorService {
     const now = new Date();
     const soon = new Date(now.getTime() + 30 * 86_400_000).toISOString();
     const counts = await this.repo().dashboardCounts(now.toISOString(), soon);
-    const byTier = Object.fromEntries(['T1', 'T2', 'T3', 'T4'].map((t) => [t, Number(counts.byTier.find((r) => r.tier === t)?.n ?? 0)]));
+    const byTier = Object.fromEntries(['T1', 'T2', 'T3', 'T4'].map((t) => [t, counts.byTier.get(t) ?? 0]));
     return {
       vendorsByTier: byTier as Record<'T1' | 'T2' | 'T3' | 'T4', number>,
-      vendorsByStatus: Object.fromEntries(counts.byStatus.map((r) => [r.status, Number(r.n)])),
+      vendorsByStatus: Object.fromEntries(counts.byStatus),
       totalVendors: Object.values(byTier).reduce((a, b) => a + b, 0),
       reviewsOverdue: counts.overdue,
       autoUpdatingSoftwareVendors: counts.autoUpdating,
