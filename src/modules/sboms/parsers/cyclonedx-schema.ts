@@ -103,36 +103,56 @@ export function validateCycloneDxJson(doc: unknown): SbomParseIssue[] {
 }
 
 /**
- * Linear duplicate check. Items are bucketed by their primitive fields, and only items sharing a
- * bucket are compared by their JSON text; so objects equal except for key order count as distinct,
- * which is fine for the verbatim repeats that generators actually emit.
+ * Linear duplicate check. Items are bucketed by a hash of their primitive fields, and only items
+ * sharing a bucket are compared by their JSON text; so objects equal except for key order count as
+ * distinct, which is fine for the verbatim repeats that generators actually emit. The hash is a
+ * number, not a key string: a 50,000-component document would otherwise build tens of megabytes
+ * of key strings per array only to drop them.
  */
 function allDistinct(items: unknown[]): boolean {
-  const buckets = new Map<unknown, { first: unknown; texts: Set<string> | null }>();
+  if (items.length < 2) return true;
+  const firsts = new Map<unknown, unknown>();
+  // Only for keys shared by more than one item: the JSON texts seen under each.
+  let shared: Map<unknown, Set<string>> | null = null;
   for (const item of items) {
     const key = shallowKey(item);
-    const bucket = buckets.get(key);
-    if (!bucket) {
-      buckets.set(key, { first: item, texts: null });
+    if (!firsts.has(key)) {
+      firsts.set(key, item);
       continue;
     }
-    bucket.texts ??= new Set([JSON.stringify(bucket.first)]);
+    shared ??= new Map();
+    let texts = shared.get(key);
+    if (!texts) shared.set(key, (texts = new Set([JSON.stringify(firsts.get(key))])));
     const text = JSON.stringify(item);
-    if (bucket.texts.has(text)) return false;
-    bucket.texts.add(text);
+    if (texts.has(text)) return false;
+    texts.add(text);
   }
   return true;
 }
 
-/** Equal items always get equal keys; unequal items usually get different ones. */
+/**
+ * Equal items always get equal keys; unequal items usually get different ones (a clash, with
+ * another object or with a primitive item, only costs a comparison of JSON texts).
+ */
 function shallowKey(item: unknown): unknown {
   if (Array.isArray(item)) return `[${item.length}`;
   if (typeof item !== 'object' || item === null) return item;
-  let key = '{';
-  for (const [name, value] of Object.entries(item)) {
-    if (typeof value !== 'object') key += `${name}\u0000${String(value)}\u0001`;
+  // FNV-1a over each primitive field's name and (at most the first 64 characters of) its value.
+  let hash = 0x811c9dc5;
+  const mix = (text: string) => {
+    const end = Math.min(text.length, 64);
+    for (let i = 0; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ text.length, 0x01000193);
+  };
+  const fields = item as Record<string, unknown>;
+  for (const name in fields) {
+    const value = fields[name];
+    if (typeof value === 'object') continue;
+    mix(name);
+    mix(typeof value === 'string' ? value : String(value));
   }
-  return key;
+  // Within the small-integer range: a number that needs no allocation of its own.
+  return hash & 0x3fffffff;
 }
 
 function toIssue(error: ErrorObject): SbomParseIssue {
