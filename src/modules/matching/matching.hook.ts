@@ -4,14 +4,16 @@
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { MatchingRepository } from './matching.repository.js';
-import type { Matcher, MatchStats, StoredSbom } from './matching.service.js';
+import type { Matcher, MatchStats, SbomMatchRun, StoredSbom } from './matching.service.js';
 
 export interface SbomMatching {
   /** How many feed writes have committed: read before matching. */
   feedWrites(db: Executor): Promise<number>;
   /** Inside the publish transaction: orders it with feed writes, and answers their count now. */
   lockForPublish(trx: Executor): Promise<number>;
-  /** Writes the findings of a stored, unpublished SBOM. */
+  /** Starts matching an unpublished SBOM whose components are handed over slice by slice as they are written. */
+  start(db: Executor, sbom: StoredSbom, ctx: RequestContext): SbomMatchRun;
+  /** Writes the findings of a stored, unpublished SBOM, reading its components back. */
   match(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats>;
 }
 
@@ -23,6 +25,7 @@ export function sbomMatching(matcher: Matcher): SbomMatching {
       await repo.lockMatching('shared');
       return repo.matchingSeq();
     },
+    start: (db, sbom, ctx) => matcher.startSbom(db, sbom, ctx),
     match: (db, sbom, ctx) => matcher.matchSbom(db, sbom, ctx),
   };
 }

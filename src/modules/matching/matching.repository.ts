@@ -177,6 +177,18 @@ export class MatchingRepository {
       .where('s.is_current', '=', 1);
   }
 
+  /** One SBOM's components in idx order after `afterIdx`, with what matching reads of them. */
+  sbomComponents(sbomId: string, afterIdx: number, limit: number) {
+    return this.db
+      .selectFrom('sbom_components')
+      .select(['idx', 'name', 'version', 'purl', 'purl_qualifiers', 'ecosystem', 'package_name', 'direct', 'depth'])
+      .where('sbom_id', '=', sbomId)
+      .where('idx', '>', afterIdx)
+      .orderBy('idx')
+      .limit(limit)
+      .execute();
+  }
+
   async setSourcePackages(sbomId: string, bySource: Map<string, number[]>): Promise<void> {
     for (const [source, idxs] of bySource) {
       for (const batch of chunks(idxs)) {

@@ -31,7 +31,7 @@ import { MatchingRepository, type ExistingFindingRow, type GroupRiskRow, type Po
 
 export const FINDINGS_POLICY_KEY = 'findings-policy';
 
-/** What the SBOM service hands over once an SBOM's rows are written (inside its transaction). */
+/** The SBOM a match run writes findings for (its rows written, not yet published). */
 export interface StoredSbom {
   sbomId: string;
   productId: string;
@@ -39,10 +39,12 @@ export interface StoredSbom {
   release: string;
   /** The SBOM that was current for this release before: its analysts' decisions carry over. */
   supersedes: string | null;
-  components: ComponentRow[];
   /** How many feed writes had committed when matching began (matching_state.seq): cached advisory index entries of that count are reused. */
   feedWrites?: number;
 }
+
+/** What matching reads of a component row: the columns an upload writes and the stored rows share. */
+export type MatchableRow = Pick<ComponentRow, 'idx' | 'name' | 'version' | 'purl' | 'purl_qualifiers' | 'ecosystem' | 'package_name' | 'direct' | 'depth'>;
 
 /** What one matching pass did: lookups made, rows examined and findings written. */
 export interface MatchStats {
@@ -67,6 +69,8 @@ export interface AdvisoryChanges {
 const INDEX_CACHE_KEYS = 200_000;
 /** Occurrences evaluated, or findings built, between two turns of the event loop outside a transaction. */
 const CPU_SLICE = 2_000;
+/** Stored components read back per slice when a whole SBOM is matched again. */
+const MATCH_SLICE = 2_000;
 const NO_ENTRIES: PackageEntry[] = [];
 
 const emptyStats = (): MatchStats => ({ keys: 0, componentsExamined: 0, entriesExamined: 0, created: 0, updated: 0, closed: 0, reopened: 0 });
@@ -84,6 +88,28 @@ interface Draft {
   occurrence: Occurrence;
   groupId: string;
   verdict: GroupVerdict;
+}
+
+type PreviousFinding = Awaited<ReturnType<MatchingRepository['previousFindings']>>[number];
+
+/** What making findings reads once per match (see findingContext); groups and due dates fill in as they are met. */
+interface FindingContext {
+  now: string;
+  roots: Map<string, { root_ref: string | null; root_purl: string | null; root_name: string | null }>;
+  carried: Map<string, PreviousFinding>;
+  policy: FindingsPolicy;
+  /** Whether any VEX statement is stored at all (most installs before their first VEX import: none). */
+  statements: boolean;
+  groups: Map<string, GroupRiskRow>;
+  dueDates: Map<string, string>;
+}
+
+/** One SBOM being matched as its components are written (see Matcher.startSbom). */
+export interface SbomMatchRun {
+  /** Matches a slice of the SBOM's written components and writes their findings. */
+  add(rows: MatchableRow[]): Promise<void>;
+  /** Called once every slice was added: what the run did. */
+  finish(): Promise<MatchStats>;
 }
 
 /**
@@ -113,26 +139,54 @@ export class Matcher {
   }
 
   /**
-   * The SBOM side: called by the SBOM service once an SBOM's components are written, before it is
-   * published. Outside a transaction each write is its own bounded statement (the SBOM is still
-   * invisible, so no one sees them half done); see lockMatching for how publishing stays in step
-   * with feed writes.
+   * The SBOM side, slice by slice: the SBOM service hands each slice of components over once it is
+   * written (unpublished), and the slice's findings are written before the next slice is read, so
+   * neither side holds a whole large SBOM's rows or findings at once. Outside a transaction each
+   * write is its own bounded statement (the SBOM is still invisible, so no one sees them half
+   * done); see lockMatching for how publishing stays in step with feed writes.
    */
-  async matchSbom(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
-    const repo = this.repo(db);
+  startSbom(db: Executor, sbom: StoredSbom, ctx: RequestContext): SbomMatchRun {
     const stats = emptyStats();
-    const occurrences: Occurrence[] = new Array(sbom.components.length);
+    // Read once per SBOM, when its first finding is made: policy, carried-over decisions, its root.
+    let context: Promise<FindingContext> | null = null;
+    return {
+      finish: async () => stats,
+      add: async (rows) => {
+        const drafts = await this.evaluateSlice(db, sbom, rows, stats);
+        if (!drafts.length) return;
+        context ??= this.findingContext(db, [sbom.sbomId], sbom.supersedes);
+        stats.created += await this.createFindings(db, drafts, await context, ctx);
+      },
+    };
+  }
+
+  /** Matches a written SBOM whole, reading its components back (a publish that has to match again). */
+  async matchSbom(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
+    const run = this.startSbom(db, sbom, ctx);
+    const repo = this.repo(db);
+    for (let after = 0; ; ) {
+      const rows = await repo.sbomComponents(sbom.sbomId, after, MATCH_SLICE);
+      if (!rows.length) break;
+      await run.add(rows);
+      after = Number(rows[rows.length - 1].idx);
+    }
+    return run.finish();
+  }
+
+  /** Verdicts of a slice of one SBOM's components, from the advisory index. */
+  private async evaluateSlice(db: Executor, sbom: StoredSbom, rows: MatchableRow[], stats: MatchStats): Promise<Draft[]> {
+    const repo = this.repo(db);
+    const occurrences: Occurrence[] = new Array(rows.length);
     const bySource = new Map<string, number[]>();
     const keys = new Map<string, Set<string>>();
-    for (let i = 0; i < sbom.components.length; i++) {
-      if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(db);
-      const row = sbom.components[i];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
       const qualifiers = parseQualifiers(row.purl_qualifiers);
       const sourcePackage = sourcePackageOf(row.ecosystem, row.package_name, qualifiers);
-      if (sourcePackage) push(bySource, sourcePackage, row.idx);
-      const occurrence: Occurrence = {
+      if (sourcePackage) push(bySource, sourcePackage, Number(row.idx));
+      occurrences[i] = {
         sbomId: sbom.sbomId,
-        idx: row.idx,
+        idx: Number(row.idx),
         name: row.name,
         version: row.version,
         purl: row.purl,
@@ -143,15 +197,14 @@ export class Matcher {
         productId: sbom.productId,
         vendorId: sbom.vendorId,
         release: sbom.release,
-        direct: row.direct,
-        depth: row.depth,
+        direct: Number(row.direct),
+        depth: Number(row.depth),
       };
-      occurrences[i] = occurrence;
       addKey(keys, row.ecosystem, row.package_name);
       if (sourcePackage) addKey(keys, row.ecosystem, sourcePackage);
     }
     if (bySource.size) await repo.setSourcePackages(sbom.sbomId, bySource);
-    stats.keys = countKeys(keys);
+    stats.keys += countKeys(keys);
 
     const index = await this.advisoryIndex(repo, keys, sbom.feedWrites);
     const drafts: Draft[] = [];
@@ -164,13 +217,7 @@ export class Matcher {
       stats.entriesExamined += entries.length;
       for (const [groupId, verdict] of evaluateComponent(occurrence, entries)) drafts.push({ occurrence, groupId, verdict });
     }
-    if (!drafts.length) return stats;
-
-    const previous = sbom.supersedes ? await repo.previousFindings(sbom.supersedes) : [];
-    const root = await repo.sbomRoot(sbom.sbomId);
-    const roots = new Map([[sbom.sbomId, { root_ref: root?.root_ref ?? null, root_purl: root?.root_purl ?? null, root_name: root?.root_name ?? null }]]);
-    stats.created = await this.createFindings(db, drafts, roots, ctx, previous);
-    return stats;
+    return drafts;
   }
 
   /** The advisory index under some package keys, from the cache where it holds them (see indexCache). */
@@ -273,8 +320,8 @@ export class Matcher {
     }
     await repo.insertHistory(history);
     if (drafts.length) {
-      const roots = await repo.sbomRoots([...new Set(drafts.map((d) => d.occurrence.sbomId))]);
-      stats.created = await this.createFindings(trx, drafts, roots, ctx, []);
+      const context = await this.findingContext(trx, [...new Set(drafts.map((d) => d.occurrence.sbomId))], null);
+      stats.created = await this.createFindings(trx, drafts, context, ctx);
     }
     return stats;
   }
@@ -302,20 +349,22 @@ export class Matcher {
     return changed;
   }
 
-  /** Turns verdicts into finding rows: priority from the group, decisions carried over or set by VEX. */
-  private async createFindings(
-    trx: Executor,
-    drafts: Draft[],
-    roots: Map<string, { root_ref: string | null; root_purl: string | null; root_name: string | null }>,
-    ctx: RequestContext,
-    previous: Awaited<ReturnType<MatchingRepository['previousFindings']>>,
-  ): Promise<number> {
-    const repo = this.repo(trx);
-    const groups = await repo.groupRisks([...new Set(drafts.map((d) => d.groupId))]);
-    const policy = await this.policy(trx);
-    const now = new Date().toISOString();
-    const carried = new Map<string, (typeof previous)[number]>();
+  /** What making findings reads once for a batch of SBOMs (a match run, an advisory change) rather than per slice. */
+  private async findingContext(db: Executor, sbomIds: string[], supersedes: string | null): Promise<FindingContext> {
+    const repo = this.repo(db);
+    const [roots, previous, policy, statements] = await Promise.all([repo.sbomRoots(sbomIds), supersedes ? repo.previousFindings(supersedes) : [], this.policy(db), repo.anyStatements()]);
+    const carried = new Map<string, PreviousFinding>();
     for (const p of previous) carried.set(`${p.group_id}|${p.ecosystem}|${p.package_name}`, p);
+    return { now: new Date().toISOString(), roots, carried, policy, statements, groups: new Map(), dueDates: new Map() };
+  }
+
+  /** Turns verdicts into finding rows and writes them: priority from the group, decisions carried over or set by VEX. */
+  private async createFindings(trx: Executor, drafts: Draft[], context: FindingContext, ctx: RequestContext): Promise<number> {
+    const repo = this.repo(trx);
+    const { now, roots, carried, policy, groups } = context;
+    const missing = new Set<string>();
+    for (const d of drafts) if (!groups.has(d.groupId)) missing.add(d.groupId);
+    if (missing.size) for (const [id, group] of await repo.groupRisks([...missing])) groups.set(id, group);
     const targetOf = (d: Draft): VexTarget => {
       const root = roots.get(d.occurrence.sbomId);
       const matched = d.verdict.matched[0]?.name ?? d.occurrence.packageName;
@@ -330,14 +379,13 @@ export class Matcher {
         root: { ref: root?.root_ref ?? null, purl: root?.root_purl ?? null, name: root?.root_name ?? null },
       };
     };
-    const statements = await this.statementsFor(repo, drafts.map(targetOf));
+    const statements = context.statements ? await this.statementsFor(repo, drafts.map(targetOf)) : [];
 
     // Due dates repeat (one first-seen time, a handful of priorities): computed once each.
-    const dueDates = new Map<string, string>();
     const due = (firstSeen: string, priority: Priority) => {
       const key = `${firstSeen}|${priority}`;
-      let at = dueDates.get(key);
-      if (at === undefined) dueDates.set(key, (at = dueAt(firstSeen, priority, policy)));
+      let at = context.dueDates.get(key);
+      if (at === undefined) context.dueDates.set(key, (at = dueAt(firstSeen, priority, policy)));
       return at;
     };
     const rows: FindingsTable[] = [];

@@ -1,13 +1,13 @@
 // Reads uploaded documents on a worker thread, so that parsing and validating a large SBOM (seconds
 // for 50,000 components) never holds the event loop: requests keep being answered meanwhile. The
-// rows come back serialised in slices, decoded one slice per turn of the event loop, so taking them
-// over is bounded work too. One worker serves uploads one at a time (the CPU-bound half of an
+// rows come back serialised in slices, each decoded only when the upload takes it (after it has
+// written the slice before), so taking them over is bounded work and the main thread never holds
+// a large document's rows all at once. One worker serves uploads one at a time (the CPU-bound half of an
 // upload; the database half overlaps with the next one's reading). After a large document the
 // worker is ended as soon as its answer arrives, before the rows are decoded: its heap (the parsed
 // document, the rows it prepared) goes back to the system instead of adding to the main thread's
 // copy of the rows at the upload's peak. A small document keeps it (a new one compiles the schema
 // validators again); it is let go when idle.
-import { setImmediate as turn } from 'node:timers/promises';
 import { deserialize } from 'node:v8';
 import type { Worker } from 'node:worker_threads';
 import { moduleWorker } from '../../platform/threads.js';
@@ -21,6 +21,13 @@ export type ReaderReply =
   | { type: 'read'; read: Omit<ReadSbom, 'components' | 'packedEdges'> & { packedEdges: Uint8Array }; slices: Uint8Array[]; count: number }
   | { type: 'failed'; parse?: { message: string; pointer?: string; details?: SbomParseIssue[] }; message: string };
 
+/** An upload as the reader thread answers it: its rows are decoded a slice at a time, as they are taken. */
+export interface ReadSbomSlices extends Omit<ReadSbom, 'components'> {
+  componentCount: number;
+  /** The rows in document order, one slice at a time; each slice's bytes are let go once it is decoded. Can be taken once. */
+  slices(): Generator<ComponentRow[]>;
+}
+
 const IDLE_MS = 5 * 60_000;
 /** A document this large grows the worker's heap to hold it: the worker is ended right after it. */
 const LARGE_BYTES = 8 * 1024 * 1024;
@@ -31,13 +38,13 @@ class SbomReader {
   private idle: NodeJS.Timeout | null = null;
 
   /** Reads one document (SbomParseError when it cannot be read); calls queue up behind one another. */
-  read(body: Buffer, options: { maxBytes: number; lenient?: boolean }): Promise<ReadSbom> {
+  read(body: Buffer, options: { maxBytes: number; lenient?: boolean }): Promise<ReadSbomSlices> {
     const run = this.queue.then(() => this.readOne(body, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async readOne(body: Buffer, options: { maxBytes: number; lenient?: boolean }): Promise<ReadSbom> {
+  private async readOne(body: Buffer, options: { maxBytes: number; lenient?: boolean }): Promise<ReadSbomSlices> {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     const worker = this.worker ?? this.start();
@@ -60,19 +67,27 @@ class SbomReader {
       if (reply.parse) throw new SbomParseError(reply.parse.message, reply.parse.pointer, reply.parse.details);
       throw new Error(`reading the SBOM failed: ${reply.message}`);
     }
-    const { slices } = reply;
-    const components: ComponentRow[] = new Array(reply.count);
-    let at = 0;
-    for (let i = 0; i < slices.length; i++) {
-      if (i) await turn();
-      const rows = deserialize(slices[i]) as ComponentRow[];
-      // Each slice's bytes go as soon as its rows are decoded.
-      slices[i] = EMPTY;
-      for (const row of rows) components[at++] = row;
-    }
-    if (at !== reply.count) throw new Error(`the SBOM reader sent ${at} rows of ${reply.count}`);
+    const { slices, count } = reply;
     const edges = reply.read.packedEdges;
-    return { ...reply.read, packedEdges: Buffer.from(edges.buffer, edges.byteOffset, edges.byteLength), components };
+    let taken = false;
+    return {
+      ...reply.read,
+      packedEdges: Buffer.from(edges.buffer, edges.byteOffset, edges.byteLength),
+      componentCount: count,
+      *slices() {
+        if (taken) throw new Error('the rows of an SBOM read can be taken once');
+        taken = true;
+        let at = 0;
+        for (let i = 0; i < slices.length; i++) {
+          const rows = deserialize(slices[i]) as ComponentRow[];
+          // Each slice's bytes go as soon as its rows are decoded.
+          slices[i] = EMPTY;
+          at += rows.length;
+          yield rows;
+        }
+        if (at !== count) throw new Error(`the SBOM reader sent ${at} rows of ${count}`);
+      },
+    };
   }
 
   private start(): Worker {
@@ -124,6 +139,6 @@ function ask(worker: Worker, request: ReaderRequest, transfer: ArrayBuffer[] = [
 const reader = new SbomReader();
 
 /** Parses, validates and prepares an uploaded SBOM off the event loop (see readSbom). */
-export function readSbomOffThread(body: Buffer, options: { maxBytes: number; lenient?: boolean }): Promise<ReadSbom> {
+export function readSbomOffThread(body: Buffer, options: { maxBytes: number; lenient?: boolean }): Promise<ReadSbomSlices> {
   return reader.read(body, options);
 }

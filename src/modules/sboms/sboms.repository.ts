@@ -193,14 +193,14 @@ export class SbomRepository {
     return this.db.insertInto('sbom_documents').values({ sbom_id: sbomId, compression, content }).execute();
   }
 
-  /** All components in multi-row INSERTs inside the caller's transaction; reports progress per statement. */
-  async insertComponents(sbomId: string, rows: ComponentRow[], onProgress?: (done: number) => void | Promise<void>): Promise<void> {
+  /** Components in multi-row INSERTs (unnest on PostgreSQL), a bounded statement at a time. */
+  async insertComponents(sbomId: string, rows: ComponentRow[]): Promise<void> {
     const tuples = rows.map((r) => [
       sbomId, r.idx, r.ref, r.name, r.group_name, r.version, r.purl, r.purl_type, r.purl_namespace, r.purl_name,
       r.purl_qualifiers, r.ecosystem, r.package_name, r.name_key, r.cpe, r.type, r.scope, r.supplier, r.licenses, r.hashes,
       r.parent_idx, r.depth, r.via_idx, r.direct,
     ]);
-    await this.bulkInsert('sbom_components', COMPONENT_COLUMNS, tuples, onProgress);
+    await this.bulkInsert('sbom_components', COMPONENT_COLUMNS, tuples);
   }
 
   /** The index correlation looks hash indicators up in (modules/indicators): MD5, SHA-1, SHA-256 and SHA-512 only. */
@@ -226,7 +226,7 @@ export class SbomRepository {
    * batches Kysely's per-value query tree is measurable overhead. SQLite gets multi-row
    * INSERT ... VALUES, PostgreSQL INSERT ... SELECT FROM unnest of one array per column.
    */
-  private async bulkInsert(table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][], onProgress?: (done: number) => void | Promise<void>): Promise<void> {
+  private async bulkInsert(table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][]): Promise<void> {
     const names = columns.map(([name]) => name).join(', ');
     if (isPostgres(this.db)) {
       const arrays = columns.map(([, type], i) => `$${i + 1}::${type === 'int' ? 'integer' : 'text'}[]`).join(', ');
@@ -236,7 +236,6 @@ export class SbomRepository {
         const params = columns.map((_, c) => batch.map((row) => row[c]));
         await this.db.executeQuery(CompiledQuery.raw(text, params));
         await breathe(this.db);
-        await onProgress?.(start + batch.length);
       }
       return;
     }
@@ -255,7 +254,6 @@ export class SbomRepository {
       for (const row of batch) for (const value of row) params[p++] = value;
       await this.db.executeQuery(CompiledQuery.raw(cachedSql, params));
       await breathe(this.db);
-      await onProgress?.(start + batch.length);
     }
   }
 

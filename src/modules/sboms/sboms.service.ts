@@ -14,8 +14,8 @@ import { SbomParseError } from './parsers/index.js';
 import { diffSboms } from './sboms.diff.js';
 import { ESTATE, resolveProductId } from './sboms.estate.js';
 import { canonicalEcosystem, identityOfPurl, normalizeName } from './sboms.identity.js';
-import { clean, unpackEdges, type ReadSbom, type SbomFacts } from './sboms.ingest.js';
-import { readSbomOffThread } from './sboms.reader.js';
+import { clean, unpackEdges, type SbomFacts } from './sboms.ingest.js';
+import { readSbomOffThread, type ReadSbomSlices } from './sboms.reader.js';
 import { presentComponent, presentSbom } from './sboms.mappers.js';
 import { applyCurrentChange } from './sboms.usage.js';
 import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
@@ -197,11 +197,13 @@ export class SbomService {
   /**
    * Parses the document on the reader thread before anything is written (a bad one costs no lock,
    * writes nothing and never holds the event loop),
-   * then writes the SBOM unpublished: its compressed original, every component and edge, its
-   * findings, each statement bounded and outside any transaction, so a 50,000-component upload
-   * never holds the write lock or the event loop for long. A short transaction then publishes it
-   * (current flag, technologies rollup, one audit event). Until then no read sees any of it; a
-   * failure removes it, and a killed process leaves it invisible until a later upload sweeps it.
+   * then writes the SBOM unpublished: its components a slice at a time, each slice's findings
+   * right after it (so neither a large document's rows nor its findings are ever all in memory),
+   * then its edges and compressed original; each statement bounded and outside any transaction, so
+   * a 50,000-component upload never holds the write lock or the event loop for long. A short
+   * transaction then publishes it (current flag, technologies rollup, one audit event). Until then
+   * no read sees any of it; a failure removes it, and a killed process leaves it invisible until a
+   * later upload sweeps it.
    */
   async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress, publishWith?: PublishHook): Promise<Sbom> {
     const owner = await this.owner(productRef);
@@ -213,7 +215,7 @@ export class SbomService {
     const compressing = gzipAsync(body, { level: 1 });
     compressing.catch(() => undefined);
     await onProgress?.('parse', 0, 1);
-    let read: ReadSbom;
+    let read: ReadSbomSlices;
     try {
       read = await readSbomOffThread(body, { maxBytes: this.limits.maxUploadBytes, lenient: options.lenient });
     } catch (error) {
@@ -246,7 +248,7 @@ export class SbomService {
       root_name: clean(facts.root?.name ?? null),
       root_version: clean(facts.root?.version ?? null),
       root_purl: clean(facts.root?.purl ?? null),
-      component_count: read.components.length,
+      component_count: read.componentCount,
       dependency_count: read.edgeCount,
       warnings: clean(JSON.stringify(facts.warnings)),
       byte_size: body.length,
@@ -255,7 +257,7 @@ export class SbomService {
       uploaded_at: new Date().toISOString(),
       uploaded_by: ctx.actor.name,
     };
-    const total = read.components.length;
+    const total = read.componentCount;
     await this.sweepAbandoned();
 
     // Written unpublished, in bounded statements outside any transaction: no read sees the SBOM
@@ -266,15 +268,26 @@ export class SbomService {
     });
     try {
       const repo = this.repo();
-      await repo.insertComponents(id, read.components, (done) => onProgress?.('store', done, total));
-      await repo.insertComponentHashes(id, read.components);
+      // Matched as it is written, against the feeds and the superseded SBOM as they are now; the
+      // publish transaction checks that neither moved meanwhile (see publishMatched).
+      const matched = { previous: (await repo.currentFor(owner.id, release))?.id ?? null, feedWrites: this.matching ? await this.matching.feedWrites(this.db) : 0 };
+      const run = this.matching?.start(this.db, this.stored(owner, row, matched.previous, matched.feedWrites), ctx);
+      let done = 0;
+      for (const rows of read.slices()) {
+        await repo.insertComponents(id, rows);
+        await repo.insertComponentHashes(id, rows);
+        await run?.add(rows);
+        done += rows.length;
+        await onProgress?.('store', done, total);
+      }
       await repo.insertGraph(id, read.edgeCount, read.packedEdges);
       // Compressed on the side meanwhile; awaited only now, so it rarely waits at all.
       await repo.insertDocument(id, 'gzip', await compressing);
+      await run?.finish();
       await onProgress?.('match', 0, 1);
-      
+
       // Progress is reported outside the publish transaction (a job records it with a write of its own).
-      const supersedes = await this.matchAndPublish(owner, row, read, ctx, productRef, async (trx, previous) => {
+      const supersedes = await this.publishMatched(owner, row, read.facts, ctx, productRef, matched, async (trx, previous) => {
         await publishWith?.(trx, { sbomId: id, release, componentCount: total, supersedes: previous });
       });
       return {
@@ -287,19 +300,27 @@ export class SbomService {
     }
   }
 
+  private stored(owner: ProductOwner, row: SbomsTable, supersedes: string | null, feedWrites: number) {
+    return { sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes, feedWrites };
+  }
+
   /**
-   * Matches the written SBOM, then publishes it in one short transaction: it becomes current (the
-   * previous current SBOM of its release stops being so), the technologies rollup follows, and one
-   * audit event is recorded. When a feed write committed since matching began, the findings are
-   * matched again first; after a few such rounds the matching runs inside the publish transaction.
+   * Publishes a written SBOM in one short transaction: it becomes current (the previous current
+   * SBOM of its release stops being so), the technologies rollup follows, and one audit event is
+   * recorded. Its findings were matched as it was written, against `matched`: when a feed write
+   * committed since, or another SBOM of the release became current, they are matched again first;
+   * after a few such rounds the matching runs inside the publish transaction.
    */
-  private async matchAndPublish(owner: ProductOwner, row: SbomsTable, read: ReadSbom, ctx: RequestContext, productRef: string, publishWith: (trx: Executor, supersedes: string | null) => Promise<void>): Promise<string | null> {
-    const stored = (previous: string | null, feedWrites: number) => ({ sbomId: row.id, productId: owner.id, vendorId: owner.vendor_id, release: row.release, supersedes: previous, components: read.components, feedWrites });
+  private async publishMatched(owner: ProductOwner, row: SbomsTable, facts: SbomFacts, ctx: RequestContext, productRef: string, matched: { previous: string | null; feedWrites: number }, publishWith: (trx: Executor, supersedes: string | null) => Promise<void>): Promise<string | null> {
+    let { previous, feedWrites } = matched;
     for (let round = 1; ; round++) {
       const last = round >= PUBLISH_ROUNDS;
-      const previous = (await this.repo().currentFor(owner.id, row.release))?.id ?? null;
-      const feedWrites = this.matching ? await this.matching.feedWrites(this.db) : 0;
-      if (this.matching && !last) await this.matching.match(this.db, stored(previous, feedWrites), ctx);
+      if (round > 1 && !last) {
+        await this.repo().discardFindings(row.id);
+        previous = (await this.repo().currentFor(owner.id, row.release))?.id ?? null;
+        feedWrites = this.matching ? await this.matching.feedWrites(this.db) : 0;
+        if (this.matching) await this.matching.match(this.db, this.stored(owner, row, previous, feedWrites), ctx);
+      }
       const outcome = await this.write(async (trx) => {
         const repo = this.repo(trx);
         if (!(await repo.lockProduct(owner.id))) throw notFound('product', productRef);
@@ -310,7 +331,7 @@ export class SbomService {
         if ((feedsMoved || current !== previous) && !last) return { again: true as const };
         if (this.matching && last) {
           await repo.discardFindings(row.id);
-          await this.matching.match(trx, stored(current, lockedWrites), ctx);
+          await this.matching.match(trx, this.stored(owner, row, current, lockedWrites), ctx);
         }
         if (current) {
           await repo.setCurrent(current, false);
@@ -325,8 +346,8 @@ export class SbomService {
           after: {
             sbomId: row.id,
             release: row.release,
-            format: read.facts.format,
-            specVersion: read.facts.specVersion,
+            format: facts.format,
+            specVersion: facts.specVersion,
             componentCount: row.component_count,
             dependencyCount: row.dependency_count,
             sha256: row.sha256,
@@ -339,7 +360,6 @@ export class SbomService {
         return { again: false as const, supersedes: current };
       });
       if (!outcome.again) return outcome.supersedes;
-      await this.repo().discardFindings(row.id);
     }
   }
 

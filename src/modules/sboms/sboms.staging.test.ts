@@ -40,6 +40,17 @@ describeEachEngine('SBOM uploads are written unpublished, then published', ({ en
     const real = sbomMatching(server.tw.services.matcher);
     const hook: SbomMatching = {
       ...real,
+      start: (db, sbom, c) => {
+        const run = real.start(db, sbom, c);
+        return {
+          add: (rows) => run.add(rows),
+          finish: async () => {
+            const stats = await run.finish();
+            await during(sbom.sbomId);
+            return stats;
+          },
+        };
+      },
       match: async (db, sbom, c) => {
         const stats = await real.match(db, sbom, c);
         await during(sbom.sbomId);
