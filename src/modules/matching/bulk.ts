@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { PARAMETERS_PER_STATEMENT, rowsPerStatement } from '../sboms/sboms.repository.js';
@@ -41,6 +41,24 @@ export async function breathe(db: Executor): Promise<void> {
   if (!db.isTransaction) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Runs one bulk statement of rows that no reader sees until a later transaction publishes them (an
+ * SBOM being written, outside any transaction): on PostgreSQL its commit does not wait for the WAL
+ * flush (synchronous_commit off). The WAL is flushed in order, so the publishing commit makes these
+ * rows durable too; a crash before it loses only rows of an unpublished upload, which is swept.
+ * Inside a transaction, or on SQLite (whose WAL commits do not sync), it runs as it is.
+ */
+export async function unpublishedWrite(db: Executor, query: CompiledQuery): Promise<void> {
+  if (db.isTransaction || !isPostgres(db)) {
+    await db.executeQuery(query);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await sql`set local synchronous_commit = off`.execute(trx);
+    await trx.executeQuery(query);
+  });
+}
+
 /** Rows per unnest statement on PostgreSQL (one array parameter per column, whatever the row count). */
 const ROWS_PER_UNNEST = 5_000;
 
@@ -51,6 +69,8 @@ const ROWS_PER_UNNEST = 5_000;
  * SQLite gets INSERT ... SELECT over a multi-row VALUES list, PostgreSQL INSERT ... SELECT over
  * unnest of one array per column (24 parameters instead of 100,000s). `conflict` is appended
  * verbatim (an ON CONFLICT clause; the `where true` before it is SQLite's required disambiguation).
+ * Outside a transaction each statement commits on its own: that is for rows nobody reads until a
+ * later transaction publishes them (see unpublishedWrite).
  */
 export async function insertRows(db: Executor, table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][], conflict = ''): Promise<void> {
   if (!rows.length) return;
@@ -82,7 +102,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
         for (let r = start; r < end; r++) column[r - start] = rows[r][c];
         params.push(column);
       }
-      await db.executeQuery(CompiledQuery.raw(text, params));
+      await unpublishedWrite(db, CompiledQuery.raw(text, params));
       await breathe(db);
     }
     return;

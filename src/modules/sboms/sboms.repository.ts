@@ -2,7 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
-import { breathe } from '../matching/bulk.js';
+import { breathe, unpublishedWrite } from '../matching/bulk.js';
 import type { ComponentRow } from './sboms.ingest.js';
 import type { SbomsTable } from './sboms.tables.js';
 
@@ -234,7 +234,7 @@ export class SbomRepository {
       for (let start = 0; start < rows.length; start += ROWS_PER_UNNEST) {
         const batch = rows.slice(start, start + ROWS_PER_UNNEST);
         const params = columns.map((_, c) => batch.map((row) => row[c]));
-        await this.db.executeQuery(CompiledQuery.raw(text, params));
+        await unpublishedWrite(this.db, CompiledQuery.raw(text, params));
         await breathe(this.db);
       }
       return;

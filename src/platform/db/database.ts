@@ -189,18 +189,40 @@ function startCheckpointer(sqlite: SQLite.Database, path: string): { stop(): Pro
   };
 }
 
+/** SQL longer than this is a multi-row bulk statement (hundreds of rows of parameters). */
+const BULK_SQL_CHARS = 8_000;
+/** Bulk statements kept prepared, least recently used first out. */
+const BULK_STATEMENTS = 48;
+
 /**
  * Kysely prepares every query afresh; with better-sqlite3 preparing costs more than running a
  * small query. Queries are built from a bounded set of shapes, so caching statements by SQL text
- * keeps the cache small while removing that cost from every request.
+ * keeps the cache small while removing that cost from every request. Bulk statements are kept
+ * apart, in a small cache of their own: a prepared 500-row insert holds about a megabyte of the
+ * engine's memory, and their last batch of each write has a row count of its own, so 2,000 of
+ * them (one per remainder ever written) would make gigabytes. The full-size ones, used for every
+ * batch, stay; a remainder is prepared again when it comes back after being let go (~1-3 ms).
  */
 function withStatementCache(sqlite: SQLite.Database, limit = 2000): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
+  const bulk = new Map<string, SQLite.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
+  const bulkStatement = (source: string) => {
+    let statement = bulk.get(source);
+    if (statement) bulk.delete(source);
+    else {
+      if (bulk.size >= BULK_STATEMENTS) bulk.delete(bulk.keys().next().value!);
+      statement = prepare(source);
+    }
+    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
+    bulk.set(source, statement);
+    return statement;
+  };
   return new Proxy(sqlite, {
     get(target, property) {
       if (property === 'prepare') {
         return (source: string) => {
+          if (source.length > BULK_SQL_CHARS) return bulkStatement(source);
           let statement = cache.get(source);
           if (!statement) {
             if (cache.size >= limit) cache.clear();
