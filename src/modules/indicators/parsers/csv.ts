@@ -10,7 +10,7 @@ import { decodeText, isObject, type FeedInput } from '../../advisories/parsers/j
 import { findUnstorable } from '../../../platform/text.js';
 import { isMispCompositeType, mispAttributeValues } from './misp.js';
 import { emptyOutcome, keepUnsupported, type IndicatorContext, type IndicatorOutcome, type IndicatorType } from './model.js';
-import { IndicatorValueError, isNetworkRange, normalizeValue, refang, tlpOf, typeByShape, withoutPort } from './normalize.js';
+import { IndicatorValueError, isNetworkRange, normalizeValue, own, refang, tlpOf, typeByShape, withoutPort } from './normalize.js';
 import { strictestTlp } from './stix.js';
 
 export const MAX_CSV_ROWS = 1_000_000;
@@ -117,7 +117,7 @@ function columnName(cell: string): string {
 
 function valueColumns(names: string[]): Layout['values'] {
   return names.flatMap((n, column): Layout['values'] => {
-    const kind = HEADER_NAMES[n];
+    const kind = own(HEADER_NAMES, n);
     if (kind === 'value') return [{ column, type: null }];
     return kind === 'hash' || isIndicatorType(kind) ? [{ column, type: kind }] : [];
   });
@@ -147,7 +147,7 @@ function detectLayout(first: string[], mapping: CsvMapping, commented: string[] 
     return layout;
   }
   const looksLikeData = first.some((c) => typeByShape(c) !== null || withoutPort(c) !== null);
-  if (names.some((n) => HEADER_NAMES[n]) && !looksLikeData) {
+  if (names.some((n) => own(HEADER_NAMES, n)) && !looksLikeData) {
     const layout = namedLayout(names, true);
     if (!layout.values.length) throw new FeedFormatError(`no indicator column in the header (${first.slice(0, 20).join(', ')}): name one (indicator, value, sha256, domain, url, ip …) or give a mapping such as value=3`);
     return layout;
@@ -159,7 +159,7 @@ function detectLayout(first: string[], mapping: CsvMapping, commented: string[] 
 function namedLayout(names: string[], header: boolean): Layout {
   const layout: Layout = { header, values: valueColumns(names), fields: {} };
   names.forEach((n, column) => {
-    const kind = HEADER_NAMES[n];
+    const kind = own(HEADER_NAMES, n);
     if (!kind || kind === 'value' || kind === 'hash' || isIndicatorType(kind)) return;
     const taken = layout.fields[kind];
     const better = kind === 'description' && taken !== undefined && DESCRIPTION_ORDER.indexOf(n) < DESCRIPTION_ORDER.indexOf(names[taken]);

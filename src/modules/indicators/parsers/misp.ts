@@ -7,7 +7,7 @@ import { FeedFormatError, describeError } from '../../advisories/parsers/errors.
 import { isObject, parseJson, parseStorableJson, type FeedInput, type JsonObject } from '../../advisories/parsers/json.js';
 import { openZip } from '../../advisories/parsers/zip.js';
 import { emptyOutcome, keepUnsupported, type IndicatorContext, type IndicatorOutcome, type IndicatorType } from './model.js';
-import { IndicatorValueError, isNetworkRange, normalizeValue, tlpOf, typeByShape } from './normalize.js';
+import { IndicatorValueError, isNetworkRange, normalizeValue, own, tlpOf, typeByShape } from './normalize.js';
 import { strictestTlp } from './stix.js';
 
 const MAX_EVENTS = 100_000;
@@ -47,12 +47,12 @@ const COMPOSITE_TYPES: Record<string, Array<IndicatorType | 'shape' | null>> = {
 
 /** Whether a MISP attribute type names something matchable (simple or composite). */
 function isMispIndicatorType(type: string): boolean {
-  return ATTRIBUTE_TYPES[type] !== undefined || COMPOSITE_TYPES[type] !== undefined;
+  return own(ATTRIBUTE_TYPES, type) !== undefined || own(COMPOSITE_TYPES, type) !== undefined;
 }
 
 /** Whether a MISP attribute type is a matchable composite ("a|b"): its value is split by "|", not by shape. */
 export function isMispCompositeType(type: string): boolean {
-  return COMPOSITE_TYPES[type] !== undefined;
+  return own(COMPOSITE_TYPES, type) !== undefined;
 }
 
 /**
@@ -60,8 +60,8 @@ export function isMispCompositeType(type: string): boolean {
  * may hold a CIDR: kept unsupported, not matched). Throws IndicatorValueError saying why not.
  */
 export function mispAttributeValues(type: string, value: string): { indicators: Array<{ type: IndicatorType; value: string }>; range: string | null } {
-  const composite = COMPOSITE_TYPES[type];
-  const types = composite ?? [ATTRIBUTE_TYPES[type]];
+  const composite = own(COMPOSITE_TYPES, type);
+  const types = composite ?? [own(ATTRIBUTE_TYPES, type)];
   const parts = composite ? value.split('|') : [value];
   if (parts.length !== types.length) throw new IndicatorValueError(`a ${type} value has ${types.length} parts separated by "|"`);
   const indicators: Array<{ type: IndicatorType; value: string }> = [];

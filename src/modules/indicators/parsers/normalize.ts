@@ -138,3 +138,8 @@ function lengthOf(type: IndicatorType): number {
 function clip(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
+
+/** A table lookup by a key read from input: only the table's own entries ("constructor" is not one). */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -342,3 +342,27 @@ describe('CSV IOC lists', () => {
     assert.throws(() => parseIocCsv('evil-c2.net,\u0000\n'), /cannot be stored/);
   });
 });
+
+describe('names of Object.prototype members in the input', () => {
+  // Found by the fuzzer: a MISP attribute of type "constructor" looked itself up on Object.prototype and crashed the import.
+  const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
+
+  test('a MISP attribute type is an unknown type, skipped', () => {
+    for (const type of names) {
+      const o = parseMispDocument(JSON.stringify({ response: { Attribute: [{ value: 'x', type, to_ids: true }, { value: 'evil-domain.com', type: 'domain', to_ids: true }] } }));
+      assert.deepEqual(o.indicators.map((i) => `${i.type}:${i.value}`), ['domain:evil-domain.com'], type);
+    }
+  });
+
+  test('a CSV header cell is an unknown column', () => {
+    const o = parseIocCsv(`${names.join(',')},domain\na,b,c,d,evil-domain.com\n`);
+    assert.deepEqual(o.indicators.map((i) => `${i.type}:${i.value}`), ['domain:evil-domain.com']);
+  });
+
+  test('a STIX reference type is not an address type', () => {
+    for (const type of names) {
+      const analysis = analysePattern(`[network-traffic:dst_ref.type = '${type}' AND network-traffic:dst_ref.value = '192.0.2.1']`);
+      assert.deepEqual(analysis, { supported: true, comparisons: [{ type: 'ipv4', value: '192.0.2.1' }] }, type);
+    }
+  });
+});

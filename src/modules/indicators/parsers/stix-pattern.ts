@@ -3,7 +3,7 @@
 // e-mail addresses, joined by AND/OR), or valid but kept unsupported (with the reason), or
 // malformed (an error naming the position).
 import { isIPv4, isIPv6 } from 'node:net';
-import { normalizeValue, IndicatorValueError } from './normalize.js';
+import { normalizeValue, IndicatorValueError, own } from './normalize.js';
 import type { IndicatorType } from './model.js';
 
 export class PatternSyntaxError extends Error {
@@ -422,7 +422,7 @@ export function analysePattern(pattern: string): PatternVerdict {
     for (const item of expr.items) {
       if (item.op !== 'test' || item.test.operator !== '=' || item.test.negated || !ADDRESS_REF_TYPES.has(item.test.path.text)) continue;
       const literal = item.test.value as Token;
-      const type = literal.kind === 'string' ? REF_OBJECT_TYPES[literal.text] : undefined;
+      const type = literal.kind === 'string' ? own(REF_OBJECT_TYPES, literal.text) : undefined;
       if (type) scoped.set(item.test.path.text.slice(0, item.test.path.text.lastIndexOf('.')), type);
     }
     return all(expr.items.map((item) => visitComp(item, scoped)));
