@@ -22,6 +22,7 @@ import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCrite
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
 import type { SbomMatching } from '../matching/matching.hook.js';
+import { refreshStaleStatistics } from '../../platform/db/statistics.js';
 import type { Job, JobQueue } from '../../platform/jobs/queue.js';
 import type { JobRun } from '../../platform/jobs/worker.js';
 
@@ -266,6 +267,7 @@ export class SbomService {
       if (!(await this.repo(trx).lockProduct(owner.id))) throw notFound('product', productRef);
       await this.repo(trx).insertSbom(row);
     });
+    let supersedes: string | null;
     try {
       const repo = this.repo();
       // Matched as it is written, against the feeds and the superseded SBOM as they are now; the
@@ -287,17 +289,19 @@ export class SbomService {
       await onProgress?.('match', 0, 1);
 
       // Progress is reported outside the publish transaction (a job records it with a write of its own).
-      const supersedes = await this.publishMatched(owner, row, read.facts, ctx, productRef, matched, async (trx, previous) => {
+      supersedes = await this.publishMatched(owner, row, read.facts, ctx, productRef, matched, async (trx, previous) => {
         await publishWith?.(trx, { sbomId: id, release, componentCount: total, supersedes: previous });
       });
-      return {
-        ...presentSbom({ ...row, is_current: 1, published: 1, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
-        supersedes,
-      };
     } catch (error) {
       await this.repo().discard(id);
       throw error;
     }
+    // Uploads grow these tables a little at a time: PostgreSQL's statistics must follow them (see refreshStaleStatistics).
+    await refreshStaleStatistics(this.db, ['sboms', 'sbom_components', 'findings']);
+    return {
+      ...presentSbom({ ...row, is_current: 1, published: 1, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
+      supersedes,
+    };
   }
 
   private stored(owner: ProductOwner, row: SbomsTable, supersedes: string | null, feedWrites: number) {
