@@ -1,5 +1,5 @@
 import { CompiledQuery, sql } from 'kysely';
-import { isPostgres } from '../../platform/db/database.js';
+import { isPostgres, storedTextParameters } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { PARAMETERS_PER_STATEMENT, rowsPerStatement } from '../sboms/sboms.repository.js';
 
@@ -70,10 +70,12 @@ const ROWS_PER_UNNEST = 5_000;
  * unnest of one array per column (24 parameters instead of 100,000s). `conflict` is appended
  * verbatim (an ON CONFLICT clause; the `where true` before it is SQLite's required disambiguation).
  * Outside a transaction each statement commits on its own: that is for rows nobody reads until a
- * later transaction publishes them (see unpublishedWrite).
+ * later transaction publishes them (see unpublishedWrite). `storedText`: every text value was taken
+ * from stored rows (see storedTextParameters).
  */
-export async function insertRows(db: Executor, table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][], conflict = ''): Promise<void> {
+export async function insertRows(db: Executor, table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][], conflict = '', options: { storedText?: boolean } = {}): Promise<void> {
   if (!rows.length) return;
+  const marked = (params: unknown[]) => (options.storedText ? storedTextParameters(params) : params);
   const first = rows[0];
   const fixed: number[] = [];
   const varying: number[] = [];
@@ -102,7 +104,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
         for (let r = start; r < end; r++) column[r - start] = rows[r][c];
         params.push(column);
       }
-      await unpublishedWrite(db, CompiledQuery.raw(text, params));
+      await unpublishedWrite(db, CompiledQuery.raw(text, marked(params)));
       await breathe(db);
     }
     return;
@@ -125,7 +127,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
       const row = rows[r];
       for (const c of varying) params[p++] = row[c];
     }
-    await db.executeQuery(CompiledQuery.raw(cachedSql, params));
+    await db.executeQuery(CompiledQuery.raw(cachedSql, marked(params)));
     await breathe(db);
   }
 }

@@ -11,6 +11,7 @@ import {
   prioritise,
   type FindingsPolicy,
   type Priority,
+  type Severity,
 } from '../findings/findings.policy.js';
 import { pickStatement, purlIdentity, rootIdentifiers, type StatementWithGroups, type VexTarget } from '../findings/findings.vex.js';
 import type { ComponentRow } from '../sboms/sboms.ingest.js';
@@ -27,7 +28,7 @@ import {
   type PackageEntry,
 } from './matching.keys.js';
 import { breathe } from './bulk.js';
-import { MatchingRepository, type ExistingFindingRow, type GroupRiskRow, type PortfolioComponentRow } from './matching.repository.js';
+import { MatchingRepository, type ExistingFindingRow, type FindingTuple, type GroupRiskRow, type PortfolioComponentRow } from './matching.repository.js';
 
 export const FINDINGS_POLICY_KEY = 'findings-policy';
 
@@ -101,8 +102,27 @@ interface FindingContext {
   /** Whether any VEX statement is stored at all (most installs before their first VEX import: none). */
   statements: boolean;
   groups: Map<string, GroupRiskRow>;
+  /** Severity and priority by group, for findings without an analyst's severity override. */
+  ranks: Map<string, { severity: Severity; priority: Priority; rank: number }>;
   dueDates: Map<string, string>;
 }
+
+/** The analysis part of a finding. */
+type Decision = Pick<FindingsTable, 'state' | 'justification' | 'responses' | 'detail' | 'state_source' | 'state_source_name' | 'state_updated_at' | 'state_updated_by' | 'severity_override' | 'vex_statement_id'>;
+
+/** What a new finding starts with when nothing carries over and no VEX statement speaks for it. */
+const SYSTEM_DECISION: Decision = {
+  state: 'in_triage',
+  justification: null,
+  responses: '[]',
+  detail: null,
+  state_source: 'system',
+  state_source_name: null,
+  state_updated_at: null,
+  state_updated_by: null,
+  severity_override: null,
+  vex_statement_id: null,
+};
 
 /** One SBOM being matched as its components are written (see Matcher.startSbom). */
 export interface SbomMatchRun {
@@ -355,7 +375,7 @@ export class Matcher {
     const [roots, previous, policy, statements] = await Promise.all([repo.sbomRoots(sbomIds), supersedes ? repo.previousFindings(supersedes) : [], this.policy(db), repo.anyStatements()]);
     const carried = new Map<string, PreviousFinding>();
     for (const p of previous) carried.set(`${p.group_id}|${p.ecosystem}|${p.package_name}`, p);
-    return { now: new Date().toISOString(), roots, carried, policy, statements, groups: new Map(), dueDates: new Map() };
+    return { now: new Date().toISOString(), roots, carried, policy, statements, groups: new Map(), ranks: new Map(), dueDates: new Map() };
   }
 
   /** Turns verdicts into finding rows and writes them: priority from the group, decisions carried over or set by VEX. */
@@ -380,64 +400,36 @@ export class Matcher {
       };
     };
     const statements = context.statements ? await this.statementsFor(repo, drafts.map(targetOf)) : [];
+    // Severity, priority and rank follow from the group (and an analyst's override): the same for every finding of a group.
+    const rankOf = (groupId: string, override: string | null) => {
+      const cached = override === null ? context.ranks.get(groupId) : undefined;
+      if (cached) return cached;
+      const group = groups.get(groupId);
+      const severity = effectiveSeverity(override, group?.severity ?? null);
+      const ranked = { severity, ...prioritise(group ? riskOf(group) : { severity: null, kev: false, malicious: false, epss: null }, severity, policy) };
+      if (override === null) context.ranks.set(groupId, ranked);
+      return ranked;
+    };
 
     // Due dates repeat (one first-seen time, a handful of priorities): computed once each.
     const due = (firstSeen: string, priority: Priority) => {
-      const key = `${firstSeen}|${priority}`;
+      const key = firstSeen === now ? priority : `${firstSeen}|${priority}`;
       let at = context.dueDates.get(key);
       if (at === undefined) context.dueDates.set(key, (at = dueAt(firstSeen, priority, policy)));
       return at;
     };
-    const rows: FindingsTable[] = [];
+    const rows: FindingTuple[] = [];
     const history: FindingsHistoryTable[] = [];
     for (let i = 0; i < drafts.length; i++) {
       if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(trx);
-      const { occurrence: o, groupId, verdict } = drafts[i];
-      const group = groups.get(groupId);
-      const matchedKey = verdict.matched[0] ? { ecosystem: o.ecosystem, name: verdict.matched[0].name } : { ecosystem: o.ecosystem, name: o.packageName };
-      const before = carried.get(`${groupId}|${matchedKey.ecosystem}|${matchedKey.name}`);
+      const draft = drafts[i];
+      const { occurrence: o, groupId, verdict } = draft;
+      const packageName = verdict.matched[0]?.name ?? o.packageName;
+      const before = carried.size ? carried.get(`${groupId}|${o.ecosystem}|${packageName}`) : undefined;
       const id = newId();
-      const row: FindingsTable = {
-        id,
-        group_id: groupId,
-        sbom_id: o.sbomId,
-        component_idx: o.idx,
-        product_id: o.productId,
-        vendor_id: o.vendorId,
-        release: o.release,
-        ecosystem: matchedKey.ecosystem,
-        package_name: matchedKey.name,
-        component_name: o.name,
-        component_version: o.version,
-        component_purl: o.purl,
-        direct: o.direct,
-        depth: o.depth,
-        verdict: verdict.verdict,
-        matched: JSON.stringify(verdict.matched),
-        fixed_versions: JSON.stringify(verdict.fixed),
-        fixed_in: nearestFix(o, verdict.fixed),
-        status: 'open',
-        closed_reason: null,
-        closed_at: null,
-        severity: 'unknown',
-        severity_override: null,
-        priority: 'unknown',
-        priority_rank: 0,
-        due_at: now,
-        state: 'in_triage',
-        justification: null,
-        responses: '[]',
-        detail: null,
-        state_source: 'system',
-        state_source_name: null,
-        state_updated_at: null,
-        state_updated_by: null,
-        vex_statement_id: null,
-        first_seen_at: before?.first_seen_at ?? now,
-        updated_at: now,
-      };
+      let decision = SYSTEM_DECISION;
       if (before && before.state_source !== 'system' && before.component_version === o.version) {
-        Object.assign(row, {
+        decision = {
           state: before.state,
           justification: before.justification,
           responses: before.responses,
@@ -448,16 +440,14 @@ export class Matcher {
           state_updated_by: before.state_updated_by,
           severity_override: before.severity_override,
           vex_statement_id: before.vex_statement_id,
-        });
+        };
         history.push(historyRow(id, now, ctx, before.state_source, 'carried-over', null, before.state, { from: 'the SBOM this one supersedes' }, before));
       }
-      if (row.state_source !== 'analyst' && statements.length) {
-        const target = targetOf({ occurrence: o, groupId, verdict });
-        const statement = pickStatement(statements, target);
-        if (statement && statement.id !== row.vex_statement_id) {
-          const state = statement.state;
-          Object.assign(row, {
-            state,
+      if (decision.state_source !== 'analyst' && statements.length) {
+        const statement = pickStatement(statements, targetOf(draft));
+        if (statement && statement.id !== decision.vex_statement_id) {
+          decision = {
+            state: statement.state,
             justification: statement.justification,
             responses: statement.responses,
             detail: statement.detail,
@@ -465,18 +455,21 @@ export class Matcher {
             state_source_name: statement.source,
             state_updated_at: now,
             state_updated_by: statement.source,
+            severity_override: decision.severity_override,
             vex_statement_id: statement.id,
-          });
-          history.push(historyRow(id, now, ctx, 'vendor', 'vex', 'in_triage', state, { statement: statement.id, source: statement.source }, row));
+          };
+          history.push(historyRow(id, now, ctx, 'vendor', 'vex', 'in_triage', statement.state, { statement: statement.id, source: statement.source }, decision));
         }
       }
-      const severity = effectiveSeverity(row.severity_override, group?.severity ?? null);
-      const { priority, rank } = prioritise(group ? riskOf(group) : { severity: null, kev: false, malicious: false, epss: null }, severity, policy);
-      row.severity = severity;
-      row.priority = priority;
-      row.priority_rank = rank;
-      row.due_at = due(row.first_seen_at, priority);
-      rows.push(row);
+      const { severity, priority, rank } = rankOf(groupId, decision.severity_override);
+      const firstSeen = before?.first_seen_at ?? now;
+      rows.push([
+        id, groupId, o.sbomId, o.idx, o.productId, o.vendorId, o.release, o.ecosystem, packageName,
+        o.name, o.version, o.purl, o.direct, o.depth, verdict.verdict, JSON.stringify(verdict.matched), JSON.stringify(verdict.fixed), nearestFix(o, verdict.fixed),
+        'open', null, null, severity, decision.severity_override, priority, rank, due(firstSeen, priority), decision.state,
+        decision.justification, decision.responses, decision.detail, decision.state_source, decision.state_source_name, decision.state_updated_at, decision.state_updated_by,
+        decision.vex_statement_id, firstSeen, now,
+      ]);
     }
     await repo.insertFindings(rows);
     await repo.insertHistory(history);

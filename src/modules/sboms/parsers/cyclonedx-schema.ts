@@ -139,20 +139,20 @@ function shallowKey(item: unknown): unknown {
   if (typeof item !== 'object' || item === null) return item;
   // FNV-1a over each primitive field's name and (at most the first 64 characters of) its value.
   let hash = 0x811c9dc5;
-  const mix = (text: string) => {
-    const end = Math.min(text.length, 64);
-    for (let i = 0; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    hash = Math.imul(hash ^ text.length, 0x01000193);
-  };
   const fields = item as Record<string, unknown>;
   for (const name in fields) {
     const value = fields[name];
     if (typeof value === 'object') continue;
-    mix(name);
-    mix(typeof value === 'string' ? value : String(value));
+    hash = mix(mix(hash, name), typeof value === 'string' ? value : String(value));
   }
   // Within the small-integer range: a number that needs no allocation of its own.
   return hash & 0x3fffffff;
+}
+
+function mix(hash: number, text: string): number {
+  const end = Math.min(text.length, 64);
+  for (let i = 0; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(hash ^ text.length, 0x01000193);
 }
 
 function toIssue(error: ErrorObject): SbomParseIssue {
