@@ -59,7 +59,7 @@ describe('thirdwatch feeds on an embedded SQLite data directory', () => {
   test('errors: one clear line and a non-zero exit', () => {
     const kind = runCli(['feeds', 'import', 'rss', KEV_JSON], env);
     assert.equal(kind.status, 1);
-    assert.match(kind.stderr, /^thirdwatch: kind: unknown feed kind "rss"; one of osv, kev, epss, csaf, openvex, cyclonedx-vex, stix, misp, csv-iocs\n$/);
+    assert.match(kind.stderr, /^thirdwatch: kind: unknown feed kind "rss"; one of osv, kev, epss, csaf, openvex, cyclonedx-vex, stix, misp, csv-iocs, mentions\n$/);
     const missing = runCli(['feeds', 'import', 'kev', join(data, 'missing.json')], env);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /ENOENT/);
