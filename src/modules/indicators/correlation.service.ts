@@ -106,7 +106,7 @@ export class CorrelationService {
   async onVendors(trx: Executor, vendorIds: string[], ctx: RequestContext): Promise<NewSighting[]> {
     if (!vendorIds.length) return [];
     const repo = new IndicatorRepository(trx);
-    await repo.lockCorrelation();
+    await repo.lockCorrelation('shared');
     const now = new Date().toISOString();
     const candidates: SightingsTable[] = [];
     const indicators = new Map<string, Pick<IndicatorsTable, 'id' | 'type' | 'value' | 'confidence'>>();
@@ -124,7 +124,7 @@ export class CorrelationService {
   /** A published SBOM's component hashes against the indicators that exist. */
   async onSbom(trx: Executor, sbomId: string, ctx: RequestContext): Promise<NewSighting[]> {
     const repo = new IndicatorRepository(trx);
-    await repo.lockCorrelation();
+    await repo.lockCorrelation('shared');
     const now = new Date().toISOString();
     const hits = await repo.sbomHashHits(sbomId, now);
     if (!hits.length) return [];

@@ -7,7 +7,11 @@ import { likePattern } from '../sboms/sboms.repository.js';
 import { chunks } from '../matching/bulk.js';
 import type { IndicatorDomainsTable, IndicatorSourcesTable, IndicatorsTable, IndicatorUnsupportedTable, SightingsTable, TaxiiStateTable } from './indicators.tables.js';
 
-/** Orders indicator imports, SBOM publishes and artifact checks on PostgreSQL (SQLite has one writer). */
+/**
+ * Orders correlation on PostgreSQL (SQLite has one writer). Indicator imports and artifact checks
+ * hold it exclusively; vendor domain changes and SBOM publishes share it: their sightings' match
+ * keys name their own vendor or SBOM, so they cannot collide with each other, only with an import.
+ */
 const CORRELATION_LOCK = 7_240_009;
 
 export interface IndicatorFilter {
@@ -43,8 +47,9 @@ export interface HashHit {
 export class IndicatorRepository {
   constructor(private readonly db: Executor) {}
 
-  async lockCorrelation(): Promise<void> {
-    if (isPostgres(this.db)) await sql`select pg_advisory_xact_lock(${CORRELATION_LOCK})`.execute(this.db);
+  async lockCorrelation(mode: 'shared' | 'exclusive' = 'exclusive'): Promise<void> {
+    if (!isPostgres(this.db)) return;
+    await (mode === 'shared' ? sql`select pg_advisory_xact_lock_shared(${CORRELATION_LOCK})` : sql`select pg_advisory_xact_lock(${CORRELATION_LOCK})`).execute(this.db);
   }
 
   async byValues(values: string[]): Promise<IndicatorsTable[]> {

@@ -16,6 +16,7 @@ const running = new WeakMap<object, Promise<void>>();
  * after a load elsewhere), the planner estimates that the current SBOMs are one row and sorts every
  * open finding of every current SBOM for each findings page (42 ms instead of 0.3 ms with 7,000
  * findings). One catalog read when nothing is stale. SQLite plans without statistics: nothing to do.
+ * It never throws: a failed refresh must not turn a committed write into an error.
  */
 export async function refreshStaleStatistics(db: Executor, tables: readonly string[]): Promise<void> {
   if (!isPostgres(db) || running.has(db)) return;
@@ -32,6 +33,8 @@ export async function refreshStaleStatistics(db: Executor, tables: readonly stri
   running.set(db, refresh);
   try {
     await refresh;
+  } catch {
+    // The caller's write has committed; stale statistics only slow plans down, and the next call tries again.
   } finally {
     running.delete(db);
   }
