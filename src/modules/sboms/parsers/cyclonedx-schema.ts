@@ -31,6 +31,8 @@ const MAX_ISSUES = 10;
 
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
+const partValidators = new Map<string, CycloneDxPartValidators | null>();
+const schemas = new Map<string, Record<string, unknown>>();
 
 function schemaDir(): string {
   const require = createRequire(import.meta.url);
@@ -77,10 +79,50 @@ function validatorFor(specVersion: string): ValidateFunction | undefined {
   if (!file) return undefined;
   let validate = validators.get(specVersion);
   if (!validate) {
-    validate = sharedAjv().compile(readSchema(file));
+    const schema = readSchema(file);
+    validate = sharedAjv().compile(schema);
     validators.set(specVersion, validate);
+    schemas.set(specVersion, schema);
   }
   return validate;
+}
+
+/** Checks of a bom without its top-level components and dependencies, and of one of each (see cycloneDxPartValidators). */
+export interface CycloneDxPartValidators {
+  bom: (doc: unknown) => boolean;
+  component: (node: unknown) => boolean;
+  dependency: (node: unknown) => boolean;
+}
+
+/** Keywords an array property may have besides its items and uniqueness for the parts to check what the whole does. */
+const ANNOTATIONS = new Set(['$id', 'title', 'description', 'additionalItems']);
+
+/**
+ * For a document read a piece at a time: the schema's checks of the document with its components
+ * and dependencies arrays emptied, and of one element of each. Passing all of them, with no two
+ * elements of an array equal (checked as allDistinct does), means the whole document passes; a
+ * failure only means that the whole document must be checked to say what is wrong. Null when this
+ * version's schema says more about those arrays than the type, items and uniqueness of their
+ * elements (then only the whole will do).
+ */
+export function cycloneDxPartValidators(specVersion: unknown): CycloneDxPartValidators | null {
+  if (typeof specVersion !== 'string') return null;
+  if (partValidators.has(specVersion)) return partValidators.get(specVersion)!;
+  const bom = validatorFor(specVersion);
+  const schema = schemas.get(specVersion);
+  const items = (property: string, definition: string): ValidateFunction | null => {
+    const array = (schema?.properties as Record<string, Record<string, unknown>> | undefined)?.[property];
+    if (!array || array.type !== 'array' || array[UNIQUE_ITEMS] !== true) return null;
+    if (Object.keys(array).some((key) => key !== 'type' && key !== 'items' && key !== UNIQUE_ITEMS && !ANNOTATIONS.has(key))) return null;
+    const ref = (array.items as Record<string, unknown> | undefined)?.$ref;
+    if (ref !== `#/definitions/${definition}` || Object.keys(array.items as object).length !== 1) return null;
+    return sharedAjv().getSchema(`${String(schema!.$id)}#/definitions/${definition}`) ?? null;
+  };
+  const component = bom && items('components', 'component');
+  const dependency = bom && items('dependencies', 'dependency');
+  const parts = bom && component && dependency ? { bom: (doc: unknown) => bom(doc) === true, component: (node: unknown) => component(node) === true, dependency: (node: unknown) => dependency(node) === true } : null;
+  partValidators.set(specVersion, parts);
+  return parts;
 }
 
 /** Schema problems of a CycloneDX JSON document (empty when valid), at most 10. */
@@ -134,7 +176,7 @@ function allDistinct(items: unknown[]): boolean {
  * Equal items always get equal keys; unequal items usually get different ones (a clash, with
  * another object or with a primitive item, only costs a comparison of JSON texts).
  */
-function shallowKey(item: unknown): unknown {
+export function shallowKey(item: unknown): unknown {
   if (Array.isArray(item)) return `[${item.length}`;
   if (typeof item !== 'object' || item === null) return item;
   // FNV-1a over each primitive field's name and (at most the first 64 characters of) its value.

@@ -41,15 +41,31 @@ interface Pending {
 
 export function buildCycloneDx(doc: unknown, encoding: 'json' | 'xml', limits: ParseLimits): ParsedSbom {
   const bom = asObject(doc, '');
+  return buildCycloneDxParts(bom, () => optArray(bom, 'components', ''), () => optArray(bom, 'dependencies', ''), encoding, limits);
+}
+
+/**
+ * The same, with the top-level components and dependencies taken from elsewhere than `bom` (which
+ * may lack them): a large JSON document is read one of those elements at a time (cyclonedx-json.ts),
+ * so that it is never all in memory as one parsed tree. Each list is asked for where buildCycloneDx
+ * reads it, so that the same problem is found first either way.
+ */
+export function buildCycloneDxParts(
+  bom: JsonObject,
+  components: () => Iterable<unknown>,
+  dependencies: () => Iterable<unknown>,
+  encoding: 'json' | 'xml',
+  limits: ParseLimits,
+): ParsedSbom {
   const specVersion = readSpecVersion(bom);
   const metadata = optObject(bom, 'metadata', '');
   const rootNode = metadata && optObject(metadata, 'component', '/metadata');
   const assembler = new SbomAssembler(limits);
-  const walked = walkComponents(bom, rootNode, limits, assembler.warnings);
+  const walked = walkComponents(components(), rootNode, limits, assembler.warnings);
   const serviceRefs = collectServiceRefs(bom, limits);
   addComponents(walked, serviceRefs, assembler);
   if (rootNode) assembler.setRoot(walked.components[0].ref);
-  readDependencies(bom, serviceRefs, assembler);
+  readDependencies(dependencies(), serviceRefs, assembler);
   return assembler.build({
     format: 'cyclonedx',
     encoding,
@@ -70,9 +86,10 @@ function readSpecVersion(bom: JsonObject): string {
 
 /**
  * Pre-order, iterative: a hostile 10,000-deep nesting hits maxDepth instead of the call stack.
- * Components without a bom-ref get ref '' here and a synthetic one in addComponents.
+ * Components without a bom-ref get ref '' here and a synthetic one in addComponents. The root and
+ * what it nests come first, then each top-level component with what it nests.
  */
-function walkComponents(bom: JsonObject, rootNode: JsonObject | null, limits: ParseLimits, warnings: Warnings): Walked {
+function walkComponents(tops: Iterable<unknown>, rootNode: JsonObject | null, limits: ParseLimits, warnings: Warnings): Walked {
   const walked: Walked = { components: [], pointers: [], parents: [] };
   const record = (component: ParsedComponent, pointer: string, parent: number) => {
     walked.components.push(component);
@@ -80,21 +97,28 @@ function walkComponents(bom: JsonObject, rootNode: JsonObject | null, limits: Pa
     walked.parents.push(parent);
   };
   const stack: Pending[] = [];
-  pushChildren(stack, optArray(bom, 'components', ''), '/components', 1, -1);
+  const drain = () => {
+    for (let next = stack.pop(); next; next = stack.pop()) {
+      if (next.depth > limits.maxDepth) {
+        throw new SbomParseError(`components nested deeper than ${limits.maxDepth} levels (maxDepth)`, next.pointer);
+      }
+      record(readComponent(next.node, next.pointer, warnings), next.pointer, next.parent);
+      const children = optArray(next.node as JsonObject, 'components', next.pointer);
+      if (children.length) {
+        pushChildren(stack, children, `${next.pointer}/components`, next.depth + 1, walked.components.length - 1);
+      }
+    }
+  };
   if (rootNode) {
     const at = '/metadata/component';
     record(readComponent(rootNode, at, warnings), at, -1);
     pushChildren(stack, optArray(rootNode, 'components', at), `${at}/components`, 1, 0);
+    drain();
   }
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    if (next.depth > limits.maxDepth) {
-      throw new SbomParseError(`components nested deeper than ${limits.maxDepth} levels (maxDepth)`, next.pointer);
-    }
-    record(readComponent(next.node, next.pointer, warnings), next.pointer, next.parent);
-    const children = optArray(next.node as JsonObject, 'components', next.pointer);
-    if (children.length) {
-      pushChildren(stack, children, `${next.pointer}/components`, next.depth + 1, walked.components.length - 1);
-    }
+  let i = 0;
+  for (const node of tops) {
+    stack.push({ node, pointer: `/components/${i++}`, depth: 1, parent: -1 });
+    drain();
   }
   return walked;
 }
@@ -223,10 +247,10 @@ function addComponents({ components, pointers, parents }: Walked, serviceRefs: S
   }
 }
 
-function readDependencies(bom: JsonObject, serviceRefs: Set<string>, assembler: SbomAssembler): void {
-  const list = optArray(bom, 'dependencies', '');
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i];
+function readDependencies(list: Iterable<unknown>, serviceRefs: Set<string>, assembler: SbomAssembler): void {
+  let i = -1;
+  for (const item of list) {
+    i++;
     const { ref, dependsOn } = isSimpleDependency(item) ? item : checkedDependency(item, `/dependencies/${i}`);
     const from = knownIndex(ref, i, serviceRefs, assembler);
     if (from < 0 || !dependsOn) continue;

@@ -1,5 +1,6 @@
+import { invalidUtf8Offset } from '../../../platform/text.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './common.js';
-import { parseCycloneDxJson } from './cyclonedx-json.js';
+import { parseCycloneDxJson, parseCycloneDxJsonPiecewise } from './cyclonedx-json.js';
 import { parseCycloneDxXml } from './cyclonedx-xml.js';
 import { SbomParseError, type ParsedSbom } from './model.js';
 import { decodeInput, sniffText, type SniffedSbom } from './sniff.js';
@@ -30,7 +31,8 @@ export function parseSbom(input: Buffer | string, options: ParseSbomOptions = {}
     maxBytes: options.maxBytes ?? DEFAULT_LIMITS.maxBytes,
   };
   try {
-    return dispatch(sniffText(decodeInput(input, limits.maxBytes)), limits, options.validate ?? true);
+    const piecewise = Buffer.isBuffer(input) && input.length >= PIECEWISE_BYTES && input.length <= limits.maxBytes ? readPiecewise(input, limits, options.validate ?? true) : null;
+    return piecewise ?? dispatch(sniffText(decodeInput(input, limits.maxBytes)), limits, options.validate ?? true);
   } catch (err) {
     if (err instanceof SbomParseError) throw err;
     // Callers rely on a single error type; anything else here is a parser bug worth surfacing as one.
@@ -38,6 +40,15 @@ export function parseSbom(input: Buffer | string, options: ParseSbomOptions = {}
       cause: err,
     });
   }
+}
+
+/** Documents from this size on are read a piece at a time when they can be (CycloneDX JSON): see parseCycloneDxJsonPiecewise. */
+const PIECEWISE_BYTES = 1024 * 1024;
+
+function readPiecewise(input: Buffer, limits: ParseLimits, validate: boolean): ParsedSbom | null {
+  if (invalidUtf8Offset(input) !== -1) return null;
+  const bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
+  return parseCycloneDxJsonPiecewise(input, bom, limits, validate);
 }
 
 function dispatch(sniffed: SniffedSbom, limits: ParseLimits, validate: boolean): ParsedSbom {
