@@ -1,8 +1,8 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
-import { breathe, unpublishedWrite } from '../matching/bulk.js';
+import { breathe, insertRows, type ColumnType } from '../matching/bulk.js';
 import type { ComponentRow } from './sboms.ingest.js';
 import type { SbomsTable } from './sboms.tables.js';
 
@@ -21,18 +21,9 @@ export function rowsPerStatement(postgres: boolean, columns: number): number {
   return Math.max(1, Math.floor(Math.min(limit, PARAMETERS_PER_STATEMENT) / columns));
 }
 
-/**
- * Rows per INSERT ... SELECT FROM unnest(...) on PostgreSQL. One array parameter per column, so
- * the 65,535-parameter limit never comes near. Measured against multi-row VALUES at the parameter
- * limit and at 500 rows a statement, unnest inserts a 10,000-component SBOM in about 60% of the
- * time: the server parses and binds 24 parameters instead of 240,000.
- */
-export const ROWS_PER_UNNEST = 5_000;
-
 /** Rows removed per statement when an unpublished SBOM is discarded. */
 const DISCARD_SLICE = 2_000;
 
-type ColumnType = 'text' | 'int';
 
 const INDICATOR_HASH_ALGS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
 const HASH_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [['value', 'text'], ['alg', 'text'], ['sbom_id', 'text'], ['idx', 'int']];
@@ -200,7 +191,7 @@ export class SbomRepository {
       r.purl_qualifiers, r.ecosystem, r.package_name, r.name_key, r.cpe, r.type, r.scope, r.supplier, r.licenses, r.hashes,
       r.parent_idx, r.depth, r.via_idx, r.direct,
     ]);
-    await this.bulkInsert('sbom_components', COMPONENT_COLUMNS, tuples);
+    await insertRows(this.db, 'sbom_components', COMPONENT_COLUMNS, tuples);
   }
 
   /** The index correlation looks hash indicators up in (modules/indicators): MD5, SHA-1, SHA-256 and SHA-512 only. */
@@ -210,7 +201,7 @@ export class SbomRepository {
       if (!r.hashes) continue;
       for (const [alg, value] of Object.entries(JSON.parse(r.hashes) as Record<string, string>)) if (INDICATOR_HASH_ALGS[alg]) tuples.push([value, INDICATOR_HASH_ALGS[alg], sbomId, r.idx]);
     }
-    await this.bulkInsert('sbom_component_hashes', HASH_COLUMNS, tuples);
+    await insertRows(this.db, 'sbom_component_hashes', HASH_COLUMNS, tuples);
   }
 
   insertGraph(sbomId: string, edgeCount: number, packed: Buffer) {
@@ -219,42 +210,6 @@ export class SbomRepository {
 
   graph(sbomId: string) {
     return this.db.selectFrom('sbom_graphs').select(['edge_count', 'edges']).where('sbom_id', '=', sbomId).executeTakeFirst();
-  }
-
-  /**
-   * Statements built directly (table and column names are constants of this file): for 10,000-row
-   * batches Kysely's per-value query tree is measurable overhead. SQLite gets multi-row
-   * INSERT ... VALUES, PostgreSQL INSERT ... SELECT FROM unnest of one array per column.
-   */
-  private async bulkInsert(table: string, columns: ReadonlyArray<readonly [string, ColumnType]>, rows: unknown[][]): Promise<void> {
-    const names = columns.map(([name]) => name).join(', ');
-    if (isPostgres(this.db)) {
-      const arrays = columns.map(([, type], i) => `$${i + 1}::${type === 'int' ? 'integer' : 'text'}[]`).join(', ');
-      const text = `insert into ${table} (${names}) select * from unnest(${arrays})`;
-      for (let start = 0; start < rows.length; start += ROWS_PER_UNNEST) {
-        const batch = rows.slice(start, start + ROWS_PER_UNNEST);
-        const params = columns.map((_, c) => batch.map((row) => row[c]));
-        await unpublishedWrite(this.db, CompiledQuery.raw(text, params));
-        await breathe(this.db);
-      }
-      return;
-    }
-    const perStatement = rowsPerStatement(false, columns.length);
-    const head = `insert into ${table} (${names}) values `;
-    let cachedCount = -1;
-    let cachedSql = '';
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const batch = rows.slice(start, start + perStatement);
-      if (batch.length !== cachedCount) {
-        cachedCount = batch.length;
-        cachedSql = head + placeholders(batch.length, columns.length);
-      }
-      const params: unknown[] = new Array(batch.length * columns.length);
-      let p = 0;
-      for (const row of batch) for (const value of row) params[p++] = value;
-      await this.db.executeQuery(CompiledQuery.raw(cachedSql, params));
-      await breathe(this.db);
-    }
   }
 
   private selectSboms() {
@@ -409,9 +364,4 @@ export class SbomRepository {
     return result.rows;
   }
 
-}
-
-function placeholders(rows: number, columns: number): string {
-  const tuple = `(${new Array(columns).fill('?').join(',')})`;
-  return new Array(rows).fill(tuple).join(',');
 }

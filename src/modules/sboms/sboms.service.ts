@@ -296,8 +296,10 @@ export class SbomService {
       await this.repo().discard(id);
       throw error;
     }
-    // Uploads grow these tables a little at a time: PostgreSQL's statistics must follow them (see refreshStaleStatistics).
-    await refreshStaleStatistics(this.db, ['sboms', 'sbom_components', 'findings']);
+    // Uploads grow these tables a little at a time: PostgreSQL's statistics must follow them (see
+    // refreshStaleStatistics). The 201 does not wait for it: analyzing both tables takes hundreds of
+    // milliseconds once they hold a few uploads, and the upload is committed already (it never throws).
+    void refreshStaleStatistics(this.db, ['sboms', 'sbom_components', 'findings']);
     return {
       ...presentSbom({ ...row, is_current: 1, published: 1, product_name: owner.name, vendor_id: owner.vendor_id, vendor_name: owner.vendor_name }),
       supersedes,
