@@ -66,6 +66,9 @@ export async function unpublishedWrite(db: Executor, query: CompiledQuery): Prom
  */
 const ROWS_PER_UNNEST = 5_000;
 
+/** Constant columns from which insertRows binds them once per statement on SQLite. */
+const FOLDED_COLUMNS = 4;
+
 /**
  * Many rows of one table, the cheap way on each engine. A column whose value is the same in every
  * row (the SBOM, product and vendor of a batch of findings, a NULL nobody set) is bound once per
@@ -113,8 +116,20 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
     }
     return;
   }
+  // The SELECT over a VALUES list that binds a constant once costs more than it saves unless several
+  // columns are constant: SBOM hashes (2 of 4) insert 30% slower that way, components (about 12 of
+  // 24) 25% faster. Below that, a plain multi-row VALUES.
+  if (fixed.length < FOLDED_COLUMNS) {
+    varying.splice(0, varying.length, ...columns.map((_, c) => c));
+    fixed.length = 0;
+  }
+  const folded = fixed.length > 0;
+  const sqliteNames = [...fixed, ...varying].map((c) => columns[c][0]).join(', ');
   const perStatement = Math.max(1, Math.floor((PARAMETERS_PER_STATEMENT - fixed.length) / varying.length));
-  const select = `insert into ${table} (${names}) select ${[...fixed.map(() => '?'), ...varying.map((_, i) => `column${i + 1}`)].join(', ')} from (values `;
+  const head = folded
+    ? `insert into ${table} (${sqliteNames}) select ${[...fixed.map(() => '?'), ...varying.map((_, i) => `column${i + 1}`)].join(', ')} from (values `
+    : `insert into ${table} (${sqliteNames}) values `;
+  const tail = folded ? `)${conflict ? ` where true ${conflict}` : ''}` : conflict ? ` ${conflict}` : '';
   const tuple = `(${new Array(varying.length).fill('?').join(',')})`;
   let cachedCount = -1;
   let cachedSql = '';
@@ -122,7 +137,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
     const end = Math.min(rows.length, start + perStatement);
     if (end - start !== cachedCount) {
       cachedCount = end - start;
-      cachedSql = `${select}${new Array(cachedCount).fill(tuple).join(',')})${conflict ? ` where true ${conflict}` : ''}`;
+      cachedSql = `${head}${new Array(cachedCount).fill(tuple).join(',')}${tail}`;
     }
     const params: unknown[] = new Array(fixed.length + (end - start) * varying.length);
     let p = 0;
