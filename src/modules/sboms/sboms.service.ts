@@ -3,7 +3,7 @@ import { gunzip, gzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { isUniqueViolation } from '../../platform/db/database.js';
+import { isPostgres, isUniqueViolation } from '../../platform/db/database.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { AppError, conflict, invalidField, notFound, validationError, type FieldProblem } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
@@ -58,6 +58,31 @@ export type PublishHook = (trx: Executor, result: UploadResult) => Promise<void>
 
 /** The job kind of queued uploads. */
 export const UPLOAD_JOB = 'sboms.upload';
+
+/**
+ * Rows written (and matched) together on PostgreSQL: each statement there is a round trip, and the
+ * reader's slices (500 rows, sized for the garbage collector) made a typical 10,000-component
+ * upload ~80-100 statements and round trips more than in 2,000-row batches. SQLite, in process,
+ * writes slice by slice.
+ */
+const POSTGRES_BATCH_ROWS = 2_000;
+
+/** Slices joined into batches of at least `rows` rows (each slice alone when 0). */
+function* batched<T>(slices: Iterable<T[]>, rows: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const slice of slices) {
+    if (!batch.length && slice.length >= rows) {
+      yield slice;
+      continue;
+    }
+    for (const row of slice) batch.push(row);
+    if (batch.length >= rows) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
 
 /** Publish attempts that may find a feed write since matching began before matching runs inside the publish transaction. */
 const PUBLISH_ROUNDS = 3;
@@ -275,7 +300,7 @@ export class SbomService {
       const matched = { previous: (await repo.currentFor(owner.id, release))?.id ?? null, feedWrites: this.matching ? await this.matching.feedWrites(this.db) : 0 };
       const run = this.matching?.start(this.db, this.stored(owner, row, matched.previous, matched.feedWrites), ctx);
       let done = 0;
-      for (const rows of read.slices()) {
+      for (const rows of batched(read.slices(), isPostgres(this.db) ? POSTGRES_BATCH_ROWS : 0)) {
         await repo.insertComponents(id, rows);
         await repo.insertComponentHashes(id, rows);
         await run?.add(rows);
