@@ -173,6 +173,31 @@ describeEachEngine('SBOM uploads are written unpublished, then published', ({ en
     assert.equal(Number((await server.tw.database.db.selectFrom('sboms').select((eb) => eb.fn.countAll<number>().as('n')).where('product_id', '=', productId).executeTakeFirstOrThrow()).n), 0);
   });
 
+  test('an upload of many slices stores every component, hash, edge and finding, in document order', async () => {
+    const productId = await product('Many slices');
+    // 4,321 components (several reader slices, several batches on PostgreSQL), a chain of
+    // dependencies across them, every 97th one vulnerable.
+    const names = Array.from({ length: 4_321 }, (_, i) => `slice-pkg-${i}`);
+    const vulnerable = names.filter((_, i) => i % 97 === 0);
+    await server.tw.services.advisories.importAdvisories(vulnerable.map((name, i) => advisory(`TEST-SLICE-${i}`, name)), 'test', ctx);
+    const purl = (name: string) => `pkg:npm/${name}@1.0.0`;
+    const body = Buffer.from(
+      buildCycloneDx({
+        direct: [purl(names[0])],
+        components: names.map((name, i) => ({ purl: purl(name), hashes: { 'SHA-256': i.toString(16).padStart(64, '0') }, deps: i + 1 < names.length ? [purl(names[i + 1])] : [] })),
+      }),
+    );
+    const created = await server.tw.services.sboms.upload(productId, body, { release: '1' }, ctx);
+    const db = server.tw.database.db;
+    const components = await db.selectFrom('sbom_components').select(['idx', 'name', 'depth']).where('sbom_id', '=', created.id).orderBy('idx').execute();
+    assert.deepEqual(components.map((c) => [Number(c.idx), c.name, Number(c.depth)]), names.map((name, i) => [i + 1, name, i + 1]));
+    const hashes = await db.selectFrom('sbom_component_hashes').select((eb) => eb.fn.countAll<number>().as('n')).where('sbom_id', '=', created.id).executeTakeFirstOrThrow();
+    assert.equal(Number(hashes.n), names.length);
+    const findings = await db.selectFrom('findings').select(['package_name', 'depth']).where('sbom_id', '=', created.id).orderBy('component_idx').execute();
+    assert.deepEqual(findings.map((f) => [f.package_name, Number(f.depth)]), vulnerable.map((name) => [name, names.indexOf(name) + 1]));
+    assert.equal((await json<{ dependencyCount: number }>(await server.api(`/api/v1/sboms/${created.id}`))).dependencyCount, names.length);
+  });
+
   test('an upload abandoned by a killed process is swept by a later one', async () => {
     const productId = await product('Abandoned');
     const id = newId();
