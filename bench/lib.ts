@@ -48,6 +48,18 @@ export function percentile(samples: number[], p: number): number {
   return sorted[Math.max(0, index)];
 }
 
+/** Wall-clock ms of each of `rounds` calls, after one warm-up call (JIT, schema compilation, caches). */
+export async function timeRounds(rounds: number, fn: () => unknown): Promise<number[]> {
+  await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
 export function median(samples: number[]): number {
   return percentile(samples, 50);
 }

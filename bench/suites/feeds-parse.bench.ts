@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as csvParse } from 'csv-parse/sync';
-import { type BenchRow, type BenchSuite, median } from '../lib.js';
+import { type BenchRow, type BenchSuite, median, timeRounds } from '../lib.js';
 import { parseEpss } from '../../src/modules/advisories/parsers/epss.js';
 import { parseKev } from '../../src/modules/advisories/parsers/kev.js';
 import { readOsvZip } from '../../src/modules/advisories/parsers/osv.js';
@@ -16,16 +16,6 @@ export const run: BenchSuite = async (ctx) => {
   return [await osvZip(rounds, ctx.log), await kev(rounds * 4), await epss(ctx.quick ? 50_000 : 300_000, rounds)];
 };
 
-async function timeRounds(rounds: number, fn: () => unknown): Promise<number[]> {
-  await fn(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  return samples;
-}
 
 async function osvZip(rounds: number, log: (message: string) => void): Promise<BenchRow> {
   let records = 0;

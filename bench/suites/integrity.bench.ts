@@ -17,7 +17,7 @@ import { buildHttp, openThirdwatch } from '../../src/app/thirdwatch.js';
 import { systemContext } from '../../src/platform/context.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { buildPe, makeSigner, signPe } from '../../src/modules/integrity/test-support/pe-builder.js';
-import { benchEngines, median, type BenchRow, type BenchSuite } from '../lib.js';
+import { benchEngines, median, type BenchRow, type BenchSuite, timeRounds } from '../lib.js';
 
 const SUITE = 'integrity';
 const execFileAsync = promisify(execFile);
@@ -35,17 +35,6 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb
   } finally {
     clearInterval(timer);
   }
-}
-
-async function timed(rounds: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  return samples;
 }
 
 async function nodeSha256(path: string): Promise<string> {
@@ -70,13 +59,13 @@ export const run: BenchSuite = async (bench) => {
     const rate = (ms: number) => bytes / 1e6 / (ms / 1000);
 
     const sha256sum = median(
-      await timed(rounds, async () => {
+      await timeRounds(rounds, async () => {
         const out = spawnSync('sha256sum', [path], { encoding: 'utf8' });
         if (!out.stdout.startsWith(sha256)) throw new Error(`sha256sum: ${out.stderr || out.stdout}`);
       }),
     );
     const nodeHash = median(
-      await timed(rounds, async () => {
+      await timeRounds(rounds, async () => {
         if ((await nodeSha256(path)) !== sha256) throw new Error('node crypto disagrees');
       }),
     );
@@ -89,7 +78,7 @@ export const run: BenchSuite = async (bench) => {
     });
     await new Promise<void>((resolve) => floor.listen(0, '127.0.0.1', resolve));
     const floorUrl = `http://127.0.0.1:${(floor.address() as AddressInfo).port}/`;
-    const bareMs = median(await timed(rounds, () => execFileAsync('curl', ['-sS', '-X', 'POST', '-T', path, floorUrl])));
+    const bareMs = median(await timeRounds(rounds, () => execFileAsync('curl', ['-sS', '-X', 'POST', '-T', path, floorUrl])));
     floor.close();
     const httpPeer = { name: 'curl → bare node HTTP server writing to a file', value: rate(bareMs) };
     rows.push({ suite: SUITE, name: `node crypto SHA-256 of a ${mb} MB file, 1 MB read stream`, value: rate(nodeHash), unit: 'MB/s', notes: `${nodeHash.toFixed(0)} ms, median of ${rounds}` });
@@ -117,7 +106,7 @@ export const run: BenchSuite = async (bench) => {
           if (status !== '200' || result.sha256 !== sha256 || result.signature?.status !== 'valid') throw new Error(`HTTP check answered ${status}: ${result.detail ?? result.signature?.status}`);
         };
         for (const [label, fn, against] of [['artifact check in place (CLI path)', inPlace, peer], ['artifact check streamed over HTTP, copied to a temporary file', overHttp, httpPeer]] as const) {
-          const samples = await timed(rounds, fn);
+          const samples = await timeRounds(rounds, fn);
           const memory = await withPeakRss(fn);
           const ms = median(samples);
           rows.push({
