@@ -135,6 +135,7 @@ describeEachEngine('findings: the Go vulndb against a product SBOM', ({ engine }
     assert.equal(f.vendor.id, vendorId);
     assert.equal(f.fixedIn, '0.17.0');
     assert.equal(f.verdict, 'affected');
+    assert.deepEqual([f.match, f.matchConfidence], ['purl', null]);
     assert.equal(f.state, 'in_triage');
     assert.equal(f.status, 'open');
     assert.equal(f.severity, 'unknown', 'the Go vulndb publishes no CVSS');

@@ -1,5 +1,5 @@
 import type { FindingRow } from './findings.repository.js';
-import type { Finding } from './findings.schemas.js';
+import type { Finding, MatchKind } from './findings.schemas.js';
 import type { FindingsHistoryTable } from './findings.tables.js';
 
 const json = <T>(text: string | null, fallback: T): T => (text ? (JSON.parse(text) as T) : fallback);
@@ -48,6 +48,8 @@ export function presentFinding(row: FindingRow, now = Date.now()): Finding {
     matched: json(row.matched, []),
     fixedVersions: json<string[]>(row.fixed_versions, []),
     fixedIn: row.fixed_in,
+    match: row.match_kind as MatchKind,
+    matchConfidence: num(row.match_confidence),
     priority: row.priority,
     dueAt: row.due_at,
     overdue: row.status === 'open' && !['not_affected', 'false_positive', 'resolved'].includes(row.state) && Date.parse(row.due_at) < now,

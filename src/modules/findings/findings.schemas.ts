@@ -7,6 +7,9 @@ import { JUSTIFICATIONS, PRIORITIES, RESPONSES, SEVERITIES, STATES } from './fin
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Uuid = Type.String({ pattern: UUID_PATTERN });
 const TIERS = ['T1', 'T2', 'T3', 'T4'] as const;
+/** How a finding's component was matched to its advisory (findings.match_kind). */
+export const MATCH_KINDS = ['purl', 'cpe', 'inferred-cpe', 'kev-name'] as const;
+export type MatchKind = (typeof MATCH_KINDS)[number];
 const RATED = SEVERITIES.filter((s) => s !== 'unknown');
 
 export const FindingSchema = Type.Object({
@@ -50,6 +53,10 @@ export const FindingSchema = Type.Object({
   matched: Type.Array(Type.Object({ advisory: Type.String(), ecosystem: Type.String(), name: Type.String(), verdict: Type.String() })),
   fixedVersions: Type.Array(Type.String()),
   fixedIn: Nullable(Type.String({ description: 'The lowest fixed version above the component\'s version.' })),
+  match: Type.Enum(MATCH_KINDS, {
+    description: 'How the component was matched: purl (package identity), cpe (a declared, root or product CPE), inferred-cpe (a CPE inferred from name, supplier and version), kev-name (a KEV entry\'s vendor and product names).',
+  }),
+  matchConfidence: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'For inferred-cpe matches: how sure the inference is (0..1; 1 once an analyst confirmed it).' })),
   priority: Type.String({ description: PRIORITIES.join(' > ') }),
   dueAt: Type.String(),
   overdue: Type.Boolean(),

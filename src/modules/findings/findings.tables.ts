@@ -56,6 +56,10 @@ export interface FindingsTable {
   vex_statement_id: string | null;
   first_seen_at: string;
   updated_at: string;
+  /** How the component was matched: 'purl', 'cpe' (declared/root/product CPE), 'inferred-cpe', 'kev-name'. */
+  match_kind: string;
+  /** 0..1 for inferred CPEs, else null. */
+  match_confidence: number | null;
 }
 
 /** Every state change, closure and reopening of a finding, with who or what caused it. */

@@ -82,6 +82,42 @@ export interface SbomComponentsTable {
   direct: Flag;
 }
 
+/**
+ * The CPEs of one SBOM's components, root and product release (idx 0), keyed by `cpeKey` (the
+ * logical `vendor:product`) so that an NVD record finds its components with one lookup per key.
+ * `cpe` is the text as declared (a malformed one is kept as text under the key it would have).
+ */
+export interface SbomComponentCpesTable {
+  sbom_id: string;
+  idx: number;
+  cpe_key: string;
+  cpe: string;
+  /** 'declared', 'root', 'product' or 'inferred'. */
+  source: string;
+  /** 0..1 for inferred CPEs, null otherwise. */
+  confidence: number | null;
+}
+
+/** An analyst's decision on an inferred CPE, per component identity (supplier|name) and vendor:product. */
+export interface CpeDecisionsTable {
+  component_key: string;
+  cpe_key: string;
+  /** 'confirmed' or 'rejected'. */
+  decision: string;
+  decided_by: string;
+  decided_at: string;
+}
+
+/** A name components are inferred from: products seen in NVD records ('nvd') or a CPE dictionary ('dictionary'). */
+export interface CpeDictionaryTable {
+  name_key: string;
+  cpe_key: string;
+  vendor: string;
+  product: string;
+  title: string | null;
+  source: string;
+}
+
 /** The dependency edges of one SBOM, packed: see packEdges in sboms.ingest.ts. */
 export interface SbomGraphsTable {
   sbom_id: string;
@@ -125,6 +161,9 @@ export interface SbomTables {
   sbom_documents: SbomDocumentsTable;
   sbom_components: SbomComponentsTable;
   sbom_graphs: SbomGraphsTable;
+  sbom_component_cpes: SbomComponentCpesTable;
+  cpe_decisions: CpeDecisionsTable;
+  cpe_dictionary: CpeDictionaryTable;
   technology_products: TechnologyProductsTable;
   technology_vendors: TechnologyVendorsTable;
   technology_state: TechnologyStateTable;

@@ -423,6 +423,7 @@ export class VendorService {
         deployment_count: input.deploymentCount ?? null,
         update_channel: input.updateChannel ?? null,
         auto_update: input.autoUpdate ? 1 : 0,
+        cpe: null,
         created_at: now,
         updated_at: now,
       };

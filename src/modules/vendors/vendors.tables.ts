@@ -60,6 +60,8 @@ export interface ProductsTable {
   deployment_count: number | null;
   update_channel: string | null;
   auto_update: Flag;
+  /** The product's own CPE 2.3 name (matched against NVD with each release as version); null: derived. */
+  cpe: string | null;
   created_at: string;
   updated_at: string;
 }
