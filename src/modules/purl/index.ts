@@ -1,2 +1,3 @@
 export * from './purl.js';
 export * from './cpe.js';
+export * from './cpe-match.js';

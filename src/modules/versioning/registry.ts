@@ -2,6 +2,7 @@ import { alpmComparator } from './alpm.js';
 import { apkComparator } from './apk.js';
 import { composerComparator } from './composer.js';
 import { conanComparator } from './conan.js';
+import { cpeVersionComparator } from './cpe-version.js';
 import { cranComparator } from './cran.js';
 import { dpkgComparator } from './dpkg.js';
 import { datetimeComparator, genericComparator, intdotComparator, lexicographicComparator } from './general.js';
@@ -51,6 +52,8 @@ const ECOSYSTEMS: Record<string, VersionComparator> = {
   openEuler: rpmComparator,
   'Photon OS': rpmComparator,
   'Azure Linux': rpmComparator,
+  // Not an OSV ecosystem: the order of the versions in CPE names (advisory index rows of ecosystem 'cpe').
+  cpe: cpeVersionComparator,
 };
 
 const ECOSYSTEMS_BY_LOWER_CASE = new Map(Object.entries(ECOSYSTEMS).map(([name, c]) => [name.toLowerCase(), c]));
@@ -95,6 +98,7 @@ const VERS_SCHEMES: Record<string, VersionComparator> = {
   datetime: datetimeComparator,
   lexicographic: lexicographicComparator,
   intdot: intdotComparator,
+  cpe: cpeVersionComparator,
 };
 
 export function versComparatorFor(scheme: string): VersionComparator | null {
