@@ -28,6 +28,7 @@ function member(over: Partial<MemberRow>): MemberRow {
     cvss_vector: null,
     cvss_version: null,
     severity_rating: null,
+    cvss_type: null,
     malicious: 0,
     ...over,
   };

@@ -111,7 +111,52 @@ export interface MemberRow {
   cvss_vector: string | null;
   cvss_version: string | null;
   severity_rating: string | null;
+  cvss_type: string | null;
   malicious: number;
+}
+
+/** What a rating is chosen by: the member's id, source and CVSS. */
+export type RatedMember = Pick<MemberRow, 'external_id' | 'source' | 'cvss_score' | 'cvss_vector' | 'cvss_version' | 'severity_rating' | 'cvss_type'>;
+
+/** Which record a severity came from, as the API and the UI show it. */
+export interface SeveritySource {
+  advisory: string;
+  source: string;
+  cvssVersion: string | null;
+  vector: string | null;
+  score: number | null;
+}
+
+/**
+ * How much a member's rating is trusted: the NVD's own assessment (its Primary CVSS) first, then
+ * GHSA records (reviewed by GitHub) and vendors' CSAF documents, then anything else (a CNA's
+ * score the NVD relays, a feed's own). Lower is better.
+ */
+export function ratingTrust(m: RatedMember): number {
+  if (m.source === 'nvd' && m.cvss_type === 'Primary') return 0;
+  if (m.source === 'csaf' || /^GHSA-/i.test(m.external_id)) return 1;
+  return 2;
+}
+
+/** The members with a rating, best first: by ratingTrust, then the highest score, then id. */
+export function rankRatings<T extends RatedMember>(members: T[]): T[] {
+  const score = (m: T) => (m.cvss_score === null ? -1 : Number(m.cvss_score));
+  return members
+    .filter((m) => m.severity_rating !== null)
+    .sort((a, b) => ratingTrust(a) - ratingTrust(b) || score(b) - score(a) || (a.external_id < b.external_id ? -1 : a.external_id > b.external_id ? 1 : 0));
+}
+
+/**
+ * The record a finding's rating comes from, given its group's ranked ratings: the best of the
+ * records that matched it (its own advisory), else the group's best; undefined when none has one.
+ */
+export function findingRating<T extends RatedMember>(ranked: T[], matched: ReadonlyArray<{ advisory: string }>): T | undefined {
+  if (ranked.length > 1) for (const m of ranked) if (matched.some((x) => x.advisory === m.external_id)) return m;
+  return ranked[0];
+}
+
+export function severitySourceOf(m: RatedMember): SeveritySource {
+  return { advisory: m.external_id, source: m.source, cvssVersion: m.cvss_version, vector: m.cvss_vector, score: m.cvss_score === null ? null : Number(m.cvss_score) };
 }
 
 export interface KevRow {
@@ -168,8 +213,7 @@ export type GroupAttributes = Omit<AdvisoryGroupsTable, 'id' | 'merged_into' | '
 export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssRow[]): GroupAttributes {
   const identifiers = groupIdentifiers(members);
   const ordered = [...members].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const scored = members.filter((m) => m.cvss_score !== null).sort((a, b) => Number(b.cvss_score) - Number(a.cvss_score) || (a.id < b.id ? -1 : 1));
-  const top = scored[0];
+  const top = rankRatings(members)[0];
   const cves = new Set(cvesOf(identifiers));
   const kevRows = kev.filter((k) => cves.has(idKey(k.cve_id)));
   const epssRows = epss.filter((e) => cves.has(idKey(e.cve))).sort((a, b) => Number(b.epss) - Number(a.epss));
@@ -180,9 +224,10 @@ export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssR
     identifiers: JSON.stringify(identifiers),
     summary: ordered.find((m) => m.summary)?.summary ?? null,
     severity: top ? top.severity_rating : null,
-    cvss_score: top ? Number(top.cvss_score) : null,
+    cvss_score: top?.cvss_score == null ? null : Number(top.cvss_score),
     cvss_vector: top?.cvss_vector ?? null,
     cvss_version: top?.cvss_version ?? null,
+    severity_source: top ? JSON.stringify(severitySourceOf(top)) : null,
     malicious: members.some((m) => Number(m.malicious) === 1) ? 1 : 0,
     withdrawn: members.length > 0 && members.every((m) => m.withdrawn !== null) ? 1 : 0,
     kev: kevRows.length ? 1 : 0,
@@ -199,7 +244,7 @@ export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssR
   };
 }
 
-/** Whether what prioritisation reads of a group changed. */
-export function riskChanged(before: Pick<AdvisoryGroupsTable, 'severity' | 'kev' | 'malicious' | 'epss'>, after: GroupAttributes): boolean {
-  return before.severity !== after.severity || Number(before.kev) !== after.kev || Number(before.malicious) !== after.malicious || (before.epss === null ? null : Number(before.epss)) !== after.epss;
+/** Whether what prioritisation reads of a group changed (its rating's source too: findings show it). */
+export function riskChanged(before: Pick<AdvisoryGroupsTable, 'severity' | 'severity_source' | 'kev' | 'malicious' | 'epss'>, after: GroupAttributes): boolean {
+  return before.severity !== after.severity || (before.severity_source ?? null) !== after.severity_source || Number(before.kev) !== after.kev || Number(before.malicious) !== after.malicious || (before.epss === null ? null : Number(before.epss)) !== after.epss;
 }

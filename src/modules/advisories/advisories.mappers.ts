@@ -1,3 +1,4 @@
+import type { SeveritySource } from './advisories.groups.js';
 import type { Advisory, AdvisoryDetail } from './advisories.schemas.js';
 import type { AdvisoriesTable, AdvisoryGroupsTable, KevEntriesTable } from './advisories.tables.js';
 
@@ -13,6 +14,7 @@ export function presentAdvisory(g: AdvisoryGroupsTable): Advisory {
     summary: g.summary,
     severity: g.severity ?? 'unknown',
     cvss: g.cvss_score === null ? null : { score: Number(g.cvss_score), vector: g.cvss_vector ?? '', version: g.cvss_version },
+    severitySource: json<SeveritySource | null>(g.severity_source, null),
     kev: Number(g.kev) === 1,
     kevDateAdded: g.kev_date_added,
     kevDueDate: g.kev_due_date,

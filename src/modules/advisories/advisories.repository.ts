@@ -9,7 +9,7 @@ import type { AdvisoriesTable, AdvisoryGroupsTable, AdvisoryPackagesTable, EpssS
 
 const ADVISORY_COLUMNS = [
   'id', 'group_id', 'external_id', 'source', 'origin', 'summary', 'details', 'aliases', 'published', 'modified', 'withdrawn', 'severity',
-  'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'malicious', 'reference_urls', 'affected', 'content_hash', 'imported_at', 'updated_at',
+  'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type', 'malicious', 'reference_urls', 'affected', 'content_hash', 'imported_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof AdvisoriesTable>;
 
 const PACKAGE_COLUMNS = [
@@ -17,7 +17,7 @@ const PACKAGE_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof AdvisoryPackagesTable>;
 
 const GROUP_COLUMNS = [
-  'id', 'display_id', 'identifiers', 'summary', 'severity', 'cvss_score', 'cvss_vector', 'cvss_version', 'malicious', 'withdrawn', 'kev', 'kev_date_added',
+  'id', 'display_id', 'identifiers', 'summary', 'severity', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_source', 'malicious', 'withdrawn', 'kev', 'kev_date_added',
   'kev_due_date', 'kev_ransomware', 'epss', 'epss_percentile', 'epss_model', 'epss_date', 'published', 'modified', 'member_count', 'merged_into', 'created_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof AdvisoryGroupsTable>;
 
@@ -123,7 +123,7 @@ export class AdvisoryRepository {
       out.push(
         ...(await this.db
           .selectFrom('advisories')
-          .select(['id', 'group_id', 'external_id', 'source', 'summary', 'aliases', 'published', 'modified', 'withdrawn', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'malicious'])
+          .select(['id', 'group_id', 'external_id', 'source', 'summary', 'aliases', 'published', 'modified', 'withdrawn', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type', 'malicious'])
           .where('group_id', 'in', batch)
           .execute()),
       );

@@ -9,13 +9,27 @@ export const FEED_KINDS = ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-v
 
 export const CvssSchema = Nullable(Type.Object({ score: Type.Number(), vector: Type.String(), version: Nullable(Type.String()) }));
 
+export const SeveritySourceSchema = Nullable(
+  Type.Object(
+    {
+      advisory: Type.String({ description: 'The record the rating is from (CVE-…, GHSA-…, a CSAF tracking id …).' }),
+      source: Type.String({ description: 'Its feed: nvd, osv, csaf …' }),
+      cvssVersion: Nullable(Type.String()),
+      vector: Nullable(Type.String()),
+      score: Nullable(Type.Number()),
+    },
+    { description: 'Where the rating came from; null when no record has one.' },
+  ),
+);
+
 export const AdvisorySchema = Type.Object({
   id: Type.String({ description: 'The advisory group id: stable across imports (a merged group answers with the group it joined).' }),
   advisoryId: Type.String({ description: 'The id people know it by: its CVE when it has one, else its GHSA, else the first record\'s id.' }),
   aliases: Type.Array(Type.String(), { description: 'Every other id of the group (GHSA, GO, PYSEC, OSV ids, CSAF tracking ids …).' }),
   summary: Nullable(Type.String()),
-  severity: Type.String({ description: 'CVSS rating of the highest-scoring vector among the records, or "unknown".' }),
+  severity: Type.String({ description: 'CVSS rating of the best-sourced record: the NVD\'s own assessment, else a GHSA or vendor (CSAF) record, else any other (the highest score within each); "unknown" when none has one.' }),
   cvss: CvssSchema,
+  severitySource: SeveritySourceSchema,
   kev: Type.Boolean({ description: 'In the CISA Known Exploited Vulnerabilities catalog.' }),
   kevDateAdded: Nullable(Type.String()),
   kevDueDate: Nullable(Type.String()),

@@ -210,6 +210,7 @@ export class AdvisoryService {
       const a = w.advisory;
       const groupId = resolution.groupOf[i];
       const id = w.previous?.id ?? newId();
+      const rating = recordRating(a);
       const row: AdvisoriesTable = {
         id,
         group_id: groupId,
@@ -223,10 +224,11 @@ export class AdvisoryService {
         modified: a.modified,
         withdrawn: a.withdrawn,
         severity: JSON.stringify(a.severity),
-        cvss_score: a.cvss?.baseScore ?? null,
-        cvss_vector: a.cvss?.vector ?? null,
-        cvss_version: a.cvss?.version ?? null,
-        severity_rating: a.cvss?.rating ?? null,
+        cvss_score: rating.cvss?.baseScore ?? null,
+        cvss_vector: rating.cvss?.vector ?? null,
+        cvss_version: rating.cvss?.version ?? null,
+        severity_rating: rating.cvss?.rating ?? null,
+        cvss_type: rating.type,
         malicious: a.malicious ? 1 : 0,
         reference_urls: JSON.stringify(a.references),
         affected: JSON.stringify(a.affected),
@@ -276,7 +278,12 @@ export class AdvisoryService {
     const refresh = await this.refreshGroups(trx, [...touchedGroups], resolution.created);
     const stats = await this.matcher.matchAdvisoryChanges(trx, { groups: touchedGroups, keys: touchedKeys, withdrawnGroups: refresh.withdrawn }, ctx);
     addStats(report, stats);
-    await this.matcher.refreshPriorities(trx, refresh.riskChanged);
+    // A finding's rating may be its own matched record's rather than the group's (findingRating):
+    // the findings of every group a record joined, changed or left are rated again, not only of
+    // groups whose own rating moved. The groups created here have only the findings just made.
+    const rerate = new Set([...touchedGroups].filter((g) => !resolution.created.has(g)));
+    for (const g of refresh.riskChanged) rerate.add(g);
+    report.findings.updated += await this.matcher.refreshPriorities(trx, [...rerate]);
     await recordAudit(trx, ctx, {
       action: 'advisories.import',
       entityType: 'feed',
@@ -473,6 +480,18 @@ function sameValue(stored: unknown, computed: unknown): boolean {
   if (stored === undefined || stored === null) return computed === null;
   if (typeof computed === 'number') return Number(stored) === computed;
   return stored === computed;
+}
+
+/**
+ * The rating a record is stored with. A record that lists its metrics with who assessed them (NVD)
+ * is rated by its publisher's own assessment (Primary) of the newest CVSS version it has, else by
+ * the newest relayed one (Secondary); any other record by the CVSS its parser chose.
+ */
+export function recordRating(a: NormalizedAdvisory): { cvss: NormalizedAdvisory['cvss']; type: string | null } {
+  const metrics = a.cvssMetrics;
+  if (!metrics?.length) return { cvss: a.cvss, type: null };
+  const best = [...metrics].sort((x, y) => Number(y.type === 'Primary') - Number(x.type === 'Primary') || Number(y.version) - Number(x.version) || y.baseScore - x.baseScore)[0];
+  return { cvss: { version: best.version, vector: best.vector, baseScore: best.baseScore, rating: best.rating }, type: best.type };
 }
 
 function fixedOf(ranges: NormalizedAdvisory['affected'][number]['ranges']): string[] {

@@ -26,11 +26,17 @@ export interface AdvisoryGroupsTable {
   /** JSON array of every id and alias of every member. */
   identifiers: Json;
   summary: string | null;
-  /** CVSS rating of the highest-scoring member vector: critical, high, medium, low, none; null when none is known. */
+  /**
+   * CVSS rating of the best-sourced member (see bestRated: the NVD's own assessment, then GHSA and
+   * vendor records, then the rest; the highest score within each): critical, high, medium, low,
+   * none; null when no member has one.
+   */
   severity: string | null;
   cvss_score: number | null;
   cvss_vector: string | null;
   cvss_version: string | null;
+  /** JSON { advisory, source, cvssVersion, vector, score }: the member the rating is from; null with no rating. */
+  severity_source: Json | null;
   malicious: Flag;
   /** 1 when every member is withdrawn. */
   withdrawn: Flag;
@@ -77,6 +83,8 @@ export interface AdvisoriesTable {
   cvss_vector: string | null;
   cvss_version: string | null;
   severity_rating: string | null;
+  /** 'Primary' when the rating is the publisher's own assessment (NVD), 'Secondary' when relayed (a CNA's, an ADP's); null for feeds that do not say. */
+  cvss_type: string | null;
   malicious: Flag;
   reference_urls: Json;
   /** The affected entries as published, kept for display and re-indexing. */

@@ -1,3 +1,4 @@
+import type { SeveritySource } from '../advisories/advisories.groups.js';
 import type { FindingRow } from './findings.repository.js';
 import type { Finding, MatchKind } from './findings.schemas.js';
 import type { FindingsHistoryTable } from './findings.tables.js';
@@ -7,6 +8,7 @@ const num = (value: number | string | null): number | null => (value === null ? 
 
 export function presentFinding(row: FindingRow, now = Date.now()): Finding {
   const identifiers = json<string[]>(row.identifiers, []);
+  const source = json<SeveritySource | null>(row.severity_source, null);
   return {
     id: row.id,
     advisoryId: row.display_id,
@@ -28,7 +30,8 @@ export function presentFinding(row: FindingRow, now = Date.now()): Finding {
     sbomId: row.sbom_id,
     severity: row.severity,
     severityOverride: row.severity_override,
-    cvss: row.cvss_score === null ? null : { score: Number(row.cvss_score), vector: row.cvss_vector ?? '', version: row.cvss_version },
+    cvss: source ? (source.score === null ? null : { score: source.score, vector: source.vector ?? '', version: source.cvssVersion }) : row.cvss_score === null ? null : { score: Number(row.cvss_score), vector: row.cvss_vector ?? '', version: row.cvss_version },
+    severitySource: source,
     kev: Number(row.kev) === 1,
     kevDueDate: row.kev_due_date,
     epss: num(row.epss),

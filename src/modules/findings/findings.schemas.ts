@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { UUID_PATTERN } from '../../platform/ids.js';
 import { PageQuery } from '../../platform/http/pagination.js';
-import { CvssSchema } from '../advisories/advisories.schemas.js';
+import { CvssSchema, SeveritySourceSchema } from '../advisories/advisories.schemas.js';
 import { JUSTIFICATIONS, PRIORITIES, RESPONSES, SEVERITIES, STATES } from './findings.policy.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -31,9 +31,10 @@ export const FindingSchema = Type.Object({
   vendor: Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String() }),
   release: Type.String(),
   sbomId: Type.String(),
-  severity: Type.String({ description: 'Effective severity: the analyst override, else the CVSS rating, else "unknown".' }),
+  severity: Type.String({ description: 'Effective severity: the analyst override, else the rating of the finding\'s own matched record, else its advisory group\'s (see the advisory\'s severity), else "unknown".' }),
   severityOverride: Nullable(Type.String()),
-  cvss: CvssSchema,
+  cvss: { ...CvssSchema, description: 'The CVSS the rating is from (severitySource), the override aside.' },
+  severitySource: SeveritySourceSchema,
   kev: Type.Boolean(),
   kevDueDate: Nullable(Type.String()),
   epss: Nullable(Type.Number()),

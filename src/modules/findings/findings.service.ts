@@ -11,7 +11,7 @@ import { AdvisoryRepository } from '../advisories/advisories.repository.js';
 import { chunks } from '../matching/bulk.js';
 import { keyOf, type PackageEntry } from '../matching/matching.keys.js';
 import { MatchingRepository } from '../matching/matching.repository.js';
-import { FINDINGS_POLICY_KEY, historyRow, type Matcher } from '../matching/matching.service.js';
+import { FINDINGS_POLICY_KEY, historyRow, rateFinding, type Matcher } from '../matching/matching.service.js';
 import { parsePurl, PurlError } from '../purl/index.js';
 import { resolveProductId } from '../sboms/sboms.estate.js';
 import { identityOfPurl } from '../sboms/sboms.identity.js';
@@ -186,7 +186,7 @@ export class FindingsService {
       const responses = input.responses !== undefined ? JSON.stringify(input.responses) : f.responses;
       const override = input.severity !== undefined ? input.severity : f.severity_override;
       const group = groups.get(f.group_id);
-      const severity: Severity = effectiveSeverity(override, group?.severity ?? null);
+      const { severity, source } = rateFinding(group, JSON.parse(f.matched) as Array<{ advisory: string }>, override);
       const { priority, rank } = prioritise(
         { severity: group?.severity ?? null, kev: Number(group?.kev) === 1, malicious: Number(group?.malicious) === 1, epss: group?.epss == null ? null : Number(group.epss) },
         severity,
@@ -200,6 +200,7 @@ export class FindingsService {
         responses,
         severity_override: override,
         severity,
+        severity_source: source,
         priority,
         priority_rank: rank,
         due_at: dueAt(f.first_seen_at, priority, policy),
@@ -220,6 +221,7 @@ export class FindingsService {
         responses: next.responses,
         severity_override: next.severity_override,
         severity: next.severity,
+        severity_source: next.severity_source,
         priority: next.priority,
         priority_rank: next.priority_rank,
         due_at: next.due_at,

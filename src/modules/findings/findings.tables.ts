@@ -38,9 +38,14 @@ export interface FindingsTable {
   status: 'open' | 'closed';
   closed_reason: string | null;
   closed_at: string | null;
-  /** Effective rating: the analyst override when set, else the group's CVSS rating, else 'unknown'. */
+  /**
+   * Effective rating: the analyst override when set, else the rating of the finding's own matched
+   * record, else the group's (its best-sourced member's), else 'unknown'.
+   */
   severity: string;
   severity_override: string | null;
+  /** JSON { advisory, source, cvssVersion, vector, score } of the record the rating is from (the override aside); null when none has one. */
+  severity_source: Json | null;
   priority: string;
   priority_rank: number;
   due_at: string;

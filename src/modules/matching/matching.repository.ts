@@ -1,6 +1,7 @@
 import { sql, type Expression } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
+import { rankRatings, type RatedMember } from '../advisories/advisories.groups.js';
 import type { FindingsHistoryTable, FindingsTable, VexStatementsTable } from '../findings/findings.tables.js';
 import { breathe, chunks, insertRows } from './bulk.js';
 import { DISTRO_ECOSYSTEMS, keyOf, type PackageEntry } from './matching.keys.js';
@@ -13,6 +14,8 @@ export type GroupRiskRow = {
   malicious: number;
   epss: number | null;
   withdrawn: number;
+  /** The members with a rating, best first (rankRatings): where findings' ratings come from. */
+  ratings: RatedMember[];
 };
 
 /** A component of a current SBOM, with where it sits in the portfolio. */
@@ -49,7 +52,7 @@ const INTEGER_COLUMNS = new Set(['component_idx', 'direct', 'depth', 'priority_r
 export const FINDING_COLUMNS = [
   'id', 'group_id', 'sbom_id', 'component_idx', 'product_id', 'vendor_id', 'release', 'ecosystem', 'package_name',
   'component_name', 'component_version', 'component_purl', 'direct', 'depth', 'verdict', 'matched', 'fixed_versions', 'fixed_in',
-  'status', 'closed_reason', 'closed_at', 'severity', 'severity_override', 'priority', 'priority_rank', 'due_at', 'state',
+  'status', 'closed_reason', 'closed_at', 'severity', 'severity_override', 'severity_source', 'priority', 'priority_rank', 'due_at', 'state',
   'justification', 'responses', 'detail', 'state_source', 'state_source_name', 'state_updated_at', 'state_updated_by',
   'vex_statement_id', 'first_seen_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof FindingsTable>;
@@ -200,7 +203,18 @@ export class MatchingRepository {
         .select(['id', 'display_id', 'severity', 'kev', 'malicious', 'epss', 'withdrawn'])
         .where('id', 'in', batch)
         .execute();
-      for (const row of rows) out.set(row.id, row);
+      const rated = new Map<string, RatedMember[]>();
+      for (const m of await this.db
+        .selectFrom('advisories')
+        .select(['group_id', 'external_id', 'source', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type'])
+        .where('group_id', 'in', batch)
+        .where('severity_rating', 'is not', null)
+        .execute()) {
+        const list = rated.get(m.group_id);
+        if (list) list.push(m);
+        else rated.set(m.group_id, [m]);
+      }
+      for (const row of rows) out.set(row.id, { ...row, ratings: rankRatings(rated.get(row.id) ?? []) });
     }
     return out;
   }
@@ -268,12 +282,12 @@ export class MatchingRepository {
 
   /** Open findings of groups whose severity, KEV, EPSS or malicious flag changed. */
   async openFindingsOfGroups(groupIds: string[]) {
-    const out: Array<Pick<FindingsTable, 'id' | 'group_id' | 'severity' | 'severity_override' | 'priority' | 'priority_rank' | 'due_at' | 'first_seen_at'>> = [];
+    const out: Array<Pick<FindingsTable, 'id' | 'group_id' | 'matched' | 'severity' | 'severity_override' | 'severity_source' | 'priority' | 'priority_rank' | 'due_at' | 'first_seen_at'>> = [];
     for (const batch of chunks(groupIds)) {
       out.push(
         ...(await this.db
           .selectFrom('findings')
-          .select(['id', 'group_id', 'severity', 'severity_override', 'priority', 'priority_rank', 'due_at', 'first_seen_at'])
+          .select(['id', 'group_id', 'matched', 'severity', 'severity_override', 'severity_source', 'priority', 'priority_rank', 'due_at', 'first_seen_at'])
           .where('group_id', 'in', batch)
           .where('status', '=', 'open')
           .execute()),

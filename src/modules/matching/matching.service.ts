@@ -3,6 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { readSetting } from '../../platform/settings.js';
+import { findingRating, severitySourceOf } from '../advisories/advisories.groups.js';
 import type { FindingsHistoryTable, FindingsTable } from '../findings/findings.tables.js';
 import {
   DEFAULT_FINDINGS_POLICY,
@@ -102,8 +103,8 @@ interface FindingContext {
   /** Whether any VEX statement is stored at all (most installs before their first VEX import: none). */
   statements: boolean;
   groups: Map<string, GroupRiskRow>;
-  /** Severity and priority by group, for findings without an analyst's severity override. */
-  ranks: Map<string, { severity: Severity; priority: Priority; rank: number }>;
+  /** Severity, its source and priority by group and rated record, for findings without an analyst's severity override. */
+  ranks: Map<string, Rating & { priority: Priority; rank: number }>;
   dueDates: Map<string, string>;
 }
 
@@ -353,17 +354,19 @@ export class Matcher {
   async refreshPriorities(trx: Executor, groupIds: string[]): Promise<number> {
     if (!groupIds.length) return 0;
     const repo = this.repo(trx);
-    const [groups, findings, policy] = await Promise.all([repo.groupRisks(groupIds), repo.openFindingsOfGroups(groupIds), this.policy(trx)]);
+    const findings = await repo.openFindingsOfGroups(groupIds);
+    if (!findings.length) return 0;
+    const [groups, policy] = await Promise.all([repo.groupRisks([...new Set(findings.map((f) => f.group_id))]), this.policy(trx)]);
     const now = new Date().toISOString();
     let changed = 0;
     for (const f of findings) {
       const group = groups.get(f.group_id);
       if (!group) continue;
-      const severity = effectiveSeverity(f.severity_override, group.severity);
+      const { severity, source } = rateFinding(group, JSON.parse(f.matched) as Array<{ advisory: string }>, f.severity_override);
       const { priority, rank } = prioritise(riskOf(group), severity, policy);
       const due = dueAt(f.first_seen_at, priority, policy);
-      if (severity === f.severity && priority === f.priority && rank === Number(f.priority_rank) && due === f.due_at) continue;
-      await repo.updateFinding(f.id, { severity, priority, priority_rank: rank, due_at: due, updated_at: now });
+      if (severity === f.severity && source === (f.severity_source ?? null) && priority === f.priority && rank === Number(f.priority_rank) && due === f.due_at) continue;
+      await repo.updateFinding(f.id, { severity, severity_source: source, priority, priority_rank: rank, due_at: due, updated_at: now });
       changed++;
     }
     return changed;
@@ -400,14 +403,17 @@ export class Matcher {
       };
     };
     const statements = context.statements ? await this.statementsFor(repo, drafts.map(targetOf)) : [];
-    // Severity, priority and rank follow from the group (and an analyst's override): the same for every finding of a group.
-    const rankOf = (groupId: string, override: string | null) => {
-      const cached = override === null ? context.ranks.get(groupId) : undefined;
-      if (cached) return cached;
+    // Severity, priority and rank follow from the group and the rated record (and an analyst's
+    // override): the same for every finding of a group that the same record rates.
+    const rankOf = (groupId: string, matched: GroupVerdict['matched'], override: string | null) => {
       const group = groups.get(groupId);
-      const severity = effectiveSeverity(override, group?.severity ?? null);
-      const ranked = { severity, ...prioritise(group ? riskOf(group) : { severity: null, kev: false, malicious: false, epss: null }, severity, policy) };
-      if (override === null) context.ranks.set(groupId, ranked);
+      const record = group ? findingRating(group.ratings, matched) : undefined;
+      const key = record ? `${groupId}\u0000${record.external_id}` : groupId;
+      const cached = override === null ? context.ranks.get(key) : undefined;
+      if (cached) return cached;
+      const rating = rateFinding(group, matched, override);
+      const ranked = { ...rating, ...prioritise(group ? riskOf(group) : { severity: null, kev: false, malicious: false, epss: null }, rating.severity, policy) };
+      if (override === null) context.ranks.set(key, ranked);
       return ranked;
     };
 
@@ -461,12 +467,12 @@ export class Matcher {
           history.push(historyRow(id, now, ctx, 'vendor', 'vex', 'in_triage', statement.state, { statement: statement.id, source: statement.source }, decision));
         }
       }
-      const { severity, priority, rank } = rankOf(groupId, decision.severity_override);
+      const { severity, source, priority, rank } = rankOf(groupId, verdict.matched, decision.severity_override);
       const firstSeen = before?.first_seen_at ?? now;
       rows.push([
         id, groupId, o.sbomId, o.idx, o.productId, o.vendorId, o.release, o.ecosystem, packageName,
         o.name, o.version, o.purl, o.direct, o.depth, verdict.verdict, JSON.stringify(verdict.matched), JSON.stringify(verdict.fixed), nearestFix(o, verdict.fixed),
-        'open', null, null, severity, decision.severity_override, priority, rank, due(firstSeen, priority), decision.state,
+        'open', null, null, severity, decision.severity_override, source, priority, rank, due(firstSeen, priority), decision.state,
         decision.justification, decision.responses, decision.detail, decision.state_source, decision.state_source_name, decision.state_updated_at, decision.state_updated_by,
         decision.vex_statement_id, firstSeen, now,
       ]);
@@ -598,6 +604,18 @@ function toOccurrence(row: PortfolioComponentRow): Occurrence {
     direct: Number(row.direct),
     depth: Number(row.depth),
   };
+}
+
+interface Rating {
+  severity: Severity;
+  /** JSON SeveritySource of the record the rating is from; null when no record has one. */
+  source: string | null;
+}
+
+/** A finding's rating: its own matched record's, else its group's (findingRating); an analyst's override wins. */
+export function rateFinding(group: GroupRiskRow | undefined, matched: ReadonlyArray<{ advisory: string }>, override: string | null): Rating {
+  const record = group ? findingRating(group.ratings, matched) : undefined;
+  return { severity: effectiveSeverity(override, record?.severity_rating ?? null), source: record ? JSON.stringify(severitySourceOf(record)) : null };
 }
 
 function riskOf(group: GroupRiskRow) {

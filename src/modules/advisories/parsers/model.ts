@@ -35,6 +35,8 @@ export interface NormalizedAdvisory {
   withdrawn: string | null;
   severity: Array<{ type: 'CVSS_V2' | 'CVSS_V3' | 'CVSS_V4' | string; score: string }>;
   cvss: AdvisoryCvss | null;
+  /** Every CVSS metric a record lists with who assessed it (NVD: its own 'Primary' and relayed 'Secondary' ones). */
+  cvssMetrics?: Array<AdvisoryCvss & { source: string; type: 'Primary' | 'Secondary' }>;
   /** MAL- ids, malicious-packages origins and similar markers. */
   malicious: boolean;
   affected: AdvisoryAffected[];
