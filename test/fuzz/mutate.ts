@@ -278,11 +278,70 @@ export function jsonDocument(seeds: readonly unknown[], structural = 4, textual 
     .record({ seed, tree: steps(structural), text: steps(textual), pretty: fc.boolean() })
     .map(({ seed, tree, text, pretty }) => {
       const doc = mutateJson(seed, tree);
-      const compact = JSON.stringify(doc) ?? 'null';
+      const compact = boundedJson(doc);
       // Indentation grows with depth squared: deeply nested documents stay compact.
       const indent = pretty && compact.length < 200_000 && nesting(compact) < 64;
       return mutateText(indent ? JSON.stringify(doc, null, 2) : compact.slice(0, MAX_DOCUMENT), text);
     });
+}
+
+/**
+ * Compact JSON text of a mutated document, cut at MAX_DOCUMENT. Duplication shares subtrees rather
+ * than cloning them, so a few duplications nested inside each other make a document whose full text
+ * is gigabytes (300 copies of 300 copies of 300 ...): serialising that whole hung the generator.
+ */
+export function boundedJson(doc: unknown): string {
+  if (expandedLength(doc, new Map(), MAX_DOCUMENT) <= MAX_DOCUMENT) return JSON.stringify(doc) ?? 'null';
+  const parts: string[] = [];
+  let length = 0;
+  const emit = (text: string) => {
+    parts.push(text);
+    length += text.length;
+    if (length > MAX_DOCUMENT) throw CUT;
+  };
+  const write = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return emit(JSON.stringify(value) ?? 'null');
+    if (Array.isArray(value)) {
+      emit('[');
+      value.forEach((item, i) => {
+        if (i) emit(',');
+        write(item);
+      });
+      return emit(']');
+    }
+    emit('{');
+    let first = true;
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      emit(`${first ? '' : ','}${JSON.stringify(key)}:`);
+      first = false;
+      write(item);
+    }
+    emit('}');
+  };
+  try {
+    write(doc);
+  } catch (error) {
+    if (error !== CUT) throw error;
+  }
+  return parts.join('').slice(0, MAX_DOCUMENT);
+}
+
+const CUT = Symbol('cut');
+
+/** An upper-bound-ish length of the compact JSON text, counting shared subtrees once per use; stops counting past `limit`. */
+function expandedLength(value: unknown, memo: Map<object, number>, limit: number): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value !== 'object' || value === null) return 24;
+  const known = memo.get(value);
+  if (known !== undefined) return known;
+  let total = 2;
+  for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    total += (typeof key === 'string' ? key.length + 4 : 1) + expandedLength(item, memo, limit);
+    if (total > limit) break;
+  }
+  memo.set(value, total);
+  return total;
 }
 
 /** The deepest bracket nesting of compact JSON text, strings skipped. */
