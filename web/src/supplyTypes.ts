@@ -141,6 +141,21 @@ export const JUSTIFICATIONS = [
   'protected_by_mitigating_control',
 ] as const;
 
+/** Which record a rating came from. */
+export interface SeveritySource {
+  advisory: string;
+  source: string;
+  cvssVersion: string | null;
+  vector: string | null;
+  score: number | null;
+}
+
+export interface Cvss {
+  score: number;
+  vector: string;
+  version: string | null;
+}
+
 export interface Finding {
   id: string;
   advisoryId: string;
@@ -152,7 +167,9 @@ export interface Finding {
   release: string | null;
   sbomId: string;
   severity: string;
-  cvss: number | null;
+  severityOverride: string | null;
+  severitySource: SeveritySource | null;
+  cvss: Cvss | null;
   kev: boolean;
   epss: number | null;
   malicious: boolean;
@@ -179,7 +196,8 @@ export interface Advisory {
   aliases: string[];
   summary: string | null;
   severity: string;
-  cvss: number | null;
+  severitySource: SeveritySource | null;
+  cvss: Cvss | null;
   kev: boolean;
   kevDueDate: string | null;
   epss: number | null;

@@ -483,15 +483,14 @@ function sameValue(stored: unknown, computed: unknown): boolean {
 }
 
 /**
- * The rating a record is stored with. A record that lists its metrics with who assessed them (NVD)
- * is rated by its publisher's own assessment (Primary) of the newest CVSS version it has, else by
- * the newest relayed one (Secondary); any other record by the CVSS its parser chose.
+ * The rating a record is stored with: the CVSS its parser chose, and, for a record that lists its
+ * metrics with who assessed them (NVD), whether that one is the publisher's own assessment
+ * ('Primary') or one it relays ('Secondary'): group ratings trust the former first (ratingTrust).
  */
 export function recordRating(a: NormalizedAdvisory): { cvss: NormalizedAdvisory['cvss']; type: string | null } {
-  const metrics = a.cvssMetrics;
-  if (!metrics?.length) return { cvss: a.cvss, type: null };
-  const best = [...metrics].sort((x, y) => Number(y.type === 'Primary') - Number(x.type === 'Primary') || Number(y.version) - Number(x.version) || y.baseScore - x.baseScore)[0];
-  return { cvss: { version: best.version, vector: best.vector, baseScore: best.baseScore, rating: best.rating }, type: best.type };
+  const { cvss } = a;
+  const metric = cvss ? a.cvssMetrics?.find((m) => m.vector === cvss.vector && m.version === cvss.version) : undefined;
+  return { cvss, type: metric?.type ?? null };
 }
 
 function fixedOf(ranges: NormalizedAdvisory['affected'][number]['ranges']): string[] {

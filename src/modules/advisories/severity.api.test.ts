@@ -15,14 +15,13 @@ const V31_HIGH = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H';
 const V31_CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const V31_MEDIUM = 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H';
 
-/** An NVD record as the NVD parser hands it over: no packages, its metrics with who assessed them. */
+/** An NVD record as the NVD parser hands it over: no packages, its metrics with who assessed them, rated by its Primary one if any. */
 function nvd(cve: string, metrics: NonNullable<NormalizedAdvisory['cvssMetrics']>, modified = '2030-02-01T00:00:00Z'): NormalizedAdvisory {
-  const highest = [...metrics].sort((a, b) => b.baseScore - a.baseScore)[0] ?? null;
+  const chosen = metrics.find((m) => m.type === 'Primary') ?? metrics[0] ?? null;
   return {
     id: cve, aliases: [], source: 'nvd', summary: `${cve} in the NVD`, details: null, published: '2030-01-01T00:00:00Z', modified, withdrawn: null,
     severity: metrics.map((m) => ({ type: `CVSS_V${m.version[0]}`, score: m.vector })),
-    // A parser may well put its highest metric here: the stored rating is the Primary one regardless.
-    cvss: highest && { version: highest.version, vector: highest.vector, baseScore: highest.baseScore, rating: highest.rating },
+    cvss: chosen && { version: chosen.version, vector: chosen.vector, baseScore: chosen.baseScore, rating: chosen.rating },
     cvssMetrics: metrics, malicious: false, references: [], affected: [],
   };
 }
@@ -37,7 +36,7 @@ describeEachEngine('severity for every finding, with its source', ({ engine }) =
     ({ productId } = await createProduct(server, 'Severity Vendor', 'Severity Agent'));
     await importFeed(server, 'osv', JSON.stringify(osvRecord('GO-2030-0001', 'example.com/a', 'v2.0.0', { aliases: ['CVE-2030-0001'] })));
     await importFeed(server, 'osv', JSON.stringify(osvRecord('GO-2030-0002', 'example.com/b', 'v2.0.0', { aliases: ['CVE-2030-0002', 'GHSA-2030-0002-bbbb'] })));
-    await importFeed(server, 'osv', JSON.stringify(osvRecord('GHSA-2030-0002-bbbb', 'example.com/b', 'v2.0.0', { aliases: ['CVE-2030-0002'], severity: [{ type: 'CVSS_V3', score: V31_MEDIUM }] })));
+    await importFeed(server, 'osv', JSON.stringify(osvRecord('GHSA-2030-0002-bbbb', 'example.com/b', 'v2.0.0', { aliases: ['CVE-2030-0002'], severity: [{ type: 'CVSS_V3', score: V31_CRITICAL }] })));
     await uploadSbom(server, productId, goBom({ name: 'agent', version: '1.0.0' }, [['example.com/a', 'v1.0.0'], ['example.com/b', 'v1.0.0']]), '1.0.0');
   });
   after(() => server?.close());
@@ -46,7 +45,7 @@ describeEachEngine('severity for every finding, with its source', ({ engine }) =
     const before = await findingOf('example.com/a');
     assert.deepEqual([before.severity, before.severitySource, before.priority], ['unknown', null, 'unknown']);
 
-    // The CNA's 9.8 (Secondary) is higher, but the NVD's own assessment is the one taken.
+    // The CNA's 9.8 (Secondary) is higher; the NVD's own assessment is the record's rating.
     const report = await server.tw.services.advisories.importAdvisories(
       [nvd('CVE-2030-0001', [
         { version: '3.1', vector: V31_HIGH, baseScore: 7.5, rating: 'high', source: 'nvd@nist.gov', type: 'Primary' },
@@ -68,16 +67,16 @@ describeEachEngine('severity for every finding, with its source', ({ engine }) =
     assert.equal(advisory.severitySource.source, 'nvd');
   });
 
-  test('a finding matched by a rated record of its own keeps that record\'s rating; the group shows its best source', async () => {
+  test('the NVD\'s own rating leads the group even when a GHSA scores higher; a finding matched by a rated record of its own keeps that record\'s', async () => {
     const own = await findingOf('example.com/b');
-    assert.equal(own.severity, 'medium');
+    assert.equal(own.severity, 'critical');
     assert.equal(own.severitySource.advisory, 'GHSA-2030-0002-bbbb');
 
-    await server.tw.services.advisories.importAdvisories([nvd('CVE-2030-0002', [{ version: '3.1', vector: V31_CRITICAL, baseScore: 9.8, rating: 'critical', source: 'nvd@nist.gov', type: 'Primary' }])], 'test', ctx);
-    const still = await findingOf('example.com/b');
-    assert.deepEqual([still.severity, still.severitySource.advisory], ['medium', 'GHSA-2030-0002-bbbb'], 'its own record speaks for it');
+    await server.tw.services.advisories.importAdvisories([nvd('CVE-2030-0002', [{ version: '3.1', vector: V31_MEDIUM, baseScore: 5.9, rating: 'medium', source: 'nvd@nist.gov', type: 'Primary' }])], 'test', ctx);
     const group = await json(await server.api('/api/v1/advisories/CVE-2030-0002', { role: 'viewer' }), 200);
-    assert.deepEqual([group.severity, group.severitySource.advisory, group.severitySource.source], ['critical', 'CVE-2030-0002', 'nvd']);
+    assert.deepEqual([group.severity, group.severitySource.advisory, group.severitySource.source], ['medium', 'CVE-2030-0002', 'nvd']);
+    const still = await findingOf('example.com/b');
+    assert.deepEqual([still.severity, still.severitySource.advisory], ['critical', 'GHSA-2030-0002-bbbb'], 'its own record speaks for it');
   });
 
   test('an NVD record with only relayed (Secondary) metrics still rates a group that has nothing better, ranked below GHSA', async () => {

@@ -4,15 +4,13 @@ import { Empty, ErrorBanner, Field, Loading, SelectField, TierBadge, useAsync, u
 import { formatDate, plural } from '../format.js';
 import { DataTable, FilterBar, FilterCheck, FilterSelect, ListBody, usePagedList, useUrlFilters, useVendorOptions } from '../lists.js';
 import { Link } from '../router.js';
+import { SeverityLabel, SeverityTag } from '../severity.js';
 import { useSession } from '../session.js';
 import { TIERS } from '../types.js';
 import { FINDING_STATES, JUSTIFICATIONS, SEVERITIES, type Advisory, type Exposure, type Finding, type VulnerabilityRisk } from '../supplyTypes.js';
 
 const label = (s: string) => s.replace(/_/g, ' ');
 
-export function SeverityTag({ severity }: { severity: string }) {
-  return <span className={`sev sev-${severity}`}>{severity}</span>;
-}
 
 export function RiskScore({ path, refreshKey }: { path: string; refreshKey?: number }) {
   const state = useAsync((signal) => api.get<VulnerabilityRisk>(path, undefined, signal), [path, refreshKey]);
@@ -89,7 +87,7 @@ export function FindingsTable({
               header: 'Severity',
               cell: (f) => (
                 <>
-                  <SeverityTag severity={f.severity} />
+                  <SeverityLabel severity={f.severity} source={f.severitySource} override={f.severityOverride} />
                   {f.epss !== null && <div className="small muted">EPSS {(f.epss * 100).toFixed(1)}%</div>}
                 </>
               ),
@@ -234,9 +232,18 @@ export function AdvisoryPage({ id }: { id: string }) {
             {a.withdrawn && <span className="tag">withdrawn</span>}
           </h1>
           <p>{a.summary}</p>
+          <p data-testid="advisory-severity">
+            Severity <SeverityLabel severity={a.severity} source={a.severitySource} />
+            {a.severitySource && (
+              <span className="small muted">
+                {' '}
+                · from record {a.severitySource.advisory}
+                {a.severitySource.vector && <> · <code>{a.severitySource.vector}</code></>}
+              </span>
+            )}
+          </p>
           <p className="muted small">
             {a.aliases.length > 0 && <>Also {a.aliases.join(', ')} · </>}
-            {a.cvss !== null && <>CVSS {a.cvss} · </>}
             {a.epss !== null && <>EPSS {(a.epss * 100).toFixed(1)}% · </>}
             {a.kevDueDate && <>KEV due {formatDate(a.kevDueDate)} · </>}
             {plural(a.records.length, 'source record')}
