@@ -43,6 +43,8 @@ import { indicatorRoutes } from '../modules/indicators/indicators.routes.js';
 import { integrityCorrelation, SightingRisks } from '../modules/indicators/sightings.hooks.js';
 import { TaxiiService, TAXII_SCHEDULE } from '../modules/indicators/taxii.service.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
+import { SearchService } from '../modules/search/search.service.js';
+import { searchRoutes } from '../modules/search/search.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -83,6 +85,7 @@ export interface Services {
   indicators: IndicatorService;
   sightingRisks: SightingRisks;
   taxii: TaxiiService;
+  search: SearchService;
 }
 
 export interface Thirdwatch {
@@ -141,6 +144,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     indicators,
     sightingRisks,
     taxii: new TaxiiService(database.db, indicators, jobs, logger, { allowPrivate: config.outboundAllowPrivate }),
+    search: new SearchService(database.db),
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
@@ -189,6 +193,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   indicatorRoutes(app, services.indicators, services.sightingRisks, services.taxii);
   auditRoutes(app, services.audit, services.vendors);
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
+  searchRoutes(app, services.search);
   await app.ready();
   return { app, routes };
 }

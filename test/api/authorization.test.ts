@@ -145,6 +145,7 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/mentions': 'read',
   'GET /api/v1/mentions/:id': 'read',
   'PATCH /api/v1/mentions/:id': 'risks:write',
+  'GET /api/v1/search': 'read',
 };
 
 const PASSWORD = 'correct horse battery staple';

@@ -18,6 +18,7 @@ import { clean, unpackEdges, type SbomFacts } from './sboms.ingest.js';
 import { readSbomOffThread, type ReadSbomSlices } from './sboms.reader.js';
 import { presentComponent, presentSbom } from './sboms.mappers.js';
 import { applyCurrentChange } from './sboms.usage.js';
+import { indexComponentIdentities } from '../search/search.index.js';
 import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
@@ -303,6 +304,7 @@ export class SbomService {
       for (const rows of batched(read.slices(), isPostgres(this.db) ? POSTGRES_BATCH_ROWS : 0)) {
         await repo.insertComponents(id, rows);
         await repo.insertComponentHashes(id, rows);
+        await indexComponentIdentities(this.db, rows);
         await run?.add(rows);
         done += rows.length;
         await onProgress?.('store', done, total);

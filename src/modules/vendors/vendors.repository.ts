@@ -1,5 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { likePattern } from '../../platform/search-text.js';
+import { likePattern, searchText } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { insertJsonRows } from '../../platform/db/bulk.js';
 import { isPostgres } from '../../platform/db/database.js';
@@ -268,8 +268,10 @@ export class VendorRepository {
   insertProduct(row: ProductsTable) {
     return this.db.insertInto('products').values(row).execute();
   }
-  updateProduct(id: string, changes: Partial<ProductsTable>) {
-    return this.db.updateTable('products').set(changes).where('id', '=', id).execute();
+  /** A new name gets its search text here, the one place products are renamed. */
+  updateProduct(id: string, changes: Partial<Omit<ProductsTable, 'search_text'>>) {
+    const search = changes.name === undefined ? {} : { search_text: searchText([changes.name]) };
+    return this.db.updateTable('products').set({ ...changes, ...search }).where('id', '=', id).execute();
   }
   deleteProduct(id: string) {
     return this.db.deleteFrom('products').where('id', '=', id).execute();

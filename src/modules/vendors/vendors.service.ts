@@ -413,10 +413,11 @@ export class VendorService {
     return this.write(async (trx) => {
       if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
       const now = new Date().toISOString();
+      const name = input.name.trim();
       const row: ProductsTable = {
         id: newId(),
         vendor_id: vendorId,
-        name: input.name.trim(),
+        name,
         type: input.type,
         description: input.description ?? null,
         version: input.version ?? null,
@@ -426,6 +427,7 @@ export class VendorService {
         cpe: null,
         created_at: now,
         updated_at: now,
+        search_text: searchText([name]),
       };
       await this.repo(trx).insertProduct(row);
       const product = presentProduct(row);

@@ -64,6 +64,8 @@ export interface ProductsTable {
   cpe: string | null;
   created_at: string;
   updated_at: string;
+  /** The name folded by foldForSearch (0019): what global search looks products up by. */
+  search_text: string;
 }
 
 export interface ContactsTable {

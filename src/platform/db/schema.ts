@@ -7,9 +7,10 @@ import type { RiskTables } from '../../modules/risks/risks.tables.js';
 import type { IntegrityTables } from '../../modules/integrity/integrity.tables.js';
 import type { MentionTables } from '../../modules/mentions/mentions.tables.js';
 import type { IndicatorTables } from '../../modules/indicators/indicators.tables.js';
+import type { SearchTables } from '../../modules/search/search.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
