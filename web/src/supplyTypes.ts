@@ -169,6 +169,8 @@ export interface Finding {
   severity: string;
   severityOverride: string | null;
   severitySource: SeveritySource | null;
+  /** How the component was matched: purl, cpe, inferred-cpe, or kev-name (a KEV entry naming the vendor and product). */
+  match?: string;
   cvss: Cvss | null;
   kev: boolean;
   epss: number | null;

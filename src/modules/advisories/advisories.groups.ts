@@ -210,8 +210,10 @@ export function displayId(members: MemberRow[], identifiers: string[]): string {
 
 export type GroupAttributes = Omit<AdvisoryGroupsTable, 'id' | 'merged_into' | 'created_at' | 'updated_at'>;
 
-export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssRow[]): GroupAttributes {
+/** `extraIds`: the identifiers of a group with no records (one made for a KEV entry naming a product). */
+export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssRow[], extraIds: string[] = []): GroupAttributes {
   const identifiers = groupIdentifiers(members);
+  for (const id of extraIds) if (!identifiers.some((known) => idKey(known) === idKey(id))) identifiers.push(id);
   const ordered = [...members].sort((a, b) => (a.id < b.id ? -1 : 1));
   const top = rankRatings(members)[0];
   const cves = new Set(cvesOf(identifiers));

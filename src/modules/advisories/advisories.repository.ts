@@ -70,6 +70,19 @@ export class AdvisoryRepository {
     return out;
   }
 
+  /** The identifiers mapped to some groups (a group with no records, made for a KEV entry, has only these). */
+  async identifiersOfGroups(groupIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const batch of chunks(groupIds)) {
+      for (const row of await this.db.selectFrom('advisory_ids').select(['identifier', 'group_id']).where('group_id', 'in', batch).orderBy('identifier').execute()) {
+        const list = out.get(row.group_id);
+        if (list) list.push(row.identifier);
+        else out.set(row.group_id, [row.identifier]);
+      }
+    }
+    return out;
+  }
+
   /** Moves everything of one group into another; the loser keeps a pointer (its id stays resolvable). */
   async mergeGroup(from: string, into: string, at: string): Promise<void> {
     await this.db.updateTable('advisory_ids').set({ group_id: into }).where('group_id', '=', from).execute();

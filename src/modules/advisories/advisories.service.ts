@@ -312,14 +312,18 @@ export class AdvisoryService {
       if (!list) members.set(m.group_id, (list = []));
       list.push(m);
     }
-    const cves = [...new Set([...members.values()].flatMap((list) => cvesOf(list.flatMap((m) => [m.external_id, ...(JSON.parse(m.aliases) as string[])]))))];
+    const memberless = groupIds.filter((g) => !members.has(g));
+    const extraIds = memberless.length ? await repo.identifiersOfGroups(memberless) : new Map<string, string[]>();
+    const cves = [
+      ...new Set([...[...members.values()].flatMap((list) => cvesOf(list.flatMap((m) => [m.external_id, ...(JSON.parse(m.aliases) as string[])]))), ...cvesOf([...extraIds.values()].flat())]),
+    ];
     const [kev, epss, current] = await Promise.all([repo.kevFor(cves), repo.epssFor(cves), repo.groups(groupIds.filter((g) => !created.has(g)))]);
     const currentById = new Map(current.map((g) => [g.id, g]));
     const now = new Date().toISOString();
     const inserts: AdvisoryGroupsTable[] = [];
     for (const groupId of groupIds) {
       const list = members.get(groupId) ?? [];
-      const attributes = groupAttributes(list, kev, epss);
+      const attributes = groupAttributes(list, kev, epss, extraIds.get(groupId));
       if (attributes.withdrawn) result.withdrawn.add(groupId);
       const before = currentById.get(groupId);
       if (!before) {
@@ -373,6 +377,7 @@ export class AdvisoryService {
         if (!rows.length) return;
         await repo.upsertKev(rows);
         await this.refreshGroupsOfCves(trx, rows.map((r) => r.cve_id), report);
+        await this.matchKevNames(trx, rows, ctx, report);
         await recordAudit(trx, ctx, { action: 'kev.import', entityType: 'feed', entityId: 'kev', after: { catalogVersion: meta?.catalogVersion ?? null, cves: rows.map((r) => r.cve_id).slice(0, 200), changed: rows.length } });
       });
       done += batch.length;
@@ -414,6 +419,28 @@ export class AdvisoryService {
     }
     if (report.imported + report.updated >= ANALYZE_AFTER) await this.repo().analyze(['epss_scores']);
     return report;
+  }
+
+  /**
+   * KEV entries that name a vendor's product (matching.kev.ts) flag its current SBOMs when no record
+   * of their CVE has package data to match by. A CVE no record names yet gets a group of its own
+   * (its id mapped, no records) so that its findings have an advisory; a record that names it later
+   * joins that group.
+   */
+  private async matchKevNames(trx: Executor, rows: KevEntriesTable[], ctx: RequestContext, report: ImportReport): Promise<void> {
+    const named = await this.matcher.productsNamedByKev(trx, rows);
+    if (!named.size) return;
+    const repo = this.repo(trx);
+    const mapped = await repo.groupsOfIdentifiers([...named.keys()].map(idKey));
+    const created: Array<{ identifier: string; group_id: string }> = [];
+    for (const cve of named.keys()) if (!mapped.has(idKey(cve))) created.push({ identifier: idKey(cve), group_id: newId() });
+    if (created.length) {
+      await repo.upsertIdentifiers(created);
+      await this.refreshGroups(trx, created.map((c) => c.group_id), new Set(created.map((c) => c.group_id)));
+      for (const c of created) mapped.set(c.identifier, c.group_id);
+    }
+    const matches = [...named].map(([cve, { entry, productIds }]) => ({ groupId: mapped.get(idKey(cve))!, entry, productIds }));
+    addStats(report, await this.matcher.matchKevNames(trx, matches, ctx));
   }
 
   private async refreshGroupsOfCves(trx: Executor, cves: string[], report: ImportReport): Promise<void> {

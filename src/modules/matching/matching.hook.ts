@@ -15,6 +15,8 @@ export interface SbomMatching {
   start(db: Executor, sbom: StoredSbom, ctx: RequestContext): SbomMatchRun;
   /** Writes the findings of a stored, unpublished SBOM, reading its components back. */
   match(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats>;
+  /** Reconciles the findings of an SBOM that becomes current again with every feed write since (Matcher.rematchSbom). */
+  rematch(trx: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats>;
 }
 
 export function sbomMatching(matcher: Matcher): SbomMatching {
@@ -27,5 +29,6 @@ export function sbomMatching(matcher: Matcher): SbomMatching {
     },
     start: (db, sbom, ctx) => matcher.startSbom(db, sbom, ctx),
     match: (db, sbom, ctx) => matcher.matchSbom(db, sbom, ctx),
+    rematch: (trx, sbom, ctx) => matcher.rematchSbom(trx, sbom, ctx),
   };
 }

@@ -5,6 +5,7 @@ import { rankRatings, type RatedMember } from '../advisories/advisories.groups.j
 import type { FindingsHistoryTable, FindingsTable, VexStatementsTable } from '../findings/findings.tables.js';
 import { breathe, chunks, insertRows } from './bulk.js';
 import { DISTRO_ECOSYSTEMS, keyOf, type PackageEntry } from './matching.keys.js';
+import { KEV_ECOSYSTEM, KEV_NAME_MATCH } from './matching.kev.js';
 
 export type GroupRiskRow = {
   id: string;
@@ -237,6 +238,87 @@ export class MatchingRepository {
     return out;
   }
 
+  // KEV name matching (matching.kev.ts).
+
+  /** Products with their vendor's name and aliases: of some vendors, or one product. */
+  async namedProducts(scope: { productId: string } | { all: true }): Promise<Array<{ id: string; name: string; vendor_name: string; aliases: string }>> {
+    return this.db
+      .selectFrom('products as p')
+      .innerJoin('vendors as v', 'v.id', 'p.vendor_id')
+      .select(['p.id', 'p.name', 'v.name as vendor_name', 'v.aliases'])
+      .$if('productId' in scope, (q) => q.where('p.id', '=', (scope as { productId: string }).productId))
+      .execute();
+  }
+
+  kevNames() {
+    return this.db.selectFrom('kev_entries').select(['cve_id', 'vendor_project', 'product']).execute();
+  }
+
+  /** The groups among these that some record gives package data (an index entry) for. */
+  async groupsWithPackages(groupIds: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const batch of chunks(groupIds)) {
+      for (const row of await this.db.selectFrom('advisory_packages').select('group_id').distinct().where('group_id', 'in', batch).execute()) out.add(row.group_id);
+    }
+    return out;
+  }
+
+  /** The groups of some identifiers (upper-cased). */
+  async groupsOfIds(identifiers: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const batch of chunks(identifiers)) {
+      for (const row of await this.db.selectFrom('advisory_ids').select(['identifier', 'group_id']).where('identifier', 'in', batch).execute()) out.set(row.identifier, row.group_id);
+    }
+    return out;
+  }
+
+  /** The current SBOMs of some products, with their roots. */
+  async currentSbomsOf(productIds: string[]) {
+    const out: Array<{ id: string; product_id: string; vendor_id: string; release: string; root_name: string | null; root_version: string | null; root_purl: string | null }> = [];
+    for (const batch of chunks(productIds)) {
+      out.push(
+        ...(await this.db
+          .selectFrom('sboms as s')
+          .innerJoin('products as p', 'p.id', 's.product_id')
+          .select(['s.id', 's.product_id', 'p.vendor_id', 's.release', 's.root_name', 's.root_version', 's.root_purl'])
+          .where('s.product_id', 'in', batch)
+          .where('s.is_current', '=', 1)
+          .where('s.published', '=', 1)
+          .execute()),
+      );
+    }
+    return out;
+  }
+
+  /** Which (group, SBOM) pairs already have a finding on the SBOM's root (idx 0). */
+  async rootFindings(groupIds: string[], sbomIds: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const groups of chunks(groupIds, 200)) {
+      for (const sboms of chunks(sbomIds, 200)) {
+        for (const row of await this.db.selectFrom('findings').select(['group_id', 'sbom_id']).where('group_id', 'in', groups).where('sbom_id', 'in', sboms).where('component_idx', '=', 0).execute()) {
+          out.add(`${row.group_id}|${row.sbom_id}`);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Marks the root findings filed under the KEV ecosystem as name matches. */
+  async markKevNameMatches(sbomIds: string[]): Promise<void> {
+    for (const batch of chunks(sbomIds)) {
+      await this.db.updateTable('findings').set({ match_kind: KEV_NAME_MATCH }).where('sbom_id', 'in', batch).where('component_idx', '=', 0).where('ecosystem', '=', KEV_ECOSYSTEM).execute();
+    }
+  }
+
+  /** Every finding of one SBOM, open or closed, with how it was matched (an SBOM matched again whole). */
+  findingsOfSbom(sbomId: string): Promise<Array<ExistingFindingRow & Pick<FindingsTable, 'match_kind'>>> {
+    return this.db
+      .selectFrom('findings')
+      .select(['id', 'group_id', 'sbom_id', 'component_idx', 'status', 'closed_reason', 'verdict', 'matched', 'fixed_versions', 'fixed_in', 'state', 'state_source', 'match_kind'])
+      .where('sbom_id', '=', sbomId)
+      .execute();
+  }
+
   /** The findings of the SBOM a new upload supersedes, whose decisions and first-seen dates carry over. */
   previousFindings(sbomId: string) {
     return this.db
@@ -280,8 +362,8 @@ export class MatchingRepository {
     }
   }
 
-  /** Open findings of groups whose severity, KEV, EPSS or malicious flag changed. */
-  async openFindingsOfGroups(groupIds: string[]) {
+  /** Open findings of groups whose severity, KEV, EPSS or malicious flag changed (of one SBOM's, given one). */
+  async openFindingsOfGroups(groupIds: string[], sbomId?: string) {
     const out: Array<Pick<FindingsTable, 'id' | 'group_id' | 'matched' | 'severity' | 'severity_override' | 'severity_source' | 'priority' | 'priority_rank' | 'due_at' | 'first_seen_at'>> = [];
     for (const batch of chunks(groupIds)) {
       out.push(
@@ -290,6 +372,7 @@ export class MatchingRepository {
           .select(['id', 'group_id', 'matched', 'severity', 'severity_override', 'severity_source', 'priority', 'priority_rank', 'due_at', 'first_seen_at'])
           .where('group_id', 'in', batch)
           .where('status', '=', 'open')
+          .$if(sbomId !== undefined, (q) => q.where('sbom_id', '=', sbomId!))
           .execute()),
       );
     }

@@ -29,6 +29,7 @@ import {
   type PackageEntry,
 } from './matching.keys.js';
 import { breathe } from './bulk.js';
+import { KEV_ECOSYSTEM, kevNamesProduct, nameKey, type KevNameEntry, type NamedProduct } from './matching.kev.js';
 import { MatchingRepository, type ExistingFindingRow, type FindingTuple, type GroupRiskRow, type PortfolioComponentRow } from './matching.repository.js';
 
 export const FINDINGS_POLICY_KEY = 'findings-policy';
@@ -170,13 +171,16 @@ export class Matcher {
     const stats = emptyStats();
     // Read once per SBOM, when its first finding is made: policy, carried-over decisions, its root.
     let context: Promise<FindingContext> | null = null;
+    const contextOf = () => (context ??= this.findingContext(db, [sbom.sbomId], sbom.supersedes));
     return {
-      finish: async () => stats,
+      finish: async () => {
+        stats.created += await this.matchKevNamesOfSbom(db, sbom, contextOf, ctx);
+        return stats;
+      },
       add: async (rows) => {
         const drafts = await this.evaluateSlice(db, sbom, rows, stats);
         if (!drafts.length) return;
-        context ??= this.findingContext(db, [sbom.sbomId], sbom.supersedes);
-        stats.created += await this.createFindings(db, drafts, await context, ctx);
+        stats.created += await this.createFindings(db, drafts, await contextOf(), ctx);
       },
     };
   }
@@ -316,23 +320,7 @@ export class Matcher {
           drafts.push({ occurrence, groupId, verdict: desired });
           continue;
         }
-        const fixedVersions = JSON.stringify(desired.fixed);
-        const matched = JSON.stringify(desired.matched);
-        const fixedIn = nearestFix(occurrence, desired.fixed);
-        const reopen = found.status !== 'open';
-        if (!reopen && found.verdict === desired.verdict && found.fixed_versions === fixedVersions && found.matched === matched && found.fixed_in === fixedIn) continue;
-        await repo.updateFinding(found.id, {
-          verdict: desired.verdict,
-          fixed_versions: fixedVersions,
-          matched,
-          fixed_in: fixedIn,
-          updated_at: now,
-          ...(reopen ? { status: 'open', closed_reason: null, closed_at: null } : {}),
-        });
-        if (reopen) {
-          stats.reopened++;
-          history.push(historyRow(found.id, now, ctx, 'system', 'reopened', found.state, found.state, { previousReason: found.closed_reason }));
-        } else stats.updated++;
+        await updateFound(repo, found, occurrence, desired, now, ctx, history, stats);
       }
     }
     for (const [reason, ids] of closeBy) {
@@ -348,13 +336,151 @@ export class Matcher {
   }
 
   /**
+   * An SBOM that becomes current again (the newer SBOM of its release was deleted) missed every feed
+   * write made while it was not current, since feed writes match current SBOMs only: its components
+   * are evaluated against the whole advisory index again and its findings reconciled as a feed write
+   * would (created, updated, closed, reopened; ids, first-seen dates and decisions kept). A new
+   * finding, or one no one decided on, takes the decision of `sbom.supersedes` (the SBOM being
+   * deleted, its findings still there) as an upload takes its predecessor's. Findings matched other
+   * than by purl are left to their own matching.
+   */
+  async rematchSbom(trx: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
+    const stats = emptyStats();
+    const repo = this.repo(trx);
+    const desired = new Map<string, Draft>();
+    for (let after = 0; ; ) {
+      const rows = await repo.sbomComponents(sbom.sbomId, after, MATCH_SLICE);
+      if (!rows.length) break;
+      for (const d of await this.evaluateSlice(trx, { ...sbom, feedWrites: undefined }, rows, stats)) desired.set(`${d.occurrence.idx}|${d.groupId}`, d);
+      after = Number(rows[rows.length - 1].idx);
+    }
+    const existing = await repo.findingsOfSbom(sbom.sbomId);
+    const groups = await repo.groupRisks([...new Set(existing.map((f) => f.group_id))]);
+    const context = await this.findingContext(trx, [sbom.sbomId], sbom.supersedes);
+    const now = new Date().toISOString();
+    const history: FindingsHistoryTable[] = [];
+    const closeBy = new Map<string, string[]>();
+    for (const found of existing) {
+      const key = `${found.component_idx}|${found.group_id}`;
+      const draft = desired.get(key);
+      desired.delete(key);
+      if (found.match_kind !== 'purl') continue;
+      if (draft) {
+        await updateFound(repo, found, draft.occurrence, draft.verdict, now, ctx, history, stats);
+        await this.carryDecision(repo, found, draft, context, now, ctx, history);
+      } else if (found.status === 'open') {
+        const reason = Number(groups.get(found.group_id)?.withdrawn) === 1 ? 'advisory_withdrawn' : 'no_longer_affected';
+        push(closeBy, reason, found.id);
+        history.push(historyRow(found.id, now, ctx, 'system', 'closed', found.state, found.state, { reason }));
+      }
+    }
+    for (const [reason, ids] of closeBy) {
+      await repo.closeFindings(ids, reason, now);
+      stats.closed += ids.length;
+    }
+    await repo.insertHistory(history);
+    if (desired.size) stats.created = await this.createFindings(trx, [...desired.values()], context, ctx);
+    stats.created += await this.matchKevNamesOfSbom(trx, sbom, () => Promise.resolve(context), ctx);
+    await this.refreshPriorities(trx, [...new Set(existing.map((f) => f.group_id))], sbom.sbomId);
+    return stats;
+  }
+
+  /** Fills a finding no one decided on with the decision carried over from the SBOM its SBOM takes over from (see createFindings). */
+  private async carryDecision(repo: MatchingRepository, found: ExistingFindingRow, draft: Draft, context: FindingContext, now: string, ctx: RequestContext, history: FindingsHistoryTable[]): Promise<void> {
+    if (found.state_source !== 'system' || !context.carried.size) return;
+    const packageName = draft.verdict.matched[0]?.name ?? draft.occurrence.packageName;
+    const before = context.carried.get(`${found.group_id}|${draft.occurrence.ecosystem}|${packageName}`);
+    if (!before || before.state_source === 'system' || before.component_version !== draft.occurrence.version) return;
+    await repo.updateFinding(found.id, {
+      state: before.state,
+      justification: before.justification,
+      responses: before.responses,
+      detail: before.detail,
+      state_source: before.state_source,
+      state_source_name: before.state_source_name,
+      state_updated_at: before.state_updated_at,
+      state_updated_by: before.state_updated_by,
+      severity_override: before.severity_override,
+      vex_statement_id: before.vex_statement_id,
+      updated_at: now,
+    });
+    history.push(historyRow(found.id, now, ctx, before.state_source, 'carried-over', found.state, before.state, { from: 'the SBOM deleted after it' }, before));
+  }
+
+  /** The products each KEV entry names (kevNamesProduct), by CVE; entries naming none are left out. */
+  async productsNamedByKev(trx: Executor, entries: KevNameEntry[]): Promise<Map<string, { entry: KevNameEntry; productIds: string[] }>> {
+    const out = new Map<string, { entry: KevNameEntry; productIds: string[] }>();
+    if (!entries.length) return out;
+    const products = (await this.repo(trx).namedProducts({ all: true })).map(namedProduct);
+    for (const entry of entries) {
+      const productIds = products.filter((p) => kevNamesProduct(entry, p)).map((p) => p.id);
+      if (productIds.length) out.set(entry.cve_id, { entry, productIds });
+    }
+    return out;
+  }
+
+  /**
+   * Name-match findings for KEV entries: on the root (idx 0) of every current SBOM of the products
+   * an entry names, unless a record of its group has package data (then matching by package
+   * speaks for it) or the root has a finding of the group already.
+   */
+  async matchKevNames(trx: Executor, matches: Array<{ groupId: string; entry: KevNameEntry; productIds: string[] }>, ctx: RequestContext): Promise<MatchStats> {
+    const stats = emptyStats();
+    const repo = this.repo(trx);
+    const withPackages = await repo.groupsWithPackages([...new Set(matches.map((m) => m.groupId))]);
+    const live = matches.filter((m) => !withPackages.has(m.groupId));
+    if (!live.length) return stats;
+    const sboms = await repo.currentSbomsOf([...new Set(live.flatMap((m) => m.productIds))]);
+    if (!sboms.length) return stats;
+    const existing = await repo.rootFindings(live.map((m) => m.groupId), sboms.map((s) => s.id));
+    const drafts: Draft[] = [];
+    for (const m of live) {
+      for (const s of sboms) {
+        if (!m.productIds.includes(s.product_id) || existing.has(`${m.groupId}|${s.id}`)) continue;
+        drafts.push(kevDraft(m.groupId, m.entry, { sbomId: s.id, productId: s.product_id, vendorId: s.vendor_id, release: s.release }, s));
+      }
+    }
+    stats.componentsExamined = sboms.length;
+    if (!drafts.length) return stats;
+    const sbomIds = [...new Set(drafts.map((d) => d.occurrence.sbomId))];
+    stats.created = await this.createFindings(trx, drafts, await this.findingContext(trx, sbomIds, null), ctx);
+    await repo.markKevNameMatches(sbomIds);
+    return stats;
+  }
+
+  /** The KEV name matches of one SBOM of a product (an upload, an SBOM current again): entries whose CVE has a group without package data. */
+  private async matchKevNamesOfSbom(db: Executor, sbom: StoredSbom, context: () => Promise<FindingContext>, ctx: RequestContext): Promise<number> {
+    const repo = this.repo(db);
+    const [product] = (await repo.namedProducts({ productId: sbom.productId })).map(namedProduct);
+    if (!product) return 0;
+    const entries = (await repo.kevNames()).filter((e) => kevNamesProduct(e, product));
+    if (!entries.length) return 0;
+    const groupOf = await repo.groupsOfIds(entries.map((e) => e.cve_id.trim().toUpperCase()));
+    const withPackages = await repo.groupsWithPackages([...new Set(groupOf.values())]);
+    const existing = await repo.rootFindings([...new Set(groupOf.values())], [sbom.sbomId]);
+    const root = (await repo.sbomRoots([sbom.sbomId])).get(sbom.sbomId);
+    const drafts: Draft[] = [];
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      const groupId = groupOf.get(entry.cve_id.trim().toUpperCase());
+      if (!groupId || withPackages.has(groupId) || existing.has(`${groupId}|${sbom.sbomId}`) || seen.has(groupId)) continue;
+      seen.add(groupId);
+      drafts.push(kevDraft(groupId, entry, sbom, { root_name: root?.root_name ?? null, root_purl: root?.root_purl ?? null }));
+    }
+    if (!drafts.length) return 0;
+    const created = await this.createFindings(db, drafts, await context(), ctx);
+    await repo.markKevNameMatches([sbom.sbomId]);
+    return created;
+  }
+
+  /**
    * Recomputes severity, priority and due date of the open findings of groups whose severity, KEV,
    * EPSS or malicious flag changed (or of every finding, after a policy change).
    */
-  async refreshPriorities(trx: Executor, groupIds: string[]): Promise<number> {
+  async refreshPriorities(trx: Executor, groupIds: string[], sbomId?: string): Promise<number> {
     if (!groupIds.length) return 0;
     const repo = this.repo(trx);
-    const findings = await repo.openFindingsOfGroups(groupIds);
+    const findings = await repo.openFindingsOfGroups(groupIds, sbomId);
     if (!findings.length) return 0;
     const [groups, policy] = await Promise.all([repo.groupRisks([...new Set(findings.map((f) => f.group_id))]), this.policy(trx)]);
     const now = new Date().toISOString();
@@ -562,6 +688,36 @@ export class Matcher {
   }
 }
 
+/** Brings a stored finding in line with the verdict now: verdict, matched entries, fixes; reopened if it was closed. */
+async function updateFound(
+  repo: MatchingRepository,
+  found: ExistingFindingRow,
+  occurrence: Occurrence,
+  desired: GroupVerdict,
+  now: string,
+  ctx: RequestContext,
+  history: FindingsHistoryTable[],
+  stats: MatchStats,
+): Promise<void> {
+  const fixedVersions = JSON.stringify(desired.fixed);
+  const matched = JSON.stringify(desired.matched);
+  const fixedIn = nearestFix(occurrence, desired.fixed);
+  const reopen = found.status !== 'open';
+  if (!reopen && found.verdict === desired.verdict && found.fixed_versions === fixedVersions && found.matched === matched && found.fixed_in === fixedIn) return;
+  await repo.updateFinding(found.id, {
+    verdict: desired.verdict,
+    fixed_versions: fixedVersions,
+    matched,
+    fixed_in: fixedIn,
+    updated_at: now,
+    ...(reopen ? { status: 'open', closed_reason: null, closed_at: null } : {}),
+  });
+  if (reopen) {
+    stats.reopened++;
+    history.push(historyRow(found.id, now, ctx, 'system', 'reopened', found.state, found.state, { previousReason: found.closed_reason }));
+  } else stats.updated++;
+}
+
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -616,6 +772,35 @@ interface Rating {
 export function rateFinding(group: GroupRiskRow | undefined, matched: ReadonlyArray<{ advisory: string }>, override: string | null): Rating {
   const record = group ? findingRating(group.ratings, matched) : undefined;
   return { severity: effectiveSeverity(override, record?.severity_rating ?? null), source: record ? JSON.stringify(severitySourceOf(record)) : null };
+}
+
+function namedProduct(row: { id: string; name: string; vendor_name: string; aliases: string }): NamedProduct {
+  return { id: row.id, name: row.name, vendorKeys: [row.vendor_name, ...(JSON.parse(row.aliases) as string[])].map(nameKey) };
+}
+
+/** A KEV name match as a draft: the SBOM's root (idx 0) standing for the product release. */
+function kevDraft(groupId: string, entry: KevNameEntry, sbom: Pick<StoredSbom, 'sbomId' | 'productId' | 'vendorId' | 'release'>, root: { root_name: string | null; root_purl: string | null }): Draft {
+  const named = `${entry.vendor_project} ${entry.product}`;
+  return {
+    groupId,
+    occurrence: {
+      sbomId: sbom.sbomId,
+      idx: 0,
+      name: root.root_name ?? entry.product,
+      version: sbom.release,
+      purl: root.root_purl,
+      qualifiers: null,
+      ecosystem: KEV_ECOSYSTEM,
+      packageName: nameKey(entry.product),
+      sourcePackage: null,
+      productId: sbom.productId,
+      vendorId: sbom.vendorId,
+      release: sbom.release,
+      direct: 0,
+      depth: 0,
+    },
+    verdict: { verdict: 'affected', matched: [{ advisory: entry.cve_id, ecosystem: KEV_ECOSYSTEM, name: named, verdict: 'affected' }], fixed: [] },
+  };
 }
 
 function riskOf(group: GroupRiskRow) {

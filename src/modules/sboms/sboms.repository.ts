@@ -164,13 +164,14 @@ export class SbomRepository {
   }
 
   /** The newest remaining SBOM of a release, which becomes current when the current one is deleted. */
-  latestOf(productId: string, release: string) {
+  latestOf(productId: string, release: string, except?: string) {
     return this.db
       .selectFrom('sboms')
-      .select(['id'])
+      .select(['id', 'release'])
       .where('product_id', '=', productId)
       .where('release', '=', release)
       .where('published', '=', 1)
+      .$if(except !== undefined, (q) => q.where('id', '!=', except!))
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();

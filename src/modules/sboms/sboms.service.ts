@@ -474,17 +474,23 @@ export class SbomService {
       const row = await repo.findSbom(id);
       if (!row) throw notFound('SBOM', id);
       await repo.lockProduct(row.product_id);
-      if (Number(row.is_current) === 1) await applyCurrentChange(trx, { productId: row.product_id, vendorId: row.vendor_id, sbomId: id, delta: -1 });
-      await repo.deleteSbom(id);
       let promoted: string | null = null;
       if (Number(row.is_current) === 1) {
-        const latest = await repo.latestOf(row.product_id, row.release);
+        await applyCurrentChange(trx, { productId: row.product_id, vendorId: row.vendor_id, sbomId: id, delta: -1 });
+        await repo.setCurrent(id, false);
+        const latest = await repo.latestOf(row.product_id, row.release, id);
         if (latest) {
+          // In step with feed writes, as a publish is: none commits between the match and this commit.
+          const feedWrites = this.matching ? await this.matching.lockForPublish(trx) : 0;
           await repo.setCurrent(latest.id, true);
           await applyCurrentChange(trx, { productId: row.product_id, vendorId: row.vendor_id, sbomId: latest.id, delta: 1 });
           promoted = latest.id;
+          // Feed writes match current SBOMs only: the one current again is matched against what came
+          // in since it stopped being current, taking decisions from this one's findings before they go.
+          await this.matching?.rematch(trx, { sbomId: latest.id, productId: row.product_id, vendorId: row.vendor_id, release: row.release, supersedes: id, feedWrites }, ctx);
         }
       }
+      await repo.deleteSbom(id);
       await recordAudit(trx, ctx, {
         action: 'sbom.delete',
         entityType: 'product',

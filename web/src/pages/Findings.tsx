@@ -96,7 +96,18 @@ export function FindingsTable({
               header: 'Component',
               cell: (f) => (
                 <>
-                  {f.component.packageName} <span className="muted">{f.component.version}</span>
+                  {f.match === 'kev-name' ? (
+                    <>
+                      {f.component.name} <span className="muted">{f.component.version}</span>{' '}
+                      <span className="tag" title="A CISA KEV entry names this vendor and product; it lists no package to match by">
+                        name match
+                      </span>
+                    </>
+                  ) : (
+                    <>
+                      {f.component.packageName} <span className="muted">{f.component.version}</span>
+                    </>
+                  )}
                   <div className="small muted">
                     {f.component.direct ? 'direct' : 'transitive'}
                     {!showOwner && f.release && <> · release {f.release}</>}
