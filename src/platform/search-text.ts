@@ -9,6 +9,8 @@
  * Control characters are dropped: nobody searches for them, and searchText uses one as separator.
  */
 export function foldForSearch(text: string): string {
+  // Printable ASCII folds to its lower case: the common case (package names, purls) skips the rest.
+  if (PRINTABLE_ASCII.test(text)) return text.toLowerCase();
   return text
     .normalize('NFKC')
     .toLowerCase()
@@ -18,6 +20,8 @@ export function foldForSearch(text: string): string {
     .replace(/\p{Cc}/gu, '')
     .normalize('NFC');
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Several fields folded into one searchable text; no folded query holds the separator, so no match spans two fields. */
 export function searchText(parts: readonly string[]): string {

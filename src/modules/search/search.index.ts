@@ -1,11 +1,12 @@
 // Writes the component side of global search as SBOM slices are stored: identities new to the
-// index get their terms; identities already known cost one conflicting insert each, CPEs one per
-// distinct CPE of the slice. Idempotent, so an upload that fails half-way leaves only terms that
-// find nothing (results are shown with their current use, and unused identities are left out).
+// index get their terms; known ones cost a lookup (none once this process has seen them).
+// Idempotent, so an upload that fails half-way leaves only terms that find nothing (results are
+// shown with their current use, and identities no current SBOM holds are left out).
 import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { foldForSearch } from '../../platform/search-text.js';
+import { insertRows } from '../matching/bulk.js';
 import { formatPurl, tryParsePurl } from '../purl/index.js';
 
 /** Terms longer than this are cut (an index entry stays small); queries are no longer than this either. */
@@ -38,15 +39,16 @@ export function versionlessPurl(purl: string | null): string | null {
 /** The word-suffixes of folded text: "org.apache:log4j-core" → "apache:log4j-core", "log4j-core", "core". */
 export function wordSuffixes(folded: string): string[] {
   const out: string[] = [];
-  for (let i = 1; i < folded.length && out.length < MAX_SUFFIXES; i++) {
-    if (isWordStart(folded, i)) out.push(folded.slice(i));
+  for (const match of folded.matchAll(WORD_START)) {
+    if (match.index === 0) continue;
+    out.push(folded.slice(match.index));
+    if (out.length >= MAX_SUFFIXES) break;
   }
   return out;
 }
 
-function isWordStart(text: string, i: number): boolean {
-  return !/[\p{L}\p{N}]/u.test(text[i - 1]) && /[\p{L}\p{N}]/u.test(text[i]);
-}
+/** A letter or digit that follows something else: where a word of a name starts. */
+const WORD_START = /(?<![\p{L}\p{N}])[\p{L}\p{N}]/gu;
 
 export function displayName(c: Pick<IdentitySource, 'name' | 'group_name'>): string {
   return c.group_name ? `${c.group_name}/${c.name}` : c.name;
@@ -62,56 +64,68 @@ export interface Term {
 
 /** Every term that finds an identity (its CPEs excepted: they vary by version and are written per CPE). */
 export function identityTerms(c: IdentitySource, purl: string | null): Term[] {
-  const whole = new Set<string>();
-  for (const text of [c.name, displayName(c), c.package_name, purl ?? '']) if (text) whole.add(cut(foldForSearch(text)));
+  const texts = [...new Set([c.name, displayName(c), c.package_name].map(foldForSearch))];
+  const whole = new Set(texts.map(cut));
+  if (purl) whole.add(cut(foldForSearch(purl)));
+  whole.delete('');
   const words = new Set<string>();
-  for (const text of [c.name, displayName(c), c.package_name]) for (const t of wordSuffixes(foldForSearch(text))) if (!whole.has(cut(t))) words.add(cut(t));
+  for (const text of texts) for (const t of wordSuffixes(text)) if (!whole.has(cut(t))) words.add(cut(t));
   const id = { ecosystem: c.ecosystem, package_name: c.package_name };
-  return [...[...whole].filter(Boolean).map((term) => ({ term, whole: 1, ...id })), ...[...words].map((term) => ({ term, whole: 0, ...id }))];
+  return [...[...whole].map((term) => ({ term, whole: 1, ...id })), ...[...words].map((term) => ({ term, whole: 0, ...id }))];
 }
 
 const key = (ecosystem: string, packageName: string) => `${ecosystem}\u0000${packageName}`;
 const CHUNK = 500;
+const IDENTITY_COLUMNS = [['ecosystem', 'text'], ['package_name', 'text'], ['name', 'text'], ['purl', 'text']] as const;
+const TERM_COLUMNS = [['whole', 'int'], ['term', 'text'], ['ecosystem', 'text'], ['package_name', 'text']] as const;
 
+/**
+ * What this process has written or seen indexed, per database handle: an upload of a new release
+ * repeats nearly every identity of the last one, and skipping those here keeps the index's cost on
+ * an upload to the identities and CPEs that are new. Cleared when it grows past KNOWN_LIMIT.
+ */
+const known = new WeakMap<object, Set<string>>();
+const KNOWN_LIMIT = 500_000;
+
+function knownOf(db: Executor): Set<string> {
+  let set = known.get(db);
+  if (!set || set.size > KNOWN_LIMIT) known.set(db, (set = new Set()));
+  return set;
+}
+
+/**
+ * Indexes the identities and CPEs of a slice of stored components. Terms are written before their
+ * identity row, each insert ignoring what is there: an identity row exists only once its terms do,
+ * so a write cut short is completed by the next SBOM that holds the identity.
+ */
 export async function indexComponentIdentities(db: Executor, rows: readonly IdentitySource[]): Promise<void> {
-  // An identity and its terms commit together: one written without its terms would never be found.
-  if (!db.isTransaction) return db.transaction().execute((trx) => indexComponentIdentities(trx, rows));
-  const identities = new Map<string, IdentitySource>();
+  const seen = knownOf(db);
+  const candidates = new Map<string, IdentitySource>();
   const cpes = new Map<string, Term>();
   for (const r of rows) {
     const k = key(r.ecosystem, r.package_name);
-    if (!identities.has(k)) identities.set(k, r);
+    if (!seen.has(k) && !candidates.has(k)) candidates.set(k, r);
     if (r.cpe) {
-      const term = cut(foldForSearch(r.cpe));
-      cpes.set(`${k}\u0000${term}`, { term, whole: 1, ecosystem: r.ecosystem, package_name: r.package_name });
+      const ck = `${k}\u0000${r.cpe}`;
+      if (!seen.has(ck) && !cpes.has(ck)) cpes.set(ck, { term: cut(foldForSearch(r.cpe)), whole: 1, ecosystem: r.ecosystem, package_name: r.package_name });
     }
   }
-  const all = [...identities.values()];
   const fresh: IdentitySource[] = [];
+  const all = [...candidates.values()];
   for (let i = 0; i < all.length; i += CHUNK) {
-    const chunk = all.slice(i, i + CHUNK).map((c) => ({ c, purl: versionlessPurl(c.purl) }));
-    const inserted = await db
-      .insertInto('search_components')
-      .values(chunk.map(({ c, purl }) => ({ ecosystem: c.ecosystem, package_name: c.package_name, name: displayName(c), purl })))
-      .onConflict((oc) => oc.columns(['ecosystem', 'package_name']).doNothing())
-      .returning(['ecosystem', 'package_name'])
-      .execute();
-    const added = new Set(inserted.map((r) => key(r.ecosystem, r.package_name)));
-    for (const { c } of chunk) if (added.has(key(c.ecosystem, c.package_name))) fresh.push(c);
+    const chunk = all.slice(i, i + CHUNK);
+    const stored = await sql<{ ecosystem: string; package_name: string }>`select ecosystem, package_name from search_components where (ecosystem, package_name) in (values ${sql.join(chunk.map((c) => sql`(${c.ecosystem}, ${c.package_name})`))})`.execute(db);
+    const present = new Set(stored.rows.map((r) => key(r.ecosystem, r.package_name)));
+    for (const c of chunk) if (!present.has(key(c.ecosystem, c.package_name))) fresh.push(c);
   }
-  const terms = fresh.flatMap((c) => identityTerms(c, versionlessPurl(c.purl)));
+  const purls = fresh.map((c) => versionlessPurl(c.purl));
+  const terms = fresh.flatMap((c, i) => identityTerms(c, purls[i]));
   terms.push(...cpes.values());
-  await insertTerms(db, terms);
-}
-
-async function insertTerms(db: Executor, terms: Term[]): Promise<void> {
-  for (let i = 0; i < terms.length; i += CHUNK) {
-    await db
-      .insertInto('search_component_terms')
-      .values(terms.slice(i, i + CHUNK))
-      .onConflict((oc) => oc.columns(['whole', 'term', 'ecosystem', 'package_name']).doNothing())
-      .execute();
-  }
+  const conflict = 'on conflict do nothing';
+  await insertRows(db, 'search_component_terms', TERM_COLUMNS, terms.map((t) => [t.whole, t.term, t.ecosystem, t.package_name]), conflict);
+  await insertRows(db, 'search_components', IDENTITY_COLUMNS, fresh.map((c, i) => [c.ecosystem, c.package_name, displayName(c), purls[i]]), conflict);
+  for (const k of candidates.keys()) seen.add(k);
+  for (const k of cpes.keys()) seen.add(k);
 }
 
 /** A bound above every term that starts with `prefix`, in byte order (U+10FFFF is the last code point). */

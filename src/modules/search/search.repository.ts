@@ -72,7 +72,7 @@ export class SearchRepository {
       }
       if (seen.size >= limit) break;
     }
-    return [...seen.values()];
+    return [...seen.values()].slice(0, limit);
   }
 
   /** Name, purl and current use (SBOMs, products, vendors) of identities; those no current SBOM holds are left out. */
