@@ -19,6 +19,7 @@ import * as m0015 from './0015_indicator_domains.js';
 import * as m0016 from './0016_cpe_matching.js';
 import * as m0018 from './0018_severity_source.js';
 import * as m0019 from './0019_search.js';
+import * as m0020 from './0020_findings_views.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0016_cpe_matching': m0016,
   '0018_severity_source': m0018,
   '0019_search': m0019,
+  '0020_findings_views': m0020,
 };

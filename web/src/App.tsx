@@ -15,6 +15,7 @@ import { IntegrityPage } from './pages/Integrity.js';
 import { SbomDiffPage, SbomPage } from './pages/Sbom.js';
 import { TechnologiesPage, TechnologyPage, WhoUsesPage } from './pages/Technologies.js';
 import { AdvisoryPage, FindingsPage } from './pages/Findings.js';
+import { FindingPage } from './pages/Finding.js';
 import { WhoUsesSearch } from './WhoUsesSearch.js';
 import { RiskPage, RisksPage } from './pages/Risks.js';
 import { MentionsPage } from './pages/Mentions.js';
@@ -207,6 +208,8 @@ function Routes({ path }: { path: string }) {
   if (params) return <SbomPage id={params.id} key={params.id} />;
   params = match('/technologies/:id', path);
   if (params) return <TechnologyPage id={params.id} key={params.id} />;
+  params = match('/findings/:id', path);
+  if (params) return <FindingPage id={params.id} key={params.id} />;
   params = match('/advisories/:id', path);
   if (params) return <AdvisoryPage id={params.id} key={params.id} />;
   params = match('/indicators/:id', path);

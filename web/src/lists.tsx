@@ -143,6 +143,29 @@ export interface Column<T> {
   className?: string | ((row: T) => string | undefined);
   /** Right-aligned numbers, header included. */
   num?: boolean;
+  /** The sort key this column sorts by (`key` ascending, `-key` descending), when the table is sortable. */
+  sort?: string;
+}
+
+/** A sortable table's current sort (`key` or `-key`) and how to change it. */
+export interface TableSort {
+  value: string;
+  onChange: (sort: string) => void;
+}
+
+/** A column header that sorts: ascending first, then descending; aria-sort says which. */
+function SortableHeader<T>({ column, sort }: { column: Column<T> & { sort: string }; sort: TableSort }) {
+  const state = sort.value === column.sort ? 'ascending' : sort.value === `-${column.sort}` ? 'descending' : 'none';
+  return (
+    <th scope="col" className={column.num ? 'num' : undefined} aria-sort={state}>
+      <button type="button" className="sort-btn" onClick={() => sort.onChange(state === 'ascending' ? `-${column.sort}` : column.sort)}>
+        {column.header}
+        <span aria-hidden="true" className="sort-icon">
+          {state === 'ascending' ? '▲' : state === 'descending' ? '▼' : '↕'}
+        </span>
+      </button>
+    </th>
+  );
 }
 
 /** A table of rows; a column given as `false` is left out (a column shown only sometimes). */
@@ -154,6 +177,7 @@ export function DataTable<T>({
   className,
   testId,
   caption,
+  sort,
 }: {
   rows: readonly T[];
   columns: ReadonlyArray<Column<T> | false>;
@@ -162,6 +186,8 @@ export function DataTable<T>({
   className?: string;
   testId?: string;
   caption?: string;
+  /** Makes the columns that name a `sort` key sortable. */
+  sort?: TableSort;
 }) {
   const shown = columns.filter((c): c is Column<T> => c !== false);
   const classOf = (c: Column<T>, row: T) => [c.num ? 'num' : undefined, typeof c.className === 'function' ? c.className(row) : c.className].filter(Boolean).join(' ') || undefined;
@@ -171,11 +197,15 @@ export function DataTable<T>({
         {caption && <caption className="sr-only">{caption}</caption>}
         <thead>
           <tr>
-            {shown.map((c, i) => (
-              <th key={i} scope="col" className={c.num ? 'num' : undefined}>
-                {c.header}
-              </th>
-            ))}
+            {shown.map((c, i) =>
+              sort && c.sort ? (
+                <SortableHeader key={i} column={c as Column<T> & { sort: string }} sort={sort} />
+              ) : (
+                <th key={i} scope="col" className={c.num ? 'num' : undefined}>
+                  {c.header}
+                </th>
+              ),
+            )}
           </tr>
         </thead>
         <tbody>

@@ -90,6 +90,8 @@ export interface ComponentUse {
   /** name-heuristic: the SBOM gave no purl, so this is a match by name only. */
   identifiedBy: 'purl' | 'name-heuristic';
   path: Array<{ name: string; version: string | null; purl: string | null }>;
+  /** Open findings of this component occurrence (absent from servers before the workbench). */
+  openFindings?: number;
 }
 
 export interface Technology {
@@ -166,6 +168,7 @@ export interface Finding {
   vendor: { id: string; name: string; tier: Tier };
   release: string | null;
   sbomId: string;
+  advisoryGroupId: string;
   severity: string;
   severityOverride: string | null;
   severitySource: SeveritySource | null;
@@ -177,12 +180,80 @@ export interface Finding {
   malicious: boolean;
   state: string;
   justification: string | null;
+  responses: string[];
+  detail: string | null;
+  stateSource: string;
+  stateSourceName: string | null;
+  stateUpdatedAt: string | null;
   status: string;
+  closedReason: string | null;
   verdict: string;
   fixedIn: string | null;
+  fixedVersions: string[];
   priority: string;
   dueAt: string | null;
   overdue: boolean;
+  firstSeenAt: string;
+  matchConfidence?: number | null;
+}
+
+export interface FindingDetail extends Finding {
+  path: Array<{ name: string | null; version: string | null; purl: string | null }>;
+  history: Array<{
+    at: string;
+    actor: { type: string; name: string };
+    source: string;
+    action: string;
+    fromState: string | null;
+    toState: string | null;
+    justification: string | null;
+    responses: string[];
+    detail: string | null;
+    details: Record<string, unknown> | null;
+  }>;
+}
+
+export interface FindingGroup {
+  advisoryGroupId: string;
+  advisoryId: string;
+  aliases: string[];
+  summary: string | null;
+  severity: string;
+  priority: string;
+  kev: boolean;
+  malicious: boolean;
+  epss: number | null;
+  findings: number;
+  products: number;
+  vendors: number;
+}
+
+export interface FindingTotals {
+  findings: number;
+  advisories: number;
+  products: number;
+  vendors: number;
+  severity: Record<(typeof SEVERITIES)[number], number>;
+  state: Record<(typeof FINDING_STATES)[number], number>;
+}
+
+export interface SavedView {
+  id: string;
+  name: string;
+  shared: boolean;
+  query: Record<string, string | string[]>;
+  owner: string;
+  mine: boolean;
+}
+
+export interface TriageBatch {
+  batchId: string;
+  at: string;
+  actor: string;
+  decision: Record<string, unknown>;
+  advisory: string | null;
+  findings: number;
+  undone: { at: string; actor: string } | null;
 }
 
 export interface VulnerabilityRisk {
@@ -219,8 +290,19 @@ export interface Advisory {
   }>;
 }
 
+export type ExposureState = 'affected' | 'under_investigation' | 'fixed' | 'not_affected';
+
 export interface Exposure {
-  summary: { vendors: number; products: number; releases: number; components: number; findings: number; truncated: boolean };
+  advisories: Array<{ id: string; advisoryId: string }>;
+  summary: { vendors: number; products: number; releases: number; components: number; findings: number; truncated: boolean; notAffected?: { products: number; findings: number } };
+  products?: Array<{
+    id: string;
+    name: string;
+    vendor: { id: string; name: string; tier: Tier };
+    state: ExposureState;
+    releases: string[];
+    findings: { affected: number; underInvestigation: number; fixed: number; notAffected: number };
+  }>;
   vendors: Array<{
     id: string;
     name: string;

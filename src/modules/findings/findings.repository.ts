@@ -1,8 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
+import { likePattern as foldedPattern } from '../../platform/search-text.js';
 import { chunks } from '../matching/bulk.js';
-import type { FindingsTable } from './findings.tables.js';
+import { likePattern } from '../sboms/sboms.repository.js';
+import { SEVERITIES } from './findings.policy.js';
+import type { GroupSortColumn, SortColumn } from './findings.schemas.js';
+import type { FindingsTable, FindingsViewsTable } from './findings.tables.js';
 
 export interface FindingFilter {
   productId?: string;
@@ -22,9 +27,92 @@ export interface FindingFilter {
   componentVersion?: string;
   priority?: string[];
   ids?: string[];
+  q?: string;
 }
 
-export type FindingSort = 'priority' | 'newest';
+/** A sort column and its direction; 'newest' is the detection order (ids are time-ordered). */
+export type FindingSort = 'newest' | { column: SortColumn; descending: boolean };
+
+/** Whether a sort column's key is a number or text (the cursor carries it). */
+export const SORT_KEY_TYPES: Record<SortColumn, 'integer' | 'number' | 'string'> = {
+  priority: 'integer',
+  advisory: 'string',
+  severity: 'integer',
+  component: 'string',
+  vendor: 'string',
+  product: 'string',
+  release: 'string',
+  state: 'string',
+  fixedIn: 'string',
+  due: 'string',
+  firstSeen: 'string',
+  epss: 'number',
+  cvss: 'number',
+};
+
+/** Severity in its display order (critical first, unknown last) as an integer, for sorting. */
+const severityRank = (column: string) =>
+  sql<number>`case ${sql.ref(column)} ${sql.join(SEVERITIES.map((s, i) => sql`when ${sql.lit(s)} then ${sql.lit(i)}`), sql` `)} else ${sql.lit(SEVERITIES.length)} end`;
+
+/**
+ * The sort key of each column as an expression that is never NULL (the engines place NULLs at
+ * opposite ends) and whose text compares by code point on both engines (PostgreSQL's own collation
+ * may follow a locale; SQLite compares bytes), so a sort and its pages are the same on either.
+ */
+function sortKey(column: SortColumn, postgres: boolean): RawBuilder<string | number> {
+  const text = (expr: RawBuilder<unknown>) => (postgres ? sql<string>`(${expr}) collate "C"` : sql<string>`${expr}`);
+  switch (column) {
+    case 'priority':
+      return sql<number>`f.priority_rank`;
+    case 'severity':
+      return severityRank('f.severity');
+    case 'epss':
+      return sql<number>`coalesce(g.epss, -1)`;
+    case 'cvss':
+      return sql<number>`coalesce(g.cvss_score, -1)`;
+    case 'advisory':
+      return text(sql`g.display_id`);
+    case 'component':
+      return text(sql`f.package_name`);
+    case 'vendor':
+      return text(sql`v.name_key`);
+    case 'product':
+      return text(sql`p.name`);
+    case 'release':
+      return text(sql`f.release`);
+    case 'state':
+      return text(sql`f.state`);
+    case 'fixedIn':
+      return text(sql`coalesce(f.fixed_in, '')`);
+    case 'due':
+      return text(sql`f.due_at`);
+    case 'firstSeen':
+      return text(sql`f.first_seen_at`);
+  }
+}
+
+/** The value of a row's sort key as the cursor carries it (the same value sortKey computes in SQL). */
+export function sortValue(column: SortColumn, row: FindingRow & { sort_key?: unknown }): string | number {
+  const value = row.sort_key;
+  return SORT_KEY_TYPES[column] === 'string' ? String(value) : Number(value);
+}
+
+/** One advisory group of a filtered findings list, with its counts. */
+export interface FindingGroupRow {
+  group_id: string;
+  display_id: string;
+  identifiers: string;
+  summary: string | null;
+  kev: number;
+  malicious: number;
+  epss: number | null;
+  findings: number | string;
+  products: number | string;
+  vendors: number | string;
+  best_rank: number | string;
+  best_severity: number | string;
+  sort_key: number | string;
+}
 
 /** A finding with its advisory group, product and vendor, as lists and exports read it. */
 export type FindingRow = FindingsTable & {
@@ -64,24 +152,29 @@ export class FindingsRepository {
       .execute();
   }
 
-  private base() {
+  private joined() {
     return this.db
       .selectFrom('findings as f')
       .innerJoin('sboms as s', 's.id', 'f.sbom_id')
       .innerJoin('advisory_groups as g', 'g.id', 'f.group_id')
       .innerJoin('products as p', 'p.id', 'f.product_id')
       .innerJoin('vendors as v', 'v.id', 'f.vendor_id')
+      .where('s.is_current', '=', 1);
+  }
+
+  private filtered(filter: FindingFilter) {
+    return this.narrowed(filter)
       .selectAll('f')
       .select([
         'g.display_id', 'g.identifiers', 'g.summary', 'g.severity as group_severity', 'g.cvss_score', 'g.cvss_vector', 'g.cvss_version', 'g.kev',
         'g.kev_due_date', 'g.kev_date_added', 'g.epss', 'g.epss_percentile', 'g.malicious', 'g.published', 'g.modified',
         'p.name as product_name', 'v.name as vendor_name', 'v.tier as vendor_tier',
-      ])
-      .where('s.is_current', '=', 1);
+      ]);
   }
 
-  private filtered(filter: FindingFilter) {
-    let q = this.base();
+  /** The current findings a filter selects, joined to their group, product and vendor, nothing selected yet. */
+  private narrowed(filter: FindingFilter) {
+    let q = this.joined();
     if (filter.productId) q = q.where('f.product_id', '=', filter.productId);
     if (filter.vendorId) q = q.where('f.vendor_id', '=', filter.vendorId);
     if (filter.release !== undefined) q = q.where('f.release', '=', filter.release);
@@ -99,6 +192,13 @@ export class FindingsRepository {
     if (filter.componentVersion !== undefined) q = q.where('f.component_version', '=', filter.componentVersion);
     if (filter.priority?.length) q = q.where('f.priority', 'in', filter.priority);
     if (filter.ids) q = q.where('f.id', 'in', filter.ids.length ? filter.ids : ['']);
+    if (filter.q?.trim()) {
+      const pattern = likePattern(filter.q.trim());
+      const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+      // Vendor names are matched on their folded search text (both engines fold the same way there).
+      const vendor = sql<boolean>`v.search_text like ${foldedPattern(filter.q.trim())} escape '\\'`;
+      q = q.where((eb) => eb.or([like('g.identifiers'), like('f.package_name'), like('f.component_name'), like('f.component_purl'), like('p.name'), vendor]));
+    }
     return q;
   }
 
@@ -111,20 +211,144 @@ export class FindingsRepository {
     let q = this.filtered(filter);
     if (sort === 'newest') {
       if (cursor) q = q.where('f.id', '<', cursor.id);
-      q = q.orderBy('f.id', 'desc');
-    } else {
+      return q.orderBy('f.id', 'desc').limit(limit + 1);
+    }
+    if (sort.column === 'priority' && !sort.descending) {
+      // Written on the column itself, so SQLite walks the (…, priority_rank, id) indexes.
       if (cursor) {
         const rank = Number(cursor.key);
         q = q.where((eb) => eb.or([eb('f.priority_rank', '>', rank), eb.and([eb('f.priority_rank', '=', rank), eb('f.id', '>', cursor.id)])]));
       }
-      q = q.orderBy('f.priority_rank').orderBy('f.id');
+      return q.select(sql<number>`f.priority_rank`.as('sort_key')).orderBy('f.priority_rank').orderBy('f.id').limit(limit + 1);
     }
-    return q.limit(limit + 1);
+    const key = sortKey(sort.column, isPostgres(this.db));
+    const direction = sort.descending ? sql`desc` : sql`asc`;
+    if (cursor) {
+      const after = sort.descending ? sql`<` : sql`>`;
+      q = q.where(sql<boolean>`(${key} ${after} ${cursor.key} or (${key} = ${cursor.key} and f.id ${after} ${cursor.id}))`);
+    }
+    return q.select(key.as('sort_key')).orderBy(sql`${key} ${direction}`).orderBy(sql`f.id ${direction}`).limit(limit + 1);
   }
 
-  /** Every finding of a filter (exports), in priority order, up to `max`. */
-  all(filter: FindingFilter, max: number): Promise<FindingRow[]> {
-    return this.filtered(filter).orderBy('f.priority_rank').orderBy('f.id').limit(max).execute() as Promise<FindingRow[]>;
+  /** Every finding of a filter (exports), in the list's order, up to `max`. */
+  all(filter: FindingFilter, max: number, sort: FindingSort = { column: 'priority', descending: false }): Promise<FindingRow[]> {
+    return this.listQuery(filter, sort, null, max - 1).execute() as Promise<FindingRow[]>;
+  }
+
+  /** Counts of a filter's findings: overall, distinct advisories, products and vendors, and per severity and state. */
+  async totals(filter: FindingFilter) {
+    const [overall, split] = await Promise.all([
+      this.narrowed(filter)
+        .select((eb) => [
+          eb.fn.countAll<number>().as('findings'),
+          eb.fn.count<number>('f.group_id').distinct().as('advisories'),
+          eb.fn.count<number>('f.product_id').distinct().as('products'),
+          eb.fn.count<number>('f.vendor_id').distinct().as('vendors'),
+        ])
+        .executeTakeFirstOrThrow(),
+      this.narrowed(filter).select((eb) => ['f.severity', 'f.state', eb.fn.countAll<number>().as('n')]).groupBy(['f.severity', 'f.state']).execute(),
+    ]);
+    return { overall, split };
+  }
+
+  /**
+   * A filter's findings grouped by advisory: one row per group with its counts, most urgent first
+   * (or by `sort`), paged by the sort key and the group id.
+   */
+  groups(filter: FindingFilter, sort: { column: GroupSortColumn; descending: boolean }, cursor: CursorPosition | null, limit: number): Promise<FindingGroupRow[]> {
+    const postgres = isPostgres(this.db);
+    const keys: Record<GroupSortColumn, RawBuilder<string | number>> = {
+      priority: sql<number>`min(f.priority_rank)`,
+      severity: sql<number>`min(${severityRank('f.severity')})`,
+      findings: sql<number>`count(*)`,
+      products: sql<number>`count(distinct f.product_id)`,
+      vendors: sql<number>`count(distinct f.vendor_id)`,
+      advisory: postgres ? sql<string>`g.display_id collate "C"` : sql<string>`g.display_id`,
+    };
+    const key = keys[sort.column];
+    const direction = sort.descending ? sql`desc` : sql`asc`;
+    let q = this.narrowed(filter)
+      .select([
+        'f.group_id', 'g.display_id', 'g.identifiers', 'g.summary', 'g.kev', 'g.malicious', 'g.epss',
+        sql<number>`count(*)`.as('findings'),
+        sql<number>`count(distinct f.product_id)`.as('products'),
+        sql<number>`count(distinct f.vendor_id)`.as('vendors'),
+        sql<number>`min(f.priority_rank)`.as('best_rank'),
+        sql<number>`min(${severityRank('f.severity')})`.as('best_severity'),
+        key.as('sort_key'),
+      ])
+      .groupBy(['f.group_id', 'g.display_id', 'g.identifiers', 'g.summary', 'g.kev', 'g.malicious', 'g.epss']);
+    if (cursor) {
+      const after = sort.descending ? sql`<` : sql`>`;
+      q = q.having(sql<boolean>`(${key} ${after} ${cursor.key} or (${key} = ${cursor.key} and f.group_id ${after} ${cursor.id}))`);
+    }
+    return q.orderBy(sql`${key} ${direction}`).orderBy(sql`f.group_id ${direction}`).limit(limit + 1).execute() as Promise<FindingGroupRow[]>;
+  }
+
+  // Saved views.
+
+  views(ownerKey: string) {
+    return this.db
+      .selectFrom('findings_views')
+      .selectAll()
+      .where((eb) => eb.or([eb('owner_key', '=', ownerKey), eb('shared', '=', 1)]))
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+  }
+
+  view(id: string) {
+    return this.db.selectFrom('findings_views').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  viewByName(ownerKey: string, name: string) {
+    return this.db.selectFrom('findings_views').select('id').where('owner_key', '=', ownerKey).where('name', '=', name).executeTakeFirst();
+  }
+
+  async insertView(row: FindingsViewsTable): Promise<void> {
+    await this.db.insertInto('findings_views').values(row).execute();
+  }
+
+  async updateView(id: string, changes: Partial<FindingsViewsTable>): Promise<void> {
+    await this.db.updateTable('findings_views').set(changes).where('id', '=', id).execute();
+  }
+
+  async deleteView(id: string): Promise<void> {
+    await this.db.deleteFrom('findings_views').where('id', '=', id).execute();
+  }
+
+  // Bulk-triage batches (kept in the audit trail).
+
+  /** The audit events of bulk-triage batches and their undoing, newest first. */
+  batchEvents(limit: number) {
+    return this.db
+      .selectFrom('audit_events')
+      .select(['id', 'at', 'actor_name', 'action', 'entity_id', 'after'])
+      .where('entity_type', '=', 'findings')
+      .where('action', '=', 'finding.bulk-triage')
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  batchEvent(batchId: string, action: 'finding.bulk-triage' | 'finding.bulk-triage.undo') {
+    return this.db
+      .selectFrom('audit_events')
+      .select(['id', 'at', 'actor_name', 'before', 'after', 'entity_id'])
+      .where('entity_type', '=', 'findings')
+      .where('entity_id', '=', batchId)
+      .where('action', '=', action)
+      .executeTakeFirst();
+  }
+
+  undoEvents(batchIds: string[]) {
+    return this.db
+      .selectFrom('audit_events')
+      .select(['at', 'actor_name', 'entity_id'])
+      .where('entity_type', '=', 'findings')
+      .where('entity_id', 'in', batchIds.length ? batchIds : [''])
+      .where('action', '=', 'finding.bulk-triage.undo')
+      .execute();
   }
 
   async byId(id: string): Promise<FindingRow | undefined> {

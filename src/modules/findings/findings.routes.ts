@@ -5,8 +5,19 @@ import { UUID_PATTERN } from '../../platform/ids.js';
 import { ProductRefParams } from '../sboms/sboms.schemas.js';
 import { PRIORITIES, RISK_FORMULA } from './findings.policy.js';
 import {
+  BatchesSchema,
+  BatchIdParams,
   BulkTriageBody,
   BulkTriageResult,
+  FindingGroupSchema,
+  GroupsQuery,
+  TotalsQuery,
+  TotalsSchema,
+  UndoResult,
+  ViewBody,
+  ViewIdParams,
+  ViewPatchBody,
+  ViewSchema,
   ExportQuery,
   ExposureQuery,
   ExposureSchema,
@@ -34,7 +45,8 @@ export function findingRoutes(app: App, findings: FindingsService): void {
       description: [
         `Priority: ${PRIORITIES.join(' > ')} — malicious packages first, then known exploited (CISA KEV), then likely exploited (EPSS ≥ the policy threshold), then by severity. Each priority has an SLA (days from first detection) that sets dueAt; both are settings (PUT /api/v1/settings/findings-policy).`,
         'Only findings of each product release\'s current SBOM are listed. status defaults to open; closed findings were withdrawn by their advisory, are no longer affected after an advisory change, or were merged into another group.',
-        'sort=priority (default) orders by priority then id; sort=newest by detection, newest first.',
+        'sort=priority (default) orders by priority then id; sort=newest by detection, newest first; any other column (advisory, severity, component, vendor, product, release, state, fixedIn, due, firstSeen, epss, cvss) sorts by it, descending with a leading -, ties by id. Text sorts compare by code point on both engines; missing values (no fix, no EPSS, no CVSS) sort first.',
+        'q searches the advisory id and aliases, the package (name and purl), the product and the vendor.',
       ].join('\n\n'),
       querystring: ListFindingsQuery,
       response: { 200: Page(FindingSchema) },
@@ -54,6 +66,61 @@ export function findingRoutes(app: App, findings: FindingsService): void {
       },
     },
   }, async (request) => findings.trend(request.query.days ?? 30));
+
+  app.get('/api/v1/findings/totals', {
+    config: read,
+    schema: { tags, summary: 'How many findings a filter selects: overall, distinct advisories, products and vendors, per severity and per state', querystring: TotalsQuery, response: { 200: TotalsSchema } },
+  }, async (request) => findings.totals(request.query));
+
+  app.get('/api/v1/findings/groups', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'Findings grouped by advisory: one row per advisory with how many findings, products and vendors it has under the filter',
+      description: 'Takes every list filter. Expand a row with GET /api/v1/findings?advisory={advisoryGroupId} and the same filters.',
+      querystring: GroupsQuery,
+      response: { 200: Page(FindingGroupSchema) },
+    },
+  }, async (request) => findings.groups(request.query));
+
+  app.get('/api/v1/findings/views', {
+    config: read,
+    schema: { tags, summary: 'Saved views of the findings workbench: the caller\'s own and the shared ones', response: { 200: Type.Object({ items: Type.Array(ViewSchema) }) } },
+  }, async (request) => findings.views(request.ctx));
+
+  app.post('/api/v1/findings/views', {
+    config: read,
+    schema: { tags, summary: 'Save a view (name, filters, sort, grouping); shared views are offered to everyone', body: ViewBody, response: { 201: ViewSchema } },
+  }, async (request, reply) => reply.code(201).send(await findings.createView(request.body, request.ctx)));
+
+  app.patch('/api/v1/findings/views/:id', {
+    config: read,
+    schema: { tags, summary: 'Rename, share or change one of the caller\'s saved views', params: ViewIdParams, body: ViewPatchBody, response: { 200: ViewSchema } },
+  }, async (request) => findings.updateView(request.params.id, request.body, request.ctx));
+
+  app.delete('/api/v1/findings/views/:id', {
+    config: read,
+    schema: { tags, summary: 'Delete one of the caller\'s saved views', params: ViewIdParams },
+  }, async (request, reply) => {
+    await findings.deleteView(request.params.id, request.ctx);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/v1/findings/triage/batches', {
+    config: triage,
+    schema: { tags, summary: 'The latest bulk-triage batches from the audit trail, and whether each was undone', response: { 200: BatchesSchema } },
+  }, async () => findings.batches());
+
+  app.post('/api/v1/findings/triage/:batchId/undo', {
+    config: triage,
+    schema: {
+      tags,
+      summary: 'Undo a bulk-triage batch: its findings get back their previous decisions',
+      description: 'Refused (409) when any finding of the batch has changed since, or the batch was undone already; then nothing changes.',
+      params: BatchIdParams,
+      response: { 200: UndoResult },
+    },
+  }, async (request) => findings.undoBatch(request.params.batchId, request.ctx));
 
   app.get('/api/v1/findings/export', {
     config: read,
@@ -92,6 +159,7 @@ export function findingRoutes(app: App, findings: FindingsService): void {
     schema: {
       tags,
       summary: 'Triage many findings at once: by ids, or every open finding of an advisory (within a product or vendor)',
+      description: 'dryRun=true answers how many findings would change without changing them. A change is one batch of the audit trail (batchId), which can be undone.',
       body: BulkTriageBody,
       response: { 200: BulkTriageResult },
     },
@@ -102,8 +170,10 @@ export function findingRoutes(app: App, findings: FindingsService): void {
     schema: {
       tags,
       summary: 'Who is exposed: vendors, products, releases and components affected by an advisory, a CVE or a package, with the path and the fix',
-      description:
+      description: [
         'Give advisory (any id or alias), cve, or purl. For a purl with a version, advisories lists which advisories affect that version (even when no SBOM contains it). Answered from the findings and the advisory index, not by scanning components.',
+        'products gives each product\'s state (affected, under_investigation, fixed, not_affected) from the analysis of its findings and VEX; the summary counts leave out what is not affected, so "used by N vendors in M products" is the products rows that are not not_affected.',
+      ].join('\n\n'),
       querystring: ExposureQuery,
       response: { 200: ExposureSchema },
     },

@@ -79,9 +79,16 @@ export const HistorySchema = Type.Object({
   details: Nullable(Type.Record(Type.String(), Type.Unknown())),
 });
 
-export const FindingDetailSchema = Type.Object({ ...FindingSchema.properties, history: Type.Array(HistorySchema) });
+const PathHop = Type.Object({ name: Nullable(Type.String()), version: Nullable(Type.String()), purl: Nullable(Type.String()) });
+
+export const FindingDetailSchema = Type.Object({
+  ...FindingSchema.properties,
+  history: Type.Array(HistorySchema),
+  path: Type.Array(PathHop, { description: 'The dependency path from the SBOM\'s root (first) to the component (last).' }),
+});
 
 const filterFields = {
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Text in the advisory id or an alias, the package (name or purl), the product or the vendor.' })),
   productId: Type.Optional(Type.String({ maxLength: 36 })),
   vendorId: Type.Optional(Uuid),
   release: Type.Optional(Type.String({ maxLength: 200 })),
@@ -98,14 +105,85 @@ const filterFields = {
   purl: Type.Optional(Type.String({ maxLength: 2000, description: 'Findings of one package (and version, when the purl has one).' })),
 };
 
-export const ListFindingsQuery = Type.Object(
-  { ...PageQuery, ...filterFields, sort: Type.Optional(Type.Enum(['priority', 'newest'], { default: 'priority' })) },
-  { additionalProperties: false },
+/** Columns a findings list sorts by; `-column` sorts descending. Ties are broken by the finding's id. */
+export const SORT_COLUMNS = ['priority', 'advisory', 'severity', 'component', 'vendor', 'product', 'release', 'state', 'fixedIn', 'due', 'firstSeen', 'epss', 'cvss'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+export const FINDING_SORTS = ['newest', ...SORT_COLUMNS, ...SORT_COLUMNS.map((c) => `-${c}` as const)] as const;
+export type FindingSortKey = (typeof FINDING_SORTS)[number];
+const sortField = Type.Optional(
+  Type.Enum(FINDING_SORTS, { default: 'priority', description: `One of ${SORT_COLUMNS.join(', ')}; a leading - sorts descending. newest: most recently detected first.` }),
 );
+
+export const ListFindingsQuery = Type.Object({ ...PageQuery, ...filterFields, sort: sortField }, { additionalProperties: false });
 export type ListFindingsQueryType = Static<typeof ListFindingsQuery>;
 
 export const EXPORT_FORMATS = ['csv', 'cyclonedx-vex', 'cyclonedx-vdr', 'openvex', 'csaf'] as const;
-export const ExportQuery = Type.Object({ ...filterFields, format: Type.Optional(Type.Enum(EXPORT_FORMATS, { default: 'csv' })) }, { additionalProperties: false });
+export const ExportQuery = Type.Object({ ...filterFields, sort: sortField, format: Type.Optional(Type.Enum(EXPORT_FORMATS, { default: 'csv' })) }, { additionalProperties: false });
+
+export const TotalsQuery = Type.Object(filterFields, { additionalProperties: false });
+export type TotalsQueryType = Static<typeof TotalsQuery>;
+const counts = <T extends readonly string[]>(keys: T) => Type.Object(Object.fromEntries(keys.map((k) => [k, Type.Integer()])) as Record<T[number], ReturnType<typeof Type.Integer>>);
+export const TotalsSchema = Type.Object({
+  findings: Type.Integer(),
+  advisories: Type.Integer(),
+  products: Type.Integer(),
+  vendors: Type.Integer(),
+  severity: counts(SEVERITIES),
+  state: counts(STATES),
+});
+
+export const GROUP_SORT_COLUMNS = ['priority', 'advisory', 'severity', 'findings', 'products', 'vendors'] as const;
+export type GroupSortColumn = (typeof GROUP_SORT_COLUMNS)[number];
+export const GROUP_SORTS = [...GROUP_SORT_COLUMNS, ...GROUP_SORT_COLUMNS.map((c) => `-${c}` as const)] as const;
+export type GroupSortKey = (typeof GROUP_SORTS)[number];
+export const GroupsQuery = Type.Object(
+  { ...PageQuery, ...filterFields, sort: Type.Optional(Type.Enum(GROUP_SORTS, { default: 'priority', description: 'priority: the group\'s most urgent finding first. A leading - sorts descending.' })) },
+  { additionalProperties: false },
+);
+export type GroupsQueryType = Static<typeof GroupsQuery>;
+export const FindingGroupSchema = Type.Object({
+  advisoryGroupId: Type.String(),
+  advisoryId: Type.String(),
+  aliases: Type.Array(Type.String()),
+  summary: Nullable(Type.String()),
+  severity: Type.String({ description: 'The most severe effective severity among the group\'s findings.' }),
+  priority: Type.String({ description: 'The most urgent priority among them.' }),
+  kev: Type.Boolean(),
+  malicious: Type.Boolean(),
+  epss: Nullable(Type.Number()),
+  findings: Type.Integer(),
+  products: Type.Integer(),
+  vendors: Type.Integer(),
+});
+export type FindingGroup = Static<typeof FindingGroupSchema>;
+
+const ViewQuery = Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 2000 }), Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 20 })]), {
+  maxProperties: 30,
+  propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9]{0,31}$' },
+  description: 'The workbench\'s query parameters: filters (as GET /api/v1/findings takes them), sort, and group (advisory).',
+});
+export const ViewBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 120 }), shared: Type.Optional(Type.Boolean({ default: false })), query: ViewQuery },
+  { additionalProperties: false },
+);
+export type ViewInput = Static<typeof ViewBody>;
+export const ViewPatchBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), shared: Type.Optional(Type.Boolean()), query: Type.Optional(ViewQuery) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ViewPatch = Static<typeof ViewPatchBody>;
+export const ViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  shared: Type.Boolean(),
+  query: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())])),
+  owner: Type.String({ description: 'Who saved it.' }),
+  mine: Type.Boolean({ description: 'Whether the caller saved it (and so may change or delete it).' }),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type View = Static<typeof ViewSchema>;
+export const ViewIdParams = Type.Object({ id: Uuid });
 export type ExportQueryType = Static<typeof ExportQuery>;
 
 export const ProductExportQuery = Type.Object(
@@ -133,13 +211,33 @@ export const BulkTriageBody = Type.Object(
     advisory: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Every open finding of this advisory (within productId/vendorId when given).' })),
     productId: Type.Optional(Uuid),
     vendorId: Type.Optional(Uuid),
+    dryRun: Type.Optional(Type.Boolean({ description: 'Count what would change (and refuse what would be refused) without changing anything.' })),
     ...triageFields,
   },
   { additionalProperties: false },
 );
 export type BulkTriageInput = Static<typeof BulkTriageBody>;
 
-export const BulkTriageResult = Type.Object({ updated: Type.Integer(), unchanged: Type.Integer(), ids: Type.Array(Type.String()) });
+export const BulkTriageResult = Type.Object({
+  updated: Type.Integer({ description: 'Findings changed (with dryRun: that would change).' }),
+  unchanged: Type.Integer(),
+  ids: Type.Array(Type.String()),
+  dryRun: Type.Boolean(),
+  batchId: Nullable(Type.String({ description: 'The change as one batch of the audit trail, which POST /api/v1/findings/triage/{batchId}/undo reverts.' })),
+});
+
+export const BatchIdParams = Type.Object({ batchId: Uuid });
+export const BatchSchema = Type.Object({
+  batchId: Type.String(),
+  at: Type.String(),
+  actor: Type.String(),
+  decision: Type.Record(Type.String(), Type.Unknown()),
+  advisory: Nullable(Type.String()),
+  findings: Type.Integer(),
+  undone: Nullable(Type.Object({ at: Type.String(), actor: Type.String() })),
+});
+export const BatchesSchema = Type.Object({ items: Type.Array(BatchSchema) });
+export const UndoResult = Type.Object({ batchId: Type.String(), restored: Type.Integer(), ids: Type.Array(Type.String()) });
 
 export const FindingIdParams = Type.Object({ id: Uuid });
 
@@ -176,8 +274,6 @@ export const ExposureQuery = Type.Object(
 );
 export type ExposureQueryType = Static<typeof ExposureQuery>;
 
-const PathHop = Type.Object({ name: Nullable(Type.String()), version: Nullable(Type.String()), purl: Nullable(Type.String()) });
-
 export const ExposureSchema = Type.Object({
   query: Type.Object({ advisory: Nullable(Type.String()), purl: Nullable(Type.String()) }),
   advisories: Type.Array(
@@ -195,7 +291,28 @@ export const ExposureSchema = Type.Object({
       fixed: Type.Array(Type.String()),
     }),
   ),
-  summary: Type.Object({ vendors: Type.Integer(), products: Type.Integer(), releases: Type.Integer(), components: Type.Integer(), findings: Type.Integer(), truncated: Type.Boolean() }),
+  summary: Type.Object({
+    vendors: Type.Integer({ description: 'Vendors with at least one product that is not (VEX) not affected.' }),
+    products: Type.Integer({ description: 'Products whose state is not not_affected: the rows of the exposure table.' }),
+    releases: Type.Integer(),
+    components: Type.Integer(),
+    findings: Type.Integer(),
+    truncated: Type.Boolean(),
+    notAffected: Type.Object({ products: Type.Integer(), findings: Type.Integer() }, { description: 'Left out of the counts above: products and findings analysed (or stated by VEX) as not affected.' }),
+  }),
+  products: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      vendor: Type.Object({ id: Type.String(), name: Type.String(), tier: Type.String() }),
+      state: Type.Enum(['affected', 'under_investigation', 'fixed', 'not_affected'], {
+        description: 'affected when any finding is; else under_investigation when any is; else fixed when any is; else not_affected (VEX).',
+      }),
+      releases: Type.Array(Type.String()),
+      findings: Type.Object({ affected: Type.Integer(), underInvestigation: Type.Integer(), fixed: Type.Integer(), notAffected: Type.Integer() }),
+    }),
+    { description: 'One row per product, not-affected ones last.' },
+  ),
   vendors: Type.Array(
     Type.Object({
       id: Type.String(),

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { invalidField, notFound, validationError } from '../../platform/errors.js';
+import { conflict, forbidden, invalidField, notFound, validationError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
 import { writeSetting } from '../../platform/settings.js';
@@ -23,16 +24,37 @@ import {
   dueAt,
   effectiveSeverity,
   prioritise,
+  PRIORITIES,
   RISK_FORMULA,
+  SEVERITIES,
+  STATES,
   riskScore,
   SUPPRESSED_STATES,
   validateFindingsPolicy,
+  vexStatusOf,
   type FindingsPolicy,
   type Severity,
 } from './findings.policy.js';
-import { FindingsRepository, type FindingFilter, type FindingRow } from './findings.repository.js';
-import type { BulkTriageInput, ExportQueryType, Exposure, ExposureQueryType, Finding, ListFindingsQueryType, TriageInput } from './findings.schemas.js';
-import type { FindingsTable } from './findings.tables.js';
+import { FindingsRepository, SORT_KEY_TYPES, sortValue, type FindingFilter, type FindingGroupRow, type FindingRow, type FindingSort } from './findings.repository.js';
+import {
+  type BulkTriageInput,
+  type ExportQueryType,
+  type Exposure,
+  type ExposureQueryType,
+  type Finding,
+  type FindingGroup,
+  type FindingSortKey,
+  type GroupSortColumn,
+  type GroupsQueryType,
+  type ListFindingsQueryType,
+  type SortColumn,
+  type TotalsQueryType,
+  type TriageInput,
+  type View,
+  type ViewInput,
+  type ViewPatch,
+} from './findings.schemas.js';
+import type { FindingsTable, FindingsViewsTable } from './findings.tables.js';
 
 /** Most findings one export or bulk triage handles. */
 export const EXPORT_MAX = 100_000;
@@ -76,6 +98,7 @@ export class FindingsService {
   /** Turns query parameters into a repository filter: resolves the advisory, the purl and the estate alias. */
   private async filterOf(query: Omit<ListFindingsQueryType, 'limit' | 'cursor' | 'sort'>): Promise<FindingFilter | null> {
     const filter: FindingFilter = {
+      q: query.q,
       productId: query.productId === undefined ? undefined : resolveProductId(query.productId),
       vendorId: query.vendorId,
       release: query.release,
@@ -105,8 +128,8 @@ export class FindingsService {
 
   async list(query: ListFindingsQueryType): Promise<PageOf<Finding>> {
     const limit = query.limit ?? 50;
-    const sort = query.sort ?? 'priority';
-    const cursor = decodeCursor(query.cursor, sort === 'priority' ? 'integer' : 'string');
+    const sort = sortOf(query.sort);
+    const cursor = decodeCursor(query.cursor, sort === 'newest' ? 'string' : SORT_KEY_TYPES[sort.column]);
     const filter = await this.filterOf(query);
     if (!filter) return { items: [], nextCursor: null };
     const rows = await this.repo().list(filter, sort, cursor, limit);
@@ -116,15 +139,116 @@ export class FindingsService {
     const now = Date.now();
     return {
       items: page.map((r) => presentFinding(r, now)),
-      nextCursor: more && last ? encodeCursor({ key: sort === 'priority' ? Number(last.priority_rank) : last.id, id: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ key: sort === 'newest' ? last.id : sortValue(sort.column, last), id: last.id }) : null,
+    };
+  }
+
+  /** How many findings a filter selects: overall, distinct advisories/products/vendors, per severity and per state. */
+  async totals(query: TotalsQueryType) {
+    const empty = { findings: 0, advisories: 0, products: 0, vendors: 0, severity: zeroes(SEVERITIES), state: zeroes(STATES) };
+    const filter = await this.filterOf(query);
+    if (!filter) return empty;
+    const { overall, split } = await this.repo().totals(filter);
+    const out = { findings: Number(overall.findings), advisories: Number(overall.advisories), products: Number(overall.products), vendors: Number(overall.vendors), severity: empty.severity, state: empty.state };
+    for (const row of split) {
+      const n = Number(row.n);
+      if (Object.hasOwn(out.severity, row.severity)) out.severity[row.severity as Severity] += n;
+      if (Object.hasOwn(out.state, row.state)) out.state[row.state as (typeof STATES)[number]] += n;
+    }
+    return out;
+  }
+
+  /** A filter's findings grouped by advisory, one row per group with how many findings, products and vendors. */
+  async groups(query: GroupsQueryType): Promise<PageOf<FindingGroup>> {
+    const limit = query.limit ?? 50;
+    const text = query.sort ?? 'priority';
+    const sort = { column: text.replace(/^-/, '') as GroupSortColumn, descending: text.startsWith('-') };
+    const cursor = decodeCursor(query.cursor, sort.column === 'advisory' ? 'string' : 'integer');
+    const filter = await this.filterOf(query);
+    if (!filter) return { items: [], nextCursor: null };
+    const rows = await this.repo().groups(filter, sort, cursor, limit);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      items: page.map(presentGroup),
+      nextCursor: more && last ? encodeCursor({ key: sort.column === 'advisory' ? String(last.sort_key) : Number(last.sort_key), id: last.group_id }) : null,
     };
   }
 
   async get(id: string) {
     const row = await this.repo().byId(id);
     if (!row) throw notFound('finding', id);
-    const history = await this.repo().history(id);
-    return { ...presentFinding(row), history: history.map(presentHistory) };
+    const [history, paths, root] = await Promise.all([
+      this.repo().history(id),
+      this.pathsOf([row]),
+      this.db.selectFrom('sboms').select(['root_name', 'root_version', 'root_purl']).where('id', '=', row.sbom_id).executeTakeFirst(),
+    ]);
+    return { ...presentFinding(row), history: history.map(presentHistory), path: pathFrom(row, root, paths) };
+  }
+
+  /** The chain of components from each finding's component up to its SBOM's root, per occurrence. */
+  private async pathsOf(rows: Array<Pick<FindingRow, 'sbom_id' | 'component_idx'>>) {
+    const hops = await new SbomRepository(this.db).paths(dedupe(rows.map((r) => ({ sbomId: r.sbom_id, idx: Number(r.component_idx) }))));
+    const paths = new Map<string, Array<{ hop: number; name: string; version: string | null; purl: string | null }>>();
+    for (const hop of hops) {
+      const key = `${hop.origin_sbom}#${Number(hop.origin_idx)}`;
+      const list = paths.get(key) ?? [];
+      list.push({ hop: Number(hop.hop), name: hop.name, version: hop.version, purl: hop.purl });
+      paths.set(key, list);
+    }
+    return paths;
+  }
+
+  // Saved views.
+
+  async views(ctx: RequestContext): Promise<{ items: View[] }> {
+    const key = ownerKey(ctx);
+    return { items: (await this.repo().views(key)).map((v) => presentView(v, key)) };
+  }
+
+  async createView(input: ViewInput, ctx: RequestContext): Promise<View> {
+    const key = ownerKey(ctx);
+    const name = input.name.trim();
+    if (!name) throw invalidField('/name', 'must not be blank');
+    return this.db.transaction().execute(async (trx) => {
+      if (await this.repo(trx).viewByName(key, name)) throw conflict(`you already have a view named ${name}`, [{ field: '/name', reason: 'is taken by another of your views' }]);
+      const now = new Date().toISOString();
+      const row: FindingsViewsTable = { id: newId(), owner_key: key, owner_name: ctx.actor.name, name, shared: input.shared ? 1 : 0, query: JSON.stringify(input.query), created_at: now, updated_at: now };
+      await this.repo(trx).insertView(row);
+      await recordAudit(trx, ctx, { action: 'finding.view.create', entityType: 'findings-view', entityId: row.id, after: { name, shared: !!input.shared, query: input.query } });
+      return presentView(row, key);
+    });
+  }
+
+  async updateView(id: string, patch: ViewPatch, ctx: RequestContext): Promise<View> {
+    const key = ownerKey(ctx);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await this.ownView(trx, id, key);
+      const name = patch.name?.trim() ?? row.name;
+      if (!name) throw invalidField('/name', 'must not be blank');
+      if (name !== row.name && (await this.repo(trx).viewByName(key, name))) throw conflict(`you already have a view named ${name}`, [{ field: '/name', reason: 'is taken by another of your views' }]);
+      const changes = { name, shared: patch.shared === undefined ? row.shared : patch.shared ? 1 : 0, query: patch.query === undefined ? row.query : JSON.stringify(patch.query), updated_at: new Date().toISOString() };
+      await this.repo(trx).updateView(id, changes);
+      await recordAudit(trx, ctx, { action: 'finding.view.update', entityType: 'findings-view', entityId: id, before: { name: row.name, shared: Number(row.shared) === 1 }, after: { name, shared: Number(changes.shared) === 1 } });
+      return presentView({ ...row, ...changes }, key);
+    });
+  }
+
+  async deleteView(id: string, ctx: RequestContext): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await this.ownView(trx, id, ownerKey(ctx));
+      await this.repo(trx).deleteView(id);
+      await recordAudit(trx, ctx, { action: 'finding.view.delete', entityType: 'findings-view', entityId: id, before: { name: row.name } });
+    });
+  }
+
+  /** A view the caller may change: their own (a shared view of someone else's is theirs to change). */
+  private async ownView(trx: Executor, id: string, key: string) {
+    const row = await this.repo(trx).view(id);
+    if (!row || (row.owner_key !== key && Number(row.shared) !== 1)) throw notFound('view', id);
+    if (row.owner_key !== key) throw forbidden(`the view ${row.name} was saved by ${row.owner_name}; only they can change it`);
+    return row;
   }
 
   async triage(id: string, input: TriageInput, ctx: RequestContext): Promise<Finding> {
@@ -140,7 +264,7 @@ export class FindingsService {
   }
 
   async bulkTriage(input: BulkTriageInput, ctx: RequestContext) {
-    const { ids, advisory, productId, vendorId, ...decision } = input;
+    const { ids, advisory, productId, vendorId, dryRun = false, ...decision } = input;
     if (!Object.keys(decision).length) throw validationError('give at least one of state, justification, responses, detail, severity', [{ field: '/state', reason: 'is required' }]);
     if (!ids && advisory === undefined) throw invalidField('/ids', 'give the findings\' ids, or an advisory');
     if (ids && advisory !== undefined) throw invalidField('/advisory', 'give either ids or an advisory, not both');
@@ -158,19 +282,110 @@ export class FindingsService {
         const missing = ids.filter((i) => !known.has(i));
         throw validationError(`${missing.length} of the ids are not findings`, missing.slice(0, 20).map((m) => ({ field: `/ids/${ids.indexOf(m)}`, reason: 'is not a finding' })));
       }
-      const changed = await this.applyTriage(trx, findings, decision, ctx);
+      const batchId = newId();
+      const changed = await this.applyTriage(trx, findings, decision, ctx, { dryRun, batchId });
+      const result = { updated: changed.length, unchanged: findings.length - changed.length, ids: changed.map((f) => f.id), dryRun };
+      if (dryRun) return { ...result, batchId: null };
+      // What each finding was and became, so the batch can be undone exactly (and refused when a finding changed since).
+      const before = new Map(findings.map((f) => [f.id, f]));
       await recordAudit(trx, ctx, {
         action: 'finding.bulk-triage',
         entityType: 'findings',
-        entityId: null,
-        after: { decision, advisory: advisory ?? null, productId: productId ?? null, vendorId: vendorId ?? null, updated: changed.map((f) => f.id) },
+        entityId: batchId,
+        before: { findings: Object.fromEntries(changed.map((f) => [f.id, snapshotOf(before.get(f.id)!)])) },
+        after: { decision, advisory: advisory ?? null, productId: productId ?? null, vendorId: vendorId ?? null, updated: changed.map((f) => f.id), findings: Object.fromEntries(changed.map((f) => [f.id, snapshotOf(f)])) },
       });
-      return { updated: changed.length, unchanged: findings.length - changed.length, ids: changed.map((f) => f.id) };
+      return { ...result, batchId: changed.length ? batchId : null };
     });
   }
 
+  /** The latest bulk-triage batches from the audit trail, with whether (and by whom) each was undone. */
+  async batches(limit = 20) {
+    const events = await this.repo().batchEvents(limit);
+    const undone = new Map((await this.repo().undoEvents(events.map((e) => e.entity_id!))).map((u) => [u.entity_id, u]));
+    return {
+      items: events.map((e) => {
+        const after = JSON.parse(e.after ?? '{}') as { decision?: Record<string, unknown>; advisory?: string | null; updated?: string[] };
+        const u = undone.get(e.entity_id);
+        return { batchId: e.entity_id!, at: e.at, actor: e.actor_name, decision: after.decision ?? {}, advisory: after.advisory ?? null, findings: after.updated?.length ?? 0, undone: u ? { at: u.at, actor: u.actor_name } : null };
+      }),
+    };
+  }
+
+  /**
+   * Reverts one bulk-triage batch: every finding it changed gets back the decision it had before
+   * (state, justification, responses, detail, severity override, and who had set it), recorded in
+   * each finding's history and in the audit trail. Refused as a whole when any of those findings
+   * has changed since, or when the batch was undone already.
+   */
+  async undoBatch(batchId: string, ctx: RequestContext) {
+    return this.db.transaction().execute(async (trx) => {
+      await new MatchingRepository(trx).lockMatching('exclusive');
+      const repo = this.repo(trx);
+      const event = await repo.batchEvent(batchId, 'finding.bulk-triage');
+      if (!event) throw notFound('bulk-triage batch', batchId);
+      const undone = await repo.batchEvent(batchId, 'finding.bulk-triage.undo');
+      if (undone) throw conflict(`this batch was undone already, by ${undone.actor_name} at ${undone.at}`);
+      const before = (JSON.parse(event.before ?? '{}') as { findings?: Record<string, Snapshot> }).findings ?? {};
+      const after = (JSON.parse(event.after ?? '{}') as { findings?: Record<string, Snapshot> }).findings ?? {};
+      const ids = Object.keys(before);
+      const current = await repo.byIds(ids);
+      const changedSince = ids.filter((id) => {
+        const f = current.find((c) => c.id === id);
+        return !f || !after[id] || canonicalDecision(snapshotOf(f)) !== canonicalDecision(after[id]);
+      });
+      if (changedSince.length) {
+        throw conflict(
+          `${changedSince.length} of the ${ids.length} findings of this batch changed since (or are gone); nothing was undone`,
+          changedSince.slice(0, 20).map((id) => ({ field: `/findings/${id}`, reason: 'changed since the batch' })),
+        );
+      }
+      const restored = await this.restore(trx, current, before, ctx, batchId);
+      await recordAudit(trx, ctx, { action: 'finding.bulk-triage.undo', entityType: 'findings', entityId: batchId, before: { findings: after }, after: { restored: restored.length, findings: before } });
+      return { batchId, restored: restored.length, ids: restored };
+    });
+  }
+
+  /** Puts findings back to earlier decisions, with severity, priority and due date recomputed from them. */
+  private async restore(trx: Executor, findings: FindingsTable[], snapshots: Record<string, Snapshot>, ctx: RequestContext, batchId: string): Promise<string[]> {
+    const policy = await this.matcher.policy(trx);
+    const groups = await new MatchingRepository(trx).groupRisks([...new Set(findings.map((f) => f.group_id))]);
+    const now = new Date().toISOString();
+    const history = [];
+    for (const f of findings) {
+      const s = snapshots[f.id];
+      const group = groups.get(f.group_id);
+      const severity = effectiveSeverity(s.severityOverride, group?.severity ?? null);
+      const { priority, rank } = prioritise(
+        { severity: group?.severity ?? null, kev: Number(group?.kev) === 1, malicious: Number(group?.malicious) === 1, epss: group?.epss == null ? null : Number(group.epss) },
+        severity,
+        policy,
+      );
+      const responses = JSON.stringify(s.responses);
+      await this.repo(trx).update(f.id, {
+        state: s.state,
+        justification: s.justification,
+        responses,
+        detail: s.detail,
+        severity_override: s.severityOverride,
+        severity,
+        priority,
+        priority_rank: rank,
+        due_at: dueAt(f.first_seen_at, priority, policy),
+        state_source: s.source,
+        state_source_name: s.sourceName,
+        state_updated_at: s.updatedAt,
+        state_updated_by: s.updatedBy,
+        updated_at: now,
+      });
+      history.push(historyRow(f.id, now, ctx, 'analyst', 'undo', f.state, s.state, { batch: batchId }, { justification: s.justification, responses, detail: s.detail }));
+    }
+    await new MatchingRepository(trx).insertHistory(history);
+    return findings.map((f) => f.id);
+  }
+
   /** Applies one analyst decision to findings: state, justification, responses, detail, severity override. */
-  private async applyTriage(trx: Executor, findings: FindingsTable[], input: TriageInput, ctx: RequestContext): Promise<FindingsTable[]> {
+  private async applyTriage(trx: Executor, findings: FindingsTable[], input: TriageInput, ctx: RequestContext, options: { dryRun?: boolean; batchId?: string } = {}): Promise<FindingsTable[]> {
     const policy = await this.matcher.policy(trx);
     const groups = await new MatchingRepository(trx).groupRisks([...new Set(findings.map((f) => f.group_id))]);
     const now = new Date().toISOString();
@@ -207,6 +422,10 @@ export class FindingsService {
       };
       const decisionChanged = next.state !== f.state || next.justification !== f.justification || next.detail !== f.detail || next.responses !== f.responses;
       if (!decisionChanged && next.severity_override === f.severity_override) continue;
+      if (options.dryRun) {
+        changed.push(next);
+        continue;
+      }
       Object.assign(next, {
         state_source: 'analyst',
         state_source_name: ctx.actor.name,
@@ -232,11 +451,15 @@ export class FindingsService {
         updated_at: now,
       });
       history.push(
-        historyRow(f.id, now, ctx, 'analyst', 'triage', f.state, next.state, next.severity_override !== f.severity_override ? { severityOverride: next.severity_override } : null, next),
+        historyRow(
+          f.id, now, ctx, 'analyst', 'triage', f.state, next.state,
+          next.severity_override !== f.severity_override || options.batchId ? { ...(next.severity_override !== f.severity_override ? { severityOverride: next.severity_override } : {}), ...(options.batchId ? { batch: options.batchId } : {}) } : null,
+          next,
+        ),
       );
       changed.push(next);
     }
-    await new MatchingRepository(trx).insertHistory(history);
+    if (history.length) await new MatchingRepository(trx).insertHistory(history);
     return changed;
   }
 
@@ -318,7 +541,8 @@ export class FindingsService {
         root: sbom ? { name: sbom.root_name, version: sbom.root_version, purl: sbom.root_purl } : null,
       };
     }
-    const rows: FindingRow[] = filter && (format === 'csv' || ctx.release !== null) ? await this.repo().all(filter, EXPORT_MAX) : [];
+    const sort = sortOf(query.sort);
+    const rows: FindingRow[] = filter && (format === 'csv' || ctx.release !== null) ? await this.repo().all(filter, EXPORT_MAX, sort) : [];
     const findings = rows.map((r) => presentFinding(r));
     const base = (ctx.product ? `${ctx.product.name}-${ctx.release ?? 'findings'}` : 'findings').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
     switch (format) {
@@ -375,14 +599,7 @@ export class FindingsService {
     }
     const truncated = rows.length > limit;
     if (truncated) rows = rows.slice(0, limit);
-    const hops = await new SbomRepository(this.db).paths(dedupe(rows.map((r) => ({ sbomId: r.sbom_id, idx: Number(r.component_idx) }))));
-    const paths = new Map<string, Array<{ hop: number; name: string; version: string | null; purl: string | null }>>();
-    for (const hop of hops) {
-      const key = `${hop.origin_sbom}#${Number(hop.origin_idx)}`;
-      const list = paths.get(key) ?? [];
-      list.push({ hop: Number(hop.hop), name: hop.name, version: hop.version, purl: hop.purl });
-      paths.set(key, list);
-    }
+    const paths = await this.pathsOf(rows);
     const roots = await this.db
       .selectFrom('sboms')
       .select(['id', 'root_name', 'root_version', 'root_purl'])
@@ -391,8 +608,6 @@ export class FindingsService {
     const rootOf = new Map(roots.map((r) => [r.id, r]));
 
     const vendors = new Map<string, Exposure['vendors'][number]>();
-    const components = new Set<string>();
-    const releases = new Set<string>();
     for (const r of rows) {
       let vendor = vendors.get(r.vendor_id);
       if (!vendor) vendors.set(r.vendor_id, (vendor = { id: r.vendor_id, name: r.vendor_name, tier: r.vendor_tier, products: [] }));
@@ -400,10 +615,6 @@ export class FindingsService {
       if (!product) vendor.products.push((product = { id: r.product_id, name: r.product_name, releases: [] }));
       let release = product.releases.find((x) => x.release === r.release);
       if (!release) product.releases.push((release = { release: r.release, sbomId: r.sbom_id, components: [] }));
-      releases.add(`${r.product_id}\u0000${r.release}`);
-      components.add(`${r.sbom_id}#${r.component_idx}`);
-      const root = rootOf.get(r.sbom_id);
-      const chain = (paths.get(`${r.sbom_id}#${Number(r.component_idx)}`) ?? []).sort((a, b) => b.hop - a.hop);
       const finding = presentFinding(r);
       release.components.push({
         findingId: r.id,
@@ -413,10 +624,7 @@ export class FindingsService {
         version: r.component_version,
         direct: Number(r.direct) === 1,
         depth: Number(r.depth),
-        path: [
-          root?.root_name != null ? { name: root.root_name, version: root.root_version, purl: root.root_purl } : { name: r.product_name, version: r.release, purl: null },
-          ...chain.map(({ name, version, purl }) => ({ name, version, purl })),
-        ],
+        path: pathFrom(r, rootOf.get(r.sbom_id), paths),
         fixedIn: r.fixed_in,
         fixedVersions: finding.fixedVersions,
         state: r.state,
@@ -425,11 +633,23 @@ export class FindingsService {
         priority: r.priority,
       });
     }
-    const products = new Set(rows.map((r) => r.product_id));
+    // The headline counts what is exposed: a product whose every finding is (VEX) not affected is not.
+    const products = productStates(rows);
+    const exposed = rows.filter((r) => products.get(r.product_id)!.state !== 'not_affected' && vexStatusOf(r.state) !== 'not_affected');
+    const notAffected = [...products.values()].filter((p) => p.state === 'not_affected');
     return {
       query: { advisory: query.advisory ?? query.cve ?? null, purl: query.purl ?? null },
       advisories,
-      summary: { vendors: vendors.size, products: products.size, releases: releases.size, components: components.size, findings: rows.length, truncated },
+      summary: {
+        vendors: new Set(exposed.map((r) => r.vendor_id)).size,
+        products: products.size - notAffected.length,
+        releases: new Set(exposed.map((r) => `${r.product_id}\u0000${r.release}`)).size,
+        components: new Set(exposed.map((r) => `${r.sbom_id}#${r.component_idx}`)).size,
+        findings: exposed.length,
+        truncated,
+        notAffected: { products: notAffected.length, findings: rows.length - exposed.length },
+      },
+      products: [...products.values()].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state)),
       vendors: [...vendors.values()],
     };
   }
@@ -467,4 +687,111 @@ function purlOf(text: string, field: string) {
 
 function decisionOf(f: FindingsTable) {
   return { state: f.state, justification: f.justification, responses: JSON.parse(f.responses) as string[], detail: f.detail, severityOverride: f.severity_override };
+}
+
+/** "priority" or "-due" → the repository's sort; newest stays the detection order. */
+function sortOf(text: FindingSortKey | undefined): FindingSort {
+  const sort = text ?? 'priority';
+  if (sort === 'newest') return 'newest';
+  return { column: sort.replace(/^-/, '') as SortColumn, descending: sort.startsWith('-') };
+}
+
+function zeroes<T extends readonly string[]>(keys: T): Record<T[number], number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<T[number], number>;
+}
+
+function presentGroup(r: FindingGroupRow): FindingGroup {
+  const identifiers = JSON.parse(r.identifiers) as string[];
+  return {
+    advisoryGroupId: r.group_id,
+    advisoryId: r.display_id,
+    aliases: identifiers.filter((id) => id.toUpperCase() !== r.display_id.toUpperCase()),
+    summary: r.summary,
+    severity: SEVERITIES[Number(r.best_severity)] ?? 'unknown',
+    priority: PRIORITIES[Number(r.best_rank)] ?? 'none',
+    kev: Number(r.kev) === 1,
+    malicious: Number(r.malicious) === 1,
+    epss: r.epss === null ? null : Number(r.epss),
+    findings: Number(r.findings),
+    products: Number(r.products),
+    vendors: Number(r.vendors),
+  };
+}
+
+type Root = { root_name: string | null; root_version: string | null; root_purl: string | null } | undefined;
+
+/** From the SBOM's root (or the product release when the SBOM names none) down to the finding's component. */
+function pathFrom(r: Pick<FindingRow, 'sbom_id' | 'component_idx' | 'product_name' | 'release'>, root: Root, paths: Map<string, Array<{ hop: number; name: string; version: string | null; purl: string | null }>>) {
+  const chain = [...(paths.get(`${r.sbom_id}#${Number(r.component_idx)}`) ?? [])].sort((a, b) => b.hop - a.hop);
+  return [
+    root?.root_name != null ? { name: root.root_name, version: root.root_version, purl: root.root_purl } : { name: r.product_name, version: r.release, purl: null },
+    ...chain.map(({ name, version, purl }) => ({ name, version, purl })),
+  ];
+}
+
+const STATE_ORDER = ['affected', 'under_investigation', 'fixed', 'not_affected'] as const;
+
+/** Each product's exposure state from its findings' VEX states (the most exposed one wins), with counts. */
+function productStates(rows: FindingRow[]): Map<string, Exposure['products'][number]> {
+  const out = new Map<string, Exposure['products'][number]>();
+  for (const r of rows) {
+    let p = out.get(r.product_id);
+    if (!p) {
+      p = { id: r.product_id, name: r.product_name, vendor: { id: r.vendor_id, name: r.vendor_name, tier: r.vendor_tier }, state: 'not_affected', releases: [], findings: { affected: 0, underInvestigation: 0, fixed: 0, notAffected: 0 } };
+      out.set(r.product_id, p);
+    }
+    if (!p.releases.includes(r.release)) p.releases.push(r.release);
+    const status = vexStatusOf(r.state);
+    const key = status === 'under_investigation' ? 'underInvestigation' : status === 'not_affected' ? 'notAffected' : status;
+    p.findings[key]++;
+    if (STATE_ORDER.indexOf(status) < STATE_ORDER.indexOf(p.state)) p.state = status;
+  }
+  return out;
+}
+
+/** A finding's decision and who made it: what a bulk-triage batch records per finding to undo it. */
+interface Snapshot {
+  state: string;
+  justification: string | null;
+  responses: string[];
+  detail: string | null;
+  severityOverride: string | null;
+  source: string;
+  sourceName: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+function snapshotOf(f: FindingsTable): Snapshot {
+  return {
+    state: f.state,
+    justification: f.justification,
+    responses: JSON.parse(f.responses) as string[],
+    detail: f.detail,
+    severityOverride: f.severity_override,
+    source: f.state_source,
+    sourceName: f.state_source_name,
+    updatedAt: f.state_updated_at,
+    updatedBy: f.state_updated_by,
+  };
+}
+
+const canonicalDecision = (s: Snapshot) => JSON.stringify([s.state, s.justification, s.responses, s.detail, s.severityOverride, s.source, s.sourceName, s.updatedAt]);
+
+/** Views belong to the user (or, for API-only callers, the token) that saved them. */
+function ownerKey(ctx: RequestContext): string {
+  return `${ctx.actor.type}:${ctx.actor.id ?? ctx.actor.name}`;
+}
+
+function presentView(v: FindingsViewsTable, key: string): View {
+  return {
+    id: v.id,
+    name: v.name,
+    shared: Number(v.shared) === 1,
+    query: JSON.parse(v.query) as View['query'],
+    owner: v.owner_name,
+    mine: v.owner_key === key,
+    createdAt: v.created_at,
+    updatedAt: v.updated_at,
+  };
 }

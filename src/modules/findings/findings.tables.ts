@@ -126,7 +126,22 @@ export interface MatchingStateTable {
   seq: number;
 }
 
+/** A saved view of the findings workbench (filters, sort, grouping), personal or shared. */
+export interface FindingsViewsTable {
+  id: string;
+  /** `user:<id>` or `token:<id>`: who saved it and may change it. */
+  owner_key: string;
+  owner_name: string;
+  name: string;
+  shared: Flag;
+  /** JSON object: the workbench's query parameters (a value or a list of values per key). */
+  query: Json;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface FindingTables {
+  findings_views: FindingsViewsTable;
   matching_state: MatchingStateTable;
   findings: FindingsTable;
   findings_history: FindingsHistoryTable;

@@ -134,6 +134,7 @@ describeEachEngine('SBOM API', ({ engine }) => {
           { name: 'desk-app', version: '18.12.407', purl: 'pkg:npm/desk-app@18.12.407' },
           { name: 'electron', version: '22.3.4', purl: 'pkg:npm/electron@22.3.4' },
         ],
+        openFindings: 0,
       },
     );
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
-import { breathe, insertRows, type ColumnType } from '../matching/bulk.js';
+import { breathe, chunks, insertRows, type ColumnType } from '../matching/bulk.js';
 import type { ComponentRow } from './sboms.ingest.js';
 import type { SbomsTable } from './sboms.tables.js';
 
@@ -365,4 +365,19 @@ export class SbomRepository {
     return result.rows;
   }
 
+  /** Open findings per component occurrence (who-uses rows). */
+  async openCounts(targets: Array<{ sbomId: string; idx: number }>): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const batch of chunks(targets, 200)) {
+      const rows = await this.db
+        .selectFrom('findings')
+        .select(['sbom_id', 'component_idx', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', '=', 'open')
+        .where((eb) => eb.or(batch.map((t) => eb.and([eb('sbom_id', '=', t.sbomId), eb('component_idx', '=', t.idx)]))))
+        .groupBy(['sbom_id', 'component_idx'])
+        .execute();
+      for (const r of rows) out.set(`${r.sbom_id}#${Number(r.component_idx)}`, Number(r.n));
+    }
+    return out;
+  }
 }

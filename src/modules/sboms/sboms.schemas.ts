@@ -152,6 +152,7 @@ export const UsageSchema = Type.Object({
     description: 'purl: the SBOM named the package by Package URL. name-heuristic: it gave no purl, so the component is known only by its (group and) name in the generic ecosystem; treat the match as a lead, not a certainty.',
   }),
   path: Type.Array(PathHopSchema, { description: 'From the product root (first) to this component (last).' }),
+  openFindings: Type.Integer({ description: 'Open findings of this component occurrence (any analysis state).' }),
 });
 export type Usage = Static<typeof UsageSchema>;
 

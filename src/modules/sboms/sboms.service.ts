@@ -622,7 +622,8 @@ export class SbomService {
       after = { sbomId: last.sbom_id, idx: Number(last.idx) };
     }
     const page = found.slice(0, limit);
-    const hops = await this.repo().paths(page.map((r) => ({ sbomId: r.sbom_id, idx: Number(r.idx) })));
+    const targets = page.map((r) => ({ sbomId: r.sbom_id, idx: Number(r.idx) }));
+    const [hops, open] = await Promise.all([this.repo().paths(targets), this.repo().openCounts(targets)]);
     const paths = new Map<string, Array<{ hop: number; name: string; version: string | null; purl: string | null }>>();
     for (const hop of hops) {
       const key = `${hop.origin_sbom}#${Number(hop.origin_idx)}`;
@@ -647,6 +648,7 @@ export class SbomService {
         depth: Number(row.depth),
         identifiedBy: row.purl ? 'purl' : 'name-heuristic',
         path: [root, ...chain.map(({ name, version, purl }) => ({ name, version, purl }))],
+        openFindings: open.get(`${row.sbom_id}#${Number(row.idx)}`) ?? 0,
       };
     });
     const last = page[page.length - 1];

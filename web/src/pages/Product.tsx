@@ -7,7 +7,7 @@ import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import type { Page, Product, Vendor } from '../types.js';
 import type { Release, Sbom } from '../supplyTypes.js';
-import { FindingsTable, RiskScore } from './Findings.js';
+import { FindingBadges, FindingsTable, RiskScore } from './Findings.js';
 
 interface Loaded {
   product: Product;
@@ -45,6 +45,7 @@ export function ProductPage({ id }: { id: string }) {
             {' · '}
             <Link to={`/products/${p.id}/integrity`}>Update integrity: releases, hashes, signers, alerts</Link>
           </p>
+          <FindingBadges scope={{ productId: p.id }} />
         </div>
       </div>
       <div className="grid-2">

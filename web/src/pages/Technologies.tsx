@@ -46,6 +46,9 @@ export function WhoUsesPage() {
                 <th scope="col">Component</th>
                 <th scope="col">Dependency</th>
                 <th scope="col">Path</th>
+                <th scope="col" className="num">
+                  Open findings
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -73,6 +76,15 @@ export function WhoUsesPage() {
                   </td>
                   <td>{u.direct ? 'direct' : `transitive${u.depth ? ` (depth ${u.depth})` : ''}`}</td>
                   <td className="small">{u.path.map((p) => `${p.name}${p.version ? `@${p.version}` : ''}`).join(' → ')}</td>
+                  <td className="num">
+                    {u.openFindings === undefined ? (
+                      '—'
+                    ) : u.openFindings === 0 ? (
+                      <span className="muted">0</span>
+                    ) : (
+                      <Link to={`/findings?${new URLSearchParams({ productId: u.product.id, ...(u.purl ? { purl: u.purl } : { q: u.name }) })}`}>{u.openFindings}</Link>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

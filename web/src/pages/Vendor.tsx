@@ -15,6 +15,7 @@ import { VendorTechnologies } from './Technologies.js';
 import { VendorRisks } from './Risks.js';
 import { VendorSightings } from './Intel.js';
 import { CRITICALITY, SUBSTITUTABILITY } from './VendorForm.js';
+import { FindingBadges } from './Findings.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
 
@@ -99,6 +100,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
             {v.domains.length > 0 ? v.domains.join(', ') : 'no domains'}
             {v.team && <> · {v.team.name} team</>}
           </p>
+          <FindingBadges scope={{ vendorId: v.id }} />
         </div>
         {writable && (
           <div className="actions">

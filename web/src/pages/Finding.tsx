@@ -1,0 +1,180 @@
+import { useState, type FormEvent } from 'react';
+import { api, describeError } from '../api.js';
+import { DetailRow, ErrorBanner, Field, Loading, PageStatus, SelectField, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { formatDate, formatDateTime } from '../format.js';
+import { DataTable } from '../lists.js';
+import { Link } from '../router.js';
+import { useSession } from '../session.js';
+import { FINDING_STATES, JUSTIFICATIONS, type Advisory, type FindingDetail } from '../supplyTypes.js';
+import { SeverityLabel, SeverityTag } from '../severity.js';
+import { AffectedPackages, label, MatchTag, References } from './Findings.js';
+
+/**
+ * One finding: what it is (advisory, component, where), the decision and who made it, the
+ * dependency path from the product's root to the component, the advisory's affected ranges, fixes
+ * and references, and every change to it (detection, VEX, triage, undo, closure).
+ */
+export function FindingPage({ id }: { id: string }) {
+  const [refresh, setRefresh] = useState(0);
+  const finding = useAsync((signal) => api.get<FindingDetail>(`/api/v1/findings/${id}`, undefined, signal), [id, refresh]);
+  const f = finding.data;
+  useDocumentTitle(f ? `${f.advisoryId} in ${f.component.packageName}` : 'Finding');
+  const advisory = useAsync((signal) => (f ? api.get<Advisory>(`/api/v1/advisories/${encodeURIComponent(f.advisoryGroupId)}`, undefined, signal) : Promise.resolve(null)), [f?.advisoryGroupId]);
+  if (!f) return <PageStatus state={finding} crumbs={<Link to="/findings">Findings</Link>} label="Loading the finding…" />;
+  const a = advisory.data;
+  return (
+    <div className="page page-wide">
+      <p className="crumbs">
+        <Link to="/findings">Findings</Link> / <Link to={`/advisories/${encodeURIComponent(f.advisoryId)}`}>{f.advisoryId}</Link> / {f.component.packageName}
+      </p>
+      <h1>
+        {f.advisoryId} in {f.component.packageName} <span className="muted">{f.component.version}</span> <SeverityTag severity={f.severity} />
+        {f.kev && <span className="tag tag-warn">KEV</span>}
+        {f.malicious && <span className="tag tag-warn">malicious</span>}
+        <MatchTag f={f} />
+      </h1>
+      {f.summary && <p>{f.summary}</p>}
+      <section className="card" aria-labelledby="finding-h">
+        <div className="card-head">
+          <h2 id="finding-h">Finding</h2>
+        </div>
+        <dl className="dl">
+          <DetailRow label="Vendor / product">
+            <Link to={`/vendors/${f.vendor.id}`}>{f.vendor.name}</Link> <TierBadge tier={f.vendor.tier} /> · <Link to={`/products/${f.product.id}`}>{f.product.name}</Link> · release{' '}
+            <Link to={`/sboms/${f.sbomId}`}>{f.release}</Link>
+          </DetailRow>
+          <DetailRow label="Component">
+            <code>{f.component.purl ?? `${f.component.name}@${f.component.version ?? ''}`}</code> · {f.component.direct ? 'direct' : `transitive (depth ${f.component.depth})`}
+          </DetailRow>
+          <DetailRow label="Severity">
+            <SeverityLabel severity={f.severity} source={f.severitySource} override={f.severityOverride} />
+            {f.cvss && (
+              <span className="small muted">
+                {' '}
+                CVSS {f.cvss.score} <code>{f.cvss.vector}</code>
+              </span>
+            )}
+          </DetailRow>
+          <DetailRow label="Priority">
+            {f.priority} · due {formatDate(f.dueAt)}
+            {f.overdue && <span className="overdue-tag"> overdue</span>}
+          </DetailRow>
+          <DetailRow label="Fix">{f.fixedIn ? `${f.fixedIn} (fixed versions: ${f.fixedVersions.join(', ')})` : f.fixedVersions.length ? f.fixedVersions.join(', ') : 'no fixed version known'}</DetailRow>
+          <DetailRow label="State">
+            <strong>{label(f.state)}</strong>
+            {f.justification && <> · {label(f.justification)}</>}
+            {f.responses.length > 0 && <> · {f.responses.map(label).join(', ')}</>}
+            <div className="small muted">
+              set by {f.stateSource}
+              {f.stateSourceName && ` (${f.stateSourceName})`}
+              {f.stateUpdatedAt && ` ${formatDateTime(f.stateUpdatedAt)}`}
+            </div>
+            {f.detail && <p className="description">{f.detail}</p>}
+          </DetailRow>
+          <DetailRow label="Status">
+            {f.status}
+            {f.closedReason && ` (${f.closedReason})`} · {f.verdict} · first seen {formatDateTime(f.firstSeenAt)}
+          </DetailRow>
+        </dl>
+        <TriageForm finding={f} onDone={() => setRefresh((r) => r + 1)} />
+      </section>
+      <section className="card" aria-labelledby="path-h">
+        <div className="card-head">
+          <h2 id="path-h">Dependency path</h2>
+        </div>
+        <ol className="dep-path" data-testid="dependency-path">
+          {f.path.map((hop, i) => (
+            <li key={i}>
+              {hop.name ?? '—'} {hop.version && <span className="muted">{hop.version}</span>}
+              {hop.purl && <div className="small muted mono-wrap">{hop.purl}</div>}
+            </li>
+          ))}
+        </ol>
+      </section>
+      {advisory.error ? (
+        <ErrorBanner error={advisory.error} onRetry={advisory.reload} />
+      ) : !a ? (
+        <Loading label="Loading the advisory…" />
+      ) : (
+        <>
+          <section className="card" aria-labelledby="adv-h">
+            <div className="card-head">
+              <h2 id="adv-h">Advisory</h2>
+              <Link to={`/advisories/${encodeURIComponent(a.advisoryId)}`}>Who else is exposed</Link>
+            </div>
+            <p className="muted small">
+              {a.aliases.length > 0 && <>Also {a.aliases.join(', ')} · </>}
+              {a.published && <>published {formatDate(a.published)} · </>}
+              {a.modified && <>modified {formatDate(a.modified)}</>}
+            </p>
+            {a.records[0]?.details && <p className="description">{a.records[0].details}</p>}
+          </section>
+          <AffectedPackages packages={a.packages ?? []} />
+          <References records={a.records} />
+        </>
+      )}
+      <section className="card" aria-labelledby="history-h">
+        <div className="card-head">
+          <h2 id="history-h">History</h2>
+        </div>
+        <DataTable
+          rows={[...f.history].reverse()}
+          rowKey={(h, i) => `${h.at}-${i}`}
+          testId="finding-history"
+          columns={[
+            { header: 'When', rowHeader: true, className: 'nowrap', cell: (h) => formatDateTime(h.at) },
+            { header: 'Who', cell: (h) => (h.actor.type === 'system' ? <span className="muted">{h.actor.name}</span> : h.actor.name) },
+            { header: 'What', cell: (h) => `${label(h.action)}${h.source !== 'system' ? ` (${h.source})` : ''}` },
+            { header: 'State', className: 'nowrap', cell: (h) => (h.fromState && h.toState && h.fromState !== h.toState ? `${label(h.fromState)} → ${label(h.toState)}` : label(h.toState ?? h.fromState ?? '—')) },
+            {
+              header: 'Why',
+              cell: (h) => (
+                <>
+                  {h.justification && label(h.justification)}
+                  {h.detail && <div className="small">{h.detail}</div>}
+                  {typeof h.details?.batch === 'string' && <div className="small muted">bulk change {h.details.batch.slice(0, 8)}</div>}
+                </>
+              ),
+            },
+          ]}
+        />
+      </section>
+    </div>
+  );
+}
+
+function TriageForm({ finding, onDone }: { finding: FindingDetail; onDone: () => void }) {
+  const { can } = useSession();
+  const [form, setForm] = useState({ state: finding.state, justification: finding.justification ?? '', detail: '' });
+  const [error, setError] = useState<unknown>(null);
+  if (!can('findings:triage')) return null;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const body: Record<string, unknown> = { state: form.state };
+      if (form.state === 'not_affected') body.justification = form.justification || null;
+      if (form.detail.trim()) body.detail = form.detail.trim();
+      await api.patch(`/api/v1/findings/${finding.id}`, body);
+      setForm({ ...form, detail: '' });
+      onDone();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <form className="inline-form triage" onSubmit={(e) => void submit(e)} aria-label="Triage this finding">
+      <SelectField label="State" value={form.state} onChange={(state) => setForm({ ...form, state })} options={FINDING_STATES.map((s) => [s, label(s)])} />
+      <SelectField label="Justification" value={form.justification} disabled={form.state !== 'not_affected'} onChange={(justification) => setForm({ ...form, justification })} options={JUSTIFICATIONS.map((j) => [j, label(j)])} placeholder="—" />
+      <Field label="Note">{(props) => <input {...props} type="text" maxLength={2000} value={form.detail} onChange={(e) => setForm({ ...form, detail: e.target.value })} />}</Field>
+      <button type="submit" className="btn btn-primary">
+        Save decision
+      </button>
+      {error !== null && (
+        <p className="banner banner-error" role="alert">
+          {describeError(error)}
+        </p>
+      )}
+    </form>
+  );
+}
