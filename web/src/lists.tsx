@@ -253,6 +253,8 @@ export function FilterSearch({ filters, name = 'q', label = 'Search', placeholde
       {(props) => (
         <input
           {...props}
+          // Keyed by the filter, so a value set elsewhere (a saved view, going back) shows here too.
+          key={filters.value(name)}
           type="search"
           defaultValue={filters.value(name)}
           placeholder={placeholder}

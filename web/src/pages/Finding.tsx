@@ -48,12 +48,7 @@ export function FindingPage({ id }: { id: string }) {
           </DetailRow>
           <DetailRow label="Severity">
             <SeverityLabel severity={f.severity} source={f.severitySource} override={f.severityOverride} />
-            {f.cvss && (
-              <span className="small muted">
-                {' '}
-                CVSS {f.cvss.score} <code>{f.cvss.vector}</code>
-              </span>
-            )}
+            {f.cvss && <code className="small">{f.cvss.vector}</code>}
           </DetailRow>
           <DetailRow label="Priority">
             {f.priority} · due {formatDate(f.dueAt)}
@@ -82,9 +77,9 @@ export function FindingPage({ id }: { id: string }) {
         <div className="card-head">
           <h2 id="path-h">Dependency path</h2>
         </div>
-        <ol className="dep-path" data-testid="dependency-path">
+        <ol className="dep-path" data-testid="dependency-path" aria-label="From the product's root to the component">
           {f.path.map((hop, i) => (
-            <li key={i}>
+            <li key={i} style={{ paddingLeft: `${i * 18}px` }}>
               {hop.name ?? '—'} {hop.version && <span className="muted">{hop.version}</span>}
               {hop.purl && <div className="small muted mono-wrap">{hop.purl}</div>}
             </li>

@@ -201,11 +201,12 @@ export function FindingsTable({
   );
 }
 
-const GROUP_SORTS: Record<string, string> = { advisory: 'advisory', severity: 'severity', findings: '-findings', products: '-products', vendors: '-vendors' };
+/** The columns grouped rows sort by; another sort of the list falls back to the most urgent first. */
+const GROUP_SORTS = new Set(['priority', 'advisory', 'severity', 'findings', 'products', 'vendors']);
 
 /** The findings grouped by advisory: one row per advisory with its counts, each expandable to its findings. */
 function GroupedFindings({ query, sort, refreshKey, selection }: { query: Record<string, QueryValue>; sort: TableSort; refreshKey: number; selection: Selection }) {
-  const groupSort = Object.values(GROUP_SORTS).includes(sort.value) || Object.values(GROUP_SORTS).includes(`-${sort.value}`) || sort.value.replace(/^-/, '') in GROUP_SORTS ? sort.value : 'priority';
+  const groupSort = GROUP_SORTS.has(sort.value.replace(/^-/, '')) ? sort.value : 'priority';
   const list = usePagedList<FindingGroup>('/api/v1/findings/groups', { ...query, sort: groupSort, limit: 50 }, refreshKey);
   const [open, setOpen] = useState<Set<string>>(new Set());
   const header = (text: string, key: string) => {
@@ -785,7 +786,7 @@ function ExposureTables({ exposure }: { exposure: Exposure }) {
       {exposed.length > 0 && <DataTable rows={exposed} rowKey={(p) => p.id} testId="exposure-table" columns={columns} />}
       {notAffected.length > 0 && (
         <>
-          <h3>Not affected (VEX)</h3>
+          <h3 className="exposure-apart">Not affected (VEX)</h3>
           <DataTable rows={notAffected} rowKey={(p) => p.id} testId="not-affected-table" columns={columns} />
         </>
       )}
