@@ -195,9 +195,10 @@ export class FindingsRepository {
     if (filter.q?.trim()) {
       const pattern = likePattern(filter.q.trim());
       const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-      // Vendor names are matched on their folded search text (both engines fold the same way there).
-      const vendor = sql<boolean>`v.search_text like ${foldedPattern(filter.q.trim())} escape '\\'`;
-      q = q.where((eb) => eb.or([like('g.identifiers'), like('f.package_name'), like('f.component_name'), like('f.component_purl'), like('p.name'), vendor]));
+      // Vendor and product names are matched on their folded search text (folded in JavaScript, so both engines agree).
+      const folded = foldedPattern(filter.q.trim());
+      const named = (column: string) => sql<boolean>`${sql.ref(column)} like ${folded} escape '\\'`;
+      q = q.where((eb) => eb.or([like('g.identifiers'), like('f.package_name'), like('f.component_name'), like('f.component_purl'), named('p.search_text'), named('v.search_text')]));
     }
     return q;
   }
