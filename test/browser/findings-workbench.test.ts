@@ -191,6 +191,7 @@ describeBrowser('findings workbench UI', 'findings workbench UI', (server, { new
       await page.goto(`/vendors/${acmeId}`);
       const badges = page.getByTestId('finding-badges');
       await badges.getByRole('link', { name: '3 open findings' }).waitFor();
+      await shot(page, 'vendor-finding-badges');
       await badges.getByRole('link', { name: '1 critical' }).click();
       await page.waitForURL(/severity=critical/);
       await page.getByTestId('findings-totals').getByText('1 finding').waitFor();
