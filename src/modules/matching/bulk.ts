@@ -31,7 +31,7 @@ export async function bulkInsert(db: Executor, table: string, columns: readonly 
   }
 }
 
-export type ColumnType = 'text' | 'int';
+export type ColumnType = 'text' | 'int' | 'real';
 
 /**
  * Between two bounded statements written outside a transaction (an SBOM being ingested), lets
@@ -66,6 +66,8 @@ export async function unpublishedWrite(db: Executor, query: CompiledQuery): Prom
  */
 const ROWS_PER_UNNEST = 5_000;
 
+const POSTGRES_TYPES: Record<ColumnType, string> = { text: 'text', int: 'integer', real: 'double precision' };
+
 /** Constant columns from which insertRows binds them once per statement on SQLite. */
 const FOLDED_COLUMNS = 4;
 
@@ -97,7 +99,7 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
   const names = [...fixed, ...varying].map((c) => columns[c][0]).join(', ');
   const constants = fixed.map((c) => first[c]);
   if (isPostgres(db)) {
-    const cast = (c: number) => (columns[c][1] === 'int' ? 'integer' : 'text');
+    const cast = (c: number) => POSTGRES_TYPES[columns[c][1]];
     let n = 0;
     const head = fixed.map((c) => `$${++n}::${cast(c)}`);
     const arrays = varying.map((c) => `$${++n}::${cast(c)}[]`);

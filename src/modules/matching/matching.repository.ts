@@ -39,8 +39,11 @@ export type PortfolioComponentRow = {
 
 export type ExistingFindingRow = Pick<
   FindingsTable,
-  'id' | 'group_id' | 'sbom_id' | 'component_idx' | 'status' | 'closed_reason' | 'verdict' | 'matched' | 'fixed_versions' | 'fixed_in' | 'state' | 'state_source'
+  'id' | 'group_id' | 'sbom_id' | 'component_idx' | 'status' | 'closed_reason' | 'verdict' | 'matched' | 'fixed_versions' | 'fixed_in' | 'state' | 'state_source' | 'match_kind' | 'match_confidence'
 >;
+
+/** A component of a current SBOM found through one of its CPEs (idx 0: the product release). */
+export type PortfolioCpeRow = PortfolioComponentRow & { cpe_key: string; cpe: string; source: string; confidence: number | null };
 
 /** A finding with what VEX statements are matched against. */
 export type VexTargetRow = Pick<
@@ -55,7 +58,7 @@ export const FINDING_COLUMNS = [
   'component_name', 'component_version', 'component_purl', 'direct', 'depth', 'verdict', 'matched', 'fixed_versions', 'fixed_in',
   'status', 'closed_reason', 'closed_at', 'severity', 'severity_override', 'severity_source', 'priority', 'priority_rank', 'due_at', 'state',
   'justification', 'responses', 'detail', 'state_source', 'state_source_name', 'state_updated_at', 'state_updated_by',
-  'vex_statement_id', 'first_seen_at', 'updated_at',
+  'vex_statement_id', 'first_seen_at', 'updated_at', 'match_kind', 'match_confidence',
 ] as const satisfies ReadonlyArray<keyof FindingsTable>;
 
 const HISTORY_COLUMNS = [
@@ -67,7 +70,8 @@ type ColumnValues<T, C extends ReadonlyArray<keyof T>> = { -readonly [K in keyof
 /** A finding as the values of FINDING_COLUMNS, in that order: how the matcher builds the rows it writes. */
 export type FindingTuple = ColumnValues<FindingsTable, typeof FINDING_COLUMNS>;
 
-const typed = (columns: readonly string[]) => columns.map((c) => [c, INTEGER_COLUMNS.has(c) ? 'int' : 'text'] as const);
+const REAL_COLUMNS = new Set(['match_confidence']);
+const typed = (columns: readonly string[]) => columns.map((c) => [c, INTEGER_COLUMNS.has(c) ? 'int' : REAL_COLUMNS.has(c) ? 'real' : 'text'] as const);
 const FINDING_TYPES = typed(FINDING_COLUMNS);
 const HISTORY_TYPES = typed(HISTORY_COLUMNS);
 
@@ -163,6 +167,51 @@ export class MatchingRepository {
     return out;
   }
 
+  /**
+   * Components of current SBOMs with a CPE under some vendor:product keys: one lookup of the
+   * cpe_key index per batch of keys, then their component rows by primary key. The release row
+   * (idx 0) has no component row: it is named after the document's root, or the product.
+   */
+  async componentsForCpeKeys(cpeKeys: string[]): Promise<PortfolioCpeRow[]> {
+    const out: PortfolioCpeRow[] = [];
+    for (const batch of chunks(cpeKeys, this.nameBatch())) {
+      const rows = await this.db
+        .selectFrom('sbom_component_cpes as x')
+        .innerJoin('sboms as s', 's.id', 'x.sbom_id')
+        .innerJoin('products as p', 'p.id', 's.product_id')
+        .leftJoin('sbom_components as c', (j) => j.onRef('c.sbom_id', '=', 'x.sbom_id').onRef('c.idx', '=', 'x.idx'))
+        .select([
+          'x.sbom_id', 'x.idx', 'x.cpe_key', 'x.cpe', 'x.source', 'x.confidence', 'c.name', 'c.version', 'c.purl', 'c.purl_qualifiers', 'c.ecosystem', 'c.package_name',
+          'c.source_package', 'c.direct', 'c.depth', 's.release', 's.product_id', 'p.vendor_id', 's.root_name', 'p.name as product_name',
+        ])
+        .where((eb) => this.anyOf(eb.ref('x.cpe_key'), batch))
+        .where('s.is_current', '=', 1)
+        .execute();
+      for (const r of rows) {
+        const release = Number(r.idx) === 0;
+        out.push({
+          ...r,
+          name: release ? (r.root_name ?? r.product_name) : (r.name ?? ''),
+          version: release ? r.release : r.version,
+          purl: release ? null : r.purl,
+          purl_qualifiers: release ? null : r.purl_qualifiers,
+          ecosystem: r.ecosystem ?? 'cpe',
+          package_name: r.package_name ?? '',
+          source_package: release ? null : (r.source_package ?? null),
+          direct: release ? 0 : Number(r.direct),
+          depth: release ? 0 : Number(r.depth),
+        });
+      }
+      await breathe(this.db);
+    }
+    return out;
+  }
+
+  /** What names an SBOM's release row: its root's name and its product's. */
+  releaseOf(sbomId: string) {
+    return this.db.selectFrom('sboms as s').innerJoin('products as p', 'p.id', 's.product_id').select(['s.root_name', 'p.name as product_name']).where('s.id', '=', sbomId).executeTakeFirst();
+  }
+
   private components() {
     return this.db
       .selectFrom('sbom_components as c')
@@ -228,7 +277,7 @@ export class MatchingRepository {
         out.push(
           ...(await this.db
             .selectFrom('findings')
-            .select(['id', 'group_id', 'sbom_id', 'component_idx', 'status', 'closed_reason', 'verdict', 'matched', 'fixed_versions', 'fixed_in', 'state', 'state_source'])
+            .select(['id', 'group_id', 'sbom_id', 'component_idx', 'status', 'closed_reason', 'verdict', 'matched', 'fixed_versions', 'fixed_in', 'state', 'state_source', 'match_kind', 'match_confidence'])
             .where('group_id', 'in', groups)
             .where('sbom_id', 'in', sboms)
             .execute()),
@@ -311,10 +360,10 @@ export class MatchingRepository {
   }
 
   /** Every finding of one SBOM, open or closed, with how it was matched (an SBOM matched again whole). */
-  findingsOfSbom(sbomId: string): Promise<Array<ExistingFindingRow & Pick<FindingsTable, 'match_kind'>>> {
+  findingsOfSbom(sbomId: string): Promise<ExistingFindingRow[]> {
     return this.db
       .selectFrom('findings')
-      .select(['id', 'group_id', 'sbom_id', 'component_idx', 'status', 'closed_reason', 'verdict', 'matched', 'fixed_versions', 'fixed_in', 'state', 'state_source', 'match_kind'])
+      .select(['id', 'group_id', 'sbom_id', 'component_idx', 'status', 'closed_reason', 'verdict', 'matched', 'fixed_versions', 'fixed_in', 'state', 'state_source', 'match_kind', 'match_confidence'])
       .where('sbom_id', '=', sbomId)
       .execute();
   }

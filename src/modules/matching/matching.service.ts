@@ -24,12 +24,14 @@ import {
   parseQualifiers,
   sourcePackageOf,
   splitKey,
-  type GroupVerdict,
   type MatchComponent,
   type PackageEntry,
 } from './matching.keys.js';
 import { breathe } from './bulk.js';
-import { KEV_ECOSYSTEM, kevNamesProduct, nameKey, type KevNameEntry, type NamedProduct } from './matching.kev.js';
+import { KEV_ECOSYSTEM, KEV_NAME_MATCH, kevNamesProduct, nameKey, type KevNameEntry, type NamedProduct } from './matching.kev.js';
+import { CpeRepository } from '../cpes/cpes.repository.js';
+import { dictionaryNameKey, type ComponentCpe } from '../cpes/cpes.infer.js';
+import { CPE_ECOSYSTEM, evaluateCpes, mergeVerdicts, occurrenceCpes, releaseRow, type KindedVerdict, type OccurrenceCpe } from './matching.cpe.js';
 import { MatchingRepository, type ExistingFindingRow, type FindingTuple, type GroupRiskRow, type PortfolioComponentRow } from './matching.repository.js';
 
 export const FINDINGS_POLICY_KEY = 'findings-policy';
@@ -85,12 +87,14 @@ interface Occurrence extends MatchComponent {
   release: string;
   direct: number;
   depth: number;
+  /** Its CPEs (declared, root, product, inferred); null when it has none. */
+  cpes: OccurrenceCpe[] | null;
 }
 
 interface Draft {
   occurrence: Occurrence;
   groupId: string;
-  verdict: GroupVerdict;
+  verdict: KindedVerdict;
 }
 
 type PreviousFinding = Awaited<ReturnType<MatchingRepository['previousFindings']>>[number];
@@ -128,8 +132,8 @@ const SYSTEM_DECISION: Decision = {
 
 /** One SBOM being matched as its components are written (see Matcher.startSbom). */
 export interface SbomMatchRun {
-  /** Matches a slice of the SBOM's written components and writes their findings. */
-  add(rows: MatchableRow[]): Promise<void>;
+  /** Matches a slice of the SBOM's written components (with their CPEs, see modules/cpes) and writes their findings. */
+  add(rows: MatchableRow[], cpes?: ComponentCpe[]): Promise<void>;
   /** Called once every slice was added: what the run did. */
   finish(): Promise<MatchStats>;
 }
@@ -177,8 +181,8 @@ export class Matcher {
         stats.created += await this.matchKevNamesOfSbom(db, sbom, contextOf, ctx);
         return stats;
       },
-      add: async (rows) => {
-        const drafts = await this.evaluateSlice(db, sbom, rows, stats);
+      add: async (rows, cpes) => {
+        const drafts = await this.evaluateSlice(db, sbom, rows, cpes ?? [], stats);
         if (!drafts.length) return;
         stats.created += await this.createFindings(db, drafts, await contextOf(), ctx);
       },
@@ -188,24 +192,42 @@ export class Matcher {
   /** Matches a written SBOM whole, reading its components back (a publish that has to match again). */
   async matchSbom(db: Executor, sbom: StoredSbom, ctx: RequestContext): Promise<MatchStats> {
     const run = this.startSbom(db, sbom, ctx);
-    const repo = this.repo(db);
-    for (let after = 0; ; ) {
-      const rows = await repo.sbomComponents(sbom.sbomId, after, MATCH_SLICE);
-      if (!rows.length) break;
-      await run.add(rows);
-      after = Number(rows[rows.length - 1].idx);
-    }
+    for await (const [rows, cpes] of this.storedSlices(db, sbom)) await run.add(rows, cpes);
     return run.finish();
   }
 
+  /** A stored SBOM's components read back in slices with their CPEs, the release row (idx 0) first when it has CPEs. */
+  private async *storedSlices(db: Executor, sbom: Pick<StoredSbom, 'sbomId' | 'release'>): AsyncGenerator<[MatchableRow[], ComponentCpe[]]> {
+    const repo = this.repo(db);
+    const cpes = new CpeRepository(db);
+    const releaseCpes = await cpes.componentCpes(sbom.sbomId, 0, 0);
+    if (releaseCpes.length) {
+      const release = await repo.releaseOf(sbom.sbomId);
+      if (release) yield [[releaseRow(release.root_name ?? release.product_name, sbom.release)], releaseCpes];
+    }
+    for (let after = 0; ; ) {
+      const rows = await repo.sbomComponents(sbom.sbomId, after, MATCH_SLICE);
+      if (!rows.length) break;
+      const last = Number(rows[rows.length - 1].idx);
+      yield [rows, await cpes.componentCpes(sbom.sbomId, after + 1, last)];
+      after = last;
+    }
+  }
+
   /** Verdicts of a slice of one SBOM's components, from the advisory index. */
-  private async evaluateSlice(db: Executor, sbom: StoredSbom, rows: MatchableRow[], stats: MatchStats): Promise<Draft[]> {
+  private async evaluateSlice(db: Executor, sbom: StoredSbom, rows: MatchableRow[], cpes: ComponentCpe[], stats: MatchStats): Promise<Draft[]> {
     const repo = this.repo(db);
     const occurrences: Occurrence[] = new Array(rows.length);
     const bySource = new Map<string, number[]>();
     const keys = new Map<string, Set<string>>();
+    const cpesByIdx = new Map<string, ComponentCpe[]>();
+    for (const cpe of cpes) {
+      push(cpesByIdx, String(cpe.idx), cpe);
+      addKey(keys, CPE_ECOSYSTEM, cpe.cpeKey);
+    }
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
+      const own = cpesByIdx.get(String(row.idx));
       const qualifiers = parseQualifiers(row.purl_qualifiers);
       const sourcePackage = sourcePackageOf(row.ecosystem, row.package_name, qualifiers);
       if (sourcePackage) push(bySource, sourcePackage, Number(row.idx));
@@ -224,8 +246,10 @@ export class Matcher {
         release: sbom.release,
         direct: Number(row.direct),
         depth: Number(row.depth),
+        cpes: own ? occurrenceCpes(own) : null,
       };
-      addKey(keys, row.ecosystem, row.package_name);
+      // The release row (idx 0) is matched by its CPEs only.
+      if (row.ecosystem !== CPE_ECOSYSTEM) addKey(keys, row.ecosystem, row.package_name);
       if (sourcePackage) addKey(keys, row.ecosystem, sourcePackage);
     }
     if (bySource.size) await repo.setSourcePackages(sbom.sbomId, bySource);
@@ -237,10 +261,10 @@ export class Matcher {
       if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(db);
       const occurrence = occurrences[i];
       const entries = entriesFor(index, occurrence);
-      if (!entries.length) continue;
+      if (!entries.length && !occurrence.cpes) continue;
       stats.componentsExamined++;
       stats.entriesExamined += entries.length;
-      for (const [groupId, verdict] of evaluateComponent(occurrence, entries)) drafts.push({ occurrence, groupId, verdict });
+      for (const [groupId, verdict] of verdictsOf(occurrence, entries, index)) drafts.push({ occurrence, groupId, verdict });
     }
     return drafts;
   }
@@ -278,15 +302,29 @@ export class Matcher {
       addKey(keys, ecosystem, packageName);
     }
     stats.keys = changes.keys.size;
+    // CPE entries: their vendor:product names join the dictionary components are inferred from,
+    // and the components are found through their CPE rows (sbom_component_cpes), by key.
+    const cpeKeys = [...(keys.get(CPE_ECOSYSTEM) ?? [])];
+    keys.delete(CPE_ECOSYSTEM);
+    if (cpeKeys.length) await new CpeRepository(trx).addToDictionary(cpeKeys.map(dictionaryEntry));
     const rows = await repo.componentsForKeys(keys);
-    if (!rows.length) return stats;
+    const cpeRows = cpeKeys.length ? await repo.componentsForCpeKeys(cpeKeys) : [];
+    if (!rows.length && !cpeRows.length) return stats;
 
     const occurrences = new Map<string, Occurrence>();
     for (const row of rows) occurrences.set(`${row.sbom_id}#${row.idx}`, toOccurrence(row));
+    for (const row of cpeRows) {
+      const occurrenceKey = `${row.sbom_id}#${row.idx}`;
+      let occurrence = occurrences.get(occurrenceKey);
+      if (!occurrence) occurrences.set(occurrenceKey, (occurrence = toOccurrence(row)));
+      (occurrence.cpes ??= []).push(...occurrenceCpes([{ idx: Number(row.idx), cpeKey: row.cpe_key, cpe: row.cpe, source: row.source as ComponentCpe['source'], confidence: row.confidence === null ? null : Number(row.confidence) }]));
+    }
+    const sbomIds = new Set<string>();
+    for (const o of occurrences.values()) sbomIds.add(o.sbomId);
     const index = new Map<string, PackageEntry[]>();
     for (const entry of await repo.packagesOfGroups([...changes.groups])) push(index, keyOf(entry.ecosystem, entry.packageName), entry);
     const existing = new Map<string, Map<string, ExistingFindingRow>>();
-    for (const row of await repo.findingsOf([...changes.groups], [...new Set(rows.map((r) => r.sbom_id))])) {
+    for (const row of await repo.findingsOf([...changes.groups], [...sbomIds])) {
       const occurrenceKey = `${row.sbom_id}#${row.component_idx}`;
       let byGroup = existing.get(occurrenceKey);
       if (!byGroup) existing.set(occurrenceKey, (byGroup = new Map()));
@@ -301,7 +339,7 @@ export class Matcher {
       const entries = entriesFor(index, occurrence);
       stats.componentsExamined++;
       stats.entriesExamined += entries.length;
-      const verdicts = evaluateComponent(occurrence, entries);
+      const verdicts = verdictsOf(occurrence, entries, index);
       const found_ = existing.get(occurrenceKey);
       const candidates = found_ ? new Set([...verdicts.keys(), ...found_.keys()]) : verdicts.keys();
       for (const groupId of candidates) {
@@ -348,11 +386,8 @@ export class Matcher {
     const stats = emptyStats();
     const repo = this.repo(trx);
     const desired = new Map<string, Draft>();
-    for (let after = 0; ; ) {
-      const rows = await repo.sbomComponents(sbom.sbomId, after, MATCH_SLICE);
-      if (!rows.length) break;
-      for (const d of await this.evaluateSlice(trx, { ...sbom, feedWrites: undefined }, rows, stats)) desired.set(`${d.occurrence.idx}|${d.groupId}`, d);
-      after = Number(rows[rows.length - 1].idx);
+    for await (const [rows, cpes] of this.storedSlices(trx, sbom)) {
+      for (const d of await this.evaluateSlice(trx, { ...sbom, feedWrites: undefined }, rows, cpes, stats)) desired.set(`${d.occurrence.idx}|${d.groupId}`, d);
     }
     const existing = await repo.findingsOfSbom(sbom.sbomId);
     const groups = await repo.groupRisks([...new Set(existing.map((f) => f.group_id))]);
@@ -364,7 +399,7 @@ export class Matcher {
       const key = `${found.component_idx}|${found.group_id}`;
       const draft = desired.get(key);
       desired.delete(key);
-      if (found.match_kind !== 'purl') continue;
+      if (found.match_kind === KEV_NAME_MATCH) continue;
       if (draft) {
         await updateFound(repo, found, draft.occurrence, draft.verdict, now, ctx, history, stats);
         await this.carryDecision(repo, found, draft, context, now, ctx, history);
@@ -388,8 +423,8 @@ export class Matcher {
   /** Fills a finding no one decided on with the decision carried over from the SBOM its SBOM takes over from (see createFindings). */
   private async carryDecision(repo: MatchingRepository, found: ExistingFindingRow, draft: Draft, context: FindingContext, now: string, ctx: RequestContext, history: FindingsHistoryTable[]): Promise<void> {
     if (found.state_source !== 'system' || !context.carried.size) return;
-    const packageName = draft.verdict.matched[0]?.name ?? draft.occurrence.packageName;
-    const before = context.carried.get(`${found.group_id}|${draft.occurrence.ecosystem}|${packageName}`);
+    const packageName = findingPackage(draft.occurrence, draft.verdict);
+    const before = context.carried.get(`${found.group_id}|${draft.verdict.ecosystem ?? draft.occurrence.ecosystem}|${packageName}`);
     if (!before || before.state_source === 'system' || before.component_version !== draft.occurrence.version) return;
     await repo.updateFinding(found.id, {
       state: before.state,
@@ -516,13 +551,12 @@ export class Matcher {
     if (missing.size) for (const [id, group] of await repo.groupRisks([...missing])) groups.set(id, group);
     const targetOf = (d: Draft): VexTarget => {
       const root = roots.get(d.occurrence.sbomId);
-      const matched = d.verdict.matched[0]?.name ?? d.occurrence.packageName;
       return {
         groupId: d.groupId,
         productId: d.occurrence.productId,
         vendorId: d.occurrence.vendorId,
-        ecosystem: d.occurrence.ecosystem,
-        packageName: matched,
+        ecosystem: d.verdict.ecosystem ?? d.occurrence.ecosystem,
+        packageName: findingPackage(d.occurrence, d.verdict),
         componentPurl: d.occurrence.purl,
         componentVersion: d.occurrence.version,
         root: { ref: root?.root_ref ?? null, purl: root?.root_purl ?? null, name: root?.root_name ?? null },
@@ -531,7 +565,7 @@ export class Matcher {
     const statements = context.statements ? await this.statementsFor(repo, drafts.map(targetOf)) : [];
     // Severity, priority and rank follow from the group and the rated record (and an analyst's
     // override): the same for every finding of a group that the same record rates.
-    const rankOf = (groupId: string, matched: GroupVerdict['matched'], override: string | null) => {
+    const rankOf = (groupId: string, matched: KindedVerdict['matched'], override: string | null) => {
       const group = groups.get(groupId);
       const record = group ? findingRating(group.ratings, matched) : undefined;
       const key = record ? `${groupId}\u0000${record.external_id}` : groupId;
@@ -556,8 +590,9 @@ export class Matcher {
       if (i % CPU_SLICE === CPU_SLICE - 1) await breathe(trx);
       const draft = drafts[i];
       const { occurrence: o, groupId, verdict } = draft;
-      const packageName = verdict.matched[0]?.name ?? o.packageName;
-      const before = carried.size ? carried.get(`${groupId}|${o.ecosystem}|${packageName}`) : undefined;
+      const packageName = findingPackage(o, verdict);
+      const ecosystem = verdict.ecosystem ?? o.ecosystem;
+      const before = carried.size ? carried.get(`${groupId}|${ecosystem}|${packageName}`) : undefined;
       const id = newId();
       let decision = SYSTEM_DECISION;
       if (before && before.state_source !== 'system' && before.component_version === o.version) {
@@ -596,11 +631,11 @@ export class Matcher {
       const { severity, source, priority, rank } = rankOf(groupId, verdict.matched, decision.severity_override);
       const firstSeen = before?.first_seen_at ?? now;
       rows.push([
-        id, groupId, o.sbomId, o.idx, o.productId, o.vendorId, o.release, o.ecosystem, packageName,
-        o.name, o.version, o.purl, o.direct, o.depth, verdict.verdict, JSON.stringify(verdict.matched), JSON.stringify(verdict.fixed), nearestFix(o, verdict.fixed),
+        id, groupId, o.sbomId, o.idx, o.productId, o.vendorId, o.release, ecosystem, packageName,
+        o.name, o.version, o.purl, o.direct, o.depth, verdict.verdict, JSON.stringify(verdict.matched), JSON.stringify(verdict.fixed), nearestFix(findingComponent(o, verdict), verdict.fixed),
         'open', null, null, severity, decision.severity_override, source, priority, rank, due(firstSeen, priority), decision.state,
         decision.justification, decision.responses, decision.detail, decision.state_source, decision.state_source_name, decision.state_updated_at, decision.state_updated_by,
-        decision.vex_statement_id, firstSeen, now,
+        decision.vex_statement_id, firstSeen, now, verdict.kind, verdict.confidence,
       ]);
     }
     await repo.insertFindings(rows);
@@ -693,7 +728,7 @@ async function updateFound(
   repo: MatchingRepository,
   found: ExistingFindingRow,
   occurrence: Occurrence,
-  desired: GroupVerdict,
+  desired: KindedVerdict,
   now: string,
   ctx: RequestContext,
   history: FindingsHistoryTable[],
@@ -701,14 +736,22 @@ async function updateFound(
 ): Promise<void> {
   const fixedVersions = JSON.stringify(desired.fixed);
   const matched = JSON.stringify(desired.matched);
-  const fixedIn = nearestFix(occurrence, desired.fixed);
+  const fixedIn = nearestFix(findingComponent(occurrence, desired), desired.fixed);
   const reopen = found.status !== 'open';
-  if (!reopen && found.verdict === desired.verdict && found.fixed_versions === fixedVersions && found.matched === matched && found.fixed_in === fixedIn) return;
+  const confidence = found.match_confidence === null ? null : Number(found.match_confidence);
+  if (
+    !reopen && found.verdict === desired.verdict && found.fixed_versions === fixedVersions && found.matched === matched && found.fixed_in === fixedIn &&
+    found.match_kind === desired.kind && confidence === desired.confidence
+  ) {
+    return;
+  }
   await repo.updateFinding(found.id, {
     verdict: desired.verdict,
     fixed_versions: fixedVersions,
     matched,
     fixed_in: fixedIn,
+    match_kind: desired.kind,
+    match_confidence: desired.confidence,
     updated_at: now,
     ...(reopen ? { status: 'open', closed_reason: null, closed_at: null } : {}),
   });
@@ -742,6 +785,29 @@ function entriesFor(index: Map<string, PackageEntry[]>, c: MatchComponent): Pack
   return keys.flatMap((k) => index.get(k) ?? []);
 }
 
+/** Purl verdicts from the component's own keys and CPE verdicts from its CPEs, one per group. */
+function verdictsOf(o: Occurrence, entries: PackageEntry[], index: Map<string, PackageEntry[]>): Map<string, KindedVerdict> {
+  const purl = evaluateComponent(o, entries);
+  return mergeVerdicts(purl, o.cpes ? evaluateCpes(o.cpes, index) : new Map());
+}
+
+/** The package a finding is filed under: the CPE's vendor:product for CPE matches, else the matched (source) package. */
+function findingPackage(o: Occurrence, v: KindedVerdict): string {
+  return v.packageName ?? v.matched[0]?.name ?? o.packageName;
+}
+
+/** The component as fix versions are ordered for it: CPE matches order them as CPE versions. */
+function findingComponent(o: Occurrence, v: KindedVerdict) {
+  return v.ecosystem ? { ecosystem: v.ecosystem, version: o.version, qualifiers: null, packageName: v.packageName ?? o.packageName } : o;
+}
+
+/** The dictionary entry of an NVD vendor:product key. */
+function dictionaryEntry(key: string) {
+  const cut = key.indexOf(':');
+  const product = key.slice(cut + 1);
+  return { nameKey: dictionaryNameKey(product), cpeKey: key, vendor: key.slice(0, cut), product, source: 'nvd' };
+}
+
 function toOccurrence(row: PortfolioComponentRow): Occurrence {
   const qualifiers = parseQualifiers(row.purl_qualifiers);
   return {
@@ -759,6 +825,7 @@ function toOccurrence(row: PortfolioComponentRow): Occurrence {
     release: row.release,
     direct: Number(row.direct),
     depth: Number(row.depth),
+    cpes: null,
   };
 }
 
@@ -798,8 +865,9 @@ function kevDraft(groupId: string, entry: KevNameEntry, sbom: Pick<StoredSbom, '
       release: sbom.release,
       direct: 0,
       depth: 0,
+      cpes: null,
     },
-    verdict: { verdict: 'affected', matched: [{ advisory: entry.cve_id, ecosystem: KEV_ECOSYSTEM, name: named, verdict: 'affected' }], fixed: [] },
+    verdict: { verdict: 'affected', matched: [{ advisory: entry.cve_id, ecosystem: KEV_ECOSYSTEM, name: named, verdict: 'affected' }], fixed: [], kind: KEV_NAME_MATCH, confidence: null, ecosystem: null, packageName: null },
   };
 }
 

@@ -187,7 +187,7 @@ export function invalidPurls(sbom: ParsedSbom): PurlProblem[] {
 
 /** What an SBOM says about itself: the document-level facts stored on its row. */
 export type SbomFacts = Pick<ParsedSbom, 'format' | 'encoding' | 'specVersion' | 'serialNumber' | 'createdAt' | 'tools' | 'warnings'> & {
-  root: Pick<ParsedComponent, 'ref' | 'name' | 'version' | 'purl'> | null;
+  root: Pick<ParsedComponent, 'ref' | 'name' | 'version' | 'purl' | 'cpe'> | null;
 };
 
 /** An uploaded document read into what the upload stores: everything but the database work. */
@@ -231,7 +231,7 @@ export function readSbom(body: Uint8Array, options: { maxBytes: number; lenient?
     createdAt: parsed.createdAt,
     tools: parsed.tools,
     warnings: parsed.warnings,
-    root: parsed.root && { ref: parsed.root.ref, name: parsed.root.name, version: parsed.root.version, purl: parsed.root.purl },
+    root: parsed.root && { ref: parsed.root.ref, name: parsed.root.name, version: parsed.root.version, purl: parsed.root.purl, cpe: parsed.root.cpe },
   };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const badPurls = invalidPurls(parsed);

@@ -35,7 +35,7 @@ const COMPONENT_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [
   ['licenses', 'text'], ['hashes', 'text'], ['parent_idx', 'int'], ['depth', 'int'], ['via_idx', 'int'], ['direct', 'int'],
 ];
 
-export type ProductOwner = { id: string; name: string; version: string | null; vendor_id: string; vendor_name: string; vendor_internal: number };
+export type ProductOwner = { id: string; name: string; version: string | null; cpe: string | null; vendor_id: string; vendor_name: string; vendor_internal: number };
 
 export type SbomRow = SbomsTable & { product_name: string; vendor_id: string; vendor_name: string };
 
@@ -96,7 +96,7 @@ export class SbomRepository {
     return this.db
       .selectFrom('products as p')
       .innerJoin('vendors as v', 'v.id', 'p.vendor_id')
-      .select(['p.id', 'p.name', 'p.version', 'p.vendor_id', 'v.name as vendor_name', 'v.internal as vendor_internal'])
+      .select(['p.id', 'p.name', 'p.version', 'p.cpe', 'p.vendor_id', 'v.name as vendor_name', 'v.internal as vendor_internal'])
       .where('p.id', '=', productId)
       .executeTakeFirst() as Promise<ProductOwner | undefined>;
   }

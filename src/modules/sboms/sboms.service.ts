@@ -23,6 +23,8 @@ import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCrite
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
 import type { SbomMatching } from '../matching/matching.hook.js';
+import { releaseRow } from '../matching/matching.cpe.js';
+import { writeComponentCpes, writeReleaseCpes } from '../cpes/cpes.ingest.js';
 import { refreshStaleStatistics } from '../../platform/db/statistics.js';
 import type { Job, JobQueue } from '../../platform/jobs/queue.js';
 import type { JobRun } from '../../platform/jobs/worker.js';
@@ -300,12 +302,16 @@ export class SbomService {
       // publish transaction checks that neither moved meanwhile (see publishMatched).
       const matched = { previous: (await repo.currentFor(owner.id, release))?.id ?? null, feedWrites: this.matching ? await this.matching.feedWrites(this.db) : 0 };
       const run = this.matching?.start(this.db, this.stored(owner, row, matched.previous, matched.feedWrites), ctx);
+      // The release itself (idx 0) is matched by its CPEs: the root's, the product's own or one derived from its names.
+      const releaseCpes = await writeReleaseCpes(this.db, id, { product: { name: owner.name, cpe: owner.cpe }, vendor: { name: owner.vendor_name }, release, root: facts.root });
+      if (releaseCpes.length) await run?.add([releaseRow(row.root_name ?? owner.name, release)], releaseCpes);
       let done = 0;
       for (const rows of batched(read.slices(), isPostgres(this.db) ? POSTGRES_BATCH_ROWS : 0)) {
         await repo.insertComponents(id, rows);
         await repo.insertComponentHashes(id, rows);
         await indexComponentIdentities(this.db, rows);
-        await run?.add(rows);
+        const cpes = await writeComponentCpes(this.db, id, rows);
+        await run?.add(rows, cpes);
         done += rows.length;
         await onProgress?.('store', done, total);
       }

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { describeEachEngine } from '../../platform/db/test-support/engines.js';
+import { systemContext } from '../../platform/context.js';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { allFindings, createProduct, importFeed, json, osvRecord, uploadSbom } from '../findings/test-support.js';
+import { MatchingRepository } from '../matching/matching.repository.js';
+import { keyOf } from '../matching/matching.keys.js';
+import type { CpeEntryPayload } from '../purl/index.js';
+
+/**
+ * An advisory whose CPE applicability is indexed as the NVD importer indexes it (advisory_packages
+ * rows of ecosystem 'cpe' under vendor:product), then matched as a feed write is: the advisory side
+ * of CPE matching, through its keys only. The record itself comes in through the OSV import (an
+ * unrelated Go package), which gives it a group.
+ */
+async function indexCpeAdvisory(server: TestServer, id: string, criteria: Array<Omit<CpeEntryPayload['criterion'], 'vulnerable'>>): Promise<void> {
+  await importFeed(server, 'osv', JSON.stringify(osvRecord(id, `example.com/unrelated/${id.toLowerCase()}`, '1.0.0')));
+  const db = server.tw.database.db;
+  const advisory = await db.selectFrom('advisories').select(['id', 'group_id', 'external_id']).where('external_id', '=', id).executeTakeFirstOrThrow();
+  await db.transaction().execute(async (trx) => {
+    await new MatchingRepository(trx).lockMatching('exclusive');
+    const keys = new Set<string>();
+    let idx = 100;
+    for (const c of criteria) {
+      const [, , , vendor, product] = c.criteria.split(':');
+      const payload: CpeEntryPayload = { type: 'CPE', criterion: { ...c, vulnerable: true }, platforms: null };
+      await trx
+        .insertInto('advisory_packages')
+        .values({
+          advisory_id: advisory.id, idx: idx++, group_id: advisory.group_id, external_id: advisory.external_id, ecosystem: 'cpe', ecosystem_release: null,
+          package_name: `${vendor}:${product}`, raw_ecosystem: 'cpe', raw_name: c.criteria, purl: null, versions: '[]', ranges: JSON.stringify([payload]),
+          fixed: JSON.stringify(c.versionEndExcluding ? [c.versionEndExcluding] : []),
+        })
+        .execute();
+      keys.add(keyOf('cpe', `${vendor}:${product}`));
+    }
+    await server.tw.services.matcher.matchAdvisoryChanges(trx, { groups: new Set([advisory.group_id]), keys, withdrawnGroups: new Set() }, systemContext('test'));
+  });
+}
+
+function desktopBom(release: string, extra: object[] = []): string {
+  return JSON.stringify({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.5',
+    version: 1,
+    metadata: { component: { type: 'application', name: '3CX Desktop App', version: release, 'bom-ref': 'root' } },
+    components: [
+      { type: 'file', name: 'chromium', version: '102.0.5005.167', supplier: { name: 'Google LLC' }, 'bom-ref': 'chromium', purl: 'pkg:generic/chromium@102.0.5005.167' },
+      { type: 'library', name: 'sqlite', version: '3.39.0', 'bom-ref': 'sqlite', cpe: 'cpe:2.3:a:sqlite:sqlite:3.39.0:*:*:*:*:*:*:*' },
+      { type: 'library', name: 'lodash', version: '4.17.21', 'bom-ref': 'lodash', purl: 'pkg:npm/lodash@4.17.21' },
+      ...extra,
+    ],
+    dependencies: [{ ref: 'root', dependsOn: ['chromium', 'sqlite', 'lodash'] }],
+  });
+}
+
+describeEachEngine('CPE matching: declared, root, product and inferred CPEs, both directions', ({ engine }) => {
+  let server: TestServer;
+  let productId: string;
+
+  before(async () => {
+    server = await startTestServer(engine);
+    ({ productId } = await createProduct(server, '3CX', '3CX Desktop App'));
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  test('an NVD record imported before the SBOM: the upload finds it through its CPEs (product-derived, declared, inferred)', async () => {
+    await indexCpeAdvisory(server, 'CVE-2023-29059', [{ criteria: 'cpe:2.3:a:3cx:desktopapp:*:*:*:*:*:*:*:*', versionStartIncluding: '18.12.407', versionEndIncluding: '18.12.416' }]);
+    await indexCpeAdvisory(server, 'CVE-2022-35737', [{ criteria: 'cpe:2.3:a:sqlite:sqlite:*:*:*:*:*:*:*:*', versionStartIncluding: '1.0.12', versionEndExcluding: '3.39.2' }]);
+    const sbom = await uploadSbom(server, productId, desktopBom('18.12.407'));
+    const findings = await allFindings(server, `productId=${productId}`);
+    const byId = new Map(findings.map((f) => [f.advisoryId, f]));
+    const product = byId.get('CVE-2023-29059');
+    assert.ok(product, 'the product release itself matches CVE-2023-29059');
+    assert.deepEqual([product.match, product.matchConfidence, product.component.name, product.component.version, product.component.ecosystem, product.component.packageName, product.sbomId], ['cpe', null, '3CX Desktop App', '18.12.407', 'cpe', '3cx:desktopapp', sbom.id]);
+    const sqlite = byId.get('CVE-2022-35737');
+    assert.deepEqual([sqlite?.match, sqlite?.component.name, sqlite?.fixedIn], ['cpe', 'sqlite', '3.39.2']);
+    const cpes = await server.tw.database.db.selectFrom('sbom_component_cpes').select(['idx', 'cpe_key', 'source', 'confidence']).where('sbom_id', '=', sbom.id).where('idx', '>', 0).orderBy('idx').execute();
+    assert.deepEqual(cpes.map((c) => [c.idx, c.cpe_key, c.source, c.confidence === null ? null : Number(c.confidence)]), [[1, 'google:chrome', 'inferred', 0.9], [2, 'sqlite:sqlite', 'declared', null]]);
+  });
+
+  test('an NVD record imported after the SBOM reaches the inferred Chromium through its key; a version past the range does not match', async () => {
+    await indexCpeAdvisory(server, 'CVE-2022-2294', [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '103.0.5060.114' }]);
+    await indexCpeAdvisory(server, 'CVE-2099-0001', [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '90.0' }]);
+    const findings = await allFindings(server, `productId=${productId}`);
+    const chrome = findings.filter((f) => f.component.name === 'chromium');
+    assert.deepEqual(chrome.map((f) => [f.advisoryId, f.match, f.matchConfidence, f.component.packageName, f.fixedIn]), [['CVE-2022-2294', 'inferred-cpe', 0.9, 'google:chrome', '103.0.5060.114']]);
+  });
+
+  test('a malformed CPE in an SBOM is kept as text, matched under nothing, and the upload succeeds', async () => {
+    const bad = [
+      { type: 'library', name: 'broken-1', version: '1', 'bom-ref': 'b1', cpe: 'cpe:2.3:a:only:three' },
+      { type: 'library', name: 'broken-2', version: '1', 'bom-ref': 'b2', cpe: 'cpe:2.3:a:bad\\escape:x:1:*:*:*:*:*:*:*\\' },
+      { type: 'library', name: 'broken-3', version: '1', 'bom-ref': 'b3', cpe: 'not a cpe at all' },
+      { type: 'library', name: 'broken-4', version: '1', 'bom-ref': 'b4', cpe: `cpe:2.3:a:${'v'.repeat(5000)}:p:1:*:*:*:*:*:*:*` },
+      { type: 'library', name: 'broken-5', version: '1', 'bom-ref': 'b5', cpe: 'cpe:2.3:a:*:*:*:*:*:*:*:*:*:*' },
+    ];
+    const sbom = await uploadSbom(server, productId, desktopBom('18.12.999', bad), '18.12.999');
+    const components = await json(await server.api(`/api/v1/sboms/${sbom.id}/components?limit=50&q=broken`, { role: 'viewer' }), 200);
+    assert.deepEqual(components.items.map((c: any) => c.cpe).sort(), bad.map((b) => b.cpe).sort(), 'every CPE is kept as the document wrote it');
+    const keys = await server.tw.database.db.selectFrom('sbom_component_cpes').select('cpe_key').where('sbom_id', '=', sbom.id).where('idx', '>', 3).execute();
+    assert.deepEqual(keys.map((k) => k.cpe_key), [`${'v'.repeat(5000)}:p`], 'only well-formed CPEs naming a vendor and product are indexed');
+  });
+});
