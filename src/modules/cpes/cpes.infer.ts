@@ -1,7 +1,7 @@
 // Which CPEs an SBOM's components, root and product release are matched under (issue 9): declared
 // ones as they are, and for components without a package identity, CPEs inferred from their name,
 // supplier and version through a dictionary. Pure functions; the repository reads and writes rows.
-import { cpeKey, formatCpe, tryParseCpe, type Cpe } from '../purl/index.js';
+import { CpeError, cpeKey, formatCpe, tryParseCpe, type Cpe } from '../purl/index.js';
 import { GENERIC } from '../sboms/sboms.identity.js';
 
 export type CpeSource = 'declared' | 'root' | 'product' | 'inferred';
@@ -90,10 +90,20 @@ function splitCpeKey(key: string): { vendor: string; product: string } {
   return { vendor: key.slice(0, cut), product: key.slice(cut + 1) };
 }
 
-/** The CPE text of vendor:product at a version (formatCpe quotes what the binding needs). */
-export function cpeAt(key: string, version: string): string {
+/** The CPE text of vendor:product at a version (formatCpe quotes what the binding needs); null when the version cannot be one. */
+export function cpeAt(key: string, version: string): string | null {
   const { vendor, product } = splitCpeKey(key);
-  return formatCpe(anyCpe(vendor, product, logical(version)));
+  return formatted(anyCpe(vendor, product, logical(version)));
+}
+
+/** formatCpe, or null for values no CPE can hold (characters outside printable ASCII). */
+function formatted(cpe: Cpe): string | null {
+  try {
+    return formatCpe(cpe);
+  } catch (error) {
+    if (error instanceof CpeError) return null;
+    throw error;
+  }
 }
 
 export interface Inference {
@@ -137,7 +147,7 @@ function wholeFormattedString(text: string): boolean {
 export function declaredCpe(idx: number, text: string, source: 'declared' | 'root', version?: string | null): ComponentCpe | null {
   const parsed = wholeFormattedString(text) ? tryParseCpe(text) : null;
   if (!parsed || parsed.vendor === '*' || parsed.product === '*' || parsed.vendor === '-' || parsed.product === '-') return null;
-  const cpe = parsed.version === '*' && version?.trim() ? formatCpe({ ...parsed, version: logical(version) }) : text;
+  const cpe = (parsed.version === '*' && version?.trim() ? formatted({ ...parsed, version: logical(version) }) : null) ?? text;
   return { idx, cpeKey: cpeKey(parsed), cpe, source, confidence: null };
 }
 
@@ -150,8 +160,8 @@ export function productCpes(product: { name: string; cpe: string | null }, vendo
   if (product.cpe) {
     const parsed = tryParseCpe(product.cpe);
     if (!parsed || parsed.vendor === '*' || parsed.product === '*') return [];
-    const versioned = parsed.version === '*' || parsed.version === '-' ? { ...parsed, version: logical(release) } : parsed;
-    return [{ idx: 0, cpeKey: cpeKey(parsed), cpe: formatCpe(versioned), source: 'product', confidence: null }];
+    const cpe = parsed.version === '*' || parsed.version === '-' ? formatted({ ...parsed, version: logical(release) }) : product.cpe;
+    return cpe ? [{ idx: 0, cpeKey: cpeKey(parsed), cpe, source: 'product', confidence: null }] : [];
   }
   const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
   const vendorWords = words(vendor.name).filter((w) => !LEGAL_FORMS.has(w));
@@ -170,7 +180,8 @@ export function productCpes(product: { name: string; cpe: string | null }, vendo
   for (const v of vendors) {
     for (const p of products) {
       const key = `${v}:${p}`;
-      out.push({ idx: 0, cpeKey: key, cpe: cpeAt(key, release), source: 'product', confidence: null });
+      const cpe = cpeAt(key, release);
+      if (cpe) out.push({ idx: 0, cpeKey: key, cpe, source: 'product', confidence: null });
     }
   }
   return out;
