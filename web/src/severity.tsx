@@ -12,7 +12,7 @@ export function sourceName(source: SeveritySource): string {
 
 /** "7.5 — NVD (CVSS 3.1)": the score and where it came from. */
 export function describeSource(source: SeveritySource): string {
-  return `${source.score !== null ? `${source.score} ` : ''}— ${sourceName(source)}${source.cvssVersion ? ` (CVSS ${source.cvssVersion})` : ''}`;
+  return `${source.score !== null ? `${source.score.toFixed(1)} ` : ''}— ${sourceName(source)}${source.cvssVersion ? ` (CVSS ${source.cvssVersion})` : ''}`;
 }
 
 export function SeverityTag({ severity }: { severity: string }) {

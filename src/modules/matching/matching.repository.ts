@@ -5,7 +5,6 @@ import { rankRatings, type RatedMember } from '../advisories/advisories.groups.j
 import type { FindingsHistoryTable, FindingsTable, VexStatementsTable } from '../findings/findings.tables.js';
 import { breathe, chunks, insertRows } from './bulk.js';
 import { DISTRO_ECOSYSTEMS, keyOf, type PackageEntry } from './matching.keys.js';
-import { KEV_ECOSYSTEM, KEV_NAME_MATCH } from './matching.kev.js';
 
 export type GroupRiskRow = {
   id: string;
@@ -350,13 +349,6 @@ export class MatchingRepository {
       }
     }
     return out;
-  }
-
-  /** Marks the root findings filed under the KEV ecosystem as name matches. */
-  async markKevNameMatches(sbomIds: string[]): Promise<void> {
-    for (const batch of chunks(sbomIds)) {
-      await this.db.updateTable('findings').set({ match_kind: KEV_NAME_MATCH }).where('sbom_id', 'in', batch).where('component_idx', '=', 0).where('ecosystem', '=', KEV_ECOSYSTEM).execute();
-    }
   }
 
   /** Every finding of one SBOM, open or closed, with how it was matched (an SBOM matched again whole). */

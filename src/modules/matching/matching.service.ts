@@ -477,9 +477,7 @@ export class Matcher {
     }
     stats.componentsExamined = sboms.length;
     if (!drafts.length) return stats;
-    const sbomIds = [...new Set(drafts.map((d) => d.occurrence.sbomId))];
-    stats.created = await this.createFindings(trx, drafts, await this.findingContext(trx, sbomIds, null), ctx);
-    await repo.markKevNameMatches(sbomIds);
+    stats.created = await this.createFindings(trx, drafts, await this.findingContext(trx, [...new Set(drafts.map((d) => d.occurrence.sbomId))], null), ctx);
     return stats;
   }
 
@@ -504,7 +502,6 @@ export class Matcher {
     }
     if (!drafts.length) return 0;
     const created = await this.createFindings(db, drafts, await context(), ctx);
-    await repo.markKevNameMatches([sbom.sbomId]);
     return created;
   }
 
