@@ -27,6 +27,8 @@ import { advisoryRoutes } from '../modules/advisories/advisories.routes.js';
 import { FindingsService } from '../modules/findings/findings.service.js';
 import { VexService } from '../modules/findings/vex.service.js';
 import { findingRoutes } from '../modules/findings/findings.routes.js';
+import { cpeRoutes } from '../modules/cpes/cpes.routes.js';
+import { CpeService } from '../modules/cpes/cpes.service.js';
 import { JobService } from '../modules/jobs/jobs.service.js';
 import { RiskService } from '../modules/risks/risks.service.js';
 import { riskRoutes } from '../modules/risks/risks.routes.js';
@@ -71,6 +73,7 @@ export interface Services {
   sboms: SbomService;
   technologies: TechnologyService;
   matcher: Matcher;
+  cpes: CpeService;
   advisories: AdvisoryService;
   vex: VexService;
   feeds: FeedService;
@@ -130,6 +133,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx)),
     technologies: new TechnologyService(database.db),
     matcher,
+    cpes: new CpeService(database.db, matcher),
     advisories,
     vex,
     feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }, [indicators, mentions]),
@@ -188,6 +192,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   technologyRoutes(app, services.technologies);
   advisoryRoutes(app, services.advisories, services.feeds, tw.launcher, { maxUploadBytes: config.maxUploadBytes });
   findingRoutes(app, services.findings);
+  cpeRoutes(app, services.cpes);
   riskRoutes(app, services.risks);
   mentionRoutes(app, services.mentions);
   indicatorRoutes(app, services.indicators, services.sightingRisks, services.taxii);

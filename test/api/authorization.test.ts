@@ -31,6 +31,10 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /*': 'public',
   // The API.
   'GET /api/v1/dashboard': 'read',
+  'POST /api/v1/findings/:id/cpe-decision': 'findings:triage',
+  'GET /api/v1/cpe-decisions': 'read',
+  'GET /api/v1/products/:id/cpe': 'read',
+  'PUT /api/v1/products/:id/cpe': 'inventory:write',
   'GET /api/v1/jobs': 'settings:write',
   'GET /api/v1/jobs/:id': 'read',
   'POST /api/v1/jobs/:id/cancel': 'read',

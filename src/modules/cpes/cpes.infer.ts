@@ -4,7 +4,8 @@
 import { CpeError, cpeKey, formatCpe, tryParseCpe, type Cpe } from '../purl/index.js';
 import { GENERIC } from '../sboms/sboms.identity.js';
 
-export type CpeSource = 'declared' | 'root' | 'product' | 'inferred';
+/** 'rejected': an inferred CPE an analyst rejected for the component's identity (kept, never matched). */
+export type CpeSource = 'declared' | 'root' | 'product' | 'inferred' | 'rejected';
 
 /** One CPE of one component (idx 0: the SBOM's root / product release), as sbom_component_cpes stores it. */
 export interface ComponentCpe {
@@ -109,18 +110,19 @@ function formatted(cpe: Cpe): string | null {
 export interface Inference {
   cpeKey: string;
   confidence: number;
+  /** An analyst rejected it for this component identity: stored as such, never matched. */
+  rejected: boolean;
 }
 
 /**
  * The CPEs a component is inferred to be, best first: the shipped map, then dictionary names, each
- * surer when the supplier names the CPE's vendor; a rejected vendor:product is left out, a
+ * surer when the supplier names the CPE's vendor; a rejected vendor:product is marked so, a
  * confirmed one is certain. `decisions` maps cpe keys to 'confirmed' / 'rejected' for this component's identity.
  */
 export function inferCpes(c: { name: string; supplier: string | null }, dictionary: DictionaryEntry[], decisions: Map<string, string> | undefined): Inference[] {
   const supplier = compactName(c.supplier ?? '');
   const out = new Map<string, number>();
   const consider = (key: string, base: number, suppliers: string[]) => {
-    if (decisions?.get(key) === 'rejected') return;
     const bonus = supplier && suppliers.some((s) => s && (supplier === s || supplier.startsWith(s))) ? SUPPLIER_BONUS : 0;
     const confidence = decisions?.get(key) === 'confirmed' ? 1 : Math.round(Math.min(0.95, base + bonus) * 100) / 100;
     if ((out.get(key) ?? 0) < confidence) out.set(key, confidence);
@@ -130,7 +132,7 @@ export function inferCpes(c: { name: string; supplier: string | null }, dictiona
     if (shipped) consider(shipped.cpe, shipped.confidence, shipped.suppliers);
   }
   for (const entry of dictionary) consider(entry.cpeKey, DICTIONARY_CONFIDENCE, [compactName(entry.vendor)]);
-  return [...out].map(([cpeKey, confidence]) => ({ cpeKey, confidence })).sort((a, b) => b.confidence - a.confidence || a.cpeKey.localeCompare(b.cpeKey));
+  return [...out].map(([cpeKey, confidence]) => ({ cpeKey, confidence, rejected: decisions?.get(cpeKey) === 'rejected' })).sort((a, b) => b.confidence - a.confidence || a.cpeKey.localeCompare(b.cpeKey));
 }
 
 /** A 2.3 formatted string has exactly 13 colon-separated parts (escaped colons are part of a value). */
@@ -154,7 +156,7 @@ export function declaredCpe(idx: number, text: string, source: 'declared' | 'roo
 /**
  * The product release's CPEs (idx 0): the product's own CPE (its version, when ANY or NA, is the
  * release), else vendor:product spellings derived from the vendor and product names as NVD writes
- * them ("3CX" + "3CX Desktop App" → 3cx:desktopapp, 3cx:desktop_app, 3cx:3cx_desktop_app, …).
+ * them ("3CX" + "3CX Desktop App" → 3cx:3cx, 3cx:desktopapp, 3cx:desktop_app, 3cx:3cx_desktop_app, …).
  */
 export function productCpes(product: { name: string; cpe: string | null }, vendor: { name: string }, release: string): ComponentCpe[] {
   if (product.cpe) {
@@ -178,7 +180,8 @@ export function productCpes(product: { name: string; cpe: string | null }, vendo
   }
   const out: ComponentCpe[] = [];
   for (const v of vendors) {
-    for (const p of products) {
+    // NVD often files a vendor's flagship under the vendor's own name (3cx:3cx, slack:slack).
+    for (const p of new Set([...products, v])) {
       const key = `${v}:${p}`;
       const cpe = cpeAt(key, release);
       if (cpe) out.push({ idx: 0, cpeKey: key, cpe, source: 'product', confidence: null });

@@ -49,9 +49,9 @@ export async function writeComponentCpes(db: Executor, sbomId: string, component
     }
     for (const c of infer) {
       const entries = inferenceNameKeys(c.name).flatMap((k) => byName.get(k) ?? []);
-      for (const { cpeKey, confidence } of inferCpes(c, entries, decisions.get(componentIdentity(c.name, c.supplier)))) {
+      for (const { cpeKey, confidence, rejected } of inferCpes(c, entries, decisions.get(componentIdentity(c.name, c.supplier)))) {
         const cpe = cpeAt(cpeKey, c.version!);
-        if (cpe) rows.push({ idx: c.idx, cpeKey, cpe, source: 'inferred', confidence });
+        if (cpe) rows.push({ idx: c.idx, cpeKey, cpe, source: rejected ? 'rejected' : 'inferred', confidence });
       }
     }
   }

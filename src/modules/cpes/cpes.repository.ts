@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/schema.js';
+import type { FindingsTable } from '../findings/findings.tables.js';
 import { chunks, insertRows, type ColumnType } from '../matching/bulk.js';
 import type { ComponentCpe, CpeSource, DictionaryEntry } from './cpes.infer.js';
 
@@ -76,38 +77,73 @@ export class CpeRepository {
     return this.db.selectFrom('cpe_decisions').selectAll().orderBy('decided_at', 'desc').limit(limit).execute();
   }
 
-  /** Inferred rows of one vendor:product with the name and supplier of their component (one index lookup by key). */
+  /** Inferred (or rejected) rows of one vendor:product with the name and supplier of their component and their SBOM (one index lookup by key). */
   inferredUnder(cpeKey: string) {
     return this.db
       .selectFrom('sbom_component_cpes as x')
       .innerJoin('sbom_components as c', (j) => j.onRef('c.sbom_id', '=', 'x.sbom_id').onRef('c.idx', '=', 'x.idx'))
-      .select(['x.sbom_id', 'x.idx', 'x.cpe', 'c.name', 'c.supplier'])
+      .innerJoin('sboms as s', 's.id', 'x.sbom_id')
+      .select(['x.sbom_id', 'x.idx', 'x.cpe', 'x.source', 'c.name', 'c.supplier', 's.is_current', 's.release', 's.product_id'])
       .where('x.cpe_key', '=', cpeKey)
-      .where('x.source', '=', 'inferred')
+      .where('x.source', 'in', ['inferred', 'rejected'])
       .execute();
   }
 
-  async setConfidence(cpeKey: string, occurrences: Array<{ sbom_id: string; idx: number }>, confidence: number): Promise<void> {
+  /** Marks inferred rows of some components rejected ('rejected', never matched) or confirmed ('inferred' at confidence 1). */
+  async setInferred(cpeKey: string, occurrences: Array<{ sbom_id: string; idx: number }>, change: { source: 'inferred' | 'rejected'; confidence: number | null }): Promise<void> {
     for (const batch of chunks(occurrences, 200)) {
       await this.db
         .updateTable('sbom_component_cpes')
-        .set({ confidence })
+        .set({ source: change.source, ...(change.confidence !== null ? { confidence: change.confidence } : {}) })
         .where('cpe_key', '=', cpeKey)
-        .where('source', '=', 'inferred')
+        .where('source', 'in', ['inferred', 'rejected'])
         .where((eb) => eb.or(batch.map((o) => eb.and([eb('sbom_id', '=', o.sbom_id), eb('idx', '=', o.idx)]))))
         .execute();
     }
   }
 
-  async removeInferred(cpeKey: string, occurrences: Array<{ sbom_id: string; idx: number }>): Promise<void> {
+  /** Findings of some components matched through an inferred vendor:product. */
+  async inferredFindings(cpeKey: string, occurrences: Array<{ sbom_id: string; idx: number }>) {
+    const out: Array<Pick<FindingsTable, 'id' | 'status' | 'closed_reason' | 'state'>> = [];
     for (const batch of chunks(occurrences, 200)) {
-      await this.db
-        .deleteFrom('sbom_component_cpes')
-        .where('cpe_key', '=', cpeKey)
-        .where('source', '=', 'inferred')
-        .where((eb) => eb.or(batch.map((o) => eb.and([eb('sbom_id', '=', o.sbom_id), eb('idx', '=', o.idx)]))))
-        .execute();
+      out.push(
+        ...(await this.db
+          .selectFrom('findings')
+          .select(['id', 'status', 'closed_reason', 'state'])
+          .where('package_name', '=', cpeKey)
+          .where('match_kind', '=', 'inferred-cpe')
+          .where((eb) => eb.or(batch.map((o) => eb.and([eb('sbom_id', '=', o.sbom_id), eb('component_idx', '=', o.idx)]))))
+          .execute()),
+      );
     }
+    return out;
+  }
+
+  async updateFindings(ids: string[], changes: Partial<FindingsTable>): Promise<void> {
+    for (const batch of chunks(ids)) await this.db.updateTable('findings').set(changes).where('id', 'in', batch).execute();
+  }
+
+  /** A finding with what a CPE decision needs of it. */
+  finding(id: string) {
+    return this.db.selectFrom('findings').select(['id', 'sbom_id', 'component_idx', 'package_name', 'match_kind', 'product_id']).where('id', '=', id).executeTakeFirst();
+  }
+
+  product(id: string) {
+    return this.db.selectFrom('products as p').innerJoin('vendors as v', 'v.id', 'p.vendor_id').select(['p.id', 'p.name', 'p.cpe', 'p.vendor_id', 'v.name as vendor_name']).where('p.id', '=', id).executeTakeFirst();
+  }
+
+  async setProductCpe(id: string, cpe: string | null, at: string): Promise<void> {
+    await this.db.updateTable('products').set({ cpe, updated_at: at }).where('id', '=', id).execute();
+  }
+
+  /** The product's current, published SBOMs (one per release). */
+  currentSboms(productId: string) {
+    return this.db.selectFrom('sboms').select(['id', 'release', 'root_name']).where('product_id', '=', productId).where('is_current', '=', 1).where('published', '=', 1).execute();
+  }
+
+  async replaceProductCpes(sbomId: string, rows: ComponentCpe[]): Promise<void> {
+    await this.db.deleteFrom('sbom_component_cpes').where('sbom_id', '=', sbomId).where('idx', '=', 0).where('source', '=', 'product').execute();
+    await this.insertComponentCpes(sbomId, rows);
   }
 
   /** The component a finding is about (its name and supplier: the identity decisions apply to). */

@@ -44,7 +44,7 @@ export function cpeKeysOf(cpes: ReadonlyArray<ComponentCpe>): string[] {
 export function evaluateCpes(cpes: OccurrenceCpe[], index: Map<string, PackageEntry[]>): Map<string, KindedVerdict> {
   const out = new Map<string, KindedVerdict>();
   for (const cpe of cpes) {
-    if (!cpe.parsed) continue;
+    if (!cpe.parsed || cpe.source === 'rejected') continue;
     const entries = index.get(keyOf(CPE_ECOSYSTEM, cpe.cpeKey));
     if (!entries) continue;
     const kind: MatchKind = cpe.source === 'inferred' ? 'inferred-cpe' : 'cpe';

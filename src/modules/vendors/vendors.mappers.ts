@@ -60,6 +60,7 @@ export function presentProduct(row: ProductsTable) {
     deploymentCount: row.deployment_count === null ? null : Number(row.deployment_count),
     updateChannel: row.update_channel,
     autoUpdate: row.auto_update === 1,
+    cpe: row.cpe ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -144,6 +144,7 @@ export const ProductSchema = Type.Object({
   deploymentCount: Nullable(Type.Integer()),
   updateChannel: Nullable(Type.String()),
   autoUpdate: Type.Boolean(),
+  cpe: Nullable(Type.String({ description: 'The product\'s own CPE (PUT /api/v1/products/{id}/cpe); null: releases are matched under vendor:product spellings derived from its names.' })),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
