@@ -46,6 +46,9 @@ export function FindingPage({ id }: { id: string }) {
           <DetailRow label="Component">
             <code>{f.component.purl ?? `${f.component.name}@${f.component.version ?? ''}`}</code> · {f.component.direct ? 'direct' : `transitive (depth ${f.component.depth})`}
           </DetailRow>
+          <DetailRow label="Matched by">
+            <MatchExplanation finding={f} onDone={() => setRefresh((r) => r + 1)} />
+          </DetailRow>
           <DetailRow label="Severity">
             <SeverityLabel severity={f.severity} source={f.severitySource} override={f.severityOverride} />
             {f.cvss && <code className="small">{f.cvss.vector}</code>}
@@ -135,6 +138,61 @@ export function FindingPage({ id }: { id: string }) {
         />
       </section>
     </div>
+  );
+}
+
+const MATCH_TEXT: Record<string, string> = {
+  purl: 'package URL (the component\'s ecosystem and name)',
+  cpe: 'CPE (declared by the SBOM, its root, or the product\'s own or derived CPE)',
+  'kev-name': 'name (a CISA KEV entry naming this vendor and product)',
+};
+
+/**
+ * How the component was matched ("inferred CPE, 70%"), and for an inferred CPE the analyst's
+ * confirm/reject: it applies to this component (supplier and name) in every SBOM and release.
+ */
+function MatchExplanation({ finding, onDone }: { finding: FindingDetail; onDone: () => void }) {
+  const { can } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const match = finding.match ?? 'purl';
+  if (match !== 'inferred-cpe') return <span data-testid="match-kind">{MATCH_TEXT[match] ?? match}</span>;
+  const confidence = finding.matchConfidence != null ? `${Math.round(finding.matchConfidence * 100)}%` : 'unknown confidence';
+  const decide = async (decision: 'confirmed' | 'rejected') => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/v1/findings/${finding.id}/cpe-decision`, { decision });
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <span data-testid="match-kind">
+        inferred CPE, {confidence} · <code>{finding.component.packageName}</code>
+      </span>
+      <div className="small muted">Inferred from the component's name, supplier and version: no package URL or CPE in the SBOM says what it is.</div>
+      {can('findings:triage') && (
+        <div className="inline-form" role="group" aria-label="Is this CPE right for the component?">
+          <button type="button" className="btn" disabled={busy || finding.matchConfidence === 1} onClick={() => void decide('confirmed')}>
+            Confirm CPE
+          </button>
+          <button type="button" className="btn" disabled={busy || finding.closedReason === 'cpe_rejected'} onClick={() => void decide('rejected')}>
+            Reject CPE
+          </button>
+          <span className="small muted">applies to this component in every SBOM and release</span>
+        </div>
+      )}
+      {error !== null && (
+        <p className="banner banner-error" role="alert">
+          {describeError(error)}
+        </p>
+      )}
+    </>
   );
 }
 

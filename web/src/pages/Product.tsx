@@ -52,8 +52,79 @@ export function ProductPage({ id }: { id: string }) {
         <Releases productId={p.id} versionInUse={p.version} refreshKey={sbomKey} />
         {can('inventory:write') ? <UploadSbom productId={p.id} defaultRelease={p.version ?? ''} onUploaded={() => setSbomKey((k) => k + 1)} /> : <p className="muted">Your role cannot upload SBOMs.</p>}
       </div>
+      <ProductCpe productId={p.id} canEdit={can('inventory:write')} onChanged={() => setSbomKey((k) => k + 1)} />
       <ProductFindings productId={p.id} refreshKey={sbomKey} />
     </div>
+  );
+}
+
+interface ProductCpeState {
+  cpe: string | null;
+  matchedAs: string[];
+  sbomsRematched: number;
+}
+
+/** The CPE the product's releases are matched under against the NVD: its own, or vendor:product spellings derived from its names. */
+function ProductCpe({ productId, canEdit, onChanged }: { productId: string; canEdit: boolean; onChanged: () => void }) {
+  const [key, setKey] = useState(0);
+  const state = useAsync((signal) => api.get<ProductCpeState>(`/api/v1/products/${productId}/cpe`, undefined, signal), [productId, key]);
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const save = async (cpe: string | null) => {
+    setError(null);
+    try {
+      const saved = await api.put<ProductCpeState>(`/api/v1/products/${productId}/cpe`, { cpe });
+      setNote(`Saved: ${plural(saved.sbomsRematched, 'current release')} matched again.`);
+      setDraft(null);
+      setKey((k) => k + 1);
+      onChanged();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const current = state.data;
+  return (
+    <section className="card" aria-labelledby="cpe-h">
+      <div className="card-head">
+        <h2 id="cpe-h">CPE (NVD matching)</h2>
+      </div>
+      {current && (
+        <p data-testid="product-cpe">
+          {current.cpe ? <code>{current.cpe}</code> : <>No CPE of its own: releases are matched as </>}
+          {!current.cpe && current.matchedAs.map((k, i) => <span key={k}>{i > 0 && ', '}<code>{k}</code></span>)}
+          <span className="small muted"> · each release is the version</span>
+        </p>
+      )}
+      {canEdit && (
+        <form
+          className="inline-form"
+          aria-label="Set the product's CPE"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            void save((draft ?? current?.cpe ?? '').trim() || null);
+          }}
+        >
+          <Field label="CPE 2.3">
+            {(props) => <input {...props} type="text" maxLength={1000} placeholder="cpe:2.3:a:vendor:product:*:*:*:*:*:*:*:*" value={draft ?? current?.cpe ?? ''} onChange={(e) => setDraft(e.target.value)} />}
+          </Field>
+          <button type="submit" className="btn btn-primary">
+            Save CPE
+          </button>
+          {current?.cpe && (
+            <button type="button" className="btn" onClick={() => void save(null)}>
+              Derive from names
+            </button>
+          )}
+        </form>
+      )}
+      {note && <p className="small muted">{note}</p>}
+      {error !== null && (
+        <p className="banner banner-error" role="alert">
+          {describeError(error)}
+        </p>
+      )}
+    </section>
   );
 }
 
