@@ -158,9 +158,10 @@ describeBrowser('supply-chain UI', 'supply-chain UI', (server, { newContext, ass
       await page.getByRole('region', { name: 'Vulnerability findings' }).getByRole('link', { name: /Known exploited findings/ }).waitFor();
       await page.getByRole('img', { name: /Open findings went from 0 to \d+ over 30 days/ }).waitFor();
       await shot(page, 'dashboard-findings');
-      const box = page.getByRole('searchbox', { name: 'Who uses component' });
+      // The header's global search offers "who uses" for a name or purl.
+      const box = page.getByRole('combobox', { name: 'Search everything' });
       await box.fill('electron');
-      await box.press('Enter');
+      await page.getByRole('option', { name: 'Who uses “electron”' }).click();
       await page.waitForURL(/\/components\?name=electron/);
       const table = page.getByTestId('who-uses-table');
       const row = table.locator('tbody tr', { hasText: '3CX Desktop App' }).first();
@@ -171,7 +172,7 @@ describeBrowser('supply-chain UI', 'supply-chain UI', (server, { newContext, ass
 
       // A purl gives exact matches.
       await box.fill('pkg:npm/electron@19.0.8');
-      await box.press('Enter');
+      await page.getByRole('option', { name: 'Who uses “pkg:npm/electron@19.0.8”' }).click();
       await page.waitForURL(/purl=/);
       // The rows of the name search stay until the purl's answer replaces them: wait for that answer.
       await page.waitForFunction(() => {

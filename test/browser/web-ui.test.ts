@@ -457,7 +457,7 @@ describeBrowser('web UI', 'web UI', (server, { newContext, assertLabelled, shot 
       await dialog.getByRole('button', { name: 'Import 1 vendor' }).click();
       await dialog.getByTestId('import-summary').filter({ hasText: '1 vendor created' }).waitFor();
       await dialog.getByRole('button', { name: 'Done' }).click();
-      await page.getByLabel('Search').fill('widgets');
+      await page.getByLabel('Search', { exact: true }).fill('widgets');
       await page.locator('.table-vendors tbody .cell-name', { hasText: 'Imported Widgets GmbH' }).waitFor();
       const imported = (await (await server.api('/api/v1/vendors?q=widgets')).json()) as { items: Array<{ tier: string; team: { key: string } }> };
       assert.equal(imported.items[0].team.key, 'security');

@@ -16,7 +16,8 @@ import { SbomDiffPage, SbomPage } from './pages/Sbom.js';
 import { TechnologiesPage, TechnologyPage, WhoUsesPage } from './pages/Technologies.js';
 import { AdvisoryPage, FindingsPage } from './pages/Findings.js';
 import { FindingPage } from './pages/Finding.js';
-import { WhoUsesSearch } from './WhoUsesSearch.js';
+import { GlobalSearch } from './GlobalSearch.js';
+import { SearchPage } from './pages/Search.js';
 import { RiskPage, RisksPage } from './pages/Risks.js';
 import { MentionsPage } from './pages/Mentions.js';
 import { IndicatorPage, IndicatorsPage, SightingsPage } from './pages/Intel.js';
@@ -164,7 +165,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             </li>
           </ul>
         </nav>
-        <WhoUsesSearch />
+        <GlobalSearch />
         <div className="whoami">
           <span className="actor" data-testid="actor">
             <span className="actor-name" title={session.actor.name}>
@@ -196,6 +197,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/mentions') return <MentionsPage />;
   if (path === '/indicators') return <IndicatorsPage />;
   if (path === '/sightings') return <SightingsPage />;
+  if (path === '/search') return <SearchPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);

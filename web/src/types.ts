@@ -239,3 +239,18 @@ export interface Session {
   permissions: Permission[];
   csrfToken: string | null;
 }
+
+/** GET /api/v1/search */
+export interface SearchResult {
+  kind: 'vendor' | 'product' | 'release' | 'component' | 'advisory' | 'hash' | 'indicator';
+  id: string;
+  title: string;
+  subtitle: string;
+  path: string;
+}
+
+export interface SearchAnswer {
+  q: string;
+  shape: 'hash' | 'advisory-id' | 'purl' | 'cpe' | 'text';
+  groups: Array<{ kind: SearchResult['kind']; items: SearchResult[]; more: boolean }>;
+}

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
 import { Empty, ErrorBanner, Field, HashValue, Loading, useAsync, useDocumentTitle } from '../components.js';
 import { formatDateTime, plural } from '../format.js';
-import { Link, navigate } from '../router.js';
+import { Link, navigate, useLocation } from '../router.js';
 import type { Page } from '../types.js';
 import type { DepNode, DiffEntry, Sbom, SbomComponent, SbomDiff } from '../supplyTypes.js';
 
@@ -121,8 +121,10 @@ function CompareWith({ sbom }: { sbom: Sbom }) {
 }
 
 function Components({ sbomId }: { sbomId: string }) {
-  const [q, setQ] = useState('');
-  const [query, setQuery] = useState('');
+  // ?q= arrives from global search (a file hash leads to the component that carries it).
+  const initial = useLocation().search.get('q') ?? '';
+  const [q, setQ] = useState(initial);
+  const [query, setQuery] = useState(initial);
   const [ecosystem, setEcosystem] = useState('');
   const [direct, setDirect] = useState('');
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
