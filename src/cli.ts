@@ -215,10 +215,10 @@ program
     if (!items.length) printLine('no products');
   });
 
-const feeds = program.command('feeds').description('vulnerability feeds (OSV, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX), threat intel (STIX, MISP, CSV IOC lists) and vendor mentions');
+const feeds = program.command('feeds').description('vulnerability feeds (OSV, NVD, CISA KEV, FIRST EPSS, CSAF, OpenVEX, CycloneDX VEX), threat intel (STIX, MISP, CSV IOC lists) and vendor mentions');
 feeds
   .command('import <kind> <path>')
-  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), kev, epss, csaf, openvex, cyclonedx-vex, stix (a STIX 2.1 or 2.0 bundle), misp (an event JSON, or a feed directory or zip with manifest.json), csv-iocs, or mentions (JSON lines of breach/leak/forum posts)')
+  .description('import a feed file: kind is osv (a JSON/YAML file, a directory or an all.zip), nvd (NVD CVE JSON 2.0: an API answer or cve object, a directory of them, .gz or .zip), kev, epss, csaf, openvex, cyclonedx-vex, stix (a STIX 2.1 or 2.0 bundle), misp (an event JSON, or a feed directory or zip with manifest.json), csv-iocs, or mentions (JSON lines of breach/leak/forum posts)')
   .option('--source <label>', 'provenance label (default: the file name; for VEX, the issuer; for threat intel, the publisher the document names)')
   .option('--vendor <id>', 'VEX: the vendor that issued the statements (they apply to its products)')
   .option('--product <id>', 'VEX: the product the statements are about')

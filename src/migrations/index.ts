@@ -17,6 +17,7 @@ import * as m0013p from './0013_vendors_portfolio_index.js';
 import * as m0014 from './0014_vendor_domains_index.js';
 import * as m0015 from './0015_indicator_domains.js';
 import * as m0016 from './0016_cpe_matching.js';
+import * as m0017 from './0017_nvd.js';
 import * as m0018 from './0018_severity_source.js';
 import * as m0019 from './0019_search.js';
 import * as m0020 from './0020_findings_views.js';
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '0014_vendor_domains_index': m0014,
   '0015_indicator_domains': m0015,
   '0016_cpe_matching': m0016,
+  '0017_nvd': m0017,
   '0018_severity_source': m0018,
   '0019_search': m0019,
   '0020_findings_views': m0020,

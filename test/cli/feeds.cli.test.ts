@@ -6,6 +6,8 @@ import { describe, test } from 'node:test';
 import { GO_ZIP, KEV_JSON } from '../../src/modules/findings/test-support.js';
 import { runCli } from '../support/processes.js';
 import { buildZip } from '../../src/modules/advisories/parsers/test-zip.js';
+import { nvdCve, nvdPage } from '../../src/modules/advisories/parsers/test-nvd.js';
+import { gzipSync } from 'node:zlib';
 
 describe('thirdwatch feeds on an embedded SQLite data directory', () => {
   const data = mkdtempSync(join(tmpdir(), 'tw-feeds-cli-'));
@@ -56,10 +58,34 @@ describe('thirdwatch feeds on an embedded SQLite data directory', () => {
     assert.deepEqual(report.errors.map((e) => e.record), ['ZIP-BAD-1']);
   });
 
+  test('feeds import nvd: a mirror-style directory, a gzipped API page, a zip; unchanged records skipped', () => {
+    const dir = join(data, 'nvd');
+    mkdirSync(join(dir, 'CVE-2023', 'CVE-2023-290xx'), { recursive: true });
+    writeFileSync(join(dir, 'CVE-2023', 'CVE-2023-290xx', 'CVE-2023-29059.json'), JSON.stringify(nvdCve('CVE-2023-29059')));
+    writeFileSync(join(dir, 'CVE-2023', 'CVE-2023-290xx', 'CVE-2023-29060.json'), JSON.stringify(nvdCve('CVE-2023-29060', { configurations: [{ nodes: [{ operator: 'OR', negate: false, cpeMatch: [{ vulnerable: true, criteria: 'cpe:2.3:a:bad\\' }] }] }] })));
+    const tree = runCli(['--json', 'feeds', 'import', 'nvd', dir], env);
+    assert.equal(tree.status, 2, tree.stderr);
+    const report = JSON.parse(tree.stdout) as { imported: number; errors: Array<{ record: string; reason: string }> };
+    assert.equal(report.imported, 1);
+    assert.deepEqual(report.errors.map((e) => e.record), ['CVE-2023-29060']);
+
+    const gz = join(data, 'nvd-page.json.gz');
+    writeFileSync(gz, gzipSync(JSON.stringify(nvdPage([nvdCve('CVE-2023-29059'), nvdCve('CVE-2023-29061')]))));
+    const page = runCli(['feeds', 'import', 'nvd', gz], env);
+    assert.equal(page.status, 0, page.stderr);
+    assert.match(page.stdout, /^1 imported, 0 updated, 1 skipped \(unchanged\), 0 errors/);
+
+    const zip = join(data, 'nvd.zip');
+    writeFileSync(zip, buildZip([{ name: 'CVE-2023-29062.json', data: JSON.stringify(nvdCve('CVE-2023-29062')) }]));
+    const archive = runCli(['--json', 'feeds', 'import', 'nvd', zip], env);
+    assert.equal(archive.status, 0, archive.stderr);
+    assert.equal(JSON.parse(archive.stdout).imported, 1);
+  });
+
   test('errors: one clear line and a non-zero exit', () => {
     const kind = runCli(['feeds', 'import', 'rss', KEV_JSON], env);
     assert.equal(kind.status, 1);
-    assert.match(kind.stderr, /^thirdwatch: kind: unknown feed kind "rss"; one of osv, kev, epss, csaf, openvex, cyclonedx-vex, stix, misp, csv-iocs, mentions\n$/);
+    assert.match(kind.stderr, /^thirdwatch: kind: unknown feed kind "rss"; one of osv, kev, epss, csaf, openvex, cyclonedx-vex, nvd, stix, misp, csv-iocs, mentions\n$/);
     const missing = runCli(['feeds', 'import', 'kev', join(data, 'missing.json')], env);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /ENOENT/);

@@ -124,7 +124,7 @@ function requests(session: HttpSession, uploads: Map<string, fc.Arbitrary<FuzzBy
   });
 }
 
-const UPLOAD_DOCS = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json', 'spdx-tag-value', 'spdx3-jsonld', 'vendor-csv', 'osv-json', 'osv-yaml', 'osv-zip', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex'];
+const UPLOAD_DOCS = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json', 'spdx-tag-value', 'spdx3-jsonld', 'vendor-csv', 'osv-json', 'osv-yaml', 'osv-zip', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd-json', 'nvd-zip'];
 
 /** Upload routes take documents, not JSON bodies: their inputs are the parser targets' mutated documents. */
 async function uploadDocuments(): Promise<Map<string, fc.Arbitrary<FuzzBytes>>> {
@@ -139,7 +139,7 @@ function bodyFor(op: Operation, docs: (name: string) => fc.Arbitrary<FuzzBytes>)
     fc.record({ body: fc.oneof(...names.map(docs)), contentType: fc.constantFrom(...types) });
   if (/\/sboms$/.test(op.path) && op.method === 'POST') return raw(['cyclonedx-json', 'cyclonedx-xml', 'spdx-json', 'spdx-tag-value', 'spdx3-jsonld'], ['application/json', 'application/xml', 'text/plain', 'application/octet-stream', 'application/vnd.cyclonedx+json']);
   if (op.path.endsWith('/vendors/import')) return raw(['vendor-csv'], ['text/csv', 'text/plain', 'application/octet-stream']);
-  if (op.path.endsWith('/feeds/{kind}/import')) return raw(['osv-json', 'osv-yaml', 'osv-zip', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex'], ['application/json', 'text/csv', 'application/zip', 'application/octet-stream', 'text/plain']);
+  if (op.path.endsWith('/feeds/{kind}/import')) return raw(['osv-json', 'osv-yaml', 'osv-zip', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd-json', 'nvd-zip'], ['application/json', 'text/csv', 'application/zip', 'application/octet-stream', 'text/plain']);
   if (!op.body) return fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostileBody(fc.constant({})) });
   return fc.oneof(
     { weight: 3, arbitrary: fitting(op.body, 0).map((v) => ({ body: JSON.stringify(v), contentType: 'application/json' })) },
@@ -171,14 +171,14 @@ function pathValue(name: string, op: Operation, ids: Record<string, string>): fc
   const real = NO_REAL_IDS.test(op.path) ? [] : realIdsFor(name, op.path, ids);
   const made = fc.oneof(
     fc.uuid(),
-    fc.constantFrom('0', '-1', 'null', 'undefined', '__proto__', 'constructor', '..', '%2e%2e', '%00', '%ff', '%ed%a0%80', encodeURIComponent('\ud83d\ude00'), 'a'.repeat(5000), 'osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'bogus'),
+    fc.constantFrom('0', '-1', 'null', 'undefined', '__proto__', 'constructor', '..', '%2e%2e', '%00', '%ff', '%ed%a0%80', encodeURIComponent('\ud83d\ude00'), 'a'.repeat(5000), 'osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd', 'bogus'),
     fc.string({ maxLength: 40 }).map(encodeURIComponent),
   );
   return real.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...real) }, { weight: 2, arbitrary: made }) : made;
 }
 
 function realIdsFor(name: string, path: string, ids: Record<string, string>): string[] {
-  if (name === 'kind') return ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex'];
+  if (name === 'kind') return ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd'];
   if (name === 'a' || name === 'b') return [ids.sbom].filter(Boolean);
   if (name === 'childId') return [ids.vendor];
   const owner = /\/api\/v1\/(\w+)\/\{id\}/.exec(path)?.[1];

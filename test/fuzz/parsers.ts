@@ -3,8 +3,9 @@
 import fc from 'fast-check';
 import YAML from 'yaml';
 import { buildZip } from '../../src/modules/advisories/parsers/test-zip.js';
-import { FeedFormatError, parseCsaf, parseCycloneDxVex, parseEpss, parseKev, parseOpenVex, parseOsvDocuments, readOsvZip } from '../../src/modules/advisories/parsers/index.js';
-import { CpeError, PurlError, formatCpe, formatPurl, parseCpe, parsePurl, parseStrictPurl } from '../../src/modules/purl/index.js';
+import { FeedFormatError, cpeIndexEntries, parseCsaf, parseCycloneDxVex, parseEpss, parseKev, parseNvdDocument, parseOpenVex, parseOsvDocuments, readNvdZip, readOsvZip } from '../../src/modules/advisories/parsers/index.js';
+import { nvdCve, nvdMetric, nvdPage, runningOn } from '../../src/modules/advisories/parsers/test-nvd.js';
+import { CpeError, PurlError, evaluateCpeEntry, formatCpe, formatPurl, parseCpe, parsePurl, parseStrictPurl } from '../../src/modules/purl/index.js';
 import { SbomParseError, parseSbom, sniffSbom } from '../../src/modules/sboms/parsers/index.js';
 import { PatternSyntaxError, analysePattern, parseIocCsv, parseMispDocument, parseStixBundle, readMispZip } from '../../src/modules/indicators/parsers/index.js';
 import * as realFeeds from '../../src/modules/indicators/parsers/test-feeds.js';
@@ -169,8 +170,10 @@ function osvYaml(records: unknown[]): fc.Arbitrary<FuzzBytes> {
   );
 }
 
-function osvZip(records: unknown[]): fc.Arbitrary<FuzzBytes> {
-  const names = ['GO-1.json', 'a/b.yaml', '../escape.json', '/abs.json', 'C:\\x.json', 'dir/', '\u0000.json', 'x.txt', 'é.json', '.hidden.json'];
+const OSV_ZIP_NAMES = ['GO-1.json', 'a/b.yaml', '../escape.json', '/abs.json', 'C:\\x.json', 'dir/', '\u0000.json', 'x.txt', 'é.json', '.hidden.json'];
+const NVD_ZIP_NAMES = ['CVE-2023/CVE-2023-290xx/CVE-2023-29059.json', 'page-0.json', 'CVE-2024-0001.json.gz', '../escape.json', '/abs.json', 'dir/', '\u0000.json', 'x.txt', 'é.json', '.hidden.json'];
+
+function osvZip(records: unknown[], names = OSV_ZIP_NAMES): fc.Arbitrary<FuzzBytes> {
   const entry = fc.record({
     name: fc.nat(names.length - 1),
     doc: jsonDocument(records.slice(0, 40), 2, 1),
@@ -423,6 +426,39 @@ function comparatorTarget(entry: (typeof COMPARATORS)[number]): Target<[string, 
   };
 }
 
+/** NVD CVE API 2.0 seeds written from the public records' structure (test-nvd.ts): pages, single records, running-on, KEV, rejected. */
+function nvdSeeds(): unknown[] {
+  const app = { vulnerable: true, criteria: 'cpe:2.3:a:3cx:3cx:*:*:*:*:*:*:*:*', versionStartIncluding: '18.12.407', versionEndExcluding: '18.12.422' };
+  const records = [
+    nvdCve('CVE-2023-29059', { cisaExploitAdd: '2023-03-30', cisaActionDue: '2023-04-20', cisaRequiredAction: 'Apply mitigations.', cisaVulnerabilityName: '3CX DesktopApp Supply Chain Compromise' }),
+    nvdCve('CVE-2024-0002', { configurations: [runningOn(app, ['cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*', 'cpe:2.3:o:apple:macos:*:*:*:*:*:*:*:*'])] }),
+    nvdCve('CVE-2024-0003', { vulnStatus: 'Rejected', configurations: [] }),
+    nvdCve('CVE-2024-0004', {
+      metrics: {
+        cvssMetricV40: [nvdMetric('4.0', 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', 9.3, 'cna@example.com', 'Secondary')],
+        cvssMetricV2: [nvdMetric('2.0', 'AV:N/AC:L/Au:N/C:P/I:P/A:P', 7.5, 'nvd@nist.gov', 'Primary')],
+      },
+      configurations: [{ nodes: [{ operator: 'AND', negate: false, cpeMatch: [{ vulnerable: true, criteria: 'cpe:2.3:a:don_ho:notepad\\+\\+:8.?:*:*:*:*:*:*:*' }, { vulnerable: false, criteria: 'cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:x64:*' }] }] }],
+    }),
+  ];
+  return [...records, nvdPage(records), { cve: records[1] }];
+}
+
+const NVD_TARGETS = ['cpe:2.3:a:3cx:3cx:18.12.416:*:*:*:*:*:*:*', 'cpe:2.3:a:example:widget:2.4:*:*:*:*:*:*:*', 'cpe:2.3:a:don_ho:notepad\\+\\+:8.1:*:*:*:*:*:*:*'].map(parseCpe);
+const NVD_PLATFORMS = [parseCpe('cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*')];
+
+/** Parses an NVD document, then indexes and evaluates every record's CPE entries: none of it may throw but FeedFormatError. */
+function parseAndEvaluateNvd(input: FuzzBytes): void {
+  for (const advisory of parseNvdDocument(input).items) {
+    for (const { payload } of cpeIndexEntries(advisory.cpeConfigurations ?? [], advisory.id)) {
+      for (const target of NVD_TARGETS) {
+        const verdict = evaluateCpeEntry(payload, target, NVD_PLATFORMS);
+        if (!['affected', 'not_affected', 'indeterminate'].includes(verdict)) throw new Crash(`evaluateCpeEntry answered ${String(verdict)}`);
+      }
+    }
+  }
+}
+
 export function parserTargets(): Target<any>[] {
   let kevDoc: unknown;
   const kevSeed = () => (kevDoc ??= seeds.kev());
@@ -451,6 +487,8 @@ export function parserTargets(): Target<any>[] {
     feedTarget('osv-json', async () => jsonDocument(await osvSeeds(), 4, 2), (input) => parseOsvDocuments(input, { format: 'json' })),
     feedTarget('osv-yaml', async () => osvYaml(await osvSeeds()), (input) => parseOsvDocuments(input, { format: 'yaml' })),
     feedTarget('osv-zip', async () => osvZip(await osvSeeds()), (input) => readOsvZip(typeof input === 'string' ? Buffer.from(input) : input)),
+    feedTarget('nvd-json', async () => jsonDocument(nvdSeeds(), 5, 2), parseAndEvaluateNvd),
+    feedTarget('nvd-zip', async () => osvZip(nvdSeeds(), NVD_ZIP_NAMES), (input) => readNvdZip(typeof input === 'string' ? Buffer.from(input) : input)),
     feedTarget('csaf', async () => jsonDocument(vexSeeds(kevSeed(), seeds.cyclonedxJson()).csaf, 5, 1), parseCsaf),
     feedTarget('openvex', async () => jsonDocument(vexSeeds(kevSeed(), seeds.cyclonedxJson()).openvex, 5, 1), parseOpenVex),
     feedTarget('cyclonedx-vex', async () => fullAndSmall(seeds.cyclonedxVex(), 5, 1), (input) => parseCycloneDxVex(input)),

@@ -113,6 +113,9 @@ export interface MemberRow {
   severity_rating: string | null;
   cvss_type: string | null;
   malicious: number;
+  /** KEV fields an NVD record carries (cisaExploitAdd, cisaActionDue). */
+  kev_date_added?: string | null;
+  kev_due_date?: string | null;
 }
 
 /** What a rating is chosen by: the member's id, source and CVSS. */
@@ -217,7 +220,12 @@ export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssR
   const ordered = [...members].sort((a, b) => (a.id < b.id ? -1 : 1));
   const top = rankRatings(members)[0];
   const cves = new Set(cvesOf(identifiers));
-  const kevRows = kev.filter((k) => cves.has(idKey(k.cve_id)));
+  // A CVE NVD says is in the KEV catalog counts as a catalog entry would, until the catalog itself is imported.
+  const listed = new Set(kev.map((k) => idKey(k.cve_id)));
+  const fromRecords = members
+    .filter((m) => m.kev_date_added && CVE.test(m.external_id) && !listed.has(idKey(m.external_id)))
+    .map((m): KevRow => ({ cve_id: m.external_id, date_added: m.kev_date_added!, due_date: m.kev_due_date ?? null, ransomware: null }));
+  const kevRows = [...kev, ...fromRecords].filter((k) => cves.has(idKey(k.cve_id)));
   const epssRows = epss.filter((e) => cves.has(idKey(e.cve))).sort((a, b) => Number(b.epss) - Number(a.epss));
   const min = (values: Array<string | null>) => values.filter((v): v is string => !!v).sort()[0] ?? null;
   const max = (values: Array<string | null>) => values.filter((v): v is string => !!v).sort().pop() ?? null;

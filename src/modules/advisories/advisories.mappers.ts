@@ -60,6 +60,7 @@ export function presentAdvisoryDetail(g: AdvisoryGroupsTable, members: Advisorie
       cvss: m.cvss_score === null ? null : { score: Number(m.cvss_score), vector: m.cvss_vector ?? '', version: m.cvss_version },
       malicious: Number(m.malicious) === 1,
       references: json<string[]>(m.reference_urls, []),
+      ...nvdFields(m),
       importedAt: m.imported_at,
       updatedAt: m.updated_at,
     })),
@@ -71,7 +72,8 @@ export function presentAdvisoryDetail(g: AdvisoryGroupsTable, members: Advisorie
       published: { ecosystem: p.raw_ecosystem, name: p.raw_name },
       purl: p.purl,
       versions: json<string[]>(p.versions, []),
-      ranges: json(p.ranges, []),
+      // CPE entries carry their bounds on the criterion: no OSV events.
+      ranges: json<Array<AdvisoryDetail['packages'][number]['ranges'][number]>>(p.ranges, []).map((r) => (r.events ? r : { ...r, events: [] })),
       fixed: json<string[]>(p.fixed, []),
     })),
     kevEntries: kev.map((k) => ({
@@ -86,4 +88,14 @@ export function presentAdvisoryDetail(g: AdvisoryGroupsTable, members: Advisorie
     })),
     findings,
   };
+}
+
+/** What only NVD records carry (absent for other sources). */
+function nvdFields(m: AdvisoriesTable): Pick<AdvisoryDetail['records'][number], 'cwes' | 'status' | 'cvssMetrics' | 'kev'> {
+  const out: Pick<AdvisoryDetail['records'][number], 'cwes' | 'status' | 'cvssMetrics' | 'kev'> = {};
+  if (m.cwes) out.cwes = json<string[]>(m.cwes, []);
+  if (m.nvd_status) out.status = m.nvd_status;
+  if (m.cvss_metrics) out.cvssMetrics = json(m.cvss_metrics, []);
+  if (m.kev_date_added) out.kev = { dateAdded: m.kev_date_added, actionDue: m.kev_due_date, requiredAction: m.kev_required_action, vulnerabilityName: m.kev_name };
+  return out;
 }

@@ -9,7 +9,8 @@ import type { AdvisoriesTable, AdvisoryGroupsTable, AdvisoryPackagesTable, EpssS
 
 const ADVISORY_COLUMNS = [
   'id', 'group_id', 'external_id', 'source', 'origin', 'summary', 'details', 'aliases', 'published', 'modified', 'withdrawn', 'severity',
-  'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type', 'malicious', 'reference_urls', 'affected', 'content_hash', 'imported_at', 'updated_at',
+  'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type', 'malicious', 'reference_urls', 'affected', 'cwes', 'cvss_metrics', 'nvd_status',
+  'kev_date_added', 'kev_due_date', 'kev_required_action', 'kev_name', 'cpe_configurations', 'content_hash', 'imported_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof AdvisoriesTable>;
 
 const PACKAGE_COLUMNS = [
@@ -136,7 +137,7 @@ export class AdvisoryRepository {
       out.push(
         ...(await this.db
           .selectFrom('advisories')
-          .select(['id', 'group_id', 'external_id', 'source', 'summary', 'aliases', 'published', 'modified', 'withdrawn', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type', 'malicious'])
+          .select(['id', 'group_id', 'external_id', 'source', 'summary', 'aliases', 'published', 'modified', 'withdrawn', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_rating', 'cvss_type', 'malicious', 'kev_date_added', 'kev_due_date'])
           .where('group_id', 'in', batch)
           .execute()),
       );

@@ -5,7 +5,7 @@ import { PageQuery } from '../../platform/http/pagination.js';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const SEVERITY_FILTER = ['critical', 'high', 'medium', 'low', 'none', 'unknown'] as const;
-export const FEED_KINDS = ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex'] as const;
+export const FEED_KINDS = ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd'] as const;
 
 export const CvssSchema = Nullable(Type.Object({ score: Type.Number(), vector: Type.String(), version: Nullable(Type.String()) }));
 
@@ -45,7 +45,30 @@ export const AdvisorySchema = Type.Object({
 });
 export type Advisory = Static<typeof AdvisorySchema>;
 
-const RangeSchema = Type.Object({ type: Type.String(), events: Type.Array(Type.Record(Type.String(), Type.String())) });
+const CpeCriterionSchema = Type.Object({
+  criteria: Type.String({ description: 'CPE 2.3 formatted string as NVD writes it.' }),
+  vulnerable: Type.Boolean(),
+  versionStartIncluding: Type.Optional(Type.String()),
+  versionStartExcluding: Type.Optional(Type.String()),
+  versionEndIncluding: Type.Optional(Type.String()),
+  versionEndExcluding: Type.Optional(Type.String()),
+});
+
+const RangeSchema = Type.Object({
+  type: Type.String({ description: 'SEMVER, ECOSYSTEM, GIT (OSV), or CPE: an NVD criterion (ecosystem "cpe").' }),
+  events: Type.Array(Type.Record(Type.String(), Type.String()), { description: 'OSV events; empty for CPE entries, whose bounds are on the criterion.' }),
+  criterion: Type.Optional(CpeCriterionSchema),
+  platforms: Type.Optional(Nullable(Type.Array(Type.Array(CpeCriterionSchema), { description: 'CPE: the running-on platforms its configuration ANDs it with (each list: alternatives).' }))),
+});
+
+const CvssMetricSchema = Type.Object({
+  version: Type.String(),
+  vector: Type.String(),
+  baseScore: Type.Number(),
+  rating: Type.String(),
+  source: Type.String({ description: 'Who scored it: nvd@nist.gov or a CNA.' }),
+  type: Type.String({ description: 'Primary (the publisher\'s own assessment) or Secondary.' }),
+});
 
 export const AdvisoryDetailSchema = Type.Object({
   ...AdvisorySchema.properties,
@@ -64,6 +87,15 @@ export const AdvisoryDetailSchema = Type.Object({
       cvss: CvssSchema,
       malicious: Type.Boolean(),
       references: Type.Array(Type.String()),
+      cwes: Type.Optional(Type.Array(Type.String(), { description: 'NVD: CWE ids of the weaknesses.' })),
+      status: Type.Optional(Type.String({ description: 'NVD: vulnStatus (Analyzed, Modified, Awaiting Analysis, Rejected, …).' })),
+      cvssMetrics: Type.Optional(Type.Array(CvssMetricSchema, { description: 'NVD: every CVSS metric, with who scored it.' })),
+      kev: Type.Optional(
+        Type.Object(
+          { dateAdded: Type.String(), actionDue: Nullable(Type.String()), requiredAction: Nullable(Type.String()), vulnerabilityName: Nullable(Type.String()) },
+          { description: 'NVD: the CISA KEV fields it copies into a listed CVE.' },
+        ),
+      ),
       importedAt: Type.String(),
       updatedAt: Type.String(),
     }),

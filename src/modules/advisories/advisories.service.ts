@@ -232,6 +232,14 @@ export class AdvisoryService {
         malicious: a.malicious ? 1 : 0,
         reference_urls: JSON.stringify(a.references),
         affected: JSON.stringify(a.affected),
+        cwes: a.cwes ? JSON.stringify(a.cwes) : null,
+        cvss_metrics: a.cvssMetrics ? JSON.stringify(a.cvssMetrics) : null,
+        nvd_status: a.nvdStatus ?? null,
+        kev_date_added: a.kev?.dateAdded ?? null,
+        kev_due_date: a.kev?.actionDue ?? null,
+        kev_required_action: a.kev?.requiredAction ?? null,
+        kev_name: a.kev?.vulnerabilityName ?? null,
+        cpe_configurations: a.cpeConfigurations ? JSON.stringify(a.cpeConfigurations) : null,
         content_hash: w.hash,
         imported_at: now,
         updated_at: now,
@@ -264,6 +272,26 @@ export class AdvisoryService {
           versions: JSON.stringify(entry.versions),
           ranges: JSON.stringify(entry.ranges),
           fixed: JSON.stringify(fixedOf(entry.ranges)),
+        });
+      });
+      // NVD CPE criteria: the same index, ecosystem 'cpe', keyed vendor:product (evaluated with evaluateCpeEntry).
+      w.cpes.forEach(({ key, payload }, k) => {
+        touchedKeys.add(keyOf('cpe', key));
+        const fixed = payload.criterion.versionEndExcluding;
+        packages.push({
+          advisory_id: id,
+          idx: a.affected.length + k,
+          group_id: groupId,
+          external_id: a.id,
+          ecosystem: 'cpe',
+          ecosystem_release: null,
+          package_name: key,
+          raw_ecosystem: 'cpe',
+          raw_name: payload.criterion.criteria,
+          purl: null,
+          versions: '[]',
+          ranges: JSON.stringify([payload]),
+          fixed: JSON.stringify(fixed === undefined ? [] : [fixed]),
         });
       });
     }

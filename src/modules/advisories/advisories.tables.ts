@@ -89,6 +89,19 @@ export interface AdvisoriesTable {
   reference_urls: Json;
   /** The affected entries as published, kept for display and re-indexing. */
   affected: Json;
+  // NVD records (0017_nvd); null for other sources.
+  /** JSON array of CWE ids. */
+  cwes: Json | null;
+  /** JSON array of every CVSS metric: version, vector, baseScore, rating, source, type (Primary/Secondary). */
+  cvss_metrics: Json | null;
+  nvd_status: string | null;
+  /** CISA KEV fields as NVD copies them (cisaExploitAdd, cisaActionDue, …): they flag the group like a catalog entry. */
+  kev_date_added: string | null;
+  kev_due_date: string | null;
+  kev_required_action: string | null;
+  kev_name: string | null;
+  /** JSON array of the CPE configurations as published (the index rows are derived from them). */
+  cpe_configurations: Json | null;
   content_hash: string;
   imported_at: string;
   updated_at: string;

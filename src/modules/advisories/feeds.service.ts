@@ -27,7 +27,10 @@ import {
   parseEpss,
   parseKev,
   parseOpenVex,
+  parseNvdDocument,
   parseOsvDocuments,
+  readNvdDirectory,
+  readNvdZip,
   readOsvDirectory,
   readOsvZip,
   type FeedKind,
@@ -190,9 +193,12 @@ export class FeedService {
     const { kind } = resolved;
     const origin = options.source ?? basename(path);
     return this.recorded(kind, options, ctx, async () => {
-      if (kind === 'osv' && info.isDirectory()) return this.streamOsv((onRecord, onProgress) => readOsvDirectory(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
-      if (!info.isFile()) throw invalidField('path', `${path} is not a file${kind === 'osv' ? ' or directory' : ''}`);
-      if (kind === 'osv' && (await isZipFile(path))) return this.streamOsv((onRecord, onProgress) => readOsvZip(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+      const trees = kind === 'osv' || kind === 'nvd';
+      if (kind === 'osv' && info.isDirectory()) return this.streamAdvisories((onRecord, onProgress) => readOsvDirectory(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+      if (kind === 'nvd' && info.isDirectory()) return this.streamAdvisories((onRecord, onProgress) => readNvdDirectory(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+      if (!info.isFile()) throw invalidField('path', `${path} is not a file${trees ? ' or directory' : ''}`);
+      if (kind === 'osv' && (await isZipFile(path))) return this.streamAdvisories((onRecord, onProgress) => readOsvZip(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+      if (kind === 'nvd' && (await isZipFile(path))) return this.streamAdvisories((onRecord, onProgress) => readNvdZip(path, onRecord, { onProgress }), origin, ctx, options.checkpoint);
       return this.importBytes(kind, await readFile(path), options, ctx, origin);
     });
   }
@@ -200,8 +206,11 @@ export class FeedService {
   private async importBytes(kind: FeedKind, body: Buffer, options: FeedImportOptions, ctx: RequestContext, origin: string): Promise<CsafReport> {
     switch (kind) {
       case 'osv':
-        if (isZip(body)) return this.streamOsv((onRecord, onProgress) => readOsvZip(body, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+        if (isZip(body)) return this.streamAdvisories((onRecord, onProgress) => readOsvZip(body, onRecord, { onProgress }), origin, ctx, options.checkpoint);
         return this.withParsed(() => parseOsvDocuments(body), (outcome) => this.advisories.importAdvisories(outcome.items, origin, ctx, reportOf(outcome), options.checkpoint));
+      case 'nvd':
+        if (isZip(body)) return this.streamAdvisories((onRecord, onProgress) => readNvdZip(body, onRecord, { onProgress }), origin, ctx, options.checkpoint);
+        return this.withParsed(() => parseNvdDocument(body), (outcome) => this.advisories.importAdvisories(outcome.items, origin, ctx, reportOf(outcome), options.checkpoint));
       case 'kev':
         return this.withParsed(() => parseKev(body), (outcome) => this.advisories.importKev(outcome.items, outcome.meta, ctx, reportOf(outcome), options.checkpoint));
       case 'epss':
@@ -233,10 +242,10 @@ export class FeedService {
   }
 
   /**
-   * Streams OSV records into the importer one batch at a time: an all.zip is never held whole.
+   * Streams OSV or NVD records into the importer one batch at a time: an archive is never held whole.
    * Progress counts archive entries (or files) read of all.
    */
-  private async streamOsv(
+  private async streamAdvisories(
     read: (onRecord: (a: NormalizedAdvisory) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<ParseOutcome<NormalizedAdvisory>>,
     origin: string,
     ctx: RequestContext,

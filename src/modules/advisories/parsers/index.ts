@@ -5,6 +5,7 @@ import { type CsafOutcome, parseCsaf } from './csaf.js';
 import { parseCycloneDxVex } from './cyclonedx-vex.js';
 import { parseEpss } from './epss.js';
 import { parseKev } from './kev.js';
+import { parseNvdDocument, readNvdZip } from './nvd.js';
 import { parseOpenVex } from './openvex.js';
 import { type OsvReadOptions, parseOsvDocuments, readOsvZip } from './osv.js';
 
@@ -15,6 +16,7 @@ export { UnstorableTextError } from './json.js';
 export { CvssError, bestCvss, cvssRating, parseCvss, tryParseCvss } from './cvss.js';
 export { type OnAdvisory, type OsvReadOptions, parseOsvDocuments, parseOsvRecord, readOsvDirectory, readOsvZip } from './osv.js';
 export { parseKev } from './kev.js';
+export { cpeIndexEntries, NVD_LIMITS, NVD_SOURCE, parseNvdCve, parseNvdDocument, readNvdDirectory, readNvdZip } from './nvd.js';
 export { parseEpss, parseEpssStream } from './epss.js';
 export { type CsafOutcome, parseCsaf } from './csaf.js';
 export { parseOpenVex } from './openvex.js';
@@ -28,6 +30,7 @@ export interface FeedOutcomes {
   csaf: CsafOutcome;
   openvex: ParseOutcome<VexStatement>;
   'cyclonedx-vex': ParseOutcome<VexStatement>;
+  nvd: ParseOutcome<NormalizedAdvisory>;
 }
 
 export type FeedKind = keyof FeedOutcomes;
@@ -41,6 +44,7 @@ const PARSERS: Record<FeedKind, FeedParser> = {
   csaf: (input, options) => parseCsaf(input, options),
   openvex: parseOpenVex,
   'cyclonedx-vex': (input) => parseCycloneDxVex(input),
+  nvd: (input, options) => (isZip(input) ? readNvdZip(input, undefined, options) : parseNvdDocument(input)),
 };
 
 export function isFeedKind(value: string): value is FeedKind {
@@ -48,7 +52,7 @@ export function isFeedKind(value: string): value is FeedKind {
 }
 
 /**
- * Parses a whole feed upload (raw body or file contents; OSV also as an all.zip, EPSS also gzipped).
+ * Parses a whole feed upload (raw body or file contents; OSV and NVD also as a zip, EPSS and NVD also gzipped).
  * Throws FeedFormatError when the document is unusable; bad records are reported in `errors`.
  */
 export async function parseFeed<K extends FeedKind>(kind: K, input: FeedInput, options: OsvReadOptions = {}): Promise<FeedOutcomes[K]> {

@@ -1,4 +1,5 @@
 // The normalised shapes every feed parser produces. JSON field names are part of the contract.
+import type { CpeCriterion } from '../../purl/cpe-match.js';
 
 export interface AdvisoryRange {
   type: string;
@@ -36,11 +37,46 @@ export interface NormalizedAdvisory {
   severity: Array<{ type: 'CVSS_V2' | 'CVSS_V3' | 'CVSS_V4' | string; score: string }>;
   cvss: AdvisoryCvss | null;
   /** Every CVSS metric a record lists with who assessed it (NVD: its own 'Primary' and relayed 'Secondary' ones). */
-  cvssMetrics?: Array<AdvisoryCvss & { source: string; type: 'Primary' | 'Secondary' }>;
+  cvssMetrics?: CvssMetric[];
   /** MAL- ids, malicious-packages origins and similar markers. */
   malicious: boolean;
   affected: AdvisoryAffected[];
   references: string[];
+  // NVD records (source 'nvd') carry these as well.
+  /** CWE ids (`CWE-79`) of the record's weaknesses. */
+  cwes?: string[];
+  /** NVD's vulnStatus: Received, Awaiting Analysis, Analyzed, Modified, Deferred, Rejected, … */
+  nvdStatus?: string;
+  /** CISA KEV fields NVD copies into a record listed in the catalog. */
+  kev?: AdvisoryKev;
+  /** NVD applicability statements: which CPEs (and on which platforms) are vulnerable. */
+  cpeConfigurations?: CpeConfiguration[];
+}
+
+export interface AdvisoryKev {
+  dateAdded: string;
+  actionDue: string | null;
+  requiredAction: string | null;
+  vulnerabilityName: string | null;
+}
+
+export interface CvssMetric extends AdvisoryCvss {
+  /** Who scored it: `nvd@nist.gov`, a CNA's address or UUID. */
+  source: string;
+  type: 'Primary' | 'Secondary';
+}
+
+/** One NVD configuration: its nodes joined by `operator` (AND: an application running on a platform). */
+export interface CpeConfiguration {
+  operator: 'AND' | 'OR';
+  negate: boolean;
+  nodes: CpeNode[];
+}
+
+export interface CpeNode {
+  operator: 'AND' | 'OR';
+  negate: boolean;
+  cpeMatch: CpeCriterion[];
 }
 
 export interface KevEntry {

@@ -106,7 +106,8 @@ export async function readOsvDirectory(
   return sink.outcome(files.length);
 }
 
-class AdvisorySink {
+/** Collects the records of many files or entries, or hands each to onRecord; shared by the OSV and NVD readers. */
+export class AdvisorySink {
   readonly items: NormalizedAdvisory[] = [];
   readonly errors: RecordError[] = [];
   private records = 0;
@@ -136,13 +137,18 @@ function parseOsvFile(name: string, bytes: Uint8Array, source?: string): ParseOu
   }
 }
 
-async function listOsvFiles(dir: string): Promise<string[]> {
+function listOsvFiles(dir: string): Promise<string[]> {
+  return listFeedFiles(dir, OSV_FILE);
+}
+
+/** Every file below dir whose name matches, sorted; hidden folders and symlinks are not followed. */
+export async function listFeedFiles(dir: string, pattern: RegExp): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await listOsvFiles(path)));
-    else if (entry.isFile() && OSV_FILE.test(entry.name)) found.push(path);
+    if (entry.isDirectory()) found.push(...(await listFeedFiles(path, pattern)));
+    else if (entry.isFile() && pattern.test(entry.name)) found.push(path);
   }
   return found.sort();
 }
