@@ -266,14 +266,24 @@ feeds
   });
 feeds
   .command('sync [names...]')
-  .description('fetch configured feed URLs now (all enabled ones, or those named) and import them')
-  .action(async (names: string[]) => {
+  .description('fetch configured feed URLs now (all enabled ones, or those named) and import them; "nvd" syncs from the NVD CVE API (PUT /api/v1/settings/nvd)')
+  .action(async (allNames: string[]) => {
+    const nvd = allNames.includes('nvd');
+    const names = allNames.filter((n) => n !== 'nvd');
     const results = await withThirdwatch(async (tw) => {
+      const out: Array<Record<string, unknown>> = [];
+      if (nvd) {
+        try {
+          out.push({ name: 'nvd', ...(await tw.services.nvdSync.sync(cliContext())) });
+        } catch (error) {
+          out.push({ name: 'nvd', error: (error as Error).message });
+        }
+        if (!names.length) return out;
+      }
       const settings = await tw.services.feeds.settings();
       const chosen = settings.sources.filter((s) => (names.length ? names.includes(s.name) : s.enabled));
       const unknown = names.filter((n) => !settings.sources.some((s) => s.name === n));
       if (unknown.length) throw new CliError(`no configured feed named ${unknown.join(', ')} (see PUT /api/v1/settings/feeds)`);
-      const out: Array<Record<string, unknown>> = [];
       for (const source of chosen) {
         try {
           out.push(await tw.services.feeds.fetchAndImport(source.name, cliContext()));

@@ -23,6 +23,8 @@ import { Matcher } from '../modules/matching/matching.service.js';
 import { sbomMatching } from '../modules/matching/matching.hook.js';
 import { AdvisoryService } from '../modules/advisories/advisories.service.js';
 import { FEED_IMPORT_JOB, FeedService, FEED_SYNC_SCHEDULE, type FeedImportJobPayload } from '../modules/advisories/feeds.service.js';
+import { NVD_SYNC_JOB, NvdSyncService } from '../modules/advisories/nvd-sync.service.js';
+import { nvdSyncRoutes } from '../modules/advisories/nvd-sync.routes.js';
 import { advisoryRoutes } from '../modules/advisories/advisories.routes.js';
 import { FindingsService } from '../modules/findings/findings.service.js';
 import { VexService } from '../modules/findings/vex.service.js';
@@ -77,6 +79,7 @@ export interface Services {
   advisories: AdvisoryService;
   vex: VexService;
   feeds: FeedService;
+  nvdSync: NvdSyncService;
   findings: FindingsService;
   risks: RiskService;
   findingRisks: FindingRisks;
@@ -137,6 +140,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     advisories,
     vex,
     feeds: new FeedService(database.db, advisories, vex, jobs, { maxUploadBytes: config.maxUploadBytes }, logger, { allowPrivate: config.outboundAllowPrivate }, [indicators, mentions]),
+    nvdSync: new NvdSyncService(database.db, advisories, jobs, logger, { allowPrivate: config.outboundAllowPrivate }),
     findings: new FindingsService(database.db, matcher, jobs, VERSION),
     risks,
     findingRisks: new FindingRisks(database.db, risks),
@@ -162,7 +166,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('vendors.flag-overdue-reviews', () => vendors.flagOverdueReviews(systemContext('review scheduler')))
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
     .handle(UPLOAD_JOB, (payload: UploadJobPayload, _job, run) => tw.services.sboms.runUploadJob(payload, run))
-    .handle('feeds.sync', () => feeds.syncDue())
+    .handle('feeds.sync', async () => ({ enqueued: [...(await feeds.syncDue()).enqueued, ...(await tw.services.nvdSync.syncDue()).enqueued] }))
+    .handle(NVD_SYNC_JOB, (_payload, _job, run) => tw.services.nvdSync.sync(systemContext('NVD sync'), (done) => run.progress({ phase: 'importing', done, total: null })))
     .handle('taxii.poll', () => tw.services.taxii.pollDue())
     .handle('taxii.fetch', (payload: { name: string }) => tw.services.taxii.poll(payload.name, systemContext('taxii poll')))
     .handle('feeds.fetch', (payload: { name: string }, _job, run) => feeds.fetchAndImport(payload.name, systemContext('feed sync'), (done, total) => run.progress({ phase: 'importing', done, total })))
@@ -191,6 +196,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   sbomRoutes(app, services.sboms, { maxUploadBytes: config.maxUploadBytes });
   technologyRoutes(app, services.technologies);
   advisoryRoutes(app, services.advisories, services.feeds, tw.launcher, { maxUploadBytes: config.maxUploadBytes });
+  nvdSyncRoutes(app, services.nvdSync);
   findingRoutes(app, services.findings);
   cpeRoutes(app, services.cpes);
   riskRoutes(app, services.risks);

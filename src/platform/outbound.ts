@@ -146,6 +146,8 @@ export interface OutboundOptions {
   signal?: AbortSignal;
   /** The resolver the connection uses (node:dns lookup by default); its answer is what is checked. */
   lookup?: typeof lookup;
+  /** Headers that hold credentials (lower case, e.g. an API key): like URL credentials, never sent on to another origin. */
+  credentialHeaders?: string[];
 }
 
 export async function outboundGet(url: string, options: OutboundOptions): Promise<OutboundResponse> {
@@ -161,6 +163,9 @@ export async function outboundGet(url: string, options: OutboundOptions): Promis
       if (next.origin !== current.origin) {
         next.username = '';
         next.password = '';
+        if (options.credentialHeaders?.length && options.headers) {
+          options = { ...options, headers: Object.fromEntries(Object.entries(options.headers).filter(([name]) => !options.credentialHeaders!.includes(name.toLowerCase()))) };
+        }
       }
       current = next;
       continue;

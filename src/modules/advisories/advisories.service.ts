@@ -18,7 +18,7 @@ import { AdvisoryRepository } from './advisories.repository.js';
 import type { Advisory, AdvisoryDetail, ListAdvisoriesQueryType } from './advisories.schemas.js';
 import type { AdvisoriesTable, AdvisoryGroupsTable, AdvisoryPackagesTable, EpssScoresTable, KevEntriesTable } from './advisories.tables.js';
 import { checkAdvisory, type ValidAdvisory } from './advisories.validate.js';
-import type { EpssScore, KevEntry, NormalizedAdvisory, RecordError } from './parsers/index.js';
+import { cpeIndexRows, type EpssScore, type KevEntry, type NormalizedAdvisory, type RecordError } from './parsers/index.js';
 
 /** Records written per transaction: each record's rows are in one transaction with the rest of its batch. */
 export const IMPORT_BATCH = 500;
@@ -274,10 +274,11 @@ export class AdvisoryService {
           fixed: JSON.stringify(fixedOf(entry.ranges)),
         });
       });
-      // NVD CPE criteria: the same index, ecosystem 'cpe', keyed vendor:product (evaluated with evaluateCpeEntry).
-      w.cpes.forEach(({ key, payload }, k) => {
+      // NVD CPE criteria: the same index, ecosystem 'cpe', one row per vendor:product key with its
+      // criteria as ranges (each evaluated with evaluateCpeEntry). The parser has checked their limits.
+      cpeIndexRows(a.cpeConfigurations ?? [], a.id).forEach(({ key, payloads }, k) => {
         touchedKeys.add(keyOf('cpe', key));
-        const fixed = payload.criterion.versionEndExcluding;
+        const fixed = [...new Set(payloads.flatMap((p) => (p.criterion.versionEndExcluding === undefined ? [] : [p.criterion.versionEndExcluding])))];
         packages.push({
           advisory_id: id,
           idx: a.affected.length + k,
@@ -287,11 +288,11 @@ export class AdvisoryService {
           ecosystem_release: null,
           package_name: key,
           raw_ecosystem: 'cpe',
-          raw_name: payload.criterion.criteria,
+          raw_name: payloads[0].criterion.criteria,
           purl: null,
           versions: '[]',
-          ranges: JSON.stringify([payload]),
-          fixed: JSON.stringify(fixed === undefined ? [] : [fixed]),
+          ranges: JSON.stringify(payloads),
+          fixed: JSON.stringify(fixed),
         });
       });
     }

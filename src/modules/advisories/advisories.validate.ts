@@ -1,8 +1,7 @@
 // Per-record checks on a parsed advisory before anything is written: every affected entry must be
 // indexable (a known ecosystem, a package name), and sizes must stay sane (an "absurd" record is
 // refused as a whole, with its id and the reason, while the rest of the feed imports).
-import { cpeIndexEntries, FeedRecordError, type NormalizedAdvisory } from './parsers/index.js';
-import type { CpeEntryPayload } from '../purl/cpe-match.js';
+import type { NormalizedAdvisory } from './parsers/index.js';
 import { advisoryEntryKey, type AdvisoryEntryKey } from '../matching/matching.keys.js';
 
 export const ADVISORY_LIMITS = {
@@ -15,8 +14,7 @@ export const ADVISORY_LIMITS = {
   nameLength: 1_000,
 };
 
-/** `cpes`: the CPE index entries (ecosystem 'cpe', key vendor:product) of an NVD record's configurations. */
-export type ValidAdvisory = { advisory: NormalizedAdvisory; keys: AdvisoryEntryKey[]; cpes: Array<{ key: string; payload: CpeEntryPayload }> };
+export type ValidAdvisory = { advisory: NormalizedAdvisory; keys: AdvisoryEntryKey[] };
 
 /** The entry keys of a record, or the reason the record is refused. */
 export function checkAdvisory(a: NormalizedAdvisory): ValidAdvisory | { error: string } {
@@ -43,12 +41,5 @@ export function checkAdvisory(a: NormalizedAdvisory): ValidAdvisory | { error: s
     if ('error' in key) return { error: `${where}.${key.error}` };
     keys.push(key);
   }
-  let cpes: ValidAdvisory['cpes'] = [];
-  try {
-    cpes = a.cpeConfigurations ? cpeIndexEntries(a.cpeConfigurations, a.id) : [];
-  } catch (error) {
-    if (error instanceof FeedRecordError) return { error: error.reason };
-    throw error;
-  }
-  return { advisory: a, keys, cpes };
+  return { advisory: a, keys };
 }

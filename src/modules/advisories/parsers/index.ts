@@ -16,7 +16,7 @@ export { UnstorableTextError } from './json.js';
 export { CvssError, bestCvss, cvssRating, parseCvss, tryParseCvss } from './cvss.js';
 export { type OnAdvisory, type OsvReadOptions, parseOsvDocuments, parseOsvRecord, readOsvDirectory, readOsvZip } from './osv.js';
 export { parseKev } from './kev.js';
-export { cpeIndexEntries, NVD_LIMITS, NVD_SOURCE, parseNvdCve, parseNvdDocument, readNvdDirectory, readNvdZip } from './nvd.js';
+export { cpeIndexEntries, cpeIndexRows, NVD_LIMITS, NVD_SOURCE, parseNvdCve, parseNvdDocument, readNvdDirectory, readNvdZip } from './nvd.js';
 export { parseEpss, parseEpssStream } from './epss.js';
 export { type CsafOutcome, parseCsaf } from './csaf.js';
 export { parseOpenVex } from './openvex.js';

@@ -59,8 +59,6 @@ export function parseNvdCve(json: unknown, label = '(record)'): NormalizedAdviso
   const scored = parseMetrics(f);
   const metrics = scored.map((s) => s.metric);
   const configurations = parseConfigurations(f);
-  // Checked here so that a record whose index entries would be refused is refused by the parser too.
-  cpeIndexEntries(configurations, id);
   return {
     id,
     aliases: [],
@@ -285,10 +283,11 @@ function parseConfigurations(f: Fields): CpeConfiguration[] {
   const configurations = f.objects('configurations');
   if (configurations.length > NVD_LIMITS.configurations) f.fail('configurations', `${configurations.length} configurations, more than ${NVD_LIMITS.configurations}`);
   let matches = 0;
+  let platformReferences = 0;
   return configurations.map((configuration) => {
     const nodes = configuration.objects('nodes');
     if (nodes.length > NVD_LIMITS.nodesPerConfiguration) configuration.fail('nodes', `${nodes.length} nodes, more than ${NVD_LIMITS.nodesPerConfiguration}`);
-    return {
+    const parsed: CpeConfiguration = {
       operator: operator(configuration, 'operator'),
       negate: flag(configuration, 'negate'),
       nodes: nodes.map((node): CpeNode => {
@@ -300,7 +299,25 @@ function parseConfigurations(f: Fields): CpeConfiguration[] {
         return { operator: operator(node, 'operator'), negate: flag(node, 'negate'), cpeMatch: cpeMatch.map(parseCriterion) };
       }),
     };
+    platformReferences += platformsRepeated(parsed);
+    if (platformReferences > NVD_LIMITS.platformReferences) f.fail('configurations', `${NVD_LIMITS.platformReferences} running-on platforms repeated over the vulnerable CPEs, too many to index`);
+    return parsed;
   });
+}
+
+/** How many platform criteria the index entries of a configuration carry in all (see cpeIndexEntries). */
+function platformsRepeated(configuration: CpeConfiguration): number {
+  const live = configuration.nodes.filter((node) => !node.negate);
+  const and = configuration.operator === 'AND' && !configuration.negate;
+  const all = and ? live.reduce((n, node) => n + node.cpeMatch.length, 0) : 0;
+  let total = 0;
+  for (const node of live) {
+    const vulnerable = node.cpeMatch.filter((c) => c.vulnerable).length;
+    const others = and ? all - node.cpeMatch.length : 0;
+    const siblings = node.operator === 'AND' ? node.cpeMatch.length - 1 : 0;
+    total += vulnerable * (others + siblings);
+  }
+  return total;
 }
 
 function parseCriterion(m: Fields): CpeCriterion {
@@ -349,25 +366,51 @@ function countComponents(criteria: string): number {
  * "runs on" and do not narrow. Identical entries are kept once.
  */
 export function cpeIndexEntries(configurations: CpeConfiguration[], record = '(record)'): Array<{ key: string; payload: CpeEntryPayload }> {
+  return [...cpeEntryMap(configurations, record).values()];
+}
+
+/**
+ * The index entries grouped by CPE key, in first-seen order: one advisory_packages row per key of a
+ * record (its `ranges` are the payloads), so a product NVD lists in many versions is one row.
+ */
+export function cpeIndexRows(configurations: CpeConfiguration[], record = '(record)'): Array<{ key: string; payloads: CpeEntryPayload[] }> {
+  const rows = new Map<string, CpeEntryPayload[]>();
+  for (const { key, payload } of cpeEntryMap(configurations, record).values()) {
+    const list = rows.get(key);
+    if (list) list.push(payload);
+    else rows.set(key, [payload]);
+  }
+  return [...rows].map(([key, payloads]) => ({ key, payloads }));
+}
+
+function cpeEntryMap(configurations: CpeConfiguration[], record: string): Map<string, { key: string; payload: CpeEntryPayload }> {
   const entries = new Map<string, { key: string; payload: CpeEntryPayload }>();
+  const keys = new Map<string, string>();
   let references = 0;
   for (const configuration of configurations) {
     const and = configuration.operator === 'AND' && !configuration.negate;
     configuration.nodes.forEach((node, n) => {
       if (node.negate) return;
       const others = and ? configuration.nodes.filter((other, o) => o !== n && !other.negate && other.cpeMatch.length).map((other) => other.cpeMatch) : [];
+      // Identical entries are recognised by their criterion and platforms; the node's platforms are spelled once.
+      const othersText = others.length ? JSON.stringify(others) : '';
       node.cpeMatch.forEach((criterion, c) => {
         if (!criterion.vulnerable) return;
         const siblings = node.operator === 'AND' ? node.cpeMatch.filter((_, s) => s !== c).map((sibling) => [sibling]) : [];
-        const platforms = [...others, ...siblings];
-        references += platforms.reduce((n, alternatives) => n + alternatives.length, 0);
+        const platforms = siblings.length ? [...others, ...siblings] : others;
+        references += platforms.reduce((count, alternatives) => count + alternatives.length, 0);
         if (references > NVD_LIMITS.platformReferences) throw new FeedRecordError(record, `configurations: ${NVD_LIMITS.platformReferences} running-on platforms repeated over the vulnerable CPEs, too many to index`);
-        const payload: CpeEntryPayload = { type: 'CPE', criterion, platforms: platforms.length ? platforms : null };
-        const identity = JSON.stringify(payload);
+        const identity = `${criterionText(criterion)}\u0000${siblings.length ? JSON.stringify(platforms) : othersText}`;
         if (entries.has(identity)) return;
-        entries.set(identity, { key: cpeKey(parseCpe(criterion.criteria)), payload });
+        let key = keys.get(criterion.criteria);
+        if (key === undefined) keys.set(criterion.criteria, (key = cpeKey(parseCpe(criterion.criteria))));
+        entries.set(identity, { key, payload: { type: 'CPE', criterion, platforms: platforms.length ? platforms : null } });
       });
     });
   }
-  return [...entries.values()];
+  return entries;
+}
+
+function criterionText(c: CpeCriterion): string {
+  return `${c.criteria}\u0000${c.versionStartIncluding ?? ''}\u0000${c.versionStartExcluding ?? ''}\u0000${c.versionEndIncluding ?? ''}\u0000${c.versionEndExcluding ?? ''}`;
 }
