@@ -63,20 +63,29 @@ export function unstorableReason(value: string): string | null {
  * stored, or null. Iterative, so deep nesting cannot overflow the stack.
  */
 export function findUnstorable(root: unknown): { field: string; reason: string } | null {
-  const stack: Array<[unknown, string]> = [[root, '']];
+  // The JSON pointer is spelled only for the value at fault: imports check every record, and
+  // building a pointer per key was most of the work.
+  type Entry = { value: unknown; parent: Entry | null; key: string };
+  const pointer = (entry: Entry | null, last = ''): string => {
+    let path = last;
+    for (let e = entry; e && e.parent; e = e.parent) path = `/${e.key.replace(/~/g, '~0').replace(/\//g, '~1')}${path}`;
+    return path;
+  };
+  const stack: Entry[] = [{ value: root, parent: null, key: '' }];
   while (stack.length) {
-    const [value, path] = stack.pop()!;
+    const entry = stack.pop()!;
+    const value = entry.value;
     if (typeof value === 'string') {
       const reason = unstorableReason(value);
-      if (reason) return { field: path, reason };
+      if (reason) return { field: pointer(entry), reason };
     } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}/${i}`]);
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: entry, key: String(i) });
     } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
-      for (const [key, child] of Object.entries(value)) {
-        const pointer = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
         const reason = unstorableReason(key);
-        if (reason) return { field: pointer, reason };
-        stack.push([child, pointer]);
+        if (reason) return { field: pointer(entry, `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`), reason };
+        stack.push({ value: (value as Record<string, unknown>)[key], parent: entry, key });
       }
     }
   }

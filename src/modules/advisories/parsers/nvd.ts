@@ -212,7 +212,7 @@ function parseMetrics(f: Fields): Array<{ metric: CvssMetric; ours: boolean }> {
       const stated = data.obj.baseScore;
       if (stated !== undefined && (typeof stated !== 'number' || !(stated >= 0 && stated <= 10))) data.fail('baseScore', `expected a number from 0 to 10, got ${typeName(stated)}`);
       // Our own scoring of the vector where it parses, else NVD's figure.
-      const parsed = tryParseCvss(vector, hint);
+      const parsed = scored(vector, hint);
       const version = parsed?.version ?? data.optString('version') ?? hint;
       const baseScore = parsed?.baseScore ?? (typeof stated === 'number' ? stated : null);
       if (baseScore === null) continue;
@@ -220,6 +220,21 @@ function parseMetrics(f: Fields): Array<{ metric: CvssMetric; ours: boolean }> {
     }
   }
   return out;
+}
+
+// The same few thousand vectors recur over all of NVD: each is scored once (bounded, cleared when full).
+const SCORES = new Map<string, ReturnType<typeof tryParseCvss>>();
+const CACHE_LIMIT = 50_000;
+
+function scored(vector: string, hint: string): ReturnType<typeof tryParseCvss> {
+  const key = `${hint} ${vector}`;
+  let cvss = SCORES.get(key);
+  if (cvss === undefined) {
+    if (SCORES.size >= CACHE_LIMIT) SCORES.clear();
+    cvss = tryParseCvss(vector, hint);
+    SCORES.set(key, cvss);
+  }
+  return cvss && { ...cvss };
 }
 
 /** The record's rating, as recordRating (advisories.service.ts) chooses it: Primary first, then the newest CVSS version, then the highest score. */
@@ -341,12 +356,26 @@ function checkCriteria(m: Fields, criteria: string): void {
   if (!criteria.toLowerCase().startsWith('cpe:2.3:')) m.fail('criteria', `'${criteria.slice(0, 60)}' is not a CPE 2.3 formatted string`);
   const components = countComponents(criteria);
   if (components !== 13) m.fail('criteria', `'${criteria.slice(0, 60)}' has ${components} components, a CPE 2.3 name has 13`);
+  if (KEYS.has(criteria)) return;
   try {
-    parseCpe(criteria);
+    rememberKey(criteria, cpeKey(parseCpe(criteria)));
   } catch (error) {
     if (!(error instanceof CpeError)) throw error;
     m.fail('criteria', `'${criteria.slice(0, 60)}': ${error.message.replace(/^cpe: /, '')}`);
   }
+}
+
+// Index keys of criteria parsed lately: the parser checks each criterion, the index writes its key.
+const KEYS = new Map<string, string>();
+
+function rememberKey(criteria: string, key: string): string {
+  if (KEYS.size >= CACHE_LIMIT) KEYS.clear();
+  KEYS.set(criteria, key);
+  return key;
+}
+
+function keyOfCriteria(criteria: string): string {
+  return KEYS.get(criteria) ?? rememberKey(criteria, cpeKey(parseCpe(criteria)));
 }
 
 function countComponents(criteria: string): number {
@@ -385,7 +414,6 @@ export function cpeIndexRows(configurations: CpeConfiguration[], record = '(reco
 
 function cpeEntryMap(configurations: CpeConfiguration[], record: string): Map<string, { key: string; payload: CpeEntryPayload }> {
   const entries = new Map<string, { key: string; payload: CpeEntryPayload }>();
-  const keys = new Map<string, string>();
   let references = 0;
   for (const configuration of configurations) {
     const and = configuration.operator === 'AND' && !configuration.negate;
@@ -402,9 +430,7 @@ function cpeEntryMap(configurations: CpeConfiguration[], record: string): Map<st
         if (references > NVD_LIMITS.platformReferences) throw new FeedRecordError(record, `configurations: ${NVD_LIMITS.platformReferences} running-on platforms repeated over the vulnerable CPEs, too many to index`);
         const identity = `${criterionText(criterion)}\u0000${siblings.length ? JSON.stringify(platforms) : othersText}`;
         if (entries.has(identity)) return;
-        let key = keys.get(criterion.criteria);
-        if (key === undefined) keys.set(criterion.criteria, (key = cpeKey(parseCpe(criterion.criteria))));
-        entries.set(identity, { key, payload: { type: 'CPE', criterion, platforms: platforms.length ? platforms : null } });
+        entries.set(identity, { key: keyOfCriteria(criterion.criteria), payload: { type: 'CPE', criterion, platforms: platforms.length ? platforms : null } });
       });
     });
   }
