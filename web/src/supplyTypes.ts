@@ -285,7 +285,7 @@ export interface Advisory {
     name: string;
     purl: string | null;
     versions: string[];
-    ranges: Array<{ type: string; events: Array<Partial<Record<'introduced' | 'fixed' | 'last_affected' | 'limit', string>>> }>;
+    ranges: Array<{ type: string; events: Array<Partial<Record<'introduced' | 'fixed' | 'last_affected' | 'limit', string>>>; criterion?: CpeCriterion; platforms?: CpeCriterion[][] | null }>;
     fixed: string[];
   }>;
 }
@@ -309,4 +309,14 @@ export interface Exposure {
     tier: Tier;
     products: Array<{ id: string; name: string; releases: Array<{ release: string | null; sbomId: string; components?: Array<{ purl: string | null; name: string; version: string | null; direct?: boolean }> }> }>;
   }>;
+}
+
+/** An NVD applicability criterion (ranges of type CPE). */
+export interface CpeCriterion {
+  criteria: string;
+  vulnerable: boolean;
+  versionStartIncluding?: string;
+  versionStartExcluding?: string;
+  versionEndIncluding?: string;
+  versionEndExcluding?: string;
 }

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { importFeed, json, osvRecord } from '../findings/test-support.js';
+import { allFindings, createProduct, importFeed, json, osvRecord, uploadSbom } from '../findings/test-support.js';
 import { buildZip } from './parsers/test-zip.js';
 import { nvdCve, nvdPage, runningOn } from './parsers/test-nvd.js';
 
@@ -121,6 +121,48 @@ describeEachEngine('NVD import: CPE index rows, alias groups, KEV, status, uncha
     assert.deepEqual(written.map((r) => r.external_id), ['CVE-2099-0405']);
     const rows = await db().selectFrom('advisory_packages').select('external_id').where('external_id', 'like', 'CVE-2099-040%').execute();
     assert.deepEqual([...new Set(rows.map((r) => r.external_id))], ['CVE-2099-0405']);
+  });
+
+  test('end to end: an imported NVD record reaches the component with its CPE (one row per key, both criteria evaluated), and its rejection closes the finding', async () => {
+    const { productId } = await createProduct(server, 'Acme', 'Acme Desktop');
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      version: 1,
+      metadata: { component: { type: 'application', name: 'Acme Desktop', version: '5.0.0', 'bom-ref': 'root' } },
+      components: [{ type: 'library', name: 'gizmo', version: '3.1.4', 'bom-ref': 'gizmo', cpe: 'cpe:2.3:a:example:gizmo:3.1.4:*:*:*:*:*:*:*' }],
+      dependencies: [{ ref: 'root', dependsOn: ['gizmo'] }],
+    };
+    await uploadSbom(server, productId, JSON.stringify(bom));
+    const record = nvdCve('CVE-2099-0600', {
+      configurations: [
+        {
+          nodes: [
+            {
+              operator: 'OR',
+              negate: false,
+              cpeMatch: [
+                { vulnerable: true, criteria: 'cpe:2.3:a:example:gizmo:*:*:*:*:*:*:*:*', versionStartIncluding: '2.0', versionEndExcluding: '2.9.1' },
+                { vulnerable: true, criteria: 'cpe:2.3:a:example:gizmo:*:*:*:*:*:*:*:*', versionStartIncluding: '3.0', versionEndExcluding: '3.2.0' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const report = await importFeed(server, 'nvd', JSON.stringify(record));
+    assert.equal(report.findings.created, 1);
+    const rows = await cpeRows('CVE-2099-0600');
+    assert.equal(rows.length, 1, 'one index row for example:gizmo');
+    assert.equal(JSON.parse(rows[0].ranges).length, 2);
+    const [finding] = (await allFindings(server, `productId=${productId}`)).filter((f) => f.advisoryId === 'CVE-2099-0600');
+    assert.equal(finding.component.name, 'gizmo');
+    assert.equal(finding.match, 'cpe');
+    assert.equal(finding.fixedIn, '3.2.0');
+
+    await importFeed(server, 'nvd', JSON.stringify({ ...record, lastModified: '2024-08-01T00:00:00.000', vulnStatus: 'Rejected' }));
+    const closed = (await allFindings(server, `productId=${productId}&status=all`)).find((f) => f.id === finding.id);
+    assert.equal(closed.status, 'closed');
   });
 
   test('a zip of single records over the API; a truncated one is a 400 that writes nothing', async () => {

@@ -798,6 +798,7 @@ type AffectedPackage = NonNullable<Advisory['packages']>[number];
 
 /** An OSV range as comparisons: introduced 0 / fixed 1.2 → "< 1.2"; introduced 1.0 / last_affected 1.4 → ">= 1.0, <= 1.4". */
 export function describeRange(range: AffectedPackage['ranges'][number]): string {
+  if (range.type === 'CPE' && range.criterion) return describeCpe(range.criterion, range.platforms ?? null);
   const parts: string[] = [];
   let open: string | null = null;
   const close = (text: string) => {
@@ -814,6 +815,18 @@ export function describeRange(range: AffectedPackage['ranges'][number]): string 
   }
   if (open !== null) parts.push(open === '0' ? 'every version' : `>= ${open}`);
   return `${parts.join('; ')}${range.type === 'GIT' ? ' (commits)' : ''}`;
+}
+
+/** An NVD criterion: its CPE, its version bounds, and the platforms it must run on. */
+function describeCpe(c: NonNullable<AffectedPackage['ranges'][number]['criterion']>, platforms: NonNullable<AffectedPackage['ranges'][number]['criterion']>[][] | null): string {
+  const bounds = [
+    c.versionStartIncluding && `>= ${c.versionStartIncluding}`,
+    c.versionStartExcluding && `> ${c.versionStartExcluding}`,
+    c.versionEndIncluding && `<= ${c.versionEndIncluding}`,
+    c.versionEndExcluding && `< ${c.versionEndExcluding}`,
+  ].filter(Boolean);
+  const on = platforms?.length ? ` (running on ${platforms.map((alternatives) => alternatives.map((p) => p.criteria.split(':').slice(3, 5).join(' ')).join(' or ')).join(' and ')})` : '';
+  return `${c.criteria}${bounds.length ? ` ${bounds.join(', ')}` : ''}${on}`;
 }
 
 export function AffectedPackages({ packages }: { packages: AffectedPackage[] }) {
