@@ -16,6 +16,7 @@ import { createLogger } from './platform/logger.js';
 import { isRole, ROLES } from './platform/auth/roles.js';
 import { loadDemo } from './modules/vendors/demo.js';
 import { loadDemoSboms } from './modules/sboms/sboms.demo.js';
+import { loadDemoNvd } from './modules/advisories/advisories.demo.js';
 import { ESTATE } from './modules/sboms/sboms.estate.js';
 import { loadDemoArtifacts } from './modules/integrity/integrity.demo.js';
 
@@ -440,11 +441,13 @@ program
       const inventory = await loadDemo(tw.services, cliContext());
       const sboms = await loadDemoSboms(tw.services, cliContext());
       const artifacts = await loadDemoArtifacts(tw.services, cliContext());
-      return { ...inventory, sboms: sboms.sboms, components: sboms.components, artifacts: artifacts.registered + artifacts.checked, integrityAlerts: artifacts.alerts, alreadyLoaded: !inventory.vendors && !sboms.sboms && artifacts.skipped };
+      // Unchanged records are skipped, so loading the demo twice adds nothing.
+      const nvd = await loadDemoNvd(tw.services, cliContext());
+      return { ...inventory, sboms: sboms.sboms, components: sboms.components, artifacts: artifacts.registered + artifacts.checked, integrityAlerts: artifacts.alerts, nvdRecords: nvd.nvdRecords, alreadyLoaded: !inventory.vendors && !sboms.sboms && artifacts.skipped && !nvd.nvdRecords };
     });
     if (globals().json) printJson(summary);
     else if (summary.alreadyLoaded) printLine(`the demo is already loaded (${summary.skipped} demo vendors found): nothing added`);
-    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components), ${summary.artifacts} release artifacts (${summary.integrityAlerts} integrity alerts)${summary.skipped ? `; ${summary.skipped} demo vendors were already there` : ''}`);
+    else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components), ${summary.artifacts} release artifacts (${summary.integrityAlerts} integrity alerts), ${summary.nvdRecords} NVD records${summary.skipped ? `; ${summary.skipped} demo vendors were already there` : ''}`);
   });
 
 /** The whole upload in memory, refused up front (before reading it) when over the upload limit. */

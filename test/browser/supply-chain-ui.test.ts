@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { describeBrowser, SHARED_DATA } from './support.js';
 import { loadDemo, loadDemoSboms } from '../../src/modules/vendors/demo.js';
 import { systemContext } from '../../src/platform/context.js';
+import { loadDemoNvd } from '../../src/modules/advisories/advisories.demo.js';
 
 const PROTON = join(SHARED_DATA, 'cyclonedx', 'SBOM', 'proton-bridge');
 const GO_OSV = join(SHARED_DATA, 'osv', 'Go', 'all.zip');
@@ -27,6 +28,7 @@ describeBrowser('supply-chain UI', 'supply-chain UI', (server, { newContext, ass
     await loadDemo(server.tw.services, ctx);
     await loadDemoSboms(server.tw.services, ctx);
     threeCx = (await server.tw.services.vendors.list({ q: '3CX', limit: 1 })).items[0];
+    await loadDemoNvd(server.tw.services, ctx);
     if (existsSync(GO_OSV)) await server.tw.services.feeds.importPath('osv', GO_OSV, {}, ctx);
     const vendor = (await (await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Proton AG', domains: ['proton.me'], criticality: 3, shipsSoftware: true } })).json()) as { id: string };
     assert.ok(vendor.id, 'vendor created');
@@ -220,6 +222,8 @@ describeBrowser('supply-chain UI', 'supply-chain UI', (server, { newContext, ass
       await page.getByRole('combobox', { name: 'Vendor' }).selectOption({ label: 'Datadog' });
       await page.waitForURL(/vendorId=/);
       await table.locator('tbody tr', { hasText: 'Datadog Agent' }).first().waitFor();
+      // Go records carry no CVSS: the most urgent Go findings are rated by the NVD record of their CVE, and say so.
+      await table.locator('tbody tr').first().getByTestId('severity-label').filter({ hasText: /\d — NVD \(CVSS 3\.1\)/ }).waitFor();
       const before = (await (await server.api(`/api/v1/findings?state=not_affected&limit=500`)).json()) as { items: unknown[] };
 
       await table.getByRole('checkbox').nth(1).check();
@@ -239,6 +243,7 @@ describeBrowser('supply-chain UI', 'supply-chain UI', (server, { newContext, ass
       await page.waitForURL(/\/advisories\//);
       // Datadog's two findings were just set to not affected: it is listed in one of the two tables.
       await page.locator('[data-testid="exposure-table"], [data-testid="not-affected-table"]').getByRole('link', { name: 'Datadog' }).first().waitFor();
+      await page.getByTestId('advisory-severity').filter({ hasText: /NVD \(CVSS 3\.1\).*from record CVE-/ }).waitFor();
       // What the API knows about the advisory is on the page: affected ranges, fix versions, references.
       const id = decodeURIComponent(page.url().split('/advisories/')[1]);
       const advisory = (await (await server.api(`/api/v1/advisories/${encodeURIComponent(id)}`)).json()) as { packages: Array<{ name: string; fixed: string[] }>; records: Array<{ references: string[] }> };
