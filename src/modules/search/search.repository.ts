@@ -50,6 +50,40 @@ export class SearchRepository {
     return query.orderBy('p.name').orderBy('s.release', 'desc').orderBy('s.id').limit(limit).execute();
   }
 
+  /** Current releases whose root or product carries a CPE of this vendor:product (modules/cpes). */
+  releasesByCpe(cpeKey: string, limit: number) {
+    return this.db
+      .selectFrom('sbom_component_cpes as k')
+      .innerJoin('sboms as s', 's.id', 'k.sbom_id')
+      .innerJoin('products as p', 'p.id', 's.product_id')
+      .innerJoin('vendors as v', 'v.id', 'p.vendor_id')
+      .select(['s.id', 's.release', 's.component_count', 'p.id as product_id', 'p.name as product_name', 'v.name as vendor_name'])
+      .distinct()
+      .where('k.cpe_key', '=', cpeKey)
+      .where('k.idx', '=', 0)
+      .where('s.is_current', '=', 1)
+      .where('s.published', '=', 1)
+      .orderBy('p.name')
+      .orderBy('s.release', 'desc')
+      .orderBy('s.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Identities of components that carry, or were given, a CPE of this vendor:product (modules/cpes). */
+  async identitiesByCpe(cpeKey: string, limit: number): Promise<Array<{ ecosystem: string; package_name: string }>> {
+    const rows = await this.db
+      .selectFrom('sbom_component_cpes as k')
+      .innerJoin('sbom_components as c', (j) => j.onRef('c.sbom_id', '=', 'k.sbom_id').onRef('c.idx', '=', 'k.idx'))
+      .select(['c.ecosystem', 'c.package_name'])
+      .where('k.cpe_key', '=', cpeKey)
+      .where('k.idx', '>', 0)
+      .limit(limit * 20)
+      .execute();
+    const seen = new Map(rows.map((r) => [`${r.ecosystem}\u0000${r.package_name}`, { ecosystem: r.ecosystem, package_name: r.package_name }]));
+    return [...seen.values()].slice(0, limit);
+  }
+
   /**
    * Identities with a term starting with `prefix`, deduplicated: those whose whole name (purl, CPE)
    * starts with it first, then those with a word that does; each in term order, so an exact term leads.

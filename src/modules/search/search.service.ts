@@ -25,7 +25,7 @@ const KINDS_OF: Record<QueryShape, readonly SearchKind[]> = {
   hash: ['hash', 'indicator'],
   'advisory-id': ['advisory'],
   purl: ['component'],
-  cpe: ['component'],
+  cpe: ['release', 'component'],
   text: ['vendor', 'product', 'release', 'component', 'advisory', 'indicator'],
 };
 
@@ -42,6 +42,25 @@ export function queryShape(q: string): QueryShape {
   if (/^pkg:/i.test(q)) return 'purl';
   if (/^cpe:(2\.3:|\/)/i.test(q)) return 'cpe';
   return 'text';
+}
+
+type ReleaseRow = Awaited<ReturnType<SearchRepository['releases']>>[number];
+
+function presentRelease(r: ReleaseRow): SearchResult {
+  return {
+    kind: 'release',
+    id: r.id,
+    title: `${r.product_name} ${r.release}`,
+    subtitle: `Release of ${r.vendor_name} · ${Number(r.component_count).toLocaleString('en-US')} components in its SBOM`,
+    path: `/sboms/${r.id}`,
+  };
+}
+
+/** vendor:product of a CPE query, as modules/cpes keys them; null unless both are given. */
+function cpeKeyOf(q: string): string | null {
+  const parts = q.toLowerCase().split(':');
+  const [vendor, product] = q.toLowerCase().startsWith('cpe:/') ? [parts[2], parts[3]] : [parts[3], parts[4]];
+  return vendor && product && vendor !== '*' && product !== '*' ? `${vendor}:${product}` : null;
 }
 
 export class SearchService {
@@ -74,7 +93,7 @@ export class SearchService {
       case 'product':
         return this.products(q, n);
       case 'release':
-        return this.releases(q, n);
+        return shape === 'cpe' ? this.releasesByCpe(q, n) : this.releases(q, n);
       case 'component':
         return this.components(shape, q, n);
       case 'advisory':
@@ -133,13 +152,13 @@ export class SearchService {
       const products = await repo.products(q, 5);
       add(await repo.releases({ productIds: products.map((p) => p.id) }, n));
     }
-    return [...byId.values()].map((r) => ({
-      kind: 'release',
-      id: r.id,
-      title: `${r.product_name} ${r.release}`,
-      subtitle: `Release of ${r.vendor_name} · ${Number(r.component_count).toLocaleString('en-US')} components in its SBOM`,
-      path: `/sboms/${r.id}`,
-    }));
+    return [...byId.values()].map(presentRelease);
+  }
+
+  /** Releases whose product or SBOM root has a CPE of the query's vendor and product ("cpe:2.3:a:3cx:desktop_app"). */
+  private async releasesByCpe(q: string, n: number): Promise<SearchResult[]> {
+    const key = cpeKeyOf(q);
+    return key ? (await this.repo().releasesByCpe(key, n)).map(presentRelease) : [];
   }
 
   private async components(shape: QueryShape, q: string, n: number): Promise<SearchResult[]> {
@@ -147,6 +166,17 @@ export class SearchService {
     if (!prefix) return [];
     const repo = this.repo();
     const identities = await repo.componentIdentities(prefix, n * 2);
+    // A CPE also finds components given one by vendor and product (declared, or inferred from the dictionary).
+    const key = shape === 'cpe' ? cpeKeyOf(q) : null;
+    if (key && identities.length < n * 2) {
+      const have = new Set(identities.map((i) => `${i.ecosystem}\u0000${i.package_name}`));
+      for (const i of await repo.identitiesByCpe(key, n * 2)) if (!have.has(`${i.ecosystem}\u0000${i.package_name}`)) identities.push(i);
+    }
+    return this.presentComponents(identities, prefix, n);
+  }
+
+  private async presentComponents(identities: Array<{ ecosystem: string; package_name: string }>, prefix: string, n: number): Promise<SearchResult[]> {
+    const repo = this.repo();
     const usage = await repo.componentUsage(identities);
     const order = new Map(identities.map((i, n) => [`${i.ecosystem}\u0000${i.package_name}`, n]));
     // The whole name (or purl) first, then a name whose last segment is the query ("electron" before
