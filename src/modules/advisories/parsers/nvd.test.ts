@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,6 +192,9 @@ describe('parseNvdDocument', () => {
     assert.throws(() => parseNvdDocument('42'), /an NVD document is a CVE API answer or a cve object, got number/);
     assert.throws(() => parseNvdDocument('{"vulnerabilities": {}}'), /vulnerabilities: expected an array, got object/);
     assert.throws(() => parseNvdDocument('{"CVE_Items": []}'), /NVD 1\.1 data feed/);
+    // The KEV catalog in ../shared/data, given to the wrong importer: one answer naming the right one, not an error per entry.
+    const kev = readFileSync(new URL('../../../../../shared/data/kev/known_exploited_vulnerabilities.json', import.meta.url));
+    assert.throws(() => parseNvdDocument(kev), /CISA KEV catalog, not NVD CVE JSON: import it as kev/);
     assert.throws(() => parseNvdDocument('{"hello": 1}'), /CVE API 2\.0 answer/);
     assert.throws(() => parseNvdDocument(gzipSync(text(nvdPage([nvdCve('CVE-2024-0001')]))).subarray(0, 40)), /gzip input could not be inflated/);
   });

@@ -95,6 +95,10 @@ export function parseNvdDocument(input: FeedInput | unknown): ParseOutcome<Norma
   }
   if (!isObject(document)) throw new FeedFormatError(`an NVD document is a CVE API answer or a cve object, got ${typeName(document)}`);
   if (Array.isArray(document.CVE_Items)) throw new FeedFormatError('this is an NVD 1.1 data feed (CVE_Items), retired by NVD in 2023: use CVE API 2.0 JSON');
+  // The KEV catalog also has a `vulnerabilities` array: without this, each entry would be refused as a record with no id.
+  if (document.catalogVersion !== undefined && Array.isArray(document.vulnerabilities) && isObject(document.vulnerabilities[0]) && 'cveID' in document.vulnerabilities[0]) {
+    throw new FeedFormatError('this is a CISA KEV catalog, not NVD CVE JSON: import it as kev (thirdwatch feeds import kev FILE)');
+  }
   if (document.vulnerabilities !== undefined) {
     if (!Array.isArray(document.vulnerabilities)) throw new FeedFormatError(`vulnerabilities: expected an array, got ${typeName(document.vulnerabilities)}`);
     document.vulnerabilities.forEach((item, i) => add(item, `vulnerabilities[${i}]`));
