@@ -116,6 +116,22 @@ interface FindingContext {
 /** The analysis part of a finding. */
 type Decision = Pick<FindingsTable, 'state' | 'justification' | 'responses' | 'detail' | 'state_source' | 'state_source_name' | 'state_updated_at' | 'state_updated_by' | 'severity_override' | 'vex_statement_id'>;
 
+/** An analyst's decision on a finding, as it carries over to the same occurrence in a newer SBOM. */
+function decisionOf(f: Decision): Decision {
+  return {
+    state: f.state,
+    justification: f.justification,
+    responses: f.responses,
+    detail: f.detail,
+    state_source: f.state_source,
+    state_source_name: f.state_source_name,
+    state_updated_at: f.state_updated_at,
+    state_updated_by: f.state_updated_by,
+    severity_override: f.severity_override,
+    vex_statement_id: f.vex_statement_id,
+  };
+}
+
 /** What a new finding starts with when nothing carries over and no VEX statement speaks for it. */
 const SYSTEM_DECISION: Decision = {
   state: 'in_triage',
@@ -426,19 +442,7 @@ export class Matcher {
     const packageName = findingPackage(draft.occurrence, draft.verdict);
     const before = context.carried.get(`${found.group_id}|${draft.verdict.ecosystem ?? draft.occurrence.ecosystem}|${packageName}`);
     if (!before || before.state_source === 'system' || before.component_version !== draft.occurrence.version) return;
-    await repo.updateFinding(found.id, {
-      state: before.state,
-      justification: before.justification,
-      responses: before.responses,
-      detail: before.detail,
-      state_source: before.state_source,
-      state_source_name: before.state_source_name,
-      state_updated_at: before.state_updated_at,
-      state_updated_by: before.state_updated_by,
-      severity_override: before.severity_override,
-      vex_statement_id: before.vex_statement_id,
-      updated_at: now,
-    });
+    await repo.updateFinding(found.id, { ...decisionOf(before), updated_at: now });
     history.push(historyRow(found.id, now, ctx, before.state_source, 'carried-over', found.state, before.state, { from: 'the SBOM deleted after it' }, before));
   }
 
@@ -593,18 +597,7 @@ export class Matcher {
       const id = newId();
       let decision = SYSTEM_DECISION;
       if (before && before.state_source !== 'system' && before.component_version === o.version) {
-        decision = {
-          state: before.state,
-          justification: before.justification,
-          responses: before.responses,
-          detail: before.detail,
-          state_source: before.state_source,
-          state_source_name: before.state_source_name,
-          state_updated_at: before.state_updated_at,
-          state_updated_by: before.state_updated_by,
-          severity_override: before.severity_override,
-          vex_statement_id: before.vex_statement_id,
-        };
+        decision = decisionOf(before);
         history.push(historyRow(id, now, ctx, before.state_source, 'carried-over', null, before.state, { from: 'the SBOM this one supersedes' }, before));
       }
       if (decision.state_source !== 'analyst' && statements.length) {
