@@ -2,15 +2,13 @@
 // `cve` objects (one file per CVE, as public mirrors store them), directory trees and .zip archives of
 // those, any of them gzipped. Each CVE becomes one advisory of source 'nvd'; a bad CVE is reported
 // with its id and the field at fault while the others import.
-import { readFile, stat } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { CpeError, parseCpe } from '../../purl/cpe.js';
 import { cpeKey, type CpeCriterion, type CpeEntryPayload } from '../../purl/cpe-match.js';
 import type { AdvisoryKev, CpeConfiguration, CpeNode, CvssMetric, NormalizedAdvisory, ParseOutcome } from './model.js';
 import { FeedFormatError, FeedRecordError, collectRecord, describeError } from './errors.js';
 import { type FeedInput, Fields, type JsonObject, decodeText, isFeedInput, isObject, typeName } from './json.js';
 import { cvssRating, tryParseCvss } from './cvss.js';
-import { AdvisorySink, listFeedFiles, type OnAdvisory, type OsvReadOptions } from './osv.js';
+import { AdvisorySink, type OnAdvisory, type OsvReadOptions, readFeedDirectory } from './osv.js';
 import { DEFAULT_ZIP_LIMITS, type ZipLimits, openZip } from './zip.js';
 
 export const NVD_SOURCE = 'nvd';
@@ -125,21 +123,8 @@ export async function readNvdZip(input: string | Uint8Array, onRecord?: OnAdviso
 }
 
 /** Every *.json / *.json.gz below dir, as a mirror stores them (CVE-2023/CVE-2023-290xx/CVE-2023-29059.json). */
-export async function readNvdDirectory(dir: string, onRecord?: OnAdvisory, options: OsvReadOptions = {}): Promise<ParseOutcome<NormalizedAdvisory>> {
-  const limits = { ...NVD_ZIP_LIMITS, ...options.limits };
-  const files = await listFeedFiles(dir, NVD_FILE);
-  const sink = new AdvisorySink(onRecord);
-  let totalBytes = 0;
-  for (const [i, file] of files.entries()) {
-    const name = relative(dir, file);
-    const { size } = await stat(file);
-    totalBytes += size;
-    if (totalBytes > limits.maxTotalBytes) throw new FeedFormatError(`directory holds more than ${limits.maxTotalBytes} bytes of NVD files`);
-    if (size > limits.maxEntryBytes) sink.errors.push({ record: `entry ${name}`, reason: `${size} bytes exceeds the ${limits.maxEntryBytes}-byte limit` });
-    else await sink.add(parseNvdFile(name, await readFile(file)));
-    options.onProgress?.(i + 1, files.length);
-  }
-  return sink.outcome(files.length);
+export function readNvdDirectory(dir: string, onRecord?: OnAdvisory, options: OsvReadOptions = {}): Promise<ParseOutcome<NormalizedAdvisory>> {
+  return readFeedDirectory(dir, { pattern: NVD_FILE, what: 'NVD', limits: { ...NVD_ZIP_LIMITS, ...options.limits } }, parseNvdFile, onRecord, options.onProgress);
 }
 
 function parseNvdFile(name: string, bytes: Uint8Array): ParseOutcome<NormalizedAdvisory> {

@@ -85,25 +85,36 @@ export async function readOsvZip(
 }
 
 /** Reads every *.json / *.yaml below dir (hidden folders and symlinks are not followed). */
-export async function readOsvDirectory(
+export function readOsvDirectory(dir: string, onRecord?: OnAdvisory, options: OsvReadOptions = {}): Promise<ParseOutcome<NormalizedAdvisory>> {
+  return readFeedDirectory(dir, { pattern: OSV_FILE, what: 'OSV', limits: { ...DEFAULT_ZIP_LIMITS, ...options.limits } }, (name, bytes) => parseOsvFile(name, bytes, options.source), onRecord, options.onProgress);
+}
+
+/**
+ * Every file below dir whose name matches, parsed in name order within the byte limits: a file over
+ * the per-entry limit is a record error, a directory over the total limit refuses the whole read.
+ * Shared by the OSV and NVD directory readers.
+ */
+export async function readFeedDirectory(
   dir: string,
+  files: { pattern: RegExp; what: string; limits: ZipLimits },
+  parseFile: (name: string, bytes: Uint8Array) => ParseOutcome<NormalizedAdvisory>,
   onRecord?: OnAdvisory,
-  options: OsvReadOptions = {},
+  onProgress?: (done: number, total: number) => void,
 ): Promise<ParseOutcome<NormalizedAdvisory>> {
-  const limits = { ...DEFAULT_ZIP_LIMITS, ...options.limits };
-  const files = await listOsvFiles(dir);
+  const { limits } = files;
+  const paths = await listFeedFiles(dir, files.pattern);
   const sink = new AdvisorySink(onRecord);
   let totalBytes = 0;
-  for (const [i, file] of files.entries()) {
+  for (const [i, file] of paths.entries()) {
     const name = relative(dir, file);
     const { size } = await stat(file);
     totalBytes += size;
-    if (totalBytes > limits.maxTotalBytes) throw new FeedFormatError(`directory holds more than ${limits.maxTotalBytes} bytes of OSV files`);
+    if (totalBytes > limits.maxTotalBytes) throw new FeedFormatError(`directory holds more than ${limits.maxTotalBytes} bytes of ${files.what} files`);
     if (size > limits.maxEntryBytes) sink.errors.push({ record: `entry ${name}`, reason: `${size} bytes exceeds the ${limits.maxEntryBytes}-byte limit` });
-    else await sink.add(parseOsvFile(name, await readFile(file), options.source));
-    options.onProgress?.(i + 1, files.length);
+    else await sink.add(parseFile(name, await readFile(file)));
+    onProgress?.(i + 1, paths.length);
   }
-  return sink.outcome(files.length);
+  return sink.outcome(paths.length);
 }
 
 /** Collects the records of many files or entries, or hands each to onRecord; shared by the OSV and NVD readers. */
@@ -135,10 +146,6 @@ function parseOsvFile(name: string, bytes: Uint8Array, source?: string): ParseOu
     if (!(error instanceof FeedFormatError)) throw error;
     return { items: [], errors: [{ record: `entry ${name}`, reason: error.message }] };
   }
-}
-
-function listOsvFiles(dir: string): Promise<string[]> {
-  return listFeedFiles(dir, OSV_FILE);
 }
 
 /** Every file below dir whose name matches, sorted; hidden folders and symlinks are not followed. */
