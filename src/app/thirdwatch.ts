@@ -49,6 +49,8 @@ import { TaxiiService, TAXII_SCHEDULE } from '../modules/indicators/taxii.servic
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import { SearchService } from '../modules/search/search.service.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
+import { ResilienceService } from '../modules/resilience/resilience.service.js';
+import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -92,6 +94,7 @@ export interface Services {
   sightingRisks: SightingRisks;
   taxii: TaxiiService;
   search: SearchService;
+  resilience: ResilienceService;
 }
 
 export interface Thirdwatch {
@@ -153,6 +156,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     sightingRisks,
     taxii: new TaxiiService(database.db, indicators, jobs, logger, { allowPrivate: config.outboundAllowPrivate }),
     search: new SearchService(database.db),
+    resilience: new ResilienceService(database.db),
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
@@ -205,6 +209,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   auditRoutes(app, services.audit, services.vendors);
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
   searchRoutes(app, services.search);
+  resilienceRoutes(app, services.resilience);
   await app.ready();
   return { app, routes };
 }

@@ -21,6 +21,7 @@ import * as m0017 from './0017_nvd.js';
 import * as m0018 from './0018_severity_source.js';
 import * as m0019 from './0019_search.js';
 import * as m0020 from './0020_findings_views.js';
+import * as m0025 from './0025_resilience.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0018_severity_source': m0018,
   '0019_search': m0019,
   '0020_findings_views': m0020,
+  '0025_resilience': m0025,
 };

@@ -161,6 +161,15 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/mentions/:id': 'read',
   'PATCH /api/v1/mentions/:id': 'risks:write',
   'GET /api/v1/search': 'read',
+  'GET /api/v1/business-services': 'read',
+  'POST /api/v1/business-services': 'assessments:write',
+  'PATCH /api/v1/business-services/:id': 'assessments:write',
+  'DELETE /api/v1/business-services/:id': 'assessments:write',
+  'PUT /api/v1/business-services/:id/vendors': 'assessments:write',
+  'GET /api/v1/settings/residual-risk': 'read',
+  'PUT /api/v1/settings/residual-risk': 'settings:write',
+  'GET /api/v1/settings/assessment-cadence': 'read',
+  'PUT /api/v1/settings/assessment-cadence': 'settings:write',
 };
 
 const PASSWORD = 'correct horse battery staple';

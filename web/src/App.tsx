@@ -21,6 +21,7 @@ import { SearchPage } from './pages/Search.js';
 import { RiskPage, RisksPage } from './pages/Risks.js';
 import { MentionsPage } from './pages/Mentions.js';
 import { IndicatorPage, IndicatorsPage, SightingsPage } from './pages/Intel.js';
+import { ServicesPage } from './pages/Services.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -111,7 +112,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                 ? 'risks'
                 : /^\/(indicators|sightings)/.test(location.path)
                   ? 'intel'
-                  : '';
+                  : location.path === '/services'
+                    ? 'services'
+                    : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -159,6 +162,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               </Link>
             </li>
             <li>
+              <Link to="/services" aria-current={section === 'services' ? 'page' : undefined}>
+                Services
+              </Link>
+            </li>
+            <li>
               <Link to="/settings" aria-current={section === 'settings' ? 'page' : undefined}>
                 Risk model
               </Link>
@@ -198,6 +206,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/indicators') return <IndicatorsPage />;
   if (path === '/sightings') return <SightingsPage />;
   if (path === '/search') return <SearchPage />;
+  if (path === '/services') return <ServicesPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);

@@ -22,12 +22,13 @@ export const PERMISSIONS = [
   'tokens:manage',
   'users:manage',
   'settings:write',
+  'assessments:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write'],
+  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write', 'assessments:write'],
   responder: ['read', 'comments:write', 'findings:triage', 'risks:write'],
   viewer: ['read'],
   auditor: ['read', 'audit:read'],
