@@ -22,6 +22,10 @@ export interface Config {
   /** Marks session cookies Secure; on by default unless the UI is served over plain http on loopback. */
   secureCookies: boolean;
   smtpUrl: string | null;
+  /** Where people reach this server (links in e-mails: portal invitations); default http://host:port. */
+  publicUrl: string;
+  /** Largest evidence file a vendor may upload through the portal, in bytes. */
+  maxEvidenceBytes: number;
   allowPrivateWebhookTargets: boolean;
   /** Auth failures allowed per client address per minute before answering 429. */
   authFailuresPerMinute: number;
@@ -104,15 +108,19 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     problems.push(`THIRDWATCH_SMTP_URL: expected smtp://user:pass@host:port or smtps://..., got a value without that scheme`);
   }
   const host = get('THIRDWATCH_HOST') ?? '127.0.0.1';
+  const publicUrl = get('THIRDWATCH_PUBLIC_URL') || null;
+  if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) problems.push(`THIRDWATCH_PUBLIC_URL: expected https://host[:port][/path], got "${publicUrl}"`);
   const sigstoreTrustedRoot = get('THIRDWATCH_SIGSTORE_TRUSTED_ROOT') || null;
   if (sigstoreTrustedRoot && !existsSync(sigstoreTrustedRoot)) problems.push(`THIRDWATCH_SIGSTORE_TRUSTED_ROOT: no file at ${sigstoreTrustedRoot}`);
 
+  const port = int('THIRDWATCH_PORT', 8080, 0, 65535);
   const config: Config = {
     dataDir,
     databaseUrl,
     dialect,
     host,
-    port: int('THIRDWATCH_PORT', 8080, 0, 65535),
+    port,
+    publicUrl: (publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     icapPort: int('THIRDWATCH_ICAP_PORT', 1344, 0, 65535),
     logLevel,
     maxBodyBytes: int('THIRDWATCH_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -121,6 +129,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     sigstoreTrustedRoot,
     secureCookies: bool('THIRDWATCH_SECURE_COOKIES', !isLoopback(host)),
     smtpUrl,
+    maxEvidenceBytes: int('THIRDWATCH_MAX_EVIDENCE_MB', 25, 1, 1024) * 1024 * 1024,
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),

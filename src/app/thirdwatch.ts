@@ -51,6 +51,9 @@ import { SearchService } from '../modules/search/search.service.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import { ResilienceService } from '../modules/resilience/resilience.service.js';
 import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
+import { PortalService, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
+import { portalRoutes } from '../modules/portal/portal.routes.js';
+import { Mailer, smtpSettingsFromUrl } from '../platform/mail.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -67,6 +70,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { name: 'risk-acceptance-expiry', cron: '*/15 * * * *', jobKind: 'risks.expire-acceptances' },
   { name: 'risk-snapshot', cron: '55 23 * * *', jobKind: 'risks.snapshot' },
   { name: 'risk-findings-sync', cron: '*/5 * * * *', jobKind: 'risks.sync-findings' },
+  REMINDER_SCHEDULE,
 ];
 
 export interface Services {
@@ -95,6 +99,8 @@ export interface Services {
   taxii: TaxiiService;
   search: SearchService;
   resilience: ResilienceService;
+  mailer: Mailer;
+  portal: PortalService;
 }
 
 export interface Thirdwatch {
@@ -131,12 +137,15 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   vendors.onDomainsChanged((trx, vendorIds, ctx) => correlation.onVendors(trx, vendorIds, ctx));
   const indicators = new IndicatorService(database.db, correlation);
   const mentions = new MentionService(database.db, risks);
+  const sboms = new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx));
+  const mailer = new Mailer(database.db, smtpSettingsFromUrl(config.smtpUrl));
+  const portal = new PortalService(database.db, { mailer, vendors, sboms, logger, publicUrl: config.publicUrl, maxFileBytes: config.maxEvidenceBytes });
   const services: Services = {
-    access: new AccessService(database.db, config),
+    access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
     vendors,
     vendorCsv: new VendorCsv(database.db, vendors),
-    sboms: new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx)),
+    sboms,
     technologies: new TechnologyService(database.db),
     matcher,
     cpes: new CpeService(database.db, matcher),
@@ -157,6 +166,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     taxii: new TaxiiService(database.db, indicators, jobs, logger, { allowPrivate: config.outboundAllowPrivate }),
     search: new SearchService(database.db),
     resilience: new ResilienceService(database.db),
+    mailer,
+    portal,
   };
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
@@ -181,7 +192,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('jobs.prune', async () => ({ deleted: await tw.services.jobs.prune() }))
     .handle('risks.expire-acceptances', () => tw.services.risks.expireAcceptances(systemContext('risk acceptance expiry')))
     .handle('risks.snapshot', () => tw.services.risks.snapshot())
-    .handle('risks.sync-findings', () => tw.services.findingRisks.sync(systemContext('findings → risks')));
+    .handle('risks.sync-findings', () => tw.services.findingRisks.sync(systemContext('findings → risks')))
+    .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -210,6 +222,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   integrityRoutes(app, services.integrity, { maxArtifactBytes: config.maxArtifactBytes });
   searchRoutes(app, services.search);
   resilienceRoutes(app, services.resilience);
+  portalRoutes(app, services.portal, services.mailer, services.access, { maxFileBytes: config.maxEvidenceBytes });
   await app.ready();
   return { app, routes };
 }

@@ -1,4 +1,4 @@
-import type { Role } from './auth/roles.js';
+import type { ActorRole } from './auth/roles.js';
 
 export type ActorType = 'user' | 'token' | 'system' | 'cli' | 'portal';
 
@@ -6,7 +6,9 @@ export interface Actor {
   type: ActorType;
   id: string | null;
   name: string;
-  role: Role;
+  role: ActorRole;
+  /** A portal session acts for this vendor only (every portal read and write is scoped to it). */
+  vendorId?: string;
 }
 
 /** Who is acting and under which request: passed from the edge to every service call. */

@@ -15,6 +15,8 @@ export type ProblemId =
   | 'forbidden'
   | 'csrf_token_invalid'
   | 'conflict'
+  | 'link_used'
+  | 'link_expired'
   | 'rate_limited'
   | 'payload_too_large'
   | 'headers_too_large'
@@ -31,6 +33,8 @@ const STATUS: Record<ProblemId, number> = {
   csrf_token_invalid: 403,
   not_found: 404,
   conflict: 409,
+  link_used: 410,
+  link_expired: 410,
   request_timeout: 408,
   payload_too_large: 413,
   headers_too_large: 431,
@@ -48,6 +52,8 @@ const TITLE: Record<ProblemId, string> = {
   csrf_token_invalid: 'Missing or stale CSRF token',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
+  link_used: 'This link has already been used',
+  link_expired: 'This link has expired',
   request_timeout: 'Request timeout',
   payload_too_large: 'Payload too large',
   headers_too_large: 'Request headers too large',

@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
 import { buildHttp } from '../../src/app/thirdwatch.js';
-import { can, PERMISSIONS, ROLES, type Permission } from '../../src/platform/auth/roles.js';
-import { hashSecret } from '../../src/platform/auth/secrets.js';
+import { can, grantsOf, isRole, PERMISSIONS, ROLES, type Permission } from '../../src/platform/auth/roles.js';
+import { hashSecret, newSecret } from '../../src/platform/auth/secrets.js';
+import { newId } from '../../src/platform/ids.js';
+import { PortalRepository } from '../../src/modules/portal/portal.repository.js';
 import { systemContext } from '../../src/platform/context.js';
 import type { RouteInfo } from '../../src/platform/http/server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -170,6 +172,21 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'PUT /api/v1/settings/residual-risk': 'settings:write',
   'GET /api/v1/settings/assessment-cadence': 'read',
   'PUT /api/v1/settings/assessment-cadence': 'settings:write',
+  'GET /api/v1/settings/smtp': 'settings:write',
+  'PUT /api/v1/settings/smtp': 'settings:write',
+  'GET /api/v1/settings/portal': 'read',
+  'PUT /api/v1/settings/portal': 'settings:write',
+  'POST /api/v1/assessments/:id/invitations': 'assessments:write',
+  'GET /api/v1/assessments/:id/files/:fileId': 'read',
+  // The vendor portal: the link exchange is public; everything else is the portal principal's only.
+  'POST /api/v1/portal/sessions': 'public',
+  'GET /api/v1/portal/session': 'portal',
+  'GET /api/v1/portal/assessments': 'portal',
+  'GET /api/v1/portal/assessments/:id': 'portal',
+  'PUT /api/v1/portal/assessments/:id/answers': 'portal',
+  'POST /api/v1/portal/assessments/:id/submit': 'portal',
+  'POST /api/v1/portal/files': 'portal',
+  'GET /api/v1/portal/files/:id': 'portal',
 };
 
 const PASSWORD = 'correct horse battery staple';
@@ -326,6 +343,55 @@ describeEachEngine('authorization', ({ engine }) => {
         );
       }
       assert.equal(matrix.length, guarded().length * ROLES.length);
+    });
+
+    /** A portal session of the vendor, opened through a link as an invitation stores it. */
+    async function portalSession(vendorId: string): Promise<string> {
+      const link = newSecret('twl');
+      await new PortalRepository(server.tw.database.db).insertInvitation({
+        id: newId(), token_hash: hashSecret(link), assessment_id: newId(), vendor_id: vendorId, contact_id: null, email: null, emailed_at: null,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(), used_at: null, created_by: 'test', created_at: new Date().toISOString(),
+      });
+      const res = await fetch(`${server.url}/api/v1/portal/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link }) });
+      assert.equal(res.status, 201, await res.clone().text());
+      const { token } = (await res.json()) as { token: string };
+      secrets.push(link, token);
+      return token;
+    }
+
+    test('a portal session answers 403 on every internal route and only the portal principal holds the portal permission', async () => {
+      const vendor = (await (await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Portal Principal Vendor' } })).json()) as { id: string };
+      const token = await portalSession(vendor.id);
+      const internal = guarded().filter((r) => r.permission !== 'portal');
+      for (const route of internal) {
+        const res = await fetch(`${server.url}${concrete(route.url)}`, { method: route.method, headers: { authorization: `Bearer ${token}` } });
+        const problem = await expectProblem(res, 403, `portal ${route.method} ${route.url}`);
+        assert.match(problem.detail, new RegExp(`role portal lacks the ${route.permission} permission`));
+      }
+      assert.ok(internal.length > 100);
+      assert.ok(ROLES.every((role) => !can(role, 'portal')), 'no user or token role holds the portal permission');
+      assert.deepEqual(grantsOf('portal'), ['portal']);
+      assert.ok(!isRole('portal'), 'portal is not a role users or tokens can be given');
+      await expectProblem(await server.api('/api/v1/tokens', { method: 'POST', json: { name: 'as vendor', role: 'portal' } }), 400, 'minting a portal-role token');
+    });
+
+    test('every portal route with an id answers 404 for another vendor\'s ids', async () => {
+      const [mine, theirs] = await Promise.all(['Portal Vendor Mine', 'Portal Vendor Theirs'].map(async (name) => ((await (await server.api('/api/v1/vendors', { method: 'POST', json: { name } })).json()) as { id: string }).id));
+      const own = await portalSession(mine);
+      const other = await portalSession(theirs);
+      const upload = await fetch(`${server.url}/api/v1/portal/files?name=theirs.pdf`, { method: 'POST', headers: { authorization: `Bearer ${other}`, 'content-type': 'application/pdf' }, body: '%PDF-1.4\n%%EOF\n' });
+      assert.equal(upload.status, 201, await upload.clone().text());
+      const theirIds: Record<string, Record<string, string>> = {
+        'GET /api/v1/portal/files/:id': { id: ((await upload.json()) as { id: string }).id },
+      };
+      const withIds = guarded().filter((r) => r.permission === 'portal' && r.url.includes(':'));
+      for (const route of withIds.filter((r) => theirIds[keyOf(r)])) {
+        const path = route.url.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => theirIds[keyOf(route)][name]);
+        const res = await fetch(`${server.url}${path}`, { method: route.method, headers: { authorization: `Bearer ${own}`, 'content-type': 'application/json' }, body: route.method === 'GET' ? undefined : '{"answers":[]}' });
+        await expectProblem(res, 404, `another vendor's ids: ${route.method} ${path}`);
+        const theirsRes = await fetch(`${server.url}${path}`, { method: route.method, headers: { authorization: `Bearer ${other}` } });
+        assert.equal(theirsRes.status, 200, `the owner reaches ${route.method} ${path}`);
+      }
     });
 
     test('authorization is decided before the body is read: a forbidden write with a bad body is 403, not 400', async () => {

@@ -6,7 +6,7 @@ import { failuresInWindow, recordFailure, secondsUntilNextWindow } from '../../p
 import { isRole, narrowerRole, type Role } from '../../platform/auth/roles.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../../platform/auth/secrets.js';
 import type { DB } from '../../platform/db/schema.js';
-import type { RequestContext } from '../../platform/context.js';
+import type { Actor, RequestContext } from '../../platform/context.js';
 import { conflict, invalidField, notFound, rateLimited, unauthorized } from '../../platform/errors.js';
 import type { Authenticated, Authenticator, Credentials } from '../../platform/http/auth-hook.js';
 import { newId } from '../../platform/ids.js';
@@ -31,10 +31,16 @@ export interface NewUser {
   teams?: string[];
 }
 
+/** Portal session tokens (twp_...) are the portal module's: it says which vendor one acts for. */
+export interface PortalSessions {
+  authenticate(token: string): Promise<Actor | null>;
+}
+
 export class AccessService implements Authenticator {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: Pick<Config, 'authFailuresPerMinute'>,
+    private readonly portal?: PortalSessions,
   ) {}
 
   private repo(executor: Kysely<DB> = this.db) {
@@ -43,6 +49,10 @@ export class AccessService implements Authenticator {
 
   async authenticate(credentials: Credentials): Promise<Authenticated | null> {
     const now = new Date().toISOString();
+    if (credentials.bearer?.startsWith('twp_')) {
+      const actor = this.portal ? await this.portal.authenticate(credentials.bearer) : null;
+      return actor ? { actor, csrfToken: null } : null;
+    }
     if (credentials.bearer) {
       const token = await this.repo().findActiveToken(hashSecret(credentials.bearer), now);
       if (!token || token.user_disabled === 1 || !isRole(token.role)) return null;

@@ -1,6 +1,13 @@
 export const ROLES = ['admin', 'analyst', 'responder', 'viewer', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Roles the system gives to principals it creates itself, never to a user or token (isRole and
+ * ROLES leave them out): `portal` is a vendor's portal session (see modules/portal).
+ */
+export type InternalRole = 'portal';
+export type ActorRole = Role | InternalRole;
+
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
@@ -22,23 +29,28 @@ export const PERMISSIONS = [
   'tokens:manage',
   'users:manage',
   'settings:write',
+  // Create, send, cancel and review assessments; edit questionnaire templates (issue 10).
   'assessments:write',
+  // A vendor's own assessments, answers and files through the portal; held only by the internal
+  // portal role, so no user or token can act as a vendor and no portal session reaches anything else.
+  'portal',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: PERMISSIONS,
+const GRANTS: Record<ActorRole, readonly Permission[]> = {
+  admin: PERMISSIONS.filter((p) => p !== 'portal'),
   analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write', 'assessments:write'],
   responder: ['read', 'comments:write', 'findings:triage', 'risks:write'],
   viewer: ['read'],
   auditor: ['read', 'audit:read'],
+  portal: ['portal'],
 };
 
-export function can(role: Role, permission: Permission): boolean {
+export function can(role: ActorRole, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
 }
 
-export function grantsOf(role: Role): readonly Permission[] {
+export function grantsOf(role: ActorRole): readonly Permission[] {
   return GRANTS[role];
 }
 

@@ -9,9 +9,10 @@ import type { MentionTables } from '../../modules/mentions/mentions.tables.js';
 import type { IndicatorTables } from '../../modules/indicators/indicators.tables.js';
 import type { SearchTables } from '../../modules/search/search.tables.js';
 import type { ResilienceTables } from '../../modules/resilience/resilience.tables.js';
+import type { PortalTables } from '../../modules/portal/portal.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

@@ -6,15 +6,17 @@ import type { App } from './server.js';
  * Routes that take a document as-is (SBOMs, feeds): their own scope replaces the JSON/text parsers
  * with one that hands over the raw bytes of any content type, under the upload limit instead of
  * the JSON body limit. Fastify refuses a Content-Length over the limit with 413 before reading the
- * body (authorization has already run in onRequest), and the 413 names the limit.
+ * body (authorization has already run in onRequest), and the 413 names the limit. `check` is the
+ * edge check of the bytes (by default checkDocumentText; binary uploads such as evidence files
+ * pass their own, or none, and are checked by the service that knows their kinds).
  */
-export function rawUploadRoutes(app: App, maxBytes: number, routes: (scope: App) => void): void {
+export function rawUploadRoutes(app: App, maxBytes: number, routes: (scope: App) => void, check: ((body: Buffer) => void) | null = checkDocumentText): void {
   void app.register(async (instance) => {
     const scope = instance as unknown as App;
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => {
       try {
-        checkDocumentText(body as Buffer);
+        check?.(body as Buffer);
         done(null, body);
       } catch (error) {
         done(error as Error, undefined);

@@ -1,0 +1,478 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { recordAudit } from '../../platform/audit/audit.js';
+import { hashSecret, newSecret } from '../../platform/auth/secrets.js';
+import type { Actor, RequestContext } from '../../platform/context.js';
+import type { DB, Executor } from '../../platform/db/schema.js';
+import { AppError, conflict, invalidField, notFound, payloadTooLarge, validationError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Mailer } from '../../platform/mail.js';
+import { readSetting, writeSetting } from '../../platform/settings.js';
+import type { SbomService } from '../sboms/sboms.service.js';
+import type { VendorService } from '../vendors/vendors.service.js';
+import { checkEvidence } from './portal.files.js';
+import { PortalRepository } from './portal.repository.js';
+import type { PortalAssessment, PortalFile, PortalSettings } from './portal.schemas.js';
+import type { PortalFilesTable } from './portal.tables.js';
+
+export const PORTAL_SETTINGS_KEY = 'portal';
+export const REMINDER_JOB = 'assessments.remind';
+export const REMINDER_SCHEDULE = { name: 'assessment-reminders', cron: '20 * * * *', jobKind: REMINDER_JOB };
+
+const DEFAULT_SETTINGS: PortalSettings = { publicUrl: null, invitationDays: 14, sessionHours: 12, reminderDaysBefore: 3, overdueEveryDays: 7 };
+const DAY_MS = 86_400_000;
+/** last_used_at is a hint for humans; writing it on every request would turn reads into writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+/** Statuses in which the vendor sees an assessment (not drafts, not cancelled ones). */
+const VENDOR_VISIBLE = new Set(['sent', 'in_progress', 'submitted', 'in_review', 'closed']);
+/** Statuses in which a link may still be sent. */
+const INVITABLE = new Set(['draft', 'sent', 'in_progress']);
+
+// The parts of the questionnaire and assessment modules the portal uses (their owners' interfaces, issue 10).
+export interface PortalQuestion {
+  id: string;
+  text: string;
+  help?: string;
+  type: string;
+  required: boolean;
+  options?: string[];
+  unit?: string;
+  perService?: boolean;
+  showWhen?: { questionId: string; anyOf: string[] };
+}
+export interface TemplateVersionView {
+  name: string;
+  sections: Array<{ title: string; description?: string; questions: PortalQuestion[] }>;
+}
+export interface AssessmentView {
+  id: string;
+  vendorId: string;
+  vendorName: string;
+  templateId: string;
+  templateName: string;
+  templateVersion: number;
+  status: string;
+  dueAt: string | null;
+  submittedAt: string | null;
+  answers: Array<{ questionId: string; value: unknown; state: string; comment: string | null }>;
+  progress: { answered: number; required: number; requiredAnswered: number };
+}
+export type Scope = { vendorId: string };
+export interface AssessmentPort {
+  get(id: string, scope?: Scope): Promise<AssessmentView>;
+  listForVendor(vendorId: string, scope?: Scope): Promise<Array<{ id: string }>>;
+  markSent(trx: Executor, id: string, ctx: RequestContext): Promise<unknown>;
+  saveAnswers(id: string, answers: Array<{ questionId: string; value: unknown }>, ctx: RequestContext, scope?: Scope): Promise<unknown>;
+  submit(id: string, ctx: RequestContext, scope?: Scope): Promise<unknown>;
+  dueForReminder(now: string): Promise<Array<{ id: string; vendorId: string; dueAt: string | null; status: string }>>;
+}
+export interface TemplatePort {
+  getVersion(templateId: string, version?: number): Promise<TemplateVersionView>;
+}
+
+export interface PortalDeps {
+  mailer: Mailer;
+  vendors: VendorService;
+  sboms: SbomService;
+  logger: Logger;
+  publicUrl: string;
+  maxFileBytes: number;
+  /** Set once the assessment module is wired (it needs the portal's SBOM hook, the portal needs it). */
+  assessments?: () => AssessmentPort;
+  templates?: () => TemplatePort;
+  /** The business services a vendor is linked to (per-service questions ask one number each). */
+  linkedServices?: (vendorId: string) => Promise<Array<{ id: string; name: string }>>;
+  now?: () => number;
+}
+
+const linkGone = (id: 'link_used' | 'link_expired') =>
+  new AppError(id, id === 'link_used' ? 'this portal link has been used already: links work once; ask your contact for a new one' : 'this portal link has expired: ask your contact for a new one');
+
+function presentFile(row: PortalFilesTable): PortalFile {
+  return { id: row.id, name: row.name, mediaType: row.media_type, sizeBytes: Number(row.size_bytes), sha256: row.sha256, createdAt: row.created_at };
+}
+
+/** File ids an answer value names: a file question's id, an SBOM answer's fileId. */
+function fileIdsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object' && typeof (value as { fileId?: unknown }).fileId === 'string') return [(value as { fileId: string }).fileId];
+  return [];
+}
+
+/**
+ * The vendor portal: invitation links, the portal principal's sessions, evidence files, the
+ * vendor's view of its assessments (every read and write scoped to the session's vendor) and the
+ * reminders sent before and after due dates.
+ */
+export class PortalService {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly deps: PortalDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private repo(executor: Executor = this.db) {
+    return new PortalRepository(executor);
+  }
+
+  private assessments(): AssessmentPort {
+    if (!this.deps.assessments) throw new AppError('not_found', 'no assessments exist in this build');
+    return this.deps.assessments();
+  }
+
+  private templates(): TemplatePort {
+    if (!this.deps.templates) throw new AppError('unavailable', 'questionnaire templates are not available in this build');
+    return this.deps.templates();
+  }
+
+  async settings(executor: Executor = this.db): Promise<PortalSettings> {
+    return { ...DEFAULT_SETTINGS, ...(await readSetting<PortalSettings>(executor, PORTAL_SETTINGS_KEY)) };
+  }
+
+  async setSettings(settings: PortalSettings, ctx: RequestContext): Promise<PortalSettings> {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await this.settings(trx);
+      const after = { ...settings, publicUrl: settings.publicUrl ? settings.publicUrl.replace(/\/+$/, '') : null };
+      await writeSetting(trx, PORTAL_SETTINGS_KEY, after);
+      await recordAudit(trx, ctx, { action: 'settings.portal.update', entityType: 'settings', entityId: PORTAL_SETTINGS_KEY, before, after });
+      return after;
+    });
+  }
+
+  // Invitations ---------------------------------------------------------------------------------
+
+  /**
+   * A single-use link to the assessment's vendor portal (draft → sent), e-mailed to the contact
+   * (the named one, else the vendor's primary contact with an e-mail) when e-mail is on. The link's
+   * secret is returned once and stored hashed; an e-mail that fails leaves the link valid and says so.
+   */
+  async invite(assessmentId: string, input: { contactId?: string; expiresInDays?: number }, ctx: RequestContext) {
+    const assessment = await this.assessments().get(assessmentId);
+    if (!INVITABLE.has(assessment.status)) throw conflict(`assessment ${assessmentId} is ${assessment.status}: links are sent for draft, sent or in-progress assessments`);
+    const contacts = await this.deps.vendors.listContacts(assessment.vendorId);
+    const contact = input.contactId
+      ? contacts.find((c) => c.id === input.contactId)
+      : (contacts.filter((c) => c.email).sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary))[0] ?? undefined);
+    if (input.contactId && !contact) throw invalidField('/contactId', `is not a contact of vendor ${assessment.vendorName}`);
+    const settings = await this.settings();
+    const created = await this.issueLink(assessment, contact?.email ?? null, contact?.id ?? null, input.expiresInDays ?? settings.invitationDays, settings, ctx, true);
+    let emailedTo: string | null = null;
+    let emailError: string | undefined;
+    if (contact?.email && (await this.deps.mailer.enabled())) {
+      try {
+        await this.deps.mailer.send({
+          to: contact.email,
+          subject: `Security assessment for ${assessment.vendorName}: ${assessment.templateName}`,
+          text: invitationText(contact.name, assessment, created.url, created.expiresAt),
+        });
+        await this.repo().markEmailed(created.id, new Date(this.now()).toISOString());
+        emailedTo = contact.email;
+      } catch (error) {
+        emailError = `e-mail to ${contact.email} failed: ${(error as Error).message}`;
+        this.deps.logger.warn({ assessmentId, err: error }, 'invitation e-mail failed');
+      }
+    }
+    return { url: created.url, expiresAt: created.expiresAt, emailedTo, ...(emailError ? { emailError } : {}) };
+  }
+
+  private async issueLink(assessment: AssessmentView, email: string | null, contactId: string | null, days: number, settings: PortalSettings, ctx: RequestContext, markSent: boolean) {
+    const token = newSecret('twl');
+    const now = this.now();
+    const row = {
+      id: newId(),
+      token_hash: hashSecret(token),
+      assessment_id: assessment.id,
+      vendor_id: assessment.vendorId,
+      contact_id: contactId,
+      email,
+      emailed_at: null,
+      expires_at: new Date(now + days * DAY_MS).toISOString(),
+      used_at: null,
+      created_by: ctx.actor.name,
+      created_at: new Date(now).toISOString(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await this.repo(trx).insertInvitation(row);
+      if (markSent) await this.assessments().markSent(trx, assessment.id, ctx);
+      const { token_hash: _secret, ...visible } = row;
+      await recordAudit(trx, ctx, { action: 'assessment.invite', entityType: 'assessment', entityId: assessment.id, after: visible });
+    });
+    const base = settings.publicUrl ?? this.deps.publicUrl;
+    // The secret travels after '#': browsers never send the fragment, so no server or proxy logs it.
+    return { id: row.id, url: `${base}/portal/#${token}`, expiresAt: row.expires_at };
+  }
+
+  // Sessions ------------------------------------------------------------------------------------
+
+  /**
+   * Exchanges a link for a portal session bearer token (twp_...). A link works once: the second
+   * use, like an expired link, is a 410 saying so; an unknown one is a 401.
+   */
+  async openSession(linkToken: string) {
+    const repo = this.repo();
+    const invitation = await repo.invitationByHash(hashSecret(linkToken));
+    if (!invitation) return null;
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    if (invitation.used_at) throw linkGone('link_used');
+    if (invitation.expires_at <= at) throw linkGone('link_expired');
+    const settings = await this.settings();
+    const token = newSecret('twp');
+    const session = {
+      id: newId(),
+      token_hash: hashSecret(token),
+      vendor_id: invitation.vendor_id,
+      invitation_id: invitation.id,
+      created_at: at,
+      expires_at: new Date(now + settings.sessionHours * 3_600_000).toISOString(),
+      last_used_at: null,
+    };
+    const vendor = await this.deps.vendors.get(invitation.vendor_id);
+    await this.db.transaction().execute(async (trx) => {
+      // The conditional update decides between two racing uses of one link.
+      if (!(await this.repo(trx).useInvitation(invitation.id, at))) throw linkGone('link_used');
+      await this.repo(trx).insertSession(session);
+      const actor: Actor = { type: 'portal', id: session.id, name: `portal:${vendor.name}`, role: 'portal', vendorId: vendor.id };
+      const { token_hash: _secret, ...visible } = session;
+      await recordAudit(trx, { actor, requestId: null }, { action: 'portal.session.open', entityType: 'assessment', entityId: invitation.assessment_id, after: visible });
+    });
+    return { token, vendorId: session.vendor_id, expiresAt: session.expires_at };
+  }
+
+  /** The actor of a live portal session token, or null (unknown or expired). */
+  async authenticate(token: string): Promise<Actor | null> {
+    const now = this.now();
+    const session = await this.repo().activeSession(hashSecret(token), new Date(now).toISOString());
+    if (!session) return null;
+    if (!session.last_used_at || Date.parse(session.last_used_at) < now - TOUCH_INTERVAL_MS) await this.repo().touchSession(session.id, new Date(now).toISOString());
+    return { type: 'portal', id: session.id, name: `portal:${session.vendor_name}`, role: 'portal', vendorId: session.vendor_id };
+  }
+
+  async sessionView(ctx: RequestContext) {
+    const session = await this.repo().session(ctx.actor.id ?? '');
+    if (!session) throw notFound('portal session', ctx.actor.id ?? '');
+    return { vendorId: session.vendor_id, vendorName: session.vendor_name, expiresAt: session.expires_at };
+  }
+
+  // Evidence files ------------------------------------------------------------------------------
+
+  /**
+   * Stores an upload of the session's vendor: its type sniffed from the bytes (name and label must
+   * agree), the bytes once per SHA-256, and one file per vendor and content (an upload of the same
+   * bytes again is the same file).
+   */
+  async upload(bytes: Buffer, meta: { name: string; contentType: string | undefined }, ctx: RequestContext): Promise<PortalFile> {
+    const vendorId = vendorOf(ctx);
+    if (!bytes.length) throw invalidField('body', 'the file is empty');
+    if (bytes.length > this.deps.maxFileBytes) throw payloadTooLarge(this.deps.maxFileBytes);
+    // A name is a label shown to reviewers and offered as the download's name: no paths, no control characters.
+    const name = meta.name.trim().replace(/[\\/]|\p{Cc}/gu, '_');
+    if (!name) throw invalidField('name', 'must be a file name');
+    const kind = checkEvidence(bytes, name, meta.contentType);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const at = new Date(this.now()).toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(trx);
+      await repo.putBlob(sha256, bytes, at);
+      const row: PortalFilesTable = { id: newId(), vendor_id: vendorId, sha256, name, media_type: kind.mediaType, size_bytes: bytes.length, created_by: ctx.actor.name, created_at: at };
+      if (!(await repo.insertFile(row))) return presentFile((await repo.fileByContent(vendorId, sha256))!);
+      await recordAudit(trx, ctx, { action: 'portal.file.upload', entityType: 'portal_file', entityId: row.id, after: presentFile(row) });
+      return presentFile(row);
+    });
+  }
+
+  /** A file of the session's vendor with its bytes (another vendor's file is a 404). */
+  async download(fileId: string, ctx: RequestContext) {
+    return this.fileWithBytes(fileId, vendorOf(ctx));
+  }
+
+  /** Internal download: a file the assessment's answers name. */
+  async assessmentFile(assessmentId: string, fileId: string) {
+    const assessment = await this.assessments().get(assessmentId);
+    if (!assessment.answers.some((a) => fileIdsOf(a.value).includes(fileId))) throw notFound('file', fileId);
+    return this.fileWithBytes(fileId, assessment.vendorId);
+  }
+
+  private async fileWithBytes(fileId: string, vendorId: string) {
+    const row = await this.repo().file(fileId);
+    if (!row || row.vendor_id !== vendorId) throw notFound('file', fileId);
+    const content = await this.repo().blob(row.sha256);
+    if (!content) throw notFound('file', fileId);
+    return { file: presentFile(row), content };
+  }
+
+  /**
+   * The SBOM-answer hook the assessment module calls: the vendor's uploaded file runs through SBOM
+   * ingestion for that product of the vendor. A product or file of another vendor is a 400; a
+   * document that does not parse fails with the ingestion's 400 (the caller names the question).
+   */
+  async sbomAnswer(vendorId: string, value: { fileId: string; productId: string }, ctx: RequestContext): Promise<{ sbomId: string }> {
+    const product = await this.deps.vendors.getProduct(value.productId).catch(() => null);
+    if (!product || product.vendorId !== vendorId) throw invalidField('productId', `is not a product of this vendor`);
+    const row = await this.repo().file(value.fileId);
+    if (!row || row.vendor_id !== vendorId) throw invalidField('fileId', 'is not a file this vendor uploaded');
+    const content = await this.repo().blob(row.sha256);
+    if (!content) throw invalidField('fileId', 'is not a file this vendor uploaded');
+    const sbom = await this.deps.sboms.upload(product.id, content, {}, ctx);
+    return { sbomId: sbom.id };
+  }
+
+  // The vendor's assessments --------------------------------------------------------------------
+
+  async listAssessments(ctx: RequestContext) {
+    const vendorId = vendorOf(ctx);
+    const list = await this.assessments().listForVendor(vendorId, { vendorId });
+    const details = await Promise.all(list.map((a) => this.assessments().get(a.id, { vendorId })));
+    return details.filter((a) => VENDOR_VISIBLE.has(a.status)).map(summary);
+  }
+
+  private async visible(id: string, vendorId: string): Promise<AssessmentView> {
+    const assessment = await this.assessments().get(id, { vendorId });
+    if (assessment.vendorId !== vendorId || !VENDOR_VISIBLE.has(assessment.status)) throw notFound('assessment', id);
+    return assessment;
+  }
+
+  /** What the vendor sees: the questions (no weights, controls or compliant answers), its answers, and reviewers' comments on rejected ones. */
+  async getAssessment(id: string, ctx: RequestContext): Promise<PortalAssessment> {
+    const vendorId = vendorOf(ctx);
+    const assessment = await this.visible(id, vendorId);
+    const template = await this.templates().getVersion(assessment.templateId, assessment.templateVersion);
+    const fileIds = [...new Set(assessment.answers.flatMap((a) => fileIdsOf(a.value)))];
+    const files = (await this.repo().files(fileIds)).filter((f) => f.vendor_id === vendorId);
+    const products = (await this.deps.vendors.listProducts(vendorId)).map((p) => ({ id: p.id, name: p.name }));
+    const services = this.deps.linkedServices ? await this.deps.linkedServices(vendorId) : [];
+    return {
+      ...summary(assessment),
+      vendorName: assessment.vendorName,
+      sections: template.sections.map((s) => ({
+        title: s.title,
+        ...(s.description ? { description: s.description } : {}),
+        questions: s.questions.map((q) => ({
+          id: q.id,
+          text: q.text,
+          ...(q.help ? { help: q.help } : {}),
+          type: q.type,
+          required: q.required,
+          ...(q.options ? { options: q.options } : {}),
+          ...(q.unit ? { unit: q.unit } : {}),
+          ...(q.perService ? { perService: true } : {}),
+          ...(q.showWhen ? { showWhen: q.showWhen } : {}),
+        })),
+      })),
+      answers: assessment.answers.map((a) => ({ questionId: a.questionId, value: a.value, state: a.state as PortalAssessment['answers'][number]['state'], comment: a.state === 'rejected' ? a.comment : null })),
+      files: files.map(presentFile),
+      products,
+      services,
+    };
+  }
+
+  /**
+   * Saves draft answers (the whole batch or nothing). A file answer must name a file this vendor
+   * uploaded; the rest of the checking (types, options, SBOM ingestion) is the assessment's.
+   */
+  async saveAnswers(id: string, answers: Array<{ questionId: string; value: unknown }>, ctx: RequestContext): Promise<PortalAssessment> {
+    const vendorId = vendorOf(ctx);
+    const assessment = await this.visible(id, vendorId);
+    const template = await this.templates().getVersion(assessment.templateId, assessment.templateVersion);
+    const types = new Map(template.sections.flatMap((s) => s.questions.map((q) => [q.id, q.type] as const)));
+    const problems: Array<{ field: string; reason: string }> = [];
+    for (const [i, answer] of answers.entries()) {
+      const type = types.get(answer.questionId);
+      if (type !== 'file' && type !== 'sbom') continue;
+      const ids = fileIdsOf(answer.value);
+      if (!ids.length) continue;
+      const rows = await this.repo().files(ids);
+      if (rows.length !== ids.length || rows.some((r) => r.vendor_id !== vendorId)) problems.push({ field: `/answers/${i}/value`, reason: `question ${answer.questionId}: names a file this vendor did not upload` });
+    }
+    if (problems.length) throw validationError(problems.map((p) => p.reason).join('; '), problems);
+    await this.assessments().saveAnswers(id, answers, ctx, { vendorId });
+    return this.getAssessment(id, ctx);
+  }
+
+  async submit(id: string, ctx: RequestContext): Promise<PortalAssessment> {
+    const vendorId = vendorOf(ctx);
+    await this.visible(id, vendorId);
+    await this.assessments().submit(id, ctx, { vendorId });
+    return this.getAssessment(id, ctx);
+  }
+
+  // Reminders -----------------------------------------------------------------------------------
+
+  /**
+   * E-mails the invited contact of every open assessment: once `reminderDaysBefore` days before its
+   * due date, then on the due date and every `overdueEveryDays` after it. Each reminder is logged
+   * before it is sent (the log's key makes it once-only across runs and replicas); a failed send is
+   * unlogged so the next run tries again. Each carries a fresh single-use link.
+   */
+  async sendReminders(ctx: RequestContext): Promise<{ sent: number; failed: number }> {
+    if (!(await this.deps.mailer.enabled())) return { sent: 0, failed: 0 };
+    const settings = await this.settings();
+    const now = this.now();
+    let sent = 0;
+    let failed = 0;
+    for (const due of await this.assessments().dueForReminder(new Date(now).toISOString())) {
+      if (!due.dueAt) continue;
+      const dueMs = Date.parse(due.dueAt);
+      let kind: string | null = null;
+      if (now >= dueMs) kind = `overdue-${Math.floor((now - dueMs) / (settings.overdueEveryDays * DAY_MS))}`;
+      else if (settings.reminderDaysBefore > 0 && dueMs - now <= settings.reminderDaysBefore * DAY_MS) kind = 'due-soon';
+      if (!kind) continue;
+      const invitee = await this.repo().inviteeOf(due.id);
+      if (!invitee) continue;
+      if (!(await this.repo().logReminder({ assessment_id: due.id, kind, email: invitee.email, sent_at: new Date(now).toISOString() }))) continue;
+      try {
+        const assessment = await this.assessments().get(due.id);
+        const link = await this.issueLink(assessment, invitee.email, invitee.contact_id, settings.invitationDays, settings, ctx, false);
+        const overdue = kind !== 'due-soon';
+        await this.deps.mailer.send({
+          to: invitee.email,
+          subject: `${overdue ? 'Overdue' : 'Reminder'}: security assessment ${assessment.templateName} for ${assessment.vendorName}, due ${due.dueAt.slice(0, 10)}`,
+          text: reminderText(assessment, due.dueAt, overdue, link.url, link.expiresAt),
+        });
+        sent++;
+      } catch (error) {
+        failed++;
+        await this.repo().unlogReminder(due.id, kind);
+        this.deps.logger.warn({ assessmentId: due.id, kind, err: error }, 'assessment reminder failed');
+      }
+    }
+    return { sent, failed };
+  }
+}
+
+function vendorOf(ctx: RequestContext): string {
+  if (ctx.actor.type !== 'portal' || !ctx.actor.vendorId) throw new AppError('forbidden', 'only a vendor portal session may do this');
+  return ctx.actor.vendorId;
+}
+
+function summary(a: AssessmentView) {
+  return { id: a.id, templateName: a.templateName, status: a.status, dueAt: a.dueAt, submittedAt: a.submittedAt, progress: a.progress };
+}
+
+function invitationText(name: string, a: AssessmentView, url: string, expiresAt: string): string {
+  return [
+    `Hello ${name},`,
+    '',
+    `we ask ${a.vendorName} to answer our security assessment "${a.templateName}"${a.dueAt ? ` by ${a.dueAt.slice(0, 10)}` : ''}.`,
+    '',
+    'Open it here (no account needed; the link works once, from one browser, until ' + expiresAt.slice(0, 10) + '):',
+    url,
+    '',
+    'You can save drafts, upload evidence and submit when every required answer is given.',
+  ].join('\n');
+}
+
+function reminderText(a: AssessmentView, dueAt: string, overdue: boolean, url: string, expiresAt: string): string {
+  return [
+    overdue
+      ? `Our security assessment "${a.templateName}" for ${a.vendorName} was due on ${dueAt.slice(0, 10)} and is not submitted yet.`
+      : `A reminder: our security assessment "${a.templateName}" for ${a.vendorName} is due on ${dueAt.slice(0, 10)}.`,
+    '',
+    `Continue here (a new single-use link, valid until ${expiresAt.slice(0, 10)}); answers saved earlier are kept:`,
+    url,
+  ].join('\n');
+}
