@@ -54,6 +54,8 @@ import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
 import { PortalService, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
 import { portalRoutes } from '../modules/portal/portal.routes.js';
 import { Mailer, smtpSettingsFromUrl } from '../platform/mail.js';
+import { QuestionnaireService } from '../modules/questionnaires/questionnaires.service.js';
+import { questionnaireRoutes } from '../modules/questionnaires/questionnaires.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -101,6 +103,7 @@ export interface Services {
   resilience: ResilienceService;
   mailer: Mailer;
   portal: PortalService;
+  questionnaires: QuestionnaireService;
 }
 
 export interface Thirdwatch {
@@ -168,7 +171,16 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     resilience: new ResilienceService(database.db),
     mailer,
     portal,
+    questionnaires: new QuestionnaireService(database.db),
   };
+  try {
+    // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
+    const shipped = await services.questionnaires.syncShipped(systemContext('thirdwatch'));
+    if (shipped.created.length || shipped.updated.length) logger.info(shipped, 'shipped questionnaire templates applied');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
   return tw;
@@ -223,6 +235,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   searchRoutes(app, services.search);
   resilienceRoutes(app, services.resilience);
   portalRoutes(app, services.portal, services.mailer, services.access, { maxFileBytes: config.maxEvidenceBytes });
+  questionnaireRoutes(app, services.questionnaires);
   await app.ready();
   return { app, routes };
 }

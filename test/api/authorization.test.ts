@@ -187,6 +187,12 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/portal/assessments/:id/submit': 'portal',
   'POST /api/v1/portal/files': 'portal',
   'GET /api/v1/portal/files/:id': 'portal',
+  'GET /api/v1/assessments/templates': 'read',
+  'POST /api/v1/assessments/templates': 'assessments:write',
+  'POST /api/v1/assessments/templates/import': 'assessments:write',
+  'GET /api/v1/assessments/templates/:id': 'read',
+  'PUT /api/v1/assessments/templates/:id': 'assessments:write',
+  'GET /api/v1/assessments/templates/:id/export': 'read',
 };
 
 const PASSWORD = 'correct horse battery staple';

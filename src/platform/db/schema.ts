@@ -10,9 +10,10 @@ import type { IndicatorTables } from '../../modules/indicators/indicators.tables
 import type { SearchTables } from '../../modules/search/search.tables.js';
 import type { ResilienceTables } from '../../modules/resilience/resilience.tables.js';
 import type { PortalTables } from '../../modules/portal/portal.tables.js';
+import type { QuestionnaireTables } from '../../modules/questionnaires/questionnaires.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
