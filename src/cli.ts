@@ -433,6 +433,18 @@ artifact
     if (!result.alerts.length) printLine('no alerts');
   });
 
+const controls = program.command('controls').description('control content: OSCAL catalogs and profiles (SP 800-53, baselines, the C-SCRM profile in content/oscal)');
+controls
+  .command('import <file>')
+  .description('import an OSCAL 1.x catalog or profile (JSON); a profile is resolved against the catalogs already imported')
+  .action(async (file: string) => {
+    const result = await withThirdwatch((tw) => tw.services.controls.import(readUpload(file, tw.config.maxUploadBytes), { sourceName: file === '-' ? undefined : basename(file) }, cliContext()));
+    if (globals().json) return printJson(result);
+    const verb = result.created ? 'imported' : 'updated';
+    if (result.kind === 'catalog') printLine(`catalog ${verb}: ${result.title}: ${result.controls} controls (${result.withdrawn} withdrawn)${result.removed ? `, ${result.removed} no longer in the catalog removed` : ''}`);
+    else printLine(`profile ${verb}: ${result.title}: ${result.controls} controls from ${result.imports?.map((i) => i.catalogTitle).join(', ')}`);
+  });
+
 program
   .command('demo')
   .description('load a realistic sample organisation (vendors, products, contacts, contracts, fourth parties, SBOMs)')

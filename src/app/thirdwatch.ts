@@ -56,6 +56,8 @@ import { portalRoutes } from '../modules/portal/portal.routes.js';
 import { Mailer, smtpSettingsFromUrl } from '../platform/mail.js';
 import { QuestionnaireService } from '../modules/questionnaires/questionnaires.service.js';
 import { questionnaireRoutes } from '../modules/questionnaires/questionnaires.routes.js';
+import { ControlService } from '../modules/controls/controls.service.js';
+import { controlRoutes } from '../modules/controls/controls.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -104,6 +106,7 @@ export interface Services {
   mailer: Mailer;
   portal: PortalService;
   questionnaires: QuestionnaireService;
+  controls: ControlService;
 }
 
 export interface Thirdwatch {
@@ -172,6 +175,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     mailer,
     portal,
     questionnaires: new QuestionnaireService(database.db),
+    controls: new ControlService(database.db),
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -236,6 +240,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   resilienceRoutes(app, services.resilience);
   portalRoutes(app, services.portal, services.mailer, services.access, { maxFileBytes: config.maxEvidenceBytes });
   questionnaireRoutes(app, services.questionnaires);
+  controlRoutes(app, services.controls, { maxUploadBytes: config.maxUploadBytes });
   await app.ready();
   return { app, routes };
 }

@@ -21,6 +21,7 @@ import * as m0017 from './0017_nvd.js';
 import * as m0018 from './0018_severity_source.js';
 import * as m0019 from './0019_search.js';
 import * as m0020 from './0020_findings_views.js';
+import * as m0021 from './0021_controls.js';
 import * as m0022 from './0022_questionnaires.js';
 import * as m0024 from './0024_portal.js';
 import * as m0025 from './0025_resilience.js';
@@ -49,6 +50,7 @@ export const migrations: Record<string, Migration> = {
   '0018_severity_source': m0018,
   '0019_search': m0019,
   '0020_findings_views': m0020,
+  '0021_controls': m0021,
   '0022_questionnaires': m0022,
   '0024_portal': m0024,
   '0025_resilience': m0025,

@@ -11,9 +11,10 @@ import type { SearchTables } from '../../modules/search/search.tables.js';
 import type { ResilienceTables } from '../../modules/resilience/resilience.tables.js';
 import type { PortalTables } from '../../modules/portal/portal.tables.js';
 import type { QuestionnaireTables } from '../../modules/questionnaires/questionnaires.tables.js';
+import type { ControlTables } from '../../modules/controls/controls.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
