@@ -58,6 +58,9 @@ import { QuestionnaireService } from '../modules/questionnaires/questionnaires.s
 import { questionnaireRoutes } from '../modules/questionnaires/questionnaires.routes.js';
 import { ControlService } from '../modules/controls/controls.service.js';
 import { controlRoutes } from '../modules/controls/controls.routes.js';
+import { AssessmentService } from '../modules/assessments/assessments.service.js';
+import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
+import { PortalRepository } from '../modules/portal/portal.repository.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -107,6 +110,7 @@ export interface Services {
   portal: PortalService;
   questionnaires: QuestionnaireService;
   controls: ControlService;
+  assessments: AssessmentService;
 }
 
 export interface Thirdwatch {
@@ -145,7 +149,24 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const mentions = new MentionService(database.db, risks);
   const sboms = new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx));
   const mailer = new Mailer(database.db, smtpSettingsFromUrl(config.smtpUrl));
-  const portal = new PortalService(database.db, { mailer, vendors, sboms, logger, publicUrl: config.publicUrl, maxFileBytes: config.maxEvidenceBytes });
+  const questionnaires = new QuestionnaireService(database.db);
+  // The portal and the assessments need each other: the portal answers through the assessments, whose SBOM answers go through the portal's files.
+  const assessments = new AssessmentService(database.db, questionnaires);
+  const portal = new PortalService(database.db, {
+    mailer,
+    vendors,
+    sboms,
+    logger,
+    publicUrl: config.publicUrl,
+    maxFileBytes: config.maxEvidenceBytes,
+    assessments: () => assessments,
+    templates: () => questionnaires,
+  });
+  assessments.useHooks({
+    sbomAnswer: (vendorId, value, ctx) => portal.sbomAnswer(vendorId, value, ctx),
+    evidenceFiles: async (executor, vendorId, fileIds) =>
+      (await new PortalRepository(executor).files(fileIds)).filter((f) => f.vendor_id === vendorId).map((f) => ({ fileId: f.id, name: f.name, sha256: f.sha256, mediaType: f.media_type })),
+  });
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
@@ -174,7 +195,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     resilience: new ResilienceService(database.db),
     mailer,
     portal,
-    questionnaires: new QuestionnaireService(database.db),
+    questionnaires,
+    assessments,
     controls: new ControlService(database.db),
   };
   try {
@@ -241,6 +263,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   portalRoutes(app, services.portal, services.mailer, services.access, { maxFileBytes: config.maxEvidenceBytes });
   questionnaireRoutes(app, services.questionnaires);
   controlRoutes(app, services.controls, { maxUploadBytes: config.maxUploadBytes });
+  assessmentRoutes(app, services.assessments);
   await app.ready();
   return { app, routes };
 }

@@ -23,6 +23,7 @@ import * as m0019 from './0019_search.js';
 import * as m0020 from './0020_findings_views.js';
 import * as m0021 from './0021_controls.js';
 import * as m0022 from './0022_questionnaires.js';
+import * as m0023 from './0023_assessments.js';
 import * as m0024 from './0024_portal.js';
 import * as m0025 from './0025_resilience.js';
 
@@ -52,6 +53,7 @@ export const migrations: Record<string, Migration> = {
   '0020_findings_views': m0020,
   '0021_controls': m0021,
   '0022_questionnaires': m0022,
+  '0023_assessments': m0023,
   '0024_portal': m0024,
   '0025_resilience': m0025,
 };

@@ -17,6 +17,7 @@ export type ProblemId =
   | 'conflict'
   | 'link_used'
   | 'link_expired'
+  | 'unprocessable_content'
   | 'rate_limited'
   | 'payload_too_large'
   | 'headers_too_large'
@@ -35,6 +36,7 @@ const STATUS: Record<ProblemId, number> = {
   conflict: 409,
   link_used: 410,
   link_expired: 410,
+  unprocessable_content: 422,
   request_timeout: 408,
   payload_too_large: 413,
   headers_too_large: 431,
@@ -54,6 +56,7 @@ const TITLE: Record<ProblemId, string> = {
   conflict: 'Conflict with the current state',
   link_used: 'This link has already been used',
   link_expired: 'This link has expired',
+  unprocessable_content: 'The request is well-formed but its content cannot be accepted',
   request_timeout: 'Request timeout',
   payload_too_large: 'Payload too large',
   headers_too_large: 'Request headers too large',
@@ -87,6 +90,8 @@ export const notFound = (what: string, id: string) => new AppError('not_found', 
 export const unauthorized = (message = 'a valid bearer token or session is required') =>
   new AppError('unauthorized', message);
 export const forbidden = (message: string) => new AppError('forbidden', message);
+/** Well-formed input that the current state refuses, each problem named (e.g. an answer of the wrong type, a missing required answer). */
+export const unprocessable = (message: string, errors: FieldProblem[] = []) => new AppError('unprocessable_content', message, errors);
 export const conflict = (message: string, errors: FieldProblem[] = []) => new AppError('conflict', message, errors);
 export const rateLimited = (retryAfterSeconds: number) =>
   new AppError('rate_limited', `too many failed attempts; retry in ${retryAfterSeconds} s`, [], {

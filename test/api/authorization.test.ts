@@ -199,6 +199,18 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/assessments/templates/:id': 'read',
   'PUT /api/v1/assessments/templates/:id': 'assessments:write',
   'GET /api/v1/assessments/templates/:id/export': 'read',
+  'GET /api/v1/assessments': 'read',
+  'POST /api/v1/assessments': 'assessments:write',
+  'GET /api/v1/assessments/:id': 'read',
+  'POST /api/v1/assessments/:id/cancel': 'assessments:write',
+  'PUT /api/v1/assessments/:id/answers': 'assessments:write',
+  'POST /api/v1/assessments/:id/submit': 'assessments:write',
+  'POST /api/v1/assessments/:id/review': 'assessments:write',
+  'GET /api/v1/assessments/:id/answers.csv': 'read',
+  'GET /api/v1/assessments/:id/remediations': 'read',
+  'POST /api/v1/assessments/:id/remediations': 'assessments:write',
+  'GET /api/v1/assessment-remediations': 'read',
+  'PATCH /api/v1/assessment-remediations/:id': 'assessments:write',
 };
 
 const PASSWORD = 'correct horse battery staple';

@@ -22,6 +22,7 @@ import { RiskPage, RisksPage } from './pages/Risks.js';
 import { MentionsPage } from './pages/Mentions.js';
 import { IndicatorPage, IndicatorsPage, SightingsPage } from './pages/Intel.js';
 import { ServicesPage } from './pages/Services.js';
+import { AssessmentPage, AssessmentReportPage, AssessmentsPage } from './pages/Assessments.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -114,7 +115,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                   ? 'intel'
                   : location.path === '/services'
                     ? 'services'
-                    : '';
+                    : location.path.startsWith('/assessments')
+                      ? 'assessments'
+                      : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -154,6 +157,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             <li>
               <Link to="/risks" aria-current={section === 'risks' ? 'page' : undefined}>
                 Risks
+              </Link>
+            </li>
+            <li>
+              <Link to="/assessments" aria-current={section === 'assessments' ? 'page' : undefined}>
+                Assessments
               </Link>
             </li>
             <li>
@@ -207,6 +215,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/sightings') return <SightingsPage />;
   if (path === '/search') return <SearchPage />;
   if (path === '/services') return <ServicesPage />;
+  if (path === '/assessments') return <AssessmentsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);
@@ -227,6 +236,10 @@ function Routes({ path }: { path: string }) {
   if (params) return <IndicatorPage id={params.id} key={params.id} />;
   params = match('/risks/:id', path);
   if (params) return <RiskPage id={params.id} key={params.id} />;
+  params = match('/assessments/:id/report', path);
+  if (params) return <AssessmentReportPage id={params.id} key={params.id} />;
+  params = match('/assessments/:id', path);
+  if (params && params.id !== 'templates') return <AssessmentPage id={params.id} key={params.id} />;
   params = match('/vendors/:id', path);
   if (params) return <VendorPage id={params.id} key={params.id} />;
   return (

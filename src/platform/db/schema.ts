@@ -12,9 +12,10 @@ import type { ResilienceTables } from '../../modules/resilience/resilience.table
 import type { PortalTables } from '../../modules/portal/portal.tables.js';
 import type { QuestionnaireTables } from '../../modules/questionnaires/questionnaires.tables.js';
 import type { ControlTables } from '../../modules/controls/controls.tables.js';
+import type { AssessmentTables } from '../../modules/assessments/assessments.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

@@ -1,0 +1,102 @@
+/** Shapes of the assessments API (and the template content it is answered against) as the UI uses them. */
+
+export const ASSESSMENT_STATUSES = ['draft', 'sent', 'in_progress', 'submitted', 'in_review', 'closed', 'cancelled'] as const;
+export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
+/** Statuses in which an analyst may still enter answers on the vendor's behalf. */
+export const ANSWERABLE = ['draft', 'sent', 'in_progress'];
+export const REVIEWABLE = ['submitted', 'in_review'];
+export const OPEN = ['draft', 'sent', 'in_progress', 'submitted', 'in_review'];
+
+export type QuestionType = 'yesno' | 'choice' | 'multichoice' | 'number' | 'date' | 'text' | 'file' | 'sbom';
+
+export interface Question {
+  id: string;
+  text: string;
+  help?: string;
+  type: QuestionType;
+  controls: string[];
+  iso27036?: string[];
+  weight: number;
+  required: boolean;
+  options?: string[];
+  unit?: string;
+  perService?: boolean;
+  compliant?: { anyOf?: string[]; min?: number; max?: number; withinDays?: number };
+  showWhen?: { questionId: string; anyOf: string[] };
+}
+
+export interface Section {
+  title: string;
+  description?: string;
+  questions: Question[];
+}
+
+export interface TemplateVersion {
+  id: string;
+  name: string;
+  description: string;
+  version: number;
+  sections: Section[];
+}
+
+export interface Scores {
+  overall: number | null;
+  sections: Array<{ title: string; score: number | null; answered: number; total: number }>;
+  controls: Array<{ label: string; status: string }>;
+}
+
+export interface Assessment {
+  id: string;
+  vendorId: string;
+  vendorName: string;
+  templateId: string;
+  templateName: string;
+  templateVersion: number;
+  status: AssessmentStatus;
+  dueAt: string | null;
+  overdue: boolean;
+  sentAt: string | null;
+  submittedAt: string | null;
+  closedAt: string | null;
+  cancelledAt: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  scores: Scores | null;
+  progress: { answered: number; total: number; required: number; requiredAnswered: number };
+}
+
+export interface Answer {
+  questionId: string;
+  value: unknown;
+  meta: Record<string, unknown>;
+  state: 'draft' | 'submitted' | 'accepted' | 'rejected';
+  comment: string | null;
+  answeredAt: string;
+  answeredBy: string;
+  reviewedAt: string | null;
+  reviewedBy: string | null;
+}
+
+export interface AssessmentDetail extends Assessment {
+  answers: Answer[];
+  visibleQuestions: string[];
+}
+
+export interface Remediation {
+  id: string;
+  assessmentId: string;
+  vendorId: string;
+  questionId: string | null;
+  title: string;
+  description: string;
+  dueAt: string | null;
+  overdue: boolean;
+  status: 'open' | 'closed';
+  createdBy: string;
+  createdAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+}
+
+export const statusLabel = (s: string) => s.replace(/_/g, ' ');
