@@ -342,6 +342,52 @@ describeEachEngine('assessments', ({ engine }) => {
     await json(await server.api('/api/v1/assessments?cursor=garbage'), 400);
   });
 
+  test('evidence files and SBOM answers come through the portal: an SBOM that does not parse refuses the batch, naming the question', async () => {
+    const sections = [
+      {
+        title: 'Evidence',
+        questions: [
+          { id: 'report', text: 'Your last penetration test report', type: 'file', controls: ['CA-8'], weight: 1, required: true },
+          { id: 'sbom', text: 'The SBOM of the release you ship us', type: 'sbom', controls: ['SR-4'], weight: 1, required: true },
+        ],
+      },
+    ];
+    const evidenceTemplate = (await json<{ id: string }>(await server.api('/api/v1/assessments/templates', { method: 'POST', json: { name: 'Evidence test', sections } }), 201)).id;
+    const productId = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendor.Acme}/products`, { method: 'POST', json: { name: 'Softphone', type: 'desktop-app' } }), 201)).id;
+    const a = await create({ templateId: evidenceTemplate });
+    const { url } = await json<{ url: string }>(await server.api(`/api/v1/assessments/${a.id}/invitations`, { method: 'POST', json: {} }), 201);
+    assert.equal((await get(a.id)).status, 'sent');
+    const portal = (await json<{ token: string }>(await fetch(`${server.url}/api/v1/portal/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: url.split('#')[1] }) }), 201)).token;
+    const as = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${portal}`, ...(init.headers as Record<string, string>) } });
+    const upload = async (name: string, type: string, body: string) => (await json<{ id: string; sha256: string }>(await as(`/api/v1/portal/files?name=${name}`, { method: 'POST', headers: { 'content-type': type }, body }), 201));
+    const pdf = await upload('pentest.pdf', 'application/pdf', '%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    const sbom = await upload('softphone.cdx.json', 'application/json', JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, metadata: { component: { type: 'application', name: 'softphone', version: '18.12' } }, components: [{ type: 'library', name: 'electron', version: '19.1.9', purl: 'pkg:npm/electron@19.1.9' }] }));
+    const broken = await upload('broken.json', 'application/json', JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '9.9', components: 'none' }));
+    const put = (answers: unknown[]) => as(`/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answers }) });
+
+    const refused = await json<Problem>(await put([{ questionId: 'report', value: pdf.id }, { questionId: 'sbom', value: { fileId: broken.id, productId } }]), 422);
+    assert.deepEqual(refused.errors.map((e) => e.field), ['sbom']);
+    assert.deepEqual((await get(a.id)).answers, [], 'the file answer of the refused batch is not saved either');
+
+    await json(await put([{ questionId: 'report', value: pdf.id }, { questionId: 'sbom', value: { fileId: sbom.id, productId } }]));
+    const answered = await get(a.id);
+    const sbomAnswer = answered.answers.find((x) => x.questionId === 'sbom')!;
+    assert.equal(typeof sbomAnswer.meta.sbomId, 'string');
+    const ingested = await json<{ productId: string }>(await server.api(`/api/v1/sboms/${sbomAnswer.meta.sbomId as string}`));
+    assert.equal(ingested.productId, productId);
+    assert.equal((await events(a.id)).find((e) => e.action === 'assessment.answer' && e.after?.includes('"sbom"'))?.after?.includes(sbomAnswer.meta.sbomId as string), true, 'the answer event names the SBOM it produced');
+
+    const oscal = await server.tw.services.assessments.oscalInput(a.id);
+    assert.deepEqual(
+      oscal.evidence.map((e) => [e.fileId, e.name, e.sha256]).sort(),
+      [[pdf.id, 'pentest.pdf', pdf.sha256], [sbom.id, 'softphone.cdx.json', sbom.sha256]].sort(),
+    );
+    // An analyst cannot point a file answer at another vendor's file.
+    const other = await create({ vendorId: vendor.Globex, templateId: evidenceTemplate });
+    const foreign = await json<Problem>(await save(other.id, [{ questionId: 'report', value: pdf.id }]), 422);
+    assert.match(foreign.errors[0].reason, /names no file uploaded for this vendor/);
+  });
+
   test('remediation items: raised from a question, listed per assessment and vendor, closed by PATCH', async () => {
     const service = server.tw.services.assessments;
     const a = await create();
