@@ -23,6 +23,7 @@ import { MentionsPage } from './pages/Mentions.js';
 import { IndicatorPage, IndicatorsPage, SightingsPage } from './pages/Intel.js';
 import { ServicesPage } from './pages/Services.js';
 import { AssessmentPage, AssessmentReportPage, AssessmentsPage } from './pages/Assessments.js';
+import { TemplatePage, TemplatesPage } from './pages/Templates.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -216,6 +217,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/search') return <SearchPage />;
   if (path === '/services') return <ServicesPage />;
   if (path === '/assessments') return <AssessmentsPage />;
+  if (path === '/assessments/templates') return <TemplatesPage />;
+  if (path === '/assessments/templates/new') return <TemplatePage id={null} key="new" />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);
@@ -236,6 +239,8 @@ function Routes({ path }: { path: string }) {
   if (params) return <IndicatorPage id={params.id} key={params.id} />;
   params = match('/risks/:id', path);
   if (params) return <RiskPage id={params.id} key={params.id} />;
+  params = match('/assessments/templates/:id', path);
+  if (params) return <TemplatePage id={params.id} key={params.id} />;
   params = match('/assessments/:id/report', path);
   if (params) return <AssessmentReportPage id={params.id} key={params.id} />;
   params = match('/assessments/:id', path);
