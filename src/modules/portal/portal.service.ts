@@ -5,7 +5,7 @@ import { recordAudit } from '../../platform/audit/audit.js';
 import { hashSecret, newSecret } from '../../platform/auth/secrets.js';
 import type { Actor, RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { AppError, conflict, invalidField, notFound, payloadTooLarge, validationError } from '../../platform/errors.js';
+import { AppError, conflict, invalidField, notFound, payloadTooLarge } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Mailer } from '../../platform/mail.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
@@ -321,6 +321,12 @@ export class PortalService {
     return { sbomId: sbom.id };
   }
 
+  /** The evidence hook of the assessment module: which of these ids are files the vendor uploaded. */
+  async evidenceFiles(executor: Executor, vendorId: string, fileIds: string[]) {
+    const rows = await this.repo(executor).files([...new Set(fileIds)]);
+    return rows.filter((r) => r.vendor_id === vendorId).map((r) => ({ fileId: r.id, name: r.name, sha256: r.sha256, mediaType: r.media_type }));
+  }
+
   // The vendor's assessments --------------------------------------------------------------------
 
   async listAssessments(ctx: RequestContext) {
@@ -370,25 +376,10 @@ export class PortalService {
     };
   }
 
-  /**
-   * Saves draft answers (the whole batch or nothing). A file answer must name a file this vendor
-   * uploaded; the rest of the checking (types, options, SBOM ingestion) is the assessment's.
-   */
+  /** Saves draft answers: the whole batch or nothing (the assessment module checks them, naming each bad question). */
   async saveAnswers(id: string, answers: Array<{ questionId: string; value: unknown }>, ctx: RequestContext): Promise<PortalAssessment> {
     const vendorId = vendorOf(ctx);
-    const assessment = await this.visible(id, vendorId);
-    const template = await this.templates().getVersion(assessment.templateId, assessment.templateVersion);
-    const types = new Map(template.sections.flatMap((s) => s.questions.map((q) => [q.id, q.type] as const)));
-    const problems: Array<{ field: string; reason: string }> = [];
-    for (const [i, answer] of answers.entries()) {
-      const type = types.get(answer.questionId);
-      if (type !== 'file' && type !== 'sbom') continue;
-      const ids = fileIdsOf(answer.value);
-      if (!ids.length) continue;
-      const rows = await this.repo().files(ids);
-      if (rows.length !== ids.length || rows.some((r) => r.vendor_id !== vendorId)) problems.push({ field: `/answers/${i}/value`, reason: `question ${answer.questionId}: names a file this vendor did not upload` });
-    }
-    if (problems.length) throw validationError(problems.map((p) => p.reason).join('; '), problems);
+    await this.visible(id, vendorId);
     await this.assessments().saveAnswers(id, answers, ctx, { vendorId });
     return this.getAssessment(id, ctx);
   }
