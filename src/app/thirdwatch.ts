@@ -49,7 +49,7 @@ import { TaxiiService, TAXII_SCHEDULE } from '../modules/indicators/taxii.servic
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import { SearchService } from '../modules/search/search.service.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
-import { ResilienceService } from '../modules/resilience/resilience.service.js';
+import { RECOMPUTE_JOB, ResilienceService, SCHEDULE_REVIEWS_JOB } from '../modules/resilience/resilience.service.js';
 import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
 import { PortalService, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
 import { portalRoutes } from '../modules/portal/portal.routes.js';
@@ -60,6 +60,7 @@ import { ControlService } from '../modules/controls/controls.service.js';
 import { controlRoutes } from '../modules/controls/controls.routes.js';
 import { AssessmentService } from '../modules/assessments/assessments.service.js';
 import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
+import { PortalRepository } from '../modules/portal/portal.repository.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -76,6 +77,8 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { name: 'risk-acceptance-expiry', cron: '*/15 * * * *', jobKind: 'risks.expire-acceptances' },
   { name: 'risk-snapshot', cron: '55 23 * * *', jobKind: 'risks.snapshot' },
   { name: 'risk-findings-sync', cron: '*/5 * * * *', jobKind: 'risks.sync-findings' },
+  // A draft assessment for every vendor whose review falls due within the lead time (the assessment-cadence setting).
+  { name: 'assessment-cadence', cron: '20 * * * *', jobKind: SCHEDULE_REVIEWS_JOB },
   REMINDER_SCHEDULE,
 ];
 
@@ -149,23 +152,25 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const sboms = new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx));
   const mailer = new Mailer(database.db, smtpSettingsFromUrl(config.smtpUrl));
   const questionnaires = new QuestionnaireService(database.db);
-  const resilience = new ResilienceService(database.db);
   // The portal and the assessments need each other: the portal answers through the assessments, whose SBOM answers go through the portal's files.
   const assessments = new AssessmentService(database.db, questionnaires);
   const portal = new PortalService(database.db, {
     mailer,
     vendors,
     sboms,
-    questionnaires,
-    assessments,
     logger,
     publicUrl: config.publicUrl,
     maxFileBytes: config.maxEvidenceBytes,
-    linkedServices: async (vendorId) => (await resilience.listServices()).filter((s) => s.vendors.some((v) => v.id === vendorId)).map((s) => ({ id: s.id, name: s.name })),
+    assessments: () => assessments,
+    templates: () => questionnaires,
   });
+  const resilience = new ResilienceService(database.db, { jobs, risks, vendors, assessments, templates: questionnaires });
+  vendors.useResidualRisk((list) => resilience.residualRisks(list));
   assessments.useHooks({
+    settled: (trx, vendorId) => resilience.recomputeLater(trx, [vendorId]),
     sbomAnswer: (vendorId, value, ctx) => portal.sbomAnswer(vendorId, value, ctx),
-    evidenceFiles: (executor, vendorId, fileIds) => portal.evidenceFiles(executor, vendorId, fileIds),
+    evidenceFiles: async (executor, vendorId, fileIds) =>
+      (await new PortalRepository(executor).files(fileIds)).filter((f) => f.vendor_id === vendorId).map((f) => ({ fileId: f.id, name: f.name, sha256: f.sha256, mediaType: f.media_type })),
   });
   const services: Services = {
     access: new AccessService(database.db, config, portal),
@@ -231,6 +236,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('risks.expire-acceptances', () => tw.services.risks.expireAcceptances(systemContext('risk acceptance expiry')))
     .handle('risks.snapshot', () => tw.services.risks.snapshot())
     .handle('risks.sync-findings', () => tw.services.findingRisks.sync(systemContext('findings → risks')))
+    .handle(RECOMPUTE_JOB, (payload: { vendorIds: string[] }) => tw.services.resilience.recompute(payload.vendorIds, systemContext('resilience')))
+    .handle(SCHEDULE_REVIEWS_JOB, () => tw.services.resilience.scheduleReviews(systemContext('review scheduler')))
     .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')));
 }
 
@@ -243,7 +250,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
     webRoot: options.webRoot ?? WEB_ROOT,
     version: VERSION,
   });
-  systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, vendors: services.vendors, audit: services.audit });
+  systemRoutes(app, { db: tw.database.db, dialect: tw.database.dialect, version: VERSION, vendors: services.vendors, audit: services.audit, resilience: services.resilience });
   jobRoutes(app, services.jobViews);
   accessRoutes(app, services.access, { secureCookies: config.secureCookies });
   vendorRoutes(app, services.vendors, services.vendorCsv, tw.launcher, { maxUploadBytes: config.maxUploadBytes });

@@ -174,6 +174,7 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'PATCH /api/v1/business-services/:id': 'assessments:write',
   'DELETE /api/v1/business-services/:id': 'assessments:write',
   'PUT /api/v1/business-services/:id/vendors': 'assessments:write',
+  'GET /api/v1/vendors/:id/resilience': 'read',
   'GET /api/v1/settings/residual-risk': 'read',
   'PUT /api/v1/settings/residual-risk': 'settings:write',
   'GET /api/v1/settings/assessment-cadence': 'read',

@@ -1,4 +1,5 @@
 /** Shapes of the Thirdwatch REST API as the UI uses them (see /api/openapi.json). */
+import type { ResidualRisk } from './resilienceTypes.js';
 
 export const TIERS = ['T1', 'T2', 'T3', 'T4'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -76,6 +77,8 @@ export interface Vendor {
   /** Risk factors are unanswered (inherentRisk.missing): the tier is at least T2 until they are. */
   tierProvisional: boolean;
   inherentRisk: { score: number; terms: RiskTerm[]; missing: Factor[] };
+  /** The inherent score adjusted by assessed controls, open remediation items, open findings and evidence age. */
+  residualRisk?: ResidualRisk;
   subcontractorCount: number;
   lastReviewedAt: string | null;
   nextReviewAt: string | null;
@@ -190,6 +193,9 @@ export interface Dashboard {
   vendorsByStatus: Record<string, number>;
   totalVendors: number;
   reviewsOverdue: number;
+  assessmentsOverdue: number;
+  /** The ten longest overdue, longest first. */
+  overdueAssessments: Array<{ id: string; vendorId: string; vendorName: string; templateName: string; status: string; dueAt: string }>;
   autoUpdatingSoftwareVendors: number;
   needsTriage: number;
   reviewsDueSoon: Array<{ id: string; name: string; tier: Tier; nextReviewAt: string }>;

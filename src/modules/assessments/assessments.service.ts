@@ -52,6 +52,8 @@ export interface EvidenceFile {
 export interface AssessmentHooks {
   sbomAnswer?: (vendorId: string, value: { fileId: string; productId: string }, ctx: RequestContext) => Promise<{ sbomId: string }>;
   evidenceFiles?: (executor: Executor, vendorId: string, fileIds: string[]) => Promise<EvidenceFile[]>;
+  /** Runs in the transaction that submitted or closed an assessment: what follows from the vendor's answers (resilience gaps) is brought up to date. */
+  settled?: (trx: Executor, vendorId: string, ctx: RequestContext) => Promise<void>;
 }
 
 /** The input of the OSCAL exporters (controls module). */
@@ -401,6 +403,7 @@ export class AssessmentService {
         before: { status: row.status },
         after: { status: 'submitted', answered: visible.filter((q) => byQuestion.has(q.id)).length, visible: visible.length },
       });
+      await this.hooks.settled?.(trx, row.vendor_id, ctx);
     });
     return this.get(id, scope);
   }
@@ -459,6 +462,7 @@ export class AssessmentService {
         const scores = scoresOf(template.sections, current, row.submitted_at ?? now);
         await repo.update(id, { status: 'closed', closed_at: now, scores: JSON.stringify(scores), updated_at: now });
         await recordAudit(trx, ctx, { action: 'assessment.close', entityType: 'assessment', entityId: id, before: { status: row.status }, after: { status: 'closed', overall: scores.overall } });
+        await this.hooks.settled?.(trx, row.vendor_id, ctx);
       } else {
         const rejected = input.decisions.some((d) => d.verdict === 'reject');
         await this.moveTo(trx, row, rejected ? 'in_progress' : row.status === 'in_review' ? null : 'in_review', ctx, now);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findContradictions, findGaps, minutesPerUnit, type ObservedFacts, type TaggedQuestion } from './resilience.compare.js';
+import { compareTargets, findContradictions, isGap, minutesPerUnit, type ObservedFacts, type TaggedQuestion } from './resilience.compare.js';
 
 const questions: TaggedQuestion[] = [
   { id: 'rto', text: 'RTO per service', type: 'number', unit: 'hours', tags: ['rto'] },
@@ -19,24 +19,32 @@ test('units: hours unless the question says minutes, days or weeks', () => {
   assert.deepEqual([undefined, 'hours', 'h', 'minutes', 'min', 'days', 'weeks', 'business hours'].map(minutesPerUnit), [60, 60, 60, 1, 1, 1440, 10080, 60]);
 });
 
-test('gaps: worse than the target, or missing for a linked service; targets left null are not compared', () => {
+test('targets: the vendor\'s number per service in minutes, the worst when several questions ask; gaps are worse or missing; targets left null are not compared', () => {
   const answers = new Map<string, unknown>([
     ['rto', [{ serviceId: 'payroll', value: 8 }, { serviceId: 'web', value: 1 }]],
     ['rpo', [{ serviceId: 'payroll', value: 30 }]],
     // A plain number covers every service.
     ['mtd', 48],
   ]);
-  assert.deepEqual(findGaps(questions, answers, services), [
-    { serviceId: 'payroll', metric: 'rto', targetMinutes: 240, vendorMinutes: 480 },
-    { serviceId: 'payroll', metric: 'mtd', targetMinutes: 1440, vendorMinutes: 2880 },
-  ]);
-  // Nothing answered: every target of every linked service is a gap with no vendor number.
+  const compared = compareTargets(questions, answers, services);
   assert.deepEqual(
-    findGaps(questions, new Map(), services).map((g) => `${g.serviceId}:${g.metric}:${g.vendorMinutes}`),
-    ['payroll:rto:null', 'payroll:rpo:null', 'payroll:mtd:null', 'web:rto:null'],
+    compared.map((c) => [c.serviceId, c.metric, c.targetMinutes, c.vendorMinutes, isGap(c)]),
+    [
+      ['payroll', 'rto', 240, 480, true],
+      ['payroll', 'rpo', 60, 30, false],
+      ['payroll', 'mtd', 1440, 2880, true],
+      // Equal to the target is no gap.
+      ['web', 'rto', 60, 60, false],
+    ],
   );
-  // Equal to the target is no gap; junk values count as missing.
-  assert.deepEqual(findGaps(questions, new Map<string, unknown>([['rto', [{ serviceId: 'web', value: 1 }, { serviceId: 'payroll', value: 'soon' }]]]), [services[1]]), []);
+  assert.ok(compared.every((c) => c.asked));
+  // Nothing answered, junk values: missing, so every target is a gap.
+  const unanswered = compareTargets(questions, new Map<string, unknown>([['rto', [{ serviceId: 'payroll', value: 'soon' }]]]), services);
+  assert.deepEqual(unanswered.map((c) => `${c.serviceId}:${c.metric}:${c.vendorMinutes}:${isGap(c)}`), ['payroll:rto:null:true', 'payroll:rpo:null:true', 'payroll:mtd:null:true', 'web:rto:null:true']);
+  // A template that does not ask a metric says so.
+  const worst = compareTargets([...questions, { id: 'rto2', text: 'RTO again', type: 'number', unit: 'days', tags: ['rto'] }], new Map<string, unknown>([['rto', 2], ['rto2', 1]]), [services[1]]);
+  assert.deepEqual(worst.map((c) => c.vendorMinutes), [1440]);
+  assert.deepEqual(compareTargets(questions.filter((q) => q.id !== 'rto'), new Map(), [services[1]]).map((c) => c.asked), [false]);
 });
 
 test('contradictions: SBOM claim without a current SBOM, signing claim with unsigned artifacts, notification hours above the contract', () => {

@@ -25,12 +25,15 @@ export interface ServiceTargets {
   mtdMinutes: number | null;
 }
 
-export interface GapFound {
+/** One target of one linked service next to the vendor's number for it. */
+export interface TargetComparison {
   serviceId: string;
   metric: Metric;
   targetMinutes: number;
-  /** null: the assessment gives no number for this service. */
+  /** null: not stated (or not asked). */
   vendorMinutes: number | null;
+  /** Whether the assessment's template asks this metric at all. */
+  asked: boolean;
 }
 
 const MINUTES_PER: Array<[RegExp, number]> = [
@@ -55,30 +58,30 @@ function valueFor(answer: unknown, serviceId: string): number | null {
 }
 
 /**
- * Gaps between each service's targets and the vendor's numbers. A metric the service has no target
- * for is not compared; a metric the assessment does not state for a linked service is a gap (we
- * depend on the vendor and do not know). Several questions tagged with one metric: the worst
- * (largest) number counts.
+ * Every target (a metric the service has a target for) of every linked service, with the vendor's
+ * number in minutes. Several questions tagged with one metric: the worst (largest) number counts.
  */
-export function findGaps(questions: readonly TaggedQuestion[], answers: ReadonlyMap<string, unknown>, services: readonly ServiceTargets[]): GapFound[] {
-  const gaps: GapFound[] = [];
+export function compareTargets(questions: readonly TaggedQuestion[], answers: ReadonlyMap<string, unknown>, services: readonly ServiceTargets[]): TargetComparison[] {
+  const comparisons: TargetComparison[] = [];
   for (const service of services) {
     for (const metric of METRICS) {
       const target = service[`${metric}Minutes`];
       if (target === null) continue;
-      const stated = questions
-        .filter((q) => q.type === 'number' && q.tags?.includes(metric))
+      const asking = questions.filter((q) => q.type === 'number' && q.tags?.includes(metric));
+      const stated = asking
         .map((q) => {
           const value = valueFor(answers.get(q.id), service.id);
           return value === null ? null : Math.round(value * minutesPerUnit(q.unit));
         })
         .filter((v): v is number => v !== null);
-      const vendorMinutes = stated.length ? Math.max(...stated) : null;
-      if (vendorMinutes === null || vendorMinutes > target) gaps.push({ serviceId: service.id, metric, targetMinutes: target, vendorMinutes });
+      comparisons.push({ serviceId: service.id, metric, targetMinutes: target, vendorMinutes: stated.length ? Math.max(...stated) : null, asked: asking.length > 0 });
     }
   }
-  return gaps;
+  return comparisons;
 }
+
+/** A gap: the vendor's number is worse than the target, or missing (we depend on the vendor and do not know). */
+export const isGap = (c: Pick<TargetComparison, 'targetMinutes' | 'vendorMinutes'>) => c.vendorMinutes === null || c.vendorMinutes > c.targetMinutes;
 
 export type ContradictionKind = 'sbom-not-published' | 'unsigned-releases' | 'notification-hours';
 

@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/schema.js';
-import type { BusinessServicesTable } from './resilience.tables.js';
+import { SUPPRESSED_STATES } from '../findings/findings.policy.js';
+import { REVIEWED_STATUSES } from '../vendors/vendors.mappers.js';
+import type { BusinessServicesTable, ResilienceGapsTable } from './resilience.tables.js';
+
+/** Signature states of an observed artifact that contradict "we sign our releases" (not-pe files carry no Authenticode signature to judge). */
+export const UNSIGNED_STATES = ['unsigned', 'invalid', 'malformed'];
 
 export class ResilienceRepository {
   constructor(private readonly db: Executor) {}
@@ -41,6 +46,10 @@ export class ResilienceRepository {
       .execute();
   }
 
+  vendor(id: string) {
+    return this.db.selectFrom('vendors').select(['id', 'name', 'status', 'last_reviewed_at']).where('id', '=', id).where('internal', '=', 0).executeTakeFirst();
+  }
+
   existingVendorIds(ids: string[]) {
     if (!ids.length) return Promise.resolve([]);
     return this.db.selectFrom('vendors').select('id').where('id', 'in', ids).where('internal', '=', 0).execute();
@@ -59,6 +68,180 @@ export class ResilienceRepository {
       .where('status', '=', 'open')
       .where('service_id', 'in', serviceIds)
       .groupBy('service_id')
+      .execute();
+  }
+
+  /** The services a vendor delivers, with their targets. */
+  servicesOfVendor(vendorId: string) {
+    return this.db
+      .selectFrom('business_service_vendors as l')
+      .innerJoin('business_services as s', 's.id', 'l.service_id')
+      .select(['s.id', 's.name', 's.rto_minutes', 's.rpo_minutes', 's.mtd_minutes'])
+      .where('l.vendor_id', '=', vendorId)
+      .orderBy('s.name_key')
+      .execute();
+  }
+
+  vendorIdsOfService(serviceId: string) {
+    return this.db.selectFrom('business_service_vendors').select('vendor_id').where('service_id', '=', serviceId).execute();
+  }
+
+  gapsOfVendor(vendorId: string) {
+    return this.db.selectFrom('resilience_gaps').selectAll().where('vendor_id', '=', vendorId).execute();
+  }
+
+  openGapsOfVendor(vendorId: string) {
+    return this.db
+      .selectFrom('resilience_gaps as g')
+      .leftJoin('business_services as s', 's.id', 'g.service_id')
+      .selectAll('g')
+      .select('s.name as service_name')
+      .where('g.vendor_id', '=', vendorId)
+      .where('g.status', '=', 'open')
+      .orderBy('s.name_key')
+      .orderBy('g.metric')
+      .execute();
+  }
+
+  insertGap(row: ResilienceGapsTable) {
+    return this.db.insertInto('resilience_gaps').values(row).execute();
+  }
+
+  updateGap(id: string, changes: Partial<ResilienceGapsTable>) {
+    return this.db.updateTable('resilience_gaps').set(changes).where('id', '=', id).execute();
+  }
+
+  /**
+   * Open findings of current SBOMs on these vendors' products that the analysis has not set aside,
+   * counted once per advisory group and severity (aliases of one CVE are one group).
+   */
+  openFindingCounts(vendorIds: string[]) {
+    if (!vendorIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('findings as f')
+      .innerJoin('sboms as s', 's.id', 'f.sbom_id')
+      .select(['f.vendor_id', 'f.severity', sql<number>`count(distinct f.group_id)`.as('n')])
+      .where('f.vendor_id', 'in', vendorIds)
+      .where('s.is_current', '=', 1)
+      .where('f.status', '=', 'open')
+      .where('f.verdict', '=', 'affected')
+      .where('f.state', 'not in', [...SUPPRESSED_STATES])
+      .groupBy(['f.vendor_id', 'f.severity'])
+      .execute();
+  }
+
+  /** What the contradiction checks compare a vendor's claims with. */
+  async observedFacts(vendorId: string) {
+    const [counts, unsigned, contracts] = await Promise.all([
+      this.db
+        .selectNoFrom((eb) => [
+          eb.selectFrom('products').select((e) => e.fn.countAll<number>().as('n')).where('vendor_id', '=', vendorId).as('products'),
+          eb
+            .selectFrom('sboms as s')
+            .innerJoin('products as p', 'p.id', 's.product_id')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .where('p.vendor_id', '=', vendorId)
+            .where('s.is_current', '=', 1)
+            .where('s.published', '=', 1)
+            .as('current_sboms'),
+          eb
+            .selectFrom('artifacts')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .where('vendor_id', '=', vendorId)
+            .where('source', '=', 'observed')
+            .where('signature_status', 'in', UNSIGNED_STATES)
+            .where('provenance_status', '<>', 'verified')
+            .as('unsigned'),
+        ])
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('artifacts')
+        .select(['file_name', 'version', 'signature_status'])
+        .where('vendor_id', '=', vendorId)
+        .where('source', '=', 'observed')
+        .where('signature_status', 'in', UNSIGNED_STATES)
+        .where('provenance_status', '<>', 'verified')
+        .orderBy('last_seen_at', 'desc')
+        .limit(3)
+        .execute(),
+      this.db
+        .selectFrom('contracts')
+        .select(['title', 'breach_notification_hours'])
+        .where('vendor_id', '=', vendorId)
+        .where('breach_notification_hours', 'is not', null)
+        .execute(),
+    ]);
+    return {
+      products: Number(counts.products ?? 0),
+      currentSboms: Number(counts.current_sboms ?? 0),
+      unsignedTotal: Number(counts.unsigned ?? 0),
+      unsignedArtifacts: unsigned.map((a) => ({ fileName: a.file_name, version: a.version, signatureStatus: a.signature_status })),
+      contracts: contracts.map((c) => ({ title: c.title, breachNotificationHours: Number(c.breach_notification_hours) })),
+    };
+  }
+
+  /** Vendors we work with whose next review falls before `horizon`, soonest first. */
+  reviewsDueBy(horizon: string) {
+    return this.db
+      .selectFrom('vendors')
+      .select(['id', 'name', 'tier', 'next_review_at'])
+      .where('internal', '=', 0)
+      .where('status', 'in', REVIEWED_STATUSES)
+      .where('next_review_at', '<=', horizon)
+      .orderBy('next_review_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * What residual risk needs of these vendors' assessments, in one read each: their closed and
+   * submitted (or in-review) assessments, newest first, with the stored scores (closed ones only)
+   * and the template version's name; and their open remediation items.
+   */
+  assessedRows(vendorIds: string[]) {
+    if (!vendorIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('assessments as a')
+      .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
+      .select(['a.id', 'a.vendor_id', 'a.status', 'a.scores', 'a.submitted_at', 'a.closed_at', 't.name as template_name'])
+      .where('a.vendor_id', 'in', vendorIds)
+      .where('a.status', 'in', ['closed', 'submitted', 'in_review'])
+      .execute();
+  }
+
+  openRemediationCounts(vendorIds: string[]) {
+    if (!vendorIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('assessment_remediations')
+      .select(['vendor_id', sql<number>`count(*)`.as('n')])
+      .where('vendor_id', 'in', vendorIds)
+      .where('status', '=', 'open')
+      .groupBy('vendor_id')
+      .execute();
+  }
+
+  /** Assessments past their due date whose answers the vendor still owes (AssessmentService's "overdue"). */
+  overdueAssessments(today: string, statuses: readonly string[]) {
+    return this.db
+      .selectFrom('assessments as a')
+      .innerJoin('vendors as v', 'v.id', 'a.vendor_id')
+      .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
+      .select(['a.id', 'a.vendor_id', 'v.name as vendor_name', 't.name as template_name', 'a.status', 'a.due_at'])
+      .where('a.due_at', '<', today)
+      .where('a.status', 'in', [...statuses])
+      .orderBy('a.due_at')
+      .orderBy('a.id')
+      .execute();
+  }
+
+  /** These vendors' assessments that are open or were created at or after `since`. */
+  openOrRecentAssessments(vendorIds: string[], since: string, openStatuses: readonly string[]) {
+    if (!vendorIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('assessments')
+      .select(['vendor_id', 'status', 'created_at'])
+      .where('vendor_id', 'in', vendorIds)
+      .where((eb) => eb.or([eb('status', 'in', [...openStatuses]), eb('created_at', '>=', since)]))
       .execute();
   }
 }

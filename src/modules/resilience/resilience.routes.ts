@@ -8,6 +8,7 @@ import {
   ServiceIdParams,
   ServiceVendorsBody,
   UpdateServiceBody,
+  VendorResilienceSchema,
 } from './resilience.schemas.js';
 import type { ResilienceService } from './resilience.service.js';
 
@@ -43,6 +44,16 @@ export function resilienceRoutes(app: App, resilience: ResilienceService): void 
     config: write,
     schema: { tags, summary: 'Set the vendors that deliver a business service (replaces the list)', params: ServiceIdParams, body: ServiceVendorsBody, response: { 200: BusinessServiceSchema } },
   }, async (request) => resilience.setServiceVendors(request.params.id, request.body.vendorIds, request.ctx));
+
+  app.get('/api/v1/vendors/:id/resilience', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'A vendor\'s latest assessment, the business services it delivers, its open resilience gaps and the contradictions between its answers and what we observe',
+      params: ServiceIdParams,
+      response: { 200: VendorResilienceSchema },
+    },
+  }, async (request) => resilience.vendorResilience(request.params.id));
 
   app.get('/api/v1/settings/residual-risk', {
     config: read,

@@ -3,13 +3,29 @@ import { recordAudit } from '../../platform/audit/audit.js';
 import { isUniqueViolation } from '../../platform/db/database.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import type { RequestContext } from '../../platform/context.js';
-import { conflict, invalidField, notFound } from '../../platform/errors.js';
+import { conflict, invalidField, notFound, validationError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { JobQueue } from '../../platform/jobs/queue.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
-import { DEFAULT_RESIDUAL_WEIGHTS, type ResidualRiskWeights } from './residual-risk.js';
+import { OPEN_STATUSES, type AssessmentService } from '../assessments/assessments.service.js';
+import type { AssessmentDetail } from '../assessments/assessments.schemas.js';
+import type { QuestionnaireService } from '../questionnaires/questionnaires.service.js';
+import type { TemplateVersion } from '../questionnaires/questionnaires.model.js';
+import type { RiskService } from '../risks/risks.service.js';
+import { TIERS, type Tier } from '../vendors/risk-score.js';
+import type { Vendor } from '../vendors/vendors.schemas.js';
+import type { VendorService } from '../vendors/vendors.service.js';
+import { DEFAULT_RESIDUAL_WEIGHTS, FINDING_SEVERITIES, residualRisk, type ControlStatus, type ResidualRisk, type ResidualRiskWeights } from './residual-risk.js';
+import { compareTargets, findContradictions, formatHours, isGap, METRIC_LABEL, type ServiceTargets, type TaggedQuestion, type TargetComparison } from './resilience.compare.js';
+
+type Comparison = TargetComparison & { gap: boolean; assessmentId: string | null };
 import { ResilienceRepository } from './resilience.repository.js';
 import type { AssessmentCadence, BusinessService, CreateServiceInput, UpdateServiceInput } from './resilience.schemas.js';
-import type { BusinessServicesTable } from './resilience.tables.js';
+import type { BusinessServicesTable, ResilienceGapsTable } from './resilience.tables.js';
+
+/** The job that brings a vendor's resilience gaps (and their risks) up to date; enqueued by every change that moves them. */
+export const RECOMPUTE_JOB = 'resilience.recompute';
+export const SCHEDULE_REVIEWS_JOB = 'resilience.schedule-reviews';
 
 export const RESIDUAL_RISK_KEY = 'residual-risk';
 export const ASSESSMENT_CADENCE_KEY = 'assessment-cadence';
@@ -20,8 +36,19 @@ export const DEFAULT_CADENCE: AssessmentCadence = {
   templates: { T1: 'supply-chain-baseline', T2: 'supply-chain-baseline', T3: 'incident-notification', T4: null },
 };
 
+export interface ResilienceDeps {
+  jobs: JobQueue;
+  risks: RiskService;
+  vendors: VendorService;
+  assessments: AssessmentService;
+  templates: QuestionnaireService;
+}
+
 export class ResilienceService {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly deps: ResilienceDeps,
+  ) {}
 
   private repo(executor: Executor = this.db) {
     return new ResilienceRepository(executor);
@@ -60,6 +87,7 @@ export class ResilienceService {
       await this.linkVendors(trx, row.id, input.vendorIds ?? []);
       const after = await this.getService(row.id, trx);
       await recordAudit(trx, ctx, { action: 'business-service.create', entityType: 'business-service', entityId: row.id, after });
+      await this.recomputeLater(trx, after.vendors.map((v) => v.id));
       return after;
     });
   }
@@ -84,6 +112,7 @@ export class ResilienceService {
       await this.repo(trx).updateService(id, changes);
       const after = await this.getService(id, trx);
       await recordAudit(trx, ctx, { action: 'business-service.update', entityType: 'business-service', entityId: id, before, after });
+      await this.recomputeLater(trx, after.vendors.map((v) => v.id));
       return after;
     });
   }
@@ -93,6 +122,7 @@ export class ResilienceService {
       const before = await this.getService(id, trx);
       await this.repo(trx).deleteService(id);
       await recordAudit(trx, ctx, { action: 'business-service.delete', entityType: 'business-service', entityId: id, before });
+      await this.recomputeLater(trx, before.vendors.map((v) => v.id));
     });
   }
 
@@ -108,6 +138,7 @@ export class ResilienceService {
         before: { vendors: before.vendors.map((v) => v.id) },
         after: { vendors: after.vendors.map((v) => v.id) },
       });
+      await this.recomputeLater(trx, [...before.vendors, ...after.vendors].map((v) => v.id));
       return after;
     });
   }
@@ -166,12 +197,301 @@ export class ResilienceService {
   }
 
   async setCadence(cadence: AssessmentCadence, ctx: RequestContext): Promise<AssessmentCadence> {
+    const resolved = await this.resolveTemplates(cadence);
+    const unknown = TIERS.filter((t) => cadence.templates[t] !== null && !resolved[t]);
+    if (unknown.length) {
+      throw validationError(`unknown template: ${unknown.map((t) => `${t} ${cadence.templates[t]}`).join(', ')}`, unknown.map((t) => ({ field: `/templates/${t}`, reason: 'is not a template id or key' })));
+    }
     await this.write(async (trx) => {
       const before = await this.cadence(trx);
       await writeSetting(trx, ASSESSMENT_CADENCE_KEY, cadence);
       await recordAudit(trx, ctx, { action: 'settings.assessment-cadence.update', entityType: 'settings', entityId: ASSESSMENT_CADENCE_KEY, before, after: cadence });
     });
     return cadence;
+  }
+
+  // Resilience gaps: recomputed by one job, whatever moved them.
+
+  /** Queues the recomputation of these vendors' gaps, in the transaction of the change that moved them. */
+  async recomputeLater(trx: Executor, vendorIds: string[]): Promise<void> {
+    const unique = [...new Set(vendorIds)];
+    if (unique.length) await this.deps.jobs.enqueue(RECOMPUTE_JOB, { vendorIds: unique }, {}, trx);
+  }
+
+  /**
+   * Brings each vendor's gaps up to date with its latest submitted or closed assessment and the
+   * targets of the services it delivers: gaps found are opened (a risk raised, source resilience),
+   * gaps gone are closed (the risk resolved). A metric the latest assessment's template does not
+   * ask keeps the number an earlier assessment stated (stored on the gap row), so answering a
+   * different questionnaire does not erase what is known. A closed assessment also counts as the
+   * vendor's review: the next one is scheduled from it by the tier's cadence.
+   */
+  async recompute(vendorIds: string[], ctx: RequestContext): Promise<{ vendors: number; opened: number; closed: number }> {
+    let opened = 0;
+    let closed = 0;
+    for (const vendorId of new Set(vendorIds)) {
+      const vendor = await this.repo().vendor(vendorId);
+      if (!vendor) continue;
+      const latest = await this.deps.assessments.latestForVendor(vendorId);
+      const counts = await this.db.transaction().execute((trx) => this.recomputeIn(trx, vendor, latest, ctx));
+      opened += counts.opened;
+      closed += counts.closed;
+      const closedAt = latest?.assessment.closedAt;
+      if (closedAt && vendor.status !== 'terminated' && (!vendor.last_reviewed_at || vendor.last_reviewed_at < closedAt)) {
+        await this.deps.vendors.markReviewed(vendorId, { reviewedAt: closedAt, note: `assessment "${latest.assessment.templateName}" closed` }, ctx);
+      }
+    }
+    return { vendors: new Set(vendorIds).size, opened, closed };
+  }
+
+  private async recomputeIn(
+    trx: Executor,
+    vendor: { id: string; name: string },
+    latest: { assessment: AssessmentDetail; template: TemplateVersion } | null,
+    ctx: RequestContext,
+  ): Promise<{ opened: number; closed: number }> {
+    const repo = this.repo(trx);
+    const services: ServiceTargets[] = (await repo.servicesOfVendor(vendor.id)).map((r) => ({
+      id: r.id,
+      name: r.name,
+      rtoMinutes: r.rto_minutes === null ? null : Number(r.rto_minutes),
+      rpoMinutes: r.rpo_minutes === null ? null : Number(r.rpo_minutes),
+      mtdMinutes: r.mtd_minutes === null ? null : Number(r.mtd_minutes),
+    }));
+    const existing = new Map((await repo.gapsOfVendor(vendor.id)).map((g) => [`${g.service_id}:${g.metric}`, g]));
+    // Never assessed: nothing to compare.
+    const compared = latest ? this.compare(latest, services, existing) : [];
+    const now = new Date().toISOString();
+    const serviceName = new Map(services.map((s) => [s.id, s.name]));
+    let opened = 0;
+    let closed = 0;
+    const seen = new Set<string>();
+    for (const c of compared) {
+      const key = `${c.serviceId}:${c.metric}`;
+      seen.add(key);
+      const before = existing.get(key);
+      const status = c.gap ? 'open' : 'closed';
+      const values = { target_minutes: c.targetMinutes, vendor_minutes: c.vendorMinutes, assessment_id: c.assessmentId, updated_at: now };
+      if (!before) {
+        await repo.insertGap({ id: newId(), vendor_id: vendor.id, service_id: c.serviceId, metric: c.metric, ...values, status, opened_at: now, closed_at: status === 'closed' ? now : null });
+      } else {
+        const same = before.status === status && Number(before.target_minutes) === c.targetMinutes && nullableNumber(before.vendor_minutes) === c.vendorMinutes && before.assessment_id === c.assessmentId;
+        if (same) continue;
+        await repo.updateGap(before.id, { ...values, status, opened_at: status === 'open' && before.status !== 'open' ? now : before.opened_at, closed_at: status === 'closed' ? (before.closed_at && before.status === 'closed' ? before.closed_at : now) : null });
+      }
+      const name = serviceName.get(c.serviceId) ?? c.serviceId;
+      if (status === 'open') {
+        opened++;
+        await this.raiseGap(trx, vendor, name, c, ctx);
+        await recordAudit(trx, ctx, { action: 'resilience-gap.open', entityType: 'vendor', entityId: vendor.id, after: { vendorId: vendor.id, name: vendor.name, service: name, metric: c.metric, targetMinutes: c.targetMinutes, vendorMinutes: c.vendorMinutes } });
+      } else if (before?.status === 'open') {
+        closed++;
+        await this.closeGap(trx, vendor, before, `the vendor's ${METRIC_LABEL[c.metric]} for ${name} (${formatMinutes(c.vendorMinutes)}) meets the target (${formatMinutes(c.targetMinutes)})`, ctx);
+      }
+    }
+    // Gaps of services no longer linked, or metrics without a target any more.
+    for (const [key, before] of existing) {
+      if (seen.has(key) || before.status !== 'open') continue;
+      await repo.updateGap(before.id, { status: 'closed', closed_at: now, updated_at: now });
+      closed++;
+      await this.closeGap(trx, vendor, before, `${serviceName.get(before.service_id) ?? 'the service'} no longer depends on the vendor for this target`, ctx);
+    }
+    return { opened, closed };
+  }
+
+  /**
+   * Every (linked service, metric with a target) with the vendor's number and whether it is a gap:
+   * the latest assessment's number when its template asks the metric, else the number stored from
+   * the assessment that last stated it (none: missing).
+   */
+  private compare(
+    latest: { assessment: AssessmentDetail; template: TemplateVersion },
+    services: ServiceTargets[],
+    existing: Map<string, ResilienceGapsTable>,
+  ): Comparison[] {
+    const questions: TaggedQuestion[] = latest.template.sections.flatMap((s) => s.questions);
+    return compareTargets(questions, answerValues(latest.assessment), services).map((c) => {
+      if (c.asked) return { ...c, gap: isGap(c), assessmentId: latest.assessment.id };
+      const before = existing.get(`${c.serviceId}:${c.metric}`);
+      const stated = { ...c, vendorMinutes: before ? nullableNumber(before.vendor_minutes) : null };
+      return { ...stated, gap: isGap(stated), assessmentId: before?.assessment_id ?? null };
+    });
+  }
+
+  private async raiseGap(trx: Executor, vendor: { id: string; name: string }, serviceName: string, gap: Comparison, ctx: RequestContext) {
+    const metric = METRIC_LABEL[gap.metric];
+    const missing = gap.vendorMinutes === null;
+    await this.deps.risks.raise(
+      {
+        source: 'resilience',
+        sourceKey: `${vendor.id}:${gap.serviceId}:${gap.metric}`,
+        title: missing
+          ? `Resilience gap: ${vendor.name} states no ${metric} for ${serviceName} (target ${formatMinutes(gap.targetMinutes)})`
+          : `Resilience gap: ${vendor.name} ${metric} ${formatMinutes(gap.vendorMinutes)} for ${serviceName} exceeds the target ${formatMinutes(gap.targetMinutes)}`,
+        description: missing
+          ? `${serviceName} depends on ${vendor.name} and needs a ${metric} of at most ${formatMinutes(gap.targetMinutes)}; the vendor's latest assessment gives no number for it.`
+          : `${serviceName} depends on ${vendor.name} and needs a ${metric} of at most ${formatMinutes(gap.targetMinutes)}; the vendor's assessment states ${formatMinutes(gap.vendorMinutes)}.`,
+        // Twice the target or more is likely to bite; a missing number is an unknown, rated as possible.
+        likelihood: missing ? 3 : gap.vendorMinutes! >= 2 * gap.targetMinutes ? 4 : 3,
+        impact: 4,
+        vendorIds: [vendor.id],
+        evidence: [
+          { type: 'vendor', id: vendor.id, label: vendor.name },
+          ...(gap.assessmentId ? [{ type: 'assessment' as const, id: gap.assessmentId, label: `${metric} for ${serviceName}` }] : []),
+        ],
+      },
+      ctx,
+      trx,
+    );
+  }
+
+  private async closeGap(trx: Executor, vendor: { id: string; name: string }, gap: ResilienceGapsTable, reason: string, ctx: RequestContext) {
+    await this.deps.risks.resolveAutomatic({ source: 'resilience', sourceKey: `${vendor.id}:${gap.service_id}:${gap.metric}`, reason }, ctx, trx);
+    await recordAudit(trx, ctx, { action: 'resilience-gap.close', entityType: 'vendor', entityId: vendor.id, after: { vendorId: vendor.id, name: vendor.name, serviceId: gap.service_id, metric: gap.metric, reason } });
+  }
+
+  /** GET /vendors/{id}/resilience: the latest assessment, the services the vendor delivers, open gaps and contradictions. */
+  async vendorResilience(vendorId: string) {
+    if (!(await this.repo().vendor(vendorId))) throw notFound('vendor', vendorId);
+    const [latest, services, gaps, facts] = await Promise.all([
+      this.deps.assessments.latestForVendor(vendorId),
+      this.repo().servicesOfVendor(vendorId),
+      this.repo().openGapsOfVendor(vendorId),
+      this.repo().observedFacts(vendorId),
+    ]);
+    const questions: TaggedQuestion[] = latest ? latest.template.sections.flatMap((s) => s.questions) : [];
+    return {
+      vendorId,
+      assessment: latest
+        ? {
+            id: latest.assessment.id,
+            templateName: latest.assessment.templateName,
+            status: latest.assessment.status,
+            submittedAt: latest.assessment.submittedAt,
+            closedAt: latest.assessment.closedAt,
+            overall: latest.assessment.scores?.overall ?? null,
+          }
+        : null,
+      services: services.map((s) => ({ id: s.id, name: s.name, rtoMinutes: nullableNumber(s.rto_minutes), rpoMinutes: nullableNumber(s.rpo_minutes), mtdMinutes: nullableNumber(s.mtd_minutes) })),
+      gaps: gaps.map((g) => ({
+        id: g.id,
+        serviceId: g.service_id,
+        serviceName: g.service_name,
+        metric: g.metric,
+        targetMinutes: Number(g.target_minutes),
+        vendorMinutes: nullableNumber(g.vendor_minutes),
+        assessmentId: g.assessment_id,
+        openedAt: g.opened_at,
+      })),
+      contradictions: latest ? findContradictions(questions, answerValues(latest.assessment), facts) : [],
+    };
+  }
+
+  // Residual risk.
+
+  /**
+   * Residual risk of a page of vendors in a fixed number of reads, whatever the page size: the
+   * settings, their assessments, open remediation items and open findings, each for all of them.
+   */
+  async residualRisks(vendors: ReadonlyArray<Pick<Vendor, 'id' | 'tier' | 'inherentRisk'>>): Promise<Map<string, ResidualRisk>> {
+    const ids = vendors.map((v) => v.id);
+    const repo = this.repo();
+    const [weights, model, assessed, remediations, findings] = await Promise.all([
+      this.residualWeights(),
+      this.deps.vendors.riskModel(),
+      repo.assessedRows(ids),
+      repo.openRemediationCounts(ids),
+      repo.openFindingCounts(ids),
+    ]);
+    const latest = new Map<string, (typeof assessed)[number]>();
+    // The latest closed assessment, else the latest submitted one (as AssessmentService.latestForVendor picks).
+    const rank = (r: (typeof assessed)[number]) => `${r.status === 'closed' ? 1 : 0}${r.closed_at ?? r.submitted_at ?? ''}${r.id}`;
+    for (const r of assessed) {
+      const current = latest.get(r.vendor_id);
+      if (!current || rank(r) > rank(current)) latest.set(r.vendor_id, r);
+    }
+    const open = new Map(remediations.map((r) => [r.vendor_id, Number(r.n)]));
+    const bySeverity = new Map<string, Partial<Record<(typeof FINDING_SEVERITIES)[number], number>>>();
+    for (const f of findings) {
+      if (!(FINDING_SEVERITIES as readonly string[]).includes(f.severity)) continue;
+      bySeverity.set(f.vendor_id, { ...bySeverity.get(f.vendor_id), [f.severity]: Number(f.n) });
+    }
+    const now = new Date();
+    return new Map(
+      vendors.map((v) => {
+        const a = latest.get(v.id);
+        const scores = a?.scores ? (JSON.parse(a.scores) as { controls?: Array<{ status: string }> }) : null;
+        return [
+          v.id,
+          residualRisk(
+            {
+              inherentScore: v.inherentRisk.score,
+              cadenceDays: model.reviewCadenceDays[v.tier as Tier],
+              assessment: a
+                ? {
+                    assessmentId: a.id,
+                    templateName: a.template_name,
+                    status: a.status === 'closed' ? 'closed' : 'submitted',
+                    assessedAt: (a.closed_at ?? a.submitted_at)!,
+                    // Scores are stored when an assessment closes; a submitted one's answers are not yet reviewed and reduce nothing.
+                    controls: (scores?.controls ?? []).map((c) => ({ status: c.status as ControlStatus })),
+                  }
+                : null,
+              openRemediations: open.get(v.id) ?? 0,
+              openFindings: bySeverity.get(v.id) ?? {},
+            },
+            weights,
+            now,
+          ),
+        ];
+      }),
+    );
+  }
+
+  // Recurring reviews.
+
+  /**
+   * The scheduled job: a vendor whose review falls due within the lead time, whose tier has a
+   * template, and that has no open assessment and none created in this review cycle (a cancelled
+   * one included, so cancelling is not undone) gets a draft assessment due on its review date.
+   */
+  async scheduleReviews(ctx: RequestContext, now = new Date()): Promise<{ created: number }> {
+    const cadence = await this.cadence();
+    const templates = await this.resolveTemplates(cadence);
+    const horizon = new Date(now.getTime() + cadence.leadDays * DAY_MS).toISOString();
+    const due = (await this.repo().reviewsDueBy(horizon)).filter((v) => templates[v.tier as Tier]);
+    let created = 0;
+    for (let i = 0; i < due.length; i += 500) {
+      const chunk = due.slice(i, i + 500);
+      const cycleStart = (v: (typeof chunk)[number]) => new Date(Date.parse(v.next_review_at) - cadence.leadDays * DAY_MS).toISOString();
+      const earliest = chunk.map(cycleStart).sort()[0];
+      const existing = await this.repo().openOrRecentAssessments(chunk.map((v) => v.id), earliest, OPEN_ASSESSMENT_STATUSES);
+      for (const v of chunk) {
+        const start = cycleStart(v);
+        if (existing.some((a) => a.vendor_id === v.id && (OPEN_ASSESSMENT_STATUSES.includes(a.status) || a.created_at >= start))) continue;
+        // Due on the review date, but never sooner than the lead time from now (an overdue review still gets time to answer).
+        const dueAt = new Date(Math.max(Date.parse(v.next_review_at), now.getTime() + cadence.leadDays * DAY_MS)).toISOString().slice(0, 10);
+        await this.deps.assessments.create({ vendorId: v.id, templateId: templates[v.tier as Tier]!, dueAt }, ctx);
+        created++;
+      }
+    }
+    return { created };
+  }
+
+  /** Each tier's template id (a shipped key is resolved); a tier whose template is gone is skipped, not fatal. */
+  private async resolveTemplates(cadence: AssessmentCadence): Promise<Record<Tier, string | null>> {
+    const all = await this.deps.templates.list();
+    const idOf = (ref: string | null) => (ref === null ? null : (all.find((t) => t.id === ref || t.key === ref)?.id ?? null));
+    return { T1: idOf(cadence.templates.T1), T2: idOf(cadence.templates.T2), T3: idOf(cadence.templates.T3), T4: idOf(cadence.templates.T4) };
+  }
+
+  /** The dashboard's overdue assessments: past due while the vendor still owes the answers. */
+  async overdueAssessments(now = new Date()) {
+    const rows = await this.repo().overdueAssessments(now.toISOString().slice(0, 10), AWAITING_VENDOR);
+    return {
+      assessmentsOverdue: rows.length,
+      overdueAssessments: rows.slice(0, 10).map((r) => ({ id: r.id, vendorId: r.vendor_id, vendorName: r.vendor_name, templateName: r.template_name, status: r.status, dueAt: r.due_at! })),
+    };
   }
 
   /** Runs fn in one transaction, turning a unique-constraint race into a 409. */
@@ -183,6 +503,24 @@ export class ResilienceService {
       throw error;
     }
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** Statuses of an assessment still in progress (AssessmentService's OPEN_STATUSES), and those where the vendor owes the answers. */
+const OPEN_ASSESSMENT_STATUSES: readonly string[] = OPEN_STATUSES;
+const AWAITING_VENDOR: readonly string[] = ['draft', 'sent', 'in_progress'];
+
+const nullableNumber = (v: number | string | null) => (v === null ? null : Number(v));
+
+/** A duration in minutes as people read it: hours. */
+function formatMinutes(minutes: number | null): string {
+  return minutes === null ? 'none' : formatHours(minutes / 60);
+}
+
+/** The answers a comparison trusts: rejected ones are not the vendor's word any more. */
+function answerValues(assessment: AssessmentDetail): Map<string, unknown> {
+  return new Map(assessment.answers.filter((a) => a.state !== 'rejected').map((a) => [a.questionId, a.value]));
 }
 
 /** A service cannot tolerate less downtime than it takes to recover: MTD is at least the RTO. */

@@ -6,10 +6,11 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { VendorService } from '../vendors/vendors.service.js';
+import type { ResilienceService } from '../resilience/resilience.service.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(s: T) => Type.Union([s, Type.Null()]);
 
-export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; version: string; vendors: VendorService; audit: AuditService }): void {
+export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; version: string; vendors: VendorService; audit: AuditService; resilience: ResilienceService }): void {
   app.get('/healthz', {
     config: { public: true },
     schema: { tags: ['system'], summary: 'Liveness and database reachability', response: { 200: Type.Object({ status: Type.String(), database: Type.String(), version: Type.String() }) } },
@@ -50,6 +51,11 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
             }),
             { description: 'Contracts of active vendors ending within 90 days or with a notice deadline within 30 days (or passed), soonest first; at most 20.' },
           ),
+          assessmentsOverdue: Type.Integer({ description: 'Assessments past their due date whose answers the vendor still owes (draft, sent, in progress): GET /api/v1/assessments?overdue=true lists them.' }),
+          overdueAssessments: Type.Array(
+            Type.Object({ id: Type.String(), vendorId: Type.String(), vendorName: Type.String(), templateName: Type.String(), status: Type.String(), dueAt: Type.String({ description: 'YYYY-MM-DD' }) }),
+            { description: 'The ten longest overdue.' },
+          ),
           recentActivity: Type.Array(
             Type.Object({
               at: Type.String(),
@@ -69,6 +75,7 @@ export function systemRoutes(app: App, deps: { db: Kysely<DB>; dialect: string; 
     const recent = await deps.audit.list({ limit: 10, excludeActions: ['session.login'] });
     return {
       ...(await deps.vendors.dashboard()),
+      ...(await deps.resilience.overdueAssessments()),
       recentActivity: recent.items.map((e) => {
         const record = (e.after ?? e.before ?? {}) as { name?: string; title?: string; vendorId?: string };
         return {

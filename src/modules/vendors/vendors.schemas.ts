@@ -3,6 +3,7 @@ import { Type, type Static, type TEnum } from 'typebox';
 import { UUID_PATTERN } from '../../platform/ids.js';
 import { PageQuery } from '../../platform/http/pagination.js';
 import { ACCESS_LEVELS, DATA_CATEGORIES, FACTORS, TIERS } from './risk-score.js';
+import { ResidualRiskSchema } from '../resilience/resilience.schemas.js';
 
 const literals = <const T extends string[]>(values: readonly [...T], description?: string): TEnum<T> =>
   Type.Enum(values, description ? { description } : {});
@@ -92,6 +93,7 @@ export const VendorSchema = Type.Object({
       description: 'Factors not answered yet (their term reads "not answered" and the value in the matching field is a placeholder). Set dataCategories (at least one, "none" included), accessLevel, criticality, substitutability or shipsSoftware to answer them.',
     }),
   }),
+  residualRisk: Type.Optional(ResidualRiskSchema),
   subcontractorCount: Type.Integer(),
   lastReviewedAt: Nullable(Type.String()),
   nextReviewAt: Nullable(Type.String({ description: 'null for a terminated vendor, which is no longer reviewed' })),

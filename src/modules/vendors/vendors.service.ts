@@ -22,6 +22,7 @@ import {
 import { presentComment, presentContact, presentContract, presentProduct, presentVendor } from './vendors.mappers.js';
 import { sortSpec, VendorRepository, type VendorRow } from './vendors.repository.js';
 import type { CreateVendorInput, FourthPartyNode, UpdateVendorInput, Vendor, VendorFilter } from './vendors.schemas.js';
+import type { ResidualRisk } from '../resilience/residual-risk.js';
 import type { ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
 
 const RISK_MODEL_KEY = 'risk-model';
@@ -60,8 +61,12 @@ export const VENDOR_DEFAULTS: Omit<VendorValues, 'name'> = {
 /** Runs in the transaction that set or changed these vendors' domains (correlation with threat-intel indicators). */
 export type VendorDomainsHook = (trx: Executor, vendorIds: string[], ctx: RequestContext) => Promise<unknown>;
 
+/** The residual risk of vendors as the API shows them, a page at a time (the resilience module computes it). */
+export type ResidualRiskSource = (vendors: Vendor[]) => Promise<Map<string, ResidualRisk>>;
+
 export class VendorService {
   private readonly domainHooks: VendorDomainsHook[] = [];
+  private residualSource: ResidualRiskSource | null = null;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -77,6 +82,17 @@ export class VendorService {
   async domainsChanged(trx: Executor, vendorIds: string[], ctx: RequestContext): Promise<void> {
     if (!vendorIds.length) return;
     for (const hook of this.domainHooks) await hook(trx, vendorIds, ctx);
+  }
+
+  /** Registers what computes residual risk; every vendor the API answers with carries it. */
+  useResidualRisk(source: ResidualRiskSource): void {
+    this.residualSource = source;
+  }
+
+  private async withResidual(vendors: Vendor[]): Promise<Vendor[]> {
+    if (!this.residualSource || !vendors.length) return vendors;
+    const residual = await this.residualSource(vendors);
+    return vendors.map((v) => ({ ...v, residualRisk: residual.get(v.id) }));
   }
 
   private repo(executor: Executor = this.db) {
@@ -99,6 +115,11 @@ export class VendorService {
   }
 
   async get(id: string): Promise<Vendor> {
+    return (await this.withResidual([await this.present(id)]))[0];
+  }
+
+  /** The vendor as stored, without residual risk: what existence checks and internal reads need. */
+  private async present(id: string): Promise<Vendor> {
     const row = await this.repo().findById(id);
     if (!row) throw notFound('vendor', id);
     return presentVendor(row);
@@ -109,7 +130,8 @@ export class VendorService {
     const { column } = sortSpec(filter.sort);
     const cursor = decodeCursor(filter.cursor, column === 'risk_score' ? 'number' : 'string');
     const rows = await this.repo().list(filter, cursor, limit);
-    return toPage(rows, limit, (row) => row[column] as string | number, presentVendor);
+    const page = toPage(rows, limit, (row) => row[column] as string | number, presentVendor);
+    return { ...page, items: await this.withResidual(page.items) };
   }
 
   /**
@@ -122,8 +144,8 @@ export class VendorService {
   async create(input: CreateVendorInput, ctx: RequestContext): Promise<Vendor> {
     try {
       // A vendor with domains is correlated with indicators in the same transaction.
-      if (isPostgres(this.db) && !input.domains?.length) return await this.insertNew(this.db, input, ctx);
-      return await this.db.transaction().execute((trx) => this.insertNew(trx, input, ctx));
+      const vendor = isPostgres(this.db) && !input.domains?.length ? await this.insertNew(this.db, input, ctx) : await this.db.transaction().execute((trx) => this.insertNew(trx, input, ctx));
+      return (await this.withResidual([vendor]))[0];
     } catch (error) {
       if (isUniqueViolation(error) || isForeignKeyViolation(error)) {
         await this.prepareCreate(this.db, input);
@@ -166,7 +188,7 @@ export class VendorService {
   }
 
   async update(id: string, input: UpdateVendorInput, ctx: RequestContext): Promise<Vendor> {
-    return this.write((trx) => this.updateIn(trx, id, input, ctx));
+    return (await this.withResidual([await this.write((trx) => this.updateIn(trx, id, input, ctx))]))[0];
   }
 
   async updateIn(trx: Executor, id: string, input: UpdateVendorInput, ctx: RequestContext): Promise<Vendor> {
@@ -349,7 +371,7 @@ export class VendorService {
   }
 
   async markReviewed(id: string, input: { note?: string; reviewedAt?: string }, ctx: RequestContext): Promise<Vendor> {
-    return this.write(async (trx) => {
+    const reviewed = await this.write(async (trx) => {
       const existing = await this.repo(trx).findById(id);
       if (!existing) throw notFound('vendor', id);
       if (existing.status === 'terminated') throw conflict('a terminated vendor is not reviewed; set its status back first', [{ field: '/status', reason: 'is terminated' }]);
@@ -374,6 +396,7 @@ export class VendorService {
       });
       return after;
     });
+    return (await this.withResidual([reviewed]))[0];
   }
 
   /** The scheduled job: flags reviews that came due since the last run, each with an audit event. */
@@ -395,7 +418,7 @@ export class VendorService {
   // Products, contacts and contracts: children of a vendor, audited under their own ids.
 
   async listProducts(vendorId: string) {
-    await this.get(vendorId);
+    await this.present(vendorId);
     return (await this.repo().listProducts(vendorId)).map(presentProduct);
   }
 
@@ -467,7 +490,7 @@ export class VendorService {
   }
 
   async listContacts(vendorId: string) {
-    await this.get(vendorId);
+    await this.present(vendorId);
     return (await this.repo().listContacts(vendorId)).map(presentContact);
   }
 
@@ -519,7 +542,7 @@ export class VendorService {
   }
 
   async listContracts(vendorId: string) {
-    await this.get(vendorId);
+    await this.present(vendorId);
     return (await this.repo().listContracts(vendorId)).map(presentContract);
   }
 
@@ -582,7 +605,7 @@ export class VendorService {
   }
 
   async listComments(vendorId: string) {
-    await this.get(vendorId);
+    await this.present(vendorId);
     return (await this.repo().listComments('vendor', vendorId)).map(presentComment);
   }
 
@@ -611,7 +634,7 @@ export class VendorService {
 
   /** Adds a fourth party. Refuses edges that would close a loop, so the tree stays a tree. */
   async addSubcontractor(vendorId: string, subcontractorId: string, service: string | null, ctx: RequestContext): Promise<Vendor> {
-    return this.write((trx) => this.addSubcontractorIn(trx, vendorId, subcontractorId, service, ctx));
+    return (await this.withResidual([await this.write((trx) => this.addSubcontractorIn(trx, vendorId, subcontractorId, service, ctx))]))[0];
   }
 
   async addSubcontractorIn(trx: Executor, vendorId: string, subcontractorId: string, service: string | null, ctx: RequestContext): Promise<Vendor> {
@@ -632,7 +655,7 @@ export class VendorService {
   }
 
   async removeSubcontractor(vendorId: string, subcontractorId: string, ctx: RequestContext): Promise<Vendor> {
-    return this.write(async (trx) => {
+    const removed = await this.write(async (trx) => {
       const repo = this.repo(trx);
       const result = await repo.removeSubcontractor(vendorId, subcontractorId);
       if (!Number(result.numDeletedRows)) throw notFound('subcontractor link', `${vendorId} → ${subcontractorId}`);
@@ -640,6 +663,7 @@ export class VendorService {
       await recordAudit(trx, ctx, { action: 'vendor.subcontractor.remove', entityType: 'vendor', entityId: vendorId, before: { subcontractorId } });
       return presentVendor((await repo.findById(vendorId))!);
     });
+    return (await this.withResidual([removed]))[0];
   }
 
   /** Whether `ancestor` is `vendorId` or appears on its chain of parents. */
@@ -671,7 +695,7 @@ export class VendorService {
 
   /** The subcontractor tree, one query per level; repeated vendors are marked, not re-expanded. */
   async fourthPartyTree(vendorId: string): Promise<{ tree: FourthPartyNode; usedBy: Array<{ id: string; name: string; tier: string; service: string | null }> }> {
-    const vendor = await this.get(vendorId);
+    const vendor = await this.present(vendorId);
     const root: FourthPartyNode = { id: vendor.id, name: vendor.name, tier: vendor.tier, service: null, children: [], cycle: false };
     let level: Array<{ node: FourthPartyNode; ancestors: Set<string> }> = [{ node: root, ancestors: new Set([vendor.id]) }];
     for (let depth = 0; depth < FOURTH_PARTY_MAX_DEPTH && level.length; depth++) {
@@ -691,7 +715,7 @@ export class VendorService {
   }
 
   async historyEntityIds(vendorId: string): Promise<string[]> {
-    await this.get(vendorId);
+    await this.present(vendorId);
     return [vendorId, ...(await this.repo().childIds(vendorId)).map((r) => r.id)];
   }
 

@@ -99,6 +99,13 @@ function DashboardBody({ dashboard: d, names }: Loaded) {
           tone={d.reviewsOverdue ? 'danger' : 'ok'}
         />
         <Tile
+          label="Assessments overdue"
+          value={d.assessmentsOverdue}
+          to="/assessments?overdue=true"
+          detail={d.overdueAssessments[0] ? `longest: ${d.overdueAssessments[0].vendorName}, due ${d.overdueAssessments[0].dueAt}` : 'no vendor is late with answers'}
+          tone={d.assessmentsOverdue ? 'danger' : 'ok'}
+        />
+        <Tile
           label="Needs triage"
           value={d.needsTriage}
           to="/vendors?needsTriage=true"

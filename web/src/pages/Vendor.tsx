@@ -16,6 +16,7 @@ import { VendorRisks } from './Risks.js';
 import { VendorSightings } from './Intel.js';
 import { CRITICALITY, SUBSTITUTABILITY } from './VendorForm.js';
 import { FindingBadges } from './Findings.js';
+import { ResidualRiskCard, VendorResilienceSection } from '../Resilience.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
 
@@ -124,6 +125,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
       <nav className="subnav" aria-label="Sections of this vendor">
         {[
           ['overview', 'Overview'],
+          ['resilience', 'Assessment and resilience'],
           ['risks', 'Risks'],
           ['sightings', 'Sightings'],
           ['products', 'Products'],
@@ -149,6 +151,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
             </header>
             <RiskBreakdown score={v.inherentRisk.score} tier={v.tier} terms={v.inherentRisk.terms} thresholds={model?.tierThresholds} missing={v.inherentRisk.missing} />
           </section>
+          {v.residualRisk && <ResidualRiskCard residual={v.residualRisk} inherent={v.inherentRisk.score} />}
           <section className="card" aria-labelledby="review-title">
             <header className="card-head">
               <h2 id="review-title">Review</h2>
@@ -199,6 +202,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
         </section>
       </div>
 
+      <VendorResilienceSection vendorId={v.id} />
       <VendorRisks vendorId={v.id} />
       <VendorSightings vendorId={v.id} />
       <Products vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
