@@ -88,11 +88,11 @@ describeBrowser('assessments UI', 'assessments UI', (server, { newContext, asser
         await item.getByLabel(v).check();
         if (comment) await item.getByLabel(`Comment on ${q}`).fill(comment);
       };
-      await verdict('has-policy', 'Accept');
-      await verdict('policy-owner', 'Accept');
-      await verdict('practices', 'Accept');
-      await verdict('last-test', 'Accept');
       await verdict('rto', 'Reject', '48 hours is beyond our 24-hour target');
+      await page.getByRole('button', { name: 'Accept the rest' }).click();
+      assert.equal(await page.getByTestId('question-practices').getByLabel('Accept').isChecked(), true);
+      assert.equal(await page.getByTestId('question-rto').getByLabel('Reject').isChecked(), true, 'a verdict already chosen is kept');
+      await page.getByTestId('review-actions').getByText('5 verdicts chosen').waitFor();
       await assertLabelled(page);
       await shot(page, 'assessment-review', true);
       await page.getByRole('button', { name: 'Record verdicts' }).click();
@@ -115,6 +115,8 @@ describeBrowser('assessments UI', 'assessments UI', (server, { newContext, asser
       await scores.getByText('93.8%').waitFor();
       await scores.getByRole('cell', { name: '87.5%' }).waitFor();
       await scores.getByText('SR-11 · partial').waitFor();
+      await page.getByTestId('answer-practices').getByText('partly meets it').waitFor();
+      await page.getByTestId('answer-rto').getByText('meets the bar').waitFor();
 
       // A remediation item from the practices answer.
       await page.getByTestId('question-practices').getByRole('button', { name: 'Raise remediation item' }).click();

@@ -70,6 +70,7 @@ export interface Answer {
   questionId: string;
   value: unknown;
   meta: Record<string, unknown>;
+  compliance: 'met' | 'partial' | 'not-met' | 'na' | 'unanswered';
   state: 'draft' | 'submitted' | 'accepted' | 'rejected';
   comment: string | null;
   answeredAt: string;
@@ -78,9 +79,17 @@ export interface Answer {
   reviewedBy: string | null;
 }
 
+export interface EvidenceFile {
+  fileId: string;
+  name: string;
+  sha256: string;
+  mediaType: string;
+}
+
 export interface AssessmentDetail extends Assessment {
   answers: Answer[];
   visibleQuestions: string[];
+  evidence: EvidenceFile[];
 }
 
 export interface Remediation {

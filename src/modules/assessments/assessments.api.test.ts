@@ -207,6 +207,8 @@ describeEachEngine('assessments', ({ engine }) => {
     const rto = reviewed.answers.find((x) => x.questionId === 'rto')!;
     assert.equal(rto.state, 'rejected');
     assert.equal(rto.comment, '48 hours is beyond our 24-hour target');
+    assert.equal(rto.compliance, 'not-met', 'a rejected answer is not met');
+    assert.equal(reviewed.answers.find((x) => x.questionId === 'has-policy')!.compliance, 'met');
 
     const locked = await json<Problem>(await save(a.id, [{ questionId: 'has-policy', value: 'no' }, { questionId: 'rto', value: 12 }]), 422);
     assert.deepEqual(locked.errors, [{ field: 'has-policy', reason: 'was accepted by the reviewer and is locked' }]);
@@ -377,6 +379,7 @@ describeEachEngine('assessments', ({ engine }) => {
     assert.equal(ingested.productId, productId);
     assert.equal((await events(a.id)).find((e) => e.action === 'assessment.answer' && e.after?.includes('"sbom"'))?.after?.includes(sbomAnswer.meta.sbomId as string), true, 'the answer event names the SBOM it produced');
 
+    assert.deepEqual(answered.evidence.map((e) => e.name).sort(), ['pentest.pdf', 'softphone.cdx.json']);
     const oscal = await server.tw.services.assessments.oscalInput(a.id);
     assert.deepEqual(
       oscal.evidence.map((e) => [e.fileId, e.name, e.sha256]).sort(),

@@ -54,6 +54,7 @@ export const AnswerSchema = Type.Object({
   questionId: Type.String(),
   value: Type.Unknown({ description: 'Typed by the question: see the template model.' }),
   meta: Type.Record(Type.String(), Type.Unknown(), { description: 'What the answer produced, e.g. { sbomId } for an SBOM answer.' }),
+  compliance: Type.String({ description: 'met, partial, not-met, na or unanswered: the answer against what the question counts as compliant (a rejected answer is not met), as of the submission.' }),
   state: Type.String({ description: ANSWER_STATES.join(', ') }),
   comment: Nullable(Type.String()),
   answeredAt: Type.String(),
@@ -67,6 +68,10 @@ export const AssessmentDetailSchema = Type.Object({
   ...AssessmentSchema.properties,
   answers: Type.Array(AnswerSchema),
   visibleQuestions: Type.Array(Type.String(), { description: 'Ids of the questions the answers so far show, in template order (conditional ones only when their condition holds).' }),
+  evidence: Type.Array(
+    Type.Object({ fileId: Type.String(), name: Type.String(), sha256: Type.String(), mediaType: Type.String() }),
+    { description: 'The stored files the answers name (file answers and SBOM documents).' },
+  ),
 });
 export type AssessmentDetail = Static<typeof AssessmentDetailSchema>;
 

@@ -152,10 +152,13 @@ export class AssessmentService {
   async get(id: string, scope?: VendorScope): Promise<AssessmentDetail> {
     const row = await this.load(id, scope);
     const [template, answers] = await Promise.all([this.templateOf(row), this.repo().answers([id])]);
+    const questions = new Map(template.sections.flatMap((s) => s.questions).map((q) => [q.id, q]));
+    const at = row.submitted_at ?? new Date().toISOString();
     return {
       ...presentAssessment(row, template, answers, today()),
-      answers: answers.map(presentAnswer),
+      answers: answers.map((a) => presentAnswer(a, questions.get(a.question_id), at)),
       visibleQuestions: visibleQuestions(template.sections, valuesOf(answers)).map((q) => q.id),
+      evidence: await this.evidenceOf(row.vendor_id, template, answers),
     };
   }
 
@@ -471,6 +474,13 @@ export class AssessmentService {
     return this.get(id);
   }
 
+  /** The stored files the answers name (file answers, SBOM answers' documents), as the file store describes them. */
+  private async evidenceOf(vendorId: string, template: TemplateVersion, answers: AssessmentAnswersTable[]): Promise<EvidenceFile[]> {
+    const questions = new Map(template.sections.flatMap((s) => s.questions).map((q) => [q.id, q]));
+    const fileIds = [...new Set(answers.flatMap((a) => fileIdOf(questions.get(a.question_id), JSON.parse(a.value))))];
+    return fileIds.length && this.hooks.evidenceFiles ? this.hooks.evidenceFiles(this.db, vendorId, fileIds) : [];
+  }
+
   private async locked(repo: AssessmentRepository, id: string, scope?: VendorScope): Promise<AssessmentRow> {
     const row = await repo.byId(id, { lock: true });
     if (!row || (scope && row.vendor_id !== scope.vendorId)) throw notFound('assessment', id);
@@ -565,8 +575,7 @@ export class AssessmentService {
     const visible = new Set(visibleQuestions(template.sections, values).map((q) => q.id));
     const at = row.submitted_at ?? new Date().toISOString();
     const questions = template.sections.flatMap((s) => s.questions.filter((q) => visible.has(q.id)).map((q) => ({ q, section: s.title })));
-    const fileIds = questions.filter(({ q }) => q.type === 'file' || q.type === 'sbom').flatMap(({ q }) => fileIdOf(q, values.get(q.id)));
-    const evidence = fileIds.length && this.hooks.evidenceFiles ? await this.hooks.evidenceFiles(this.db, row.vendor_id, [...new Set(fileIds)]) : [];
+    const evidence = await this.evidenceOf(row.vendor_id, template, answers.filter((a) => visible.has(a.question_id)));
     const scores = row.scores ? (JSON.parse(row.scores) as Scores) : null;
     return {
       assessment: {
@@ -670,7 +679,8 @@ export function answerText(value: unknown): string {
   return String(value);
 }
 
-function fileIdOf(q: Question, value: unknown): string[] {
+function fileIdOf(q: Question | undefined, value: unknown): string[] {
+  if (!q) return [];
   if (q.type === 'file' && typeof value === 'string') return [value];
   if (q.type === 'sbom' && value && typeof value === 'object' && typeof (value as { fileId?: unknown }).fileId === 'string') return [(value as { fileId: string }).fileId];
   return [];
@@ -718,11 +728,12 @@ export function presentAssessment(r: AssessmentRow, template: TemplateVersion, a
   };
 }
 
-function presentAnswer(a: AssessmentAnswersTable): Answer {
+function presentAnswer(a: AssessmentAnswersTable, q: Question | undefined, at: string): Answer {
   return {
     questionId: a.question_id,
     value: JSON.parse(a.value) as unknown,
     meta: JSON.parse(a.meta) as Record<string, unknown>,
+    compliance: q ? complianceOf(q, a, at) : 'unanswered',
     state: a.state,
     comment: a.comment,
     answeredAt: a.answered_at,

@@ -15,12 +15,14 @@ import {
   type Assessment,
   type AssessmentDetail,
   type Question,
+  type EvidenceFile,
   type Remediation,
   type Scores,
   type TemplateVersion,
 } from '../assessmentTypes.js';
 
 const YESNO: Record<string, string> = { yes: 'Yes', no: 'No', partial: 'Partly', na: 'Not applicable' };
+const COMPLIANCE_LABEL: Record<string, string> = { met: 'meets the bar', partial: 'partly meets it', 'not-met': 'falls short', na: 'not applicable' };
 const STATE_LABEL: Record<string, string> = { draft: 'draft', submitted: 'submitted', accepted: 'accepted', rejected: 'rejected — back to the vendor' };
 
 /** The problems of a refused batch by question id (the API names each question in errors[].field). */
@@ -192,7 +194,21 @@ function useServiceNames(): Map<string, string> {
   return new Map((state.data?.items ?? []).map((s) => [s.id, s.name]));
 }
 
-export function AnswerValue({ q, answer, assessmentId, services, onError }: { q: Question; answer: Answer | undefined; assessmentId: string; services: Map<string, string>; onError: (e: unknown) => void }) {
+export function AnswerValue({
+  q,
+  answer,
+  assessmentId,
+  services,
+  files,
+  onError,
+}: {
+  q: Question;
+  answer: Answer | undefined;
+  assessmentId: string;
+  services: Map<string, string>;
+  files: Map<string, EvidenceFile>;
+  onError: (e: unknown) => void;
+}) {
   if (!answer) return <span className="muted">not answered</span>;
   const v = answer.value;
   switch (q.type) {
@@ -221,12 +237,14 @@ export function AnswerValue({ q, answer, assessmentId, services, onError }: { q:
       return <>{formatDate(String(v))}</>;
     case 'text':
       return <p className="answer-text">{String(v)}</p>;
-    case 'file':
+    case 'file': {
+      const file = files.get(String(v));
       return (
-        <button type="button" className="link-btn" onClick={() => download(`/api/v1/assessments/${assessmentId}/files/${String(v)}`, 'evidence', onError)}>
-          Download evidence file
+        <button type="button" className="link-btn evidence-link" onClick={() => download(`/api/v1/assessments/${assessmentId}/files/${String(v)}`, file?.name ?? 'evidence', onError)}>
+          {file ? file.name : 'Download evidence file'}
         </button>
       );
+    }
     case 'sbom': {
       const s = v as { fileId: string; productId: string };
       const sbomId = typeof answer.meta.sbomId === 'string' ? answer.meta.sbomId : null;
@@ -234,8 +252,8 @@ export function AnswerValue({ q, answer, assessmentId, services, onError }: { q:
         <>
           {sbomId ? <Link to={`/sboms/${sbomId}`}>SBOM as ingested</Link> : 'SBOM'} for <Link to={`/products/${s.productId}`}>the product</Link>
           {' · '}
-          <button type="button" className="link-btn" onClick={() => download(`/api/v1/assessments/${assessmentId}/files/${s.fileId}`, 'sbom', onError)}>
-            file as uploaded
+          <button type="button" className="link-btn evidence-link" onClick={() => download(`/api/v1/assessments/${assessmentId}/files/${s.fileId}`, files.get(s.fileId)?.name ?? 'sbom', onError)}>
+            {files.get(s.fileId)?.name ?? 'file as uploaded'}
           </button>
         </>
       );
@@ -332,6 +350,7 @@ export function AssessmentPage({ id }: { id: string }) {
   const writable = can('assessments:write');
   const answers = new Map(a.answers.map((x) => [x.questionId, x]));
   const visible = new Set(a.visibleQuestions);
+  const files = new Map(a.evidence.map((f) => [f.fileId, f]));
   const errors = questionErrors(error);
   const reviewing = writable && REVIEWABLE.includes(a.status);
   const act = async (fn: () => Promise<AssessmentDetail>) => {
@@ -509,8 +528,13 @@ export function AssessmentPage({ id }: { id: string }) {
                         <AnswerInput q={q} value={draft[q.id] ?? ''} onChange={(v) => setDraft((d) => ({ ...d, [q.id]: v }))} error={errors[q.id]} />
                       ) : (
                         <div className="answer" data-testid={`answer-${q.id}`}>
-                          <AnswerValue q={q} answer={answer} assessmentId={id} services={services} onError={setError} />
+                          <AnswerValue q={q} answer={answer} assessmentId={id} services={services} files={files} onError={setError} />
                           {answer && <span className={`tag answer-state answer-state-${answer.state}`}>{STATE_LABEL[answer.state] ?? answer.state}</span>}
+                          {answer && answer.compliance !== 'unanswered' && (
+                            <span className={`tag control-${answer.compliance}`} title="Against what the question counts as compliant">
+                              {COMPLIANCE_LABEL[answer.compliance] ?? answer.compliance}
+                            </span>
+                          )}
                           {errors[q.id] && <p className="field-error">{errors[q.id]}</p>}
                         </div>
                       )}
@@ -563,6 +587,19 @@ export function AssessmentPage({ id }: { id: string }) {
       {reviewing && (
         <div className="sticky-actions" data-testid="review-actions">
           <span className="small">{plural(chosen.length, 'verdict')} chosen</span>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() =>
+              setDecisions((all) => {
+                const next = { ...all };
+                for (const x of a.answers) if (visible.has(x.questionId) && x.state === 'submitted' && !next[x.questionId]?.verdict) next[x.questionId] = { verdict: 'accept', comment: next[x.questionId]?.comment ?? '' };
+                return next;
+              })
+            }
+          >
+            Accept the rest
+          </button>
           <button type="button" className="btn" disabled={busy || !chosen.length} onClick={() => void review(false)}>
             Record verdicts
           </button>
@@ -791,6 +828,7 @@ export function AssessmentReportPage({ id }: { id: string }) {
   if (!a) return <PageStatus state={state} label="Loading report…" crumbs={<Link to="/assessments">Assessments</Link>} />;
   const answers = new Map(a.answers.map((x) => [x.questionId, x]));
   const visible = new Set(a.visibleQuestions);
+  const files = new Map(a.evidence.map((f) => [f.fileId, f]));
   const row = (label: string, value: ReactNode) => (
     <tr>
       <th scope="row">{label}</th>
@@ -884,7 +922,8 @@ export function AssessmentReportPage({ id }: { id: string }) {
                         <div className="small muted">{q.controls.join(', ')}</div>
                       </td>
                       <td>
-                        <AnswerValue q={q} answer={answer} assessmentId={id} services={services} onError={setError} />
+                        <AnswerValue q={q} answer={answer} assessmentId={id} services={services} files={files} onError={setError} />
+                        {answer && answer.compliance !== 'unanswered' && <div className="small">{COMPLIANCE_LABEL[answer.compliance] ?? answer.compliance}</div>}
                       </td>
                       <td>
                         {answer ? answer.state : '—'}
