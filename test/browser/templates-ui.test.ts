@@ -127,7 +127,7 @@ describeBrowser('questionnaire template editor', 'template editor', (server, { n
     }
   });
 
-  test('create a template from scratch with a choice question', async () => {
+  test('create a template from scratch: a choice question and a follow-up that survives a rename', async () => {
     const { context, page } = await newContext(server.tokens.admin);
     try {
       await page.goto('/assessments/templates');
@@ -142,12 +142,28 @@ describeBrowser('questionnaire template editor', 'template editor', (server, { n
       await q.getByLabel('Options').fill('In the EU\nIn the US\nElsewhere');
       await q.getByRole('group', { name: /^Compliant answers/ }).getByLabel('In the EU').check();
       await q.getByLabel('Controls').fill('SA-9(5)');
+      // A follow-up shown for data outside the EU; renaming the first question keeps it pointing there.
+      await page.getByRole('button', { name: 'Add question to section 1' }).click();
+      const follow = page.getByTestId('template-question').nth(1);
+      await follow.getByLabel('Question id').fill('transfer-safeguards');
+      await follow.getByLabel('Question text').fill('Which safeguards cover the transfer?');
+      await follow.getByLabel('Answer type').selectOption('text');
+      await follow.getByLabel('Show only when').selectOption('region');
+      await follow.getByRole('group', { name: '…is answered with' }).getByLabel('In the US').check();
+      await follow.getByRole('group', { name: '…is answered with' }).getByLabel('Elsewhere').check();
+      await q.getByLabel('Question id').fill('data-region');
       await page.getByRole('button', { name: 'Create template' }).click();
       await page.getByRole('heading', { name: 'Cloud hosting', level: 1 }).waitFor();
       await page.getByRole('status').getByText('Saved as version 1').waitFor();
       const created = (await templates()).find((t) => t.name === 'Cloud hosting')!;
       assert.deepEqual(created.sections, [
-        { title: 'Data location', questions: [{ id: 'region', text: 'Where is our data stored?', type: 'choice', controls: ['SA-9(5)'], weight: 1, required: true, options: ['In the EU', 'In the US', 'Elsewhere'], compliant: { anyOf: ['In the EU'] } }] },
+        {
+          title: 'Data location',
+          questions: [
+            { id: 'data-region', text: 'Where is our data stored?', type: 'choice', controls: ['SA-9(5)'], weight: 1, required: true, options: ['In the EU', 'In the US', 'Elsewhere'], compliant: { anyOf: ['In the EU'] } },
+            { id: 'transfer-safeguards', text: 'Which safeguards cover the transfer?', type: 'text', controls: [], weight: 1, required: true, showWhen: { questionId: 'data-region', anyOf: ['In the US', 'Elsewhere'] } },
+          ],
+        },
       ]);
     } finally {
       await context.close();

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AppError } from '../../platform/errors.js';
 import { controlsOf, QUESTION_TYPES, scoreAnswers, validateAnswer, validateTemplateContent, visibleQuestions, type Question, type Section } from './questionnaires.model.js';
 import { SHIPPED_TEMPLATES } from './questionnaires.shipped.js';
+import { parseOscal } from '../oscal/oscal.parse.js';
 
 const SERVICE_A = '0190a000-0000-7000-8000-00000000000a';
 const SERVICE_B = '0190a000-0000-7000-8000-00000000000b';
@@ -53,6 +55,19 @@ describe('validateTemplateContent', () => {
     assert.equal(byTag.get('signs-releases')?.type, 'yesno');
     for (const tag of ['bcp-test-result', 'notify-contact', 'crisis-contact', 'fourth-parties']) assert.ok(byTag.has(tag), tag);
     assert.deepEqual(SHIPPED_TEMPLATES.map((t) => t.key), ['supply-chain-baseline', 'software-supplier', 'business-resilience', 'incident-notification']);
+  });
+
+  test('shipped templates map only controls of the SP 800-53 rev5 catalog, none withdrawn', () => {
+    const doc = parseOscal(readFileSync(new URL('../../../../shared/data/oscal/NIST_SP-800-53_rev5.0.1_catalog.json', import.meta.url)));
+    assert.equal(doc.kind, 'catalog');
+    const catalog = new Map(doc.kind === 'catalog' ? doc.catalog.controls.map((c) => [c.label, c]) : []);
+    const wrong = SHIPPED_TEMPLATES.flatMap((t) => controlsOf(t.sections).filter((label) => !catalog.has(label) || catalog.get(label)!.withdrawn).map((label) => `${t.key}: ${label}`));
+    assert.deepEqual(wrong, []);
+    // The supply-chain baseline covers the whole SR family's base controls.
+    const baseline = controlsOf(SHIPPED_TEMPLATES[0].sections);
+    const srBase = [...catalog.values()].filter((c) => c.family.toUpperCase() === 'SR' && !c.parentLabel && !c.withdrawn).map((c) => c.label);
+    assert.equal(srBase.length, 12);
+    assert.deepEqual(srBase.filter((label) => !baseline.includes(label)), []);
   });
 
   test('names the field of each structural problem', () => {

@@ -265,8 +265,21 @@ function TemplateEditor({ template, onSaved }: { template: TemplateDetail | null
     setFlashText(null);
   };
   const setSection = (s: number, patch: Partial<SectionDraft>) => change({ ...draft, sections: draft.sections.map((x, i) => (i === s ? { ...x, ...patch } : x)) });
-  const setQuestion = (s: number, q: number, patch: Partial<QuestionDraft>) =>
-    setSection(s, { questions: draft.sections[s].questions.map((x, i) => (i === q ? { ...x, ...patch } : x)) });
+  const setQuestion = (s: number, q: number, patch: Partial<QuestionDraft>) => {
+    const before = draft.sections[s].questions[q];
+    // Renaming a question keeps the questions shown by its answers pointing at it.
+    const renamed = patch.id !== undefined && before.id.trim() && patch.id.trim() ? { from: before.id.trim(), to: patch.id.trim() } : null;
+    change({
+      ...draft,
+      sections: draft.sections.map((section, si) => ({
+        ...section,
+        questions: section.questions.map((x, qi) => {
+          const next = si === s && qi === q ? { ...x, ...patch } : x;
+          return renamed && next.showWhenId === renamed.from ? { ...next, showWhenId: renamed.to } : next;
+        }),
+      })),
+    });
+  };
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
