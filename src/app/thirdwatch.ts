@@ -60,7 +60,6 @@ import { ControlService } from '../modules/controls/controls.service.js';
 import { controlRoutes } from '../modules/controls/controls.routes.js';
 import { AssessmentService } from '../modules/assessments/assessments.service.js';
 import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
-import { PortalRepository } from '../modules/portal/portal.repository.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -154,23 +153,23 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const questionnaires = new QuestionnaireService(database.db);
   // The portal and the assessments need each other: the portal answers through the assessments, whose SBOM answers go through the portal's files.
   const assessments = new AssessmentService(database.db, questionnaires);
+  const resilience = new ResilienceService(database.db, { jobs, risks, vendors, assessments, templates: questionnaires });
+  vendors.useResidualRisk((list) => resilience.residualRisks(list));
   const portal = new PortalService(database.db, {
     mailer,
     vendors,
     sboms,
+    questionnaires,
+    assessments,
     logger,
     publicUrl: config.publicUrl,
     maxFileBytes: config.maxEvidenceBytes,
-    assessments: () => assessments,
-    templates: () => questionnaires,
+    linkedServices: async (vendorId) => (await resilience.listServices()).filter((s) => s.vendors.some((v) => v.id === vendorId)).map((s) => ({ id: s.id, name: s.name })),
   });
-  const resilience = new ResilienceService(database.db, { jobs, risks, vendors, assessments, templates: questionnaires });
-  vendors.useResidualRisk((list) => resilience.residualRisks(list));
   assessments.useHooks({
     settled: (trx, vendorId) => resilience.recomputeLater(trx, [vendorId]),
     sbomAnswer: (vendorId, value, ctx) => portal.sbomAnswer(vendorId, value, ctx),
-    evidenceFiles: async (executor, vendorId, fileIds) =>
-      (await new PortalRepository(executor).files(fileIds)).filter((f) => f.vendor_id === vendorId).map((f) => ({ fileId: f.id, name: f.name, sha256: f.sha256, mediaType: f.media_type })),
+    evidenceFiles: (executor, vendorId, fileIds) => portal.evidenceFiles(executor, vendorId, fileIds),
   });
   const services: Services = {
     access: new AccessService(database.db, config, portal),

@@ -1,3 +1,4 @@
+import { evidenceTarget } from './evidence.js';
 import { httpTarget } from './http.js';
 import { authenticodeTarget, sigstoreTarget } from './integrity.js';
 import { mentionsTarget } from './mentions.js';
@@ -8,5 +9,5 @@ import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), oscalTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
 }

@@ -82,12 +82,15 @@ interface RequestOptions {
   /** Statuses other than 2xx whose JSON body is a result, not a problem (e.g. 422 from a refused import). */
   resultStatuses?: number[];
   signal?: AbortSignal;
+  /** A bearer token for this request instead of the signed-in user's credentials (the vendor portal's session). */
+  bearer?: string;
 }
 
-function headersFor(method: string, extra: Record<string, string> = {}): Headers {
+function headersFor(method: string, extra: Record<string, string> = {}, bearer?: string): Headers {
   const headers = new Headers({ accept: 'application/json, application/problem+json', ...extra });
-  if (auth.mode === 'token') headers.set('authorization', `Bearer ${auth.token}`);
-  if (auth.mode === 'session' && auth.csrfToken && !SAFE.has(method)) headers.set('x-csrf-token', auth.csrfToken);
+  if (bearer) headers.set('authorization', `Bearer ${bearer}`);
+  else if (auth.mode === 'token') headers.set('authorization', `Bearer ${auth.token}`);
+  else if (auth.mode === 'session' && auth.csrfToken && !SAFE.has(method)) headers.set('x-csrf-token', auth.csrfToken);
   return headers;
 }
 
@@ -105,7 +108,7 @@ async function send(method: string, path: string, options: RequestOptions = {}):
   try {
     response = await fetch(`${path}${buildQuery(options.query)}`, {
       method,
-      headers: headersFor(method, extra),
+      headers: headersFor(method, extra, options.bearer),
       body,
       credentials: 'same-origin',
       signal: options.signal,
@@ -114,7 +117,7 @@ async function send(method: string, path: string, options: RequestOptions = {}):
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, { type: 'about:blank', title: 'Network error', status: 0, detail: 'The Thirdwatch server cannot be reached. Check your connection and try again.' });
   }
-  if (response.status === 401 && !path.startsWith('/api/v1/auth/')) {
+  if (response.status === 401 && !path.startsWith('/api/v1/auth/') && !options.bearer) {
     for (const listener of unauthorizedListeners) listener();
   }
   return response;
@@ -146,7 +149,7 @@ async function problemOf(response: Response): Promise<Problem> {
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   let response = await send(method, path, options);
-  if (response.status === 403 && auth.mode === 'session' && !SAFE.has(method)) {
+  if (response.status === 403 && auth.mode === 'session' && !options.bearer && !SAFE.has(method)) {
     // The session's CSRF token may have been rotated (another tab signed in again): fetch it and retry once.
     const problem = await problemOf(response.clone());
     if (/X-CSRF-Token/i.test(problem.detail) && (await refreshCsrfToken())) response = await send(method, path, options);

@@ -5,10 +5,13 @@ import { recordAudit } from '../../platform/audit/audit.js';
 import { hashSecret, newSecret } from '../../platform/auth/secrets.js';
 import type { Actor, RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { AppError, conflict, invalidField, notFound, payloadTooLarge, validationError } from '../../platform/errors.js';
+import { AppError, conflict, invalidField, notFound, payloadTooLarge } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Mailer } from '../../platform/mail.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
+import type { Assessment, AssessmentDetail } from '../assessments/assessments.schemas.js';
+import type { AssessmentService } from '../assessments/assessments.service.js';
+import type { QuestionnaireService } from '../questionnaires/questionnaires.service.js';
 import type { SbomService } from '../sboms/sboms.service.js';
 import type { VendorService } from '../vendors/vendors.service.js';
 import { checkEvidence } from './portal.files.js';
@@ -29,47 +32,8 @@ const VENDOR_VISIBLE = new Set(['sent', 'in_progress', 'submitted', 'in_review',
 /** Statuses in which a link may still be sent. */
 const INVITABLE = new Set(['draft', 'sent', 'in_progress']);
 
-// The parts of the questionnaire and assessment modules the portal uses (their owners' interfaces, issue 10).
-export interface PortalQuestion {
-  id: string;
-  text: string;
-  help?: string;
-  type: string;
-  required: boolean;
-  options?: string[];
-  unit?: string;
-  perService?: boolean;
-  showWhen?: { questionId: string; anyOf: string[] };
-}
-export interface TemplateVersionView {
-  name: string;
-  sections: Array<{ title: string; description?: string; questions: PortalQuestion[] }>;
-}
-export interface AssessmentView {
-  id: string;
-  vendorId: string;
-  vendorName: string;
-  templateId: string;
-  templateName: string;
-  templateVersion: number;
-  status: string;
-  dueAt: string | null;
-  submittedAt: string | null;
-  answers: Array<{ questionId: string; value: unknown; state: string; comment: string | null }>;
-  progress: { answered: number; required: number; requiredAnswered: number };
-}
-export type Scope = { vendorId: string };
-export interface AssessmentPort {
-  get(id: string, scope?: Scope): Promise<AssessmentView>;
-  listForVendor(vendorId: string, scope?: Scope): Promise<Array<{ id: string }>>;
-  markSent(trx: Executor, id: string, ctx: RequestContext): Promise<unknown>;
-  saveAnswers(id: string, answers: Array<{ questionId: string; value: unknown }>, ctx: RequestContext, scope?: Scope): Promise<unknown>;
-  submit(id: string, ctx: RequestContext, scope?: Scope): Promise<unknown>;
-  dueForReminder(now: string): Promise<Array<{ id: string; vendorId: string; dueAt: string | null; status: string }>>;
-}
-export interface TemplatePort {
-  getVersion(templateId: string, version?: number): Promise<TemplateVersionView>;
-}
+/** What the portal uses of the assessment module; every call from a portal session passes its vendor as the scope. */
+type Assessments = Pick<AssessmentService, 'get' | 'listForVendor' | 'markSent' | 'saveAnswers' | 'submit' | 'dueForReminder'>;
 
 export interface PortalDeps {
   mailer: Mailer;
@@ -78,9 +42,8 @@ export interface PortalDeps {
   logger: Logger;
   publicUrl: string;
   maxFileBytes: number;
-  /** Set once the assessment module is wired (it needs the portal's SBOM hook, the portal needs it). */
-  assessments?: () => AssessmentPort;
-  templates?: () => TemplatePort;
+  assessments: Assessments;
+  questionnaires: Pick<QuestionnaireService, 'getVersion'>;
   /** The business services a vendor is linked to (per-service questions ask one number each). */
   linkedServices?: (vendorId: string) => Promise<Array<{ id: string; name: string }>>;
   now?: () => number;
@@ -119,14 +82,8 @@ export class PortalService {
     return new PortalRepository(executor);
   }
 
-  private assessments(): AssessmentPort {
-    if (!this.deps.assessments) throw new AppError('not_found', 'no assessments exist in this build');
-    return this.deps.assessments();
-  }
-
-  private templates(): TemplatePort {
-    if (!this.deps.templates) throw new AppError('unavailable', 'questionnaire templates are not available in this build');
-    return this.deps.templates();
+  private assessments(): Assessments {
+    return this.deps.assessments;
   }
 
   async settings(executor: Executor = this.db): Promise<PortalSettings> {
@@ -179,7 +136,7 @@ export class PortalService {
     return { url: created.url, expiresAt: created.expiresAt, emailedTo, ...(emailError ? { emailError } : {}) };
   }
 
-  private async issueLink(assessment: AssessmentView, email: string | null, contactId: string | null, days: number, settings: PortalSettings, ctx: RequestContext, markSent: boolean) {
+  private async issueLink(assessment: AssessmentDetail, email: string | null, contactId: string | null, days: number, settings: PortalSettings, ctx: RequestContext, markSent: boolean) {
     const token = newSecret('twl');
     const now = this.now();
     const row = {
@@ -321,16 +278,21 @@ export class PortalService {
     return { sbomId: sbom.id };
   }
 
+  /** The evidence hook of the assessment module: which of these ids are files the vendor uploaded. */
+  async evidenceFiles(executor: Executor, vendorId: string, fileIds: string[]) {
+    const rows = await this.repo(executor).files([...new Set(fileIds)]);
+    return rows.filter((r) => r.vendor_id === vendorId).map((r) => ({ fileId: r.id, name: r.name, sha256: r.sha256, mediaType: r.media_type }));
+  }
+
   // The vendor's assessments --------------------------------------------------------------------
 
   async listAssessments(ctx: RequestContext) {
     const vendorId = vendorOf(ctx);
     const list = await this.assessments().listForVendor(vendorId, { vendorId });
-    const details = await Promise.all(list.map((a) => this.assessments().get(a.id, { vendorId })));
-    return details.filter((a) => VENDOR_VISIBLE.has(a.status)).map(summary);
+    return list.filter((a) => VENDOR_VISIBLE.has(a.status)).map(summary);
   }
 
-  private async visible(id: string, vendorId: string): Promise<AssessmentView> {
+  private async visible(id: string, vendorId: string): Promise<AssessmentDetail> {
     const assessment = await this.assessments().get(id, { vendorId });
     if (assessment.vendorId !== vendorId || !VENDOR_VISIBLE.has(assessment.status)) throw notFound('assessment', id);
     return assessment;
@@ -340,7 +302,7 @@ export class PortalService {
   async getAssessment(id: string, ctx: RequestContext): Promise<PortalAssessment> {
     const vendorId = vendorOf(ctx);
     const assessment = await this.visible(id, vendorId);
-    const template = await this.templates().getVersion(assessment.templateId, assessment.templateVersion);
+    const template = await this.deps.questionnaires.getVersion(assessment.templateId, assessment.templateVersion);
     const fileIds = [...new Set(assessment.answers.flatMap((a) => fileIdsOf(a.value)))];
     const files = (await this.repo().files(fileIds)).filter((f) => f.vendor_id === vendorId);
     const products = (await this.deps.vendors.listProducts(vendorId)).map((p) => ({ id: p.id, name: p.name }));
@@ -370,25 +332,10 @@ export class PortalService {
     };
   }
 
-  /**
-   * Saves draft answers (the whole batch or nothing). A file answer must name a file this vendor
-   * uploaded; the rest of the checking (types, options, SBOM ingestion) is the assessment's.
-   */
+  /** Saves draft answers: the whole batch or nothing (the assessment module checks them, naming each bad question). */
   async saveAnswers(id: string, answers: Array<{ questionId: string; value: unknown }>, ctx: RequestContext): Promise<PortalAssessment> {
     const vendorId = vendorOf(ctx);
-    const assessment = await this.visible(id, vendorId);
-    const template = await this.templates().getVersion(assessment.templateId, assessment.templateVersion);
-    const types = new Map(template.sections.flatMap((s) => s.questions.map((q) => [q.id, q.type] as const)));
-    const problems: Array<{ field: string; reason: string }> = [];
-    for (const [i, answer] of answers.entries()) {
-      const type = types.get(answer.questionId);
-      if (type !== 'file' && type !== 'sbom') continue;
-      const ids = fileIdsOf(answer.value);
-      if (!ids.length) continue;
-      const rows = await this.repo().files(ids);
-      if (rows.length !== ids.length || rows.some((r) => r.vendor_id !== vendorId)) problems.push({ field: `/answers/${i}/value`, reason: `question ${answer.questionId}: names a file this vendor did not upload` });
-    }
-    if (problems.length) throw validationError(problems.map((p) => p.reason).join('; '), problems);
+    await this.visible(id, vendorId);
     await this.assessments().saveAnswers(id, answers, ctx, { vendorId });
     return this.getAssessment(id, ctx);
   }
@@ -449,11 +396,12 @@ function vendorOf(ctx: RequestContext): string {
   return ctx.actor.vendorId;
 }
 
-function summary(a: AssessmentView) {
-  return { id: a.id, templateName: a.templateName, status: a.status, dueAt: a.dueAt, submittedAt: a.submittedAt, progress: a.progress };
+function summary(a: Assessment) {
+  const { answered, required, requiredAnswered } = a.progress;
+  return { id: a.id, templateName: a.templateName, status: a.status, dueAt: a.dueAt, submittedAt: a.submittedAt, progress: { answered, required, requiredAnswered } };
 }
 
-function invitationText(name: string, a: AssessmentView, url: string, expiresAt: string): string {
+function invitationText(name: string, a: AssessmentDetail, url: string, expiresAt: string): string {
   return [
     `Hello ${name},`,
     '',
@@ -466,7 +414,7 @@ function invitationText(name: string, a: AssessmentView, url: string, expiresAt:
   ].join('\n');
 }
 
-function reminderText(a: AssessmentView, dueAt: string, overdue: boolean, url: string, expiresAt: string): string {
+function reminderText(a: AssessmentDetail, dueAt: string, overdue: boolean, url: string, expiresAt: string): string {
   return [
     overdue
       ? `Our security assessment "${a.templateName}" for ${a.vendorName} was due on ${dueAt.slice(0, 10)} and is not submitted yet.`
