@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
 import { buildHttp } from '../../src/app/thirdwatch.js';
 import { can, grantsOf, isRole, PERMISSIONS, ROLES, type Permission } from '../../src/platform/auth/roles.js';
-import { hashSecret, newSecret } from '../../src/platform/auth/secrets.js';
-import { newId } from '../../src/platform/ids.js';
-import { PortalRepository } from '../../src/modules/portal/portal.repository.js';
+import { hashSecret } from '../../src/platform/auth/secrets.js';
 import { systemContext } from '../../src/platform/context.js';
 import type { RouteInfo } from '../../src/platform/http/server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -370,23 +368,26 @@ describeEachEngine('authorization', ({ engine }) => {
       assert.equal(matrix.length, guarded().length * ROLES.length);
     });
 
-    /** A portal session of the vendor, opened through a link as an invitation stores it. */
-    async function portalSession(vendorId: string): Promise<string> {
-      const link = newSecret('twl');
-      await new PortalRepository(server.tw.database.db).insertInvitation({
-        id: newId(), token_hash: hashSecret(link), assessment_id: newId(), vendor_id: vendorId, contact_id: null, email: null, emailed_at: null,
-        expires_at: new Date(Date.now() + 3_600_000).toISOString(), used_at: null, created_by: 'test', created_at: new Date().toISOString(),
-      });
+    /** A portal session of the vendor, opened through the link of an invitation to a new assessment of it. */
+    async function portalSession(vendorId: string): Promise<{ token: string; assessmentId: string }> {
+      const templates = (await (await server.api('/api/v1/assessments/templates')).json()) as { items: Array<{ id: string; key: string | null }> };
+      const templateId = templates.items.find((t) => t.key === 'incident-notification')!.id;
+      const created = await server.api('/api/v1/assessments', { method: 'POST', json: { vendorId, templateId, dueAt: '2031-01-31' } });
+      assert.equal(created.status, 201, await created.clone().text());
+      const assessmentId = ((await created.json()) as { id: string }).id;
+      const invited = await server.api(`/api/v1/assessments/${assessmentId}/invitations`, { method: 'POST', json: {} });
+      assert.equal(invited.status, 201, await invited.clone().text());
+      const link = ((await invited.json()) as { url: string }).url.split('#')[1];
       const res = await fetch(`${server.url}/api/v1/portal/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link }) });
       assert.equal(res.status, 201, await res.clone().text());
       const { token } = (await res.json()) as { token: string };
       secrets.push(link, token);
-      return token;
+      return { token, assessmentId };
     }
 
     test('a portal session answers 403 on every internal route and only the portal principal holds the portal permission', async () => {
       const vendor = (await (await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Portal Principal Vendor' } })).json()) as { id: string };
-      const token = await portalSession(vendor.id);
+      const { token } = await portalSession(vendor.id);
       const internal = guarded().filter((r) => r.permission !== 'portal');
       for (const route of internal) {
         const res = await fetch(`${server.url}${concrete(route.url)}`, { method: route.method, headers: { authorization: `Bearer ${token}` } });
@@ -402,20 +403,27 @@ describeEachEngine('authorization', ({ engine }) => {
 
     test('every portal route with an id answers 404 for another vendor\'s ids', async () => {
       const [mine, theirs] = await Promise.all(['Portal Vendor Mine', 'Portal Vendor Theirs'].map(async (name) => ((await (await server.api('/api/v1/vendors', { method: 'POST', json: { name } })).json()) as { id: string }).id));
-      const own = await portalSession(mine);
-      const other = await portalSession(theirs);
+      const own = (await portalSession(mine)).token;
+      const { token: other, assessmentId } = await portalSession(theirs);
       const upload = await fetch(`${server.url}/api/v1/portal/files?name=theirs.pdf`, { method: 'POST', headers: { authorization: `Bearer ${other}`, 'content-type': 'application/pdf' }, body: '%PDF-1.4\n%%EOF\n' });
       assert.equal(upload.status, 201, await upload.clone().text());
-      const theirIds: Record<string, Record<string, string>> = {
-        'GET /api/v1/portal/files/:id': { id: ((await upload.json()) as { id: string }).id },
+      const fileId = ((await upload.json()) as { id: string }).id;
+      const theirIds: Record<string, { params: Record<string, string>; body?: unknown }> = {
+        'GET /api/v1/portal/files/:id': { params: { id: fileId } },
+        'GET /api/v1/portal/assessments/:id': { params: { id: assessmentId } },
+        'PUT /api/v1/portal/assessments/:id/answers': { params: { id: assessmentId }, body: { answers: [{ questionId: 'notify-hours', value: 4 }] } },
+        'POST /api/v1/portal/assessments/:id/submit': { params: { id: assessmentId } },
       };
       const withIds = guarded().filter((r) => r.permission === 'portal' && r.url.includes(':'));
-      for (const route of withIds.filter((r) => theirIds[keyOf(r)])) {
-        const path = route.url.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => theirIds[keyOf(route)][name]);
-        const res = await fetch(`${server.url}${path}`, { method: route.method, headers: { authorization: `Bearer ${own}`, 'content-type': 'application/json' }, body: route.method === 'GET' ? undefined : '{"answers":[]}' });
-        await expectProblem(res, 404, `another vendor's ids: ${route.method} ${path}`);
-        const theirsRes = await fetch(`${server.url}${path}`, { method: route.method, headers: { authorization: `Bearer ${other}` } });
-        assert.equal(theirsRes.status, 200, `the owner reaches ${route.method} ${path}`);
+      assert.deepEqual(withIds.map(keyOf).sort(), Object.keys(theirIds).sort(), 'every portal route with an id is tried with another vendor\'s ids');
+      for (const route of withIds) {
+        const { params, body } = theirIds[keyOf(route)];
+        const path = route.url.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => params[name]);
+        const init = (token: string): RequestInit => ({ method: route.method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+        await expectProblem(await fetch(`${server.url}${path}`, init(own)), 404, `another vendor's ids: ${route.method} ${path}`);
+        // The same request from the owner is no 404: the ids exist, only the vendor differs.
+        const owner = await fetch(`${server.url}${path}`, init(other));
+        assert.ok(owner.status < 300 || owner.status === 422, `the owner's ${route.method} ${path}: ${owner.status} ${(await owner.text()).slice(0, 200)}`);
       }
     });
 

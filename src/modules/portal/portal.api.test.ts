@@ -169,3 +169,179 @@ describeEachEngine('vendor portal', ({ engine }) => {
     await problem(await as(acme, `/api/v1/portal/files/not-a-uuid`), 400);
   });
 });
+
+describeEachEngine('vendor portal: invitations, answers, review and reminders', ({ engine }) => {
+  let server: TestServer;
+  let smtp: TestSmtp;
+  const vendor: Record<string, string> = {};
+  const contact: Record<string, string> = {};
+  let templateId = '';
+
+  before(async () => {
+    smtp = await startTestSmtp();
+    server = await startTestServer(engine);
+    for (const name of ['Acme', 'Globex']) {
+      vendor[name] = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name } }), 201)).id;
+      contact[name] = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendor[name]}/contacts`, { method: 'POST', json: { name: `${name} Security`, email: `security@${name.toLowerCase()}.example`, isPrimary: true } }), 201)).id;
+    }
+    await json(await server.api('/api/v1/settings/smtp', { method: 'PUT', json: { enabled: true, host: smtp.host, port: smtp.port, security: 'none', username: null, password: null, from: 'grc@example.com', timeoutSeconds: 10 } }));
+    await json(await server.api('/api/v1/settings/portal', { method: 'PUT', json: { publicUrl: 'https://thirdwatch.example.com/', invitationDays: 14, sessionHours: 12, reminderDaysBefore: 3, overdueEveryDays: 7 } }));
+    const templates = await json<{ items: Array<{ id: string; key: string | null }> }>(await server.api('/api/v1/assessments/templates'));
+    templateId = templates.items.find((t) => t.key === 'incident-notification')!.id;
+  });
+  after(async () => {
+    await server?.close();
+    await smtp?.close();
+  });
+
+  const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const create = async (vendorId: string, dueAt = daysFromNow(30)) =>
+    json<{ id: string; status: string }>(await server.api('/api/v1/assessments', { method: 'POST', role: 'analyst', json: { vendorId, templateId, dueAt } }), 201);
+  const invite = (id: string, body: Record<string, unknown> = {}) => server.api(`/api/v1/assessments/${id}/invitations`, { method: 'POST', role: 'analyst', json: body });
+  const linkIn = (text: string) => /https:\/\/thirdwatch\.example\.com\/portal\/#(twl_[A-Za-z0-9_-]+)/.exec(text)?.[1];
+  const open = async (token: string) =>
+    (await json<{ token: string }>(await fetch(`${server.url}/api/v1/portal/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }), 201)).token;
+  const as = (token: string, path: string, init: { method?: string; json?: unknown } = {}) =>
+    fetch(`${server.url}${path}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${token}`, ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}) }, body: init.json !== undefined ? JSON.stringify(init.json) : undefined });
+
+  test('an invitation sends the assessment: a single-use link, e-mailed to the primary contact, hashed at rest', async () => {
+    const a = await create(vendor.Acme);
+    assert.equal(a.status, 'draft');
+    const before = smtp.messages.length;
+    const created = await json<{ url: string; expiresAt: string; emailedTo: string | null }>(await invite(a.id), 201);
+    assert.equal(created.emailedTo, 'security@acme.example');
+    assert.match(created.url, /^https:\/\/thirdwatch\.example\.com\/portal\/#twl_[A-Za-z0-9_-]{43}$/);
+    const days = (Date.parse(created.expiresAt) - Date.now()) / 86_400_000;
+    assert.ok(days > 13.9 && days <= 14, `link lasts ${days} days`);
+    const [mail] = (await smtp.waitFor(before + 1)).slice(before);
+    assert.deepEqual(mail.to, ['security@acme.example']);
+    assert.match(mail.subject, /Security assessment for Acme: Incident notification/);
+    assert.equal(linkIn(mail.text), created.url.split('#')[1], 'the e-mail carries the link');
+    assert.equal((await json<{ status: string }>(await server.api(`/api/v1/assessments/${a.id}`))).status, 'sent');
+
+    const stored = await server.tw.database.db.selectFrom('assessment_invitations').selectAll().where('assessment_id', '=', a.id).execute();
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].token_hash, hashSecret(created.url.split('#')[1]));
+    assert.ok(stored[0].emailed_at);
+    const audit = await (await server.api(`/api/v1/audit?entityId=${a.id}`, { role: 'auditor' })).text();
+    assert.ok(!audit.includes(created.url.split('#')[1]) && !audit.includes(stored[0].token_hash), 'the audit trail has neither the link nor its hash');
+
+    // Another contact of the vendor, a shorter life; a contact of another vendor is refused.
+    const other = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendor.Acme}/contacts`, { method: 'POST', json: { name: 'No Mail' } }), 201)).id;
+    const quiet = await json<{ emailedTo: string | null; expiresAt: string }>(await invite(a.id, { contactId: other, expiresInDays: 2 }), 201);
+    assert.equal(quiet.emailedTo, null, 'a contact without an e-mail gets no mail');
+    assert.ok(Date.parse(quiet.expiresAt) - Date.now() <= 2 * 86_400_000);
+    assert.equal((await problem(await invite(a.id, { contactId: contact.Globex }), 400)).errors?.[0].field, '/contactId');
+    await problem(await invite(newId()), 404);
+    await problem(await server.api(`/api/v1/assessments/${a.id}/invitations`, { method: 'POST', role: 'viewer', json: {} }), 403);
+  });
+
+  test('the vendor answers through the portal, scoped to itself; wrong answers are refused naming the question; submit names what is missing', async () => {
+    const a = await create(vendor.Acme);
+    const hidden = await create(vendor.Acme);
+    const theirs = await create(vendor.Globex);
+    const before = smtp.messages.length;
+    await json(await invite(a.id), 201);
+    await json(await invite(theirs.id), 201);
+    const mails = (await smtp.waitFor(before + 2)).slice(before);
+    const acme = await open(linkIn(mails.find((m) => m.to[0] === 'security@acme.example')!.text)!);
+    const globex = await open(linkIn(mails.find((m) => m.to[0] === 'security@globex.example')!.text)!);
+
+    const list = await json<{ items: Array<{ id: string; status: string }> }>(await as(acme, '/api/v1/portal/assessments'));
+    assert.ok(list.items.some((x) => x.id === a.id));
+    assert.ok(!list.items.some((x) => x.id === hidden.id), 'a draft is not shown to the vendor');
+    assert.ok(!list.items.some((x) => x.id === theirs.id), "another vendor's assessment is not listed");
+    await problem(await as(acme, `/api/v1/portal/assessments/${hidden.id}`), 404);
+    for (const [method, path, body] of [['GET', `/api/v1/portal/assessments/${theirs.id}`, undefined], ['PUT', `/api/v1/portal/assessments/${theirs.id}/answers`, { answers: [{ questionId: 'notify-hours', value: 24 }] }], ['POST', `/api/v1/portal/assessments/${theirs.id}/submit`, undefined]] as const) {
+      await problem(await as(acme, path, { method, json: body }), 404);
+    }
+
+    const view = await json<{ sections: Array<{ questions: Array<Record<string, unknown>> }>; answers: unknown[]; products: unknown[] }>(await as(acme, `/api/v1/portal/assessments/${a.id}`));
+    const questions = view.sections.flatMap((s) => s.questions);
+    assert.ok(questions.some((q) => q.id === 'incident-plan-file' && q.type === 'file'));
+    assert.ok(questions.every((q) => !('weight' in q) && !('controls' in q) && !('compliant' in q)), 'no scoring rules shown to the vendor');
+
+    // Wrong types: the whole batch is refused, each bad question named, nothing saved.
+    const bad = await problem(await as(acme, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers: [{ questionId: 'notify-hours', value: 'soon' }, { questionId: 'incident-plan', value: 'maybe' }, { questionId: 'round-the-clock', value: 'yes' }] } }), 422);
+    assert.deepEqual(bad.errors?.map((e) => e.field).sort(), ['incident-plan', 'notify-hours']);
+    assert.equal((await json<{ answers: unknown[] }>(await as(acme, `/api/v1/portal/assessments/${a.id}`))).answers.length, 0);
+
+    // Evidence: another vendor's file is not an answer.
+    const upload = async (token: string, name: string) =>
+      json<{ id: string }>(await fetch(`${server.url}/api/v1/portal/files?name=${name}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' }, body: new Uint8Array(PDF) }), 201);
+    const ours = await upload(acme, 'ir-plan.pdf');
+    const foreign = await upload(globex, 'theirs.pdf');
+    const answers = [
+      { questionId: 'notify-hours', value: 24 },
+      { questionId: 'breach-notify-hours', value: 72 },
+      { questionId: 'incident-plan', value: 'yes' },
+      { questionId: 'incident-plan-file', value: foreign.id },
+    ];
+    assert.equal((await problem(await as(acme, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers } }), 422)).errors?.[0].field, 'incident-plan-file');
+    answers[3].value = ours.id;
+    const saved = await json<{ status: string; answers: Array<{ questionId: string; state: string }> }>(await as(acme, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers } }));
+    assert.equal(saved.status, 'in_progress');
+    assert.equal(saved.answers.length, 4);
+
+    const missing = await problem(await as(acme, `/api/v1/portal/assessments/${a.id}/submit`, { method: 'POST' }), 422);
+    assert.deepEqual(missing.errors?.map((e) => e.field).sort(), ['notify-channels', 'notify-contact', 'notify-in-contract', 'post-incident-report', 'round-the-clock', 'supplier-incidents']);
+
+    const rest = [
+      { questionId: 'notify-in-contract', value: 'yes' },
+      { questionId: 'notify-channels', value: ['Phone call'] },
+      { questionId: 'notify-contact', value: 'soc@acme.example, +1 555 0100' },
+      { questionId: 'round-the-clock', value: 'partial' },
+      { questionId: 'supplier-incidents', value: 'no' },
+      { questionId: 'post-incident-report', value: 'A full root-cause report' },
+    ];
+    await json(await as(acme, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers: rest } }));
+    assert.equal((await json<{ status: string }>(await as(acme, `/api/v1/portal/assessments/${a.id}/submit`, { method: 'POST' }))).status, 'submitted');
+    await problem(await as(acme, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers: [{ questionId: 'notify-hours', value: 4 }] } }), 409);
+
+    // The reviewer downloads the evidence (an attachment) and rejects one answer: the vendor sees why.
+    const file = await server.api(`/api/v1/assessments/${a.id}/files/${ours.id}`, { role: 'viewer' });
+    assert.equal(file.status, 200);
+    assert.match(file.headers.get('content-disposition') ?? '', /^attachment/);
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), PDF);
+    await problem(await server.api(`/api/v1/assessments/${a.id}/files/${foreign.id}`), 404);
+    await problem(await server.api(`/api/v1/assessments/${theirs.id}/files/${ours.id}`), 404);
+    await json(await server.api(`/api/v1/assessments/${a.id}/review`, { method: 'POST', role: 'analyst', json: { decisions: [{ questionId: 'notify-hours', verdict: 'reject', comment: 'Our contract requires 24 h or less for every incident, not only major ones.' }, { questionId: 'breach-notify-hours', verdict: 'accept', comment: 'internal note' }] } }));
+    const back = await json<{ status: string; answers: Array<{ questionId: string; state: string; comment: string | null }> }>(await as(acme, `/api/v1/portal/assessments/${a.id}`));
+    assert.equal(back.status, 'in_progress');
+    const byId = new Map(back.answers.map((x) => [x.questionId, x]));
+    assert.equal(byId.get('notify-hours')?.state, 'rejected');
+    assert.match(byId.get('notify-hours')?.comment ?? '', /24 h or less/);
+    assert.equal(byId.get('breach-notify-hours')?.comment, null, 'comments on accepted answers stay internal');
+  });
+
+  test('reminders: before the due date, then overdue every week, each once, to the invited contact with a fresh link', async () => {
+    const soon = await create(vendor.Globex, daysFromNow(2));
+    const late = await create(vendor.Globex, daysFromNow(-1));
+    const quiet = await create(vendor.Globex, daysFromNow(20));
+    for (const a of [soon, late, quiet]) await json(await invite(a.id), 201);
+    const before = smtp.messages.length;
+    await smtp.waitFor(before);
+    const portal = server.tw.services.portal;
+    const ctx = { actor: { type: 'system' as const, id: null, name: 'test', role: 'admin' as const }, requestId: null };
+    const first = await portal.sendReminders(ctx);
+    assert.ok(first.sent >= 2, `sent ${first.sent}`);
+    const mails = (await smtp.waitFor(before + first.sent)).slice(before);
+    const reminder = mails.find((m) => /^Reminder: .*due \d{4}-\d{2}-\d{2}/.test(m.subject) && m.text.includes(daysFromNow(2)));
+    const overdue = mails.find((m) => /^Overdue: /.test(m.subject) && m.text.includes(daysFromNow(-1)));
+    assert.ok(reminder && overdue, mails.map((m) => m.subject).join('\n'));
+    assert.deepEqual(overdue.to, ['security@globex.example']);
+    assert.ok(await open(linkIn(overdue.text)!), 'the reminder carries a working link');
+    assert.ok(!mails.some((m) => m.text.includes(daysFromNow(20))), 'nothing for an assessment not yet due');
+
+    // A second run sends nothing new; a week later (its due date moved back a week) the overdue one is reminded again.
+    assert.equal((await portal.sendReminders(ctx)).sent, 0);
+    const log = await server.tw.database.db.selectFrom('assessment_reminders').select(['assessment_id', 'kind']).where('assessment_id', 'in', [soon.id, late.id, quiet.id]).orderBy('kind').execute();
+    assert.deepEqual(log.map((r) => [r.assessment_id === soon.id ? 'soon' : r.assessment_id === late.id ? 'late' : 'quiet', r.kind]).sort(), [['late', 'overdue-0'], ['soon', 'due-soon']]);
+    await server.tw.database.db.updateTable('assessments').set({ due_at: daysFromNow(-8) }).where('id', '=', late.id).execute();
+    const count = smtp.messages.length;
+    assert.equal((await portal.sendReminders(ctx)).sent, 1);
+    const [again] = (await smtp.waitFor(count + 1)).slice(count);
+    assert.match(again.subject, /^Overdue: /);
+    assert.equal((await portal.sendReminders(ctx)).sent, 0);
+  });
+});
