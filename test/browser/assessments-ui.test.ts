@@ -59,6 +59,11 @@ describeBrowser('assessments UI', 'assessments UI', (server, { newContext, asser
       await page.getByRole('heading', { name: 'Northwind Logistics · Supplier baseline (test)' }).waitFor();
       assert.equal(await page.getByTestId('assessment-status').textContent(), 'draft');
 
+      // Sending creates a single-use portal link (no contact: the link is shown to copy).
+      await page.getByRole('button', { name: 'Create invitation link' }).click();
+      await page.getByTestId('invitation-link').getByText(/\/portal\/#twl_/).waitFor();
+      await page.getByTestId('assessment-status').filter({ hasText: 'sent' }).waitFor();
+
       // Answers entered on the vendor's behalf; policy-owner appears only once has-policy says yes.
       await page.getByRole('button', { name: 'Enter answers' }).click();
       await page.getByLabel('Answer to has-policy').selectOption('yes');

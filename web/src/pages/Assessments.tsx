@@ -637,39 +637,42 @@ export function AssessmentPage({ id }: { id: string }) {
 function SendInvitation({ assessment: a, onSent }: { assessment: AssessmentDetail; onSent: () => void }) {
   const contacts = useAsync((signal) => api.get<{ items: Array<{ id: string; name: string; email: string | null }> }>(`/api/v1/vendors/${a.vendorId}/contacts`, undefined, signal), [a.vendorId]);
   const [contactId, setContactId] = useState('');
-  const [link, setLink] = useState<{ url: string; expiresAt: string } | null>(null);
+  const [link, setLink] = useState<{ url: string; expiresAt: string; emailedTo?: string | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const send = async () => {
     setError(null);
     try {
-      setLink(await api.post<{ url: string; expiresAt: string }>(`/api/v1/assessments/${a.id}/invitations`, contactId ? { contactId } : {}));
+      setLink(await api.post<{ url: string; expiresAt: string; emailedTo?: string | null }>(`/api/v1/assessments/${a.id}/invitations`, contactId ? { contactId } : {}));
       onSent();
     } catch (e) {
       setError(e);
     }
   };
   return (
-    <details className="send-invitation" open={a.status === 'draft'}>
-      <summary>{a.status === 'draft' ? 'Send to the vendor' : 'Send a new link'}</summary>
-      <ErrorBanner error={error} />
-      <div className="inline-form">
-        <SelectField
-          label="Contact"
-          value={contactId}
-          onChange={setContactId}
-          options={(contacts.data?.items ?? []).map((c) => [c.id, `${c.name}${c.email ? ` <${c.email}>` : ' (no e-mail)'}`])}
-          placeholder="no contact: copy the link yourself"
-        />
-        <button type="button" className="btn" onClick={() => void send()}>
-          Create invitation link
-        </button>
-      </div>
+    <>
+      <details className="send-invitation" open={a.status === 'draft'}>
+        <summary>{a.status === 'draft' ? 'Send to the vendor' : 'Send a new link'}</summary>
+        <ErrorBanner error={error} />
+        <div className="inline-form">
+          <SelectField
+            label="Contact"
+            value={contactId}
+            onChange={setContactId}
+            options={(contacts.data?.items ?? []).map((c) => [c.id, `${c.name}${c.email ? ` <${c.email}>` : ' (no e-mail)'}`])}
+            placeholder="no contact: copy the link yourself"
+          />
+          <button type="button" className="btn" onClick={() => void send()}>
+            Create invitation link
+          </button>
+        </div>
+      </details>
+      {/* Outside the disclosure: sending moves the assessment on, which closes it, and the link is shown once. */}
       {link && (
         <p className="small" data-testid="invitation-link">
-          Single-use link, valid until {formatDateTime(link.expiresAt)}: <code className="mono-wrap">{link.url}</code>
+          {link.emailedTo ? `E-mailed to ${link.emailedTo}. ` : ''}Single-use link, valid until {formatDateTime(link.expiresAt)}: <code className="mono-wrap">{link.url}</code>
         </p>
       )}
-    </details>
+    </>
   );
 }
 
