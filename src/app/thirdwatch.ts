@@ -164,7 +164,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     logger,
     publicUrl: config.publicUrl,
     maxFileBytes: config.maxEvidenceBytes,
-    linkedServices: async (vendorId) => (await resilience.listServices()).filter((s) => s.vendors.some((v) => v.id === vendorId)).map((s) => ({ id: s.id, name: s.name })),
+    linkedServices: (vendorId) => resilience.servicesOfVendor(vendorId),
   });
   assessments.useHooks({
     settled: (trx, vendorId) => resilience.recomputeLater(trx, [vendorId]),

@@ -60,6 +60,11 @@ export class ResilienceService {
     return this.present(await this.repo().listServices());
   }
 
+  /** The services a vendor delivers, by name (the portal asks per-service questions about them). */
+  async servicesOfVendor(vendorId: string): Promise<Array<{ id: string; name: string }>> {
+    return (await this.repo().servicesOfVendor(vendorId)).map((s) => ({ id: s.id, name: s.name }));
+  }
+
   async getService(id: string, executor: Executor = this.db): Promise<BusinessService> {
     const row = await this.repo(executor).findService(id);
     if (!row) throw notFound('business service', id);
