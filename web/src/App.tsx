@@ -24,6 +24,7 @@ import { IndicatorPage, IndicatorsPage, SightingsPage } from './pages/Intel.js';
 import { ServicesPage } from './pages/Services.js';
 import { AssessmentPage, AssessmentReportPage, AssessmentsPage } from './pages/Assessments.js';
 import { TemplatePage, TemplatesPage } from './pages/Templates.js';
+import { ControlPage, ControlsPage } from './pages/Controls.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -118,7 +119,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                     ? 'services'
                     : location.path.startsWith('/assessments')
                       ? 'assessments'
-                      : '';
+                      : location.path.startsWith('/controls')
+                        ? 'controls'
+                        : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -176,6 +179,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               </Link>
             </li>
             <li>
+              <Link to="/controls" aria-current={section === 'controls' ? 'page' : undefined}>
+                Controls
+              </Link>
+            </li>
+            <li>
               <Link to="/settings" aria-current={section === 'settings' ? 'page' : undefined}>
                 Risk model
               </Link>
@@ -219,6 +227,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/assessments') return <AssessmentsPage />;
   if (path === '/assessments/templates') return <TemplatesPage />;
   if (path === '/assessments/templates/new') return <TemplatePage id={null} key="new" />;
+  if (path === '/controls') return <ControlsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);
@@ -245,6 +254,8 @@ function Routes({ path }: { path: string }) {
   if (params) return <AssessmentReportPage id={params.id} key={params.id} />;
   params = match('/assessments/:id', path);
   if (params && params.id !== 'templates') return <AssessmentPage id={params.id} key={params.id} />;
+  params = match('/controls/:label', path);
+  if (params) return <ControlPage label={params.label} key={params.label} />;
   params = match('/vendors/:id', path);
   if (params) return <VendorPage id={params.id} key={params.id} />;
   return (
