@@ -58,6 +58,8 @@ import { QuestionnaireService } from '../modules/questionnaires/questionnaires.s
 import { questionnaireRoutes } from '../modules/questionnaires/questionnaires.routes.js';
 import { ControlService } from '../modules/controls/controls.service.js';
 import { controlRoutes } from '../modules/controls/controls.routes.js';
+import { OscalService } from '../modules/oscal/oscal.service.js';
+import { oscalRoutes } from '../modules/oscal/oscal.routes.js';
 import { AssessmentService } from '../modules/assessments/assessments.service.js';
 import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
 import type { Config } from './config.js';
@@ -111,6 +113,7 @@ export interface Services {
   portal: PortalService;
   questionnaires: QuestionnaireService;
   controls: ControlService;
+  oscal: OscalService;
   assessments: AssessmentService;
 }
 
@@ -202,6 +205,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     questionnaires,
     assessments,
     controls: new ControlService(database.db),
+    oscal: new OscalService(assessments),
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -269,6 +273,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   portalRoutes(app, services.portal, services.mailer, services.access, { maxFileBytes: config.maxEvidenceBytes });
   questionnaireRoutes(app, services.questionnaires);
   controlRoutes(app, services.controls, { maxUploadBytes: config.maxUploadBytes });
+  oscalRoutes(app, services.oscal);
   assessmentRoutes(app, services.assessments);
   await app.ready();
   return { app, routes };

@@ -152,6 +152,8 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/controls/catalogs': 'read',
   'GET /api/v1/controls/families': 'read',
   'GET /api/v1/controls/:label': 'read',
+  'GET /api/v1/assessments/:id/oscal/assessment-results': 'read',
+  'GET /api/v1/assessments/:id/oscal/poam': 'read',
   'GET /api/v1/risks': 'read',
   'POST /api/v1/risks': 'risks:write',
   'GET /api/v1/risks/summary': 'read',

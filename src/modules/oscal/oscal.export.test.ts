@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { AppError } from '../../platform/errors.js';
-import { assessmentResults, controlIdOf, planOfActionAndMilestones, uuidV5, type OscalAssessmentInput } from './oscal.export.js';
+import type { OscalAssessmentInput } from '../assessments/assessments.service.js';
+import { assessmentResults, controlIdOf, planOfActionAndMilestones, uuidV5 } from './oscal.export.js';
 import { ASSESSMENT_RESULTS_SCHEMA, POAM_SCHEMA } from './oscal.test-schema.js';
 
 const EXAMPLES = new URL('../../../../shared/data/oscal/examples/', import.meta.url);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { conflict } from '../../platform/errors.js';
+import type { OscalAssessmentInput } from '../assessments/assessments.service.js';
 
 /**
  * OSCAL 1.1.2 assessment-results and plan-of-action-and-milestones documents for one vendor
@@ -7,35 +8,6 @@ import { conflict } from '../../platform/errors.js';
  * a UUIDv5 of what it stands for (the assessment, a question, a control, a remediation item), so
  * re-exporting the same assessment names the same objects with the same uuids.
  */
-
-/** What AssessmentService.oscalInput(id) answers: everything the exporters need, nothing to look up. */
-export interface OscalAssessmentInput {
-  assessment: {
-    id: string;
-    vendorId: string;
-    vendorName: string;
-    templateName: string;
-    templateVersion: number;
-    status: string;
-    dueAt: string | null;
-    submittedAt: string | null;
-    closedAt: string | null;
-    createdAt: string;
-    updatedAt: string;
-  };
-  questions: { id: string; section: string; text: string; controls: string[] }[];
-  answers: {
-    questionId: string;
-    value: unknown;
-    answeredAt: string | null;
-    state: string;
-    comment: string | null;
-    compliance: 'met' | 'partial' | 'not-met' | 'na' | 'unanswered';
-  }[];
-  scores: { overall: number | null; sections: { title: string; score: number | null }[] } | null;
-  remediations: { id: string; questionId: string | null; title: string; description: string; dueAt: string | null; status: string; createdAt: string }[];
-  evidence: { fileId: string; name: string; sha256: string; mediaType: string }[];
-}
 
 export const OSCAL_VERSION = '1.1.2';
 const NS = 'https://thirdwatch.dev/ns/oscal';
