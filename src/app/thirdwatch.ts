@@ -153,7 +153,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const mentions = new MentionService(database.db, risks);
   const sboms = new SbomService(database.db, { maxUploadBytes: config.maxUploadBytes }, sbomMatching(matcher), jobs, (trx, sbomId, ctx) => correlation.onSbom(trx, sbomId, ctx));
   const mailer = new Mailer(database.db, smtpSettingsFromUrl(config.smtpUrl));
-  const questionnaires = new QuestionnaireService(database.db);
+  const controls = new ControlService(database.db);
+  const questionnaires = new QuestionnaireService(database.db, controls);
   // The portal and the assessments need each other: the portal answers through the assessments, whose SBOM answers go through the portal's files.
   const assessments = new AssessmentService(database.db, questionnaires);
   const resilience = new ResilienceService(database.db, { jobs, risks, vendors, assessments, templates: questionnaires });
@@ -204,7 +205,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     portal,
     questionnaires,
     assessments,
-    controls: new ControlService(database.db),
+    controls,
     oscal: new OscalService(assessments),
   };
   try {

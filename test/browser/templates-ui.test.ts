@@ -2,8 +2,8 @@
  * The questionnaire template editor in a real browser against a real server (SQLite, and PostgreSQL
  * when configured): the shipped templates listed, a template edited (a conditional question added,
  * reordered, one removed) and saved as a new version while the old one stays, a malformed edit
- * refused with the question marked, export and import of the JSON file, a template created from
- * scratch, and a viewer's read-only view. Screenshots land in test-results/screenshots/
+ * refused with the question marked, labels the imported catalog lacks pointed out, export and import
+ * of the JSON file, a template created from scratch, and a viewer's read-only view. Screenshots land in test-results/screenshots/
  * (templates-list, template-editor, template-error).
  *
  * Needs Chromium at /usr/bin/chromium; without it the suite is skipped, loudly. Builds web/dist when
@@ -12,7 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describeBrowser } from './support.js';
+import { join } from 'node:path';
+import { describeBrowser, SHARED_DATA } from './support.js';
+import { systemContext } from '../../src/platform/context.js';
 import type { TemplateSummary } from '../../src/modules/questionnaires/questionnaires.service.js';
 
 describeBrowser('questionnaire template editor', 'template editor', (server, { newContext, assertLabelled, shot }) => {
@@ -96,6 +98,27 @@ describeBrowser('questionnaire template editor', 'template editor', (server, { n
     }
   });
 
+  test('labels the imported catalog does not hold are pointed out', async () => {
+    await server.tw.services.controls.import(readFileSync(join(SHARED_DATA, 'oscal', 'NIST_SP-800-53_rev5.0.1_catalog.json')), {}, systemContext('test'));
+    const res = await server.api('/api/v1/assessments/templates', {
+      method: 'POST',
+      json: { name: 'Typo check', sections: [{ title: 'S', questions: [{ id: 'a', text: 'A?', type: 'yesno', controls: ['SR-4', 'SR-44'], weight: 1, required: true }] }] },
+    });
+    assert.equal(res.status, 201);
+    const { id } = (await res.json()) as { id: string };
+    const { context, page } = await newContext(server.tokens.analyst);
+    try {
+      await page.goto(`/assessments/templates/${id}`);
+      await page.getByTestId('unknown-controls').getByText(/Not in the imported control catalog: SR-44\./).waitFor();
+      const shipped = (await templates()).find((t) => t.key === 'supply-chain-baseline')!;
+      await page.goto(`/assessments/templates/${shipped.id}`);
+      await page.getByRole('heading', { name: 'Supply-chain security baseline', level: 1 }).waitFor();
+      assert.equal(await page.getByTestId('unknown-controls').count(), 0);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('export a template as JSON and import it back as a new template', async () => {
     const { context, page } = await newContext(server.tokens.analyst);
     try {
@@ -121,7 +144,7 @@ describeBrowser('questionnaire template editor', 'template editor', (server, { n
       await page.goto('/assessments/templates');
       await page.getByLabel('Import a template from a JSON file').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('not json') });
       await page.getByRole('alert').getByText(/notes\.json is not JSON/).waitFor();
-      assert.equal((await templates()).length, 5);
+      assert.equal((await templates()).length, 6);
     } finally {
       await context.close();
     }

@@ -58,5 +58,7 @@ export interface TemplateDetail extends TemplateVersion {
   currentVersion: number;
   updatedAt: string;
   controls: string[];
+  /** Mapped labels no imported catalog holds; null when no catalog is imported. */
+  unknownControls: string[] | null;
   versions: Array<{ version: number; createdAt: string; createdBy: string }>;
 }

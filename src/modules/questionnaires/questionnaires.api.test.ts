@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { systemContext } from '../../platform/context.js';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
@@ -175,6 +176,19 @@ describeEachEngine('questionnaire templates', ({ engine }) => {
     const bad = await json<Problem>(await server.api('/api/v1/assessments/templates/import', { method: 'POST', json: broken }), 400);
     assert.deepEqual(bad.errors.map((e) => e.field), ['/sections/1/questions/0/controls/0']);
     assert.equal((await list()).length, before);
+  });
+
+  test('labels no imported catalog holds are pointed out, once a catalog is imported', async () => {
+    const own = await json<TemplateDetail>(
+      await server.api('/api/v1/assessments/templates', { method: 'POST', json: { name: 'Typos', sections: [{ title: 'S', questions: [{ ...SECTIONS[0].questions[0], controls: ['SR-4', 'SR-99', 'ZZ-1'] }] }] } }),
+      201,
+    );
+    assert.equal(own.unknownControls, null, 'no catalog imported: nothing to judge by');
+    await server.tw.services.controls.import(readFileSync(new URL('../../../../shared/data/oscal/NIST_SP-800-53_rev5.0.1_catalog.json', import.meta.url)), {}, systemContext('test'));
+    assert.deepEqual((await json<TemplateDetail>(await server.api(`/api/v1/assessments/templates/${own.id}`))).unknownControls, ['SR-99', 'ZZ-1']);
+    for (const t of (await list()).filter((x) => x.key)) {
+      assert.deepEqual((await json<TemplateDetail>(await server.api(`/api/v1/assessments/templates/${t.id}`))).unknownControls, [], t.key!);
+    }
   });
 
   test('unknown templates and versions answer 404', async () => {

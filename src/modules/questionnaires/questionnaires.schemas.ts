@@ -90,6 +90,7 @@ export const TemplateDetailSchema = Type.Intersect([
     currentVersion: Type.Integer({ description: 'the newest version (version is the one shown)' }),
     updatedAt: Type.String(),
     controls: Type.Array(Type.String(), { description: 'every control label the version maps, in catalog order' }),
+    unknownControls: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'mapped labels no imported catalog holds; null when no catalog is imported' }),
     versions: Type.Array(Type.Object({ version: Type.Integer(), createdAt: Type.String(), createdBy: Type.String() })),
   }),
 ]);

@@ -18,8 +18,16 @@ export type TemplateDetail = TemplateVersion & {
   currentVersion: number;
   updatedAt: string;
   controls: string[];
+  /** Mapped labels no imported catalog holds (a typo, or a catalog not imported yet); null when no catalog is imported. */
+  unknownControls: string[] | null;
   versions: Array<{ version: number; createdAt: string; createdBy: string }>;
 };
+
+/** The imported control catalogs (the controls module), for checking the labels a template maps. */
+export interface ControlCatalog {
+  catalogs(): Promise<unknown[]>;
+  byLabels(labels: string[]): Promise<ReadonlyMap<string, unknown>>;
+}
 
 const sha256 = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
 const questionCount = (sections: Section[]) => sections.reduce((n, s) => n + s.questions.length, 0);
@@ -51,7 +59,10 @@ const auditView = (v: { name: string; version: number; sections: Section[] }) =>
  * with. Other modules read templates through getVersion and list.
  */
 export class QuestionnaireService {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly catalog?: ControlCatalog,
+  ) {}
 
   private repo(executor: Executor = this.db) {
     return new QuestionnaireRepository(executor);
@@ -77,14 +88,22 @@ export class QuestionnaireService {
     const row = await this.repo().version(templateId, version);
     if (!row) throw version === undefined ? notFound('questionnaire template', templateId) : notFound(`version ${version} of questionnaire template`, templateId);
     const shown = present(row);
-    const history = await this.repo().history(templateId);
+    const controls = controlsOf(shown.sections);
+    const [history, unknownControls] = await Promise.all([this.repo().history(templateId), this.unknownControls(controls)]);
     return {
       ...shown,
       currentVersion: Number(row.current_version),
       updatedAt: row.updated_at,
-      controls: controlsOf(shown.sections),
+      controls,
+      unknownControls,
       versions: history.map((h) => ({ version: Number(h.version), createdAt: h.created_at, createdBy: h.created_by })),
     };
+  }
+
+  private async unknownControls(labels: string[]): Promise<string[] | null> {
+    if (!this.catalog || !(await this.catalog.catalogs()).length) return null;
+    const known = await this.catalog.byLabels(labels);
+    return labels.filter((label) => !known.has(label));
   }
 
   async create(input: CreateTemplateInput, ctx: RequestContext, action = 'assessment-template.create'): Promise<TemplateDetail> {

@@ -346,6 +346,11 @@ function TemplateEditor({ template, onSaved }: { template: TemplateDetail | null
           {flash}
         </div>
       )}
+      {template?.unknownControls && template.unknownControls.length > 0 && (
+        <div className="banner banner-info" role="status" data-testid="unknown-controls">
+          Not in the imported control catalog: {template.unknownControls.join(', ')}. Check the label, or import the catalog that defines it (<Link to="/controls">Controls</Link>).
+        </div>
+      )}
       {viewingOld && (
         <div className="banner banner-info" role="status">
           You are looking at version {template.version}. <Link to={`/assessments/templates/${template.id}`}>Open the current version</Link>, or save this one again to restore it.
