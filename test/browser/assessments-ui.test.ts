@@ -144,6 +144,11 @@ describeBrowser('assessments UI', 'assessments UI', (server, { newContext, asser
       assert.ok(csv.includes("'=CMD() Head of Procurement"), csv);
       assert.match(csv, /Continuity,rto,Recovery time objective for the service you deliver to us,number,true,CP-2,true,12,hours,accepted,/);
 
+      // The OSCAL exports (controls module) download from the same page.
+      const [oscal] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'OSCAL assessment results' }).click()]);
+      const results = JSON.parse(readFileSync((await oscal.path())!, 'utf8')) as { 'assessment-results'?: { uuid: string } };
+      assert.ok(results['assessment-results']?.uuid, 'an OSCAL assessment-results document');
+
       // The printable report: the app's chrome is gone in print media.
       await page.getByRole('link', { name: 'Printable report' }).click();
       await page.waitForURL(`**/assessments/${id}/report`);
