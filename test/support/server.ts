@@ -40,7 +40,7 @@ export async function startTestServer(engine: Dialect, env: Record<string, strin
       done();
     },
   });
-  const logger = createLogger('info', sink);
+  const logger = createLogger(config.logLevel, sink);
   await database.close();
   const tw = await openThirdwatch(config, logger, { migrate: false });
   const { app } = await buildHttp(tw, { webRoot: options.webRoot ?? '/nonexistent' });

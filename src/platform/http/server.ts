@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { coercingAjv, strictAjv } from '../validation.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../app/config.js';
+import { redactUrl } from '../outbound.js';
 import type { Permission } from '../auth/roles.js';
 import type { RequestContext } from '../context.js';
 import { newId } from '../ids.js';
@@ -57,7 +58,8 @@ class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
     const level = request.url.startsWith('/api/') ? 'info' : 'debug';
-    reply.log[level]({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // A page address may carry a secret (the portal's /portal?token= link form): logged without it.
+    reply.log[level]({ method: request.method, url: redactUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   }
 }
 
