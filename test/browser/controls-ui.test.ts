@@ -29,7 +29,7 @@ describeBrowser('controls UI', 'controls UI', (server, { newContext, assertLabel
     const { context, page } = await newContext(server.tokens.viewer);
     try {
       await page.goto('/controls');
-      await page.getByRole('link', { name: 'Controls', exact: true }).first().waitFor();
+      await page.getByRole('heading', { level: 1, name: 'Controls' }).waitFor();
       const table = page.getByTestId('controls');
       await table.getByRole('link', { name: 'AC-1', exact: true }).waitFor();
       await assertLabelled(page);

@@ -117,11 +117,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                   ? 'intel'
                   : location.path === '/services'
                     ? 'services'
-                    : location.path.startsWith('/assessments')
+                    : /^\/(assessments|controls)/.test(location.path)
                       ? 'assessments'
-                      : location.path.startsWith('/controls')
-                        ? 'controls'
-                        : '';
+                      : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -176,11 +174,6 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             <li>
               <Link to="/services" aria-current={section === 'services' ? 'page' : undefined}>
                 Services
-              </Link>
-            </li>
-            <li>
-              <Link to="/controls" aria-current={section === 'controls' ? 'page' : undefined}>
-                Controls
               </Link>
             </li>
             <li>
