@@ -220,18 +220,21 @@ export class ResilienceRepository {
       .execute();
   }
 
-  /** Assessments past their due date whose answers the vendor still owes (AssessmentService's "overdue"). */
-  overdueAssessments(today: string, statuses: readonly string[]) {
-    return this.db
-      .selectFrom('assessments as a')
-      .innerJoin('vendors as v', 'v.id', 'a.vendor_id')
-      .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
-      .select(['a.id', 'a.vendor_id', 'v.name as vendor_name', 't.name as template_name', 'a.status', 'a.due_at'])
-      .where('a.due_at', '<', today)
-      .where('a.status', 'in', [...statuses])
-      .orderBy('a.due_at')
-      .orderBy('a.id')
-      .execute();
+  /** Assessments past their due date whose answers the vendor still owes (AssessmentService's "overdue"): how many, and the `limit` longest overdue. */
+  async overdueAssessments(today: string, statuses: readonly string[], limit: number) {
+    const overdue = this.db.selectFrom('assessments as a').where('a.due_at', '<', today).where('a.status', 'in', [...statuses]);
+    const [count, rows] = await Promise.all([
+      overdue.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+      overdue
+        .innerJoin('vendors as v', 'v.id', 'a.vendor_id')
+        .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
+        .select(['a.id', 'a.vendor_id', 'v.name as vendor_name', 't.name as template_name', 'a.status', 'a.due_at'])
+        .orderBy('a.due_at')
+        .orderBy('a.id')
+        .limit(limit)
+        .execute(),
+    ]);
+    return { count: Number(count.n), rows };
   }
 
   /** These vendors' assessments that are open or were created at or after `since`. */

@@ -8,6 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
 import { readSetting, writeSetting } from '../../platform/settings.js';
 import { OPEN_STATUSES, type AssessmentService } from '../assessments/assessments.service.js';
+import { AWAITING_VENDOR } from '../assessments/assessments.repository.js';
 import type { AssessmentDetail } from '../assessments/assessments.schemas.js';
 import type { QuestionnaireService } from '../questionnaires/questionnaires.service.js';
 import type { TemplateVersion } from '../questionnaires/questionnaires.model.js';
@@ -470,10 +471,10 @@ export class ResilienceService {
       const chunk = due.slice(i, i + 500);
       const cycleStart = (v: (typeof chunk)[number]) => new Date(Date.parse(v.next_review_at) - cadence.leadDays * DAY_MS).toISOString();
       const earliest = chunk.map(cycleStart).sort()[0];
-      const existing = await this.repo().openOrRecentAssessments(chunk.map((v) => v.id), earliest, OPEN_ASSESSMENT_STATUSES);
+      const existing = await this.repo().openOrRecentAssessments(chunk.map((v) => v.id), earliest, OPEN_STATUSES);
       for (const v of chunk) {
         const start = cycleStart(v);
-        if (existing.some((a) => a.vendor_id === v.id && (OPEN_ASSESSMENT_STATUSES.includes(a.status) || a.created_at >= start))) continue;
+        if (existing.some((a) => a.vendor_id === v.id && (OPEN_STATUSES.includes(a.status) || a.created_at >= start))) continue;
         // Due on the review date, but never sooner than the lead time from now (an overdue review still gets time to answer).
         const dueAt = new Date(Math.max(Date.parse(v.next_review_at), now.getTime() + cadence.leadDays * DAY_MS)).toISOString().slice(0, 10);
         await this.deps.assessments.create({ vendorId: v.id, templateId: templates[v.tier as Tier]!, dueAt }, ctx);
@@ -492,10 +493,10 @@ export class ResilienceService {
 
   /** The dashboard's overdue assessments: past due while the vendor still owes the answers. */
   async overdueAssessments(now = new Date()) {
-    const rows = await this.repo().overdueAssessments(now.toISOString().slice(0, 10), AWAITING_VENDOR);
+    const { count, rows } = await this.repo().overdueAssessments(now.toISOString().slice(0, 10), AWAITING_VENDOR, 10);
     return {
-      assessmentsOverdue: rows.length,
-      overdueAssessments: rows.slice(0, 10).map((r) => ({ id: r.id, vendorId: r.vendor_id, vendorName: r.vendor_name, templateName: r.template_name, status: r.status, dueAt: r.due_at! })),
+      assessmentsOverdue: count,
+      overdueAssessments: rows.map((r) => ({ id: r.id, vendorId: r.vendor_id, vendorName: r.vendor_name, templateName: r.template_name, status: r.status, dueAt: r.due_at! })),
     };
   }
 
@@ -511,10 +512,6 @@ export class ResilienceService {
 }
 
 const DAY_MS = 86_400_000;
-
-/** Statuses of an assessment still in progress (AssessmentService's OPEN_STATUSES), and those where the vendor owes the answers. */
-const OPEN_ASSESSMENT_STATUSES: readonly string[] = OPEN_STATUSES;
-const AWAITING_VENDOR: readonly string[] = ['draft', 'sent', 'in_progress'];
 
 const nullableNumber = (v: number | string | null) => (v === null ? null : Number(v));
 
