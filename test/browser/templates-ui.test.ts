@@ -20,7 +20,7 @@ import type { TemplateSummary } from '../../src/modules/questionnaires/questionn
 describeBrowser('questionnaire template editor', 'template editor', (server, { newContext, assertLabelled, shot }) => {
   const templates = async () => ((await (await server.api('/api/v1/assessments/templates')).json()) as { items: TemplateSummary[] }).items;
 
-  test('edit a shipped template: add a conditional question, reorder, remove, save as version 2', async () => {
+  test('edit a shipped template: add a conditional question, reorder questions and sections, remove, save as version 2', async () => {
     const { context, page } = await newContext(server.tokens.analyst);
     try {
       await page.goto('/assessments/templates');
@@ -53,6 +53,9 @@ describeBrowser('questionnaire template editor', 'template editor', (server, { n
       await plans.getByRole('button', { name: 'Move failover-automated up' }).click();
       await plans.getByRole('button', { name: 'Move failover-automated up' }).click();
       await plans.getByRole('button', { name: 'Remove hosting' }).click();
+      // Sections reorder too: the critical suppliers before the crisis contacts.
+      await page.getByRole('button', { name: 'Move section 4 up' }).click();
+      await page.getByRole('region', { name: 'Section 3: Your critical suppliers' }).waitFor();
       await page.getByRole('button', { name: 'Save as new version' }).click();
       await page.getByRole('status').getByText('Saved as version 2').waitFor();
       await page.getByTestId('template-version').getByText(/^Version 2 · 15 questions/).waitFor();
@@ -60,6 +63,7 @@ describeBrowser('questionnaire template editor', 'template editor', (server, { n
 
       const saved = (await templates()).find((t) => t.key === 'business-resilience')!;
       assert.equal(saved.version, 2);
+      assert.deepEqual(saved.sections.map((x) => x.title), ['Recovery targets', 'Continuity plans and tests', 'Your critical suppliers', 'Crisis contacts']);
       const ids = saved.sections[1].questions.map((q) => q.id);
       assert.deepEqual(ids.slice(-2), ['failover-automated', 'alternate-site']);
       assert.ok(!ids.includes('hosting'));
