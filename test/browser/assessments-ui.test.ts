@@ -134,8 +134,6 @@ describeBrowser('assessments UI', 'assessments UI', (server, { newContext, asser
       await items.getByText('Publish build provenance for every release').waitFor();
       await page.getByRole('heading', { name: 'Remediation items (1 open)' }).waitFor();
       await shot(page, 'assessment-closed', true);
-      await items.getByRole('button', { name: 'Close' }).click();
-      await page.getByRole('heading', { name: 'Remediation items (0 open)' }).waitFor();
 
       // The CSV download, formula cells neutralised.
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Answers (CSV)' }).click()]);
@@ -169,8 +167,17 @@ describeBrowser('assessments UI', 'assessments UI', (server, { newContext, asser
       await table.getByText('93.8%').waitFor();
       await assertLabelled(page);
       await shot(page, 'assessments-list');
+      // Open remediation items across assessments, each leading to its assessment, where it is closed.
+      const open = page.getByTestId('open-remediations');
+      await open.getByRole('cell', { name: 'Northwind Logistics' }).waitFor();
       await page.getByLabel('Status').selectOption('cancelled');
       await page.getByText('No assessments match.').waitFor();
+      await open.getByRole('link', { name: 'Publish build provenance for every release' }).click();
+      await page.waitForURL(`**/assessments/${id}`);
+      await page.getByTestId('remediations').getByRole('button', { name: 'Close' }).click();
+      await page.getByRole('heading', { name: 'Remediation items (0 open)' }).waitFor();
+      await page.goto('/assessments');
+      await page.getByText('No open remediation items.').waitFor();
     } finally {
       await context.close();
     }

@@ -96,6 +96,7 @@ export interface Remediation {
   id: string;
   assessmentId: string;
   vendorId: string;
+  vendorName: string;
   questionId: string | null;
   title: string;
   description: string;

@@ -401,6 +401,7 @@ describeEachEngine('assessments', ({ engine }) => {
     );
     assert.equal(item.status, 'open');
     assert.equal(item.vendorId, vendor.Acme);
+    assert.equal(item.vendorName, 'Acme');
     assert.equal(item.overdue, true);
     await json(await server.api(`/api/v1/assessments/${a.id}/remediations`, { method: 'POST', json: { questionId: 'unknown-question', title: 'x' } }), 400);
     assert.equal(await service.openRemediations(vendor.Acme), start + 1);

@@ -4,6 +4,7 @@ import type { Executor } from '../../platform/db/schema.js';
 import type { AssessmentAnswersTable, AssessmentRemediationsTable, AssessmentsTable } from './assessments.tables.js';
 
 export type AssessmentRow = AssessmentsTable & { vendor_name: string };
+export type RemediationRow = AssessmentRemediationsTable & { vendor_name: string };
 
 export interface AssessmentFilter {
   vendorId?: string;
@@ -109,12 +110,14 @@ export class AssessmentRepository {
     return this.db.selectFrom('assessment_remediations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async remediations(filter: { assessmentId?: string; vendorId?: string; status?: string }): Promise<AssessmentRemediationsTable[]> {
-    let query = this.db.selectFrom('assessment_remediations').selectAll();
-    if (filter.assessmentId) query = query.where('assessment_id', '=', filter.assessmentId);
-    if (filter.vendorId) query = query.where('vendor_id', '=', filter.vendorId);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    return query.orderBy('id').limit(5000).execute();
+  /** Remediation items with their vendor's name, oldest first (ids are time-ordered). */
+  async remediations(filter: { id?: string; assessmentId?: string; vendorId?: string; status?: string }): Promise<RemediationRow[]> {
+    let query = this.db.selectFrom('assessment_remediations as r').innerJoin('vendors as v', 'v.id', 'r.vendor_id').selectAll('r').select('v.name as vendor_name');
+    if (filter.id) query = query.where('r.id', '=', filter.id);
+    if (filter.assessmentId) query = query.where('r.assessment_id', '=', filter.assessmentId);
+    if (filter.vendorId) query = query.where('r.vendor_id', '=', filter.vendorId);
+    if (filter.status) query = query.where('r.status', '=', filter.status);
+    return query.orderBy('r.id').limit(5000).execute();
   }
 
   async insertRemediation(row: AssessmentRemediationsTable): Promise<void> {

@@ -124,6 +124,7 @@ export const RemediationSchema = Type.Object({
   id: Type.String(),
   assessmentId: Type.String(),
   vendorId: Type.String(),
+  vendorName: Type.String(),
   questionId: Nullable(Type.String()),
   title: Type.String(),
   description: Type.String(),

@@ -9,7 +9,7 @@ import { newId } from '../../platform/ids.js';
 import { findUnstorable } from '../../platform/text.js';
 import { scoreAnswers, validateAnswer, visibleQuestions, type Question, type Section, type TemplateVersion } from '../questionnaires/questionnaires.model.js';
 import { creditOf } from '../questionnaires/questionnaires.scoring.js';
-import { AssessmentRepository, AWAITING_VENDOR, type AssessmentRow } from './assessments.repository.js';
+import { AssessmentRepository, AWAITING_VENDOR, type AssessmentRow, type RemediationRow } from './assessments.repository.js';
 import type {
   Answer,
   AnswerInputType,
@@ -536,7 +536,7 @@ export class AssessmentService {
       await repo.insertRemediation(item);
       await recordAudit(trx, ctx, { action: 'assessment.remediation.create', entityType: 'assessment-remediation', entityId: id, after: remediationAudit(item) });
     });
-    return presentRemediation((await this.repo().remediation(id))!, today());
+    return presentRemediation((await this.repo().remediations({ id }))[0], today());
   }
 
   async remediations(filter: { assessmentId?: string; vendorId?: string; status?: string }): Promise<Remediation[]> {
@@ -560,7 +560,7 @@ export class AssessmentService {
       await repo.updateRemediation(id, next);
       await recordAudit(trx, ctx, { action: 'assessment.remediation.update', entityType: 'assessment-remediation', entityId: id, before: remediationAudit(before), after: remediationAudit(next) });
     });
-    return presentRemediation((await this.repo().remediation(id))!, today());
+    return presentRemediation((await this.repo().remediations({ id }))[0], today());
   }
 
   // Exports.
@@ -743,11 +743,12 @@ function presentAnswer(a: AssessmentAnswersTable, q: Question | undefined, at: s
   };
 }
 
-function presentRemediation(r: AssessmentRemediationsTable, now: string): Remediation {
+function presentRemediation(r: RemediationRow, now: string): Remediation {
   return {
     id: r.id,
     assessmentId: r.assessment_id,
     vendorId: r.vendor_id,
+    vendorName: r.vendor_name,
     questionId: r.question_id,
     title: r.title,
     description: r.description,

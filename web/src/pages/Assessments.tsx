@@ -127,8 +127,38 @@ export function AssessmentsPage() {
         <FilterSelect filters={filters} name="overdue" label="Due" options={[['true', 'overdue'], ['false', 'not overdue']]} all="Any" />
       </FilterBar>
       <AssessmentsTable query={{ ...(filters.query as Record<string, string>), limit: 50 }} />
+      <OpenRemediations vendorId={filters.value('vendorId')} />
       {creating && <NewAssessmentDialog vendors={vendors} onClose={() => setCreating(false)} />}
     </div>
+  );
+}
+
+/** Open remediation items across assessments (of the vendor filtered on), soonest due first. */
+function OpenRemediations({ vendorId }: { vendorId: string }) {
+  const state = useAsync((signal) => api.get<{ items: Remediation[] }>('/api/v1/assessment-remediations', { status: 'open', vendorId: vendorId || undefined }, signal), [vendorId]);
+  const items = [...(state.data?.items ?? [])].sort((x, y) => (x.dueAt ?? '9999-12-31').localeCompare(y.dueAt ?? '9999-12-31'));
+  return (
+    <section className="card" aria-labelledby="open-remediations-title">
+      <header className="card-head">
+        <h2 id="open-remediations-title">Open remediation items{state.data ? ` (${items.length})` : ''}</h2>
+      </header>
+      <ListBody list={{ ...state, items }} loading="Loading remediation items…" empty="No open remediation items.">
+        {(rows) => (
+          <DataTable
+            rows={rows}
+            rowKey={(r) => r.id}
+            rowClassName={(r) => (r.overdue ? 'row-overdue' : undefined)}
+            testId="open-remediations"
+            columns={[
+              { header: 'Item', rowHeader: true, cell: (r) => <Link to={`/assessments/${r.assessmentId}`}>{r.title}</Link> },
+              { header: 'Vendor', cell: (r) => <Link to={`/vendors/${r.vendorId}`}>{r.vendorName}</Link> },
+              { header: 'Due', className: (r) => (r.overdue ? 'due overdue' : 'due'), cell: (r) => formatDate(r.dueAt) },
+              { header: 'Raised', cell: (r) => `${formatDate(r.createdAt)} by ${r.createdBy}` },
+            ]}
+          />
+        )}
+      </ListBody>
+    </section>
   );
 }
 
