@@ -314,6 +314,21 @@ describeEachEngine('vendor portal: invitations, answers, review and reminders', 
     assert.equal(byId.get('breach-notify-hours')?.comment, null, 'comments on accepted answers stay internal');
   });
 
+  test('per-service questions ask one number for each business service the vendor delivers to us', async () => {
+    const service = await json<{ id: string }>(await server.api('/api/v1/business-services', { method: 'POST', role: 'analyst', json: { name: 'Payroll', rtoMinutes: 240, vendorIds: [vendor.Acme] } }), 201);
+    await json(await server.api('/api/v1/business-services', { method: 'POST', role: 'analyst', json: { name: 'Not theirs', vendorIds: [vendor.Globex] } }), 201);
+    const templates = await json<{ items: Array<{ id: string; key: string | null }> }>(await server.api('/api/v1/assessments/templates'));
+    const a = await json<{ id: string }>(await server.api('/api/v1/assessments', { method: 'POST', role: 'analyst', json: { vendorId: vendor.Acme, templateId: templates.items.find((t) => t.key === 'business-resilience')!.id, dueAt: daysFromNow(30) } }), 201);
+    const url = (await json<{ url: string }>(await invite(a.id), 201)).url;
+    const token = await open(url.split('#')[1]);
+    const view = await json<{ services: Array<{ id: string; name: string }>; sections: Array<{ questions: Array<{ id: string; perService?: boolean; unit?: string }> }> }>(await as(token, `/api/v1/portal/assessments/${a.id}`));
+    assert.deepEqual(view.services, [{ id: service.id, name: 'Payroll' }]);
+    assert.equal(view.sections.flatMap((x) => x.questions).find((q) => q.id === 'rto')?.perService, true);
+    const saved = await json<{ answers: Array<{ questionId: string; value: unknown }> }>(await as(token, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers: [{ questionId: 'rto', value: [{ serviceId: service.id, value: 4 }] }] } }));
+    assert.deepEqual(saved.answers.find((x) => x.questionId === 'rto')?.value, [{ serviceId: service.id, value: 4 }]);
+    await problem(await as(token, `/api/v1/portal/assessments/${a.id}/answers`, { method: 'PUT', json: { answers: [{ questionId: 'rpo', value: 4 }] } }), 422);
+  });
+
   test('reminders: before the due date, then overdue every week, each once, to the invited contact with a fresh link', async () => {
     const soon = await create(vendor.Globex, daysFromNow(2));
     const late = await create(vendor.Globex, daysFromNow(-1));
