@@ -14,7 +14,7 @@ import { describeBrowser } from './support.js';
 
 const PHONE = { width: 390, height: 844 };
 
-describeBrowser('vendor portal front door', 'vendor portal', (server, { newContext, shot }) => {
+describeBrowser('vendor portal front door', 'vendor portal', (server, { newContext, assertLabelled, shot }) => {
   let vendorId = '';
   before(async () => {
     const res = await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Northwind Payroll Services' } });
@@ -76,6 +76,45 @@ describeBrowser('vendor portal front door', 'vendor portal', (server, { newConte
       assert.ok(!server.logs().includes(expired), 'the link secret is not logged');
     } finally {
       await other.close();
+    }
+  });
+
+  test('admins set up e-mail and the portal on the settings page; the SMTP password is write-only', async () => {
+    const { context, page } = await newContext(server.tokens.admin);
+    try {
+      await page.goto('/settings');
+      const mail = page.getByRole('form', { name: 'E-mail (SMTP)' });
+      await mail.getByLabel('Send e-mail').check();
+      await mail.getByLabel('Server').fill('smtp.example.com');
+      await mail.getByLabel('Port').fill('587');
+      await mail.getByLabel('Sender address').fill('grc@example.com');
+      await mail.getByLabel('User name').fill('grc');
+      await mail.getByLabel('Password').fill('app-password-123456');
+      await assertLabelled(page);
+      await mail.getByRole('button', { name: 'Save e-mail settings' }).click();
+      await mail.getByText('E-mail settings saved.').waitFor();
+      await mail.getByText('A password is stored: leave empty to keep it.').waitFor();
+      assert.equal(await mail.getByLabel('Password').inputValue(), '', 'the password is not shown again');
+      // Saving again without typing it keeps it.
+      await mail.getByLabel('Port').fill('2525');
+      await mail.getByRole('button', { name: 'Save e-mail settings' }).click();
+      await mail.getByText('E-mail settings saved.').waitFor();
+      const stored = await server.tw.services.mailer.settings();
+      assert.deepEqual([stored.enabled, stored.host, stored.port, stored.security, stored.username, stored.password], [true, 'smtp.example.com', 2525, 'starttls', 'grc', 'app-password-123456']);
+
+      const portal = page.getByRole('form', { name: 'Vendor portal' });
+      await portal.getByLabel('Public address').fill('https://thirdwatch.example.com');
+      await portal.getByLabel('Links valid for (days)').fill('7');
+      await portal.getByRole('button', { name: 'Save portal settings' }).click();
+      await portal.getByText('Portal settings saved.').waitFor();
+      const settings = await server.tw.services.portal.settings();
+      assert.deepEqual([settings.publicUrl, settings.invitationDays], ['https://thirdwatch.example.com', 7]);
+      await portal.getByLabel('Public address').fill('not a url');
+      await portal.getByRole('button', { name: 'Save portal settings' }).click();
+      await portal.locator('.field-error').first().waitFor();
+      await shot(page, 'settings-mail-portal', true);
+    } finally {
+      await context.close();
     }
   });
 }, { env: { THIRDWATCH_LOG_LEVEL: 'debug' } });

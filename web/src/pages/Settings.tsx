@@ -3,6 +3,7 @@ import { api, ApiError, fieldErrors } from '../api.js';
 import { ErrorBanner, ErrorSummary, Field, Loading, useAsync, useDocumentTitle } from '../components.js';
 import { FACTOR_COLOR } from '../risk.js';
 import { useSession } from '../session.js';
+import { MailSettings } from './MailSettings.js';
 import { FACTOR_LABEL, FACTORS, TIER_LABEL, TIERS, type RiskModel } from '../types.js';
 
 type Draft = { weights: Record<string, string>; tierThresholds: Record<string, string>; reviewCadenceDays: Record<string, string> };
@@ -54,6 +55,7 @@ function validate(m: RiskModel): Record<string, string> {
 
 export function SettingsPage() {
   useDocumentTitle('Risk model');
+  const { can } = useSession();
   const model = useAsync<RiskModel>((signal) => api.get('/api/v1/settings/risk-model', undefined, signal), []);
   return (
     <div className="page">
@@ -66,6 +68,7 @@ export function SettingsPage() {
       <ErrorBanner error={model.error} onRetry={model.reload} />
       {!model.data && model.loading && <Loading />}
       {model.data && <ModelForm model={model.data} onSaved={model.setData} />}
+      {can('settings:write') && <MailSettings />}
     </div>
   );
 }
