@@ -115,11 +115,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                 ? 'risks'
                 : /^\/(indicators|sightings)/.test(location.path)
                   ? 'intel'
-                  : location.path === '/services'
-                    ? 'services'
-                    : /^\/(assessments|controls)/.test(location.path)
-                      ? 'assessments'
-                      : '';
+                  : /^\/(assessments|controls|services)/.test(location.path)
+                    ? 'assessments'
+                    : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -169,11 +167,6 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             <li>
               <Link to="/indicators" aria-current={section === 'intel' ? 'page' : undefined}>
                 Threat intel
-              </Link>
-            </li>
-            <li>
-              <Link to="/services" aria-current={section === 'services' ? 'page' : undefined}>
-                Services
               </Link>
             </li>
             <li>

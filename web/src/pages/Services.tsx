@@ -122,7 +122,7 @@ function VendorLinks({ service, writable, onChanged }: { service: BusinessServic
   const ids = service.vendors.map((v) => v.id);
   return (
     <div className="service-vendors">
-      <ul className="plain-list">
+      <ul className="plain-list service-vendor-list">
         {service.vendors.map((v) => (
           <li key={v.id}>
             <TierBadge tier={v.tier} /> <Link to={`/vendors/${v.id}`}>{v.name}</Link>
