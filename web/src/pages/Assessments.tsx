@@ -138,7 +138,7 @@ function OpenRemediations({ vendorId }: { vendorId: string }) {
   const state = useAsync((signal) => api.get<{ items: Remediation[] }>('/api/v1/assessment-remediations', { status: 'open', vendorId: vendorId || undefined }, signal), [vendorId]);
   const items = [...(state.data?.items ?? [])].sort((x, y) => (x.dueAt ?? '9999-12-31').localeCompare(y.dueAt ?? '9999-12-31'));
   return (
-    <section className="card" aria-labelledby="open-remediations-title">
+    <section className="card open-remediations" aria-labelledby="open-remediations-title">
       <header className="card-head">
         <h2 id="open-remediations-title">Open remediation items{state.data ? ` (${items.length})` : ''}</h2>
       </header>
