@@ -172,6 +172,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   assessments.useHooks({
     settled: (trx, vendorId) => resilience.recomputeLater(trx, [vendorId]),
+    sbomCheck: (vendorId, value) => portal.sbomCheck(vendorId, value),
     sbomAnswer: (vendorId, value, ctx) => portal.sbomAnswer(vendorId, value, ctx),
     evidenceFiles: (executor, vendorId, fileIds) => portal.evidenceFiles(executor, vendorId, fileIds),
   });

@@ -351,6 +351,7 @@ describeEachEngine('assessments', ({ engine }) => {
         questions: [
           { id: 'report', text: 'Your last penetration test report', type: 'file', controls: ['CA-8'], weight: 1, required: true },
           { id: 'sbom', text: 'The SBOM of the release you ship us', type: 'sbom', controls: ['SR-4'], weight: 1, required: true },
+          { id: 'sbom-updater', text: 'The SBOM of its updater', type: 'sbom', controls: ['SR-4'], weight: 1, required: false },
         ],
       },
     ];
@@ -370,6 +371,11 @@ describeEachEngine('assessments', ({ engine }) => {
     const refused = await json<Problem>(await put([{ questionId: 'report', value: pdf.id }, { questionId: 'sbom', value: { fileId: broken.id, productId } }]), 422);
     assert.deepEqual(refused.errors.map((e) => e.field), ['sbom']);
     assert.deepEqual((await get(a.id)).answers, [], 'the file answer of the refused batch is not saved either');
+    // A good SBOM beside a broken one: the batch is refused and the good one is not ingested either.
+    const both = await json<Problem>(await put([{ questionId: 'sbom', value: { fileId: sbom.id, productId } }, { questionId: 'sbom-updater', value: { fileId: broken.id, productId } }]), 422);
+    assert.deepEqual(both.errors.map((e) => e.field), ['sbom-updater']);
+    assert.deepEqual((await json<{ items: unknown[] }>(await server.api(`/api/v1/products/${productId}/sboms`))).items, [], 'no SBOM of a refused batch is stored');
+    assert.deepEqual((await get(a.id)).answers, []);
 
     await json(await put([{ questionId: 'report', value: pdf.id }, { questionId: 'sbom', value: { fileId: sbom.id, productId } }]));
     const answered = await get(a.id);

@@ -44,12 +44,14 @@ export interface EvidenceFile {
 }
 
 /**
- * What the portal module plugs in (it owns files and the SBOM intake). sbomAnswer runs a changed
- * SBOM answer through the SBOM ingestion once the batch is known to be good, before the answers are
- * written (a 4xx AppError refuses the batch, naming the question); evidenceFiles names the vendor's
- * stored files among `fileIds` (file answers must name one of them; the OSCAL export lists them).
+ * What the portal module plugs in (it owns files and the SBOM intake). sbomCheck says whether a
+ * changed SBOM answer would be taken, storing nothing; once every one of a batch passes, sbomAnswer
+ * runs each through the SBOM ingestion, before the answers are written (a 4xx AppError refuses the
+ * batch, naming the question). evidenceFiles names the vendor's stored files among `fileIds` (file
+ * answers must name one of them; the OSCAL export lists them).
  */
 export interface AssessmentHooks {
+  sbomCheck?: (vendorId: string, value: { fileId: string; productId: string }) => Promise<void>;
   sbomAnswer?: (vendorId: string, value: { fileId: string; productId: string }, ctx: RequestContext) => Promise<{ sbomId: string }>;
   evidenceFiles?: (executor: Executor, vendorId: string, fileIds: string[]) => Promise<EvidenceFile[]>;
   /** Runs in the transaction that submitted or closed an assessment: what follows from the vendor's answers (resilience gaps) is brought up to date. */
@@ -290,21 +292,25 @@ export class AssessmentService {
     // between this check and the write, and only for a batch already known to be good.
     const checked = await this.checkBatch(this.db, id, template, answers, scope);
     const meta = new Map<string, Record<string, unknown>>();
+    const sboms = checked.accepted.filter(({ q, value }) => q.type === 'sbom' && value !== null && !sameValue(checked.existing.get(q.id), value));
+    const { sbomCheck, sbomAnswer } = this.hooks;
+    // Every SBOM of the batch is checked before any is ingested: one that does not parse must not
+    // leave another stored for a batch that is refused.
     const problems: FieldProblem[] = [];
-    for (const { q, value } of checked.accepted) {
-      if (q.type !== 'sbom' || value === null || sameValue(checked.existing.get(q.id), value)) continue;
-      if (!this.hooks.sbomAnswer) {
+    for (const { q, value } of sboms) {
+      if (!sbomCheck || !sbomAnswer) {
         problems.push({ field: q.id, reason: 'SBOM answers are taken through the vendor portal, which is not available' });
         continue;
       }
       try {
-        meta.set(q.id, await this.hooks.sbomAnswer(checked.row.vendor_id, value as { fileId: string; productId: string }, ctx));
+        await sbomCheck(checked.row.vendor_id, value as { fileId: string; productId: string });
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) throw error;
         problems.push({ field: q.id, reason: error.message });
       }
     }
     if (problems.length) throw refused(problems, 'answer');
+    for (const { q, value } of sboms) meta.set(q.id, await sbomAnswer!(checked.row.vendor_id, value as { fileId: string; productId: string }, ctx));
 
     await this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);

@@ -268,14 +268,25 @@ export class PortalService {
    * document that does not parse fails with the ingestion's 400 (the caller names the question).
    */
   async sbomAnswer(vendorId: string, value: { fileId: string; productId: string }, ctx: RequestContext): Promise<{ sbomId: string }> {
+    const { productId, content } = await this.sbomOfAnswer(vendorId, value);
+    const sbom = await this.deps.sboms.upload(productId, content, {}, ctx);
+    return { sbomId: sbom.id };
+  }
+
+  /** The check before the intake: whether sbomAnswer would take this answer, storing nothing (the same errors). */
+  async sbomCheck(vendorId: string, value: { fileId: string; productId: string }): Promise<void> {
+    const { productId, content } = await this.sbomOfAnswer(vendorId, value);
+    await this.deps.sboms.check(productId, content, {});
+  }
+
+  private async sbomOfAnswer(vendorId: string, value: { fileId: string; productId: string }): Promise<{ productId: string; content: Buffer }> {
     const product = await this.deps.vendors.getProduct(value.productId).catch(() => null);
     if (!product || product.vendorId !== vendorId) throw invalidField('productId', `is not a product of this vendor`);
     const row = await this.repo().file(value.fileId);
     if (!row || row.vendor_id !== vendorId) throw invalidField('fileId', 'is not a file this vendor uploaded');
     const content = await this.repo().blob(row.sha256);
     if (!content) throw invalidField('fileId', 'is not a file this vendor uploaded');
-    const sbom = await this.deps.sboms.upload(product.id, content, {}, ctx);
-    return { sbomId: sbom.id };
+    return { productId: product.id, content };
   }
 
   /** The evidence hook of the assessment module: which of these ids are files the vendor uploaded. */

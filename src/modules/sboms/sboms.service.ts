@@ -234,16 +234,23 @@ export class SbomService {
    * no read sees any of it; a failure removes it, and a killed process leaves it invisible until a
    * later upload sweeps it.
    */
-  async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress, publishWith?: PublishHook): Promise<Sbom> {
-    const owner = await this.owner(productRef);
+  /**
+   * Answers whether `upload` would accept this document for the product (the same checks, the same
+   * errors), storing nothing: for callers that take several documents together and must refuse them
+   * all before storing any (SBOM answers of an assessment).
+   */
+  async check(productRef: string, body: Buffer, options: UploadOptions): Promise<void> {
+    this.checkSize(body);
+    await this.owner(productRef);
+    await this.read(body, options);
+  }
+
+  private checkSize(body: Buffer): void {
     if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
     if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);
+  }
 
-    // Compression runs on the libuv pool while the reader's thread parses. Level 1: SBOM text still
-    // shrinks 4-5×, at a third of the CPU of the default level, which competes with parsing on small hosts.
-    const compressing = gzipAsync(body, { level: 1 });
-    compressing.catch(() => undefined);
-    await onProgress?.('parse', 0, 1);
+  private async read(body: Buffer, options: UploadOptions): Promise<ReadSbomSlices> {
     let read: ReadSbomSlices;
     try {
       read = await readSbomOffThread(body, { maxBytes: this.limits.maxUploadBytes, lenient: options.lenient });
@@ -251,10 +258,24 @@ export class SbomService {
       if (error instanceof SbomParseError) throw parseProblem(error);
       throw error;
     }
-    const { facts, badPurls } = read;
+    const { badPurls } = read;
     if (badPurls.length && !options.lenient) {
       throw validationError(`the SBOM has ${read.badPurlCount === 1 ? 'an invalid purl' : `${read.badPurlCount} invalid purls`}: ${badPurls[0].field}: ${badPurls[0].reason} (upload with lenient=true to store it without them)`, badPurls);
     }
+    return read;
+  }
+
+  async upload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext, onProgress?: UploadProgress, publishWith?: PublishHook): Promise<Sbom> {
+    const owner = await this.owner(productRef);
+    this.checkSize(body);
+
+    // Compression runs on the libuv pool while the reader's thread parses. Level 1: SBOM text still
+    // shrinks 4-5×, at a third of the CPU of the default level, which competes with parsing on small hosts.
+    const compressing = gzipAsync(body, { level: 1 });
+    compressing.catch(() => undefined);
+    await onProgress?.('parse', 0, 1);
+    const read = await this.read(body, options);
+    const { facts } = read;
     await onProgress?.('parse', 1, 1);
     const release = releaseLabel(options.release) ?? releaseLabel(facts.root?.version) ?? releaseLabel(owner.version) ?? 'unversioned';
     const mediaType = mediaTypeOf(facts);
