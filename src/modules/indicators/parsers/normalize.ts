@@ -50,7 +50,9 @@ export function normalizeValue(type: IndicatorType, raw: string): string {
     }
     case 'ipv6': {
       const ip = text.replace(/\/128$/, '').replace(/^\[|\]$/g, '');
-      if (!isIPv6(ip)) throw new IndicatorValueError(`"${clip(text)}" is not an IPv6 address`);
+      // isIPv6 accepts a zone id ("fe80::1%eth0"): it names an interface of the host that logged
+      // it, not anything on the network, so such a value is refused rather than half-kept.
+      if (!isIPv6(ip) || ip.includes('%')) throw new IndicatorValueError(`"${clip(text)}" is not an IPv6 address${ip.includes('%') ? ' (a zone id such as %eth0 only means something on the host that wrote it)' : ''}`);
       return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
     }
     case 'email': {

@@ -225,6 +225,8 @@ describe('values', () => {
     assert.equal(normalizeValue('url', 'hXXp://Evil.COM/Path?q=1'), 'http://evil.com/Path?q=1');
     assert.equal(normalizeValue('ipv6', '[2001:0db8::0001]'), '2001:db8::1');
     assert.throws(() => normalizeValue('ipv4', '999.1.1.1'), /not an IPv4/);
+    assert.throws(() => normalizeValue('ipv6', 'fe80::1%eth0'), /not an IPv6 address \(a zone id/);
+    assert.throws(() => normalizeValue('ipv6', '::%1'), /not an IPv6 address/);
     assert.throws(() => normalizeValue('sha256', 'abc'), /not a SHA256/);
     assert.deepEqual(['a'.repeat(32), 'a'.repeat(40), 'a'.repeat(64), 'a'.repeat(128), 'x.com', '1.2.3.4', '::1', 'a@b.com', 'http://x', 'hello', '2023-01-01'].map(typeByShape), ['md5', 'sha1', 'sha256', 'sha512', 'domain', 'ipv4', 'ipv6', 'email', 'url', null, null]);
   });
