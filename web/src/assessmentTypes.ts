@@ -7,37 +7,8 @@ export const ANSWERABLE = ['draft', 'sent', 'in_progress'];
 export const REVIEWABLE = ['submitted', 'in_review'];
 export const OPEN = ['draft', 'sent', 'in_progress', 'submitted', 'in_review'];
 
-export type QuestionType = 'yesno' | 'choice' | 'multichoice' | 'number' | 'date' | 'text' | 'file' | 'sbom';
-
-export interface Question {
-  id: string;
-  text: string;
-  help?: string;
-  type: QuestionType;
-  controls: string[];
-  iso27036?: string[];
-  weight: number;
-  required: boolean;
-  options?: string[];
-  unit?: string;
-  perService?: boolean;
-  compliant?: { anyOf?: string[]; min?: number; max?: number; withinDays?: number };
-  showWhen?: { questionId: string; anyOf: string[] };
-}
-
-export interface Section {
-  title: string;
-  description?: string;
-  questions: Question[];
-}
-
-export interface TemplateVersion {
-  id: string;
-  name: string;
-  description: string;
-  version: number;
-  sections: Section[];
-}
+// The template content an assessment is answered against is the questionnaire module's.
+export type { Question, QuestionType, Section, TemplateVersion } from './questionnaireTypes.js';
 
 export interface Scores {
   overall: number | null;

@@ -899,26 +899,17 @@ export function AssessmentReportPage({ id }: { id: string }) {
       {a.scores && (
         <section>
           <h2>Scores</h2>
-          <table className="report-table">
-            <thead>
-              <tr>
-                <th scope="col">Section</th>
-                <th scope="col">Answered</th>
-                <th scope="col">Score</th>
+          <ReportTable columns={['Section', 'Answered', 'Score']}>
+            {a.scores.sections.map((s) => (
+              <tr key={s.title}>
+                <td>{s.title}</td>
+                <td>
+                  {s.answered}/{s.total}
+                </td>
+                <td>{scoreText(s.score)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {a.scores.sections.map((s) => (
-                <tr key={s.title}>
-                  <td>{s.title}</td>
-                  <td>
-                    {s.answered}/{s.total}
-                  </td>
-                  <td>{scoreText(s.score)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ReportTable>
           <p>
             Controls:{' '}
             {a.scores.controls.map((c) => (
@@ -936,37 +927,28 @@ export function AssessmentReportPage({ id }: { id: string }) {
         return (
           <section key={section.title} className="report-section">
             <h2>{section.title}</h2>
-            <table className="report-table">
-              <thead>
-                <tr>
-                  <th scope="col">Question</th>
-                  <th scope="col">Answer</th>
-                  <th scope="col">Review</th>
-                </tr>
-              </thead>
-              <tbody>
-                {questions.map((q) => {
-                  const answer = answers.get(q.id);
-                  return (
-                    <tr key={q.id}>
-                      <td>
-                        {q.text}
-                        {q.required && ' *'}
-                        <div className="small muted">{q.controls.join(', ')}</div>
-                      </td>
-                      <td>
-                        <AnswerValue q={q} answer={answer} assessmentId={id} services={services} files={files} onError={setError} />
-                        {answer && answer.compliance !== 'unanswered' && <div className="small">{COMPLIANCE_LABEL[answer.compliance] ?? answer.compliance}</div>}
-                      </td>
-                      <td>
-                        {answer ? answer.state : '—'}
-                        {answer?.comment && <div className="small">{answer.comment}</div>}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <ReportTable columns={['Question', 'Answer', 'Review']}>
+              {questions.map((q) => {
+                const answer = answers.get(q.id);
+                return (
+                  <tr key={q.id}>
+                    <td>
+                      {q.text}
+                      {q.required && ' *'}
+                      <div className="small muted">{q.controls.join(', ')}</div>
+                    </td>
+                    <td>
+                      <AnswerValue q={q} answer={answer} assessmentId={id} services={services} files={files} onError={setError} />
+                      {answer && answer.compliance !== 'unanswered' && <div className="small">{COMPLIANCE_LABEL[answer.compliance] ?? answer.compliance}</div>}
+                    </td>
+                    <td>
+                      {answer ? answer.state : '—'}
+                      {answer?.comment && <div className="small">{answer.comment}</div>}
+                    </td>
+                  </tr>
+                );
+              })}
+            </ReportTable>
           </section>
         );
       })}
@@ -974,29 +956,38 @@ export function AssessmentReportPage({ id }: { id: string }) {
         <h2>Remediation items</h2>
         {remediations.data && remediations.data.items.length === 0 && <p>None raised.</p>}
         {remediations.data && remediations.data.items.length > 0 && (
-          <table className="report-table">
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Due</th>
-                <th scope="col">Status</th>
+          <ReportTable columns={['Item', 'Due', 'Status']}>
+            {remediations.data.items.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {r.title}
+                  {r.description && <div className="small">{r.description}</div>}
+                </td>
+                <td>{formatDate(r.dueAt)}</td>
+                <td>{r.status}</td>
               </tr>
-            </thead>
-            <tbody>
-              {remediations.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    {r.title}
-                    {r.description && <div className="small">{r.description}</div>}
-                  </td>
-                  <td>{formatDate(r.dueAt)}</td>
-                  <td>{r.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ReportTable>
         )}
       </section>
     </article>
+  );
+}
+
+/** A table of the printable report: a header row of `columns`, then the rows given. */
+function ReportTable({ columns, children }: { columns: string[]; children: ReactNode }) {
+  return (
+    <table className="report-table">
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
   );
 }
