@@ -31,6 +31,11 @@ export const PERMISSIONS = [
   'settings:write',
   // Create, send, cancel and review assessments; edit questionnaire templates (issue 10).
   'assessments:write',
+  // Open and work incidents (status, tasks, participants, evidence), run drills, block indicator
+  // domains on the egress blocklist (issue 11).
+  'incidents:write',
+  // Write playbooks (every save is a new version) and drill schedules.
+  'playbooks:write',
   // A vendor's own assessments, answers and files through the portal; held only by the internal
   // portal role, so no user or token can act as a vendor and no portal session reaches anything else.
   'portal',
@@ -39,8 +44,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<ActorRole, readonly Permission[]> = {
   admin: PERMISSIONS.filter((p) => p !== 'portal'),
-  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write', 'assessments:write'],
-  responder: ['read', 'comments:write', 'findings:triage', 'risks:write'],
+  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write', 'assessments:write', 'incidents:write', 'playbooks:write'],
+  responder: ['read', 'comments:write', 'findings:triage', 'risks:write', 'incidents:write'],
   viewer: ['read'],
   auditor: ['read', 'audit:read'],
   portal: ['portal'],
