@@ -117,17 +117,23 @@ export class ResilienceRepository {
    */
   openFindingCounts(vendorIds: string[]) {
     if (!vendorIds.length) return Promise.resolve([]);
+    return this.openFindingCountsQuery(vendorIds).execute();
+  }
+
+  openFindingCountsQuery(vendorIds: string[]) {
+    // Walks products → their current SBOMs → those SBOMs' findings, so the cost follows the
+    // vendor's current findings only; starting from findings_vendor would also visit every finding
+    // of the vendor's superseded SBOMs, which grow with each upload.
     return this.db
-      .selectFrom('findings as f')
-      .innerJoin('sboms as s', 's.id', 'f.sbom_id')
-      .select(['f.vendor_id', 'f.severity', sql<number>`count(distinct f.group_id)`.as('n')])
-      .where('f.vendor_id', 'in', vendorIds)
-      .where('s.is_current', '=', 1)
+      .selectFrom('products as p')
+      .innerJoin('sboms as s', (join) => join.onRef('s.product_id', '=', 'p.id').on('s.is_current', '=', 1))
+      .innerJoin('findings as f', 'f.sbom_id', 's.id')
+      .select(['p.vendor_id', 'f.severity', sql<number>`count(distinct f.group_id)`.as('n')])
+      .where('p.vendor_id', 'in', vendorIds)
       .where('f.status', '=', 'open')
       .where('f.verdict', '=', 'affected')
       .where('f.state', 'not in', [...SUPPRESSED_STATES])
-      .groupBy(['f.vendor_id', 'f.severity'])
-      .execute();
+      .groupBy(['p.vendor_id', 'f.severity']);
   }
 
   /** What the contradiction checks compare a vendor's claims with. */
