@@ -62,6 +62,8 @@ import { OscalService } from '../modules/oscal/oscal.service.js';
 import { oscalRoutes } from '../modules/oscal/oscal.routes.js';
 import { AssessmentService } from '../modules/assessments/assessments.service.js';
 import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
+import { DrillService, DRILL_SCHEDULE, RUN_DUE_JOB } from '../modules/drills/drills.service.js';
+import { drillRoutes } from '../modules/drills/drills.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -81,6 +83,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   // A draft assessment for every vendor whose review falls due within the lead time (the assessment-cadence setting).
   { name: 'assessment-cadence', cron: '20 * * * *', jobKind: SCHEDULE_REVIEWS_JOB },
   REMINDER_SCHEDULE,
+  DRILL_SCHEDULE,
 ];
 
 export interface Services {
@@ -115,6 +118,7 @@ export interface Services {
   controls: ControlService;
   oscal: OscalService;
   assessments: AssessmentService;
+  drills: DrillService;
 }
 
 export interface Thirdwatch {
@@ -208,6 +212,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     assessments,
     controls,
     oscal: new OscalService(assessments),
+    drills: new DrillService(database.db),
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -243,7 +248,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('risks.sync-findings', () => tw.services.findingRisks.sync(systemContext('findings → risks')))
     .handle(RECOMPUTE_JOB, (payload: { vendorIds: string[] }) => tw.services.resilience.recompute(payload.vendorIds, systemContext('resilience')))
     .handle(SCHEDULE_REVIEWS_JOB, () => tw.services.resilience.scheduleReviews(systemContext('review scheduler')))
-    .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')));
+    .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')))
+    .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -277,6 +283,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   controlRoutes(app, services.controls, { maxUploadBytes: config.maxUploadBytes });
   oscalRoutes(app, services.oscal);
   assessmentRoutes(app, services.assessments);
+  drillRoutes(app, services.drills);
   await app.ready();
   return { app, routes };
 }

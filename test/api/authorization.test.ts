@@ -212,6 +212,14 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/assessments/:id/remediations': 'assessments:write',
   'GET /api/v1/assessment-remediations': 'read',
   'PATCH /api/v1/assessment-remediations/:id': 'assessments:write',
+  'GET /api/v1/drills': 'read',
+  'POST /api/v1/drills': 'incidents:write',
+  'GET /api/v1/drills/:id': 'read',
+  'POST /api/v1/drills/:id/finish': 'incidents:write',
+  'GET /api/v1/drill-schedules': 'read',
+  'POST /api/v1/drill-schedules': 'playbooks:write',
+  'PATCH /api/v1/drill-schedules/:id': 'playbooks:write',
+  'DELETE /api/v1/drill-schedules/:id': 'playbooks:write',
 };
 
 const PASSWORD = 'correct horse battery staple';
