@@ -120,4 +120,10 @@ describe('slow and greedy clients', () => {
     await new Promise((r) => setTimeout(r, 50));
     await healthy();
   });
+
+  test('an in-process request (app.inject) with a malformed body is a 400, not a 500 from the body timer', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/api/v1/vendors', headers: { authorization: `Bearer ${server.tokens.admin}`, 'content-type': 'application/json' }, payload: '}' });
+    assert.equal(res.statusCode, 400, res.body.slice(0, 300));
+    assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+  });
 });

@@ -42,7 +42,8 @@ export function installBodyIdleTimeout(app: App, idleMs: number): void {
     const raw = request.raw;
     const length = Number(raw.headers['content-length'] ?? 0);
     if (!(length > 0) && raw.headers['transfer-encoding'] === undefined) return;
-    if (raw.complete) return;
+    // app.inject's simulated request has no socket to stall, and no setTimeout.
+    if (raw.complete || typeof raw.setTimeout !== 'function') return;
     const socket = raw.socket;
     const onIdle = () => {
       request.log.info({ idleMs }, 'request body stalled; closing the connection');
