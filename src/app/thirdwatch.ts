@@ -64,6 +64,9 @@ import { AssessmentService } from '../modules/assessments/assessments.service.js
 import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
 import { DrillService, DRILL_SCHEDULE, RUN_DUE_JOB } from '../modules/drills/drills.service.js';
 import { drillRoutes } from '../modules/drills/drills.routes.js';
+import { PlaybookService, STEP_JOB } from '../modules/playbooks/playbooks.service.js';
+import { playbookRoutes } from '../modules/playbooks/playbooks.routes.js';
+import type { StepJobPayload } from '../modules/playbooks/playbooks.engine.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -119,6 +122,7 @@ export interface Services {
   oscal: OscalService;
   assessments: AssessmentService;
   drills: DrillService;
+  playbooks: PlaybookService;
 }
 
 export interface Thirdwatch {
@@ -180,6 +184,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     sbomAnswer: (vendorId, value, ctx) => portal.sbomAnswer(vendorId, value, ctx),
     evidenceFiles: (executor, vendorId, fileIds) => portal.evidenceFiles(executor, vendorId, fileIds),
   });
+  const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
+  playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
@@ -213,11 +219,15 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     controls,
     oscal: new OscalService(assessments),
     drills: new DrillService(database.db),
+    playbooks,
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
     const shipped = await services.questionnaires.syncShipped(systemContext('thirdwatch'));
     if (shipped.created.length || shipped.updated.length) logger.info(shipped, 'shipped questionnaire templates applied');
+    // Likewise the shipped playbooks (src/modules/playbooks/shipped).
+    const shippedPlaybooks = await services.playbooks.syncShipped(systemContext('thirdwatch'));
+    if (shippedPlaybooks.created.length || shippedPlaybooks.updated.length) logger.info(shippedPlaybooks, 'shipped playbooks applied');
   } catch (error) {
     await database.close();
     throw error;
@@ -249,7 +259,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(RECOMPUTE_JOB, (payload: { vendorIds: string[] }) => tw.services.resilience.recompute(payload.vendorIds, systemContext('resilience')))
     .handle(SCHEDULE_REVIEWS_JOB, () => tw.services.resilience.scheduleReviews(systemContext('review scheduler')))
     .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')))
-    .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')));
+    .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')))
+    .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -284,6 +295,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   oscalRoutes(app, services.oscal);
   assessmentRoutes(app, services.assessments);
   drillRoutes(app, services.drills);
+  playbookRoutes(app, services.playbooks);
   await app.ready();
   return { app, routes };
 }

@@ -26,6 +26,7 @@ import * as m0022 from './0022_questionnaires.js';
 import * as m0023 from './0023_assessments.js';
 import * as m0024 from './0024_portal.js';
 import * as m0025 from './0025_resilience.js';
+import * as m0029 from './0029_playbooks.js';
 import * as m0032 from './0032_drills.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
@@ -57,5 +58,6 @@ export const migrations: Record<string, Migration> = {
   '0023_assessments': m0023,
   '0024_portal': m0024,
   '0025_resilience': m0025,
+  '0029_playbooks': m0029,
   '0032_drills': m0032,
 };

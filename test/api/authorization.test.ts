@@ -220,6 +220,18 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/drill-schedules': 'playbooks:write',
   'PATCH /api/v1/drill-schedules/:id': 'playbooks:write',
   'DELETE /api/v1/drill-schedules/:id': 'playbooks:write',
+  'GET /api/v1/playbooks/schema': 'read',
+  'GET /api/v1/playbooks': 'read',
+  'POST /api/v1/playbooks': 'playbooks:write',
+  'POST /api/v1/playbooks/validate': 'read',
+  'GET /api/v1/playbooks/:id': 'read',
+  'PUT /api/v1/playbooks/:id': 'playbooks:write',
+  'POST /api/v1/playbooks/:id/enable': 'playbooks:write',
+  'POST /api/v1/playbooks/:id/disable': 'playbooks:write',
+  'GET /api/v1/playbooks/:id/versions': 'read',
+  'GET /api/v1/playbooks/:id/diff': 'read',
+  'GET /api/v1/playbook-runs': 'read',
+  'GET /api/v1/playbook-runs/:id': 'read',
 };
 
 const PASSWORD = 'correct horse battery staple';

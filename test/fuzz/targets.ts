@@ -4,10 +4,11 @@ import { authenticodeTarget, sigstoreTarget } from './integrity.js';
 import { mentionsTarget } from './mentions.js';
 import { oscalTarget } from './oscal.js';
 import { parserTargets } from './parsers.js';
+import { expressionTarget, playbookYamlTarget } from './playbooks.js';
 import { templateImportTarget } from './questionnaires.js';
 import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
 }
