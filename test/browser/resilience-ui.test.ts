@@ -155,4 +155,33 @@ describeBrowser('resilience UI', 'resilience UI', (server, { newContext, assertL
       await context.close();
     }
   });
+
+  test('the risk model page sets the residual-risk weights and the recurring-assessment cadence', async () => {
+    const { context, page } = await newContext(server.tokens.admin);
+    try {
+      await page.goto('/settings');
+      const weights = page.getByRole('form', { name: 'Residual risk' });
+      const critical = weights.getByLabel('Points per open critical finding');
+      await critical.fill('150');
+      await weights.getByRole('button', { name: 'Save residual-risk weights' }).click();
+      await weights.getByText('must be a number from 0 to 100').first().waitFor();
+      await critical.fill('12');
+      await weights.getByRole('button', { name: 'Save residual-risk weights' }).click();
+      await weights.getByText('Residual-risk weights saved.').waitFor();
+      assert.equal((await json<{ findingPoints: { critical: number } }>(await server.api('/api/v1/settings/residual-risk'))).findingPoints.critical, 12);
+
+      const cadence = page.getByRole('form', { name: 'Recurring assessments' });
+      await cadence.getByLabel('T4 (low)').selectOption('incident-notification');
+      await cadence.getByLabel('Lead time').fill('21');
+      await cadence.getByRole('button', { name: 'Save cadence' }).click();
+      await cadence.getByText('Assessment cadence saved.').waitFor();
+      const stored = await json<{ leadDays: number; templates: Record<string, string | null> }>(await server.api('/api/v1/settings/assessment-cadence'));
+      assert.deepEqual([stored.leadDays, stored.templates.T4], [21, 'incident-notification']);
+      await assertLabelled(page);
+      await shot(page, 'settings-residual-risk', true);
+    } finally {
+      await context.close();
+    }
+  });
 });
+

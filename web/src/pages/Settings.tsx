@@ -4,6 +4,7 @@ import { ErrorBanner, ErrorSummary, Field, Loading, useAsync, useDocumentTitle }
 import { FACTOR_COLOR } from '../risk.js';
 import { useSession } from '../session.js';
 import { MailSettings } from './MailSettings.js';
+import { ResidualSettings } from './ResidualSettings.js';
 import { FACTOR_LABEL, FACTORS, TIER_LABEL, TIERS, type RiskModel } from '../types.js';
 
 type Draft = { weights: Record<string, string>; tierThresholds: Record<string, string>; reviewCadenceDays: Record<string, string> };
@@ -62,12 +63,13 @@ export function SettingsPage() {
       <div className="page-head">
         <div>
           <h1>Risk model</h1>
-          <p className="muted">How the inherent risk score is weighted, where tiers begin, and how often each tier is reviewed.</p>
+          <p className="muted">How the inherent risk score is weighted, where tiers begin, how often each tier is reviewed, and how assessments turn it into residual risk.</p>
         </div>
       </div>
       <ErrorBanner error={model.error} onRetry={model.reload} />
       {!model.data && model.loading && <Loading />}
       {model.data && <ModelForm model={model.data} onSaved={model.setData} />}
+      <ResidualSettings />
       {can('settings:write') && <MailSettings />}
     </div>
   );
