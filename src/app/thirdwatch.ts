@@ -67,6 +67,7 @@ import { drillRoutes } from '../modules/drills/drills.routes.js';
 import { PlaybookService, STEP_JOB } from '../modules/playbooks/playbooks.service.js';
 import { playbookRoutes } from '../modules/playbooks/playbooks.routes.js';
 import type { StepJobPayload } from '../modules/playbooks/playbooks.engine.js';
+import { IncidentService } from '../modules/incidents/incidents.service.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -123,6 +124,7 @@ export interface Services {
   assessments: AssessmentService;
   drills: DrillService;
   playbooks: PlaybookService;
+  incidents: IncidentService;
 }
 
 export interface Thirdwatch {
@@ -186,6 +188,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
+  const incidents = new IncidentService(database.db, { maxFileBytes: config.maxEvidenceBytes });
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
@@ -220,6 +223,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     oscal: new OscalService(assessments),
     drills: new DrillService(database.db),
     playbooks,
+    incidents,
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.

@@ -26,6 +26,7 @@ import * as m0022 from './0022_questionnaires.js';
 import * as m0023 from './0023_assessments.js';
 import * as m0024 from './0024_portal.js';
 import * as m0025 from './0025_resilience.js';
+import * as m0026 from './0026_incidents.js';
 import * as m0029 from './0029_playbooks.js';
 import * as m0032 from './0032_drills.js';
 
@@ -58,6 +59,7 @@ export const migrations: Record<string, Migration> = {
   '0023_assessments': m0023,
   '0024_portal': m0024,
   '0025_resilience': m0025,
+  '0026_incidents': m0026,
   '0029_playbooks': m0029,
   '0032_drills': m0032,
 };
