@@ -68,6 +68,8 @@ import { PlaybookService, STEP_JOB } from '../modules/playbooks/playbooks.servic
 import { playbookRoutes } from '../modules/playbooks/playbooks.routes.js';
 import type { StepJobPayload } from '../modules/playbooks/playbooks.engine.js';
 import { IncidentService } from '../modules/incidents/incidents.service.js';
+import { IncidentCorrelation } from '../modules/incidents/incidents.correlation.js';
+import { incidentRoutes } from '../modules/incidents/incidents.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -125,6 +127,7 @@ export interface Services {
   drills: DrillService;
   playbooks: PlaybookService;
   incidents: IncidentService;
+  incidentCorrelation: IncidentCorrelation;
 }
 
 export interface Thirdwatch {
@@ -158,6 +161,10 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const correlation = new CorrelationService(database.db);
   const sightingRisks = new SightingRisks(database.db, risks);
   correlation.onSightings(sightingRisks.hook);
+  // After the risk rule: an incident correlation opens links the risk that rule raised.
+  const incidents = new IncidentService(database.db, { maxFileBytes: config.maxEvidenceBytes });
+  const incidentCorrelation = new IncidentCorrelation(database.db, incidents);
+  correlation.onSightings(incidentCorrelation.hook);
   vendors.onDomainsChanged((trx, vendorIds, ctx) => correlation.onVendors(trx, vendorIds, ctx));
   const indicators = new IndicatorService(database.db, correlation);
   const mentions = new MentionService(database.db, risks);
@@ -224,6 +231,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     drills: new DrillService(database.db),
     playbooks,
     incidents,
+    incidentCorrelation,
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -300,6 +308,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   assessmentRoutes(app, services.assessments);
   drillRoutes(app, services.drills);
   playbookRoutes(app, services.playbooks);
+  incidentRoutes(app, services.incidents, services.incidentCorrelation, { maxFileBytes: config.maxEvidenceBytes });
   await app.ready();
   return { app, routes };
 }

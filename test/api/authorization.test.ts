@@ -232,6 +232,24 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/playbooks/:id/diff': 'read',
   'GET /api/v1/playbook-runs': 'read',
   'GET /api/v1/playbook-runs/:id': 'read',
+  // Incidents (issue 11).
+  'GET /api/v1/incidents': 'read',
+  'POST /api/v1/incidents': 'incidents:write',
+  'GET /api/v1/incidents/:id': 'read',
+  'PATCH /api/v1/incidents/:id': 'incidents:write',
+  'POST /api/v1/incidents/:id/status': 'incidents:write',
+  'POST /api/v1/incidents/:id/participants': 'incidents:write',
+  'DELETE /api/v1/incidents/:id/participants/:participantId': 'incidents:write',
+  'POST /api/v1/incidents/:id/tasks': 'incidents:write',
+  'PATCH /api/v1/incidents/:id/tasks/:taskId': 'incidents:write',
+  'POST /api/v1/incidents/:id/tasks/:taskId/complete': 'incidents:write',
+  'POST /api/v1/incidents/:id/events': 'incidents:write',
+  'POST /api/v1/incidents/:id/links': 'incidents:write',
+  'DELETE /api/v1/incidents/:id/links/:kind/:targetId': 'incidents:write',
+  'POST /api/v1/incidents/:id/evidence': 'incidents:write',
+  'GET /api/v1/incidents/:id/evidence/:fileId': 'read',
+  'GET /api/v1/settings/incident-correlation': 'read',
+  'PUT /api/v1/settings/incident-correlation': 'settings:write',
 };
 
 const PASSWORD = 'correct horse battery staple';

@@ -281,6 +281,12 @@ export class IncidentRepository {
     return rows;
   }
 
+  /** Ids of the risks the sighting rule raised under these source keys. */
+  async sightingRisks(sourceKeys: string[]): Promise<string[]> {
+    if (!sourceKeys.length) return [];
+    return (await this.db.selectFrom('risks').select('id').where('source', '=', 'sighting').where('source_key', 'in', sourceKeys).execute()).map((r) => r.id);
+  }
+
   /** Source documents (indicator_sources.source) of the indicators. */
   async sourcesOfIndicators(indicatorIds: string[]): Promise<Array<{ indicator_id: string; source: string }>> {
     if (!indicatorIds.length) return [];

@@ -52,12 +52,6 @@ export type IncidentListener = (trx: Executor, event: IncidentEvent, ctx: Reques
 
 export interface IncidentDeps {
   maxFileBytes: number;
-  /**
-   * Stores indicators a vendor reported as indicators of their own source (so they are correlated
-   * like any feed's); runs its own transaction, before the report's. Absent: reported indicators
-   * are kept in the report and linked only when already known.
-   */
-  importIndicators?: (indicators: Array<{ type: IndicatorType; value: string }>, source: string, ctx: RequestContext) => Promise<void>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -630,7 +624,6 @@ export class IncidentService {
     const indicators = normaliseReported(input.indicators ?? []);
     const vendor = (await this.repo().vendors([vendorId]))[0];
     if (!vendor) throw notFound('vendor', vendorId);
-    if (indicators.length && this.deps.importIndicators) await this.deps.importIndicators(indicators, `vendor report: ${vendor.name}`.slice(0, 200), ctx);
     const detectedAt = new Date(input.detectedAt).toISOString();
     const result = await this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);

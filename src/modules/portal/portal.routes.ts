@@ -24,7 +24,7 @@ import {
 import type { PortalService } from './portal.service.js';
 
 /** An evidence file as a download: never rendered by the browser, whatever it holds. */
-function sendAttachment(reply: FastifyReply, file: { name: string; mediaType: string }, content: Buffer) {
+export function sendAttachment(reply: FastifyReply, file: { name: string; mediaType: string }, content: Buffer) {
   const ascii = file.name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return reply
     .type(file.mediaType)
