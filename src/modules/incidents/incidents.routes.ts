@@ -98,7 +98,7 @@ export function incidentRoutes(app: App, incidents: IncidentService, correlation
     schema: { tags, summary: 'Remove a participant', params: ParticipantIdParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await incidents.removeParticipant(request.params.id, request.params.participantId, request.ctx);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   app.post('/api/v1/incidents/:id/tasks', {
@@ -144,7 +144,7 @@ export function incidentRoutes(app: App, incidents: IncidentService, correlation
     schema: { tags, summary: 'Remove a link', params: LinkParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await incidents.removeLink(request.params.id, { kind: request.params.kind, targetId: request.params.targetId }, request.ctx);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   rawUploadRoutes(app, options.maxFileBytes, (scope) => {
