@@ -195,7 +195,6 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
-  const incidents = new IncidentService(database.db, { maxFileBytes: config.maxEvidenceBytes });
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
