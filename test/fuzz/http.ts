@@ -61,6 +61,8 @@ async function openSession(): Promise<HttpSession> {
   const contract = await call(`/api/v1/vendors/${vendor.id}/contracts`, { title: 'Fuzz Contract' });
   const upload = await server.api(`/api/v1/products/${product.id}/sboms?release=1.0`, { method: 'POST', body: generateCycloneDx(20), headers: { 'content-type': 'application/json' } });
   const sbom = upload.ok ? ((await upload.json()) as { id: string }) : { id: '' };
+  const incident = await call('/api/v1/incidents', { title: 'Fuzz incident', severity: 'high', productIds: [product.id] });
+  const task = await call(`/api/v1/incidents/${incident.id}/tasks`, { team: 'legal', title: 'Fuzz approval', form: { fields: [{ id: 'decision', label: 'Decision', type: 'choice', options: ['approve', 'reject'] }] } });
   const doc = (await (await server.api('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Schema>> };
   const operations: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -69,7 +71,7 @@ async function openSession(): Promise<HttpSession> {
       operations.push({ method: method.toUpperCase(), path, params: op.parameters ?? [], body: op.requestBody?.content?.['application/json']?.schema, jsonStatuses });
     }
   }
-  const ids: Record<string, string> = { vendor: vendor.id, product: product.id, contact: contact.id, contract: contract.id, sbom: sbom.id };
+  const ids: Record<string, string> = { vendor: vendor.id, product: product.id, contact: contact.id, contract: contract.id, sbom: sbom.id, incident: incident.id, task: task.id };
   return {
     server,
     operations,
@@ -139,6 +141,10 @@ function bodyFor(op: Operation, docs: (name: string) => fc.Arbitrary<FuzzBytes>)
     fc.record({ body: fc.oneof(...names.map(docs)), contentType: fc.constantFrom(...types) });
   if (/\/sboms$/.test(op.path) && op.method === 'POST') return raw(['cyclonedx-json', 'cyclonedx-xml', 'spdx-json', 'spdx-tag-value', 'spdx3-jsonld'], ['application/json', 'application/xml', 'text/plain', 'application/octet-stream', 'application/vnd.cyclonedx+json']);
   if (op.path.endsWith('/vendors/import')) return raw(['vendor-csv'], ['text/csv', 'text/plain', 'application/octet-stream']);
+  // Evidence: any bytes, labelled as anything (the type is sniffed from the content).
+  if (op.path.endsWith('/incidents/{id}/evidence') && op.method === 'POST') {
+    return fc.record({ body: fc.oneof(fc.uint8Array({ maxLength: 2048 }), fc.constantFrom('%PDF-1.7\n', '<html><script>1</script>', '{"a":1}', '\u0000'), docs('cyclonedx-json')), contentType: fc.constantFrom('application/pdf', 'image/png', 'text/plain', 'application/octet-stream', 'text/html', '') });
+  }
   if (op.path.endsWith('/feeds/{kind}/import')) return raw(['osv-json', 'osv-yaml', 'osv-zip', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd-json', 'nvd-zip'], ['application/json', 'text/csv', 'application/zip', 'application/octet-stream', 'text/plain']);
   if (!op.body) return fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostileBody(fc.constant({})) });
   return fc.oneof(
@@ -181,8 +187,9 @@ function realIdsFor(name: string, path: string, ids: Record<string, string>): st
   if (name === 'kind') return ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd'];
   if (name === 'a' || name === 'b') return [ids.sbom].filter(Boolean);
   if (name === 'childId') return [ids.vendor];
+  if (name === 'taskId') return [ids.task];
   const owner = /\/api\/v1\/(\w+)\/\{id\}/.exec(path)?.[1];
-  const byOwner: Record<string, string> = { vendors: ids.vendor, products: ids.product, contacts: ids.contact, contracts: ids.contract, sboms: ids.sbom };
+  const byOwner: Record<string, string> = { vendors: ids.vendor, products: ids.product, contacts: ids.contact, contracts: ids.contract, sboms: ids.sbom, incidents: ids.incident };
   return [byOwner[owner ?? ''] ?? ''].filter(Boolean);
 }
 
