@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './app/config.js';
-import { openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
+import { createWorker, openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
 import { VERSION } from './app/version.js';
 import { serve } from './app/serve.js';
 import { CliError, printJson, printLine, progress } from './cli/output.js';
@@ -19,6 +19,8 @@ import { loadDemoSboms } from './modules/sboms/sboms.demo.js';
 import { loadDemoNvd } from './modules/advisories/advisories.demo.js';
 import { ESTATE } from './modules/sboms/sboms.estate.js';
 import { loadDemoArtifacts } from './modules/integrity/integrity.demo.js';
+import { parseScenario } from './modules/drills/drills.scenario.js';
+import type { DrillDetail } from './modules/drills/drills.schemas.js';
 
 interface GlobalOptions {
   data?: string;
@@ -461,6 +463,37 @@ program
     else if (summary.alreadyLoaded) printLine(`the demo is already loaded (${summary.skipped} demo vendors found): nothing added`);
     else printLine(`demo loaded: ${summary.vendors} vendors, ${summary.products} products, ${summary.contacts} contacts, ${summary.contracts} contracts, ${summary.subcontractors} fourth-party links, ${summary.sboms} SBOMs (${summary.components} components), ${summary.artifacts} release artifacts (${summary.integrityAlerts} integrity alerts), ${summary.nvdRecords} NVD records${summary.skipped ? `; ${summary.skipped} demo vendors were already there` : ''}`);
   });
+
+const drill = program.command('drill').description('drills: a playbook run against a synthetic incident, its effects captured instead of sent');
+drill
+  .command('run')
+  .description('start a drill, run its automated steps to the end or to the first step waiting for a person, and print the report')
+  .requiredOption('--playbook <id>', 'the playbook to drill (id)')
+  .option('--scenario <file>', 'the synthetic incident (JSON or YAML; "-" reads stdin); its `answers` answer approval/input steps and tasks by step id')
+  .option('--answer-tasks', 'complete every other task as it opens (forms get an empty answer), so the drill runs through')
+  .action(async (options: { playbook: string; scenario?: string; answerTasks?: boolean }) => {
+    const scenario = options.scenario === undefined ? undefined : parseScenario(readInput(options.scenario));
+    const detail = await withThirdwatch(async (tw) => {
+      const started = await tw.services.drills.start({ playbookId: options.playbook, scenario }, cliContext());
+      const worker = createWorker(tw);
+      return tw.services.drills.drive(started.id, { drain: () => worker.drain(), answerTasks: options.answerTasks }, cliContext());
+    });
+    if (globals().json) return printJson(detail);
+    printDrill(detail);
+  });
+
+function printDrill(d: DrillDetail): void {
+  const { report: r } = d;
+  printLine(`drill ${d.id}: ${d.playbookName} v${d.playbookVersion} against ${d.vendorName ?? 'no vendor'} (${d.status}${r.run ? `, run ${r.run.status}` : ''}), ${r.durationSeconds ?? 0} s`);
+  printLine(`incident ${d.incidentId ?? '-'}; ${r.summary.stepsDone}/${r.summary.steps} steps done, ${r.summary.stepsWaiting} waiting, ${r.summary.stepsFailed} failed, ${r.summary.overruns} overran`);
+  for (const s of r.steps) {
+    const planned = s.plannedSeconds === null ? '' : ` planned ${s.plannedSeconds} s`;
+    printLine(`  ${s.status.padEnd(8)} ${s.stepId} (${s.type}${s.team ? `, ${s.team}` : ''})${planned}${s.actualSeconds === null ? '' : ` actual ${s.actualSeconds} s`}${s.overrun ? ` OVERRAN by ${s.overrunSeconds} s` : ''}${s.error ? `: ${s.error}` : ''}`);
+  }
+  for (const t of r.responses) printLine(`  task ${t.team}: ${t.title}: ${t.status === 'done' ? `done by ${t.completedBy} after ${t.secondsToRespond ?? 0} s` : t.status}`);
+  for (const c of r.captured) printLine(`  captured ${c.kind} → ${c.target}: ${c.summary}`);
+  if (d.status === 'running') printLine(`the drill waits for people: answer its tasks in the UI (/drills/${d.id}), then finish it`);
+}
 
 /** The whole upload in memory, refused up front (before reading it) when over the upload limit. */
 function readUpload(file: string, limit: number): Buffer {

@@ -1,3 +1,4 @@
+import { scenarioTarget } from './drills.js';
 import { evidenceTarget } from './evidence.js';
 import { httpTarget } from './http.js';
 import { authenticodeTarget, sigstoreTarget } from './integrity.js';
@@ -10,5 +11,5 @@ import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
 }
