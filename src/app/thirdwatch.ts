@@ -70,6 +70,7 @@ import type { StepJobPayload } from '../modules/playbooks/playbooks.engine.js';
 import { IncidentService } from '../modules/incidents/incidents.service.js';
 import { IncidentCorrelation } from '../modules/incidents/incidents.correlation.js';
 import { incidentRoutes } from '../modules/incidents/incidents.routes.js';
+import { INVITE_JOB, questionnaireEffect, runInviteJob } from '../modules/playbooks/playbooks.wiring.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -195,6 +196,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
+  playbooks.engine.useEffects(questionnaireEffect({ assessments, templates: questionnaires, jobs }));
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
@@ -271,7 +273,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(SCHEDULE_REVIEWS_JOB, () => tw.services.resilience.scheduleReviews(systemContext('review scheduler')))
     .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')))
     .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')))
-    .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run));
+    .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
+    .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {

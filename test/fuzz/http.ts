@@ -6,6 +6,7 @@ import { generateCycloneDx } from '../../src/modules/sboms/parsers/test-support/
 import type { TestServer } from '../support/server.js';
 import { type FuzzBytes, HOSTILE_STRINGS, hostileString, mutateText, steps } from './mutate.js';
 import { parserTargets } from './parsers.js';
+import { playbookYamlTarget } from './playbooks.js';
 import { Crash, type Session, type Target } from './target.js';
 
 export interface HttpInput {
@@ -133,6 +134,7 @@ async function uploadDocuments(): Promise<Map<string, fc.Arbitrary<FuzzBytes>>> 
   const parsers = new Map(parserTargets().map((t) => [t.name, t]));
   const out = new Map<string, fc.Arbitrary<FuzzBytes>>();
   for (const name of UPLOAD_DOCS) out.set(name, (await parsers.get(name)!.inputs(undefined as never)) as fc.Arbitrary<FuzzBytes>);
+  out.set('playbook-yaml', await playbookYamlTarget().inputs(undefined as never));
   return out;
 }
 
@@ -146,6 +148,13 @@ function bodyFor(op: Operation, docs: (name: string) => fc.Arbitrary<FuzzBytes>)
     return fc.record({ body: fc.oneof(fc.uint8Array({ maxLength: 2048 }), fc.constantFrom('%PDF-1.7\n', '<html><script>1</script>', '{"a":1}', '\u0000'), docs('cyclonedx-json')), contentType: fc.constantFrom('application/pdf', 'image/png', 'text/plain', 'application/octet-stream', 'text/html', '') });
   }
   if (op.path.endsWith('/feeds/{kind}/import')) return raw(['osv-json', 'osv-yaml', 'osv-zip', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd-json', 'nvd-zip'], ['application/json', 'text/csv', 'application/zip', 'application/octet-stream', 'text/plain']);
+  // Playbooks take their YAML as the body too: mutated playbooks, raw or wrapped in { yaml }.
+  if (/\/playbooks(\/\{id\}|\/validate)?$/.test(op.path) && (op.method === 'POST' || op.method === 'PUT')) {
+    return fc.oneof(
+      raw(['playbook-yaml'], ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain']),
+      docs('playbook-yaml').map((doc) => ({ body: JSON.stringify({ yaml: typeof doc === 'string' ? doc : Buffer.from(doc).toString('utf8') }), contentType: 'application/json' })),
+    );
+  }
   if (!op.body) return fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostileBody(fc.constant({})) });
   return fc.oneof(
     { weight: 3, arbitrary: fitting(op.body, 0).map((v) => ({ body: JSON.stringify(v), contentType: 'application/json' })) },

@@ -28,7 +28,7 @@ import type { AssessmentAnswersTable, AssessmentRemediationsTable } from './asse
 
 /** Where template versions come from (the questionnaires module's service). */
 export interface TemplateSource {
-  getVersion(templateId: string, version?: number): Promise<TemplateVersion>;
+  getVersion(templateId: string, version?: number, executor?: Executor): Promise<TemplateVersion>;
 }
 
 /** A portal scope: the vendor a portal session acts for. Another vendor's assessment is a 404. */
@@ -217,43 +217,47 @@ export class AssessmentService {
   // The workflow.
 
   async create(input: CreateAssessmentInput, ctx: RequestContext): Promise<AssessmentDetail> {
+    const id = await this.db.transaction().execute(async (trx) => this.createIn(trx, input, ctx));
+    return this.get(id);
+  }
+
+  /** create in the caller's transaction (a playbook step: the assessment and the step commit together); answers the new id. */
+  async createIn(trx: Executor, input: CreateAssessmentInput, ctx: RequestContext): Promise<string> {
     let template: TemplateVersion;
     try {
-      template = await this.templates.getVersion(input.templateId);
+      template = await this.templates.getVersion(input.templateId, undefined, trx);
     } catch (error) {
       if (error instanceof AppError && error.id === 'not_found') throw invalidField('/templateId', `no template ${input.templateId}`);
       throw error;
     }
     const id = newId();
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
-      const repo = this.repo(trx);
-      if (!(await repo.vendorExists(input.vendorId))) throw invalidField('/vendorId', `no vendor ${input.vendorId}`);
-      const row = {
-        id,
-        vendor_id: input.vendorId,
-        template_id: template.id,
-        template_version: template.version,
-        status: 'draft',
-        due_at: dueDateOf(input.dueAt),
-        scores: null,
-        sent_at: null,
-        submitted_at: null,
-        closed_at: null,
-        cancelled_at: null,
-        created_by: ctx.actor.name,
-        created_at: now,
-        updated_at: now,
-      };
-      await repo.insert(row);
-      await recordAudit(trx, ctx, {
-        action: 'assessment.create',
-        entityType: 'assessment',
-        entityId: id,
-        after: { vendorId: row.vendor_id, templateId: row.template_id, templateVersion: row.template_version, templateName: template.name, dueAt: row.due_at, status: row.status },
-      });
+    const repo = this.repo(trx);
+    if (!(await repo.vendorExists(input.vendorId))) throw invalidField('/vendorId', `no vendor ${input.vendorId}`);
+    const row = {
+      id,
+      vendor_id: input.vendorId,
+      template_id: template.id,
+      template_version: template.version,
+      status: 'draft',
+      due_at: dueDateOf(input.dueAt),
+      scores: null,
+      sent_at: null,
+      submitted_at: null,
+      closed_at: null,
+      cancelled_at: null,
+      created_by: ctx.actor.name,
+      created_at: now,
+      updated_at: now,
+    };
+    await repo.insert(row);
+    await recordAudit(trx, ctx, {
+      action: 'assessment.create',
+      entityType: 'assessment',
+      entityId: id,
+      after: { vendorId: row.vendor_id, templateId: row.template_id, templateVersion: row.template_version, templateName: template.name, dueAt: row.due_at, status: row.status },
     });
-    return this.get(id);
+    return id;
   }
 
   /** draft → sent, when an invitation goes out (in the invitation's transaction). Sending again while the vendor is answering changes nothing. */

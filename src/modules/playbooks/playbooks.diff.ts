@@ -6,15 +6,20 @@
 
 type Edit = { op: ' ' | '-' | '+'; line: string };
 
+/** Beyond this many edits the versions share little: the diff replaces every line (trace memory grows with its square). */
+const MAX_EDITS = 2000;
+
 function editScript(a: string[], b: string[]): Edit[] {
   const n = a.length;
   const m = b.length;
-  const max = n + m;
+  const max = Math.min(n + m, MAX_EDITS);
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
+  // trace[d] keeps v[-d..d] as it was before round d: all the backtrack reads from it.
   const trace: Int32Array[] = [];
+  let found = false;
   outer: for (let d = 0; d <= max; d++) {
-    trace.push(v.slice());
+    trace.push(v.slice(offset - d, offset + d + 1));
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let y = x - k;
@@ -23,18 +28,22 @@ function editScript(a: string[], b: string[]): Edit[] {
         y++;
       }
       v[offset + k] = x;
-      if (x >= n && y >= m) break outer;
+      if (x >= n && y >= m) {
+        found = true;
+        break outer;
+      }
     }
   }
+  if (!found) return [...a.map((line) => ({ op: '-' as const, line })), ...b.map((line) => ({ op: '+' as const, line }))];
+  const at = (d: number, k: number) => trace[d][k + d];
   // Walk the trace back from (n, m) to (0, 0).
   const edits: Edit[] = [];
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0 && (x > 0 || y > 0); d--) {
-    const vd = trace[d];
     const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1] < vd[offset + k + 1]) ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : vd[offset + prevK];
+    const prevK = k === -d || (k !== d && at(d, k - 1) < at(d, k + 1)) ? k + 1 : k - 1;
+    const prevX = d === 0 ? 0 : at(d, prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       edits.push({ op: ' ', line: a[--x] });

@@ -83,6 +83,11 @@ export class QuestionnaireService {
     return present(row);
   }
 
+  /** The id of the template with this key (shipped templates have one), or null. */
+  async idOfKey(key: string, executor: Executor = this.db): Promise<string | null> {
+    return (await this.repo(executor).byKey(key))?.id ?? null;
+  }
+
   /** getVersion plus the template's version history and the controls the version maps. */
   async get(templateId: string, version?: number): Promise<TemplateDetail> {
     const row = await this.repo().version(templateId, version);
