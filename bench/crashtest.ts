@@ -1,9 +1,11 @@
 // `npm run crashtest [-- --kills 100 --engine sqlite|postgres|both]`: starts the real server,
 // runs a workload of vendor and comment write loops, SBOM uploads, vendor CSV imports and OSV
-// feed imports (over HTTP, and through the CLI as separate processes), kills the server and the
+// feed imports (over HTTP, and through the CLI as separate processes) and incidents that start a
+// playbook whose steps run as durable jobs, kills the server and the
 // CLI with SIGKILL at a random moment, restarts, and checks after every restart that every
 // acknowledged write is there, that no SBOM, CSV import or feed batch is half there, and that the
-// audit chain verifies. Writes answered 202 (accepted as a background job) must finish after the
+// audit chain verifies; every acknowledged incident's playbook run must finish with each step
+// done exactly once (one task per task step, never two). Writes answered 202 (accepted as a background job) must finish after the
 // restarts, or stay visible as failed or cancelled, with an all-or-nothing effect either way.
 // JSON in bench/results/crashtest-<timestamp>.json; exits 1 on any violation.
 import { randomBytes, randomInt } from 'node:crypto';
@@ -49,7 +51,17 @@ interface Ledger {
   feeds: Map<number, { ids: string[]; acked: boolean; via: string }>;
   /** Accepted background jobs and what they must do. */
   jobs: Map<string, { kind: 'sbom' | 'csv' | 'feed'; key: string | number }>;
+  /** Acknowledged incidents that start the crash playbook. */
+  incidents: Set<string>;
   seq: number;
+}
+
+/** Task steps of the crash playbook: each must give exactly one task, however often a worker dies mid-step. */
+const PLAYBOOK_TEAMS = ['security', 'it', 'legal', 'privacy', 'compliance', 'vendor'];
+
+function crashPlaybook(run: string): string {
+  const steps = PLAYBOOK_TEAMS.map((team, i) => `  - id: step-${i}\n    type: task\n    team: ${team}\n    title: "crash ${run} step ${i} for {{incident.title}}"\n    due: ${i + 1}h\n`).join('');
+  return `name: crash-${run}\non: [incident.created]\nwhen: "contains(incident.title, 'crash-${run}-pb')"\nsteps:\n${steps}  - id: finish\n    type: set\n    summary: "crash playbook done"\n`;
 }
 
 interface Counters {
@@ -166,7 +178,12 @@ function workload(http: HttpClient, ledger: Ledger, productIds: string[], vendor
       const r = await http.call('POST', `/api/v1/feeds/osv/import?source=crash-${ledger.run}`, { body: text, contentType: 'application/json' });
       if (answered(r, 'feed import', [200, 201])) ledger.feeds.get(n)!.acked = r.status !== 202 || acceptJob(r, 'feed', n);
     });
-  return Promise.all([writer(), writer(), writer(), uploader(), csvImporter(), feedImporter()]);
+  const responder = () =>
+    loop(async () => {
+      const r = await http.call('POST', '/api/v1/incidents', { json: { title: `crash-${ledger.run}-pb${++ledger.seq}`, severity: 'low' } });
+      if (answered(r, 'incident create', [201]) && r.status === 201) ledger.incidents.add((JSON.parse(r.body) as { id: string }).id);
+    });
+  return Promise.all([writer(), writer(), writer(), uploader(), csvImporter(), feedImporter(), responder()]);
 }
 
 /** One CLI import (a feed or a CSV) started as its own process; killed with the server when still running. */
@@ -265,6 +282,8 @@ async function check(instance: Instance, http: HttpClient, ledger: Ledger, final
       if (!prefixOk) violations.push(`half-imported feed batch in import #${n} (${f.via}): ${present} of ${f.ids.length} records (batches of ${IMPORT_BATCH})`);
       else if (f.acked && present !== f.ids.length && (final || !pendingJobs.has(String(n)))) violations.push(`acknowledged feed import #${n} (${f.via}) has ${present} of ${f.ids.length} records`);
     }
+
+    violations.push(...(await checkPlaybookRuns(db, ledger, final)));
   } finally {
     await close();
   }
@@ -272,6 +291,59 @@ async function check(instance: Instance, http: HttpClient, ledger: Ledger, final
   const verdict = audit.status === 200 ? (JSON.parse(audit.body) as { ok?: boolean }) : null;
   if (!verdict || verdict.ok === false) violations.push(`audit verify: ${audit.status} ${audit.error ?? audit.body.slice(0, 300)}`);
   return violations;
+}
+
+/**
+ * Every acknowledged incident has its run (started in the incident's own transaction); a step is
+ * never done twice (at most one task per step, exactly one once the step is done); at the end every
+ * run is done with all its steps.
+ */
+async function checkPlaybookRuns(db: ReturnType<typeof openDatabase>['db'], ledger: Ledger, final: boolean): Promise<string[]> {
+  const violations: string[] = [];
+  const ids = [...ledger.incidents];
+  for (let i = 0; i < ids.length; i += 500) {
+    const slice = ids.slice(i, i + 500);
+    const runs = await db.selectFrom('playbook_runs as r').innerJoin('playbooks as p', 'p.id', 'r.playbook_id').select(['r.id', 'r.incident_id', 'r.status']).where('p.name', '=', `crash-${ledger.run}`).where('r.incident_id', 'in', slice).execute();
+    const runOf = new Map(runs.map((r) => [r.incident_id, r]));
+    const steps = runs.length ? await db.selectFrom('playbook_run_steps').select(['run_id', 'step_id', 'status']).where('run_id', 'in', runs.map((r) => r.id)).execute() : [];
+    const tasks = await db.selectFrom('incident_tasks').select(['incident_id', 'step_id', sql<number>`count(*)`.as('n')]).where('incident_id', 'in', slice).where('step_id', 'is not', null).groupBy(['incident_id', 'step_id']).execute();
+    const taskCount = new Map(tasks.map((t) => [`${t.incident_id}:${t.step_id}`, Number(t.n)]));
+    for (const incidentId of slice) {
+      const run = runOf.get(incidentId);
+      if (!run) {
+        violations.push(`acknowledged incident ${incidentId} has no playbook run`);
+        continue;
+      }
+      const own = steps.filter((s) => s.run_id === run.id);
+      for (let n = 0; n < PLAYBOOK_TEAMS.length; n++) {
+        const step = own.find((s) => s.step_id === `step-${n}`);
+        const count = taskCount.get(`${incidentId}:step-${n}`) ?? 0;
+        if (count > 1) violations.push(`step step-${n} of run ${run.id} made ${count} tasks`);
+        if (step?.status === 'done' && count !== 1) violations.push(`step step-${n} of run ${run.id} is done with ${count} tasks`);
+        if (step?.status !== 'done' && count !== 0) violations.push(`step step-${n} of run ${run.id} is ${step?.status ?? 'not reached'} but made ${count} tasks`);
+      }
+      if (final && (run.status !== 'done' || own.length !== PLAYBOOK_TEAMS.length + 1 || own.some((s) => s.status !== 'done'))) {
+        violations.push(`playbook run ${run.id} ended ${run.status} with steps ${own.map((s) => `${s.step_id}:${s.status}`).join(', ')}`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** Waits until no run of the crash playbook is still going (steps are jobs the restarted worker resumes). */
+async function settleRuns(instance: Instance, ledger: Ledger, timeoutMs = 300_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  const { db, close } = openDatabase(instance.databaseUrl);
+  try {
+    for (;;) {
+      const open = await db.selectFrom('playbook_runs as r').innerJoin('playbooks as p', 'p.id', 'r.playbook_id').select('r.id').where('p.name', '=', `crash-${ledger.run}`).where('r.status', 'in', ['running', 'waiting']).execute();
+      if (!open.length) return [];
+      if (Date.now() > deadline) return [`${open.length} playbook runs still going ${timeoutMs / 1000} s after the last restart, e.g. ${open[0].id}`];
+      await sleep(500);
+    }
+  } finally {
+    await close();
+  }
 }
 
 /** Waits for every accepted job to end; an accepted job that vanished or never ends is a violation. */
@@ -319,7 +391,7 @@ async function crashEngine(instance: Instance) {
   const log = (m: string) => process.stderr.write(`[${instance.engine}] ${m}\n`);
   const demo = await runCli(['demo'], instance.env);
   if (demo.status !== 0) throw new Error(`thirdwatch demo failed: ${demo.stderr}`);
-  const ledger: Ledger = { run: randomBytes(3).toString('hex'), vendors: new Set(), comments: new Set(), sboms: new Map(), csv: new Map(), feeds: new Map(), jobs: new Map(), seq: 0 };
+  const ledger: Ledger = { run: randomBytes(3).toString('hex'), vendors: new Set(), comments: new Set(), sboms: new Map(), csv: new Map(), feeds: new Map(), jobs: new Map(), incidents: new Set(), seq: 0 };
   const counters: Counters = { requests: 0, acknowledged: 0, interrupted: 0, cliRuns: 0, cliAcknowledged: 0, cliKilled: 0, unexpected: [] };
   const violations: Array<{ afterKill: number; violation: string }> = [];
   const restartMs: number[] = [];
@@ -330,6 +402,8 @@ async function crashEngine(instance: Instance) {
   let http = httpClient(server.url, token, 16);
   const vendorIds = ((JSON.parse((await http.call('GET', '/api/v1/vendors?limit=100')).body) as { items: Array<{ id: string }> }).items).map((v) => v.id);
   const owner = JSON.parse((await http.call('POST', '/api/v1/vendors', { json: { name: `crash-${ledger.run} software vendor` } })).body) as { id: string };
+  const playbook = await http.call('POST', '/api/v1/playbooks', { json: { yaml: crashPlaybook(ledger.run) } });
+  if (playbook.status !== 201) throw new Error(`the crash playbook was refused: ${playbook.status} ${playbook.body.slice(0, 300)}`);
   const productIds: string[] = [];
   for (let i = 0; i < 3; i++) productIds.push((JSON.parse((await http.call('POST', `/api/v1/vendors/${owner.id}/products`, { json: { name: `crash product ${i}`, type: 'desktop-app' } })).body) as { id: string }).id);
 
@@ -354,6 +428,7 @@ async function crashEngine(instance: Instance) {
     if (kill % 5 === 0 || found.length) log(`kill ${kill}/${kills}: ${counters.acknowledged} writes acknowledged so far, ${violations.length} violations`);
   }
   violations.push(...(await settleJobs(http, ledger)).map((v) => ({ afterKill: kills, violation: v })));
+  violations.push(...(await settleRuns(instance, ledger)).map((v) => ({ afterKill: kills, violation: v })));
   violations.push(...(await check(instance, http, ledger, true)).map((v) => ({ afterKill: kills, violation: `final: ${v}` })));
   http.close();
   await server.stop('SIGTERM');
@@ -374,6 +449,7 @@ async function crashEngine(instance: Instance) {
       csvImports: { http: count(new Map([...ledger.csv].filter(([, c]) => c.via === 'http'))), cli: count(new Map([...ledger.csv].filter(([, c]) => c.via === 'cli'))) },
       feedImports: { http: count(new Map([...ledger.feeds].filter(([, c]) => c.via === 'http'))), cli: count(new Map([...ledger.feeds].filter(([, c]) => c.via === 'cli'))) },
       jobs: ledger.jobs.size,
+      incidentsWithPlaybook: ledger.incidents.size,
     },
     cli: { runs: counters.cliRuns, acknowledged: counters.cliAcknowledged, killed: counters.cliKilled },
     unexpectedAnswers: counters.unexpected,
@@ -390,7 +466,7 @@ try {
 }
 console.log(`\ncrash test: kill -9 of the server (and of a CLI import when one runs) at a random moment, ${kills} times per engine (the machine is shared: timings are noisy)`);
 printTable(
-  ['engine', 'kills', 'acked writes', 'interrupted', 'SBOMs acked/tried', 'CSV http', 'CSV cli', 'feeds http', 'feeds cli', 'jobs', 'restart ms', 'violations'],
+  ['engine', 'kills', 'acked writes', 'interrupted', 'SBOMs acked/tried', 'CSV http', 'CSV cli', 'feeds http', 'feeds cli', 'jobs', 'playbook runs', 'restart ms', 'violations'],
   results.map((r) => [
     r.engine,
     String(r.kills),
@@ -402,6 +478,7 @@ printTable(
     `${r.writes.feedImports.http.acknowledged}/${r.writes.feedImports.http.attempted}`,
     `${r.writes.feedImports.cli.acknowledged}/${r.writes.feedImports.cli.attempted}`,
     String(r.writes.jobs),
+    String(r.writes.incidentsWithPlaybook),
     String(r.restartMs.median),
     String(r.violations.length),
   ]),

@@ -71,6 +71,7 @@ import { IncidentService } from '../modules/incidents/incidents.service.js';
 import { IncidentCorrelation } from '../modules/incidents/incidents.correlation.js';
 import { incidentRoutes } from '../modules/incidents/incidents.routes.js';
 import { INVITE_JOB, questionnaireEffect, runInviteJob } from '../modules/playbooks/playbooks.wiring.js';
+import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -196,7 +197,9 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
-  playbooks.engine.useEffects(questionnaireEffect({ assessments, templates: questionnaires, jobs }));
+  playbooks.engine.useEffects({ ...questionnaireEffect({ assessments, templates: questionnaires, jobs }), ...incidentEffects(incidents) });
+  // Incidents start matching playbooks, answer approval/input steps and wake wait steps (in the writer's transaction).
+  incidents.onEvent((trx, event, ctx) => playbooks.onIncidentEvent(trx, event, ctx));
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
