@@ -108,4 +108,14 @@ describeEachEngine('incident service', ({ engine }) => {
     );
     assert.equal((await incidents.list({ q: 'rollback' })).items.length, before);
   });
+
+  test('the same report sent twice at once opens one incident: the second is its duplicate', async () => {
+    const incidents = server.tw.services.incidents;
+    const portal = { actor: { type: 'portal' as const, id: null, name: 'portal:Acme', role: 'portal' as const, vendorId }, requestId: null };
+    const report = { title: 'Ransomware in our hosting', description: 'Encrypted hypervisors', detectedAt: new Date().toISOString(), indicators: [{ type: 'ipv4' as const, value: '203.0.113.9' }], contact: { name: 'Acme SOC' } };
+    const results = await Promise.all([incidents.vendorReport(report, vendorId, portal), incidents.vendorReport(report, vendorId, portal)]);
+    const ids = new Set(results.map((r) => r.incident.id));
+    assert.equal(ids.size, 1);
+    assert.deepEqual(results.map((r) => r.duplicateOf).filter(Boolean), [[...ids][0]]);
+  });
 });
