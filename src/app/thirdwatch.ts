@@ -164,7 +164,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const sightingRisks = new SightingRisks(database.db, risks);
   correlation.onSightings(sightingRisks.hook);
   // After the risk rule: an incident correlation opens links the risk that rule raised.
-  const incidents = new IncidentService(database.db, { maxFileBytes: config.maxEvidenceBytes });
+  // A vendor's reported indicators become indicators (IndicatorService is made below; called later).
+  const incidents = new IncidentService(database.db, { maxFileBytes: config.maxEvidenceBytes, importIndicators: (outcome, source, ctx) => indicators.importOutcome(outcome, source, ctx) });
   const incidentCorrelation = new IncidentCorrelation(database.db, incidents);
   correlation.onSightings(incidentCorrelation.hook);
   vendors.onDomainsChanged((trx, vendorIds, ctx) => correlation.onVendors(trx, vendorIds, ctx));

@@ -166,6 +166,12 @@ describeEachEngine('incidents API', ({ engine }) => {
     assert.deepEqual((first.incident.reports[0].report as any).indicators, [{ type: 'sha256', value: 'a'.repeat(64) }, { type: 'domain', value: 'raw.githubusercontent.com' }]);
     const internal = await incidents.get(first.incident.id);
     assert.deepEqual([internal.source, internal.reportedBy?.email, internal.participants[0].role], ['vendor', 'psirt@3cx.example', 'vendor']);
+    // The reported indicators are indicators now (correlated like a feed's), linked, the report their source document.
+    const reported = await incidents.indicatorsOf(first.incident.id);
+    assert.deepEqual(reported.map((i) => [i.type, i.value, i.source]).sort(), [
+      ['domain', 'raw.githubusercontent.com', 'vendor report: 3CX: Build pipeline compromise of the desktop app'],
+      ['sha256', 'a'.repeat(64), 'vendor report: 3CX: Build pipeline compromise of the desktop app'],
+    ]);
 
     // The same indicator again, worded differently: appended.
     const again = await incidents.vendorReport({ title: 'Update', description: 'More details', detectedAt, indicators: [{ type: 'sha256', value: 'a'.repeat(64) }], contact: { name: 'Vendor PSIRT' } }, vendor['3CX'].id, portal);

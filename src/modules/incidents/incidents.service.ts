@@ -9,7 +9,7 @@ import { newId } from '../../platform/ids.js';
 import { searchText } from '../../platform/search-text.js';
 import { findUnstorable } from '../../platform/text.js';
 import { normalizeValue } from '../indicators/parsers/normalize.js';
-import type { IndicatorType } from '../indicators/parsers/model.js';
+import { emptyOutcome, type IndicatorOutcome, type IndicatorType } from '../indicators/parsers/model.js';
 import { checkEvidence } from '../portal/portal.files.js';
 import { PortalRepository } from '../portal/portal.repository.js';
 import { checkAnswer, formProblems } from './incidents.forms.js';
@@ -52,6 +52,12 @@ export type IncidentListener = (trx: Executor, event: IncidentEvent, ctx: Reques
 
 export interface IncidentDeps {
   maxFileBytes: number;
+  /**
+   * Stores the indicators of a vendor's report as indicators of their own source document (the
+   * report), so they are correlated like any feed's and playbooks find them; runs its own
+   * transaction, before the report's (IndicatorService.importOutcome).
+   */
+  importIndicators?: (outcome: IndicatorOutcome, source: string, ctx: RequestContext) => Promise<unknown>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -625,6 +631,9 @@ export class IncidentService {
     const vendor = (await this.repo().vendors([vendorId]))[0];
     if (!vendor) throw notFound('vendor', vendorId);
     const detectedAt = new Date(input.detectedAt).toISOString();
+    // A sighting of a reported indicator may open a correlation incident for the vendor here; the
+    // report then shares that indicator with it and is appended to it below.
+    if (indicators.length && this.deps.importIndicators) await this.deps.importIndicators(reportedOutcome(indicators, input.title), `vendor report: ${vendor.name}: ${input.title}`.slice(0, 200), ctx);
     const result = await this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);
       await repo.lockVendor(vendorId);
@@ -785,6 +794,13 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   let both = 0;
   for (const t of a) if (b.has(t)) both++;
   return both / (a.size + b.size - both);
+}
+
+/** A vendor's reported indicators as an import of one document (no confidence or TLP: the vendor gave none). */
+function reportedOutcome(indicators: Array<{ type: IndicatorType; value: string }>, title: string): IndicatorOutcome {
+  const outcome = emptyOutcome('vendor-report');
+  outcome.indicators = indicators.map((i) => ({ ...i, ref: `${i.type}:${i.value}`.slice(0, 500), name: title.slice(0, 500), description: null, pattern: null, confidence: null, tlp: null, validFrom: null, validUntil: null, labels: ['vendor-report'], killChain: [] }));
+  return outcome;
 }
 
 /** Reported indicators normalised like a feed's (defanged values refanged, hashes lower-cased), each problem naming its index. */

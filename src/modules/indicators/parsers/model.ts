@@ -43,7 +43,8 @@ export interface UnsupportedPattern extends Omit<IndicatorContext, 'killChain' |
 }
 
 export interface IndicatorOutcome {
-  format: 'stix' | 'misp' | 'csv-iocs';
+  /** vendor-report: indicators a vendor reported with an incident (modules/incidents). */
+  format: 'stix' | 'misp' | 'csv-iocs' | 'vendor-report';
   indicators: ParsedIndicator[];
   unsupported: UnsupportedPattern[];
   /** Records not imported on purpose (revoked, not for detection, not indicators), counted. */
