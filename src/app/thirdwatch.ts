@@ -51,7 +51,7 @@ import { SearchService } from '../modules/search/search.service.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import { RECOMPUTE_JOB, ResilienceService, SCHEDULE_REVIEWS_JOB } from '../modules/resilience/resilience.service.js';
 import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
-import { PortalService, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
+import { PortalService, PRUNE_BLOBS_JOB, PRUNE_BLOBS_SCHEDULE, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
 import { portalRoutes } from '../modules/portal/portal.routes.js';
 import { Mailer, smtpSettingsFromUrl } from '../platform/mail.js';
 import { QuestionnaireService } from '../modules/questionnaires/questionnaires.service.js';
@@ -91,6 +91,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   // A draft assessment for every vendor whose review falls due within the lead time (the assessment-cadence setting).
   { name: 'assessment-cadence', cron: '20 * * * *', jobKind: SCHEDULE_REVIEWS_JOB },
   REMINDER_SCHEDULE,
+  PRUNE_BLOBS_SCHEDULE,
   DRILL_SCHEDULE,
 ];
 
@@ -276,6 +277,7 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(RECOMPUTE_JOB, (payload: { vendorIds: string[] }) => tw.services.resilience.recompute(payload.vendorIds, systemContext('resilience')))
     .handle(SCHEDULE_REVIEWS_JOB, () => tw.services.resilience.scheduleReviews(systemContext('review scheduler')))
     .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')))
+    .handle(PRUNE_BLOBS_JOB, () => tw.services.portal.pruneBlobs(systemContext('evidence prune')))
     .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')))
     .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
     .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run));

@@ -168,6 +168,26 @@ describeEachEngine('vendor portal', ({ engine }) => {
     await problem(await as(acme, `/api/v1/portal/files/${globexPdf.id}`), 404);
     await problem(await as(acme, `/api/v1/portal/files/not-a-uuid`), 400);
   });
+
+  test('a deleted vendor\'s evidence bytes are pruned once no file references them; shared bytes stay', async () => {
+    const initech = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Initech' } }), 201)).id;
+    const token = await session(initech);
+    const upload = (body: Buffer, name: string) => as(token, `/api/v1/portal/files?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(body) });
+    const own = await json<{ sha256: string }>(await upload(Buffer.concat([PDF, Buffer.from('initech only')]), 'own.pdf'), 201);
+    const shared = await json<{ sha256: string }>(await upload(PDF, 'shared.pdf'), 201);
+    const stored = async () => (await server.tw.database.db.selectFrom('portal_blobs').select('sha256').where('sha256', 'in', [own.sha256, shared.sha256]).execute()).map((b) => b.sha256).sort();
+
+    const portal = server.tw.services.portal;
+    const ctx = { actor: { type: 'system' as const, id: null, name: 'test', role: 'admin' as const }, requestId: null };
+    assert.equal((await server.api(`/api/v1/vendors/${initech}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual((await portal.pruneBlobs(ctx)).removed, 0, 'bytes stored within the grace period stay');
+    assert.equal((await stored()).length, 2);
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    assert.equal((await portal.pruneBlobs(ctx, later)).removed, 1);
+    assert.deepEqual(await stored(), [shared.sha256], 'Acme\'s file still references the shared bytes');
+    const audit = await server.tw.database.db.selectFrom('audit_events').select('action').where('action', '=', 'portal.blobs.prune').execute();
+    assert.equal(audit.length, 1);
+  });
 });
 
 describeEachEngine('vendor portal: invitations, answers, review and reminders', ({ engine }) => {

@@ -61,13 +61,31 @@ export class PortalRepository {
     await this.db.updateTable('portal_sessions').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 
-  /** Stores the bytes unless that content is already stored. */
+  /**
+   * Stores the bytes unless that content is already stored. Storing known content again moves its
+   * created_at to now: the row lock and the fresh date keep pruneBlobs from removing bytes that a
+   * file is about to reference in the same transaction.
+   */
   async putBlob(sha256: string, content: Buffer, at: string): Promise<void> {
     await this.db
       .insertInto('portal_blobs')
       .values({ sha256, content, size_bytes: content.length, created_at: at })
-      .onConflict((oc) => oc.column('sha256').doNothing())
+      .onConflict((oc) => oc.column('sha256').doUpdateSet({ created_at: at }))
       .execute();
+  }
+
+  /**
+   * Removes stored bytes that no file references any more (their vendor or incident was deleted),
+   * stored before `before`. Every table that references portal_blobs is named here.
+   */
+  async pruneBlobs(before: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('portal_blobs as b')
+      .where('b.created_at', '<', before)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('portal_files as f').select('f.id').whereRef('f.sha256', '=', 'b.sha256'))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('incident_files as i').select('i.id').whereRef('i.sha256', '=', 'b.sha256'))))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async blob(sha256: string): Promise<Buffer | undefined> {

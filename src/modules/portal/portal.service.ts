@@ -22,6 +22,10 @@ import type { PortalFilesTable } from './portal.tables.js';
 export const PORTAL_SETTINGS_KEY = 'portal';
 export const REMINDER_JOB = 'assessments.remind';
 export const REMINDER_SCHEDULE = { name: 'assessment-reminders', cron: '20 * * * *', jobKind: REMINDER_JOB };
+export const PRUNE_BLOBS_JOB = 'portal.prune-blobs';
+export const PRUNE_BLOBS_SCHEDULE = { name: 'evidence-blob-prune', cron: '40 3 * * *', jobKind: PRUNE_BLOBS_JOB };
+/** Unreferenced bytes younger than this stay: an upload may be about to reference them. */
+const BLOB_GRACE_MS = 3_600_000;
 
 const DEFAULT_SETTINGS: PortalSettings = { publicUrl: null, invitationDays: 14, sessionHours: 12, reminderDaysBefore: 3, overdueEveryDays: 7 };
 const DAY_MS = 86_400_000;
@@ -356,6 +360,18 @@ export class PortalService {
     await this.visible(id, vendorId);
     await this.assessments().submit(id, ctx, { vendorId });
     return this.getAssessment(id, ctx);
+  }
+
+  /**
+   * The scheduled job: evidence bytes no file references any more (a deleted vendor's uploads, a
+   * deleted incident's attachments) are removed, so deleting a vendor does not keep its documents.
+   */
+  async pruneBlobs(ctx: RequestContext, now = new Date(this.now())): Promise<{ removed: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const removed = await this.repo(trx).pruneBlobs(new Date(now.getTime() - BLOB_GRACE_MS).toISOString());
+      if (removed) await recordAudit(trx, ctx, { action: 'portal.blobs.prune', entityType: 'portal_blobs', entityId: 'unreferenced', after: { removed } });
+      return { removed };
+    });
   }
 
   // Reminders -----------------------------------------------------------------------------------
