@@ -53,6 +53,7 @@ describeEachEngine('playbooks API', ({ engine }) => {
       assert.equal(created.version, 1);
       assert.equal(created.name, 'Minimal');
       assert.equal(created.document.steps[0].id, 'first');
+      assert.deepEqual(created.edges, [{ from: 'first', to: 'end', when: null, kind: 'next' }]);
       const raw = await json(await server.api('/api/v1/playbooks', { method: 'POST', body: MINIMAL.replace('Minimal', 'Raw'), headers: { 'content-type': 'text/yaml' } }), 201);
       assert.equal(raw.name, 'Raw');
 

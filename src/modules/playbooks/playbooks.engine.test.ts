@@ -91,6 +91,11 @@ describeEachEngine('playbook runs', ({ engine }) => {
 
       // A new version while the run waits: the run keeps version 1.
       const v1 = await json(await server.api(`/api/v1/playbooks/${playbookId}`), 200);
+      assert.deepEqual(v1.edges.filter((e: { from: string }) => e.from === 'approve'), [
+        { from: 'approve', to: 'note', when: 'answer.approved == true', kind: 'branch' },
+        { from: 'approve', to: 'end', when: null, kind: 'branch' },
+        { from: 'approve', to: 'note', when: null, kind: 'next' },
+      ]);
       await json(await server.api(`/api/v1/playbooks/${playbookId}`, { method: 'PUT', json: { yaml: v1.yaml.replace('title: Legal review', 'title: Legal review (v2)') } }), 200);
 
       await json(await server.api(`/api/v1/incidents/${id}/tasks/${approval.id}/complete`, { method: 'POST', json: { answer: { approved: true, comment: 'go ahead' } } }), 200);
@@ -151,7 +156,8 @@ describeEachEngine('playbook runs', ({ engine }) => {
       assert.match(run.steps[1].error!, /contained/);
       assert.match(run.error!, /^step back: /);
       assert.deepEqual((await server.tw.services.playbooks.runsOf({ drillId })).map((r) => r.id), [runId]);
-      const timeline = (await json(await server.api(`/api/v1/incidents/${id}`), 200)).events as Array<{ text: string }>;
+      const timeline = (await json(await server.api(`/api/v1/incidents/${id}`), 200)).events as Array<{ text: string; kind: string }>;
+      assert.ok(timeline.some((e) => e.kind === 'playbook' && e.text === 'Playbook Failing v1 started (drill)'));
       assert.ok(timeline.some((e) => /Playbook step back failed/.test(e.text)));
     });
 

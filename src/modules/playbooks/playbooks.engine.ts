@@ -133,6 +133,10 @@ export class PlaybookEngine {
       finished_at: null,
     });
     if (!inserted) return null;
+    if (this.effects.addEvent) {
+      const text = `Playbook ${doc.name} v${input.version} started (${input.trigger})`;
+      await this.effects.addEvent(trx, input.incidentId, { kind: 'playbook', text, data: { runId: id, playbookId: input.playbookId, version: input.version } }, runContext(doc.name, input.version));
+    }
     await this.reach(trx, id, doc.steps[0], now);
     return id;
   }

@@ -44,6 +44,10 @@ export const PlaybookDetailSchema = Type.Object({
   createdAt: Type.String(),
   createdBy: Type.String(),
   versions: Type.Array(VersionInfo),
+  edges: Type.Array(
+    Type.Object({ from: Type.String(), to: Type.String({ description: 'a step id, or end' }), when: Nullable(Type.String()), kind: Type.Enum(['next', 'branch'] as const) }),
+    { description: 'where each step can go: its branches (with their conditions), then where it goes otherwise' },
+  ),
 });
 export const DiffSchema = Type.Object({ from: Type.Integer(), to: Type.Integer(), diff: Type.String({ description: 'unified diff of the YAML (empty when equal)' }) });
 export const CheckSchema = Type.Object({

@@ -12,7 +12,7 @@ import type { JobQueue } from '../../platform/jobs/queue.js';
 import { ExpressionError, test } from './playbooks.expression.js';
 import { unifiedDiff } from './playbooks.diff.js';
 import { PlaybookEngine, STEP_JOB } from './playbooks.engine.js';
-import { parsePlaybook, type PlaybookDocument } from './playbooks.model.js';
+import { fallthrough, parsePlaybook, type PlaybookDocument } from './playbooks.model.js';
 import { PlaybookRepository, type PlaybookVersionRow } from './playbooks.repository.js';
 import type { PlaybookRunsTable, PlaybookRunStepsTable } from './playbooks.tables.js';
 
@@ -42,6 +42,8 @@ export interface PlaybookDetail extends PlaybookSummary {
   createdAt: string;
   createdBy: string;
   versions: Array<{ version: number; createdAt: string; createdBy: string; sha256: string }>;
+  /** The step graph for a visual view: where each step can go (`to` a step id or end), and on what. */
+  edges: Array<{ from: string; to: string; when: string | null; kind: 'next' | 'branch' }>;
 }
 
 export interface RunStep {
@@ -84,6 +86,13 @@ export interface PlaybookIncidentEvent {
   incidentId: string;
   drillId: string | null;
   taskId?: string;
+}
+
+function edgesOf(doc: PlaybookDocument): PlaybookDetail['edges'] {
+  return doc.steps.flatMap((step, i) => [
+    ...('branches' in step && step.branches ? step.branches.map((b) => ({ from: step.id, to: b.next, when: b.when ?? null, kind: 'branch' as const })) : []),
+    { from: step.id, to: fallthrough(doc, i), when: null, kind: 'next' as const },
+  ]);
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -157,6 +166,7 @@ export class PlaybookService {
       createdAt: row.created_at,
       createdBy: row.created_by,
       versions: history.map((h) => ({ version: Number(h.version), createdAt: h.created_at, createdBy: h.created_by, sha256: h.content_sha256 })),
+      edges: edgesOf(JSON.parse(row.document) as PlaybookDocument),
     };
   }
 
