@@ -72,6 +72,8 @@ import { IncidentCorrelation } from '../modules/incidents/incidents.correlation.
 import { incidentRoutes } from '../modules/incidents/incidents.routes.js';
 import { INVITE_JOB, questionnaireEffect, runInviteJob } from '../modules/playbooks/playbooks.wiring.js';
 import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
+import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
+import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -93,6 +95,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   REMINDER_SCHEDULE,
   PRUNE_BLOBS_SCHEDULE,
   DRILL_SCHEDULE,
+  EXPIRE_SCHEDULE,
 ];
 
 export interface Services {
@@ -131,6 +134,7 @@ export interface Services {
   playbooks: PlaybookService;
   incidents: IncidentService;
   incidentCorrelation: IncidentCorrelation;
+  blocklist: EgressBlocklistService;
 }
 
 export interface Thirdwatch {
@@ -199,7 +203,12 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
-  playbooks.engine.useEffects({ ...questionnaireEffect({ assessments, templates: questionnaires, jobs }), ...incidentEffects(incidents) });
+  const blocklist = new EgressBlocklistService(database.db);
+  playbooks.engine.useEffects({
+    ...questionnaireEffect({ assessments, templates: questionnaires, jobs }),
+    ...incidentEffects(incidents),
+    block: (trx, input, ctx) => blocklist.block(trx, input, ctx),
+  });
   // Incidents start matching playbooks, answer approval/input steps and wake wait steps (in the writer's transaction).
   incidents.onEvent((trx, event, ctx) => playbooks.onIncidentEvent(trx, event, ctx));
   const services: Services = {
@@ -238,6 +247,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     playbooks,
     incidents,
     incidentCorrelation,
+    blocklist,
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -280,7 +290,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(PRUNE_BLOBS_JOB, () => tw.services.portal.pruneBlobs(systemContext('evidence prune')))
     .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')))
     .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
-    .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run));
+    .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run))
+    .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -317,6 +328,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   drillRoutes(app, services.drills);
   playbookRoutes(app, services.playbooks);
   incidentRoutes(app, services.incidents, services.incidentCorrelation, { maxFileBytes: config.maxEvidenceBytes });
+  egressBlocklistRoutes(app, services.blocklist);
   await app.ready();
   return { app, routes };
 }

@@ -28,6 +28,7 @@ import * as m0024 from './0024_portal.js';
 import * as m0025 from './0025_resilience.js';
 import * as m0026 from './0026_incidents.js';
 import * as m0029 from './0029_playbooks.js';
+import * as m0030 from './0030_egress_blocklist.js';
 import * as m0032 from './0032_drills.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
@@ -61,5 +62,6 @@ export const migrations: Record<string, Migration> = {
   '0025_resilience': m0025,
   '0026_incidents': m0026,
   '0029_playbooks': m0029,
+  '0030_egress_blocklist': m0030,
   '0032_drills': m0032,
 };

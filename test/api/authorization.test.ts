@@ -250,6 +250,11 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/incidents/:id/evidence/:fileId': 'read',
   'GET /api/v1/settings/incident-correlation': 'read',
   'PUT /api/v1/settings/incident-correlation': 'settings:write',
+  // The egress blocklist (issue 11): proxies and resolvers fetch the exports with a read token.
+  'GET /api/v1/egress/blocklist': 'read',
+  'POST /api/v1/egress/blocklist': 'incidents:write',
+  'GET /api/v1/egress/blocklist/:id': 'read',
+  'DELETE /api/v1/egress/blocklist/:id': 'incidents:write',
 };
 
 const PASSWORD = 'correct horse battery staple';

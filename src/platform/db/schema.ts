@@ -16,9 +16,10 @@ import type { AssessmentTables } from '../../modules/assessments/assessments.tab
 import type { DrillTables } from '../../modules/drills/drills.tables.js';
 import type { PlaybookTables } from '../../modules/playbooks/playbooks.tables.js';
 import type { IncidentTables } from '../../modules/incidents/incidents.tables.js';
+import type { EgressTables } from '../../modules/egress/egress.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
