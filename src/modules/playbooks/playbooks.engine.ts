@@ -217,7 +217,7 @@ export class PlaybookEngine {
       await repo.updateStep(runRow.id, step.id, { attempt, started_at: stepRow.started_at ?? now.toISOString() });
       outcome = step.when !== undefined && !test(this.condition(step.when), context)
         ? { status: 'skipped', output: { reason: 'its condition did not hold' } }
-        : await this.execute(trx, step, { run: runRow, facts, context, ctx, now });
+        : await this.execute(trx, step, { run: runRow, facts, context, ctx, now, playbookName: doc.name });
     }
     const at = now.toISOString();
     if (outcome.status === 'waiting') {
@@ -256,7 +256,7 @@ export class PlaybookEngine {
   private async execute(
     trx: Executor,
     step: Step,
-    env: { run: PlaybookRunsTable; facts: IncidentFacts; context: ExpressionContext; ctx: RequestContext; now: Date },
+    env: { run: PlaybookRunsTable; facts: IncidentFacts; context: ExpressionContext; ctx: RequestContext; now: Date; playbookName: string },
   ): Promise<Outcome> {
     const { run, facts, context, ctx, now } = env;
     const incidentId = run.incident_id;
@@ -276,15 +276,20 @@ export class PlaybookEngine {
       case 'notify': {
         const sent = await this.effect('notify')(
           trx,
-          { event: step.template, subject: render(step.subject)!, text: render(step.text), data: notificationData(facts, run, step.id), channel: step.channel, audience: step.audience, incidentId, drillId: run.drill_id },
+          { event: step.template, subject: render(step.subject)!, text: render(step.text), data: notificationData(facts, run, step.id, env.playbookName), channel: step.channel, audience: step.audience, incidentId, drillId: run.drill_id },
           ctx,
         );
         return { status: 'done', output: sent };
       }
       case 'webhook': {
-        const extra = Object.fromEntries(Object.entries(step.payload ?? {}).map(([k, v]) => [k, render(v)]));
-        const sent = await this.effect('webhook')(trx, { channel: step.channel, event: step.event, payload: { ...notificationData(facts, run, step.id), ...extra }, incidentId, drillId: run.drill_id }, ctx);
-        return { status: 'done', output: sent };
+        const extra = Object.fromEntries(Object.entries(step.payload ?? {}).map(([k, v]) => [k, render(v)!]));
+        const payload = { ...notificationData(facts, run, step.id, env.playbookName), ...extra };
+        if (step.channel !== undefined) {
+          return { status: 'done', output: await this.effect('webhook')(trx, { channel: step.channel, event: step.event, payload, incidentId, drillId: run.drill_id }, ctx) };
+        }
+        // No channel named: every channel subscribed to the event gets it (a webhook channel as signed JSON with the payload as data).
+        const subject = extra.summary ?? `${step.event}: ${facts.incident.title}`;
+        return { status: 'done', output: await this.effect('notify')(trx, { event: step.event, subject, data: payload, incidentId, drillId: run.drill_id }, ctx) };
       }
       case 'block': {
         const domains = domainsOf(facts.indicators, step.indicators ?? ['domain']);
@@ -378,12 +383,12 @@ export function domainsOf(indicators: IncidentFacts['indicators'], types: readon
   return [...out].sort();
 }
 
-function notificationData(facts: IncidentFacts, run: PlaybookRunsTable, stepId: string): Record<string, unknown> {
+function notificationData(facts: IncidentFacts, run: PlaybookRunsTable, stepId: string, playbookName: string): Record<string, unknown> {
   const { incident, vendor } = facts;
   return {
     incident: { id: incident.id, title: incident.title, severity: incident.severity, status: incident.status, source: incident.source, vendorIds: incident.vendorIds, impact: incident.impact },
     vendor: vendor ? { id: vendor.id, name: vendor.name, tier: vendor.tier } : null,
     indicators: facts.indicators.map((i) => ({ type: i.type, value: i.value })),
-    playbook: { runId: run.id, playbookId: run.playbook_id, version: Number(run.playbook_version), stepId },
+    playbook: { name: playbookName, runId: run.id, playbookId: run.playbook_id, version: Number(run.playbook_version), stepId },
   };
 }

@@ -107,8 +107,14 @@ export const STEP_SCHEMAS = {
     { additionalProperties: false, description: "changes the incident's severity, status or fields" },
   ),
   webhook: Type.Object(
-    { ...common, type: Type.Literal('webhook'), channel: ChannelName, event: EventName, payload: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 4000 }), { maxProperties: 50 })) },
-    { additionalProperties: false, description: 'a signed call to a ticketing or SOAR system (a webhook channel)' },
+    {
+      ...common,
+      type: Type.Literal('webhook'),
+      event: EventName,
+      channel: Type.Optional(Text(100, 'a webhook channel by name; without it, every channel subscribed to the event (a SOAR webhook subscribes to incident.compromise)')),
+      payload: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 4000 }), { maxProperties: 50 })),
+    },
+    { additionalProperties: false, description: 'a signed call to a ticketing or SOAR system (webhook channels)' },
   ),
 } satisfies Record<StepType, TSchema>;
 
