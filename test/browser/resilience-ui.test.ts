@@ -183,5 +183,27 @@ describeBrowser('resilience UI', 'resilience UI', (server, { newContext, assertL
       await context.close();
     }
   });
+
+  test('an analyst enters a per-service answer (RTO in hours for each business service the vendor delivers)', async () => {
+    const templates = await json<{ items: Array<{ id: string; key: string | null }> }>(await server.api('/api/v1/assessments/templates'));
+    const templateId = templates.items.find((t) => t.key === 'business-resilience')!.id;
+    const assessment = await json<{ id: string }>(await server.api('/api/v1/assessments', { method: 'POST', role: 'analyst', json: { vendorId, templateId, dueAt: '2031-01-31' } }), 201);
+    const { context, page } = await newContext(server.tokens.analyst);
+    try {
+      await page.goto(`/assessments/${assessment.id}`);
+      await page.getByRole('button', { name: 'Enter answers' }).click();
+      const rto = page.getByRole('group', { name: 'Answer to rto, per business service' });
+      await rto.getByLabel('Monthly payroll (hours)').fill('6');
+      await page.getByRole('button', { name: 'Save answers' }).click();
+      await page.getByRole('button', { name: 'Enter answers' }).waitFor();
+      const detail = await json<{ answers: Array<{ questionId: string; value: unknown }> }>(await server.api(`/api/v1/assessments/${assessment.id}`));
+      const services = await json<{ items: Array<{ id: string; name: string }> }>(await server.api('/api/v1/business-services'));
+      const payroll = services.items.find((s) => s.name === 'Monthly payroll')!.id;
+      assert.deepEqual(detail.answers.find((x) => x.questionId === 'rto')?.value, [{ serviceId: payroll, value: 6 }]);
+      await assertLabelled(page);
+    } finally {
+      await context.close();
+    }
+  });
 });
 

@@ -219,9 +219,20 @@ function download(path: string, name: string, onError: (e: unknown) => void) {
 }
 
 /** Names of the organisation's business services, for per-service numbers (empty when that module is absent). */
+interface ServiceRef {
+  id: string;
+  name: string;
+  vendors: Array<{ id: string }>;
+}
+
+function useServices(): ServiceRef[] {
+  const state = useAsync((signal) => api.get<{ items: ServiceRef[] }>('/api/v1/business-services', undefined, signal).catch(() => ({ items: [] })), []);
+  return state.data?.items ?? [];
+}
+
 function useServiceNames(): Map<string, string> {
-  const state = useAsync((signal) => api.get<{ items: Array<{ id: string; name: string }> }>('/api/v1/business-services', undefined, signal).catch(() => ({ items: [] })), []);
-  return new Map((state.data?.items ?? []).map((s) => [s.id, s.name]));
+  const services = useServices();
+  return new Map(services.map((s) => [s.id, s.name]));
 }
 
 export function AnswerValue({
@@ -308,15 +319,35 @@ function expectation(q: Question): string | null {
 
 type Draft = Record<string, string | string[]>;
 
-function draftOf(q: Question, answer: Answer | undefined): string | string[] {
+/** A per-service answer's draft is one box per service the vendor delivers, in `services` order. */
+function draftOf(q: Question, answer: Answer | undefined, services: readonly ServiceRef[]): string | string[] {
+  if (q.perService) {
+    const given = new Map(Array.isArray(answer?.value) ? (answer.value as Array<{ serviceId: string; value: number }>).map((e) => [e.serviceId, String(e.value)]) : []);
+    return services.map((s) => given.get(s.id) ?? '');
+  }
   if (!answer) return q.type === 'multichoice' ? [] : '';
   return Array.isArray(answer.value) && q.type === 'multichoice' ? (answer.value as string[]) : String(answer.value);
 }
 
-/** The input for one question; file, SBOM and per-service answers come through the vendor portal. */
-function AnswerInput({ q, value, onChange, error }: { q: Question; value: string | string[]; onChange: (v: string | string[]) => void; error?: string }) {
+/** The input for one question; file and SBOM answers come through the vendor portal. */
+function AnswerInput({ q, value, onChange, error, services }: { q: Question; value: string | string[]; onChange: (v: string | string[]) => void; error?: string; services: readonly ServiceRef[] }) {
   const label = <span className="sr-only">Answer to {q.id}</span>;
-  if (q.type === 'file' || q.type === 'sbom' || q.perService) return <p className="small muted">Answered by the vendor through the portal.</p>;
+  if (q.type === 'file' || q.type === 'sbom') return <p className="small muted">Answered by the vendor through the portal.</p>;
+  if (q.perService) {
+    if (!services.length) return <p className="small muted">No business service is linked to this vendor: link one on the Business services page to record this answer.</p>;
+    const boxes = value as string[];
+    return (
+      <fieldset className={`per-service-answer${error ? ' has-error' : ''}`}>
+        <legend className="sr-only">Answer to {q.id}, per business service</legend>
+        {services.map((s, i) => (
+          <Field key={s.id} label={`${s.name}${q.unit ? ` (${q.unit})` : ''}`}>
+            {(p) => <input {...p} type="number" step="any" value={boxes[i] ?? ''} onChange={(e) => onChange(services.map((_, j) => (j === i ? e.target.value : (boxes[j] ?? ''))))} />}
+          </Field>
+        ))}
+        {error && <p className="field-error">{error}</p>}
+      </fieldset>
+    );
+  }
   if (q.type === 'multichoice') {
     const picked = value as string[];
     return (
@@ -348,7 +379,14 @@ function AnswerInput({ q, value, onChange, error }: { q: Question; value: string
   );
 }
 
-function toValue(q: Question, draft: string | string[]): unknown {
+function toValue(q: Question, draft: string | string[], services: readonly ServiceRef[]): unknown {
+  if (q.perService) {
+    const entries = services.flatMap((s, i) => {
+      const text = ((draft as string[])[i] ?? '').trim();
+      return text ? [{ serviceId: s.id, value: Number(text) }] : [];
+    });
+    return entries.length ? entries : null;
+  }
   if (q.type === 'multichoice') return (draft as string[]).length ? draft : null;
   const text = (draft as string).trim();
   if (!text) return null;
@@ -367,7 +405,9 @@ export function AssessmentPage({ id }: { id: string }) {
   );
   const [remediationKey, setRemediationKey] = useState(0);
   const remediations = useAsync((signal) => api.get<{ items: Remediation[] }>(`/api/v1/assessments/${id}/remediations`, undefined, signal), [id, remediationKey]);
-  const services = useServiceNames();
+  const allServices = useServices();
+  const services = new Map(allServices.map((s) => [s.id, s.name]));
+  const vendorServices = allServices.filter((s) => s.vendors.some((v) => v.id === a?.vendorId));
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState<Draft>({});
@@ -398,14 +438,14 @@ export function AssessmentPage({ id }: { id: string }) {
   };
   const startEditing = () => {
     const initial: Draft = {};
-    for (const q of template.data?.sections.flatMap((s) => s.questions) ?? []) initial[q.id] = draftOf(q, answers.get(q.id));
+    for (const q of template.data?.sections.flatMap((s) => s.questions) ?? []) initial[q.id] = draftOf(q, answers.get(q.id), vendorServices);
     setDraft(initial);
     setEditing(true);
   };
   const saveAnswers = async () => {
     const changed = (template.data?.sections.flatMap((s) => s.questions) ?? [])
-      .filter((q) => q.type !== 'file' && q.type !== 'sbom' && !q.perService && answers.get(q.id)?.state !== 'accepted')
-      .map((q) => ({ q, value: toValue(q, draft[q.id] ?? '') }))
+      .filter((q) => q.type !== 'file' && q.type !== 'sbom' && answers.get(q.id)?.state !== 'accepted')
+      .map((q) => ({ q, value: toValue(q, draft[q.id] ?? '', vendorServices) }))
       .filter(({ q, value }) => JSON.stringify(value) !== JSON.stringify(answers.get(q.id)?.value ?? null))
       .map(({ q, value }) => ({ questionId: q.id, value }));
     if (!changed.length) {
@@ -555,7 +595,7 @@ export function AssessmentPage({ id }: { id: string }) {
                       {q.help && <p className="small muted">{q.help}</p>}
                       {!visible.has(q.id) && q.showWhen && <p className="small muted">Asked only when {q.showWhen.questionId} is {q.showWhen.anyOf.join(' or ')}.</p>}
                       {editing && answer?.state !== 'accepted' ? (
-                        <AnswerInput q={q} value={draft[q.id] ?? ''} onChange={(v) => setDraft((d) => ({ ...d, [q.id]: v }))} error={errors[q.id]} />
+                        <AnswerInput q={q} value={draft[q.id] ?? ''} onChange={(v) => setDraft((d) => ({ ...d, [q.id]: v }))} error={errors[q.id]} services={vendorServices} />
                       ) : (
                         <div className="answer" data-testid={`answer-${q.id}`}>
                           <AnswerValue q={q} answer={answer} assessmentId={id} services={services} files={files} onError={setError} />
