@@ -74,6 +74,8 @@ import { INVITE_JOB, questionnaireEffect, runInviteJob } from '../modules/playbo
 import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
 import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
+import { DELIVER_JOB, NotificationService } from '../modules/notifications/notifications.service.js';
+import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -135,6 +137,7 @@ export interface Services {
   incidents: IncidentService;
   incidentCorrelation: IncidentCorrelation;
   blocklist: EgressBlocklistService;
+  notifications: NotificationService;
 }
 
 export interface Thirdwatch {
@@ -248,6 +251,13 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     incidents,
     incidentCorrelation,
     blocklist,
+    notifications: new NotificationService(database.db, {
+      jobs,
+      mailer,
+      logger,
+      policy: { allowPrivate: config.allowPrivateWebhookTargets || config.outboundAllowPrivate },
+      publicUrl: config.publicUrl,
+    }),
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -291,7 +301,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')))
     .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
     .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run))
-    .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')));
+    .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')))
+    .handle(DELIVER_JOB, (payload: { outboxId: string }) => tw.services.notifications.deliver(payload.outboxId));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -329,6 +340,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   playbookRoutes(app, services.playbooks);
   incidentRoutes(app, services.incidents, services.incidentCorrelation, { maxFileBytes: config.maxEvidenceBytes });
   egressBlocklistRoutes(app, services.blocklist);
+  notificationRoutes(app, services.notifications);
   await app.ready();
   return { app, routes };
 }

@@ -45,6 +45,8 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** An HTML alternative to the text (values in it escaped by whoever built it). */
+  html?: string;
 }
 
 /** Settings from THIRDWATCH_SMTP_URL (smtp://user:pass@host:587 or smtps://...). */
@@ -119,7 +121,7 @@ export class Mailer {
       socketTimeout: timeout,
     });
     try {
-      await transport.sendMail({ from: settings.from, to: message.to, subject: message.subject, text: message.text });
+      await transport.sendMail({ from: settings.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
       return true;
     } finally {
       transport.close();

@@ -174,7 +174,7 @@ export async function outboundGet(url: string, options: OutboundOptions): Promis
   }
 }
 
-function requestOnce(url: URL, options: OutboundOptions): Promise<IncomingMessage> {
+function requestOnce(url: URL, options: OutboundOptions, send?: { method: string; body: Buffer }): Promise<IncomingMessage> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return Promise.reject(new OutboundRefusedError(`${url.protocol} URLs are not fetched (only http and https)`));
   }
@@ -186,10 +186,40 @@ function requestOnce(url: URL, options: OutboundOptions): Promise<IncomingMessag
   }
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(url, { method: 'GET', headers: options.headers, signal: options.signal, lookup: checkedLookup(options.policy, options.lookup ?? lookup) }, resolve);
+    const headers = send ? { ...options.headers, 'content-length': String(send.body.length) } : options.headers;
+    const request = client.request(url, { method: send?.method ?? 'GET', headers, signal: options.signal, lookup: checkedLookup(options.policy, options.lookup ?? lookup) }, resolve);
     request.on('error', reject);
-    request.end();
+    request.end(send?.body);
   });
+}
+
+/**
+ * Sends a request with a body (webhooks) under the policy. Only 307 and 308 redirects are followed
+ * (they keep the method and body), each checked like the first URL, with credentials dropped on a
+ * change of origin as in outboundGet; any other answer, a 301/302/303 included, is the response.
+ */
+export async function outboundSend(url: string, options: OutboundOptions & { method?: 'POST' | 'PUT'; body: string | Buffer }): Promise<OutboundResponse> {
+  const send = { method: options.method ?? 'POST', body: Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body) };
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    const response = await requestOnce(current, options, send);
+    const location = response.headers.location;
+    if ((response.statusCode === 307 || response.statusCode === 308) && location) {
+      response.resume();
+      if (hop >= MAX_REDIRECTS) throw new OutboundRefusedError(`more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, current);
+      if (next.origin !== current.origin) {
+        next.username = '';
+        next.password = '';
+        if (options.credentialHeaders?.length && options.headers) {
+          options = { ...options, headers: Object.fromEntries(Object.entries(options.headers).filter(([name]) => !options.credentialHeaders!.includes(name.toLowerCase()))) };
+        }
+      }
+      current = next;
+      continue;
+    }
+    return { status: response.statusCode ?? 0, headers: response.headers, body: response, url: redactUrl(current.toString()) };
+  }
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

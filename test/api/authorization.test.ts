@@ -255,6 +255,19 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/egress/blocklist': 'incidents:write',
   'GET /api/v1/egress/blocklist/:id': 'read',
   'DELETE /api/v1/egress/blocklist/:id': 'incidents:write',
+  'GET /api/v1/notifications/channels': 'settings:write',
+  'POST /api/v1/notifications/channels': 'settings:write',
+  'GET /api/v1/notifications/channels/:id': 'settings:write',
+  'PATCH /api/v1/notifications/channels/:id': 'settings:write',
+  'DELETE /api/v1/notifications/channels/:id': 'settings:write',
+  'POST /api/v1/notifications/channels/:id/test': 'settings:write',
+  'GET /api/v1/notifications/templates': 'settings:write',
+  'GET /api/v1/notifications/templates/:event': 'settings:write',
+  'PUT /api/v1/notifications/templates/:event': 'settings:write',
+  'DELETE /api/v1/notifications/templates/:event': 'settings:write',
+  'GET /api/v1/notifications/outbox': 'settings:write',
+  'POST /api/v1/notifications/outbox/:id/retry': 'settings:write',
+  'GET /api/v1/notifications/deliveries': 'settings:write',
 };
 
 const PASSWORD = 'correct horse battery staple';

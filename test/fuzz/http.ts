@@ -60,6 +60,8 @@ async function openSession(): Promise<HttpSession> {
   const product = await call(`/api/v1/vendors/${vendor.id}/products`, { name: 'Fuzz Product', type: 'server-software' });
   const contact = await call(`/api/v1/vendors/${vendor.id}/contacts`, { name: 'Fuzz Contact', email: 'fuzz@fuzz.example' });
   const contract = await call(`/api/v1/vendors/${vendor.id}/contracts`, { title: 'Fuzz Contract' });
+  // E-mail is off in the fuzz server, so a test message through this channel fails at once and sends nothing.
+  const channel = await call('/api/v1/notifications/channels', { name: 'Fuzz Channel', type: 'email', config: { recipients: ['fuzz@fuzz.example'] }, events: ['*'] });
   const upload = await server.api(`/api/v1/products/${product.id}/sboms?release=1.0`, { method: 'POST', body: generateCycloneDx(20), headers: { 'content-type': 'application/json' } });
   const sbom = upload.ok ? ((await upload.json()) as { id: string }) : { id: '' };
   const incident = await call('/api/v1/incidents', { title: 'Fuzz incident', severity: 'high', productIds: [product.id] });
@@ -72,7 +74,7 @@ async function openSession(): Promise<HttpSession> {
       operations.push({ method: method.toUpperCase(), path, params: op.parameters ?? [], body: op.requestBody?.content?.['application/json']?.schema, jsonStatuses });
     }
   }
-  const ids: Record<string, string> = { vendor: vendor.id, product: product.id, contact: contact.id, contract: contract.id, sbom: sbom.id, incident: incident.id, task: task.id };
+  const ids: Record<string, string> = { vendor: vendor.id, product: product.id, contact: contact.id, contract: contract.id, sbom: sbom.id, incident: incident.id, task: task.id, channel: channel.id };
   return {
     server,
     operations,
@@ -197,6 +199,8 @@ function realIdsFor(name: string, path: string, ids: Record<string, string>): st
   if (name === 'a' || name === 'b') return [ids.sbom].filter(Boolean);
   if (name === 'childId') return [ids.vendor];
   if (name === 'taskId') return [ids.task];
+  if (name === 'event') return ['clock.breached', 'notification.test', 'custom.event'];
+  if (path.startsWith('/api/v1/notifications/channels/')) return [ids.channel];
   const owner = /\/api\/v1\/(\w+)\/\{id\}/.exec(path)?.[1];
   const byOwner: Record<string, string> = { vendors: ids.vendor, products: ids.product, contacts: ids.contact, contracts: ids.contract, sboms: ids.sbom, incidents: ids.incident };
   return [byOwner[owner ?? ''] ?? ''].filter(Boolean);

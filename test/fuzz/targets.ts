@@ -3,6 +3,7 @@ import { evidenceTarget } from './evidence.js';
 import { httpTarget } from './http.js';
 import { authenticodeTarget, sigstoreTarget } from './integrity.js';
 import { mentionsTarget } from './mentions.js';
+import { notificationTemplateTarget } from './notifications.js';
 import { oscalTarget } from './oscal.js';
 import { parserTargets } from './parsers.js';
 import { expressionTarget, playbookYamlTarget } from './playbooks.js';
@@ -11,5 +12,5 @@ import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
 }
