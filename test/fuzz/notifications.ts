@@ -2,7 +2,6 @@
 // Inputs are templates; the data is fixed and hostile (prototype keys, markup, huge and odd values).
 // Contracts: rendering never throws and stays bounded; the e-mail HTML carries no markup but its
 // own; a syslog message keeps its header fields free of spaces and its structured data well formed.
-import fc from 'fast-check';
 import { formatSyslog } from '../../src/modules/notifications/notifications.channels.js';
 import { escapeHtml, MAX_RENDERED_CHARS, render, renderHtml, SHIPPED_TEMPLATES } from '../../src/modules/notifications/notifications.templates.js';
 import { grammarString, HOSTILE_STRINGS } from './mutate.js';
