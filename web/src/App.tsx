@@ -10,6 +10,7 @@ import { InventoryPage } from './pages/Inventory.js';
 import { VendorPage } from './pages/Vendor.js';
 import { VendorFormPage } from './pages/VendorForm.js';
 import { SettingsPage } from './pages/Settings.js';
+import { NotificationSettingsPage } from './pages/NotificationSettings.js';
 import { ProductPage } from './pages/Product.js';
 import { IntegrityPage } from './pages/Integrity.js';
 import { SbomDiffPage, SbomPage } from './pages/Sbom.js';
@@ -201,6 +202,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/vendors') return <InventoryPage />;
   if (path === '/vendors/new') return <VendorFormPage />;
   if (path === '/settings') return <SettingsPage />;
+  if (path === '/settings/notifications') return <NotificationSettingsPage />;
   if (path === '/components') return <WhoUsesPage />;
   if (path === '/technologies') return <TechnologiesPage />;
   if (path === '/findings') return <FindingsPage />;

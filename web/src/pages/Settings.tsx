@@ -5,6 +5,7 @@ import { FACTOR_COLOR } from '../risk.js';
 import { useSession } from '../session.js';
 import { MailSettings } from './MailSettings.js';
 import { ResidualSettings } from './ResidualSettings.js';
+import { SettingsNav } from './NotificationSettings.js';
 import { FACTOR_LABEL, FACTORS, TIER_LABEL, TIERS, type RiskModel } from '../types.js';
 
 type Draft = { weights: Record<string, string>; tierThresholds: Record<string, string>; reviewCadenceDays: Record<string, string> };
@@ -60,6 +61,7 @@ export function SettingsPage() {
   const model = useAsync<RiskModel>((signal) => api.get('/api/v1/settings/risk-model', undefined, signal), []);
   return (
     <div className="page">
+      {can('settings:write') && <SettingsNav current="general" />}
       <div className="page-head">
         <div>
           <h1>Risk model</h1>
