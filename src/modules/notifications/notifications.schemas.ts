@@ -1,9 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery } from '../../platform/http/pagination.js';
+import { TEAMS } from '../incidents/incidents.schemas.js';
 
-/** Until incidents.schemas.ts lands (H1), the same list: the teams a channel can serve. */
-export const TEAMS = ['it', 'security', 'legal', 'privacy', 'compliance', 'vendor', 'counsel'] as const;
-export type Team = (typeof TEAMS)[number];
+export type { Team } from '../incidents/incidents.schemas.js';
 
 export const CHANNEL_TYPES = ['webhook', 'email', 'slack', 'syslog'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
