@@ -74,7 +74,7 @@ import { INVITE_JOB, questionnaireEffect, runInviteJob } from '../modules/playbo
 import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
 import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
-import { DELIVER_JOB, NotificationService } from '../modules/notifications/notifications.service.js';
+import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -302,7 +302,7 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
     .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run))
     .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')))
-    .handle(DELIVER_JOB, (payload: { outboxId: string }) => tw.services.notifications.deliver(payload.outboxId));
+    .handle(DELIVER_JOB, (payload: DeliverJobPayload) => tw.services.notifications.deliver(payload.outboxId, { attempt: payload.attempt }));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {

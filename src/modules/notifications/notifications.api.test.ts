@@ -206,8 +206,13 @@ describeEachEngine('notifications', ({ engine }) => {
     // Retried by hand: another round.
     const retried = await json<{ status: string }>(await server.api(`/api/v1/notifications/outbox/${down.outboxIds[0]}/retry`, { method: 'POST' }));
     assert.equal(retried.status, 'pending');
+    assert.deepEqual(await server.tw.services.notifications.deliver(down.outboxIds[0], { attempt: 2 }), { outcome: 'skipped' }, 'a job for an attempt already made does nothing');
+    await worker.drain();
+    const third = await outbox(down.outboxIds[0]);
+    assert.deepEqual([third.status, Number(third.attempts)], ['failed', 3]);
+    await problem(await server.api(`/api/v1/notifications/outbox/${down.outboxIds[0]}/retry`, { method: 'POST' }), 409);
     await problem(await server.api(`/api/v1/notifications/outbox/${outboxIds[0]}/retry`, { method: 'POST' }), 409);
-    const dead2 = await json<{ items: Array<{ id: string }> }>(await server.api('/api/v1/notifications/outbox?status=pending'));
+    const dead2 = await json<{ items: Array<{ id: string }> }>(await server.api('/api/v1/notifications/outbox?status=failed'));
     assert.ok(dead2.items.some((i) => i.id === down.outboxIds[0]));
   });
 

@@ -51,6 +51,12 @@ export const DELIVER_JOB = 'notifications.deliver';
 export const MAX_ATTEMPTS = 12;
 export const TEST_EVENT = 'notification.test';
 
+/** One job per attempt: a job whose attempt was already made does nothing. */
+export interface DeliverJobPayload {
+  outboxId: string;
+  attempt: number;
+}
+
 export interface NotificationMessage {
   event: string;
   subject: string;
@@ -373,7 +379,7 @@ export class NotificationService {
   private async store(trx: Executor, rows: OutboxRecord[], ctx: RequestContext): Promise<void> {
     await new NotificationRepository(trx).insertOutbox(rows);
     for (const row of rows) {
-      if (!row.drill_id) await this.deps.jobs.enqueue(DELIVER_JOB, { outboxId: row.id }, { idempotencyKey: `${DELIVER_JOB}:${row.id}:1`, maxAttempts: 3 }, trx);
+      if (!row.drill_id) await this.deps.jobs.enqueue(DELIVER_JOB, { outboxId: row.id, attempt: 1 } satisfies DeliverJobPayload, { idempotencyKey: `${DELIVER_JOB}:${row.id}:1`, maxAttempts: 3 }, trx);
       await recordAudit(trx, ctx, {
         action: row.drill_id ? 'notifications.capture' : 'notifications.enqueue',
         entityType: 'notification',
@@ -392,9 +398,11 @@ export class NotificationService {
    * job run twice (its worker died) sends at most once more: receivers deduplicate by
    * X-Thirdwatch-Delivery.
    */
-  async deliver(outboxId: string, options: { evenIfDisabled?: boolean } = {}): Promise<{ outcome: 'sent' | 'failed' | 'dead' | 'skipped' }> {
+  async deliver(outboxId: string, options: { attempt?: number; evenIfDisabled?: boolean } = {}): Promise<{ outcome: 'sent' | 'failed' | 'dead' | 'skipped' }> {
     const row = await new NotificationRepository(this.db).outbox(outboxId);
     if (!row || (row.status !== 'pending' && row.status !== 'failed')) return { outcome: 'skipped' };
+    // A job for an attempt that another job already made (a worker died after recording it) does nothing.
+    if (options.attempt !== undefined && Number(row.attempts) + 1 !== options.attempt) return { outcome: 'skipped' };
     const channel = await new NotificationRepository(this.db).channel(row.channel_id);
     const attempt = Number(row.attempts) + 1;
     const started = new Date();
@@ -437,7 +445,7 @@ export class NotificationService {
         started_at: started.toISOString(),
         duration_ms: durationMs,
       });
-      if (nextAt) await this.deps.jobs.enqueue(DELIVER_JOB, { outboxId }, { runAt: nextAt, idempotencyKey: `${DELIVER_JOB}:${outboxId}:${attempt + 1}`, maxAttempts: 3 }, trx);
+      if (nextAt) await this.deps.jobs.enqueue(DELIVER_JOB, { outboxId, attempt: attempt + 1 } satisfies DeliverJobPayload, { runAt: nextAt, idempotencyKey: `${DELIVER_JOB}:${outboxId}:${attempt + 1}`, maxAttempts: 3 }, trx);
     });
     if (failure) this.deps.logger.warn({ outboxId, channel: row.channel_name, attempt, outcome, err: failure.message }, 'notification delivery failed');
     return { outcome };
@@ -494,16 +502,16 @@ export class NotificationService {
     return { outboxId, outcome: delivery?.outcome ?? 'failed', statusCode: delivery?.status_code ?? null, error: delivery?.error ?? null, durationMs: Number(delivery?.duration_ms ?? 0) };
   }
 
-  /** Another round of attempts for a dead or failed message, starting now. */
+  /** Another round of attempts for a dead message (one given up), starting now. A failed one already has its next attempt scheduled. */
   async retry(outboxId: string, ctx: RequestContext): Promise<OutboxRow> {
     await this.db.transaction().execute(async (trx) => {
       const repo = new NotificationRepository(trx);
       const row = await repo.outbox(outboxId);
       if (!row || row.drill_id) throw notFound('outbox message', outboxId);
-      if (row.status !== 'dead' && row.status !== 'failed') throw conflict(`the message is ${row.status}: only failed and dead messages are retried`);
+      if (row.status !== 'dead') throw conflict(`the message is ${row.status}: only dead messages (attempts given up) are retried`);
       const attempts = Number(row.attempts);
       await repo.updateOutbox(outboxId, { status: 'pending', max_attempts: attempts + MAX_ATTEMPTS, next_attempt_at: new Date().toISOString() });
-      await this.deps.jobs.enqueue(DELIVER_JOB, { outboxId }, { idempotencyKey: `${DELIVER_JOB}:${outboxId}:${attempts + 1}:retry`, maxAttempts: 3 }, trx);
+      await this.deps.jobs.enqueue(DELIVER_JOB, { outboxId, attempt: attempts + 1 } satisfies DeliverJobPayload, { idempotencyKey: `${DELIVER_JOB}:${outboxId}:${attempts + 1}`, maxAttempts: 3 }, trx);
       await recordAudit(trx, ctx, { action: 'notifications.retry', entityType: 'notification', entityId: outboxId, before: { status: row.status, attempts } });
     });
     return outboxView((await new NotificationRepository(this.db).outbox(outboxId))!);

@@ -441,7 +441,7 @@ function Outbox({ nonce, onRetried }: { nonce: number; onRetried: () => void }) 
                     {m.lastError && <div className="small notify-error">{m.lastError}</div>}
                   </td>
                   <td className="actions">
-                    {(m.status === 'dead' || m.status === 'failed') && (
+                    {m.status === 'dead' && (
                       <button type="button" className="btn btn-small" onClick={() => retry(m)} aria-label={`Retry ${m.subject} to ${m.channelName}`}>
                         Retry
                       </button>
