@@ -76,6 +76,9 @@ import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
+import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
+import { IncidentMetrics } from '../modules/incidents/incidents.metrics.js';
+import { incidentClockRoutes } from '../modules/incidents/incidents.clocks.routes.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
 
@@ -98,6 +101,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   PRUNE_BLOBS_SCHEDULE,
   DRILL_SCHEDULE,
   EXPIRE_SCHEDULE,
+  CLOCK_BREACH_SCHEDULE,
 ];
 
 export interface Services {
@@ -138,6 +142,8 @@ export interface Services {
   incidentCorrelation: IncidentCorrelation;
   blocklist: EgressBlocklistService;
   notifications: NotificationService;
+  clocks: ClockService;
+  incidentMetrics: IncidentMetrics;
 }
 
 export interface Thirdwatch {
@@ -176,6 +182,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const incidents = new IncidentService(database.db, { maxFileBytes: config.maxEvidenceBytes, importIndicators: (outcome, source, ctx) => indicators.importOutcome(outcome, source, ctx) });
   const incidentCorrelation = new IncidentCorrelation(database.db, incidents);
   correlation.onSightings(incidentCorrelation.hook);
+  const clocks = new ClockService(database.db, (trx, incidentId, event, ctx) => incidents.addEvent(trx, incidentId, event, ctx));
+  incidents.onEvent(clocks.onIncidentEvent);
   vendors.onDomainsChanged((trx, vendorIds, ctx) => correlation.onVendors(trx, vendorIds, ctx));
   const indicators = new IndicatorService(database.db, correlation);
   const mentions = new MentionService(database.db, risks);
@@ -258,6 +266,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
       policy: { allowPrivate: config.allowPrivateWebhookTargets || config.outboundAllowPrivate },
       publicUrl: config.publicUrl,
     }),
+    clocks,
+    incidentMetrics: new IncidentMetrics(database.db),
   };
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
@@ -302,7 +312,8 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
     .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run))
     .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')))
-    .handle(DELIVER_JOB, (payload: DeliverJobPayload) => tw.services.notifications.deliver(payload.outboxId, { attempt: payload.attempt }));
+    .handle(DELIVER_JOB, (payload: DeliverJobPayload) => tw.services.notifications.deliver(payload.outboxId, { attempt: payload.attempt }))
+    .handle(CLOCK_BREACH_JOB, () => tw.services.clocks.checkBreaches(systemContext('incident clocks')));
 }
 
 export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = {}): Promise<{ app: App; routes: RouteInfo[] }> {
@@ -341,6 +352,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   incidentRoutes(app, services.incidents, services.incidentCorrelation, { maxFileBytes: config.maxEvidenceBytes });
   egressBlocklistRoutes(app, services.blocklist);
   notificationRoutes(app, services.notifications);
+  incidentClockRoutes(app, services.clocks, services.incidentMetrics);
   await app.ready();
   return { app, routes };
 }

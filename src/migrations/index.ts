@@ -27,6 +27,7 @@ import * as m0023 from './0023_assessments.js';
 import * as m0024 from './0024_portal.js';
 import * as m0025 from './0025_resilience.js';
 import * as m0026 from './0026_incidents.js';
+import * as m0027 from './0027_incident_clocks.js';
 import * as m0028 from './0028_notifications.js';
 import * as m0029 from './0029_playbooks.js';
 import * as m0030 from './0030_egress_blocklist.js';
@@ -62,6 +63,7 @@ export const migrations: Record<string, Migration> = {
   '0024_portal': m0024,
   '0025_resilience': m0025,
   '0026_incidents': m0026,
+  '0027_incident_clocks': m0027,
   '0028_notifications': m0028,
   '0029_playbooks': m0029,
   '0030_egress_blocklist': m0030,

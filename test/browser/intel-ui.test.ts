@@ -91,7 +91,7 @@ describeBrowser('threat-intel UI', 'threat-intel UI', (server, { newContext, ass
     const { context, page } = await newContext(server.tokens.analyst);
     try {
       await page.goto('/');
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Threat intel' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Intel' }).click();
       await page.getByRole('heading', { name: 'Threat intel', level: 1 }).waitFor();
       await page.getByTestId('intel-totals').getByText('2 indicators from 1 source · 2 sightings · 1 pattern kept but not matchable').waitFor();
       const unsupported = page.getByTestId('unsupported');
@@ -226,9 +226,9 @@ describeBrowser('threat-intel UI', 'threat-intel UI', (server, { newContext, ass
         await assertFits(page, `${path} at 1024 px`);
         const bar = await page.locator('.topbar').boundingBox();
         assert.ok(bar && bar.height <= 50, `one header row at 1024 px (height ${bar?.height})`);
-        const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Threat intel' });
+        const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Intel' });
         const box = await link.boundingBox();
-        assert.ok(box && box.x >= 0 && box.x + box.width <= 1024, 'Threat intel is in view');
+        assert.ok(box && box.x >= 0 && box.x + box.width <= 1024, 'Intel is in view');
       }
       await shot(page, 'intel-sightings-1024');
     } finally {

@@ -201,7 +201,7 @@ describeBrowser('web UI', 'web UI', (server, { newContext, assertLabelled, shot 
         const signOut = await page.getByRole('button', { name: 'Sign out' }).boundingBox();
         assert.ok(signOut && signOut.x >= 0 && signOut.x + signOut.width <= width, `Sign out fully visible at ${width} px`);
         const nav = page.getByRole('navigation', { name: 'Main' });
-        for (const name of ['Dashboard', 'Inventory', 'Technologies', 'Findings', 'Risks', 'Threat intel', 'Risk model']) {
+        for (const name of ['Dashboard', 'Inventory', 'Technologies', 'Findings', 'Risks', 'Assessments', 'Incidents', 'Intel', 'Risk model']) {
           const link = nav.getByRole('link', { name });
           await link.scrollIntoViewIfNeeded();
           const box = await link.boundingBox();

@@ -195,6 +195,7 @@ function pathValue(name: string, op: Operation, ids: Record<string, string>): fc
 }
 
 function realIdsFor(name: string, path: string, ids: Record<string, string>): string[] {
+  if (name === 'kind' && path.includes('/clocks/')) return ['gdpr-72h', 'sla-acknowledge', 'nis2-notification'];
   if (name === 'kind') return ['osv', 'kev', 'epss', 'csaf', 'openvex', 'cyclonedx-vex', 'nvd'];
   if (name === 'a' || name === 'b') return [ids.sbom].filter(Boolean);
   if (name === 'childId') return [ids.vendor];

@@ -26,6 +26,11 @@ import { ServicesPage } from './pages/Services.js';
 import { AssessmentPage, AssessmentReportPage, AssessmentsPage } from './pages/Assessments.js';
 import { TemplatePage, TemplatesPage } from './pages/Templates.js';
 import { ControlPage, ControlsPage } from './pages/Controls.js';
+import { IncidentBoardPage } from './pages/incidents/Board.js';
+import { IncidentPage } from './pages/incidents/Incident.js';
+import { IncidentMetricsPage } from './pages/incidents/Metrics.js';
+import { NewIncidentPage } from './pages/incidents/NewIncident.js';
+import { incidentSectionOf } from './pages/incidents/IncidentsNav.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -118,7 +123,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                   ? 'intel'
                   : /^\/(assessments|controls|services)/.test(location.path)
                     ? 'assessments'
-                    : '';
+                    : incidentSectionOf(location.path)
+                      ? 'incidents'
+                      : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -166,8 +173,13 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
               </Link>
             </li>
             <li>
+              <Link to="/incidents" aria-current={section === 'incidents' ? 'page' : undefined}>
+                Incidents
+              </Link>
+            </li>
+            <li>
               <Link to="/indicators" aria-current={section === 'intel' ? 'page' : undefined}>
-                Threat intel
+                Intel
               </Link>
             </li>
             <li>
@@ -216,6 +228,9 @@ function Routes({ path }: { path: string }) {
   if (path === '/assessments/templates') return <TemplatesPage />;
   if (path === '/assessments/templates/new') return <TemplatePage id={null} key="new" />;
   if (path === '/controls') return <ControlsPage />;
+  if (path === '/incidents') return <IncidentBoardPage />;
+  if (path === '/incidents/new') return <NewIncidentPage />;
+  if (path === '/incidents/metrics') return <IncidentMetricsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);
@@ -244,6 +259,8 @@ function Routes({ path }: { path: string }) {
   if (params && params.id !== 'templates') return <AssessmentPage id={params.id} key={params.id} />;
   params = match('/controls/:label', path);
   if (params) return <ControlPage label={params.label} key={params.label} />;
+  params = match('/incidents/:id', path);
+  if (params) return <IncidentPage id={params.id} key={params.id} />;
   params = match('/vendors/:id', path);
   if (params) return <VendorPage id={params.id} key={params.id} />;
   return (
