@@ -279,6 +279,12 @@ describeEachEngine('notifications', ({ engine }) => {
     assert.equal(shipped.shipped, true);
     const generic = await json<{ subject: string; body: string }>(await server.api('/api/v1/notifications/templates/custom.event'));
     assert.deepEqual([generic.subject, generic.body], ['{{subject}}', '{{text}}']);
+    // An event named like an Object.prototype key has no shipped template, and sends as given.
+    const proto = await json<{ subject: string; default: unknown }>(await server.api('/api/v1/notifications/templates/constructor'));
+    assert.deepEqual([proto.subject, proto.default], ['{{subject}}', null]);
+    await create({ name: 'Proto', type: 'email', config: { recipients: ['p@example.com'] }, events: ['constructor'] });
+    const sent = await enqueue({ event: 'constructor', subject: 'plain subject', text: 'plain text', data: {} });
+    assert.deepEqual([(await outbox(sent.outboxIds[0])).subject, (await outbox(sent.outboxIds[0])).body], ['plain subject', 'plain text']);
     const list = await json<{ items: Array<{ event: string }> }>(await server.api('/api/v1/notifications/templates'));
     assert.ok(['clock.breached', 'incident.created', 'notification.test'].every((e) => list.items.some((t) => t.event === e)));
 

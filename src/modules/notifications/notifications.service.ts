@@ -44,7 +44,7 @@ import {
   type UpdateChannelInput,
   type WebhookChannelConfig,
 } from './notifications.schemas.js';
-import { FALLBACK_TEMPLATE, render, renderHtml, SHIPPED_TEMPLATES, type TemplateText } from './notifications.templates.js';
+import { FALLBACK_TEMPLATE, render, renderHtml, shippedTemplate, SHIPPED_TEMPLATES, type TemplateText } from './notifications.templates.js';
 
 export const DELIVER_JOB = 'notifications.deliver';
 /** Attempts per message before it is dead: with backoffMs (2^n s, capped at an hour) about 2.3 hours of retrying. */
@@ -270,13 +270,13 @@ export class NotificationService {
   }
 
   private templateView(event: string, stored?: { subject: string; body: string; updated_by: string; updated_at: string }): Template {
-    const shipped = SHIPPED_TEMPLATES[event] ?? null;
+    const shipped = shippedTemplate(event);
     const current = stored ?? shipped ?? FALLBACK_TEMPLATE;
     return { event, subject: current.subject, body: current.body, shipped: !stored, default: shipped, updatedBy: stored?.updated_by ?? null, updatedAt: stored?.updated_at ?? null };
   }
 
   private async templateFor(executor: Executor, event: string): Promise<TemplateText> {
-    return (await new NotificationRepository(executor).template(event)) ?? SHIPPED_TEMPLATES[event] ?? FALLBACK_TEMPLATE;
+    return (await new NotificationRepository(executor).template(event)) ?? shippedTemplate(event) ?? FALLBACK_TEMPLATE;
   }
 
   // Sending: what other modules call, in their own transaction.

@@ -41,6 +41,11 @@ export const SHIPPED_TEMPLATES: Record<string, TemplateText> = {
 
 export const FALLBACK_TEMPLATE: TemplateText = { subject: '{{subject}}', body: '{{text}}' };
 
+/** The shipped default of an event, by own property only: an event named constructor or toString has none. */
+export function shippedTemplate(event: string): TemplateText | null {
+  return Object.hasOwn(SHIPPED_TEMPLATES, event) ? SHIPPED_TEMPLATES[event] : null;
+}
+
 export function lookupPath(data: unknown, path: string): unknown {
   let current: unknown = data;
   for (const key of path.split('.')) {
