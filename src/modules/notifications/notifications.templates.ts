@@ -23,7 +23,7 @@ export const SHIPPED_TEMPLATES: Record<string, TemplateText> = {
   },
   'incident.created': {
     subject: '[Thirdwatch] New {{incident.severity}} incident: {{incident.title}}',
-    body: '{{text}}\n\nIncident: {{incident.title}}\nSeverity: {{incident.severity}}\nSource: {{incident.source}}\nVendors: {{incident.vendorNames}}\n{{link}}',
+    body: '{{text}}\n\nIncident: {{incident.title}}\nSeverity: {{incident.severity}}\nSource: {{incident.source}}\nVendor: {{vendor.name}}\n{{link}}',
   },
   'incident.status': {
     subject: '[Thirdwatch] Incident {{incident.title}} is {{incident.status}}',
