@@ -72,6 +72,7 @@ import { IncidentCorrelation } from '../modules/incidents/incidents.correlation.
 import { incidentRoutes } from '../modules/incidents/incidents.routes.js';
 import { INVITE_JOB, questionnaireEffect, runInviteJob } from '../modules/playbooks/playbooks.wiring.js';
 import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
+import type { Team } from '../modules/incidents/incidents.schemas.js';
 import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
@@ -269,6 +270,12 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     clocks,
     incidentMetrics: new IncidentMetrics(database.db),
   };
+  // Notifications are built with the services; the playbook effects are complete from here on.
+  playbooks.engine.useEffects({
+    notify: (trx, msg, ctx) => services.notifications.enqueue(trx, { ...msg, audience: msg.audience as Team | undefined }, ctx),
+    webhook: (trx, msg, ctx) => services.notifications.webhook(trx, msg, ctx),
+  });
+  playbooks.engine.assertWired();
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
     const shipped = await services.questionnaires.syncShipped(systemContext('thirdwatch'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { domainsOf } from './playbooks.engine.js';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { systemContext } from '../../platform/context.js';
 import { createWorker, startTestServer, type TestServer } from '../../../test/support/server.js';
@@ -194,4 +195,11 @@ describeEachEngine('playbook runs', ({ engine }) => {
       assert.equal(smtp.messages.length, 1, 'and sends nothing');
     });
   });
+});
+
+test('block steps take registrable domains only: URL hosts yes, IP addresses, bare public suffixes and junk no', () => {
+  const i = (type: string, value: string) => ({ id: value, type, value, source: null });
+  const indicators = [i('domain', 'MSStorageAzure.com.'), i('url', 'https://akamaicontainer.com/path?x=1'), i('url', 'http://203.0.113.7/x'), i('domain', 'co.uk'), i('url', 'not a url'), i('domain', 'msstorageazure.com'), i('sha256', 'ab'.repeat(32))];
+  assert.deepEqual(domainsOf(indicators, ['domain', 'url']), ['akamaicontainer.com', 'msstorageazure.com']);
+  assert.deepEqual(domainsOf(indicators, ['domain']), ['msstorageazure.com']);
 });

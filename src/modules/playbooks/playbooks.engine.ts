@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { parse as parseDomain } from 'tldts';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
@@ -11,6 +12,8 @@ import { ExpressionError, parseExpression, test, type ExpressionContext, type No
 import { END, durationMs, fallthrough, renderText, type PlaybookDocument, type Step } from './playbooks.model.js';
 import { PlaybookRepository } from './playbooks.repository.js';
 import type { PlaybookRunsTable, PlaybookRunStepsTable } from './playbooks.tables.js';
+
+const EFFECTS: Array<keyof PlaybookEffects> = ['facts', 'addTask', 'taskAnswer', 'update', 'setStatus', 'addEvent', 'notify', 'webhook', 'block', 'questionnaire'];
 
 /** The durable job that executes one step of one run. */
 export const STEP_JOB = 'playbooks.step';
@@ -61,6 +64,12 @@ export class PlaybookEngine {
   /** Wires the other modules' services (src/app/thirdwatch.ts); later calls add to earlier ones. */
   useEffects(effects: Partial<PlaybookEffects>): void {
     this.effects = { ...this.effects, ...effects };
+  }
+
+  /** Throws at start when the composition root left an effect unwired: no step may meet a missing one at run time. */
+  assertWired(): void {
+    const missing = EFFECTS.filter((name) => !this.effects[name]);
+    if (missing.length) throw new Error(`playbook effects not wired: ${missing.join(', ')}`);
   }
 
   private effect<K extends keyof PlaybookEffects>(name: K): PlaybookEffects[K] {
@@ -365,20 +374,27 @@ export class PlaybookEngine {
   }
 }
 
-/** Domains of the indicators of the given types (a URL gives its host), lower-case, unique, sorted. */
+/**
+ * Domains of the indicators of the given types (a URL gives its host), lower-case, unique, sorted.
+ * Only registrable names under a public suffix are kept: the blocklist refuses a whole call for one
+ * IP address or bare suffix, and a feed's odd value must not cost the incident its blocks.
+ */
 export function domainsOf(indicators: IncidentFacts['indicators'], types: readonly string[]): string[] {
   const out = new Set<string>();
   for (const i of indicators) {
     if (!types.includes(i.type)) continue;
-    if (i.type === 'domain') out.add(i.value.toLowerCase().replace(/\.$/, ''));
+    let host: string | null = null;
+    if (i.type === 'domain') host = i.value.toLowerCase().replace(/\.$/, '');
     else if (i.type === 'url') {
       try {
-        const host = new URL(i.value).hostname.toLowerCase();
-        if (host && !/^[\d.]+$/.test(host) && !host.startsWith('[')) out.add(host);
+        host = new URL(i.value).hostname.toLowerCase();
       } catch {
         // A URL indicator that does not parse has no host to block.
       }
     }
+    if (!host) continue;
+    const parsed = parseDomain(host);
+    if (!parsed.isIp && parsed.domain && parsed.publicSuffix && host !== parsed.publicSuffix) out.add(host);
   }
   return [...out].sort();
 }
