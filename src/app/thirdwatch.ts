@@ -53,6 +53,8 @@ import { RECOMPUTE_JOB, ResilienceService, SCHEDULE_REVIEWS_JOB } from '../modul
 import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
 import { PortalService, PRUNE_BLOBS_JOB, PRUNE_BLOBS_SCHEDULE, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
 import { portalRoutes } from '../modules/portal/portal.routes.js';
+import { PortalIncidents } from '../modules/portal/portal.incidents.js';
+import { portalIncidentRoutes } from '../modules/portal/portal.incidents.routes.js';
 import { Mailer, smtpSettingsFromUrl } from '../platform/mail.js';
 import { QuestionnaireService } from '../modules/questionnaires/questionnaires.service.js';
 import { questionnaireRoutes } from '../modules/questionnaires/questionnaires.routes.js';
@@ -145,6 +147,7 @@ export interface Services {
   notifications: NotificationService;
   clocks: ClockService;
   incidentMetrics: IncidentMetrics;
+  portalIncidents: PortalIncidents;
 }
 
 export interface Thirdwatch {
@@ -269,6 +272,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     }),
     clocks,
     incidentMetrics: new IncidentMetrics(database.db),
+    portalIncidents: new PortalIncidents(incidents),
   };
   // Notifications are built with the services; the playbook effects are complete from here on.
   playbooks.engine.useEffects({
@@ -360,6 +364,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   egressBlocklistRoutes(app, services.blocklist);
   notificationRoutes(app, services.notifications);
   incidentClockRoutes(app, services.clocks, services.incidentMetrics);
+  portalIncidentRoutes(app, services.portal, services.portalIncidents);
   await app.ready();
   return { app, routes };
 }

@@ -31,6 +31,7 @@ import * as m0027 from './0027_incident_clocks.js';
 import * as m0028 from './0028_notifications.js';
 import * as m0029 from './0029_playbooks.js';
 import * as m0030 from './0030_egress_blocklist.js';
+import * as m0031 from './0031_portal_incidents.js';
 import * as m0032 from './0032_drills.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
@@ -67,5 +68,6 @@ export const migrations: Record<string, Migration> = {
   '0028_notifications': m0028,
   '0029_playbooks': m0029,
   '0030_egress_blocklist': m0030,
+  '0031_portal_incidents': m0031,
   '0032_drills': m0032,
 };

@@ -276,6 +276,13 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/notifications/outbox': 'settings:write',
   'POST /api/v1/notifications/outbox/:id/retry': 'settings:write',
   'GET /api/v1/notifications/deliveries': 'settings:write',
+  // Vendor reporting: vendor API tokens are credentials (admins issue them); reports are the portal principal's.
+  'POST /api/v1/vendors/:id/portal-tokens': 'tokens:manage',
+  'GET /api/v1/vendors/:id/portal-tokens': 'tokens:manage',
+  'DELETE /api/v1/vendors/:id/portal-tokens/:tokenId': 'tokens:manage',
+  'POST /api/v1/portal/incidents': 'portal',
+  'GET /api/v1/portal/incidents': 'portal',
+  'GET /api/v1/portal/incidents/:id': 'portal',
 };
 
 const PASSWORD = 'correct horse battery staple';

@@ -31,7 +31,7 @@ export interface NewUser {
   teams?: string[];
 }
 
-/** Portal session tokens (twp_...) are the portal module's: it says which vendor one acts for. */
+/** Portal session tokens (twp_...) and vendor API tokens (twv_...) are the portal module's: it says which vendor one acts for. */
 export interface PortalSessions {
   authenticate(token: string): Promise<Actor | null>;
 }
@@ -49,7 +49,7 @@ export class AccessService implements Authenticator {
 
   async authenticate(credentials: Credentials): Promise<Authenticated | null> {
     const now = new Date().toISOString();
-    if (credentials.bearer?.startsWith('twp_')) {
+    if (credentials.bearer?.startsWith('twp_') || credentials.bearer?.startsWith('twv_')) {
       const actor = this.portal ? await this.portal.authenticate(credentials.bearer) : null;
       return actor ? { actor, csrfToken: null } : null;
     }

@@ -1,5 +1,5 @@
 import type { Executor } from '../../platform/db/schema.js';
-import type { AssessmentInvitationsTable, PortalFilesTable, PortalSessionsTable } from './portal.tables.js';
+import type { AssessmentInvitationsTable, PortalFilesTable, PortalSessionsTable, PortalTokensTable } from './portal.tables.js';
 
 export class PortalRepository {
   constructor(private readonly db: Executor) {}
@@ -124,5 +124,47 @@ export class PortalRepository {
 
   async remindersOf(assessmentId: string) {
     return this.db.selectFrom('assessment_reminders').selectAll().where('assessment_id', '=', assessmentId).orderBy('sent_at').execute();
+  }
+
+  async insertToken(row: PortalTokensTable): Promise<void> {
+    await this.db.insertInto('portal_tokens').values(row).execute();
+  }
+
+  async tokensOf(vendorId: string): Promise<PortalTokensTable[]> {
+    return this.db.selectFrom('portal_tokens').selectAll().where('vendor_id', '=', vendorId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  }
+
+  async token(id: string): Promise<PortalTokensTable | undefined> {
+    return this.db.selectFrom('portal_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('portal_tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** A token neither revoked nor expired, with its vendor's name. */
+  async activeToken(tokenHash: string, now: string) {
+    return this.db
+      .selectFrom('portal_tokens')
+      .innerJoin('vendors', 'vendors.id', 'portal_tokens.vendor_id')
+      .select(['portal_tokens.id', 'portal_tokens.vendor_id', 'portal_tokens.name', 'portal_tokens.expires_at', 'portal_tokens.last_used_at', 'vendors.name as vendor_name'])
+      .where('portal_tokens.token_hash', '=', tokenHash)
+      .where('portal_tokens.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('portal_tokens.expires_at', 'is', null), eb('portal_tokens.expires_at', '>', now)]))
+      .executeTakeFirst();
+  }
+
+  async tokenWithVendor(id: string) {
+    return this.db
+      .selectFrom('portal_tokens')
+      .innerJoin('vendors', 'vendors.id', 'portal_tokens.vendor_id')
+      .select(['portal_tokens.id', 'portal_tokens.vendor_id', 'portal_tokens.expires_at', 'vendors.name as vendor_name'])
+      .where('portal_tokens.id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.db.updateTable('portal_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 }

@@ -47,7 +47,35 @@ export const PortalSessionCreated = Type.Object({
 export const PortalSessionSchema = Type.Object({
   vendorId: Type.String(),
   vendorName: Type.String(),
-  expiresAt: Type.String(),
+  expiresAt: Nullable(Type.String({ description: 'When the session (or vendor API token) ends; null: a token without expiry.' })),
+});
+
+export const VendorIdParams = Type.Object({ id: Id });
+export const VendorTokenParams = Type.Object({ id: Id, tokenId: Id });
+
+export const PortalTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, description: 'The vendor system that uses it.' }),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'None: until revoked.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const PortalTokenSchema = Type.Object({
+  id: Type.String(),
+  vendorId: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters (twv_...), to tell tokens apart.' }),
+  createdBy: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Nullable(Type.String()),
+  expiresAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+});
+
+export const PortalTokenCreated = Type.Object({
+  token: Type.String({ description: 'The bearer token (twv_...), shown once.' }),
+  record: PortalTokenSchema,
 });
 
 export const PortalFileSchema = Type.Object({

@@ -17,7 +17,7 @@ import type { VendorService } from '../vendors/vendors.service.js';
 import { checkEvidence } from './portal.files.js';
 import { PortalRepository } from './portal.repository.js';
 import type { PortalAssessment, PortalFile, PortalSettings } from './portal.schemas.js';
-import type { PortalFilesTable } from './portal.tables.js';
+import type { PortalFilesTable, PortalTokensTable } from './portal.tables.js';
 
 export const PORTAL_SETTINGS_KEY = 'portal';
 export const REMINDER_JOB = 'assessments.remind';
@@ -204,9 +204,15 @@ export class PortalService {
     return { token, vendorId: session.vendor_id, expiresAt: session.expires_at };
   }
 
-  /** The actor of a live portal session token, or null (unknown or expired). */
+  /** The actor of a live portal session token or vendor API token, or null (unknown, expired or revoked). */
   async authenticate(token: string): Promise<Actor | null> {
     const now = this.now();
+    if (token.startsWith('twv_')) {
+      const row = await this.repo().activeToken(hashSecret(token), new Date(now).toISOString());
+      if (!row) return null;
+      if (!row.last_used_at || Date.parse(row.last_used_at) < now - TOUCH_INTERVAL_MS) await this.repo().touchToken(row.id, new Date(now).toISOString());
+      return { type: 'portal', id: row.id, name: `portal:${row.vendor_name} (token ${row.name})`, role: 'portal', vendorId: row.vendor_id };
+    }
     const session = await this.repo().activeSession(hashSecret(token), new Date(now).toISOString());
     if (!session) return null;
     if (!session.last_used_at || Date.parse(session.last_used_at) < now - TOUCH_INTERVAL_MS) await this.repo().touchSession(session.id, new Date(now).toISOString());
@@ -214,9 +220,60 @@ export class PortalService {
   }
 
   async sessionView(ctx: RequestContext) {
-    const session = await this.repo().session(ctx.actor.id ?? '');
-    if (!session) throw notFound('portal session', ctx.actor.id ?? '');
+    const session = (await this.repo().session(ctx.actor.id ?? '')) ?? (await this.repo().tokenWithVendor(ctx.actor.id ?? ''));
+    if (!session || session.vendor_id !== vendorOf(ctx)) throw notFound('portal session', ctx.actor.id ?? '');
     return { vendorId: session.vendor_id, vendorName: session.vendor_name, expiresAt: session.expires_at };
+  }
+
+  // Vendor API tokens ---------------------------------------------------------------------------
+
+  /**
+   * A long-lived token (twv_...) for the vendor's own systems: it acts as the vendor's portal
+   * principal (report incidents, read its own reports and assessments) and nothing else. The
+   * secret is returned once and stored hashed.
+   */
+  async createToken(vendorId: string, input: { name: string; expiresInDays?: number }, ctx: RequestContext) {
+    const vendor = await this.deps.vendors.get(vendorId);
+    const token = newSecret('twv');
+    const now = this.now();
+    const row: PortalTokensTable = {
+      id: newId(),
+      vendor_id: vendor.id,
+      name: input.name.trim(),
+      token_hash: hashSecret(token),
+      prefix: token.slice(0, 10),
+      created_by: ctx.actor.name,
+      created_at: new Date(now).toISOString(),
+      last_used_at: null,
+      expires_at: input.expiresInDays ? new Date(now + input.expiresInDays * DAY_MS).toISOString() : null,
+      revoked_at: null,
+    };
+    if (!row.name) throw invalidField('/name', 'must name the system that uses it');
+    await this.db.transaction().execute(async (trx) => {
+      await this.repo(trx).insertToken(row);
+      await recordAudit(trx, ctx, { action: 'portal.token.create', entityType: 'vendor', entityId: vendor.id, after: presentToken(row) });
+    });
+    return { token, record: presentToken(row) };
+  }
+
+  async listTokens(vendorId: string) {
+    await this.deps.vendors.get(vendorId);
+    return (await this.repo().tokensOf(vendorId)).map(presentToken);
+  }
+
+  /** Revokes a token of the vendor at once (a token of another vendor is a 404); revoking again changes nothing. */
+  async revokeToken(vendorId: string, id: string, ctx: RequestContext) {
+    return this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(trx);
+      const row = await repo.token(id);
+      if (!row || row.vendor_id !== vendorId) throw notFound('portal token', id);
+      if (row.revoked_at) return presentToken(row);
+      const at = new Date(this.now()).toISOString();
+      await repo.revokeToken(id, at);
+      const after = { ...row, revoked_at: at };
+      await recordAudit(trx, ctx, { action: 'portal.token.revoke', entityType: 'vendor', entityId: vendorId, before: presentToken(row), after: presentToken(after) });
+      return presentToken(after);
+    });
   }
 
   // Evidence files ------------------------------------------------------------------------------
@@ -418,9 +475,23 @@ export class PortalService {
   }
 }
 
-function vendorOf(ctx: RequestContext): string {
+export function vendorOf(ctx: RequestContext): string {
   if (ctx.actor.type !== 'portal' || !ctx.actor.vendorId) throw new AppError('forbidden', 'only a vendor portal session may do this');
   return ctx.actor.vendorId;
+}
+
+function presentToken(row: PortalTokensTable) {
+  return {
+    id: row.id,
+    vendorId: row.vendor_id,
+    name: row.name,
+    prefix: row.prefix,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
 }
 
 function summary(a: Assessment) {

@@ -54,7 +54,23 @@ export interface AssessmentRemindersTable {
   sent_at: string;
 }
 
+/** A vendor system's API token (twv_...): acts as that vendor's portal principal; only its hash is stored. */
+export interface PortalTokensTable {
+  id: string;
+  vendor_id: string;
+  name: string;
+  token_hash: string;
+  /** First characters of the token, shown so people can tell tokens apart. */
+  prefix: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface PortalTables {
+  portal_tokens: PortalTokensTable;
   assessment_invitations: AssessmentInvitationsTable;
   portal_sessions: PortalSessionsTable;
   portal_blobs: PortalBlobsTable;
