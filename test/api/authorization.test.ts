@@ -481,11 +481,19 @@ describeEachEngine('authorization', ({ engine }) => {
       const upload = await fetch(`${server.url}/api/v1/portal/files?name=theirs.pdf`, { method: 'POST', headers: { authorization: `Bearer ${other}`, 'content-type': 'application/pdf' }, body: '%PDF-1.4\n%%EOF\n' });
       assert.equal(upload.status, 201, await upload.clone().text());
       const fileId = ((await upload.json()) as { id: string }).id;
+      const reported = await fetch(`${server.url}/api/v1/portal/incidents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${other}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Their incident', description: 'Only theirs to read.', detectedAt: new Date().toISOString(), contact: { name: 'Them' } }),
+      });
+      assert.equal(reported.status, 201, await reported.clone().text());
+      const incidentId = ((await reported.json()) as { incident: { id: string } }).incident.id;
       const theirIds: Record<string, { params: Record<string, string>; body?: unknown }> = {
         'GET /api/v1/portal/files/:id': { params: { id: fileId } },
         'GET /api/v1/portal/assessments/:id': { params: { id: assessmentId } },
         'PUT /api/v1/portal/assessments/:id/answers': { params: { id: assessmentId }, body: { answers: [{ questionId: 'notify-hours', value: 4 }] } },
         'POST /api/v1/portal/assessments/:id/submit': { params: { id: assessmentId } },
+        'GET /api/v1/portal/incidents/:id': { params: { id: incidentId } },
       };
       const withIds = guarded().filter((r) => r.permission === 'portal' && r.url.includes(':'));
       assert.deepEqual(withIds.map(keyOf).sort(), Object.keys(theirIds).sort(), 'every portal route with an id is tried with another vendor\'s ids');
@@ -498,6 +506,14 @@ describeEachEngine('authorization', ({ engine }) => {
         const owner = await fetch(`${server.url}${path}`, init(other));
         assert.ok(owner.status < 300 || owner.status === 422, `the owner's ${route.method} ${path}: ${owner.status} ${(await owner.text()).slice(0, 200)}`);
       }
+      // A vendor system's API token (twv_) is held to its vendor the same way.
+      const minted = await server.api(`/api/v1/vendors/${mine}/portal-tokens`, { method: 'POST', json: { name: 'their SOAR' } });
+      assert.equal(minted.status, 201, await minted.clone().text());
+      const vendorToken = ((await minted.json()) as { token: string }).token;
+      secrets.push(vendorToken);
+      await expectProblem(await fetch(`${server.url}/api/v1/portal/incidents/${incidentId}`, { headers: { authorization: `Bearer ${vendorToken}` } }), 404, 'a vendor token on another vendor\'s incident');
+      const listed = (await (await fetch(`${server.url}/api/v1/portal/incidents`, { headers: { authorization: `Bearer ${vendorToken}` } })).json()) as { items: unknown[] };
+      assert.deepEqual(listed.items, []);
     });
 
     test('authorization is decided before the body is read: a forbidden write with a bad body is 403, not 400', async () => {
