@@ -280,6 +280,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     webhook: (trx, msg, ctx) => services.notifications.webhook(trx, msg, ctx),
   });
   playbooks.engine.assertWired();
+  // A breached clock is escalated through the notification channels, in the transaction that marks it.
+  clocks.useEscalation((trx, msg, ctx) => services.notifications.enqueue(trx, msg, ctx));
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
     const shipped = await services.questionnaires.syncShipped(systemContext('thirdwatch'));
