@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { systemContext } from '../../platform/context.js';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { newId } from '../../platform/ids.js';
-import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { createWorker, startTestServer, type TestServer } from '../../../test/support/server.js';
 import type { Clock, RunningClock } from './incidents.clocks.schemas.js';
 
 async function json<T = any>(res: Response, status = 200): Promise<T> {
@@ -18,13 +20,25 @@ const ctx = systemContext('clock test');
 describeEachEngine('incident clocks', ({ engine }) => {
   let server: TestServer;
   let vendorId: string;
+  /** A real webhook receiver on 127.0.0.1: what the escalation of a breach posts. */
+  const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
 
   before(async () => {
-    server = await startTestServer(engine);
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer(engine, { THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS: 'true' });
     vendorId = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: '3CX' } }), 201)).id;
   });
   after(async () => {
     await server?.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
   });
 
   const clocksOf = async (id: string, role: 'admin' | 'viewer' = 'admin') => Object.fromEntries((await json<{ items: Clock[] }>(await server.api(`/api/v1/incidents/${id}/clocks`, { role }))).items.map((c) => [c.kind, c]));
@@ -91,7 +105,9 @@ describeEachEngine('incident clocks', ({ engine }) => {
     assert.ok(detail.events.some((e) => e.kind === 'clock.completed' && e.text.includes('DPA-2026-0042')));
   });
 
-  test('the breach job marks each overdue clock once, on the timeline, for real and drill incidents; the board lists running clocks soonest first', async () => {
+  test('the breach job marks each overdue clock once, on the timeline, escalated (a drill\'s only captured); the board lists running clocks soonest first', async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    await json(await server.api('/api/v1/notifications/channels', { method: 'POST', json: { name: 'On-call', type: 'webhook', config: { url: `http://127.0.0.1:${port}/breach`, secret: 'a-long-enough-shared-secret-0123456789' }, events: ['clock.breached'] } }), 201);
     const real = await create({ title: 'Breach me' });
     const drillId = newId();
     const drill = await create({ title: 'Drill breach' }, drillId);
@@ -105,17 +121,27 @@ describeEachEngine('incident clocks', ({ engine }) => {
     // Twenty minutes on: both critical incidents are past their 15-minute acknowledgement.
     const later = new Date(Date.now() + 20 * MINUTE);
     const first = await server.tw.services.clocks.checkBreaches(ctx, later);
-    assert.ok(first.breached >= 2, JSON.stringify(first));
+    assert.ok(first.breached >= 2 && first.escalated === first.breached, JSON.stringify(first));
     assert.deepEqual(await server.tw.services.clocks.checkBreaches(ctx, later), { breached: 0, escalated: 0 }, 'once only');
     for (const incident of [real, drill]) {
       const clocks = await clocksOf(incident.id);
       assert.ok(clocks['sla-acknowledge'].breachedAt, `${incident.title} breached`);
+      assert.ok(clocks['sla-acknowledge'].escalatedAt, `${incident.title} escalated`);
       assert.equal(clocks['sla-contain'].breachedAt, null, 'contain is due in 4 h');
       const detail = await server.tw.services.incidents.get(incident.id);
       const events = detail.events.filter((e) => e.kind === 'clock.breached');
       assert.equal(events.length, 1);
       assert.match(events[0].text, /Acknowledge \(SLA\) overdue/);
     }
+    // The outbox delivers the real breach to the receiver; the drill's stays captured, never sent.
+    await server.tw.database.db.updateTable('jobs').set({ run_at: new Date(Date.now() - 1000).toISOString() }).where('kind', '=', 'notifications.deliver').where('status', '=', 'queued').execute();
+    await createWorker(server.tw).drain();
+    const posts = received.filter((r) => r.headers['x-thirdwatch-event'] === 'clock.breached').map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    const text = JSON.stringify(posts);
+    assert.ok(text.includes(real.id) && text.includes('sla-acknowledge'), text.slice(0, 500));
+    assert.ok(!text.includes(drill.id), 'a drill\'s breach is not sent');
+    const captured = await server.tw.services.notifications.captured(drillId);
+    assert.ok(captured.some((o) => o.event === 'clock.breached'), JSON.stringify(captured).slice(0, 300));
     // Acknowledged late: the clock reads late.
     await server.tw.services.incidents.changeStatus(real.id, 'acknowledged', ctx);
     const ack = (await clocksOf(real.id))['sla-acknowledge'];
