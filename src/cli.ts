@@ -180,6 +180,20 @@ vendor
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   });
 
+const egress = program.command('egress').description('egress control: the blocklist of indicator domains');
+egress
+  .command('blocklist')
+  .description('the live blocklist as a domain list, a Squid dstdomain ACL file or a DNS RPZ zone (real active blocks not past their expiry)')
+  .addOption(new Option('--format <format>').choices(['domains', 'squid', 'rpz']).default('domains'))
+  .option('--zone <name>', 'RPZ zone name (default rpz.thirdwatch.local)')
+  .option('-o, --output <file>', 'write to a file instead of stdout')
+  .action(async (options: { format: 'domains' | 'squid' | 'rpz'; zone?: string; output?: string }) => {
+    if (options.zone !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(options.zone)) throw new CliError(`--zone: "${options.zone}" is not a zone name`);
+    const text = await withThirdwatch((tw) => tw.services.blocklist.export(options.format, { zone: options.zone }));
+    if (options.output) writeFileSync(options.output, text);
+    else process.stdout.write(text);
+  });
+
 vendor
   .command('list')
   .description('vendors with their ids, tier and score (name order); --search and --tier narrow it')

@@ -8,6 +8,8 @@ import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { systemContext } from '../../platform/context.js';
 import { newId } from '../../platform/ids.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { runCliAsync } from '../../../test/support/processes.js';
+import { readFileSync } from 'node:fs';
 
 async function json<T = any>(res: Response, status = 200): Promise<T> {
   const text = await res.text();
@@ -208,6 +210,29 @@ describeEachEngine('egress blocklist', ({ engine }) => {
     assert.deepEqual(await server.tw.services.blocklist.expire(systemContext('test')), { expired: 0 });
     // Blocked again after expiry: a new block.
     assert.deepEqual(await json(await block({ domains: ['short-lived.example'], reason: 'again' }), 201), { added: ['short-lived.example'], already: [] });
+  });
+
+  test('CLI: thirdwatch egress blocklist writes the same exports as the API (to stdout or --output); a bad zone is one line on stderr', async () => {
+    const env = { THIRDWATCH_DATABASE_URL: server.database.url };
+    const api = { domains: (await exported('domains')).text, squid: (await exported('squid')).text };
+    const domains = await runCliAsync(['egress', 'blocklist', '--format', 'domains'], env);
+    assert.equal(domains.status, 0, domains.stderr);
+    assert.equal(domains.stdout, api.domains);
+    const dir = mkdtempSync(join(tmpdir(), 'tw-cli-'));
+    try {
+      const squid = await runCliAsync(['egress', 'blocklist', '--format', 'squid', '--output', join(dir, 'acl')], env);
+      assert.equal(squid.status, 0, squid.stderr);
+      const strip = (text: string) => text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      assert.equal(strip(readFileSync(join(dir, 'acl'), 'utf8')), strip(api.squid));
+      const rpz = await runCliAsync(['egress', 'blocklist', '--format', 'rpz', '--zone', 'rpz.example.org'], env);
+      assert.equal(rpz.status, 0, rpz.stderr);
+      assert.match(rpz.stdout, /^\$ORIGIN rpz\.example\.org\.$/m);
+      const bad = await runCliAsync(['egress', 'blocklist', '--format', 'rpz', '--zone', 'bad zone;'], env);
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, /zone/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('paging: limit and cursor walk the list newest first without repeats', async () => {
