@@ -66,6 +66,7 @@ import { AssessmentService } from '../modules/assessments/assessments.service.js
 import { assessmentRoutes } from '../modules/assessments/assessments.routes.js';
 import { DrillService, DRILL_SCHEDULE, RUN_DUE_JOB } from '../modules/drills/drills.service.js';
 import { drillRoutes } from '../modules/drills/drills.routes.js';
+import { drillDeps } from '../modules/drills/drills.wiring.js';
 import { PlaybookService, STEP_JOB } from '../modules/playbooks/playbooks.service.js';
 import { playbookRoutes } from '../modules/playbooks/playbooks.routes.js';
 import type { StepJobPayload } from '../modules/playbooks/playbooks.engine.js';
@@ -226,6 +227,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   });
   // Incidents start matching playbooks, answer approval/input steps and wake wait steps (in the writer's transaction).
   incidents.onEvent((trx, event, ctx) => playbooks.onIncidentEvent(trx, event, ctx));
+  const drills = new DrillService(database.db);
+  drills.useDeps(drillDeps({ incidents, playbooks }));
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
@@ -258,7 +261,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     assessments,
     controls,
     oscal: new OscalService(assessments),
-    drills: new DrillService(database.db),
+    drills,
     playbooks,
     incidents,
     incidentCorrelation,
