@@ -1,5 +1,6 @@
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
+import { ESTATE } from '../sboms/sboms.estate.js';
 import type { DrillSchedulesTable, DrillsTable } from './drills.tables.js';
 
 export type DrillRow = DrillsTable & { vendor_name: string | null };
@@ -57,6 +58,8 @@ export class DrillRepository {
       )
       .select(['vendors.id', 'vendors.name', 'vendors.tier'])
       .where('vendors.tier', '=', tier)
+      // The organisation's own estate is stored as a vendor; it is not one to drill a vendor incident against.
+      .where('vendors.id', '!=', ESTATE.vendorId)
       .where('vendors.status', '!=', 'terminated')
       .orderBy((eb) => eb.fn.coalesce('d.last', eb.val('')))
       .orderBy('vendors.name')

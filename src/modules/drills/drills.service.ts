@@ -287,8 +287,8 @@ export class DrillService {
           if (task.status !== 'open') continue;
           const key = task.stepId !== null && Object.hasOwn(answers, task.stepId) ? task.stepId : null;
           if (key === null && !options.answerTasks) continue;
-          // A form-less task completes with no answer; a form gets the scenario's answer (or an empty one to be judged by the form).
-          const answer = key !== null ? answers[key] : task.form ? {} : undefined;
+          // A form-less task completes with no answer; a form gets the scenario's answer, or the form's own first choice of each field.
+          const answer = key !== null ? answers[key] : task.form ? defaultAnswer(task.form) : undefined;
           await complete(row.incident_id, task.id, answer === true ? undefined : answer, ctx);
           answered++;
         }
@@ -430,6 +430,16 @@ export class DrillService {
     }
     return { started, failed };
   }
+}
+
+/** What --answer-tasks answers to a form: yes, the first option, zero, today, "drill". */
+export function defaultAnswer(form: unknown): Record<string, unknown> {
+  const fields = (form as { fields?: Array<{ id: string; type: string; options?: string[] }> } | null)?.fields ?? [];
+  const answer: Record<string, unknown> = {};
+  for (const f of fields) {
+    answer[f.id] = f.type === 'boolean' ? true : f.type === 'number' ? 0 : f.type === 'date' ? new Date().toISOString().slice(0, 10) : f.type === 'choice' ? f.options?.[0] : 'drill';
+  }
+  return answer;
 }
 
 /** The first run time after `now` on the schedule's grid (a scheduler that was down does not fire a backlog). */
