@@ -31,6 +31,8 @@ import { IncidentPage } from './pages/incidents/Incident.js';
 import { IncidentMetricsPage } from './pages/incidents/Metrics.js';
 import { NewIncidentPage } from './pages/incidents/NewIncident.js';
 import { incidentSectionOf } from './pages/incidents/IncidentsNav.js';
+import { PlaybookPage, PlaybooksPage } from './pages/Playbooks.js';
+import { DrillPage, DrillsPage } from './pages/Drills.js';
 
 type State = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: Session } | { kind: 'failed'; error: unknown };
 
@@ -231,6 +233,9 @@ function Routes({ path }: { path: string }) {
   if (path === '/incidents') return <IncidentBoardPage />;
   if (path === '/incidents/new') return <NewIncidentPage />;
   if (path === '/incidents/metrics') return <IncidentMetricsPage />;
+  if (path === '/playbooks') return <PlaybooksPage />;
+  if (path === '/playbooks/new') return <PlaybookPage id={null} key="new" />;
+  if (path === '/drills') return <DrillsPage />;
   let params = match('/vendors/:id/edit', path);
   if (params) return <VendorFormPage id={params.id} key={params.id} />;
   params = match('/products/:id/integrity', path);
@@ -257,6 +262,10 @@ function Routes({ path }: { path: string }) {
   if (params) return <AssessmentReportPage id={params.id} key={params.id} />;
   params = match('/assessments/:id', path);
   if (params && params.id !== 'templates') return <AssessmentPage id={params.id} key={params.id} />;
+  params = match('/playbooks/:id', path);
+  if (params) return <PlaybookPage id={params.id} key={params.id} />;
+  params = match('/drills/:id', path);
+  if (params) return <DrillPage id={params.id} key={params.id} />;
   params = match('/controls/:label', path);
   if (params) return <ControlPage label={params.label} key={params.label} />;
   params = match('/incidents/:id', path);
