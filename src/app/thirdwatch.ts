@@ -228,7 +228,6 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   // Incidents start matching playbooks, answer approval/input steps and wake wait steps (in the writer's transaction).
   incidents.onEvent((trx, event, ctx) => playbooks.onIncidentEvent(trx, event, ctx));
   const drills = new DrillService(database.db);
-  drills.useDeps(drillDeps({ incidents, playbooks }));
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),
@@ -285,6 +284,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   playbooks.engine.assertWired();
   // A breached clock is escalated through the notification channels, in the transaction that marks it.
   clocks.useEscalation((trx, msg, ctx) => services.notifications.enqueue(trx, msg, ctx));
+  drills.useDeps(drillDeps({ incidents, playbooks, blocklist, notifications: services.notifications }));
   try {
     // A fresh database gets the shipped questionnaire templates; a release that changed one adds a version.
     const shipped = await services.questionnaires.syncShipped(systemContext('thirdwatch'));

@@ -1,11 +1,13 @@
+import type { EgressBlocklistService } from '../egress/blocklist.service.js';
 import type { IncidentService } from '../incidents/incidents.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
 import { durationMs, type Step } from '../playbooks/playbooks.model.js';
 import type { PlaybookService, RunDetail } from '../playbooks/playbooks.service.js';
 import type { DrillCaptured, DrillDeps, DrillRun } from './drills.service.js';
 
 /** The other modules' entry points as the drills module uses them (thirdwatch.ts passes them to DrillService.useDeps). */
-export function drillDeps(modules: { incidents: IncidentService; playbooks: PlaybookService }): Partial<DrillDeps> {
-  const { incidents, playbooks } = modules;
+export function drillDeps(modules: { incidents: IncidentService; playbooks: PlaybookService; blocklist: EgressBlocklistService; notifications: NotificationService }): Partial<DrillDeps> {
+  const { incidents, playbooks, blocklist, notifications } = modules;
   return {
     async playbook(id, version) {
       const p = await playbooks.get(id, version);
@@ -38,7 +40,23 @@ export function drillDeps(modules: { incidents: IncidentService; playbooks: Play
     completeTask: async (incidentId, taskId, answer, ctx) => {
       await incidents.completeTask(incidentId, taskId, answer as Parameters<IncidentService['completeTask']>[2], ctx);
     },
-    captured: async (drillId) => questionnairesOf(await playbooks.runsOf({ drillId })),
+    async captured(drillId) {
+      const [messages, blocks, runs] = await Promise.all([notifications.captured(drillId), blocklist.list({ drillId, limit: 500 }), playbooks.runsOf({ drillId })]);
+      const blockStep = runs.flatMap((r) => r.steps).find((s) => s.type === 'block' && s.status === 'done')?.stepId ?? null;
+      return [
+        ...messages.map((m): DrillCaptured => ({
+          kind: m.channelType === 'webhook' ? 'webhook' : 'notification',
+          at: m.createdAt,
+          stepId: null,
+          target: `${m.channelName} (${m.channelType})`,
+          summary: m.subject,
+          // A webhook's detail is the exact signed request it would have sent.
+          detail: m.request ?? { subject: m.subject, body: m.body },
+        })),
+        ...blocks.items.map((b): DrillCaptured => ({ kind: 'block', at: b.createdAt, stepId: blockStep, target: b.domain, summary: `${b.status}: ${b.reason}`, detail: b })),
+        ...questionnairesOf(runs),
+      ];
+    },
   };
 }
 
