@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { IncidentsNav } from './incidents/IncidentsNav.js';
 
 /** The frame of the playbook and drill pages: crumbs, heading with actions, then the page. */
 export function IncidentArea({ title, crumbs, actions, children }: { title: string; crumbs?: ReactNode; actions?: ReactNode; children: ReactNode }) {
@@ -9,6 +10,7 @@ export function IncidentArea({ title, crumbs, actions, children }: { title: stri
         <h1>{title}</h1>
         {actions}
       </div>
+      <IncidentsNav />
       {children}
     </div>
   );
