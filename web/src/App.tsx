@@ -27,6 +27,7 @@ import { AssessmentPage, AssessmentReportPage, AssessmentsPage } from './pages/A
 import { TemplatePage, TemplatesPage } from './pages/Templates.js';
 import { ControlPage, ControlsPage } from './pages/Controls.js';
 import { IncidentBoardPage } from './pages/incidents/Board.js';
+import { BlocklistPage } from './pages/egress/Blocklist.js';
 import { IncidentPage } from './pages/incidents/Incident.js';
 import { IncidentMetricsPage } from './pages/incidents/Metrics.js';
 import { NewIncidentPage } from './pages/incidents/NewIncident.js';
@@ -231,6 +232,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/assessments/templates/new') return <TemplatePage id={null} key="new" />;
   if (path === '/controls') return <ControlsPage />;
   if (path === '/incidents') return <IncidentBoardPage />;
+  if (path === '/egress/blocklist') return <BlocklistPage />;
   if (path === '/incidents/new') return <NewIncidentPage />;
   if (path === '/incidents/metrics') return <IncidentMetricsPage />;
   if (path === '/playbooks') return <PlaybooksPage />;
