@@ -25,7 +25,8 @@ export function checkAgainstSchema(schema: Schema, value: unknown, path = '', ou
     if (named) return checkAgainstSchema(named, value, path, out, depth + 1);
     if (!alternatives.some((a) => checkAgainstSchema(a, value, path, [], depth + 1).length === 0)) {
       const tags = alternatives.map((a) => a.properties?.type?.const).filter((t) => t !== undefined);
-      bad(tags.length ? `type must be one of ${tags.join(', ')}` : 'matches none of the allowed shapes');
+      if (tags.length) out.push({ path: `${path}/type`, reason: `must be one of ${tags.join(', ')}` });
+      else bad('matches none of the allowed shapes');
     }
     return out;
   }

@@ -189,7 +189,7 @@ export function PlaybookPage({ id }: { id: string | null }) {
           {steps.length ? <StepFlow steps={steps} /> : <Empty>No steps to show yet.</Empty>}
         </section>
       </div>
-      {current ? <Versions playbook={current} onView={setVersion} /> : null}
+      {current ? <Versions key={current.currentVersion} playbook={current} onView={setVersion} /> : null}
     </IncidentArea>
   );
 }
