@@ -88,7 +88,7 @@ describeEachEngine('vendor portal', ({ engine }) => {
     const hours = (Date.parse(created.expiresAt) - Date.now()) / 3_600_000;
     assert.ok(hours > 11.9 && hours <= 12, `session lasts ${hours} h`);
     const who = await json(await as(created.token, '/api/v1/portal/session'));
-    assert.deepEqual(who, { vendorId: vendor.Acme, vendorName: 'Acme', expiresAt: created.expiresAt });
+    assert.deepEqual(who, { vendorId: vendor.Acme, vendorName: 'Acme', expiresAt: created.expiresAt, products: [] });
 
     const again = await problem(await open(token), 410);
     assert.equal(again.type, 'https://thirdwatch.dev/problems/link-used');

@@ -65,7 +65,7 @@ describeEachEngine('vendor incident reporting', ({ engine }) => {
     assert.equal(list.items.length, 1);
     assert.ok(!JSON.stringify(list).includes(token.Acme));
     const session = await json(await as(token.Acme, '/api/v1/portal/session'));
-    assert.deepEqual(session, { vendorId: vendor.Acme, vendorName: 'Acme', expiresAt: null });
+    assert.deepEqual(session, { vendorId: vendor.Acme, vendorName: 'Acme', expiresAt: null, products: [{ id: product, name: 'Acme Phone' }] });
   });
 
   test('a vendor reports an incident with its token: an incident (source vendor) opens, the vendor sees only its view; a second alike report is a duplicate', async () => {

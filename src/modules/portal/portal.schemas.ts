@@ -48,6 +48,7 @@ export const PortalSessionSchema = Type.Object({
   vendorId: Type.String(),
   vendorName: Type.String(),
   expiresAt: Nullable(Type.String({ description: 'When the session (or vendor API token) ends; null: a token without expiry.' })),
+  products: Type.Array(Type.Object({ id: Type.String(), name: Type.String() }), { description: 'The vendor\'s products as we record them: what an incident report may name as affected.' }),
 });
 
 export const VendorIdParams = Type.Object({ id: Id });

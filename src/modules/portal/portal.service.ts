@@ -222,7 +222,8 @@ export class PortalService {
   async sessionView(ctx: RequestContext) {
     const session = (await this.repo().session(ctx.actor.id ?? '')) ?? (await this.repo().tokenWithVendor(ctx.actor.id ?? ''));
     if (!session || session.vendor_id !== vendorOf(ctx)) throw notFound('portal session', ctx.actor.id ?? '');
-    return { vendorId: session.vendor_id, vendorName: session.vendor_name, expiresAt: session.expires_at };
+    const products = await this.deps.vendors.listProducts(session.vendor_id);
+    return { vendorId: session.vendor_id, vendorName: session.vendor_name, expiresAt: session.expires_at, products: products.map((p) => ({ id: p.id, name: p.name })) };
   }
 
   // Vendor API tokens ---------------------------------------------------------------------------

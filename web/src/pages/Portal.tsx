@@ -9,13 +9,15 @@ import { ApiError, describeError, request } from '../api.js';
 import { ErrorBanner, Loading, useAsync } from '../components.js';
 import { formatDate } from '../format.js';
 import { Link, match, useLocation } from '../router.js';
+import { PortalIncidentForm, PortalIncidentList, PortalIncidentPage, type PortalProduct } from './PortalIncidents.js';
 
 const SESSION_KEY = 'thirdwatch.portal';
 
 interface PortalSession {
   vendorId: string;
   vendorName: string;
-  expiresAt: string;
+  expiresAt: string | null;
+  products: PortalProduct[];
 }
 
 interface Question {
@@ -164,7 +166,28 @@ function linkProblem(error: unknown): Gate {
 
 function PortalRoutes({ token, session }: { token: string; session: PortalSession }) {
   const location = useLocation();
-  const params = match('/portal/assessments/:id', location.path);
+  const incidents = location.path.startsWith('/portal/incidents');
+  return (
+    <>
+      <nav className="subnav portal-incident-nav" aria-label="Portal">
+        <Link to="/portal" aria-current={incidents ? undefined : 'page'}>
+          Assessments
+        </Link>
+        <Link to="/portal/incidents" aria-current={incidents ? 'page' : undefined}>
+          Incidents
+        </Link>
+      </nav>
+      <PortalPage token={token} session={session} path={location.path} />
+    </>
+  );
+}
+
+function PortalPage({ token, session, path }: { token: string; session: PortalSession; path: string }) {
+  if (path === '/portal/incidents') return <PortalIncidentList token={token} />;
+  if (path === '/portal/incidents/new') return <PortalIncidentForm token={token} products={session.products} />;
+  let params = match('/portal/incidents/:id', path);
+  if (params) return <PortalIncidentPage token={token} id={params.id} key={params.id} />;
+  params = match('/portal/assessments/:id', path);
   if (params) return <AssessmentForm token={token} id={params.id} key={params.id} />;
   return <AssessmentList token={token} session={session} />;
 }
@@ -174,7 +197,7 @@ function AssessmentList({ token, session }: { token: string; session: PortalSess
   return (
     <>
       <h1>Assessments for {session.vendorName}</h1>
-      <p className="muted small">This session ends {formatDate(session.expiresAt)}.</p>
+      {session.expiresAt && <p className="muted small">This session ends {formatDate(session.expiresAt)}.</p>}
       <ErrorBanner error={list.error} onRetry={list.reload} />
       {list.loading && !list.data && <Loading />}
       {list.data && list.data.items.length === 0 && <p className="empty">Nothing to answer at the moment.</p>}
