@@ -111,7 +111,9 @@ describeEachEngine('incidents API', ({ engine }) => {
 
     const detail = await json<IncidentDetail>(await server.api(base, { role: 'viewer' }), 200);
     assert.deepEqual(detail.links.map((l) => [l.kind, l.targetId, l.label]), [['risk', risk.id, 'Softphone supply chain']]);
-    assert.deepEqual(detail.events.map((e) => e.kind), ['created', 'participant', 'participant', 'task', 'task-completed', 'task', 'note', 'link', 'evidence']);
+    // The shipped playbooks and the clocks (their own modules, listening) add their events too: only this test's are compared.
+    const own = detail.events.filter((e) => e.kind !== 'playbook' && !e.kind.startsWith('clock.'));
+    assert.deepEqual(own.map((e) => e.kind), ['created', 'participant', 'participant', 'task', 'task-completed', 'task', 'note', 'link', 'evidence']);
     assert.deepEqual(detail.evidence.map((e) => e.name), ['screenshot.png']);
     assert.equal((await server.api(`${base}/links/risk/${risk.id}`, { method: 'DELETE' })).status, 204);
     assert.equal((await server.api(`${base}/links/risk/${risk.id}`, { method: 'DELETE' })).status, 404);
