@@ -151,27 +151,7 @@ export interface OutboundOptions {
 }
 
 export async function outboundGet(url: string, options: OutboundOptions): Promise<OutboundResponse> {
-  let current = new URL(url);
-  for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, options);
-    const location = response.headers.location;
-    if (response.statusCode && [301, 302, 303, 307, 308].includes(response.statusCode) && location) {
-      response.resume();
-      if (hop >= MAX_REDIRECTS) throw new OutboundRefusedError(`more than ${MAX_REDIRECTS} redirects`);
-      const next = new URL(location, current);
-      // Credentials go to the origin they were given for, never to where it redirects.
-      if (next.origin !== current.origin) {
-        next.username = '';
-        next.password = '';
-        if (options.credentialHeaders?.length && options.headers) {
-          options = { ...options, headers: Object.fromEntries(Object.entries(options.headers).filter(([name]) => !options.credentialHeaders!.includes(name.toLowerCase()))) };
-        }
-      }
-      current = next;
-      continue;
-    }
-    return { status: response.statusCode ?? 0, headers: response.headers, body: response, url: redactUrl(current.toString()) };
-  }
+  return follow(url, options, [301, 302, 303, 307, 308]);
 }
 
 function requestOnce(url: URL, options: OutboundOptions, send?: { method: string; body: Buffer }): Promise<IncomingMessage> {
@@ -200,14 +180,20 @@ function requestOnce(url: URL, options: OutboundOptions, send?: { method: string
  */
 export async function outboundSend(url: string, options: OutboundOptions & { method?: 'POST' | 'PUT'; body: string | Buffer }): Promise<OutboundResponse> {
   const send = { method: options.method ?? 'POST', body: Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body) };
+  return follow(url, options, [307, 308], send);
+}
+
+/** One request and the redirects it may follow (`statuses`), each hop checked like the first URL. */
+async function follow(url: string, options: OutboundOptions, statuses: number[], send?: { method: string; body: Buffer }): Promise<OutboundResponse> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
     const response = await requestOnce(current, options, send);
     const location = response.headers.location;
-    if ((response.statusCode === 307 || response.statusCode === 308) && location) {
+    if (response.statusCode && statuses.includes(response.statusCode) && location) {
       response.resume();
       if (hop >= MAX_REDIRECTS) throw new OutboundRefusedError(`more than ${MAX_REDIRECTS} redirects`);
       const next = new URL(location, current);
+      // Credentials go to the origin they were given for, never to where it redirects.
       if (next.origin !== current.origin) {
         next.username = '';
         next.password = '';
