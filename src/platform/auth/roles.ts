@@ -36,6 +36,9 @@ export const PERMISSIONS = [
   'incidents:write',
   // Write playbooks (every save is a new version) and drill schedules.
   'playbooks:write',
+  // Ingest egress events, triage destinations (assign, sanction), work egress alerts and edit the
+  // ICAP policy (issue 12).
+  'egress:write',
   // A vendor's own assessments, answers and files through the portal; held only by the internal
   // portal role, so no user or token can act as a vendor and no portal session reaches anything else.
   'portal',
@@ -44,8 +47,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<ActorRole, readonly Permission[]> = {
   admin: PERMISSIONS.filter((p) => p !== 'portal'),
-  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write', 'assessments:write', 'incidents:write', 'playbooks:write'],
-  responder: ['read', 'comments:write', 'findings:triage', 'risks:write', 'incidents:write'],
+  analyst: ['read', 'inventory:write', 'comments:write', 'findings:triage', 'risks:write', 'assessments:write', 'incidents:write', 'playbooks:write', 'egress:write'],
+  responder: ['read', 'comments:write', 'findings:triage', 'risks:write', 'incidents:write', 'egress:write'],
   viewer: ['read'],
   auditor: ['read', 'audit:read'],
   portal: ['portal'],
