@@ -1,7 +1,9 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import YAML, { LineCounter, isNode, isScalar } from 'yaml';
+import type YAML from 'yaml';
+import { isNode, type LineCounter } from 'yaml';
 import type { FieldProblem } from '../../platform/errors.js';
 import { checker } from '../../platform/validation.js';
+import { position, readYaml } from '../../platform/yaml.js';
 import { EXPRESSION_ROOTS, ExpressionError, parseExpression } from './playbooks.expression.js';
 
 /**
@@ -22,8 +24,8 @@ export type StepType = (typeof STEP_TYPES)[number];
 /** `next: end` finishes the run. */
 export const END = 'end';
 
-/** Text sizes; a playbook is a few KB, these only stop abuse. */
-export const MAX_YAML_BYTES = 256 * 1024;
+/** Text sizes; a playbook is a few KB, these only stop abuse (and keep the YAML reader under a second). */
+export const MAX_YAML_BYTES = 128 * 1024;
 const MAX_STEPS = 100;
 
 const StepId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+([-_][a-z0-9]+)*$', description: 'lower-case letters, digits, single dashes or underscores, e.g. notify-soar' });
@@ -161,43 +163,19 @@ export type ParseOutcome = { ok: true; document: PlaybookDocument } | { ok: fals
 /** Parses and validates a playbook's YAML (or JSON, a subset of it). */
 export function parsePlaybook(text: string): ParseOutcome {
   if (Buffer.byteLength(text) > MAX_YAML_BYTES) return { ok: false, problems: [{ field: '/', reason: `is longer than ${MAX_YAML_BYTES} bytes` }] };
-  const lines = new LineCounter();
-  let doc: YAML.Document.Parsed;
-  try {
-    doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, strict: true, prettyErrors: false, schema: 'core', merge: false });
-  } catch (error) {
-    return { ok: false, problems: [{ field: '/', reason: `is not valid YAML: ${(error as Error).message}` }] };
-  }
-  if (doc.errors.length) {
+  // Aliases are refused outright: a playbook needs none.
+  const read = readYaml(text, { maxChars: MAX_YAML_BYTES, maxAliases: 0 });
+  if (!read.ok) {
     return {
       ok: false,
-      problems: doc.errors.slice(0, 20).map((e) => {
-        const at = lines.linePos(e.pos[0]);
-        return { field: '/', reason: `is not valid YAML (line ${at.line}, column ${at.col}): ${e.message.split('\n')[0]}` };
+      problems: read.problems.map((p) => {
+        const at = position(read.lines, p.offset);
+        return { field: '/', reason: `is not valid YAML${at ? ` (${at})` : ''}: ${p.reason}` };
       }),
     };
   }
-  // A mapping key that is itself a mapping or list ({ {a}: 1 }) has no JSON form: refused, not stringified.
-  let complexKey: number | null = null;
-  YAML.visit(doc, {
-    Pair(_key, pair) {
-      if (pair.key !== null && !isScalar(pair.key)) {
-        complexKey = isNode(pair.key) && pair.key.range ? pair.key.range[0] : 0;
-        return YAML.visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  if (complexKey !== null) return { ok: false, problems: [{ field: '/', reason: `is not accepted (line ${lines.linePos(complexKey).line}): a key must be plain text, not a mapping or a list` }] };
-  let value: unknown;
-  try {
-    // Aliases are refused outright: a playbook needs none, and they are how "billion laughs" grows.
-    value = doc.toJS({ maxAliasCount: 0 });
-  } catch (error) {
-    return { ok: false, problems: [{ field: '/', reason: `is not accepted: ${(error as Error).message}` }] };
-  }
-  const problems = validatePlaybook(value).map((p) => withLine(p, doc, lines));
-  return problems.length ? { ok: false, problems } : { ok: true, document: value as PlaybookDocument };
+  const problems = validatePlaybook(read.value).map((p) => withLine(p, read.document, read.lines));
+  return problems.length ? { ok: false, problems } : { ok: true, document: read.value as PlaybookDocument };
 }
 
 /** Adds the YAML line of the offending node to a problem's reason, where the node exists. */

@@ -1,7 +1,7 @@
 // OSV schema 1.x records (JSON or YAML), per-ecosystem all.zip archives and directory trees.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import YAML from 'yaml';
+import { readYaml } from '../../../platform/yaml.js';
 import type { AdvisoryAffected, AdvisoryRange, NormalizedAdvisory, ParseOutcome, RecordError } from './model.js';
 import { FeedFormatError, FeedRecordError, collectRecord, describeError } from './errors.js';
 import { type FeedInput, Fields, type JsonObject, decodeText, isFeedInput, isObject, typeName } from './json.js';
@@ -26,8 +26,6 @@ const OSV_FILE = /\.(json|ya?ml)$/i;
 const CONTROL_CHARACTER = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 // OSV YAML never needs anchors; a handful is tolerated, an expansion attack is not.
 const MAX_YAML_ALIASES = 10;
-const MAX_YAML_FLOW_DEPTH = 64;
-const MAX_YAML_FLOW_COLLECTIONS = 1000;
 const MAX_YAML_CHARS = 128 * 1024;
 
 /** Validates and normalises one OSV record; throws FeedRecordError naming the record and the bad field. */
@@ -172,76 +170,14 @@ function parseText(text: string, format?: 'json' | 'yaml'): unknown {
   }
 }
 
-/**
- * Core schema only: no custom or language-specific tags (!!binary, !!js/...), no merge keys, capped aliases.
- * Two guards for the yaml package found by fuzzing: a few thousand nested flow brackets ("[[[…]]]")
- * overflow its stack or abort the whole process in V8's regexp compiler, and its uniqueKeys check
- * compares every key with every earlier one (a 190 KB map of 20,000 keys took 22 s), so flow nesting
- * is refused past MAX_YAML_FLOW_DEPTH up front and duplicate keys are found here, with one Set per map.
- * Even without duplicates it stays slow on big inputs and on thousands of small flow collections,
- * hence MAX_YAML_CHARS and MAX_YAML_FLOW_COLLECTIONS.
- */
+/** Core schema only: no custom or language-specific tags (!!binary, !!js/...), no merge keys, capped aliases. */
 function parseYaml(text: string): unknown {
   // OSV records in YAML are a few kilobytes; the yaml package reads about 150 KB/s of dense maps,
   // so a size cap is what keeps one upload from holding the event loop for seconds.
   if (text.length > MAX_YAML_CHARS) throw new FeedFormatError(`YAML OSV documents are limited to ${MAX_YAML_CHARS / 1024} KiB (this one has ${text.length} characters); send larger ones as JSON`);
-  const { depth, collections } = flowCollections(text);
-  if (depth > MAX_YAML_FLOW_DEPTH) throw new FeedFormatError(`not valid YAML for OSV: brackets nested ${depth} deep (at most ${MAX_YAML_FLOW_DEPTH})`);
-  if (collections > MAX_YAML_FLOW_COLLECTIONS) throw new FeedFormatError(`not valid YAML for OSV: ${collections} bracketed collections (at most ${MAX_YAML_FLOW_COLLECTIONS})`);
-  const document = YAML.parseDocument(text, {
-    schema: 'core',
-    customTags: [],
-    resolveKnownTags: false,
-    merge: false,
-    uniqueKeys: false,
-    prettyErrors: false,
-  });
-  const problem = document.errors[0] ?? document.warnings[0];
-  if (problem) throw new FeedFormatError(`not valid YAML: ${problem.message}`);
-  const duplicate = duplicateKey(document);
-  if (duplicate !== null) throw new FeedFormatError(`not valid YAML: map keys must be unique (${JSON.stringify(duplicate.slice(0, 80))} repeats)`);
-  try {
-    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (error) {
-    throw new FeedFormatError(`not valid YAML: ${describeError(error)}`);
-  }
-}
-
-/**
- * How many [ and { a text opens, and how deep they nest (quotes are not tracked: this bounds the
- * parser's work, it does not parse). "[][][]…" is the other slow shape: 11 KB of it took 1.4 s.
- */
-function flowCollections(text: string): { depth: number; collections: number } {
-  let depth = 0;
-  let deepest = 0;
-  let collections = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) {
-      collections++;
-      deepest = Math.max(deepest, ++depth);
-    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
-  }
-  return { depth: deepest, collections };
-}
-
-function duplicateKey(document: YAML.Document): string | null {
-  let found: string | null = null;
-  YAML.visit(document, {
-    Map(_, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
-        if (seen.has(key)) {
-          found = key;
-          return YAML.visit.BREAK;
-        }
-        seen.add(key);
-      }
-      return undefined;
-    },
-  });
-  return found;
+  const read = readYaml(text, { maxChars: MAX_YAML_CHARS, maxAliases: MAX_YAML_ALIASES });
+  if (!read.ok) throw new FeedFormatError(`not valid YAML: ${read.problems[0]?.reason}`);
+  return read.value;
 }
 
 function recordId(json: JsonObject): string {
