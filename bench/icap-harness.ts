@@ -168,7 +168,7 @@ export async function startCIcap(dir: string): Promise<Running & { url: string }
     `PidFile ${join(dir, 'c-icap.pid')}`,
     `CommandsSocket ${join(dir, 'c-icap.ctl')}`,
     'Timeout 300',
-    'MaxKeepAliveRequests 0',
+    'MaxKeepAliveRequests 1000000',
     'KeepAliveTimeout 600',
     // One process of enough threads for every connection Squid opens under the bench's load.
     'StartServers 1',
