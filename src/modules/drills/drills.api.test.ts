@@ -96,6 +96,28 @@ describeEachEngine('drills API', ({ engine }) => {
     assert.deepEqual(audit.items.map((e: { action: string }) => e.action).sort(), ['drill.finish', 'drill.start']);
   });
 
+  test('finishing a drill whose run still waits ends the run: a task answered later moves nothing; step titles are rendered', async () => {
+    const started = await json(await server.api('/api/v1/drills', { method: 'POST', role: 'responder', json: { playbookId } }), 201);
+    await drain();
+    const live = await json(await server.api(`/api/v1/drills/${started.id}`), 200);
+    assert.equal(live.report.steps[0].title, 'Isolate Softphone Ltd hosts');
+    const approval = live.report.responses.find((r: { stepId: string }) => r.stepId === 'go-ahead');
+
+    const finished = await json(await server.api(`/api/v1/drills/${started.id}/finish`, { method: 'POST', role: 'responder' }), 200);
+    const step = (id: string) => finished.report.steps.find((s: { stepId: string }) => s.stepId === id);
+    assert.equal(finished.report.run.status, 'cancelled');
+    assert.deepEqual([step('isolate').status, step('go-ahead').status, step('raise').status], ['done', 'skipped', 'pending']);
+    const [run] = await server.tw.services.playbooks.runsOf({ drillId: started.id });
+    assert.match(run!.error ?? '', /the drill was finished by token:test-responder/);
+
+    await json(await server.api(`/api/v1/incidents/${started.incidentId}/tasks/${approval.taskId}/complete`, { method: 'POST', role: 'analyst', json: { answer: { approved: true } } }), 200);
+    await drain();
+    const [after] = await server.tw.services.playbooks.runsOf({ drillId: started.id });
+    assert.equal(after!.status, 'cancelled');
+    assert.equal(after!.steps.find((s) => s.stepId === 'raise')?.status ?? 'not reached', 'not reached');
+    assert.equal((await server.tw.services.incidents.get(started.incidentId)).severity, 'high', 'the set step never ran');
+  });
+
   test('the CLI path: drive answers what the scenario answers, the rest with --answer-tasks, and finishes a run that ended', async () => {
     const ctx = systemContext('drill test');
     const started = await server.tw.services.drills.start({ playbookId, scenario: { severity: 'medium', answers: { 'go-ahead': { approved: false, comment: 'not yet' } } } }, ctx);

@@ -112,6 +112,8 @@ export interface DrillDeps {
   completeTask(incidentId: string, taskId: string, answer: unknown, ctx: RequestContext): Promise<void>;
   /** What the drill would have sent or changed: notifications, signed webhooks, staged blocks, questionnaires. */
   captured(drillId: string): Promise<DrillCaptured[]>;
+  /** Ends the drill's runs that still wait, in the finishing transaction. */
+  cancelRuns(trx: Executor, drillId: string, reason: string): Promise<number>;
 }
 
 const DAY_MS = 86_400_000;
@@ -255,6 +257,9 @@ export class DrillService {
     const row = await this.repo().byId(id);
     if (!row) throw notFound('drill', id);
     if (row.status !== 'running') throw new AppError('conflict', `drill ${id} is ${row.status}; only a running drill can be finished`);
+    // Runs still waiting end first, so the frozen report shows them as they were left.
+    const cancelRuns = this.need('cancelRuns');
+    await this.db.transaction().execute((trx) => cancelRuns(trx, id, `the drill was finished by ${ctx.actor.name}`));
     const report = await this.report(row);
     await this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);
@@ -512,7 +517,8 @@ export function buildReport(input: {
     return {
       stepId,
       type: def?.type ?? 'unknown',
-      title: def?.title ?? null,
+      // The task holds the title as rendered for this incident ("Isolate Acme hosts", not "{{vendor.name}}").
+      title: stepTasks[0]?.title ?? def?.title ?? null,
       team: def?.team ?? null,
       status: done?.status ?? 'pending',
       startedAt: done?.startedAt ?? null,

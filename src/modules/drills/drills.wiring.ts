@@ -40,6 +40,7 @@ export function drillDeps(modules: { incidents: IncidentService; playbooks: Play
     completeTask: async (incidentId, taskId, answer, ctx) => {
       await incidents.completeTask(incidentId, taskId, answer as Parameters<IncidentService['completeTask']>[2], ctx);
     },
+    cancelRuns: (trx, drillId, reason) => playbooks.engine.cancelDrillRuns(trx, drillId, reason),
     async captured(drillId) {
       const [messages, blocks, runs] = await Promise.all([notifications.captured(drillId), blocklist.list({ drillId, limit: 500 }), playbooks.runsOf({ drillId })]);
       const blockStep = runs.flatMap((r) => r.steps).find((s) => s.type === 'block' && s.status === 'done')?.stepId ?? null;

@@ -204,7 +204,7 @@ export class PlaybookEngine {
   private async step(trx: Executor, payload: StepJobPayload, attempt: number): Promise<unknown> {
     const repo = new PlaybookRepository(trx);
     const runRow = await repo.run(payload.runId, { lock: true });
-    if (!runRow || runRow.status === 'done' || runRow.status === 'failed') return { ignored: 'the run has ended' };
+    if (!runRow || (runRow.status !== 'running' && runRow.status !== 'waiting')) return { ignored: 'the run has ended' };
     const stepRow = await repo.step(payload.runId, payload.stepId);
     if (!stepRow) return { ignored: 'the run never reached this step' };
     if (stepRow.status === 'done' || stepRow.status === 'skipped' || stepRow.status === 'failed') return { ignored: `the step is already ${stepRow.status}` };
@@ -363,6 +363,23 @@ export class PlaybookEngine {
     await repo.updateStep(runRow.id, step.id, { status: 'done', output: JSON.stringify({ ...(stepRow.output ? JSON.parse(stepRow.output) : {}), answer, next }), finished_at: at });
     await repo.updateRun(runRow.id, { answer: JSON.stringify(answer), updated_at: at });
     await this.advance(trx, runRow, doc, next, ctx, at);
+  }
+
+  /**
+   * Ends the open runs of a drill where they stand: waiting and pending steps are skipped with the
+   * reason, so no approval answered later, wait step waking or queued step job moves them again.
+   */
+  async cancelDrillRuns(trx: Executor, drillId: string, reason: string): Promise<number> {
+    const repo = new PlaybookRepository(trx);
+    const open = (await repo.runs({ drillId })).filter((r) => r.status === 'running' || r.status === 'waiting');
+    const at = new Date().toISOString();
+    for (const run of open) {
+      for (const step of await repo.steps([run.id])) {
+        if (step.status === 'waiting' || step.status === 'pending') await repo.updateStep(run.id, step.step_id, { status: 'skipped', output: JSON.stringify({ reason }), finished_at: at });
+      }
+      await repo.updateRun(run.id, { status: 'cancelled', error: reason, updated_at: at, finished_at: at });
+    }
+    return open.length;
   }
 
   /** The incident changed: wait steps of its open runs look at their condition again (as jobs, not inline). */

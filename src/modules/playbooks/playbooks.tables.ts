@@ -26,7 +26,8 @@ export interface PlaybookVersionsTable {
   created_at: string;
 }
 
-export type RunStatus = 'running' | 'waiting' | 'done' | 'failed';
+/** cancelled: ended from outside before its last step (a drill finished while the run waited). */
+export type RunStatus = 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
 export type StepStatus = 'pending' | 'waiting' | 'done' | 'skipped' | 'failed';
 
 export interface PlaybookRunsTable {
