@@ -1,0 +1,715 @@
+/**
+ * The detectors. Every one is a hand-written scan that looks at each character a bounded number of
+ * times (anchors found with indexOf, candidates grown to a fixed maximum length, then validated),
+ * so no input can make scanning worse than linear; no detector uses a backtracking regular
+ * expression on the input. Matches become Detections with a confidence from the validator, the
+ * format, the words before the match and the field name; the matched text only feeds validators
+ * and previews and is never kept.
+ */
+import { isIPv6 } from 'node:net';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { ConfidenceTier, Detection, DetectionType } from './pii.model.js';
+import {
+  birthDateValid,
+  bsnValid,
+  cardBrand,
+  dniValid,
+  entropy,
+  hetuValid,
+  IBAN_LENGTHS,
+  ibanValid,
+  ninoValid,
+  peselValid,
+  personnummerValid,
+  ssnValid,
+} from './pii.validators.js';
+import { contextVerdict, fieldWords, hasAny, PASSWORD_WORDS, SECRET_WORDS, splitWords, type Verdict } from './pii.context.js';
+import type { CompiledPattern } from './pii.patterns.js';
+
+export function tierOf(confidence: number): ConfidenceTier {
+  if (confidence >= 0.8) return 'high';
+  if (confidence >= 0.5) return 'medium';
+  return 'low';
+}
+
+/** Below this a candidate is noise, not a low-confidence detection. */
+const FLOOR = 0.2;
+
+export interface Segment {
+  text: string;
+  /** Offset of text[0] in the decoded body. */
+  base: number;
+  field: string | null;
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isUpper = (c: number): boolean => c >= 65 && c <= 90;
+const isLower = (c: number): boolean => c >= 97 && c <= 122;
+const isAlnum = (c: number): boolean => isDigit(c) || isUpper(c) || isLower(c);
+const isWord = (c: number): boolean => isAlnum(c) || c === 95;
+const isHex = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+/** Characters that glue digit runs into one bigger number or code ("1.5", "2024-01", "12/3"). */
+const isJoin = (c: number): boolean => c === 46 || c === 45 || c === 47 || c === 95;
+
+class Scan {
+  readonly out: Detection[] = [];
+  readonly text: string;
+  readonly field: string[];
+  private readonly len: number;
+
+  constructor(
+    private readonly seg: Segment,
+    private readonly patterns: CompiledPattern[],
+  ) {
+    this.text = seg.text;
+    this.len = seg.text.length;
+    this.field = fieldWords(seg.field);
+  }
+
+  code(i: number): number {
+    return i >= 0 && i < this.len ? this.text.charCodeAt(i) : -1;
+  }
+
+  /** A number or code may start here: not in the middle of a word or of a longer joined number. */
+  startOk(i: number): boolean {
+    const p = this.code(i - 1);
+    if (p === -1) return true;
+    if (isWord(p)) return false;
+    return !(isJoin(p) && isAlnum(this.code(i - 2)));
+  }
+
+  endOk(i: number): boolean {
+    const n = this.code(i);
+    if (n === -1) return true;
+    if (isWord(n)) return false;
+    return !(isJoin(n) && isAlnum(this.code(i + 1)));
+  }
+
+  verdict(start: number, type: DetectionType): Verdict {
+    return contextVerdict(this.text, start, type, this.field);
+  }
+
+  emit(type: DetectionType, subtype: string | null, start: number, end: number, confidence: number, preview: string): void {
+    const c = Math.max(0, Math.min(1, Math.round(confidence * 100) / 100));
+    if (c < FLOOR) return;
+    this.out.push({
+      type,
+      subtype,
+      offset: this.seg.base + start,
+      length: end - start,
+      confidence: c,
+      tier: tierOf(c),
+      preview,
+      field: this.seg.field,
+    });
+  }
+
+  run(): Detection[] {
+    this.emails();
+    this.numbers();
+    this.letterCodes();
+    this.phonesInternational();
+    this.ipv6();
+    this.secretsByPrefix();
+    this.privateKeys();
+    this.jwts();
+    this.highEntropy();
+    this.custom();
+    return this.out;
+  }
+
+  // --- e-mail -------------------------------------------------------------------------------
+
+  emails(): void {
+    const { text } = this;
+    for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+      let s = at;
+      while (s > 0 && at - s < 64 && isLocalChar(this.code(s - 1))) s--;
+      if (s > 0 && isLocalChar(this.code(s - 1))) continue; // local part longer than 64
+      while (s < at && this.code(s) === 46) s++;
+      if (s === at || this.code(at - 1) === 46) continue;
+      let e = at + 1;
+      while (e < this.len && e - at <= 253 && isDomainChar(this.code(e))) e++;
+      while (e > at + 1 && (this.code(e - 1) === 46 || this.code(e - 1) === 45)) e--;
+      const domain = text.slice(at + 1, e);
+      const labels = domain.split('.');
+      if (labels.length < 2 || labels.some((l) => l.length === 0 || l.length > 63 || l.startsWith('-') || l.endsWith('-'))) continue;
+      const tld = labels[labels.length - 1]!;
+      if (!/^[A-Za-z]{2,24}$/.test(tld) || FILE_EXTENSIONS.has(tld.toLowerCase())) continue;
+      const local = text.slice(s, at);
+      this.emit('email', null, s, e, 0.92, `${local[0]}***@${domain[0]}***.${tld}`);
+      at = e - 1;
+    }
+  }
+
+  // --- digit-based identifiers ---------------------------------------------------------------
+
+  numbers(): void {
+    const groups: number[] = []; // start, end pairs of digit runs
+    const { text } = this;
+    for (let i = 0; i < this.len; i++) {
+      if (isDigit(text.charCodeAt(i))) {
+        const s = i;
+        while (i < this.len && isDigit(text.charCodeAt(i))) i++;
+        groups.push(s, i);
+      }
+    }
+    const n = groups.length / 2;
+    const gs = (k: number): number => groups[2 * k]!;
+    const ge = (k: number): number => groups[2 * k + 1]!;
+    const glen = (k: number): number => ge(k) - gs(k);
+    /** The separator between group k and k+1 when it is short, else null. */
+    const sep = (k: number): string | null => (k + 1 < n && gs(k + 1) - ge(k) <= 2 ? text.slice(ge(k), gs(k + 1)) : null);
+
+    let covered = -1; // end of the last card/IBAN-like span, so its digits are not re-read as something else
+    for (let k = 0; k < n; k++) {
+      if (gs(k) < covered) continue;
+      const start = gs(k);
+      const len0 = glen(k);
+      if (this.startOk(start) || this.code(start - 1) === 40) {
+        const card = this.card(k, n, gs, ge, glen, sep);
+        if (card > 0) {
+          covered = card;
+          continue;
+        }
+        this.ssn(k, n, gs, ge, glen, sep);
+        this.phoneNational(k, n, gs, ge, glen, sep);
+      }
+      if (!this.startOk(start)) continue;
+      const single = this.endOk(ge(k));
+      if (len0 === 9 && single) this.bsn(start, ge(k));
+      if (len0 === 11 && single) this.pesel(start, ge(k));
+      if ((len0 === 10 || len0 === 12) && single) this.personnummer(start, ge(k), text.slice(start, ge(k)).slice(-10), false);
+      if ((len0 === 6 || len0 === 8) && (sep(k) === '-' || sep(k) === '+') && glen(k + 1) === 4 && this.endOk(ge(k + 1))) {
+        this.personnummer(start, ge(k + 1), text.slice(start, ge(k)).slice(-6) + text.slice(gs(k + 1), ge(k + 1)), true);
+      }
+      if (len0 === 6) this.hetu(start, ge(k));
+      if (len0 === 8) this.dni(start, ge(k));
+      if (len0 <= 3 && k + 3 < n) this.ipv4(k, gs, ge, sep);
+      this.date(k, n, gs, ge, glen, sep);
+    }
+  }
+
+  card(
+    k: number,
+    n: number,
+    gs: (k: number) => number,
+    ge: (k: number) => number,
+    glen: (k: number) => number,
+    sep: (k: number) => string | null,
+  ): number {
+    if (!this.startOk(gs(k))) return 0;
+    const sizes = [glen(k)];
+    let total = sizes[0]!;
+    let m = k;
+    let joiner: string | null = null;
+    while (m + 1 < n && total < 19) {
+      const s = sep(m);
+      if ((s !== ' ' && s !== '-') || (joiner !== null && s !== joiner)) break;
+      joiner = s;
+      total += glen(m + 1);
+      sizes.push(glen(m + 1));
+      m++;
+    }
+    if (total < 13 || total > 19) return 0;
+    // A longer number joined the same way is not a card with extra digits.
+    if (joiner !== null && m + 1 < n && sep(m) === joiner) return 0;
+    if (!this.endOk(ge(m))) return 0;
+    const shape = sizes.join('-');
+    const grouped = sizes.length > 1;
+    if (grouped && !CARD_SHAPES.test(shape)) return 0;
+    const digits = this.text.slice(gs(k), ge(m)).replace(/[ -]/g, '');
+    const brand = cardBrand(digits);
+    if (!brand) return 0;
+    const v = this.verdict(gs(k), 'payment_card');
+    let c = grouped ? 0.8 : 0.6;
+    if (v === 'for') c += 0.3;
+    if (v === 'against') c -= 0.45;
+    this.emit('payment_card', brand, gs(k), ge(m), c, maskKeepLast(this.text.slice(gs(k), ge(m)), 4));
+    return ge(m);
+  }
+
+  ssn(
+    k: number,
+    n: number,
+    gs: (k: number) => number,
+    ge: (k: number) => number,
+    glen: (k: number) => number,
+    sep: (k: number) => string | null,
+  ): void {
+    const start = gs(k);
+    if (!this.startOk(start)) return;
+    let end: number;
+    let formatted: boolean;
+    if (glen(k) === 3 && k + 2 < n && glen(k + 1) === 2 && glen(k + 2) === 4 && (sep(k) === '-' || sep(k) === ' ') && sep(k + 1) === sep(k)) {
+      end = ge(k + 2);
+      formatted = true;
+    } else if (glen(k) === 9) {
+      end = ge(k);
+      formatted = false;
+    } else return;
+    if (!this.endOk(end)) return;
+    const value = this.text.slice(start, end);
+    if (!ssnValid(value.replace(/[ -]/g, ''))) return;
+    const v = this.verdict(start, 'us_ssn');
+    let c = formatted ? 0.6 : 0.3;
+    if (v === 'for') c += formatted ? 0.35 : 0.55;
+    if (v === 'against') c -= 0.4;
+    this.emit('us_ssn', null, start, end, c, maskKeepLast(value, 2));
+  }
+
+  phoneNational(
+    k: number,
+    n: number,
+    gs: (k: number) => number,
+    ge: (k: number) => number,
+    glen: (k: number) => number,
+    sep: (k: number) => string | null,
+  ): void {
+    const open = this.code(gs(k) - 1) === 40;
+    const start = open ? gs(k) - 1 : gs(k);
+    if (!this.startOk(start)) return;
+    let digits = glen(k);
+    let m = k;
+    while (m + 1 < n && digits < 15) {
+      const s = sep(m);
+      if (s === null || !PHONE_SEPARATORS.has(s)) break;
+      digits += glen(m + 1);
+      m++;
+    }
+    if (digits < 7 || digits > 15 || m === k || !this.endOk(ge(m))) return;
+    const candidate = this.text.slice(start, ge(m));
+    if (open && !candidate.includes(')')) return;
+    const v = this.verdict(start, 'phone');
+    if (v === 'against') return;
+    const nanp = /^(\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}$|^1[-. ]\d{3}[-. ]\d{3}[-. ]\d{4}$/.test(candidate);
+    if (!nanp && v !== 'for') return;
+    const regions: CountryCode[] = nanp ? ['US'] : ['US', 'GB', 'DE', 'FR', 'NL', 'ES', 'IT', 'IN', 'AU', 'CA'];
+    for (const region of regions) {
+      const parsed = parsePhoneNumberFromString(candidate, region);
+      if (parsed?.isValid()) {
+        this.emit('phone', parsed.country ?? region, start, ge(m), v === 'for' ? 0.85 : 0.6, maskKeepLast(candidate, 2));
+        return;
+      }
+    }
+  }
+
+  phonesInternational(): void {
+    const { text } = this;
+    for (let plus = text.indexOf('+'); plus !== -1; plus = text.indexOf('+', plus + 1)) {
+      if (!isDigit(this.code(plus + 1)) || isAlnum(this.code(plus - 1))) continue;
+      let e = plus + 1;
+      let digits = 0;
+      while (e < this.len && e - plus < 24) {
+        const c = this.code(e);
+        if (isDigit(c)) digits++;
+        else if (!(c === 32 || c === 45 || c === 46 || c === 40 || c === 41)) break;
+        e++;
+      }
+      while (e > plus && !isDigit(this.code(e - 1))) e--;
+      if (digits < 8 || digits > 15 || isDigit(this.code(e))) continue;
+      if (!this.endOk(e) && this.code(e) !== 46) continue;
+      const candidate = text.slice(plus, e);
+      const parsed = parsePhoneNumberFromString(candidate);
+      if (!parsed?.isValid()) continue;
+      const v = this.verdict(plus, 'phone');
+      let c = 0.75;
+      if (v === 'for') c += 0.15;
+      if (v === 'against') c -= 0.4;
+      this.emit('phone', parsed.country ?? null, plus, e, c, maskKeepLast(candidate, 2));
+      plus = e - 1;
+    }
+  }
+
+  nationalId(subtype: string, start: number, end: number, base: number, withContext: number): void {
+    const v = this.verdict(start, 'national_id');
+    if (v === 'against') return;
+    const c = v === 'for' ? withContext : base;
+    this.emit('national_id', subtype, start, end, c, maskKeepLast(this.text.slice(start, end), 2));
+  }
+
+  bsn(start: number, end: number): void {
+    if (bsnValid(this.text.slice(start, end))) this.nationalId('nl-bsn', start, end, 0.3, 0.9);
+  }
+
+  pesel(start: number, end: number): void {
+    if (peselValid(this.text.slice(start, end))) this.nationalId('pl-pesel', start, end, 0.45, 0.92);
+  }
+
+  personnummer(start: number, end: number, ten: string, formatted: boolean): void {
+    if (personnummerValid(ten)) this.nationalId('se-personnummer', start, end, formatted ? 0.55 : 0.3, 0.92);
+  }
+
+  hetu(start: number, end: number): void {
+    const value = this.text.slice(start, end + 5);
+    if (value.length === 11 && this.endOk(end + 5) && hetuValid(value)) this.nationalId('fi-hetu', start, end + 5, 0.8, 0.95);
+  }
+
+  dni(start: number, end: number): void {
+    const letter = this.code(end);
+    if (!isUpper(letter) || !this.endOk(end + 1)) return;
+    if (dniValid(this.text.slice(start, end + 1))) this.nationalId('es-dni', start, end + 1, 0.7, 0.95);
+  }
+
+  ipv4(k: number, gs: (k: number) => number, ge: (k: number) => number, sep: (k: number) => string | null): void {
+    const octets: number[] = [];
+    for (let j = k; j < k + 4; j++) {
+      const s = this.text.slice(gs(j), ge(j));
+      if (s.length > 3 || (s.length > 1 && s[0] === '0') || Number(s) > 255) return;
+      if (j < k + 3 && sep(j) !== '.') return;
+      octets.push(Number(s));
+    }
+    const start = gs(k);
+    const end = ge(k + 3);
+    if (!this.startOk(start) || !this.endOk(end)) return;
+    const [a, b] = octets as [number, number, number, number];
+    let c = 0.6;
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) c = 0.5;
+    if (a === 0 || a === 127 || a >= 224 || (a === 169 && b === 254) || a === 255) c = 0.25;
+    const v = this.verdict(start, 'ip_address');
+    if (v === 'for') c += 0.25;
+    if (v === 'against') c -= 0.4;
+    this.emit('ip_address', 'ipv4', start, end, c, `${a}.*.*.*`);
+  }
+
+  date(
+    k: number,
+    n: number,
+    gs: (k: number) => number,
+    ge: (k: number) => number,
+    glen: (k: number) => number,
+    sep: (k: number) => string | null,
+  ): void {
+    if (k + 2 >= n) return;
+    const s1 = sep(k);
+    const s2 = sep(k + 1);
+    if (s1 === null || s1 !== s2 || !DATE_SEPARATORS.has(s1)) return;
+    const start = gs(k);
+    const end = ge(k + 2);
+    // An ISO timestamp's date part counts ("1990-05-12T00:00:00Z").
+    const timeFollows = this.code(end) === 84 && isDigit(this.code(end + 1));
+    if (!this.startOk(start) || !(this.endOk(end) || timeFollows)) return;
+    const parts = [0, 1, 2].map((j) => Number(this.text.slice(gs(k + j), ge(k + j))));
+    const lens = [glen(k), glen(k + 1), glen(k + 2)];
+    let valid = false;
+    if (lens[0] === 4 && lens[1]! <= 2 && lens[2]! <= 2) valid = birthDateValid(parts[0]!, parts[1]!, parts[2]!);
+    else if (lens[2] === 4 && lens[0]! <= 2 && lens[1]! <= 2) {
+      valid = birthDateValid(parts[2]!, parts[1]!, parts[0]!) || birthDateValid(parts[2]!, parts[0]!, parts[1]!);
+    }
+    if (!valid) return;
+    const year = lens[0] === 4 ? parts[0]! : parts[2]!;
+    if (new Date().getUTCFullYear() - year > 120) return;
+    if (this.verdict(start, 'date_of_birth') !== 'for') return;
+    this.emit('date_of_birth', null, start, end, 0.85, this.text.slice(start, end).replace(/\d/g, '*'));
+  }
+
+  // --- letter-led codes: IBAN, NINO, NIE ----------------------------------------------------
+
+  letterCodes(): void {
+    const { text } = this;
+    for (let i = 0; i + 3 < this.len; i++) {
+      const c0 = text.charCodeAt(i);
+      if (!isUpper(c0) || !this.startOk(i)) continue;
+      const c1 = text.charCodeAt(i + 1);
+      if (isUpper(c1)) {
+        if (isDigit(text.charCodeAt(i + 2)) && isDigit(text.charCodeAt(i + 3))) {
+          const end = this.iban(i);
+          if (end > 0) {
+            i = end - 1;
+            continue;
+          }
+        }
+        this.nino(i);
+      } else if ((c0 === 88 || c0 === 89 || c0 === 90) && isDigit(c1)) {
+        const value = text.slice(i, i + 9);
+        if (/^[XYZ]\d{7}[A-Z]$/.test(value) && this.endOk(i + 9) && dniValid(value)) this.nationalId('es-nie', i, i + 9, 0.75, 0.95);
+      }
+    }
+  }
+
+  iban(i: number): number {
+    const country = this.text.slice(i, i + 2);
+    const length = IBAN_LENGTHS[country];
+    if (length === undefined) return 0;
+    let compact = '';
+    let j = i;
+    while (j < this.len && compact.length < length) {
+      const c = this.code(j);
+      if (isAlnum(c)) compact += this.text[j]!.toUpperCase();
+      else if (c === 32 && compact.length % 4 === 0 && isAlnum(this.code(j + 1))) {
+        // grouped by four in print
+      } else break;
+      j++;
+    }
+    if (compact.length !== length || !this.endOk(j) || !ibanValid(compact)) return 0;
+    this.emit('iban', country, i, j, 0.95, `${country}** **** … **${compact.slice(-2)}`);
+    return j;
+  }
+
+  nino(i: number): void {
+    let j = i + 2;
+    let digits = '';
+    while (digits.length < 6) {
+      if (this.code(j) === 32 && digits.length % 2 === 0 && isDigit(this.code(j + 1))) j++;
+      if (!isDigit(this.code(j))) return;
+      digits += this.text[j];
+      j++;
+    }
+    let suffix = '';
+    let k = j;
+    if (this.code(k) === 32 && isUpper(this.code(k + 1))) k++;
+    const s = this.code(k);
+    if (s >= 65 && s <= 68 && this.endOk(k + 1)) {
+      suffix = this.text[k]!;
+      j = k + 1;
+    } else if (!this.endOk(j)) return;
+    if (!ninoValid(this.text.slice(i, i + 2) + digits + suffix)) return;
+    const v = this.verdict(i, 'uk_nino');
+    let c = suffix ? 0.75 : 0.45;
+    if (v === 'for') c += 0.2;
+    this.emit('uk_nino', null, i, j, c, `${'*'.repeat(j - i - 1)}${suffix || '*'}`);
+  }
+
+  // --- IPv6 --------------------------------------------------------------------------------
+
+  ipv6(): void {
+    const { text } = this;
+    for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+      let s = colon;
+      while (s > 0 && colon - s < 5 && (isHex(this.code(s - 1)) || this.code(s - 1) === 58)) s--;
+      if (isAlnum(this.code(s - 1))) continue;
+      let e = colon;
+      while (e < this.len && e - s < 46 && (isHex(this.code(e)) || this.code(e) === 58 || this.code(e) === 46)) e++;
+      while (e > colon && this.code(e - 1) === 46) e--;
+      if (isAlnum(this.code(e)) || e - s >= 46) {
+        colon = e;
+        continue;
+      }
+      const candidate = text.slice(s, e);
+      if (!/[0-9a-fA-F]/.test(candidate) || !isIPv6(candidate)) {
+        colon = Math.max(colon, e - 1);
+        continue;
+      }
+      const lower = candidate.toLowerCase();
+      let c = 0.7;
+      if (lower === '::1' || lower.startsWith('fe80:') || lower.startsWith('ff')) c = 0.3;
+      const v = this.verdict(s, 'ip_address');
+      if (v === 'for') c += 0.2;
+      if (v === 'against') c -= 0.4;
+      this.emit('ip_address', 'ipv6', s, e, c, `${candidate.split(':')[0] || ''}:****`);
+      colon = e;
+    }
+  }
+
+  // --- credentials -------------------------------------------------------------------------
+
+  secretsByPrefix(): void {
+    const { text } = this;
+    for (const rule of SECRET_RULES) {
+      for (let at = text.indexOf(rule.prefix); at !== -1; at = text.indexOf(rule.prefix, at + 1)) {
+        if (isWord(this.code(at - 1)) && !rule.prefix.startsWith('https://')) continue;
+        let e = at + rule.prefix.length;
+        while (e < this.len && e - at < rule.prefix.length + rule.max && rule.chars(this.code(e))) e++;
+        const body = e - at - rule.prefix.length;
+        if (body < rule.min || (e < this.len && rule.chars(this.code(e)))) continue;
+        this.emit('secret', rule.kind, at, e, rule.confidence, `${rule.prefix}****`);
+        at = e - 1;
+      }
+    }
+  }
+
+  privateKeys(): void {
+    const { text } = this;
+    let endMarker = -2; // the next END marker, searched once per position so many BEGINs stay linear
+    for (let at = text.indexOf('-----BEGIN '); at !== -1; at = text.indexOf('-----BEGIN ', at + 1)) {
+      const header = text.slice(at, at + 60);
+      const m = /^-----BEGIN ([A-Z0-9 ]{0,30})PRIVATE KEY( BLOCK)?-----/.exec(header);
+      if (!m) continue;
+      if (endMarker !== -1 && endMarker < at + m[0].length) endMarker = text.indexOf('-----END ', at + m[0].length);
+      let end = at + m[0].length;
+      if (endMarker !== -1 && endMarker - at < 16384) {
+        const close = text.indexOf('-----', endMarker + 9);
+        end = close !== -1 && close - endMarker < 60 ? close + 5 : endMarker;
+      }
+      this.emit('secret', 'private-key', at, end, 0.99, `-----BEGIN ${m[1] ?? ''}PRIVATE KEY----- ****`);
+      at = end - 1;
+    }
+  }
+
+  jwts(): void {
+    const { text } = this;
+    for (let at = text.indexOf('eyJ'); at !== -1; at = text.indexOf('eyJ', at + 1)) {
+      if (isWord(this.code(at - 1)) || this.code(at - 1) === 45) continue;
+      let e = at;
+      while (e < this.len && e - at < 16384 && (isWord(this.code(e)) || this.code(e) === 45 || this.code(e) === 46)) e++;
+      const token = text.slice(at, e).replace(/\.+$/, '');
+      const parts = token.split('.');
+      if (parts.length !== 3 || !parts[0] || !parts[1]) {
+        at = e - 1;
+        continue;
+      }
+      const header = decodeJsonSegment(parts[0]);
+      const payload = decodeJsonSegment(parts[1]);
+      if (header && typeof header.alg === 'string' && payload) {
+        const alg = String(header.alg).slice(0, 10).replace(/[^A-Za-z0-9]/g, '');
+        this.emit('jwt', alg || null, at, at + token.length, 0.9, `eyJ****.****.**** (alg ${alg})`);
+      }
+      at = e - 1;
+    }
+  }
+
+  /** Long random-looking tokens (and password values) right after a key-like name. */
+  highEntropy(): void {
+    const { text } = this;
+    const fieldSecret = hasAny(this.field, SECRET_WORDS);
+    const fieldPassword = hasAny(this.field, PASSWORD_WORDS);
+    if (fieldPassword) {
+      const value = text.trim();
+      if (value.length >= 6 && value.length <= 256 && !PLACEHOLDERS.has(value.toLowerCase()) && !/^\*+$/.test(value)) {
+        const start = text.indexOf(value);
+        this.emit('secret', 'password', start, start + value.length, 0.75, '********');
+        return;
+      }
+    }
+    for (let i = 0; i < this.len; i++) {
+      if (!isTokenChar(this.code(i))) continue;
+      const s = i;
+      while (i < this.len && isTokenChar(this.code(i))) i++;
+      // base64 padding belongs to the token; any other "=" separates a name from its value
+      let pad = i;
+      while (this.code(pad) === 61 && pad - i < 2) pad++;
+      if (pad > i && !isTokenChar(this.code(pad))) i = pad;
+      const length = i - s;
+      if (length < 20 || length > 512) continue;
+      const token = text.slice(s, i);
+      if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || entropy(token) < 3.5) continue;
+      const before = splitWords(text.slice(Math.max(0, s - 32), s)).slice(-3);
+      if (!fieldSecret && !hasAny(before, SECRET_WORDS)) continue;
+      this.emit('secret', 'high-entropy', s, i, 0.8, `****(${length} chars)`);
+    }
+  }
+
+  custom(): void {
+    for (const p of this.patterns) {
+      const re = p.regex;
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      let found = 0;
+      while ((m = re.exec(this.text)) !== null && found < 10000) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        found++;
+        this.emit('custom', p.name, m.index, m.index + m[0].length, p.confidence, `${m[0][0]}***`);
+      }
+    }
+  }
+}
+
+const CARD_SHAPES = /^(4-4-4-4|4-4-4-4-3|4-6-5|4-6-4|4-4-4-1|4-4-4-2|4-4-4-3|4-4-4-4-1|4-4-4-4-2)$/;
+const PHONE_SEPARATORS = new Set([' ', '-', '.', ') ', ')', '-(', ' (']);
+const DATE_SEPARATORS = new Set(['-', '/', '.']);
+const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'css', 'js', 'ico', 'bmp', 'tif', 'tiff']);
+const PLACEHOLDERS = new Set(['password', 'changeme', 'null', 'undefined', 'none', 'redacted', '<redacted>', 'secret', 'xxxxxx', 'xxxxxxxx']);
+
+function isLocalChar(c: number): boolean {
+  return isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+function isDomainChar(c: number): boolean {
+  return isAlnum(c) || c === 46 || c === 45;
+}
+function isTokenChar(c: number): boolean {
+  return isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 46 || c === 126;
+}
+
+const alnumOrDash = (c: number): boolean => isAlnum(c) || c === 45;
+const alnumDashUnderscore = (c: number): boolean => isWord(c) || c === 45;
+const upperOrDigit = (c: number): boolean => isUpper(c) || isDigit(c);
+
+interface SecretRule {
+  prefix: string;
+  kind: string;
+  chars: (c: number) => boolean;
+  min: number;
+  max: number;
+  confidence: number;
+}
+
+/** Credentials recognisable by their issuer's prefix and length. */
+const SECRET_RULES: SecretRule[] = [
+  { prefix: 'AKIA', kind: 'aws-access-key', chars: upperOrDigit, min: 16, max: 16, confidence: 0.95 },
+  { prefix: 'ASIA', kind: 'aws-access-key', chars: upperOrDigit, min: 16, max: 16, confidence: 0.95 },
+  ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'].map((prefix) => ({
+    prefix,
+    kind: 'github-token',
+    chars: isAlnum,
+    min: 36,
+    max: 40,
+    confidence: 0.95,
+  })),
+  { prefix: 'github_pat_', kind: 'github-token', chars: isWord, min: 70, max: 100, confidence: 0.95 },
+  ...['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxe-'].map((prefix) => ({
+    prefix,
+    kind: 'slack-token',
+    chars: alnumOrDash,
+    min: 10,
+    max: 250,
+    confidence: 0.95,
+  })),
+  { prefix: 'https://hooks.slack.com/services/', kind: 'slack-webhook', chars: (c: number) => isAlnum(c) || c === 47, min: 20, max: 120, confidence: 0.9 },
+  { prefix: 'sk_live_', kind: 'stripe-secret-key', chars: isAlnum, min: 24, max: 250, confidence: 0.95 },
+  { prefix: 'rk_live_', kind: 'stripe-secret-key', chars: isAlnum, min: 24, max: 250, confidence: 0.95 },
+  { prefix: 'sk_test_', kind: 'stripe-test-key', chars: isAlnum, min: 24, max: 250, confidence: 0.6 },
+  { prefix: 'AIza', kind: 'google-api-key', chars: alnumDashUnderscore, min: 35, max: 35, confidence: 0.95 },
+  { prefix: 'glpat-', kind: 'gitlab-token', chars: alnumDashUnderscore, min: 20, max: 64, confidence: 0.95 },
+  { prefix: 'npm_', kind: 'npm-token', chars: isAlnum, min: 36, max: 36, confidence: 0.95 },
+  { prefix: 'sk-proj-', kind: 'openai-key', chars: alnumDashUnderscore, min: 40, max: 250, confidence: 0.95 },
+  { prefix: 'sk-ant-', kind: 'anthropic-key', chars: alnumDashUnderscore, min: 40, max: 250, confidence: 0.95 },
+];
+
+function decodeJsonSegment(part: string): Record<string, unknown> | null {
+  if (part.length > 8192) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Masks every letter and digit except the last `keep` ones, keeping separators: "**** **** **** 4242". */
+export function maskKeepLast(value: string, keep: number): string {
+  let kept = 0;
+  const chars = value.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    if (/[A-Za-z0-9]/.test(chars[i]!)) {
+      if (kept < keep) kept++;
+      else chars[i] = '*';
+    }
+  }
+  return chars.join('');
+}
+
+/** All detections in one segment of decoded text, overlapping candidates resolved to the surest. */
+export function scanSegment(segment: Segment, patterns: CompiledPattern[]): Detection[] {
+  return new Scan(segment, patterns).run();
+}
+
+/**
+ * Keeps, of overlapping detections, the most confident (longer on a tie): a card number is not
+ * also a phone number, a JWT is not also a high-entropy token.
+ */
+export function resolveOverlaps(detections: Detection[]): Detection[] {
+  const sorted = [...detections].sort((a, b) => a.offset - b.offset || b.length - a.length);
+  const kept: Detection[] = [];
+  for (const d of sorted) {
+    const last = kept[kept.length - 1];
+    if (last && d.offset < last.offset + last.length) {
+      if (d.confidence > last.confidence || (d.confidence === last.confidence && d.length > last.length)) kept[kept.length - 1] = d;
+      continue;
+    }
+    kept.push(d);
+  }
+  return kept;
+}
