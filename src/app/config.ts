@@ -38,6 +38,8 @@ export interface Config {
   maxConnectionsPerClient: number;
   /** Outbound HTTP (feed sources): true allows private/loopback targets, a list allows those networks. */
   outboundAllowPrivate: boolean | string[];
+  /** Raw egress events older than this many days are pruned (flows keep the aggregates). */
+  egressRetentionDays: number;
   /** Whether this process runs the background worker (several api-only replicas may turn it off). */
   worker: boolean;
 }
@@ -133,6 +135,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),
+    egressRetentionDays: int('THIRDWATCH_EGRESS_RETENTION_DAYS', 30, 1, 3650),
     outboundAllowPrivate: allowList('THIRDWATCH_OUTBOUND_ALLOW_PRIVATE'),
     headersTimeoutMs: int('THIRDWATCH_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
     requestTimeoutMs: int('THIRDWATCH_REQUEST_TIMEOUT_MS', 300_000, 100, 86_400_000),

@@ -78,6 +78,7 @@ import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
 import type { Team } from '../modules/incidents/incidents.schemas.js';
 import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
+import { EgressIngestService, PRUNE_JOB as EGRESS_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_PRUNE_SCHEDULE } from '../modules/egress/ingest.service.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
@@ -106,6 +107,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   DRILL_SCHEDULE,
   EXPIRE_SCHEDULE,
   CLOCK_BREACH_SCHEDULE,
+  EGRESS_PRUNE_SCHEDULE,
 ];
 
 export interface Services {
@@ -145,6 +147,7 @@ export interface Services {
   incidents: IncidentService;
   incidentCorrelation: IncidentCorrelation;
   blocklist: EgressBlocklistService;
+  egressIngest: EgressIngestService;
   notifications: NotificationService;
   clocks: ClockService;
   incidentMetrics: IncidentMetrics;
@@ -220,6 +223,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const playbooks = new PlaybookService(database.db, jobs, logger.child({ module: 'playbooks' }));
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
   const blocklist = new EgressBlocklistService(database.db);
+  // Flows and alerts register their hooks on it (they run in each batch's transaction).
+  const egressIngest = new EgressIngestService(database.db, { retentionDays: config.egressRetentionDays });
   playbooks.engine.useEffects({
     ...questionnaireEffect({ assessments, templates: questionnaires, jobs }),
     ...incidentEffects(incidents),
@@ -265,6 +270,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     incidents,
     incidentCorrelation,
     blocklist,
+    egressIngest,
     notifications: new NotificationService(database.db, {
       jobs,
       mailer,
@@ -328,6 +334,7 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(STEP_JOB, (payload: StepJobPayload, _job, run) => tw.services.playbooks.engine.runStepJob(payload, run))
     .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run))
     .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')))
+    .handle(EGRESS_PRUNE_JOB, () => tw.services.egressIngest.prune())
     .handle(DELIVER_JOB, (payload: DeliverJobPayload) => tw.services.notifications.deliver(payload.outboxId, { attempt: payload.attempt }))
     .handle(CLOCK_BREACH_JOB, () => tw.services.clocks.checkBreaches(systemContext('incident clocks')));
 }

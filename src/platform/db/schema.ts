@@ -17,11 +17,12 @@ import type { DrillTables } from '../../modules/drills/drills.tables.js';
 import type { PlaybookTables } from '../../modules/playbooks/playbooks.tables.js';
 import type { IncidentTables } from '../../modules/incidents/incidents.tables.js';
 import type { EgressTables } from '../../modules/egress/egress.tables.js';
+import type { IngestTables } from '../../modules/egress/ingest.tables.js';
 import type { NotificationTables } from '../../modules/notifications/notifications.tables.js';
 import type { IncidentClockTables } from '../../modules/incidents/incidents.clocks.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables, NotificationTables, IncidentClockTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables, IngestTables, NotificationTables, IncidentClockTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
