@@ -278,6 +278,7 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/notifications/deliveries': 'settings:write',
   // Vendor reporting: vendor API tokens are credentials (admins issue them); reports are the portal principal's.
   'POST /api/v1/vendors/:id/portal-tokens': 'tokens:manage',
+  'POST /api/v1/vendors/:id/portal-access': 'incidents:write',
   'GET /api/v1/vendors/:id/portal-tokens': 'tokens:manage',
   'DELETE /api/v1/vendors/:id/portal-tokens/:tokenId': 'tokens:manage',
   'POST /api/v1/portal/incidents': 'portal',

@@ -68,6 +68,25 @@ describeEachEngine('vendor incident reporting', ({ engine }) => {
     assert.deepEqual(session, { vendorId: vendor.Acme, vendorName: 'Acme', expiresAt: null, products: [{ id: product, name: 'Acme Phone' }] });
   });
 
+  test('portal access without an assessment: a single-use link opens a session that reports incidents and lists no assessment; analysts may issue it, viewers not', async () => {
+    const initech = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Initech' } }), 201)).id;
+    await problem(await server.api(`/api/v1/vendors/${initech}/portal-access`, { method: 'POST', json: {}, role: 'viewer' }), 403);
+    await problem(await server.api(`/api/v1/vendors/${newId()}/portal-access`, { method: 'POST', json: {} }), 404);
+    await problem(await server.api(`/api/v1/vendors/${initech}/portal-access`, { method: 'POST', json: { contactId: newId() } }), 400);
+    const link = await json<{ url: string; emailedTo: string | null; expiresAt: string }>(await server.api(`/api/v1/vendors/${initech}/portal-access`, { method: 'POST', json: { expiresInDays: 2 }, role: 'responder' }), 201);
+    assert.equal(link.emailedTo, null, 'no contact with an e-mail: handed to the analyst only');
+    assert.ok(Date.parse(link.expiresAt) < Date.now() + 2 * 86_400_000 + 60_000);
+    const secret = link.url.split('#')[1]!;
+    const opened = await json<{ token: string; vendorId: string }>(await fetch(`${server.url}/api/v1/portal/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: secret }) }), 201);
+    assert.equal(opened.vendorId, initech);
+    await problem(await fetch(`${server.url}/api/v1/portal/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: secret }) }), 410);
+    assert.deepEqual((await json<{ items: unknown[] }>(await as(opened.token, '/api/v1/portal/assessments'))).items, []);
+    const reported = await json<{ incident: { id: string } }>(await as(opened.token, '/api/v1/portal/incidents', { method: 'POST', json: report('Initech mail relay abused', { productIds: [], indicators: [] }) }), 201);
+    assert.deepEqual((await json(await server.api(`/api/v1/incidents/${reported.incident.id}`))).vendorIds, [initech]);
+    const audit = await json<{ items: Array<{ action: string }> }>(await server.api(`/api/v1/audit?entityType=vendor&entityId=${initech}`, { role: 'auditor' }));
+    assert.deepEqual(audit.items.map((e) => e.action).sort(), ['portal.session.open', 'vendor.create', 'vendor.portal-access']);
+  });
+
   test('a vendor reports an incident with its token: an incident (source vendor) opens, the vendor sees only its view; a second alike report is a duplicate', async () => {
     const first = await json<{ incident: any; duplicateOf: string | null }>(await as(token.Acme, '/api/v1/portal/incidents', { method: 'POST', json: report('Trojanized installer of Acme Phone') }), 201);
     assert.equal(first.duplicateOf, null);

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { App } from '../../platform/http/server.js';
 import { IncidentIdParams, VendorIncidentReportSchema, VendorIncidentViewSchema } from '../incidents/incidents.schemas.js';
 import type { PortalIncidents } from './portal.incidents.js';
-import { PortalTokenBody, PortalTokenCreated, PortalTokenSchema, VendorIdParams, VendorTokenParams } from './portal.schemas.js';
+import { InvitationBody, InvitationSchema, PortalTokenBody, PortalTokenCreated, PortalTokenSchema, VendorIdParams, VendorTokenParams } from './portal.schemas.js';
 import type { PortalService } from './portal.service.js';
 
 export function portalIncidentRoutes(app: App, portal: PortalService, incidents: PortalIncidents): void {
@@ -28,6 +28,18 @@ export function portalIncidentRoutes(app: App, portal: PortalService, incidents:
     config: { permission: 'tokens:manage' },
     schema: { tags: tokenTags, summary: 'Revoke a vendor API token (at once)', params: VendorTokenParams, response: { 200: PortalTokenSchema } },
   }, async (request) => portal.revokeToken(request.params.id, request.params.tokenId, request.ctx));
+
+  app.post('/api/v1/vendors/:id/portal-access', {
+    config: { permission: 'incidents:write' },
+    schema: {
+      tags: tokenTags,
+      summary: "A single-use link to the vendor's portal that opens no assessment: a vendor with none under way can report an incident and follow its reports",
+      description: "E-mailed to the contact (contactId, else the vendor's primary contact with an e-mail) when e-mail is on. The link is returned once; only its hash is stored.",
+      params: VendorIdParams,
+      body: InvitationBody,
+      response: { 201: InvitationSchema },
+    },
+  }, async (request, reply) => reply.status(201).send(await portal.portalAccess(request.params.id, request.body ?? {}, request.ctx)));
 
   const tags = ['portal'];
   const scoped = { permission: 'portal' } as const;

@@ -114,40 +114,62 @@ export class PortalService {
   async invite(assessmentId: string, input: { contactId?: string; expiresInDays?: number }, ctx: RequestContext) {
     const assessment = await this.assessments().get(assessmentId);
     if (!INVITABLE.has(assessment.status)) throw conflict(`assessment ${assessmentId} is ${assessment.status}: links are sent for draft, sent or in-progress assessments`);
-    const contacts = await this.deps.vendors.listContacts(assessment.vendorId);
+    return this.sendLink(assessment.vendorId, assessment, input, ctx, (name, url, expiresAt) => ({
+      subject: `Security assessment for ${assessment.vendorName}: ${assessment.templateName}`,
+      text: invitationText(name, assessment, url, expiresAt),
+    }));
+  }
+
+  /**
+   * A single-use link to the vendor's portal that opens no assessment: how a vendor with none under
+   * way reaches "Report an incident". E-mailed like an assessment's link.
+   */
+  async portalAccess(vendorId: string, input: { contactId?: string; expiresInDays?: number }, ctx: RequestContext) {
+    const vendor = await this.deps.vendors.get(vendorId);
+    return this.sendLink(vendor.id, null, input, ctx, (name, url, expiresAt) => ({
+      subject: `Vendor portal access for ${vendor.name}`,
+      text: accessText(name, vendor.name, url, expiresAt),
+    }));
+  }
+
+  private async sendLink(
+    vendorId: string,
+    assessment: AssessmentDetail | null,
+    input: { contactId?: string; expiresInDays?: number },
+    ctx: RequestContext,
+    message: (name: string, url: string, expiresAt: string) => { subject: string; text: string },
+  ) {
+    const contacts = await this.deps.vendors.listContacts(vendorId);
     const contact = input.contactId
       ? contacts.find((c) => c.id === input.contactId)
       : (contacts.filter((c) => c.email).sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary))[0] ?? undefined);
-    if (input.contactId && !contact) throw invalidField('/contactId', `is not a contact of vendor ${assessment.vendorName}`);
+    if (input.contactId && !contact) throw invalidField('/contactId', 'is not a contact of this vendor');
     const settings = await this.settings();
-    const created = await this.issueLink(assessment, contact?.email ?? null, contact?.id ?? null, input.expiresInDays ?? settings.invitationDays, settings, ctx, true);
+    const created = await this.issueLink(vendorId, assessment, contact?.email ?? null, contact?.id ?? null, input.expiresInDays ?? settings.invitationDays, settings, ctx, true);
     let emailedTo: string | null = null;
     let emailError: string | undefined;
     if (contact?.email && (await this.deps.mailer.enabled())) {
       try {
-        await this.deps.mailer.send({
-          to: contact.email,
-          subject: `Security assessment for ${assessment.vendorName}: ${assessment.templateName}`,
-          text: invitationText(contact.name, assessment, created.url, created.expiresAt),
-        });
+        await this.deps.mailer.send({ to: contact.email, ...message(contact.name, created.url, created.expiresAt) });
         await this.repo().markEmailed(created.id, new Date(this.now()).toISOString());
         emailedTo = contact.email;
       } catch (error) {
         emailError = `e-mail to ${contact.email} failed: ${(error as Error).message}`;
-        this.deps.logger.warn({ assessmentId, err: error }, 'invitation e-mail failed');
+        this.deps.logger.warn({ vendorId, assessmentId: assessment?.id ?? null, err: error }, 'portal link e-mail failed');
       }
     }
     return { url: created.url, expiresAt: created.expiresAt, emailedTo, ...(emailError ? { emailError } : {}) };
   }
 
-  private async issueLink(assessment: AssessmentDetail, email: string | null, contactId: string | null, days: number, settings: PortalSettings, ctx: RequestContext, markSent: boolean) {
+  /** A link without an assessment is audited on the vendor. */
+  private async issueLink(vendorId: string, assessment: AssessmentDetail | null, email: string | null, contactId: string | null, days: number, settings: PortalSettings, ctx: RequestContext, markSent: boolean) {
     const token = newSecret('twl');
     const now = this.now();
     const row = {
       id: newId(),
       token_hash: hashSecret(token),
-      assessment_id: assessment.id,
-      vendor_id: assessment.vendorId,
+      assessment_id: assessment?.id ?? null,
+      vendor_id: vendorId,
       contact_id: contactId,
       email,
       emailed_at: null,
@@ -158,9 +180,9 @@ export class PortalService {
     };
     await this.db.transaction().execute(async (trx) => {
       await this.repo(trx).insertInvitation(row);
-      if (markSent) await this.assessments().markSent(trx, assessment.id, ctx);
+      if (assessment && markSent) await this.assessments().markSent(trx, assessment.id, ctx);
       const { token_hash: _secret, ...visible } = row;
-      await recordAudit(trx, ctx, { action: 'assessment.invite', entityType: 'assessment', entityId: assessment.id, after: visible });
+      await recordAudit(trx, ctx, assessment ? { action: 'assessment.invite', entityType: 'assessment', entityId: assessment.id, after: visible } : { action: 'vendor.portal-access', entityType: 'vendor', entityId: vendorId, after: visible });
     });
     const base = settings.publicUrl ?? this.deps.publicUrl;
     // The secret travels after '#': browsers never send the fragment, so no server or proxy logs it.
@@ -199,7 +221,8 @@ export class PortalService {
       await this.repo(trx).insertSession(session);
       const actor: Actor = { type: 'portal', id: session.id, name: `portal:${vendor.name}`, role: 'portal', vendorId: vendor.id };
       const { token_hash: _secret, ...visible } = session;
-      await recordAudit(trx, { actor, requestId: null }, { action: 'portal.session.open', entityType: 'assessment', entityId: invitation.assessment_id, after: visible });
+      const entity = invitation.assessment_id ? { entityType: 'assessment', entityId: invitation.assessment_id } : { entityType: 'vendor', entityId: invitation.vendor_id };
+      await recordAudit(trx, { actor, requestId: null }, { action: 'portal.session.open', ...entity, after: visible });
     });
     return { token, vendorId: session.vendor_id, expiresAt: session.expires_at };
   }
@@ -458,7 +481,7 @@ export class PortalService {
       if (!(await this.repo().logReminder({ assessment_id: due.id, kind, email: invitee.email, sent_at: new Date(now).toISOString() }))) continue;
       try {
         const assessment = await this.assessments().get(due.id);
-        const link = await this.issueLink(assessment, invitee.email, invitee.contact_id, settings.invitationDays, settings, ctx, false);
+        const link = await this.issueLink(assessment.vendorId, assessment, invitee.email, invitee.contact_id, settings.invitationDays, settings, ctx, false);
         const overdue = kind !== 'due-soon';
         await this.deps.mailer.send({
           to: invitee.email,
@@ -510,6 +533,17 @@ function invitationText(name: string, a: AssessmentDetail, url: string, expiresA
     url,
     '',
     'You can save drafts, upload evidence and submit when every required answer is given.',
+  ].join('\n');
+}
+
+function accessText(name: string, vendorName: string, url: string, expiresAt: string): string {
+  return [
+    `Hello ${name},`,
+    '',
+    `this is your access to our vendor portal for ${vendorName}: report a security incident to us there and follow what we do about it.`,
+    '',
+    'Open it here (no account needed; the link works once, from one browser, until ' + expiresAt.slice(0, 10) + '):',
+    url,
   ].join('\n');
 }
 

@@ -1,8 +1,9 @@
-/** A single-use link to an assessment in the portal; only the link's hash is stored. */
+/** A single-use link to the portal; only the link's hash is stored. */
 export interface AssessmentInvitationsTable {
   id: string;
   token_hash: string;
-  assessment_id: string;
+  /** The assessment the link sends; null: portal access alone, e.g. to report an incident (0038). */
+  assessment_id: string | null;
   vendor_id: string;
   contact_id: string | null;
   /** Where the link was e-mailed (null: only handed to the analyst). */
