@@ -79,6 +79,8 @@ import type { Team } from '../modules/incidents/incidents.schemas.js';
 import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
 import { EgressIngestService, PRUNE_JOB as EGRESS_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_PRUNE_SCHEDULE } from '../modules/egress/ingest.service.js';
+import { EgressAlertService, PRUNE_JOB as EGRESS_ALERT_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_ALERT_PRUNE_SCHEDULE } from '../modules/egress/alerts.service.js';
+import { egressAlertRoutes } from '../modules/egress/alerts.routes.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
@@ -108,6 +110,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   EXPIRE_SCHEDULE,
   CLOCK_BREACH_SCHEDULE,
   EGRESS_PRUNE_SCHEDULE,
+  EGRESS_ALERT_PRUNE_SCHEDULE,
 ];
 
 export interface Services {
@@ -148,6 +151,7 @@ export interface Services {
   incidentCorrelation: IncidentCorrelation;
   blocklist: EgressBlocklistService;
   egressIngest: EgressIngestService;
+  egressAlerts: EgressAlertService;
   notifications: NotificationService;
   clocks: ClockService;
   incidentMetrics: IncidentMetrics;
@@ -271,6 +275,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     incidentCorrelation,
     blocklist,
     egressIngest,
+    egressAlerts: new EgressAlertService(database.db, { correlation, risks }),
     notifications: new NotificationService(database.db, {
       jobs,
       mailer,
@@ -335,6 +340,7 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle(INVITE_JOB, (payload: { assessmentId: string }, _job, run) => runInviteJob(tw.services, payload, run))
     .handle(EXPIRE_JOB, () => tw.services.blocklist.expire(systemContext('blocklist expiry')))
     .handle(EGRESS_PRUNE_JOB, () => tw.services.egressIngest.prune())
+    .handle(EGRESS_ALERT_PRUNE_JOB, () => tw.services.egressAlerts.prune())
     .handle(DELIVER_JOB, (payload: DeliverJobPayload) => tw.services.notifications.deliver(payload.outboxId, { attempt: payload.attempt }))
     .handle(CLOCK_BREACH_JOB, () => tw.services.clocks.checkBreaches(systemContext('incident clocks')));
 }
@@ -374,6 +380,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   playbookRoutes(app, services.playbooks);
   incidentRoutes(app, services.incidents, services.incidentCorrelation, { maxFileBytes: config.maxEvidenceBytes });
   egressBlocklistRoutes(app, services.blocklist);
+  egressAlertRoutes(app, services.egressAlerts);
   notificationRoutes(app, services.notifications);
   incidentClockRoutes(app, services.clocks, services.incidentMetrics);
   portalIncidentRoutes(app, services.portal, services.portalIncidents);

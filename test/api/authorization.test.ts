@@ -263,6 +263,13 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/egress/blocklist': 'incidents:write',
   'GET /api/v1/egress/blocklist/:id': 'read',
   'DELETE /api/v1/egress/blocklist/:id': 'incidents:write',
+  // Egress alerts (issue 12): analysts and responders work them.
+  'GET /api/v1/egress/alerts': 'read',
+  'GET /api/v1/egress/alerts/settings': 'read',
+  'PUT /api/v1/egress/alerts/settings': 'egress:write',
+  'GET /api/v1/egress/alerts/:id': 'read',
+  'POST /api/v1/egress/alerts/:id/acknowledge': 'egress:write',
+  'POST /api/v1/egress/alerts/:id/resolve': 'egress:write',
   'GET /api/v1/notifications/channels': 'settings:write',
   'POST /api/v1/notifications/channels': 'settings:write',
   'GET /api/v1/notifications/channels/:id': 'settings:write',

@@ -14,13 +14,13 @@ import { severityOfTier, type IncidentService } from './incidents.service.js';
 
 export const INCIDENT_CORRELATION_KEY = 'incident-correlation';
 
-const SIGHTING_KINDS = ['sbom-component', 'artifact', 'artifact-file', 'vendor-domain'] as const;
+const SIGHTING_KINDS = ['sbom-component', 'artifact', 'artifact-file', 'vendor-domain', 'egress'] as const;
 
 export const IncidentCorrelationSettingsSchema = Type.Object(
   {
     enabled: Type.Boolean({ description: 'Whether sightings open incidents at all.' }),
     vendorTiers: Type.Array(Type.Enum(['T1', 'T2', 'T3', 'T4']), { uniqueItems: true, description: 'Tiers of the vendors whose sightings open incidents.' }),
-    kinds: Type.Array(Type.Enum([...SIGHTING_KINDS]), { uniqueItems: true, description: 'Kinds of sightings that open incidents: in an SBOM\'s component hashes, a release artifact, a file inside one, the vendor\'s domains.' }),
+    kinds: Type.Array(Type.Enum([...SIGHTING_KINDS]), { uniqueItems: true, description: 'Kinds of sightings that open incidents: in an SBOM\'s component hashes, a release artifact, a file inside one, the vendor\'s domains, egress traffic to the indicator (by the vendor\'s software, or to its destinations).' }),
     minConfidence: Type.Integer({ minimum: 0, maximum: 100, description: 'Indicators below this confidence open no incident.' }),
     unknownConfidence: Type.Boolean({ description: 'Whether an indicator no source gives a confidence for (MISP, most CSV lists) opens one.' }),
   },
@@ -41,6 +41,7 @@ const KIND_WORDS: Record<string, string> = {
   artifact: 'a release artifact',
   'artifact-file': 'a file inside a release artifact',
   'vendor-domain': 'the vendor\'s domains',
+  egress: 'egress traffic of the vendor\'s software or to its destinations',
 };
 
 export class IncidentCorrelation {

@@ -46,6 +46,20 @@ export interface NewSighting {
   foundBy: string;
 }
 
+/** An egress event that reached an indicator's destination (see onEgress). */
+export interface EgressContact {
+  indicator: Pick<IndicatorsTable, 'id' | 'type' | 'value' | 'confidence'>;
+  /** The vendor whose software made the request, else the destination's vendor, else null. */
+  vendorId: string | null;
+  productId: string | null;
+  host: string;
+  path: string | null;
+  app: string | null;
+  client: string | null;
+  at: string;
+  eventId: string;
+}
+
 /** Called in the transaction that created sightings (a risk rule, an incident rule). */
 export type SightingHook = (trx: Executor, sightings: NewSighting[], ctx: RequestContext) => Promise<void>;
 
@@ -161,6 +175,33 @@ export class CorrelationService {
       candidates.push(artifactSighting(indicator.id, artifact, w.file, w.type, w.value, 'artifact', now));
     }
     return { sightings: await this.record(executor, candidates, new Map(indicators.map((i) => [i.id, i])), ctx), matches };
+  }
+
+  /**
+   * Egress traffic to indicator destinations (the egress alerts' indicator-contact rule): one
+   * sighting per indicator, vendor and host contacted (kind egress), so a repeat contact records
+   * nothing new and the hooks (risks, incident correlation) see each once. Runs in the ingest
+   * batch's transaction.
+   */
+  async onEgress(trx: Executor, contacts: EgressContact[], ctx: RequestContext): Promise<NewSighting[]> {
+    if (!contacts.length) return [];
+    const now = new Date().toISOString();
+    const candidates: SightingsTable[] = contacts.map((c) => ({
+      id: newId(),
+      indicator_id: c.indicator.id,
+      kind: 'egress',
+      match_key: `egress:${c.vendorId ?? '-'}:${c.host}`,
+      vendor_id: c.vendorId,
+      product_id: c.productId,
+      release: null,
+      sbom_id: null,
+      component_idx: null,
+      artifact_id: null,
+      evidence: JSON.stringify({ host: c.host, path: c.path, app: c.app, client: c.client, at: c.at, eventId: c.eventId, indicator: { type: c.indicator.type, value: c.indicator.value } }),
+      found_by: 'egress',
+      created_at: now,
+    }));
+    return this.record(trx, candidates, new Map(contacts.map((c) => [c.indicator.id, c.indicator])), ctx);
   }
 
   /** Inserts the sightings not recorded before and runs the hooks on them. */

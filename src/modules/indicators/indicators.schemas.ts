@@ -94,7 +94,7 @@ export const ListSightingsQuery = Type.Object(
     indicatorType: Type.Optional(Type.Enum([...INDICATOR_TYPES])),
     vendorId: Type.Optional(Type.String({ maxLength: 36 })),
     productId: Type.Optional(Type.String({ maxLength: 36 })),
-    kind: Type.Optional(Type.Enum(['sbom-component', 'artifact', 'artifact-file', 'vendor-domain'])),
+    kind: Type.Optional(Type.Enum(['sbom-component', 'artifact', 'artifact-file', 'vendor-domain', 'egress'])),
     ...PageQuery,
   },
   { additionalProperties: false },

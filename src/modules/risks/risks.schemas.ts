@@ -9,10 +9,10 @@ const Rating = Type.Integer({ minimum: 1, maximum: 5 });
 const DateOnly = Type.String({ format: 'date' });
 const DateTime = Type.String({ format: 'date-time' });
 
-export const AUTOMATIC_SOURCES = ['finding', 'sighting', 'integrity-alert', 'mention', 'assessment', 'resilience'] as const;
+export const AUTOMATIC_SOURCES = ['finding', 'sighting', 'integrity-alert', 'mention', 'assessment', 'resilience', 'egress-alert'] as const;
 export type AutomaticSource = (typeof AUTOMATIC_SOURCES)[number];
 export const SOURCES = ['manual', ...AUTOMATIC_SOURCES] as const;
-export const EVIDENCE_TYPES = ['finding', 'sighting', 'mention', 'artifact-alert', 'indicator', 'advisory', 'vendor', 'product', 'assessment', 'document'] as const;
+export const EVIDENCE_TYPES = ['finding', 'sighting', 'mention', 'artifact-alert', 'egress-alert', 'indicator', 'advisory', 'vendor', 'product', 'assessment', 'document'] as const;
 export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
 export const TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
 export const STATUSES = ['open', 'pending-acceptance', 'accepted', 'closed'] as const;
