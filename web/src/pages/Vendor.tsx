@@ -17,6 +17,7 @@ import { VendorSightings } from './Intel.js';
 import { CRITICALITY, SUBSTITUTABILITY } from './VendorForm.js';
 import { FindingBadges } from './Findings.js';
 import { ResidualRiskCard, VendorResilienceSection } from '../Resilience.js';
+import { VendorPortalSection } from './VendorPortal.js';
 
 const CURRENCY = (v: string) => (/^[A-Z]{3}$/.test(v) ? undefined : 'must be a three-letter currency code such as EUR');
 
@@ -132,6 +133,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
           ['contacts', 'Contacts'],
           ['contracts', 'Contracts'],
           ['fourth-parties', 'Fourth parties'],
+          ['portal', 'Portal'],
           ['comments', 'Comments'],
           ['history', 'History'],
         ].map(([anchor, label]) => (
@@ -210,6 +212,7 @@ function VendorView({ vendor: v, parent, model, flash, onChanged, reload }: Load
       <Contacts vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
       <Contracts vendor={v} writable={writable} onChanged={() => setHistoryKey((k) => k + 1)} />
       <FourthPartySection vendor={v} writable={writable} onChanged={changed} />
+      <VendorPortalSection vendor={v} />
       <Comments vendor={v} />
       <History vendor={v} key={historyKey} />
 
