@@ -10,14 +10,15 @@ import { C_ICAP, runDir, runRoot, startCIcap, startSquid, startUpstream, type Ru
 import { percentile, type BenchRow, type BenchSuite } from '../lib.js';
 
 const SUITE = 'icap';
+const THIRDWATCH = 'squid + thirdwatch (scanning)';
 const HOST = 'bench-upstream.example';
 const SIZES = [
   { label: '1 KB', bytes: 1024 },
   { label: '64 KB', bytes: 64 * 1024 },
-  { label: '1 MB', bytes: 1024 * 1024 },
+  { label: '1 MB', bytes: 1_000_000 },
 ];
 
-/** A JSON order export of about `bytes` bytes with no personal data: the common case a scanner must let through. */
+/** A JSON order export of about `bytes` bytes (whole records, so valid JSON) with no personal data: the common case a scanner must let through. */
 export function cleanBody(bytes: number): Buffer {
   const items: string[] = [];
   let length = 2;
@@ -26,7 +27,7 @@ export function cleanBody(bytes: number): Buffer {
     items.push(item);
     length += item.length + 1;
   }
-  return Buffer.from(`[${items.join(',')}]`).subarray(0, Math.max(bytes, 2));
+  return Buffer.from(`[${items.join(',')}]`);
 }
 
 interface Measured {
@@ -159,7 +160,7 @@ function rows(results: Map<string, Map<string, Measured>>): BenchRow[] {
     for (const size of SIZES) {
       const m = bySize.get(size.label)!;
       const base = alone.get(size.label)!;
-      const peer = name.startsWith('squid + thirdwatch') ? echo?.get(size.label) : undefined;
+      const peer = name === THIRDWATCH ? echo?.get(size.label) : undefined;
       const notes = `latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.failures ? `; ${m.failures}` : ''}`;
       out.push({
         suite: SUITE,

@@ -1,6 +1,7 @@
 import { scenarioTarget } from './drills.js';
 import { evidenceTarget } from './evidence.js';
 import { httpTarget } from './http.js';
+import { icapTarget } from './icap.js';
 import { authenticodeTarget, sigstoreTarget } from './integrity.js';
 import { mentionsTarget } from './mentions.js';
 import { notificationTemplateTarget } from './notifications.js';
@@ -12,5 +13,5 @@ import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), icapTarget(), httpTarget()] as Target<unknown>[];
 }
