@@ -26,6 +26,8 @@ export interface Config {
   publicUrl: string;
   /** Largest evidence file a vendor may upload through the portal, in bytes. */
   maxEvidenceBytes: number;
+  /** Decoded bytes of one body the personal-data scan reads (the rest is reported as truncated). */
+  piiMaxScanBytes: number;
   allowPrivateWebhookTargets: boolean;
   /** Auth failures allowed per client address per minute before answering 429. */
   authFailuresPerMinute: number;
@@ -132,6 +134,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     secureCookies: bool('THIRDWATCH_SECURE_COOKIES', !isLoopback(host)),
     smtpUrl,
     maxEvidenceBytes: int('THIRDWATCH_MAX_EVIDENCE_MB', 25, 1, 1024) * 1024 * 1024,
+    piiMaxScanBytes: int('THIRDWATCH_PII_MAX_SCAN_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),

@@ -81,6 +81,8 @@ import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
 import { EgressIngestService, PRUNE_JOB as EGRESS_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_PRUNE_SCHEDULE } from '../modules/egress/ingest.service.js';
 import { EgressAlertService, PRUNE_JOB as EGRESS_ALERT_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_ALERT_PRUNE_SCHEDULE } from '../modules/egress/alerts.service.js';
 import { egressAlertRoutes } from '../modules/egress/alerts.routes.js';
+import { PiiService } from '../modules/pii/pii.service.js';
+import { piiRoutes } from '../modules/pii/pii.routes.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
@@ -152,6 +154,7 @@ export interface Services {
   blocklist: EgressBlocklistService;
   egressIngest: EgressIngestService;
   egressAlerts: EgressAlertService;
+  pii: PiiService;
   notifications: NotificationService;
   clocks: ClockService;
   incidentMetrics: IncidentMetrics;
@@ -276,6 +279,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     blocklist,
     egressIngest,
     egressAlerts: new EgressAlertService(database.db, { correlation, risks }),
+    pii: new PiiService(database.db, { maxScanBytes: config.piiMaxScanBytes }),
     notifications: new NotificationService(database.db, {
       jobs,
       mailer,
@@ -381,6 +385,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   incidentRoutes(app, services.incidents, services.incidentCorrelation, { maxFileBytes: config.maxEvidenceBytes });
   egressBlocklistRoutes(app, services.blocklist);
   egressAlertRoutes(app, services.egressAlerts);
+  piiRoutes(app, services.pii);
   notificationRoutes(app, services.notifications);
   incidentClockRoutes(app, services.clocks, services.incidentMetrics);
   portalIncidentRoutes(app, services.portal, services.portalIncidents);

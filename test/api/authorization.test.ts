@@ -270,6 +270,10 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'GET /api/v1/egress/alerts/:id': 'read',
   'POST /api/v1/egress/alerts/:id/acknowledge': 'egress:write',
   'POST /api/v1/egress/alerts/:id/resolve': 'egress:write',
+  // Personal-data detection (issue 12): testing a sample stores nothing; the custom patterns steer blocking.
+  'POST /api/v1/pii/scan': 'read',
+  'GET /api/v1/pii/patterns': 'read',
+  'PUT /api/v1/pii/patterns': 'egress:write',
   'GET /api/v1/notifications/channels': 'settings:write',
   'POST /api/v1/notifications/channels': 'settings:write',
   'GET /api/v1/notifications/channels/:id': 'settings:write',

@@ -1,8 +1,8 @@
 /**
  * Custom patterns an organisation adds (employee numbers, internal project codes). They run on the
  * JavaScript regex engine, which backtracks, so only a vetted subset is accepted: literals, escapes,
- * classes, `.`, bounded repetition (`?`, `{n}`, `{n,m}` up to 64) and unquantified non-capturing
- * groups with alternation. No `*`/`+`, no nested quantifiers, no backreferences or lookaround, and
+ * classes, `.`, bounded repetition (`?`, `{n}`, `{n,m}` up to 64) and non-capturing groups with
+ * alternation (optional at most). No `*`/`+`, no nested quantifiers, no backreferences or lookaround, and
  * the number of ways one start position can be tried is capped, so a scan costs at most a fixed
  * amount of work per input character.
  */
@@ -67,7 +67,12 @@ function vet(source: string): number {
       const paths = alternation();
       if (source[i] !== ')') throw new PatternError('unterminated group');
       i++;
-      if (/[?*+{]/.test(source[i] ?? '')) throw new PatternError(`quantified group at ${i}: repeat single characters or classes only`);
+      if (source[i] === '?') {
+        i++;
+        if (source[i] === '?') i++;
+        return paths + 1;
+      }
+      if (/[*+{]/.test(source[i] ?? '')) throw new PatternError(`repeated group at ${i}: a group may only be optional ("?"); repeat single characters or classes`);
       return paths;
     }
     if (c === '^' || c === '$') throw new PatternError(`anchor "${c}" at ${i} is not allowed; use \\b`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { scanBody, scanText, summarize } from './pii.scan.js';
 import type { Detection } from './pii.model.js';
+import { patternProblems, type CustomPattern } from './pii.patterns.js';
 
 const found = (ds: Detection[], text: string): string[] => ds.map((d) => `${d.type}:${text.slice(d.offset, d.offset + d.length)}:${d.tier}`);
 const one = (text: string): Detection | undefined => scanText(text)[0];
@@ -263,4 +264,43 @@ test('hostile structured bodies stay linear too', async () => {
     const ms = performance.now() - started;
     assert.ok(ms < 3000, `${name}: ${ms.toFixed(0)} ms`);
   }
+});
+
+test('custom patterns: only the bounded subset is accepted, and the worst accepted ones stay fast on hostile input', () => {
+  const refused: [string, RegExp][] = [
+    ['(a+)+b', /non-capturing/],
+    ['a+', /unbounded "\+"/],
+    ['a*b', /unbounded "\*"/],
+    ['a{2,}', /give a maximum/],
+    ['a{1,65}', /at most 64/],
+    ['(?:ab){2,5}', /only be optional/],
+    ['(a)\\1', /non-capturing/],
+    ['(?=a)', /non-capturing/],
+    ['^abc$', /anchor/],
+    ['\\d{0,40}\\d{0,40}', /too many ways/],
+    ['[abc', /unterminated/],
+    ['?a', /nothing to repeat/],
+    ['', /1-200 characters/],
+  ];
+  for (const [pattern, reason] of refused) {
+    const problems = patternProblems([{ name: 'p', pattern }]);
+    assert.equal(problems.length, 1, pattern);
+    assert.match(problems[0]!.reason, reason, pattern);
+  }
+  assert.deepEqual(patternProblems([{ name: 'bad name!', pattern: 'x' }, { name: 'c', pattern: 'x', confidence: 2 }]).map((p) => p.field), ['/patterns/0/name', '/patterns/1/confidence']);
+
+  const worst: CustomPattern[] = [
+    { name: 'a', pattern: '[a-z0-9]{1,64}@x' },
+    { name: 'b', pattern: '(?:\\w{1,8}|\\d{1,8})[-.]?\\w{1,8}Z' },
+    { name: 'c', pattern: '\\b(?:EMP|CTR)?-?\\d{6}\\b', caseInsensitive: true },
+  ];
+  assert.deepEqual(patternProblems(worst), []);
+  for (const input of ['a'.repeat(256 * 1024), '1'.repeat(256 * 1024), 'a1-'.repeat(80 * 1024)]) {
+    const started = performance.now();
+    scanText(input, { patterns: worst });
+    const ms = performance.now() - started;
+    assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+  }
+  const hits = scanText('id emp-123456 and 654321', { patterns: worst }).filter((d) => d.type === 'custom');
+  assert.deepEqual(hits.map((d) => [d.subtype, d.preview, d.tier]), [['c', 'e***', 'high'], ['c', '6***', 'high']]);
 });
