@@ -6,11 +6,11 @@ import { IcapServer, type IcapDecision, type IcapTransaction } from '../../src/m
 import { scanBody } from '../../src/modules/pii/pii.scan.js';
 
 async function decide(tx: IcapTransaction): Promise<IcapDecision> {
-  if (!tx.body) return { action: 'allow' };
-  const result = await scanBody(tx.body, { contentType: tx.http.headers.get('content-type') ?? null, contentEncoding: tx.http.headers.get('content-encoding') ?? null });
-  return result.detections.some((d) => d.type === 'payment_card')
-    ? { action: 'block', status: 403, html: '<!doctype html><title>Blocked</title><p>This request carried payment card numbers.</p>' }
-    : { action: 'allow' };
+  const result = tx.body ? await scanBody(tx.body, { contentType: tx.http.headers.get('content-type') ?? null, contentEncoding: tx.http.headers.get('content-encoding') ?? null }) : null;
+  const cards = result?.detections.some((d) => d.type === 'payment_card') ?? false;
+  // What the service saw of each request, one JSON line on stdout, for tests that compare it with what the proxy sent.
+  console.log(JSON.stringify({ seen: { method: tx.http.method, host: tx.http.host, port: tx.http.port, path: tx.http.path, bodyBytes: tx.bodyBytes, types: [...new Set(result?.detections.map((d) => d.type))] } }));
+  return cards ? { action: 'block', status: 403, html: '<!doctype html><title>Blocked</title><p>This request carried payment card numbers.</p>' } : { action: 'allow' };
 }
 
 const server = new IcapServer({ istag: () => 'hostile-1', afterPreview: async () => null, decide }, { port: 0 });

@@ -9,7 +9,19 @@ export interface IcapProcess {
   peakRssMb(): number;
   /** The highest resident set size (VmRSS, MB) seen while `work` runs, sampled every 10 ms, and the size before it. */
   rssDuring<T>(work: Promise<T>): Promise<{ result: T; beforeMb: number; maxMb: number }>;
+  /** What the service reported seeing of each request so far (its `{"seen": ...}` stdout lines). */
+  seen(): Seen[];
   stop(): Promise<void>;
+}
+
+export interface Seen {
+  method: string;
+  host: string | null;
+  port: number | null;
+  path: string | null;
+  bodyBytes: number;
+  /** Detection types found in the body. */
+  types: string[];
 }
 
 export async function startIcapProcess(env: Record<string, string> = {}): Promise<IcapProcess> {
@@ -20,20 +32,28 @@ export async function startIcapProcess(env: Record<string, string> = {}): Promis
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the ICAP service did not start:\n${err}`)), 60_000);
     child.once('exit', (code) => reject(new Error(`the ICAP service exited with ${code}:\n${err}`)));
+    let listening = false;
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /icap:\/\/[\d.]+:(\d+)\//.exec(out);
+      const m = listening ? null : /icap:\/\/[\d.]+:(\d+)\//.exec(out);
       if (m) {
+        listening = true;
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
     });
   });
   child.removeAllListeners('exit');
+  const seen = () =>
+    out
+      .split('\n')
+      .filter((line) => line.startsWith('{"seen":'))
+      .map((line) => (JSON.parse(line) as { seen: Seen }).seen);
   const status = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
   return {
     port,
     peakRssMb: () => status('VmHWM'),
+    seen,
     async rssDuring(work) {
       const beforeMb = status('VmRSS');
       let maxMb = beforeMb;
