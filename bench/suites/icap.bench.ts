@@ -7,10 +7,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { C_ICAP, runDir, runRoot, startCIcap, startSquid, startUpstream, type Running } from '../icap-harness.js';
+import { startIcapProcess } from '../../test/icap/icap-process.js';
 import { percentile, type BenchRow, type BenchSuite } from '../lib.js';
 
 const SUITE = 'icap';
-const THIRDWATCH = 'squid + thirdwatch (scanning)';
+const THIRDWATCH = 'squid + thirdwatch scanning';
 const HOST = 'bench-upstream.example';
 const SIZES = [
   { label: '1 KB', bytes: 1024 },
@@ -95,6 +96,12 @@ interface Config {
   start: ((dir: string) => Promise<Running & { url: string }>) | null;
 }
 
+/** Thirdwatch's ICAP server with its personal-data scanner reading every body, in its own process. */
+async function startThirdwatch(): Promise<Running & { url: string }> {
+  const service = await startIcapProcess();
+  return { port: service.port, url: `icap://127.0.0.1:${service.port}/reqmod`, stop: service.stop };
+}
+
 interface Live {
   config: Config;
   squid: Running;
@@ -107,6 +114,7 @@ export const run: BenchSuite = async (ctx) => {
   const configs: Config[] = [{ name: 'squid alone', start: null }];
   if (existsSync(C_ICAP)) configs.push({ name: 'squid + c-icap echo', start: startCIcap });
   else ctx.log(`${C_ICAP} is missing (Debian package c-icap): the c-icap echo column is left out`);
+  configs.push({ name: THIRDWATCH, start: startThirdwatch });
   const live: Live[] = [];
   const results = new Map<string, Map<string, Measured>>();
   try {
