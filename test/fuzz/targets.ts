@@ -7,11 +7,12 @@ import { mentionsTarget } from './mentions.js';
 import { notificationTemplateTarget } from './notifications.js';
 import { oscalTarget } from './oscal.js';
 import { parserTargets } from './parsers.js';
+import { piiTarget } from './pii.js';
 import { expressionTarget, playbookYamlTarget } from './playbooks.js';
 import { templateImportTarget } from './questionnaires.js';
 import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), icapTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), icapTarget(), piiTarget(), httpTarget()] as Target<unknown>[];
 }

@@ -531,7 +531,7 @@ class Scan {
         const close = text.indexOf('-----', endMarker + 9);
         end = close !== -1 && close - endMarker < 60 ? close + 5 : endMarker;
       }
-      this.emit('secret', 'private-key', at, end, 0.99, `-----BEGIN ${m[1] ?? ''}PRIVATE KEY----- ****`);
+      this.emit('secret', 'private-key', at, end, 0.99, `${m[1] ?? ''}PRIVATE KEY ****`.trimStart());
       at = end - 1;
     }
   }
