@@ -90,6 +90,16 @@ async function latencies(proxyPort: number, upstreamPort: number, body: Buffer, 
   }
 }
 
+/**
+ * Waits until a service has worked off what the load left queued in it (a slow scanner is still busy
+ * with bodies after autocannon stops): one request that queues behind them, then a short pause, so
+ * the next configuration is not measured on a machine still busy with this one.
+ */
+async function settle(proxyPort: number, upstreamPort: number, body: Buffer): Promise<void> {
+  await latencies(proxyPort, upstreamPort, body, 0);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 interface Config {
   name: string;
   /** Starts the ICAP service for this configuration; null = Squid alone. */
@@ -129,10 +139,14 @@ export const run: BenchSuite = async (ctx) => {
     for (const size of SIZES) {
       const body = cleanBody(size.bytes);
       const perConfig = live.map(() => ({ rps: [] as number[], samples: [] as number[], problems: [] as string[] }));
-      for (const l of live) await throughput(l.squid.port, upstream.port, body, 1);
+      for (const l of live) {
+        await throughput(l.squid.port, upstream.port, body, 1);
+        await settle(l.squid.port, upstream.port, body);
+      }
       for (let round = 0; round < rounds; round++) {
         for (const [i, l] of live.entries()) {
           const t = await throughput(l.squid.port, upstream.port, body, ctx.quick ? 2 : 4);
+          await settle(l.squid.port, upstream.port, body);
           perConfig[i].rps.push(t.rps);
           if (t.failures) perConfig[i].problems.push(t.failures);
           const count = Math.ceil((ctx.quick ? 60 : size.bytes > 100_000 ? 150 : 400) / rounds);
