@@ -3,7 +3,7 @@ import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { conflict, notFound, validationError } from '../../platform/errors.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import {
   CLOCK_KINDS,
   CLOCK_LABEL,
@@ -25,6 +25,8 @@ import type { IncidentEvent, NewEvent, Team } from './incidents.schemas.js';
 
 export const INCIDENT_SLA_KEY = 'incident-sla';
 export const INCIDENT_REGULATION_KEY = 'incident-regulation';
+const SLA = new SettingsDocument(INCIDENT_SLA_KEY, DEFAULT_SLA, { action: 'settings.incident-sla.update' });
+const REGULATION = new SettingsDocument(INCIDENT_REGULATION_KEY, DEFAULT_REGULATION, { action: 'settings.incident-regulation.update' });
 export const CLOCK_BREACH_JOB = 'incidents.clocks-breach';
 /** Breaches are found within a minute (the finest schedule). */
 export const CLOCK_BREACH_SCHEDULE = { name: 'incident-clocks', cron: '* * * * *', jobKind: CLOCK_BREACH_JOB };
@@ -208,19 +210,17 @@ export class ClockService {
   // Settings.
 
   async sla(executor: Executor = this.db): Promise<SlaSettings> {
-    return (await readSetting<SlaSettings>(executor, INCIDENT_SLA_KEY)) ?? DEFAULT_SLA;
+    return SLA.read(executor);
   }
 
   async regulation(executor: Executor = this.db): Promise<RegulationSettings> {
-    return (await readSetting<RegulationSettings>(executor, INCIDENT_REGULATION_KEY)) ?? DEFAULT_REGULATION;
+    return REGULATION.read(executor);
   }
 
   /** New targets apply to open incidents at once: their running SLA clocks move. */
   async setSla(sla: SlaSettings, ctx: RequestContext): Promise<SlaSettings> {
     await this.db.transaction().execute(async (trx) => {
-      const before = await this.sla(trx);
-      await writeSetting(trx, INCIDENT_SLA_KEY, sla);
-      await recordAudit(trx, ctx, { action: 'settings.incident-sla.update', entityType: 'settings', entityId: INCIDENT_SLA_KEY, before, after: sla });
+      await SLA.replace(trx, sla, ctx);
       await this.recomputeOpen(trx, ctx);
     });
     return sla;
@@ -234,9 +234,7 @@ export class ClockService {
       if (unknown.length) throw validationError(`unknown vendor: ${unknown.map(([id]) => id).join(', ')}`, unknown.map(([, i]) => ({ field: `/dora/ictProviderVendorIds/${i}`, reason: 'is not a vendor' })));
     }
     await this.db.transaction().execute(async (trx) => {
-      const before = await this.regulation(trx);
-      await writeSetting(trx, INCIDENT_REGULATION_KEY, regulation);
-      await recordAudit(trx, ctx, { action: 'settings.incident-regulation.update', entityType: 'settings', entityId: INCIDENT_REGULATION_KEY, before, after: regulation });
+      await REGULATION.replace(trx, regulation, ctx);
       await this.recomputeOpen(trx, ctx);
     });
     return regulation;

@@ -4,10 +4,9 @@
 // indicator's source document, with an open incident of that vendor are appended to it.
 import { Type, type Static } from 'typebox';
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import type { NewSighting } from '../indicators/correlation.service.js';
 import { IncidentRepository } from './incidents.repository.js';
 import { severityOfTier, type IncidentService } from './incidents.service.js';
@@ -36,6 +35,8 @@ export const DEFAULT_INCIDENT_CORRELATION: IncidentCorrelationSettings = {
   unknownConfidence: true,
 };
 
+const RULE = new SettingsDocument(INCIDENT_CORRELATION_KEY, DEFAULT_INCIDENT_CORRELATION, { action: 'settings.incident-correlation.update' });
+
 const KIND_WORDS: Record<string, string> = {
   'sbom-component': 'a component hash in an SBOM',
   artifact: 'a release artifact',
@@ -51,16 +52,11 @@ export class IncidentCorrelation {
   ) {}
 
   async settings(executor: Executor = this.db): Promise<IncidentCorrelationSettings> {
-    return { ...DEFAULT_INCIDENT_CORRELATION, ...((await readSetting<IncidentCorrelationSettings>(executor, INCIDENT_CORRELATION_KEY)) ?? {}) };
+    return RULE.read(executor);
   }
 
   async setSettings(settings: IncidentCorrelationSettings, ctx: RequestContext): Promise<IncidentCorrelationSettings> {
-    await this.db.transaction().execute(async (trx) => {
-      const before = await this.settings(trx);
-      await writeSetting(trx, INCIDENT_CORRELATION_KEY, settings);
-      await recordAudit(trx, ctx, { action: 'settings.incident-correlation.update', entityType: 'settings', entityId: INCIDENT_CORRELATION_KEY, before, after: settings });
-    });
-    return settings;
+    return this.db.transaction().execute((trx) => RULE.replace(trx, settings, ctx));
   }
 
   /** The sighting hook (CorrelationService.onSightings): runs in the transaction that recorded the sightings. */

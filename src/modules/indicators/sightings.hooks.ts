@@ -3,10 +3,9 @@
 // when the configured rule says so).
 import { Type, type Static } from 'typebox';
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import type { ArtifactEvent, IndicatorHit } from '../integrity/integrity.service.js';
 import type { RiskService } from '../risks/risks.service.js';
 import type { CorrelationService, NewSighting } from './correlation.service.js';
@@ -58,6 +57,8 @@ function likelihoodOf(confidence: number | null): number {
   return confidence >= 85 ? 5 : confidence >= 70 ? 4 : confidence >= 50 ? 3 : confidence >= 25 ? 2 : 1;
 }
 
+const RULE = new SettingsDocument(SIGHTING_RISK_SETTINGS_KEY, DEFAULT_SIGHTING_RISK_SETTINGS, { action: 'settings.sighting-risks.update' });
+
 const KIND_WORDS: Record<string, string> = {
   'sbom-component': 'a component hash in its SBOM',
   artifact: 'a release artifact',
@@ -72,16 +73,11 @@ export class SightingRisks {
   ) {}
 
   async settings(executor: Executor = this.db): Promise<SightingRiskSettings> {
-    return { ...DEFAULT_SIGHTING_RISK_SETTINGS, ...((await readSetting<SightingRiskSettings>(executor, SIGHTING_RISK_SETTINGS_KEY)) ?? {}) };
+    return RULE.read(executor);
   }
 
   async setSettings(settings: SightingRiskSettings, ctx: RequestContext): Promise<SightingRiskSettings> {
-    await this.db.transaction().execute(async (trx) => {
-      const before = await this.settings(trx);
-      await writeSetting(trx, SIGHTING_RISK_SETTINGS_KEY, settings);
-      await recordAudit(trx, ctx, { action: 'settings.sighting-risks.update', entityType: 'settings', entityId: SIGHTING_RISK_SETTINGS_KEY, before, after: settings });
-    });
-    return settings;
+    return this.db.transaction().execute((trx) => RULE.replace(trx, settings, ctx));
   }
 
   /**

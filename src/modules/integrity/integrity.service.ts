@@ -9,7 +9,7 @@ import type { DB, Executor } from '../../platform/db/schema.js';
 import { conflict, invalidField, notFound } from '../../platform/errors.js';
 import { decodeCursor, toPage, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import { analyseSignature, normaliseSerial, type ArtifactSignature } from './authenticode.js';
 import { hashFile, hashStream, type FileHashes } from './hashing.js';
 import { fileSource } from './pe.js';
@@ -30,7 +30,7 @@ import type {
 } from './integrity.schemas.js';
 
 export const DEFAULT_INTEGRITY_SETTINGS: IntegritySettings = { quarantineHours: 72 };
-const SETTINGS_KEY = 'integrity';
+const SETTINGS = new SettingsDocument('integrity', DEFAULT_INTEGRITY_SETTINGS, { action: 'integrity.settings.update' });
 
 /** What a check or registration tells the correlation hooks about one artifact. */
 export interface ArtifactEvent {
@@ -148,16 +148,11 @@ export class IntegrityService {
   }
 
   async settings(): Promise<IntegritySettings> {
-    return { ...DEFAULT_INTEGRITY_SETTINGS, ...((await readSetting<IntegritySettings>(this.db, SETTINGS_KEY)) ?? {}) };
+    return SETTINGS.read(this.db);
   }
 
   async updateSettings(settings: IntegritySettings, ctx: RequestContext): Promise<IntegritySettings> {
-    const before = await this.settings();
-    await this.db.transaction().execute(async (trx) => {
-      await writeSetting(trx, SETTINGS_KEY, settings);
-      await recordAudit(trx, ctx, { action: 'integrity.settings.update', entityType: 'setting', entityId: SETTINGS_KEY, before, after: settings });
-    });
-    return settings;
+    return this.db.transaction().execute((trx) => SETTINGS.replace(trx, settings, ctx));
   }
 
   private async requireProduct(productId: string, executor: Executor = this.db) {

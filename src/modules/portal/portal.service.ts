@@ -8,7 +8,7 @@ import type { DB, Executor } from '../../platform/db/schema.js';
 import { AppError, conflict, invalidField, notFound, payloadTooLarge } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Mailer } from '../../platform/mail.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import type { Assessment, AssessmentDetail } from '../assessments/assessments.schemas.js';
 import type { AssessmentService } from '../assessments/assessments.service.js';
 import type { QuestionnaireService } from '../questionnaires/questionnaires.service.js';
@@ -28,6 +28,7 @@ export const PRUNE_BLOBS_SCHEDULE = { name: 'evidence-blob-prune', cron: '40 3 *
 const BLOB_GRACE_MS = 3_600_000;
 
 const DEFAULT_SETTINGS: PortalSettings = { publicUrl: null, invitationDays: 14, sessionHours: 12, reminderDaysBefore: 3, overdueEveryDays: 7 };
+const SETTINGS = new SettingsDocument(PORTAL_SETTINGS_KEY, DEFAULT_SETTINGS, { action: 'settings.portal.update' });
 const DAY_MS = 86_400_000;
 /** last_used_at is a hint for humans; writing it on every request would turn reads into writes. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -91,17 +92,12 @@ export class PortalService {
   }
 
   async settings(executor: Executor = this.db): Promise<PortalSettings> {
-    return { ...DEFAULT_SETTINGS, ...(await readSetting<PortalSettings>(executor, PORTAL_SETTINGS_KEY)) };
+    return SETTINGS.read(executor);
   }
 
   async setSettings(settings: PortalSettings, ctx: RequestContext): Promise<PortalSettings> {
-    return this.db.transaction().execute(async (trx) => {
-      const before = await this.settings(trx);
-      const after = { ...settings, publicUrl: settings.publicUrl ? settings.publicUrl.replace(/\/+$/, '') : null };
-      await writeSetting(trx, PORTAL_SETTINGS_KEY, after);
-      await recordAudit(trx, ctx, { action: 'settings.portal.update', entityType: 'settings', entityId: PORTAL_SETTINGS_KEY, before, after });
-      return after;
-    });
+    const after = { ...settings, publicUrl: settings.publicUrl ? settings.publicUrl.replace(/\/+$/, '') : null };
+    return this.db.transaction().execute((trx) => SETTINGS.replace(trx, after, ctx));
   }
 
   // Invitations ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { conflict, invalidField, notFound, validationError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import { OPEN_STATUSES, type AssessmentService } from '../assessments/assessments.service.js';
 import { AWAITING_VENDOR } from '../assessments/assessments.repository.js';
 import type { AssessmentDetail } from '../assessments/assessments.schemas.js';
@@ -36,6 +36,8 @@ export const DEFAULT_CADENCE: AssessmentCadence = {
   leadDays: 30,
   templates: { T1: 'supply-chain-baseline', T2: 'supply-chain-baseline', T3: 'incident-notification', T4: null },
 };
+const WEIGHTS = new SettingsDocument(RESIDUAL_RISK_KEY, DEFAULT_RESIDUAL_WEIGHTS, { action: 'settings.residual-risk.update' });
+const CADENCE = new SettingsDocument(ASSESSMENT_CADENCE_KEY, DEFAULT_CADENCE, { action: 'settings.assessment-cadence.update' });
 
 export interface ResilienceDeps {
   jobs: JobQueue;
@@ -186,20 +188,16 @@ export class ResilienceService {
   // Settings.
 
   async residualWeights(executor: Executor = this.db): Promise<ResidualRiskWeights> {
-    return (await readSetting<ResidualRiskWeights>(executor, RESIDUAL_RISK_KEY)) ?? DEFAULT_RESIDUAL_WEIGHTS;
+    return WEIGHTS.read(executor);
   }
 
   async setResidualWeights(weights: ResidualRiskWeights, ctx: RequestContext): Promise<ResidualRiskWeights> {
-    await this.write(async (trx) => {
-      const before = await this.residualWeights(trx);
-      await writeSetting(trx, RESIDUAL_RISK_KEY, weights);
-      await recordAudit(trx, ctx, { action: 'settings.residual-risk.update', entityType: 'settings', entityId: RESIDUAL_RISK_KEY, before, after: weights });
-    });
+    await this.write((trx) => WEIGHTS.replace(trx, weights, ctx));
     return weights;
   }
 
   async cadence(executor: Executor = this.db): Promise<AssessmentCadence> {
-    return (await readSetting<AssessmentCadence>(executor, ASSESSMENT_CADENCE_KEY)) ?? DEFAULT_CADENCE;
+    return CADENCE.read(executor);
   }
 
   async setCadence(cadence: AssessmentCadence, ctx: RequestContext): Promise<AssessmentCadence> {
@@ -208,11 +206,7 @@ export class ResilienceService {
     if (unknown.length) {
       throw validationError(`unknown template: ${unknown.map((t) => `${t} ${cadence.templates[t]}`).join(', ')}`, unknown.map((t) => ({ field: `/templates/${t}`, reason: 'is not a template id or key' })));
     }
-    await this.write(async (trx) => {
-      const before = await this.cadence(trx);
-      await writeSetting(trx, ASSESSMENT_CADENCE_KEY, cadence);
-      await recordAudit(trx, ctx, { action: 'settings.assessment-cadence.update', entityType: 'settings', entityId: ASSESSMENT_CADENCE_KEY, before, after: cadence });
-    });
+    await this.write((trx) => CADENCE.replace(trx, cadence, ctx));
     return cadence;
   }
 

@@ -6,7 +6,7 @@ import type { DB, Executor } from '../../platform/db/schema.js';
 import { AppError, forbidden, invalidField, notFound, validationError } from '../../platform/errors.js';
 import { decodeCursor, toPage, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import { searchText } from '../../platform/search-text.js';
 import { auditView, presentEvidence, presentRisk } from './risks.mappers.js';
 import { RiskRepository, type ResolvedFilter, type RiskRow } from './risks.repository.js';
@@ -26,6 +26,7 @@ import type {
 import type { RisksTable } from './risks.tables.js';
 
 /** Most risks one CSV export carries. */
+const SCALES = new SettingsDocument(RISK_SCALES_KEY, DEFAULT_RISK_SCALES, { action: 'settings.risk-scales.update' });
 export const EXPORT_MAX = 100_000;
 
 /**
@@ -70,17 +71,13 @@ export class RiskService {
   }
 
   async scales(executor: Executor = this.db): Promise<RiskScales> {
-    return (await readSetting<RiskScales>(executor, RISK_SCALES_KEY)) ?? DEFAULT_RISK_SCALES;
+    return SCALES.read(executor);
   }
 
   async setScales(scales: RiskScales, ctx: RequestContext): Promise<RiskScales> {
     const problems = validateRiskScales(scales);
     if (problems.length) throw validationError(problems[0], problems.map((p) => ({ field: `/${p.split(':')[0]}`, reason: p.split(': ').slice(1).join(': ') })));
-    await this.db.transaction().execute(async (trx) => {
-      const before = await this.scales(trx);
-      await writeSetting(trx, RISK_SCALES_KEY, scales);
-      await recordAudit(trx, ctx, { action: 'settings.risk-scales.update', entityType: 'settings', entityId: RISK_SCALES_KEY, before, after: scales });
-    });
+    await this.db.transaction().execute((trx) => SCALES.replace(trx, scales, ctx));
     return scales;
   }
 
