@@ -83,6 +83,10 @@ import { EgressAlertService, PRUNE_JOB as EGRESS_ALERT_PRUNE_JOB, PRUNE_SCHEDULE
 import { egressAlertRoutes } from '../modules/egress/alerts.routes.js';
 import { PiiService } from '../modules/pii/pii.service.js';
 import { piiRoutes } from '../modules/pii/pii.routes.js';
+import { EgressAttribution } from '../modules/egress/attribution.js';
+import { FlowService } from '../modules/egress/flows.service.js';
+import { DestinationService } from '../modules/egress/destinations.service.js';
+import { egressFlowRoutes } from '../modules/egress/flows.routes.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
@@ -155,6 +159,9 @@ export interface Services {
   egressIngest: EgressIngestService;
   egressAlerts: EgressAlertService;
   pii: PiiService;
+  attribution: EgressAttribution;
+  flows: FlowService;
+  destinations: DestinationService;
   notifications: NotificationService;
   clocks: ClockService;
   incidentMetrics: IncidentMetrics;
@@ -232,6 +239,10 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const blocklist = new EgressBlocklistService(database.db);
   // Flows and alerts register their hooks on it (they run in each batch's transaction).
   const egressIngest = new EgressIngestService(database.db, { retentionDays: config.egressRetentionDays });
+  const attribution = new EgressAttribution(database.db);
+  vendors.onDomainsChanged((trx, vendorIds) => attribution.onVendorDomains(trx, vendorIds));
+  const flows = new FlowService(database.db, attribution);
+  egressIngest.onIngested((trx, events) => flows.aggregate(trx, events));
   playbooks.engine.useEffects({
     ...questionnaireEffect({ assessments, templates: questionnaires, jobs }),
     ...incidentEffects(incidents),
@@ -280,6 +291,9 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     egressIngest,
     egressAlerts: new EgressAlertService(database.db, { correlation, risks }),
     pii: new PiiService(database.db, { maxScanBytes: config.piiMaxScanBytes }),
+    attribution,
+    flows,
+    destinations: new DestinationService(database.db, { attribution, flows, blocklist }),
     notifications: new NotificationService(database.db, {
       jobs,
       mailer,
@@ -386,6 +400,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   egressBlocklistRoutes(app, services.blocklist);
   egressAlertRoutes(app, services.egressAlerts);
   piiRoutes(app, services.pii);
+  egressFlowRoutes(app, services);
   notificationRoutes(app, services.notifications);
   incidentClockRoutes(app, services.clocks, services.incidentMetrics);
   portalIncidentRoutes(app, services.portal, services.portalIncidents);

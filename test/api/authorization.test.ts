@@ -274,6 +274,13 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/pii/scan': 'read',
   'GET /api/v1/pii/patterns': 'read',
   'PUT /api/v1/pii/patterns': 'egress:write',
+  // Data flows and destination triage (issue 12).
+  'GET /api/v1/dataflows': 'read',
+  'GET /api/v1/dataflows/graph': 'read',
+  'GET /api/v1/egress/destinations': 'read',
+  'PUT /api/v1/egress/destinations/:destination': 'egress:write',
+  'GET /api/v1/settings/egress-saas': 'read',
+  'PUT /api/v1/settings/egress-saas': 'settings:write',
   'GET /api/v1/notifications/channels': 'settings:write',
   'POST /api/v1/notifications/channels': 'settings:write',
   'GET /api/v1/notifications/channels/:id': 'settings:write',

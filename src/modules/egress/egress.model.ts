@@ -44,6 +44,11 @@ export interface EgressEvent {
   /** Detection types seen in the request body (empty when not scanned or none). */
   dataClasses: DetectionType[];
   detections: DetectionSummary;
+  /**
+   * Who opened it, seen from the organisation: outbound unless the log says the remote side did
+   * (Zeek conn.log local_orig=F). Absent means outbound.
+   */
+  direction?: 'outbound' | 'inbound';
   /** Set on events from the ICAP service: what the policy decided, and why. */
   decision: EgressDecision | null;
   reason: string | null;

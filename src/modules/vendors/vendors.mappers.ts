@@ -61,6 +61,7 @@ export function presentProduct(row: ProductsTable) {
     updateChannel: row.update_channel,
     autoUpdate: row.auto_update === 1,
     cpe: row.cpe ?? null,
+    endpoints: JSON.parse(row.endpoints ?? '[]') as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

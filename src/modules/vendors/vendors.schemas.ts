@@ -132,6 +132,12 @@ export const ProductBody = Type.Object(
     deploymentCount: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 100_000_000 }))),
     updateChannel: Type.Optional(Nullable(Type.String({ maxLength: 300, description: 'How updates arrive, e.g. "in-app auto-update from vendor CDN".' }))),
     autoUpdate: Type.Optional(Type.Boolean()),
+    endpoints: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\\.?$' }), {
+        maxItems: 100,
+        description: 'Host names the product talks to (e.g. api.vendor.example; subdomains included): egress to them is attributed to this product and its vendor.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -146,6 +152,7 @@ export const ProductSchema = Type.Object({
   deploymentCount: Nullable(Type.Integer()),
   updateChannel: Nullable(Type.String()),
   autoUpdate: Type.Boolean(),
+  endpoints: Type.Array(Type.String(), { description: 'Host names the product talks to: egress attribution maps them (and their subdomains) to the product.' }),
   cpe: Nullable(Type.String({ description: 'The product\'s own CPE (PUT /api/v1/products/{id}/cpe); null: releases are matched under vendor:product spellings derived from its names.' })),
   createdAt: Type.String(),
   updatedAt: Type.String(),

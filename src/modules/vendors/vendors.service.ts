@@ -28,11 +28,16 @@ import type { ContactsTable, ContractsTable, ProductsTable, VendorsTable } from 
 const RISK_MODEL_KEY = 'risk-model';
 const FOURTH_PARTY_MAX_DEPTH = 12;
 
-type ProductInput = { name?: string; type?: string; description?: string | null; version?: string | null; deploymentCount?: number | null; updateChannel?: string | null; autoUpdate?: boolean };
+type ProductInput = { name?: string; type?: string; description?: string | null; version?: string | null; deploymentCount?: number | null; updateChannel?: string | null; autoUpdate?: boolean; endpoints?: string[] };
 type ContactInput = { name?: string; email?: string | null; phone?: string | null; role?: string | null; isPrimary?: boolean };
 type ContractInput = { title?: string; startDate?: string | null; endDate?: string | null; value?: number | null; currency?: string | null; noticePeriodDays?: number | null; sbomClause?: boolean; breachNotificationClause?: boolean; breachNotificationHours?: number | null };
 
 export type VendorValues = Required<CreateVendorInput>;
+
+/** Endpoints as attribution matches them: lower case, no trailing dot, each once. */
+function productEndpoints(endpoints: string[]): string[] {
+  return [...new Set(endpoints.map((e) => e.trim().toLowerCase().replace(/\.+$/, '')))].sort();
+}
 
 export const VENDOR_DEFAULTS: Omit<VendorValues, 'name'> = {
   aliases: [],
@@ -451,8 +456,11 @@ export class VendorService {
         created_at: now,
         updated_at: now,
         search_text: searchText([name]),
+        endpoints: JSON.stringify(productEndpoints(input.endpoints ?? [])),
       };
       await this.repo(trx).insertProduct(row);
+      // Product endpoints attribute egress like vendor domains do.
+      if (row.endpoints !== '[]') await this.domainsChanged(trx, [vendorId], ctx);
       const product = presentProduct(row);
       await recordAudit(trx, ctx, { action: 'product.create', entityType: 'product', entityId: row.id, after: product });
       return product;
@@ -471,9 +479,11 @@ export class VendorService {
         ...(input.deploymentCount !== undefined ? { deployment_count: input.deploymentCount } : {}),
         ...(input.updateChannel !== undefined ? { update_channel: input.updateChannel } : {}),
         ...(input.autoUpdate !== undefined ? { auto_update: input.autoUpdate ? 1 : 0 } : {}),
+        ...(input.endpoints !== undefined ? { endpoints: JSON.stringify(productEndpoints(input.endpoints)) } : {}),
         updated_at: new Date().toISOString(),
       };
       await this.repo(trx).updateProduct(id, changes);
+      if (changes.endpoints !== undefined && changes.endpoints !== existing.endpoints) await this.domainsChanged(trx, [existing.vendor_id], ctx);
       const after = presentProduct({ ...existing, ...changes });
       await recordAudit(trx, ctx, { action: 'product.update', entityType: 'product', entityId: id, before: presentProduct(existing), after });
       return after;

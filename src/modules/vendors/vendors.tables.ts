@@ -66,6 +66,8 @@ export interface ProductsTable {
   updated_at: string;
   /** The name folded by foldForSearch (0019): what global search looks products up by. */
   search_text: string;
+  /** Host names the product talks to (JSON list, subdomains included; 0035): egress attribution maps destinations through them. */
+  endpoints: Json;
 }
 
 export interface ContactsTable {

@@ -18,13 +18,14 @@ import type { PlaybookTables } from '../../modules/playbooks/playbooks.tables.js
 import type { IncidentTables } from '../../modules/incidents/incidents.tables.js';
 import type { EgressTables } from '../../modules/egress/egress.tables.js';
 import type { IngestTables } from '../../modules/egress/ingest.tables.js';
+import type { EgressFlowTables } from '../../modules/egress/flows.tables.js';
 import type { NotificationTables } from '../../modules/notifications/notifications.tables.js';
 import type { IncidentClockTables } from '../../modules/incidents/incidents.clocks.tables.js';
 import type { EgressAlertTables } from '../../modules/egress/alerts.tables.js';
 import type { PiiTables } from '../../modules/pii/pii.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables, IngestTables, NotificationTables, IncidentClockTables, EgressAlertTables, PiiTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables, IngestTables, NotificationTables, IncidentClockTables, EgressAlertTables, PiiTables, EgressFlowTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
