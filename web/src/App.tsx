@@ -28,10 +28,12 @@ import { TemplatePage, TemplatesPage } from './pages/Templates.js';
 import { ControlPage, ControlsPage } from './pages/Controls.js';
 import { IncidentBoardPage } from './pages/incidents/Board.js';
 import { BlocklistPage } from './pages/egress/Blocklist.js';
+import { PolicyPage } from './pages/egress/Policy.js';
 import { IncidentPage } from './pages/incidents/Incident.js';
 import { IncidentMetricsPage } from './pages/incidents/Metrics.js';
 import { NewIncidentPage } from './pages/incidents/NewIncident.js';
 import { incidentSectionOf } from './pages/incidents/IncidentsNav.js';
+import { EGRESS_SECTIONS } from './pages/egress/EgressNav.js';
 import { PlaybookPage, PlaybooksPage } from './pages/Playbooks.js';
 import { DrillPage, DrillsPage } from './pages/Drills.js';
 
@@ -128,7 +130,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
                     ? 'assessments'
                     : incidentSectionOf(location.path)
                       ? 'incidents'
-                      : '';
+                      : location.path === '/egress' || location.path.startsWith('/egress/')
+                        ? 'egress'
+                        : '';
 
   return (
     <SessionContext.Provider value={value}>
@@ -178,6 +182,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             <li>
               <Link to="/incidents" aria-current={section === 'incidents' ? 'page' : undefined}>
                 Incidents
+              </Link>
+            </li>
+            <li>
+              <Link to={EGRESS_SECTIONS[0][0]} aria-current={section === 'egress' ? 'page' : undefined}>
+                Egress
               </Link>
             </li>
             <li>
@@ -233,6 +242,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/controls') return <ControlsPage />;
   if (path === '/incidents') return <IncidentBoardPage />;
   if (path === '/egress/blocklist') return <BlocklistPage />;
+  if (path === '/egress/policy') return <PolicyPage />;
   if (path === '/incidents/new') return <NewIncidentPage />;
   if (path === '/incidents/metrics') return <IncidentMetricsPage />;
   if (path === '/playbooks') return <PlaybooksPage />;

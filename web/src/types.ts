@@ -238,7 +238,7 @@ export interface RiskModel {
   reviewCadenceDays: Record<Tier, number>;
 }
 
-export type Permission = 'read' | 'inventory:write' | 'comments:write' | 'findings:triage' | 'risks:write' | 'risks:approve' | 'audit:read' | 'tokens:manage' | 'users:manage' | 'settings:write' | 'assessments:write' | 'incidents:write' | 'playbooks:write';
+export type Permission = 'read' | 'inventory:write' | 'comments:write' | 'findings:triage' | 'risks:write' | 'risks:approve' | 'audit:read' | 'tokens:manage' | 'users:manage' | 'settings:write' | 'assessments:write' | 'incidents:write' | 'playbooks:write' | 'egress:write';
 
 export interface Session {
   actor: { type: string; id: string | null; name: string; role: string };
