@@ -24,9 +24,9 @@ export const CONTEXT_FOR: Partial<Record<DetectionType, Set<string>>> = {
 
 /** Words that say a number is something else: order, invoice, tracking numbers, versions, amounts. */
 const NUMBER_AGAINST = words(
-  'order orders invoice tracking ref reference sku transaction txn timestamp ts version build serial isbn ean upc gtin barcode shipment product item sequence seq count total amount price qty quantity zip postal postcode id uuid hash checksum nonce port',
+  'order orders invoice tracking ref reference sku transaction txn timestamp ts version build serial isbn ean upc gtin barcode shipment product item sequence seq count total amount price qty quantity zip postal postcode uuid hash checksum nonce port',
 );
-const IP_AGAINST = words('version ver release build oid snmp');
+const IP_AGAINST = words('version ver release build oid snmp ref reference');
 
 export const CONTEXT_AGAINST: Partial<Record<DetectionType, Set<string>>> = {
   payment_card: NUMBER_AGAINST,

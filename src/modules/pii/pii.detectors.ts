@@ -23,7 +23,7 @@ import {
   personnummerValid,
   ssnValid,
 } from './pii.validators.js';
-import { contextVerdict, fieldWords, hasAny, PASSWORD_WORDS, SECRET_WORDS, splitWords, type Verdict } from './pii.context.js';
+import { CONTEXT_FOR, contextVerdict, fieldWords, hasAny, PASSWORD_WORDS, SECRET_WORDS, splitWords, type Verdict } from './pii.context.js';
 import type { CompiledPattern } from './pii.patterns.js';
 
 export function tierOf(confidence: number): ConfidenceTier {
@@ -64,6 +64,35 @@ class Scan {
     this.text = seg.text;
     this.len = seg.text.length;
     this.field = fieldWords(seg.field);
+  }
+
+  private phoneWords: boolean | null = null;
+
+  /** Whether any phone word is in the segment or its field: national numbers need one. */
+  get mayBePhone(): boolean {
+    this.phoneWords ??= PHONE_HINT.test(this.text) || this.field.some((w) => CONTEXT_FOR.phone!.has(w));
+    return this.phoneWords;
+  }
+
+  /** start, end pairs of the digit runs of the text (set by numbers()) */
+  private groups: number[] = [];
+  private n = 0;
+
+  gs(k: number): number {
+    return this.groups[2 * k]!;
+  }
+
+  ge(k: number): number {
+    return this.groups[2 * k + 1]!;
+  }
+
+  glen(k: number): number {
+    return this.ge(k) - this.gs(k);
+  }
+
+  /** The separator between group k and k+1 when it is short, else null. */
+  sep(k: number): string | null {
+    return k + 1 < this.n && this.gs(k + 1) - this.ge(k) <= 2 ? this.text.slice(this.ge(k), this.gs(k + 1)) : null;
   }
 
   code(i: number): number {
@@ -155,97 +184,86 @@ class Scan {
       }
     }
     const n = groups.length / 2;
-    const gs = (k: number): number => groups[2 * k]!;
-    const ge = (k: number): number => groups[2 * k + 1]!;
-    const glen = (k: number): number => ge(k) - gs(k);
-    /** The separator between group k and k+1 when it is short, else null. */
-    const sep = (k: number): string | null => (k + 1 < n && gs(k + 1) - ge(k) <= 2 ? text.slice(ge(k), gs(k + 1)) : null);
+    this.groups = groups;
+    this.n = n;
 
     let covered = -1; // end of the last card/IBAN-like span, so its digits are not re-read as something else
     for (let k = 0; k < n; k++) {
-      if (gs(k) < covered) continue;
-      const start = gs(k);
-      const len0 = glen(k);
+      if (this.gs(k) < covered) continue;
+      const start = this.gs(k);
+      const len0 = this.glen(k);
       if (this.startOk(start) || this.code(start - 1) === 40) {
-        const card = this.card(k, n, gs, ge, glen, sep);
+        const card = this.card(k, n);
         if (card > 0) {
           covered = card;
           continue;
         }
-        this.ssn(k, n, gs, ge, glen, sep);
-        this.phoneNational(k, n, gs, ge, glen, sep);
+        this.ssn(k, n);
+        this.phoneNational(k, n);
       }
       if (!this.startOk(start)) continue;
-      const single = this.endOk(ge(k));
-      if (len0 === 9 && single) this.bsn(start, ge(k));
-      if (len0 === 11 && single) this.pesel(start, ge(k));
-      if ((len0 === 10 || len0 === 12) && single) this.personnummer(start, ge(k), text.slice(start, ge(k)).slice(-10), false);
-      if ((len0 === 6 || len0 === 8) && (sep(k) === '-' || sep(k) === '+') && glen(k + 1) === 4 && this.endOk(ge(k + 1))) {
-        this.personnummer(start, ge(k + 1), text.slice(start, ge(k)).slice(-6) + text.slice(gs(k + 1), ge(k + 1)), true);
+      const single = this.endOk(this.ge(k));
+      if (len0 === 9 && single) this.bsn(start, this.ge(k));
+      if (len0 === 11 && single) this.pesel(start, this.ge(k));
+      if ((len0 === 10 || len0 === 12) && single) this.personnummer(start, this.ge(k), text.slice(start, this.ge(k)).slice(-10), false);
+      if ((len0 === 6 || len0 === 8) && (this.sep(k) === '-' || this.sep(k) === '+') && this.glen(k + 1) === 4 && this.endOk(this.ge(k + 1))) {
+        this.personnummer(start, this.ge(k + 1), text.slice(start, this.ge(k)).slice(-6) + text.slice(this.gs(k + 1), this.ge(k + 1)), true);
       }
-      if (len0 === 6) this.hetu(start, ge(k));
-      if (len0 === 8) this.dni(start, ge(k));
-      if (len0 <= 3 && k + 3 < n) this.ipv4(k, gs, ge, sep);
-      this.date(k, n, gs, ge, glen, sep);
+      if (len0 === 6) this.hetu(start, this.ge(k));
+      if (len0 === 8) this.dni(start, this.ge(k));
+      if (len0 <= 3 && k + 3 < n) this.ipv4(k);
+      this.date(k, n);
     }
   }
 
   card(
     k: number,
     n: number,
-    gs: (k: number) => number,
-    ge: (k: number) => number,
-    glen: (k: number) => number,
-    sep: (k: number) => string | null,
   ): number {
-    if (!this.startOk(gs(k))) return 0;
-    const sizes = [glen(k)];
+    if (!this.startOk(this.gs(k))) return 0;
+    const sizes = [this.glen(k)];
     let total = sizes[0]!;
     let m = k;
     let joiner: string | null = null;
     while (m + 1 < n && total < 19) {
-      const s = sep(m);
+      const s = this.sep(m);
       if ((s !== ' ' && s !== '-') || (joiner !== null && s !== joiner)) break;
       joiner = s;
-      total += glen(m + 1);
-      sizes.push(glen(m + 1));
+      total += this.glen(m + 1);
+      sizes.push(this.glen(m + 1));
       m++;
     }
     if (total < 13 || total > 19) return 0;
     // A longer number joined the same way is not a card with extra digits.
-    if (joiner !== null && m + 1 < n && sep(m) === joiner) return 0;
-    if (!this.endOk(ge(m))) return 0;
+    if (joiner !== null && m + 1 < n && this.sep(m) === joiner) return 0;
+    if (!this.endOk(this.ge(m))) return 0;
     const shape = sizes.join('-');
     const grouped = sizes.length > 1;
     if (grouped && !CARD_SHAPES.test(shape)) return 0;
-    const digits = this.text.slice(gs(k), ge(m)).replace(/[ -]/g, '');
+    const digits = this.text.slice(this.gs(k), this.ge(m)).replace(/[ -]/g, '');
     const brand = cardBrand(digits);
     if (!brand) return 0;
-    const v = this.verdict(gs(k), 'payment_card');
+    const v = this.verdict(this.gs(k), 'payment_card');
     let c = grouped ? 0.8 : 0.6;
     if (v === 'for') c += 0.3;
     if (v === 'against') c -= 0.45;
-    this.emit('payment_card', brand, gs(k), ge(m), c, maskKeepLast(this.text.slice(gs(k), ge(m)), 4));
-    return ge(m);
+    this.emit('payment_card', brand, this.gs(k), this.ge(m), c, maskKeepLast(this.text.slice(this.gs(k), this.ge(m)), 4));
+    return this.ge(m);
   }
 
   ssn(
     k: number,
     n: number,
-    gs: (k: number) => number,
-    ge: (k: number) => number,
-    glen: (k: number) => number,
-    sep: (k: number) => string | null,
   ): void {
-    const start = gs(k);
+    const start = this.gs(k);
     if (!this.startOk(start)) return;
     let end: number;
     let formatted: boolean;
-    if (glen(k) === 3 && k + 2 < n && glen(k + 1) === 2 && glen(k + 2) === 4 && (sep(k) === '-' || sep(k) === ' ') && sep(k + 1) === sep(k)) {
-      end = ge(k + 2);
+    if (this.glen(k) === 3 && k + 2 < n && this.glen(k + 1) === 2 && this.glen(k + 2) === 4 && (this.sep(k) === '-' || this.sep(k) === ' ') && this.sep(k + 1) === this.sep(k)) {
+      end = this.ge(k + 2);
       formatted = true;
-    } else if (glen(k) === 9) {
-      end = ge(k);
+    } else if (this.glen(k) === 9) {
+      end = this.ge(k);
       formatted = false;
     } else return;
     if (!this.endOk(end)) return;
@@ -261,34 +279,30 @@ class Scan {
   phoneNational(
     k: number,
     n: number,
-    gs: (k: number) => number,
-    ge: (k: number) => number,
-    glen: (k: number) => number,
-    sep: (k: number) => string | null,
   ): void {
-    const open = this.code(gs(k) - 1) === 40;
-    const start = open ? gs(k) - 1 : gs(k);
+    const open = this.code(this.gs(k) - 1) === 40;
+    const start = open ? this.gs(k) - 1 : this.gs(k);
     if (!this.startOk(start)) return;
-    let digits = glen(k);
+    let digits = this.glen(k);
     let m = k;
     while (m + 1 < n && digits < 15) {
-      const s = sep(m);
+      const s = this.sep(m);
       if (s === null || !PHONE_SEPARATORS.has(s)) break;
-      digits += glen(m + 1);
+      digits += this.glen(m + 1);
       m++;
     }
-    if (digits < 7 || digits > 15 || m === k || !this.endOk(ge(m))) return;
-    const candidate = this.text.slice(start, ge(m));
+    if (digits < 7 || digits > 15 || m === k || !this.endOk(this.ge(m))) return;
+    const candidate = this.text.slice(start, this.ge(m));
     if (open && !candidate.includes(')')) return;
-    const v = this.verdict(start, 'phone');
-    if (v === 'against') return;
     const nanp = /^(\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}$|^1[-. ]\d{3}[-. ]\d{3}[-. ]\d{4}$/.test(candidate);
-    if (!nanp && v !== 'for') return;
-    const regions: CountryCode[] = nanp ? ['US'] : ['US', 'GB', 'DE', 'FR', 'NL', 'ES', 'IT', 'IN', 'AU', 'CA'];
+    if (!nanp && !this.mayBePhone) return;
+    const v = this.verdict(start, 'phone');
+    if (v === 'against' || (!nanp && v !== 'for')) return;
+    const regions: CountryCode[] = nanp ? ['US'] : ['US', 'GB', 'DE', 'FR'];
     for (const region of regions) {
       const parsed = parsePhoneNumberFromString(candidate, region);
       if (parsed?.isValid()) {
-        this.emit('phone', parsed.country ?? region, start, ge(m), v === 'for' ? 0.85 : 0.6, maskKeepLast(candidate, 2));
+        this.emit('phone', parsed.country ?? region, start, this.ge(m), v === 'for' ? 0.85 : 0.6, maskKeepLast(candidate, 2));
         return;
       }
     }
@@ -311,9 +325,12 @@ class Scan {
       if (!this.endOk(e) && this.code(e) !== 46) continue;
       const candidate = text.slice(plus, e);
       const parsed = parsePhoneNumberFromString(candidate);
-      if (!parsed?.isValid()) continue;
+      if (!parsed?.isPossible()) continue;
+      const valid = parsed.isValid();
       const v = this.verdict(plus, 'phone');
-      let c = 0.75;
+      // A number outside the numbering plan's assigned ranges still counts when it is called a phone.
+      if (!valid && v !== 'for') continue;
+      let c = valid ? 0.75 : 0.55;
       if (v === 'for') c += 0.15;
       if (v === 'against') c -= 0.4;
       this.emit('phone', parsed.country ?? null, plus, e, c, maskKeepLast(candidate, 2));
@@ -351,16 +368,16 @@ class Scan {
     if (dniValid(this.text.slice(start, end + 1))) this.nationalId('es-dni', start, end + 1, 0.7, 0.95);
   }
 
-  ipv4(k: number, gs: (k: number) => number, ge: (k: number) => number, sep: (k: number) => string | null): void {
+  ipv4(k: number): void {
     const octets: number[] = [];
     for (let j = k; j < k + 4; j++) {
-      const s = this.text.slice(gs(j), ge(j));
+      const s = this.text.slice(this.gs(j), this.ge(j));
       if (s.length > 3 || (s.length > 1 && s[0] === '0') || Number(s) > 255) return;
-      if (j < k + 3 && sep(j) !== '.') return;
+      if (j < k + 3 && this.sep(j) !== '.') return;
       octets.push(Number(s));
     }
-    const start = gs(k);
-    const end = ge(k + 3);
+    const start = this.gs(k);
+    const end = this.ge(k + 3);
     if (!this.startOk(start) || !this.endOk(end)) return;
     const [a, b] = octets as [number, number, number, number];
     let c = 0.6;
@@ -375,22 +392,18 @@ class Scan {
   date(
     k: number,
     n: number,
-    gs: (k: number) => number,
-    ge: (k: number) => number,
-    glen: (k: number) => number,
-    sep: (k: number) => string | null,
   ): void {
     if (k + 2 >= n) return;
-    const s1 = sep(k);
-    const s2 = sep(k + 1);
+    const s1 = this.sep(k);
+    const s2 = this.sep(k + 1);
     if (s1 === null || s1 !== s2 || !DATE_SEPARATORS.has(s1)) return;
-    const start = gs(k);
-    const end = ge(k + 2);
+    const start = this.gs(k);
+    const end = this.ge(k + 2);
     // An ISO timestamp's date part counts ("1990-05-12T00:00:00Z").
     const timeFollows = this.code(end) === 84 && isDigit(this.code(end + 1));
     if (!this.startOk(start) || !(this.endOk(end) || timeFollows)) return;
-    const parts = [0, 1, 2].map((j) => Number(this.text.slice(gs(k + j), ge(k + j))));
-    const lens = [glen(k), glen(k + 1), glen(k + 2)];
+    const parts = [0, 1, 2].map((j) => Number(this.text.slice(this.gs(k + j), this.ge(k + j))));
+    const lens = [this.glen(k), this.glen(k + 1), this.glen(k + 2)];
     let valid = false;
     if (lens[0] === 4 && lens[1]! <= 2 && lens[2]! <= 2) valid = birthDateValid(parts[0]!, parts[1]!, parts[2]!);
     else if (lens[2] === 4 && lens[0]! <= 2 && lens[1]! <= 2) {
@@ -581,10 +594,9 @@ class Scan {
       if (pad > i && !isTokenChar(this.code(pad))) i = pad;
       const length = i - s;
       if (length < 20 || length > 512) continue;
+      if (!fieldSecret && !hasAny(splitWords(text.slice(Math.max(0, s - 32), s)).slice(-3), SECRET_WORDS)) continue;
       const token = text.slice(s, i);
       if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || entropy(token) < 3.5) continue;
-      const before = splitWords(text.slice(Math.max(0, s - 32), s)).slice(-3);
-      if (!fieldSecret && !hasAny(before, SECRET_WORDS)) continue;
       this.emit('secret', 'high-entropy', s, i, 0.8, `****(${length} chars)`);
     }
   }
@@ -607,6 +619,7 @@ class Scan {
   }
 }
 
+const PHONE_HINT = /phone|tel|mobile|cell|fax|call|contact|sms|whatsapp|msisdn|handy/i;
 const CARD_SHAPES = /^(4-4-4-4|4-4-4-4-3|4-6-5|4-6-4|4-4-4-1|4-4-4-2|4-4-4-3|4-4-4-4-1|4-4-4-4-2)$/;
 const PHONE_SEPARATORS = new Set([' ', '-', '.', ') ', ')', '-(', ' (']);
 const DATE_SEPARATORS = new Set(['-', '/', '.']);
