@@ -20,6 +20,7 @@ import { loadDemoNvd } from './modules/advisories/advisories.demo.js';
 import { ESTATE } from './modules/sboms/sboms.estate.js';
 import { loadDemoArtifacts } from './modules/integrity/integrity.demo.js';
 import { parseScenario } from './modules/drills/drills.scenario.js';
+import { ingestFile } from './modules/egress/ingest.file.js';
 import type { DrillDetail } from './modules/drills/drills.schemas.js';
 
 interface GlobalOptions {
@@ -180,7 +181,7 @@ vendor
     else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   });
 
-const egress = program.command('egress').description('egress control: the blocklist of indicator domains');
+const egress = program.command('egress').description('egress control: the blocklist of indicator domains, ingesting proxy and Zeek logs');
 egress
   .command('blocklist')
   .description('the live blocklist as a domain list, a Squid dstdomain ACL file or a DNS RPZ zone (real active blocks not past their expiry)')
@@ -192,6 +193,21 @@ egress
     const text = await withThirdwatch((tw) => tw.services.blocklist.export(options.format, { zone: options.zone }));
     if (options.output) writeFileSync(options.output, text);
     else process.stdout.write(text);
+  });
+
+egress
+  .command('ingest')
+  .description('store egress events from a Squid access.log, a Zeek http/dns/ssl/conn log (TSV or JSON) or JSON lines (docs/egress-jsonl.md); a second run on the same file continues where the first stopped (a rotated or truncated file is read from the start)')
+  .addOption(new Option('--format <format>', 'the log format').choices(['squid', 'zeek', 'jsonl']).makeOptionMandatory())
+  .argument('<path>', 'the log file')
+  .action(async (path: string, options: { format: 'squid' | 'zeek' | 'jsonl' }) => {
+    const bar = progress(`ingesting ${basename(path)}`);
+    const report = await withThirdwatch((tw) => ingestFile(tw.database.db, tw.services.egressIngest, path, options.format, cliContext(), (done, total) => bar.update(done, total, 'bytes'))).finally(() => bar.done());
+    if (globals().json) return printJson(report);
+    const from = report.resumedFrom ? `continuing at byte ${report.resumedFrom}` : report.restarted ? `from the start (the file was ${report.restarted})` : 'from the start';
+    printLine(`${report.path}: ${report.accepted} events stored, ${report.skipped} lines skipped, ${report.rejectedCount} rejected (${from}; read to line ${report.lines}, byte ${report.offset})`);
+    for (const r of report.rejected.slice(0, 20)) printLine(`  line ${r.line}: ${r.field}: ${r.reason}`);
+    if (report.rejectedCount > 20) printLine(`  … ${report.rejectedCount - 20} more (--json lists the first ${report.rejected.length})`);
   });
 
 vendor

@@ -78,7 +78,8 @@ import { incidentEffects } from '../modules/playbooks/playbooks.incidents.js';
 import type { Team } from '../modules/incidents/incidents.schemas.js';
 import { EgressBlocklistService, EXPIRE_JOB, EXPIRE_SCHEDULE } from '../modules/egress/blocklist.service.js';
 import { egressBlocklistRoutes } from '../modules/egress/blocklist.routes.js';
-import { EgressIngestService, PRUNE_JOB as EGRESS_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_PRUNE_SCHEDULE } from '../modules/egress/ingest.service.js';
+import { egressIngestRoutes } from '../modules/egress/ingest.routes.js';
+import { bodyScanner, EgressIngestService, PRUNE_JOB as EGRESS_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_PRUNE_SCHEDULE } from '../modules/egress/ingest.service.js';
 import { EgressAlertService, PRUNE_JOB as EGRESS_ALERT_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_ALERT_PRUNE_SCHEDULE } from '../modules/egress/alerts.service.js';
 import { egressAlertRoutes } from '../modules/egress/alerts.routes.js';
 import { PiiService } from '../modules/pii/pii.service.js';
@@ -238,7 +239,9 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   playbooks.useTemplateKeys(async () => new Set((await questionnaires.list()).flatMap((t) => (t.key ? [t.key] : []))));
   const blocklist = new EgressBlocklistService(database.db);
   // Flows and alerts register their hooks on it (they run in each batch's transaction).
-  const egressIngest = new EgressIngestService(database.db, { retentionDays: config.egressRetentionDays });
+  // Bodies in JSON lines are scanned with the organisation's custom patterns too.
+  const pii = new PiiService(database.db, { maxScanBytes: config.piiMaxScanBytes });
+  const egressIngest = new EgressIngestService(database.db, { retentionDays: config.egressRetentionDays, scanBody: bodyScanner((body, headers) => pii.scanBody(body, headers)) });
   const attribution = new EgressAttribution(database.db);
   vendors.onDomainsChanged((trx, vendorIds) => attribution.onVendorDomains(trx, vendorIds));
   const flows = new FlowService(database.db, attribution);
@@ -290,7 +293,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     blocklist,
     egressIngest,
     egressAlerts: new EgressAlertService(database.db, { correlation, risks }),
-    pii: new PiiService(database.db, { maxScanBytes: config.piiMaxScanBytes }),
+    pii,
     attribution,
     flows,
     destinations: new DestinationService(database.db, { attribution, flows, blocklist }),
@@ -401,6 +404,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   egressAlertRoutes(app, services.egressAlerts);
   piiRoutes(app, services.pii);
   egressFlowRoutes(app, services);
+  egressIngestRoutes(app, services.egressIngest, { version: VERSION });
   notificationRoutes(app, services.notifications);
   incidentClockRoutes(app, services.clocks, services.incidentMetrics);
   portalIncidentRoutes(app, services.portal, services.portalIncidents);

@@ -281,6 +281,11 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'PUT /api/v1/egress/destinations/:destination': 'egress:write',
   'GET /api/v1/settings/egress-saas': 'read',
   'PUT /api/v1/settings/egress-saas': 'settings:write',
+  // Egress events (issue 12): proxies and collectors post with an egress:write token, SIEMs read exports with a read token.
+  'POST /api/v1/egress/events': 'egress:write',
+  'GET /api/v1/egress/events': 'read',
+  'GET /api/v1/egress/events/:id': 'read',
+  'GET /api/v1/egress/detections': 'read',
   'GET /api/v1/notifications/channels': 'settings:write',
   'POST /api/v1/notifications/channels': 'settings:write',
   'GET /api/v1/notifications/channels/:id': 'settings:write',

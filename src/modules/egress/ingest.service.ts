@@ -1,10 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
+import { recordAudit } from '../../platform/audit/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { DB } from '../../platform/db/schema.js';
 import { invalidField, notFound, validationError, type FieldProblem } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import type { DetectionSummary, DetectionType } from '../pii/pii.model.js';
+import { scanBody, summarize, type ScanResult } from '../pii/pii.scan.js';
 import { EGRESS_DECISIONS, EGRESS_SOURCES, type EgressEvent } from './egress.model.js';
 import { IngestRepository, toRow, type EventFilter } from './ingest.repository.js';
 import type { EgressEventsTable } from './ingest.tables.js';
@@ -16,6 +18,22 @@ export type IngestHook = (trx: Transaction<DB>, events: StoredEgressEvent[], ctx
 
 /** What a body scan yields for an event: the personal-data classes and their counts (the body itself is dropped). */
 export type BodyScanner = (body: BodySample) => Promise<{ dataClasses: DetectionType[]; detections: DetectionSummary }>;
+
+/**
+ * The personal-data engine over a body. dataClasses holds the types found with medium or high
+ * confidence (what flows and alerts act on); the summary counts every tier. A body the engine
+ * could only partly read (a compression bomb cut at its cap) keeps what was found in the part read.
+ */
+export function bodyScanner(scan: (body: Buffer, headers: { contentType: string | null; contentEncoding: string | null }) => Promise<ScanResult>): BodyScanner {
+  return async (body) => {
+    const result = await scan(body.data, { contentType: body.contentType, contentEncoding: body.contentEncoding });
+    const dataClasses = [...new Set(result.detections.filter((d) => d.tier !== 'low').map((d) => d.type))];
+    return { dataClasses, detections: summarize(result.detections) };
+  };
+}
+
+/** The engine with its defaults (no custom patterns): what a service built without the PiiService uses. */
+export const piiBodyScanner = bodyScanner((body, headers) => scanBody(body, headers));
 
 export const PRUNE_JOB = 'egress.prune-events';
 export const PRUNE_SCHEDULE = { name: 'egress-events-prune', cron: '40 * * * *', jobKind: PRUNE_JOB };
@@ -47,6 +65,11 @@ export interface StreamOptions {
   afterBatch?: (trx: Transaction<DB>, position: { line: number; offset: number }) => Promise<void>;
   onProgress?: (position: { line: number; offset: number; accepted: number }) => void;
   batchSize?: number;
+  /**
+   * The stream has ended (an HTTP body): a last line without a line break is a whole line, and a
+   * bad one is rejected. Otherwise (a log file still being written) it is left for the next run.
+   */
+  lastLineComplete?: boolean;
 }
 
 export type EgressEventView = StoredEgressEvent & { ingestedAt: string };
@@ -97,7 +120,11 @@ export class EgressIngestService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly options: { retentionDays: number; scanBody?: BodyScanner },
-  ) {}
+  ) {
+    this.scanBody = options.scanBody ?? piiBodyScanner;
+  }
+
+  private readonly scanBody: BodyScanner;
 
   /** Hooks run in registration order, in the ingesting transaction (a hook that throws rolls the batch back). */
   onIngested(hook: IngestHook): void {
@@ -154,20 +181,14 @@ export class EgressIngestService {
       } else {
         const outcome = parser.parse(line.text);
         if (outcome.kind === 'error') {
-          if (!line.terminated) break;
+          if (!line.terminated && !options.lastLineComplete) break;
           reject(line.number, outcome.field, outcome.reason);
         } else if (outcome.kind === 'skip') {
           report.skipped++;
         } else {
           const event = outcome.event;
           if (outcome.body) {
-            const scanned = await this.scan(outcome.body);
-            if (typeof scanned === 'string') {
-              reject(line.number, 'body', scanned);
-              position = { line: line.number, offset: line.end };
-              dirty = true;
-              continue;
-            }
+            const scanned = await this.scanBody(outcome.body);
             event.dataClasses = scanned.dataClasses;
             event.detections = scanned.detections;
           }
@@ -184,10 +205,9 @@ export class EgressIngestService {
     return report;
   }
 
-  /** The scan's classes, or why the body could not be scanned (the line is then rejected). */
-  private async scan(body: BodySample): Promise<{ dataClasses: DetectionType[]; detections: DetectionSummary } | string> {
-    if (!this.options.scanBody) return 'bodies cannot be scanned: no personal-data scanner is configured';
-    return this.options.scanBody(body);
+  /** One audit entry per upload or file run (not per event: the ICAP service ingests continuously). */
+  async recordIngestion(ctx: RequestContext, summary: { via: 'api' | 'cli'; accepted: number; rejected: number; path?: string; format?: string }): Promise<void> {
+    await this.db.transaction().execute((trx) => recordAudit(trx, ctx, { action: 'egress.events.ingested', entityType: 'egress_events', entityId: null, after: summary }));
   }
 
   async get(id: string): Promise<EgressEventView> {

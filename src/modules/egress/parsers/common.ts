@@ -217,7 +217,7 @@ const BROWSERS: Array<[RegExp, string]> = [
 export function appFromUserAgent(userAgent: string | null | undefined): string | null {
   if (!userAgent || userAgent === '-') return null;
   const ua = userAgent.slice(0, 1024);
-  for (const match of ua.matchAll(/([A-Za-z][A-Za-z0-9._+-]{0,63})\/[0-9A-Za-z._+-]+/g)) {
+  for (const match of ua.matchAll(/(?:^|[\s(;,])([A-Za-z0-9][A-Za-z0-9._+-]{0,63})\/[0-9A-Za-z._+-]+/g)) {
     if (!GENERIC_PRODUCTS.has(match[1].toLowerCase())) return match[1];
   }
   for (const [pattern, name] of BROWSERS) if (pattern.test(ua)) return name;
