@@ -29,6 +29,8 @@ import { ControlPage, ControlsPage } from './pages/Controls.js';
 import { IncidentBoardPage } from './pages/incidents/Board.js';
 import { BlocklistPage } from './pages/egress/Blocklist.js';
 import { PolicyPage } from './pages/egress/Policy.js';
+import { DataFlowsPage } from './pages/egress/DataFlows.js';
+import { DestinationsPage } from './pages/egress/Destinations.js';
 import { IncidentPage } from './pages/incidents/Incident.js';
 import { IncidentMetricsPage } from './pages/incidents/Metrics.js';
 import { NewIncidentPage } from './pages/incidents/NewIncident.js';
@@ -243,6 +245,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/incidents') return <IncidentBoardPage />;
   if (path === '/egress/blocklist') return <BlocklistPage />;
   if (path === '/egress/policy') return <PolicyPage />;
+  if (path === '/egress') return <DataFlowsPage />;
+  if (path === '/egress/destinations') return <DestinationsPage />;
   if (path === '/incidents/new') return <NewIncidentPage />;
   if (path === '/incidents/metrics') return <IncidentMetricsPage />;
   if (path === '/playbooks') return <PlaybooksPage />;

@@ -2,13 +2,15 @@ import { Link, useLocation } from '../../router.js';
 
 /** The egress area's sections; every egress page renders it under its heading. */
 export const EGRESS_SECTIONS = [
+  ['/egress', 'Data flows'],
+  ['/egress/destinations', 'Destinations'],
   ['/egress/policy', 'Proxy policy'],
   ['/egress/blocklist', 'Blocklist'],
 ] as const;
 
 /** Which section a path belongs to: its own entry (a page under it belongs to it), else null. */
 export function egressSectionOf(path: string): string | null {
-  for (const [to] of EGRESS_SECTIONS as ReadonlyArray<readonly [string, string]>) if (to !== '/egress' && (path === to || path.startsWith(`${to}/`))) return to;
+  for (const [to] of EGRESS_SECTIONS) if (to !== '/egress' && (path === to || path.startsWith(`${to}/`))) return to;
   return path === '/egress' ? '/egress' : null;
 }
 
