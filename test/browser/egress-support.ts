@@ -1,14 +1,10 @@
 /**
- * Egress traffic for the egress browser suites: vendors created through the API with domains and
- * approved data categories, and requests to them and to destinations no vendor claims, some carrying
- * personal data in their bodies, stored through the server's own EgressIngestService (its hooks build
- * the flows) with bodies scanned by the personal-data engine, as the NDJSON ingestion route does.
+ * Egress traffic for the egress browser suites, loaded through the real API: vendors with domains and
+ * approved data categories (POST /api/v1/vendors), and requests to them and to destinations no vendor
+ * claims, some carrying personal data in their bodies (POST /api/v1/egress/events, NDJSON).
  */
 import assert from 'node:assert/strict';
 import type { TestServer } from '../support/server.js';
-import { scanBody, summarize } from '../../src/modules/pii/pii.scan.js';
-import { systemContext } from '../../src/platform/context.js';
-import type { EgressEvent } from '../../src/modules/egress/egress.model.js';
 
 export async function json<T>(response: Response, status = 200): Promise<T> {
   const text = await response.text();
@@ -18,21 +14,14 @@ export async function json<T>(response: Response, status = 200): Promise<T> {
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64');
 
-/** Stores events through the ingestion service, their bodies scanned by the personal-data engine. */
+/** Posts events as NDJSON (bodies base64, scanned by the server and dropped) and checks every line was accepted. */
 export async function ingest(server: TestServer, events: Array<Record<string, unknown>>): Promise<void> {
-  const list: EgressEvent[] = [];
-  for (const e of events) {
-    const { body, ...rest } = e as { body?: string; contentType: string | null } & Record<string, unknown>;
-    let dataClasses: EgressEvent['dataClasses'] = [];
-    let detections: EgressEvent['detections'] = [];
-    if (body) {
-      const r = await scanBody(Buffer.from(body, 'base64'), { contentType: rest.contentType });
-      dataClasses = [...new Set(r.detections.filter((d) => d.tier !== 'low').map((d) => d.type))];
-      detections = summarize(r.detections);
-    }
-    list.push({ source: 'jsonl', decision: null, reason: null, ...(rest as object), dataClasses, detections } as EgressEvent);
-  }
-  await server.tw.services.egressIngest.ingest(list, systemContext('test'));
+  const body = events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  const answer = await json<{ accepted: number; rejected: unknown[] }>(
+    await server.api('/api/v1/egress/events', { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } }),
+  );
+  assert.deepEqual(answer.rejected, []);
+  assert.equal(answer.accepted, events.length);
 }
 
 export interface EgressFixture {
