@@ -76,6 +76,8 @@ export function hostParts(raw: string): HostParts {
   let host = raw.trim().toLowerCase().replace(/\.+$/, '');
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   const parsed = parseHost(host, { allowPrivateDomains: true });
+  // tldts reads names leniently (percent-decoding, for one): anything it would read as another name is not a host name.
+  if (!parsed.isIp && (parsed.hostname !== host || !/^[a-z0-9_.-]+$/.test(host))) return { host, destination: host, owned: [host], hosting: [] };
   if (parsed.isIp || !parsed.hostname || !parsed.domain) return { host, destination: host, owned: parsed.isIp ? [] : [host], hosting: [] };
   const destination = parsed.domain;
   const labels = host.split('.');
