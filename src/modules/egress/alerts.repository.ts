@@ -152,10 +152,11 @@ export class EgressAlertRepository {
     for (const batch of chunks(rows, 100)) await this.db.insertInto('egress_alerts').values(batch).execute();
   }
 
-  async recur(id: string, change: { count: number; lastSeen: string; lastEventId: string; updatedAt: string }): Promise<void> {
+  /** A recurrence: count grows by the batch's occurrences, lastSeen and the data classes seen follow. */
+  async recur(id: string, change: { count: number; lastSeen: string; lastEventId: string; dataClasses: string; updatedAt: string }): Promise<void> {
     await this.db
       .updateTable('egress_alerts')
-      .set((eb) => ({ count: eb('count', '+', change.count), last_seen: change.lastSeen, last_event_id: change.lastEventId, updated_at: change.updatedAt }))
+      .set((eb) => ({ count: eb('count', '+', change.count), last_seen: change.lastSeen, last_event_id: change.lastEventId, data_classes: change.dataClasses, updated_at: change.updatedAt }))
       .where('id', '=', id)
       .execute();
   }

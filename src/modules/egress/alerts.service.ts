@@ -354,7 +354,8 @@ export class EgressAlertService {
       const row = existing.get(k);
       if (row && at(g.first.event) - Date.parse(row.last_seen) <= rule.windowMinutes * 60_000) {
         const later = g.last.event.at > row.last_seen;
-        await repo.recur(row.id, { count: g.count, lastSeen: later ? g.last.event.at : row.last_seen, lastEventId: later ? g.last.event.id : row.last_event_id, updatedAt: now });
+        const classes = [...new Set([...(JSON.parse(row.data_classes) as string[]), ...g.classes])].sort();
+        await repo.recur(row.id, { count: g.count, lastSeen: later ? g.last.event.at : row.last_seen, lastEventId: later ? g.last.event.id : row.last_event_id, dataClasses: JSON.stringify(classes), updatedAt: now });
         continue;
       }
       const c = g.first;
