@@ -246,6 +246,9 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   vendors.onDomainsChanged((trx, vendorIds) => attribution.onVendorDomains(trx, vendorIds));
   const flows = new FlowService(database.db, attribution);
   egressIngest.onIngested((trx, events) => flows.aggregate(trx, events));
+  // After the flows hook: alerts judge the batch with the flows already counted.
+  const egressAlerts = new EgressAlertService(database.db, { correlation, risks });
+  egressIngest.onIngested(egressAlerts.ingestHook(attribution));
   playbooks.engine.useEffects({
     ...questionnaireEffect({ assessments, templates: questionnaires, jobs }),
     ...incidentEffects(incidents),
@@ -292,7 +295,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     incidentCorrelation,
     blocklist,
     egressIngest,
-    egressAlerts: new EgressAlertService(database.db, { correlation, risks }),
+    egressAlerts,
     pii,
     attribution,
     flows,

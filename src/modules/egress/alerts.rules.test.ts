@@ -49,8 +49,9 @@ describe('novelty targets', () => {
     assert.ok(performance.now() - started < 1000);
   });
 
-  test('destinations are registrable domains (ICANN), IPs as themselves', () => {
-    assert.equal(destinationOf('raw.githubusercontent.com'), 'githubusercontent.com');
+  test('destinations are registrable domains (private suffixes too, as flows key them), IPs as themselves', () => {
+    assert.equal(destinationOf('raw.githubusercontent.com'), 'raw.githubusercontent.com');
+    assert.equal(destinationOf('cdn.alice.github.io'), 'alice.github.io');
     assert.equal(destinationOf('a.b.example.co.uk'), 'example.co.uk');
     assert.equal(destinationOf('10.1.2.3'), '10.1.2.3');
   });

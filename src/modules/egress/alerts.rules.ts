@@ -3,9 +3,9 @@
 // the service feeds them a batch's events and the little state it loaded for the batch.
 import { parse as parseHost } from 'tldts';
 
-/** The destination as flows key it: the registrable domain (ICANN rules), an IP as itself, else the host. */
+/** The destination as flows key it: the registrable domain (public and private suffixes: alice.github.io), an IP as itself, else the host. */
 export function destinationOf(host: string): string {
-  const parsed = parseHost(host);
+  const parsed = parseHost(host, { allowPrivateDomains: true });
   if (parsed.isIp) return host;
   return parsed.domain ?? host;
 }

@@ -6,11 +6,12 @@ import type { DB, Executor } from '../../platform/db/schema.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { decodeCursor, toPage, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
-import { readSetting, writeSetting } from '../../platform/settings.js';
+import { SettingsDocument } from '../../platform/settings.js';
 import { parentDomains, type CorrelationService, type EgressContact } from '../indicators/correlation.service.js';
 import { CATEGORY_OF_TYPE, type ConfidenceTier, type DetectionType } from '../pii/pii.model.js';
 import type { RiskService } from '../risks/risks.service.js';
-import type { EgressEvent, Sanction } from './egress.model.js';
+import type { Attribution, EgressAttribution } from './attribution.js';
+import type { EgressEvent } from './egress.model.js';
 import { EgressAlertRepository, type IndicatorHitRow } from './alerts.repository.js';
 import { destinationOf, judgeVolume, noveltyTarget, ProductIndex, type ProductRef } from './alerts.rules.js';
 import {
@@ -24,16 +25,14 @@ import {
 import type { EgressAlertBaselinesTable, EgressAlertNoveltyTable, EgressAlertsTable } from './alerts.tables.js';
 
 export const EGRESS_ALERT_SETTINGS_KEY = 'egress-alerts';
+const SETTINGS = new SettingsDocument<EgressAlertSettings>(EGRESS_ALERT_SETTINGS_KEY, DEFAULT_EGRESS_ALERT_SETTINGS, { action: 'settings.egress-alerts.update' });
 export const PRUNE_JOB = 'egress.alerts.prune';
 export const PRUNE_SCHEDULE = { name: 'egress-alert-baselines-prune', cron: '17 3 * * *', jobKind: PRUNE_JOB };
 
 type StoredEvent = EgressEvent & { id: string };
 
 /** What the rules need of the flows module's attribution (EgressAttribution). */
-export interface AlertAttribution {
-  resolve(executor: Executor, host: string): Promise<{ destination: string; vendorId: string | null; vendorName: string | null; productId: string | null }>;
-  sanctionOf(attribution: { vendorId: string | null; approvedCategories: string[] }, dataClasses: DetectionType[]): Sanction;
-}
+export type AlertAttribution = Pick<EgressAttribution, 'resolveMany' | 'sanctionOf'>;
 
 export interface EgressAlertDeps {
   correlation: CorrelationService;
@@ -42,7 +41,7 @@ export interface EgressAlertDeps {
 
 export type AlertHook = (trx: Executor, events: StoredEvent[], ctx: RequestContext) => Promise<void>;
 
-type Resolved = Awaited<ReturnType<AlertAttribution['resolve']>> & { approvedCategories: string[] };
+type Resolved = Attribution;
 
 /** One rule firing on one event, before de-duplication. */
 interface Candidate {
@@ -94,8 +93,9 @@ export class EgressAlertService {
     return new EgressAlertRepository(executor);
   }
 
+  /** Each rule's stored fields over its defaults (a field a later release adds reads as its default). */
   async settings(executor: Executor = this.db): Promise<EgressAlertSettings> {
-    const stored = (await readSetting<Partial<EgressAlertSettings>>(executor, EGRESS_ALERT_SETTINGS_KEY)) ?? {};
+    const stored = await SETTINGS.read(executor);
     const d = DEFAULT_EGRESS_ALERT_SETTINGS;
     return {
       personalData: { ...d.personalData, ...stored.personalData },
@@ -106,12 +106,7 @@ export class EgressAlertService {
   }
 
   async setSettings(settings: EgressAlertSettings, ctx: RequestContext): Promise<EgressAlertSettings> {
-    await this.db.transaction().execute(async (trx) => {
-      const before = await this.settings(trx);
-      await writeSetting(trx, EGRESS_ALERT_SETTINGS_KEY, settings);
-      await recordAudit(trx, ctx, { action: 'settings.egress-alerts.update', entityType: 'settings', entityId: EGRESS_ALERT_SETTINGS_KEY, before, after: settings });
-    });
-    return settings;
+    return this.db.transaction().execute((trx) => SETTINGS.replace(trx, settings, ctx));
   }
 
   /** The ingest hook (EgressIngestService.onIngested, after the flows hook): runs in the batch's transaction. */
@@ -126,8 +121,7 @@ export class EgressAlertService {
     const repo = this.repo(trx);
     await repo.lock();
     const ordered = [...events].sort((a, b) => at(a) - at(b));
-    const attributions = new Map<string, Resolved>();
-    for (const host of new Set(ordered.map((e) => e.host))) attributions.set(host, (await attribution.resolve(trx, host)) as Resolved);
+    const attributions = await attribution.resolveMany(trx, new Set(ordered.map((e) => e.host)));
     const needProducts = settings.newDestination.enabled || settings.indicatorContact.enabled;
     const index = needProducts ? await this.productIndex(repo) : null;
     const productOf = new Map<string, ProductRef | null>();
