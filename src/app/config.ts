@@ -10,6 +10,10 @@ export interface Config {
   host: string;
   port: number;
   icapPort: number;
+  /** Address the ICAP service listens on (THIRDWATCH_ICAP_HOST, default 127.0.0.1). */
+  icapHost: string;
+  /** What the ICAP service does when the policy store is unreachable: allow (open) or block (closed). */
+  icapFail: 'open' | 'closed';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted JSON/CSV request body, in bytes. */
   maxBodyBytes: number;
@@ -118,6 +122,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
   if (sigstoreTrustedRoot && !existsSync(sigstoreTrustedRoot)) problems.push(`THIRDWATCH_SIGSTORE_TRUSTED_ROOT: no file at ${sigstoreTrustedRoot}`);
 
   const port = int('THIRDWATCH_PORT', 8080, 0, 65535);
+  const icapFail = (get('THIRDWATCH_ICAP_FAIL') || 'open').toLowerCase();
+  if (icapFail !== 'open' && icapFail !== 'closed') problems.push(`THIRDWATCH_ICAP_FAIL: expected open or closed, got "${icapFail}"`);
   const config: Config = {
     dataDir,
     databaseUrl,
@@ -126,6 +132,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     port,
     publicUrl: (publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     icapPort: int('THIRDWATCH_ICAP_PORT', 1344, 0, 65535),
+    icapHost: get('THIRDWATCH_ICAP_HOST') || '127.0.0.1',
+    icapFail: icapFail === 'closed' ? 'closed' : 'open',
     logLevel,
     maxBodyBytes: int('THIRDWATCH_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int('THIRDWATCH_MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,

@@ -88,6 +88,9 @@ import { EgressAttribution } from '../modules/egress/attribution.js';
 import { FlowService } from '../modules/egress/flows.service.js';
 import { DestinationService } from '../modules/egress/destinations.service.js';
 import { egressFlowRoutes } from '../modules/egress/flows.routes.js';
+import { PolicyStore } from '../modules/icap/icap.policy.js';
+import { IcapPolicyService } from '../modules/icap/icap.service.js';
+import { icapRoutes } from '../modules/icap/icap.routes.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
@@ -163,6 +166,8 @@ export interface Services {
   attribution: EgressAttribution;
   flows: FlowService;
   destinations: DestinationService;
+  icapPolicies: PolicyStore;
+  icap: IcapPolicyService;
   notifications: NotificationService;
   clocks: ClockService;
   incidentMetrics: IncidentMetrics;
@@ -242,6 +247,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   // Bodies in JSON lines are scanned with the organisation's custom patterns too.
   const pii = new PiiService(database.db, { maxScanBytes: config.piiMaxScanBytes });
   const egressIngest = new EgressIngestService(database.db, { retentionDays: config.egressRetentionDays, scanBody: bodyScanner((body, headers) => pii.scanBody(body, headers)) });
+  const icapPolicies = new PolicyStore(database.db);
   const attribution = new EgressAttribution(database.db);
   vendors.onDomainsChanged((trx, vendorIds) => attribution.onVendorDomains(trx, vendorIds));
   const flows = new FlowService(database.db, attribution);
@@ -300,6 +306,8 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     attribution,
     flows,
     destinations: new DestinationService(database.db, { attribution, flows, blocklist }),
+    icapPolicies,
+    icap: new IcapPolicyService(database.db, icapPolicies, config.icapFail),
     notifications: new NotificationService(database.db, {
       jobs,
       mailer,
@@ -408,6 +416,7 @@ export async function buildHttp(tw: Thirdwatch, options: { webRoot?: string } = 
   piiRoutes(app, services.pii);
   egressFlowRoutes(app, services);
   egressIngestRoutes(app, services.egressIngest, { version: VERSION });
+  icapRoutes(app, services.icap);
   notificationRoutes(app, services.notifications);
   incidentClockRoutes(app, services.clocks, services.incidentMetrics);
   portalIncidentRoutes(app, services.portal, services.portalIncidents);

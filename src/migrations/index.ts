@@ -36,6 +36,7 @@ import * as m0032 from './0032_drills.js';
 import * as m0033 from './0033_pii_patterns.js';
 import * as m0034 from './0034_egress_events.js';
 import * as m0035 from './0035_egress_flows.js';
+import * as m0036 from './0036_icap_policies.js';
 import * as m0037 from './0037_egress_alerts.js';
 import * as m0038 from './0038_portal_access.js';
 
@@ -78,6 +79,7 @@ export const migrations: Record<string, Migration> = {
   '0033_pii_patterns': m0033,
   '0034_egress_events': m0034,
   '0035_egress_flows': m0035,
+  '0036_icap_policies': m0036,
   '0037_egress_alerts': m0037,
   '0038_portal_access': m0038,
 };

@@ -263,6 +263,10 @@ const EXPECTED_ACCESS: Record<string, Permission | 'public'> = {
   'POST /api/v1/egress/blocklist': 'incidents:write',
   'GET /api/v1/egress/blocklist/:id': 'read',
   'DELETE /api/v1/egress/blocklist/:id': 'incidents:write',
+  // The ICAP policy (issue 12): read by anyone signed in, edited with egress:write.
+  'GET /api/v1/icap/policy': 'read',
+  'PUT /api/v1/icap/policy': 'egress:write',
+  'GET /api/v1/icap/status': 'read',
   // Egress alerts (issue 12): analysts and responders work them.
   'GET /api/v1/egress/alerts': 'read',
   'GET /api/v1/egress/alerts/settings': 'read',

@@ -139,7 +139,7 @@ export class EgressIngestService {
     for (const [i, event] of events.entries()) checkEvent(event, i);
     if (!events.length && !after) return { stored: 0, ids: [] };
     const now = new Date().toISOString();
-    const stored: StoredEgressEvent[] = events.map((event) => ({ ...event, id: newId() }));
+    const stored: StoredEgressEvent[] = events.map((event) => ({ ...event, id: event.id ?? newId() }));
     await this.db.transaction().execute(async (trx) => {
       if (stored.length) {
         await new IngestRepository(trx).insert(stored.map((event) => toRow(event.id, event, now)));

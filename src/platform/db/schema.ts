@@ -23,9 +23,10 @@ import type { NotificationTables } from '../../modules/notifications/notificatio
 import type { IncidentClockTables } from '../../modules/incidents/incidents.clocks.tables.js';
 import type { EgressAlertTables } from '../../modules/egress/alerts.tables.js';
 import type { PiiTables } from '../../modules/pii/pii.tables.js';
+import type { IcapTables } from '../../modules/icap/icap.tables.js';
 
 /** Every table Kysely knows about: the platform's plus each module's own. */
-export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables, IngestTables, NotificationTables, IncidentClockTables, EgressAlertTables, PiiTables, EgressFlowTables {}
+export interface DB extends PlatformTables, VendorTables, SbomTables, AdvisoryTables, RiskTables, IntegrityTables, MentionTables, IndicatorTables, SearchTables, ResilienceTables, PortalTables, QuestionnaireTables, ControlTables, AssessmentTables, PlaybookTables, DrillTables, IncidentTables, EgressTables, IngestTables, NotificationTables, IncidentClockTables, EgressAlertTables, PiiTables, EgressFlowTables, IcapTables {}
 
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;
