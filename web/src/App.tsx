@@ -31,6 +31,7 @@ import { BlocklistPage } from './pages/egress/Blocklist.js';
 import { PolicyPage } from './pages/egress/Policy.js';
 import { DataFlowsPage } from './pages/egress/DataFlows.js';
 import { DestinationsPage } from './pages/egress/Destinations.js';
+import { EgressAlertPage, EgressAlertsPage } from './pages/egress/Alerts.js';
 import { IncidentPage } from './pages/incidents/Incident.js';
 import { IncidentMetricsPage } from './pages/incidents/Metrics.js';
 import { NewIncidentPage } from './pages/incidents/NewIncident.js';
@@ -247,6 +248,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/egress/policy') return <PolicyPage />;
   if (path === '/egress') return <DataFlowsPage />;
   if (path === '/egress/destinations') return <DestinationsPage />;
+  if (path === '/egress/alerts') return <EgressAlertsPage />;
   if (path === '/incidents/new') return <NewIncidentPage />;
   if (path === '/incidents/metrics') return <IncidentMetricsPage />;
   if (path === '/playbooks') return <PlaybooksPage />;
@@ -284,6 +286,8 @@ function Routes({ path }: { path: string }) {
   if (params) return <DrillPage id={params.id} key={params.id} />;
   params = match('/controls/:label', path);
   if (params) return <ControlPage label={params.label} key={params.label} />;
+  params = match('/egress/alerts/:id', path);
+  if (params) return <EgressAlertPage id={params.id} key={params.id} />;
   params = match('/incidents/:id', path);
   if (params) return <IncidentPage id={params.id} key={params.id} />;
   params = match('/vendors/:id', path);

@@ -4,11 +4,12 @@ import { Link, useLocation } from '../../router.js';
 export const EGRESS_SECTIONS = [
   ['/egress', 'Data flows'],
   ['/egress/destinations', 'Destinations'],
+  ['/egress/alerts', 'Alerts'],
   ['/egress/policy', 'Proxy policy'],
   ['/egress/blocklist', 'Blocklist'],
 ] as const;
 
-/** Which section a path belongs to: its own entry (a page under it belongs to it), else null. */
+/** Which section a path belongs to: its own entry (an alert's page belongs to Alerts), else null. */
 export function egressSectionOf(path: string): string | null {
   for (const [to] of EGRESS_SECTIONS) if (to !== '/egress' && (path === to || path.startsWith(`${to}/`))) return to;
   return path === '/egress' ? '/egress' : null;
