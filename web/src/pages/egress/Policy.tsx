@@ -1,15 +1,52 @@
 /**
- * The proxy policy (/egress/policy): the organisation's custom personal-data patterns
- * (GET/PUT /api/v1/pii/patterns) and "test a sample" through the engine the ICAP service scans
- * bodies with (POST /api/v1/pii/scan).
+ * The proxy policy (/egress/policy): what the ICAP service does with requests leaving through Squid
+ * (GET/PUT /api/v1/icap/policy), the organisation's custom personal-data patterns
+ * (GET/PUT /api/v1/pii/patterns), and "test a sample" through the same engine (POST /api/v1/pii/scan).
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../../api.js';
-import { ErrorBanner, Field, Loading, SelectField, useAsync, useDocumentTitle } from '../../components.js';
-import { DataTable } from '../../lists.js';
+import { CheckboxGroup, ErrorBanner, Field, Loading, SelectField, useAsync, useDocumentTitle } from '../../components.js';
+import { formatDateTime } from '../../format.js';
+import { DataTable, useVendorOptions } from '../../lists.js';
 import { useSession } from '../../session.js';
 import { EgressNav } from './EgressNav.js';
-import { detectionLabel, type Detection } from './egressTypes.js';
+import { DETECTION_LABEL, DETECTION_TYPES, detectionLabel, type Confidence, type Detection, type DetectionType } from './egressTypes.js';
+
+export interface VendorAllowance {
+  vendorId: string;
+  types: DetectionType[];
+  note?: string;
+}
+
+export interface IcapPolicy {
+  mode: 'enforce' | 'record';
+  blockClasses: DetectionType[];
+  minTier: Confidence;
+  bulk: { types: DetectionType[]; threshold: number };
+  destinations: Array<'unknown' | 'unsanctioned'>;
+  blockIndicatorDestinations: boolean;
+  allowances: VendorAllowance[];
+  scanBytes: number;
+}
+
+/** GET/PUT /api/v1/icap/policy. */
+export interface PolicyView {
+  /** 0: the shipped default, never saved. */
+  version: number;
+  istag: string;
+  policy: IcapPolicy;
+  note: string | null;
+  updatedBy: string | null;
+  updatedAt: string | null;
+}
+
+const TIER_OPTIONS = [
+  ['high', 'High'],
+  ['medium', 'Medium or high'],
+  ['low', 'Any (low, medium or high)'],
+] as const;
+const DESTINATION_OPTIONS = ['unknown', 'unsanctioned'] as const;
+const DESTINATION_LABEL = { unknown: 'Unknown: no vendor attributed', unsanctioned: 'Unsanctioned: the vendor is not approved for the data' };
 
 export function PolicyPage() {
   useDocumentTitle('Proxy policy');
@@ -21,7 +58,7 @@ export function PolicyPage() {
         <div>
           <h1>Proxy policy</h1>
           <p className="muted">
-            Thirdwatch's ICAP service (<code>icap://HOST:1344/reqmod</code>) scans the bodies of requests leaving through Squid with the engine below. Try it on a sample, and teach it the organisation's own identifiers.
+            What Thirdwatch's ICAP service (<code>icap://HOST:1344/reqmod</code>) tells Squid to do with requests leaving the organisation. Every decision is recorded as an egress event.
           </p>
         </div>
       </div>
@@ -31,9 +68,185 @@ export function PolicyPage() {
         Decrypting needs Debian's <code>squid-openssl</code> with <code>ssl_bump</code> and a CA your clients trust; see <code>docs/icap.md</code>.
       </div>
       <div className="egress-policy-layout">
-        <SampleTester />
-        <PatternsEditor writable={writable} />
+        <PolicyForm writable={writable} />
+        <div className="egress-policy-side">
+          <SampleTester />
+          <PatternsEditor writable={writable} />
+        </div>
       </div>
+    </div>
+  );
+}
+
+function PolicyForm({ writable }: { writable: boolean }) {
+  const view = useAsync((signal) => api.get<PolicyView>('/api/v1/icap/policy', undefined, signal), []);
+  const vendors = useVendorOptions();
+  const [draft, setDraft] = useState<IcapPolicy | null>(null);
+  const [note, setNote] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error: unknown; saved: number | null }>({ busy: false, error: null, saved: null });
+  useEffect(() => {
+    if (view.data) setDraft(view.data.policy);
+  }, [view.data]);
+
+  if (!draft || !view.data) {
+    return (
+      <section className="card">
+        <ErrorBanner error={view.error} onRetry={view.reload} />
+        {!view.error && <Loading label="Loading the policy…" />}
+      </section>
+    );
+  }
+  const current = view.data;
+  const errors = fieldErrors(state.error, ['/policy/mode', '/policy/blockClasses', '/policy/minTier', '/policy/bulk', '/policy/destinations', '/policy/blockIndicatorDestinations', '/policy/allowances', '/policy/scanBytes', '/note']);
+  const general = state.error && !Object.keys(errors).some((k) => k !== '') ? state.error : null;
+  const set = (change: Partial<IcapPolicy>) => setDraft({ ...draft, ...change });
+  const vendorName = (id: string) => vendors.find((v) => v.id === id)?.name ?? id;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setState({ busy: true, error: null, saved: null });
+    try {
+      const saved = await api.put<PolicyView>('/api/v1/icap/policy', { policy: draft, expectedVersion: current.version, ...(note.trim() ? { note: note.trim() } : {}) });
+      view.setData(saved);
+      setNote('');
+      setState({ busy: false, error: null, saved: saved.version });
+    } catch (error) {
+      setState({ busy: false, error, saved: null });
+    }
+  };
+
+  return (
+    <form className="card egress-policy-form" onSubmit={submit} noValidate aria-label="Proxy policy">
+      <div className="card-head">
+        <h2>Policy</h2>
+        <span className="muted small" title={`ISTag ${current.istag}`}>
+          {current.version === 0 ? 'the shipped default' : `version ${current.version}`}
+          {current.updatedAt && ` · ${formatDateTime(current.updatedAt)}${current.updatedBy ? ` by ${current.updatedBy}` : ''}`}
+        </span>
+      </div>
+      {current.note && <p className="small muted">“{current.note}”</p>}
+      <ErrorBanner error={general} />
+      {state.saved !== null && (
+        <p className="banner banner-ok" role="status">
+          Saved as version {state.saved}. Squid picks it up with its next OPTIONS request (the ISTag changed).
+        </p>
+      )}
+      <fieldset className="egress-policy-fields" disabled={!writable}>
+        <fieldset className="egress-mode">
+          <legend>Mode</legend>
+          <label className="check">
+            <input type="radio" name="mode" value="enforce" checked={draft.mode === 'enforce'} onChange={() => set({ mode: 'enforce' })} /> Enforce: block what the rules below catch, with a page saying why
+          </label>
+          <label className="check">
+            <input type="radio" name="mode" value="record" checked={draft.mode === 'record'} onChange={() => set({ mode: 'record' })} /> Record only: block nothing, record what would have been blocked
+          </label>
+          {errors['/policy/mode'] && <p className="field-error">{errors['/policy/mode']}</p>}
+        </fieldset>
+        <CheckboxGroup
+          legend="The data rules apply to destinations that are"
+          name="destinations"
+          options={DESTINATION_OPTIONS}
+          labels={DESTINATION_LABEL}
+          value={draft.destinations}
+          onChange={(destinations) => set({ destinations })}
+          error={errors['/policy/destinations']}
+        />
+        <CheckboxGroup
+          legend="Block requests carrying any of these data classes"
+          name="blockClasses"
+          options={DETECTION_TYPES}
+          labels={DETECTION_LABEL}
+          value={draft.blockClasses}
+          onChange={(blockClasses) => set({ blockClasses })}
+          error={errors['/policy/blockClasses']}
+        />
+        <div className="egress-policy-row">
+          <SelectField label="Confidence that blocks" value={draft.minTier} onChange={(minTier) => set({ minTier: minTier as Confidence })} options={TIER_OPTIONS} error={errors['/policy/minTier']} hint="Of a detection of the classes above." />
+          <Field label="Bulk threshold" error={errors['/policy/bulk']} hint="Block a request carrying this many of the bulk classes below (medium confidence or higher).">
+            {(p) => <input {...p} type="number" min={1} step={1} value={draft.bulk.threshold} onChange={(e) => set({ bulk: { ...draft.bulk, threshold: Number(e.target.value) } })} />}
+          </Field>
+        </div>
+        <CheckboxGroup
+          legend="Bulk classes (counted together)"
+          name="bulkTypes"
+          options={DETECTION_TYPES}
+          labels={DETECTION_LABEL}
+          value={draft.bulk.types}
+          onChange={(types) => set({ bulk: { ...draft.bulk, types } })}
+        />
+        <label className="check">
+          <input type="checkbox" checked={draft.blockIndicatorDestinations} onChange={(e) => set({ blockIndicatorDestinations: e.target.checked })} /> Block every request to indicator destinations (live threat-intel domains, URLs and IPs, and the egress blocklist)
+        </label>
+        <div className="egress-policy-row">
+          <Field label="Body bytes scanned (KiB)" error={errors['/policy/scanBytes']} hint="Per request; the rest passes unscanned.">
+            {(p) => <input {...p} type="number" min={1} max={16384} step={1} value={Math.round(draft.scanBytes / 1024)} onChange={(e) => set({ scanBytes: Number(e.target.value) * 1024 })} />}
+          </Field>
+        </div>
+        <h3 className="egress-policy-sub">Per-vendor allowances</h3>
+        <p className="muted small">A vendor allowed a data class receives it whatever its approved data categories say.</p>
+        {errors['/policy/allowances'] && <p className="field-error">{errors['/policy/allowances']}</p>}
+        {draft.allowances.length > 0 && (
+          <DataTable
+            rows={draft.allowances}
+            rowKey={(a) => a.vendorId}
+            caption="Per-vendor allowances"
+            testId="allowances"
+            columns={[
+              { header: 'Vendor', rowHeader: true, cell: (a) => vendorName(a.vendorId) },
+              { header: 'Allowed', cell: (a) => a.types.map(detectionLabel).join(', ') },
+              writable && {
+                header: <span className="sr-only">Actions</span>,
+                cell: (a) => (
+                  <button type="button" className="btn btn-small" aria-label={`Remove the allowance of ${vendorName(a.vendorId)}`} onClick={() => set({ allowances: draft.allowances.filter((x) => x.vendorId !== a.vendorId) })}>
+                    Remove
+                  </button>
+                ),
+              },
+            ]}
+          />
+        )}
+        {writable && (
+          <AllowanceAdder
+            vendors={vendors.filter((v) => !draft.allowances.some((a) => a.vendorId === v.id))}
+            onAdd={(allowance) => set({ allowances: [...draft.allowances, allowance] })}
+          />
+        )}
+        {writable && (
+          <Field label="Why this change" error={errors['/note']} hint="Kept with the version.">
+            {(p) => <input {...p} value={note} onChange={(e) => setNote(e.target.value)} />}
+          </Field>
+        )}
+      </fieldset>
+      {writable && (
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={state.busy}>
+            {state.busy ? 'Saving…' : 'Save policy'}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+function AllowanceAdder({ vendors, onAdd }: { vendors: Array<{ id: string; name: string }>; onAdd: (allowance: VendorAllowance) => void }) {
+  const [vendorId, setVendorId] = useState('');
+  const [classes, setClasses] = useState<DetectionType[]>([]);
+  return (
+    <div className="egress-allowance-add">
+      <SelectField label="Vendor" value={vendorId} onChange={setVendorId} options={vendors.map((v) => [v.id, v.name] as const)} placeholder="Choose a vendor" />
+      <CheckboxGroup legend="Allowed data classes" options={DETECTION_TYPES} labels={DETECTION_LABEL} value={classes} onChange={setClasses} />
+      <button
+        type="button"
+        className="btn"
+        disabled={!vendorId || !classes.length}
+        onClick={() => {
+          onAdd({ vendorId, types: classes });
+          setVendorId('');
+          setClasses([]);
+        }}
+      >
+        Add allowance
+      </button>
     </div>
   );
 }
