@@ -106,7 +106,7 @@ interface Config {
   start: ((dir: string) => Promise<Running & { url: string }>) | null;
 }
 
-/** Thirdwatch's ICAP server with its personal-data scanner reading every body, in its own process. */
+/** Thirdwatch's ICAP service in its own process over a fresh database, default policy: every body scanned, every decision recorded. */
 async function startThirdwatch(): Promise<Running & { url: string }> {
   const service = await startIcapProcess();
   return { port: service.port, url: `icap://127.0.0.1:${service.port}/reqmod`, stop: service.stop };

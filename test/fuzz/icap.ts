@@ -1,10 +1,10 @@
-// Fuzz target for the ICAP service (the protocol server with the PII scanner behind it, in its own
-// process: test/icap/hostile-service.ts): byte streams built from real Squid requests (OPTIONS, REQMOD
-// with and without a body, previews, pipelined requests) and damaged at the line, header and byte
-// level, written to a live service over loopback, after which the client half-closes. Contracts:
-// the service answers with well-formed ICAP status lines or closes (it must not stay silent once
-// the client has said all it will); it never answers 500 (that is a failure of its own); and a fresh
-// connection still gets its OPTIONS answered.
+// Fuzz target for Thirdwatch's ICAP service (test/icap/icap-service.ts in its own process, default
+// policy): byte streams built from real Squid requests (OPTIONS, REQMOD with and without a body,
+// previews, pipelined requests) and damaged at the line, header and byte level, written to a live
+// service over loopback, after which the client half-closes. Contracts: the service answers with
+// well-formed ICAP status lines or closes (it must not stay silent once the client has said all it
+// will); it never answers 500 (that is a failure of its own); and a fresh connection still gets its
+// OPTIONS answered.
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { HOSTILE_STRINGS, hostileString, mutateLines, mutateText, steps, type FuzzBytes } from './mutate.js';

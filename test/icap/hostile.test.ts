@@ -1,5 +1,5 @@
-// The ICAP service (protocol server + PII scanner, test/icap/hostile-service.ts) against hostile
-// clients, black box over loopback: malformed Encapsulated headers, lying chunk sizes, endless
+// Thirdwatch's ICAP service (test/icap/icap-service.ts, default policy) against hostile clients,
+// black box over loopback: malformed Encapsulated headers, lying chunk sizes, endless
 // previews and bodies, slowloris, huge headers, compression bombs, binary bodies and many connections
 // at once. Each gets an ICAP error or a closed connection, the service keeps answering, and its
 // memory (read from /proc while it runs in its own process) stays bounded.
