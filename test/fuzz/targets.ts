@@ -1,6 +1,7 @@
 import { scenarioTarget } from './drills.js';
 import { egressHostTarget } from './egress-hosts.js';
 import { egressAlertKeysTarget } from './egress-alerts.js';
+import { egressTargets } from './egress.js';
 import { evidenceTarget } from './evidence.js';
 import { httpTarget } from './http.js';
 import { icapTarget } from './icap.js';
@@ -16,5 +17,5 @@ import type { Target } from './target.js';
 
 /** Every fuzz target, parsers first; names are what `npm run fuzz -- <name>` selects. */
 export function allTargets(): Target<unknown>[] {
-  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), icapTarget(), piiTarget(), egressHostTarget(), egressAlertKeysTarget(), httpTarget()] as Target<unknown>[];
+  return [...parserTargets(), mentionsTarget(), templateImportTarget(), expressionTarget(), playbookYamlTarget(), scenarioTarget(), notificationTemplateTarget(), oscalTarget(), evidenceTarget(), authenticodeTarget(), sigstoreTarget(), icapTarget(), piiTarget(), ...egressTargets(), egressHostTarget(), egressAlertKeysTarget(), httpTarget()] as Target<unknown>[];
 }
