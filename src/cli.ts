@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './app/config.js';
-import { createWorker, openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
+import { createIcap, createWorker, openThirdwatch, type Thirdwatch } from './app/thirdwatch.js';
 import { VERSION } from './app/version.js';
 import { serve } from './app/serve.js';
 import { CliError, printJson, printLine, progress } from './cli/output.js';
@@ -72,6 +72,28 @@ program
     await serve(
       config({ THIRDWATCH_PORT: options.port, THIRDWATCH_HOST: options.host, ...(options.worker ? {} : { THIRDWATCH_WORKER: 'false' }) }),
     );
+  });
+
+program
+  .command('icap')
+  .description('run only the ICAP service (REQMOD at icap://HOST:PORT/reqmod) for a proxy such as Squid')
+  .option('--port <port>', 'ICAP port (default 1344, or THIRDWATCH_ICAP_PORT)')
+  .option('--host <host>', 'address to listen on (default 127.0.0.1, or THIRDWATCH_ICAP_HOST)')
+  .action(async (options: { port?: string; host?: string }) => {
+    const cfg = config({ THIRDWATCH_ICAP_PORT: options.port, THIRDWATCH_ICAP_HOST: options.host });
+    const logger = createLogger(cfg.logLevel);
+    const tw = await openThirdwatch(cfg, logger);
+    const icap = createIcap(tw);
+    const url = await icap.start();
+    printLine(`Thirdwatch ICAP service listening on ${url} (fails ${cfg.icapFail})`);
+    const stop = async () => {
+      await icap.close();
+      await tw.close();
+      logger.flush();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
   });
 
 program

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { buildHttp, createWorker, openThirdwatch, SCHEDULES } from './thirdwatch.js';
+import { buildHttp, createIcap, createWorker, openThirdwatch, SCHEDULES } from './thirdwatch.js';
 import { createLogger } from '../platform/logger.js';
 
 /**
@@ -12,6 +12,8 @@ export async function serve(config: Config): Promise<void> {
   const initialToken = await tw.services.access.bootstrapAdminToken();
   const { app } = await buildHttp(tw);
   const address = await app.listen({ port: config.port, host: config.host });
+  const icap = createIcap(tw);
+  const icapUrl = await icap.start();
   const worker = config.worker ? createWorker(tw) : null;
   if (worker) {
     await worker.registerSchedules(SCHEDULES);
@@ -20,7 +22,7 @@ export async function serve(config: Config): Promise<void> {
 
   const url = address.replace('[::1]', 'localhost');
   // One write, so whoever reads the listening line also has the token that follows it.
-  const lines = [`Thirdwatch ${config.dialect === 'sqlite' ? '(SQLite)' : '(PostgreSQL)'} listening on ${url}`];
+  const lines = [`Thirdwatch ${config.dialect === 'sqlite' ? '(SQLite)' : '(PostgreSQL)'} listening on ${url}`, `ICAP service listening on ${icapUrl} (fails ${config.icapFail})`];
   if (initialToken) {
     const rule = '='.repeat(78);
     lines.push(
@@ -45,6 +47,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down');
     await worker?.stop();
+    await icap.close();
     await app.close();
     await tw.close();
     logger.flush();

@@ -91,6 +91,7 @@ import { egressFlowRoutes } from '../modules/egress/flows.routes.js';
 import { PolicyStore } from '../modules/icap/icap.policy.js';
 import { IcapPolicyService } from '../modules/icap/icap.service.js';
 import { icapRoutes } from '../modules/icap/icap.routes.js';
+import { IcapRuntime } from '../modules/icap/icap.runtime.js';
 import { DELIVER_JOB, NotificationService, type DeliverJobPayload } from '../modules/notifications/notifications.service.js';
 import { notificationRoutes } from '../modules/notifications/notifications.routes.js';
 import { CLOCK_BREACH_JOB, CLOCK_BREACH_SCHEDULE, ClockService } from '../modules/incidents/incidents.clocks.service.js';
@@ -342,6 +343,29 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
   return tw;
+}
+
+/**
+ * The ICAP service of this instance (`thirdwatch serve` and `thirdwatch icap` start one): decisions
+ * by the personal-data scan, the destination's attribution and the threat set, stored as egress
+ * events through the ingestion service. Call start() on it.
+ */
+export function createIcap(tw: Thirdwatch, options: { port?: number; host?: string; threatRefreshMs?: number; eventIntervalMs?: number } = {}): IcapRuntime {
+  const { services, config } = tw;
+  const runtime = new IcapRuntime(
+    {
+      db: tw.database.db,
+      policies: services.icapPolicies,
+      attribution: services.attribution,
+      scanBody: (body, headers) => services.pii.scanBody(body, headers),
+      ingest: (events, ctx) => services.egressIngest.ingest(events, ctx),
+      failMode: config.icapFail,
+      logger: tw.logger,
+    },
+    { port: options.port ?? config.icapPort, host: options.host ?? config.icapHost, scanBytes: config.piiMaxScanBytes, threatRefreshMs: options.threatRefreshMs, eventIntervalMs: options.eventIntervalMs },
+  );
+  services.icap.useRuntime(runtime);
+  return runtime;
 }
 
 export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}): Worker {

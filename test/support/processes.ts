@@ -39,7 +39,8 @@ export interface ServeProcess {
 export function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
   const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', ...args], {
     cwd: ROOT,
-    env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', ...env },
+    // Serve starts the ICAP service too: on an ephemeral port, so parallel tests do not collide on 1344.
+    env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', THIRDWATCH_ICAP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
