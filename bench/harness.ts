@@ -110,7 +110,8 @@ export interface ServerProcess {
 
 /** Starts `thirdwatch serve --port 0` and waits until it prints where it listens. */
 export function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const { child, done } = startCli(['serve', '--port', '0'], env);
+  // Serve starts the ICAP service too: on an ephemeral port, so servers of a run never collide on 1344.
+  const { child, done } = startCli(['serve', '--port', '0'], { THIRDWATCH_ICAP_PORT: '0', ...env });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
