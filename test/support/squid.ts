@@ -14,7 +14,7 @@ export { SQUID };
  */
 export function squidMissing(): string | null {
   if (existsSync(SQUID)) return null;
-  const reason = `${SQUID} not found: install Debian's squid (apt-get install -y squid) to run the real-proxy test`;
+  const reason = `${SQUID} not found: install Debian's squid-openssl (apt-get install -y squid-openssl) to run the real-proxy tests`;
   if (/^(1|true|yes)$/i.test(process.env.CI ?? '')) throw new Error(`${reason} (CI is set, so this fails instead of skipping)`);
   return reason;
 }
