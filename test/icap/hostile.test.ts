@@ -177,7 +177,9 @@ describe('hostile ICAP clients', () => {
     const { result: r, beforeMb, maxMb } = await icap.rssDuring(stream(icap.port, reqmod(head, '', ['Allow: 204']), next, 120_000));
     assert.ok(r.sent >= STREAM_MB * 1024 * 1024, `the service stopped reading after ${r.sent} bytes: ${r.reply.slice(0, 200)}`);
     assert.equal(status(r.reply), 204, r.reply.slice(0, 200));
-    assert.ok(maxMb - beforeMb < STREAM_MB / 2, `resident memory rose from ${beforeMb} to ${maxMb} MB while ${r.sent} bytes streamed`);
+    // A service that held the body would grow by at least STREAM_MB; below that is buffers the GC has
+    // not taken back yet, which differs by Node version (52 MB on Node 24, under half on Node 20).
+    assert.ok(maxMb - beforeMb < (STREAM_MB * 3) / 4, `resident memory rose from ${beforeMb} to ${maxMb} MB while ${r.sent} bytes streamed`);
     await stillServes();
   });
 
