@@ -5,25 +5,7 @@ import { likePattern } from '../../platform/search-text.js';
 import type { EgressDestinationsTable, EgressFlowsTable } from './flows.tables.js';
 
 /** A flow row as written by the ingest hook and re-attribution (counts as numbers). */
-export interface FlowRow {
-  id: string;
-  hour: string;
-  client: string;
-  app: string;
-  destination: string;
-  vendor_id: string;
-  direction: 'outbound' | 'inbound';
-  product_id: string | null;
-  requests: number;
-  bytes_out: number;
-  bytes_in: number;
-  methods: string;
-  content_types: string;
-  data_classes: string;
-  sanction: EgressFlowsTable['sanction'];
-  first_seen: string;
-  last_seen: string;
-}
+export type FlowRow = Omit<EgressFlowsTable, 'requests' | 'bytes_out' | 'bytes_in'> & { requests: number; bytes_out: number; bytes_in: number };
 
 const FLOW_COLUMNS = ['id', 'hour', 'client', 'app', 'destination', 'vendor_id', 'direction', 'product_id', 'requests', 'bytes_out', 'bytes_in', 'methods', 'content_types', 'data_classes', 'sanction', 'first_seen', 'last_seen'] as const;
 const FLOW_KEY = ['destination', 'vendor_id', 'hour', 'client', 'app', 'direction'];
