@@ -68,11 +68,11 @@ export class ClockService {
     if (!facts) return;
     const existing = await this.rows(trx, incidentId);
     const now = new Date().toISOString();
-    const plan = planClocks(facts, existing.map(toState), await this.policy(trx), now, justCreated);
+    const plan = planClocks(facts, existing.map(stateFromRow), await this.policy(trx), now, justCreated);
     const byKind = new Map(existing.map((r) => [r.kind, r]));
     for (const next of plan) {
       const before = byKind.get(next.kind);
-      const values = fromState(incidentId, next, before?.completed_by ?? null, now);
+      const values = rowFromState(incidentId, next, before?.completed_by ?? null, now);
       if (before) {
         await trx.updateTable('incident_clocks').set(values).where('incident_id', '=', incidentId).where('kind', '=', next.kind).execute();
       } else {
@@ -281,7 +281,8 @@ export class ClockService {
   }
 }
 
-const toState = (r: IncidentClocksTable): ClockState => ({
+/** A stored clock row as the clock planner and the API read it (every column of a clock's state). */
+const stateFromRow = (r: IncidentClocksTable): ClockState => ({
   kind: r.kind as ClockKind,
   basis: r.basis,
   startedAt: r.started_at,
@@ -294,7 +295,7 @@ const toState = (r: IncidentClocksTable): ClockState => ({
   note: r.note,
 });
 
-const fromState = (incidentId: string, s: ClockState, completedBy: string | null, now: string): IncidentClocksTable => ({
+const rowFromState = (incidentId: string, s: ClockState, completedBy: string | null, now: string): IncidentClocksTable => ({
   incident_id: incidentId,
   kind: s.kind,
   basis: s.basis,
@@ -326,19 +327,10 @@ function stateOf(r: IncidentClocksTable, now: Date): Clock['state'] {
 
 function toClock(r: IncidentClocksTable, now: Date): Clock {
   return {
+    ...stateFromRow(r),
     incidentId: r.incident_id,
-    kind: r.kind,
     label: CLOCK_LABEL[r.kind as ClockKind] ?? r.kind,
     regulatory: isRegulatory(r.kind),
-    basis: r.basis,
-    startedAt: r.started_at,
-    dueAt: r.due_at,
-    stoppedAt: r.stopped_at,
-    stopReason: r.stop_reason,
-    breachedAt: r.breached_at,
-    escalatedAt: r.escalated_at,
-    reference: r.reference,
-    note: r.note,
     completedBy: r.completed_by,
     state: stateOf(r, now),
   };
