@@ -118,6 +118,43 @@ describeEachEngine('playbook runs', ({ engine }) => {
       assert.ok(one.steps.every((s) => s.durationMs !== null && s.durationMs >= 0));
     });
 
+    test('a wait for a duration keeps the run waiting until the time has passed, then the run goes on', async () => {
+      const waiting = await json<{ id: string }>(await server.api('/api/v1/playbooks', {
+        method: 'POST',
+        json: { yaml: "name: Wait a minute\non: [incident.created]\nwhen: \"incident.title == 'Wait a minute'\"\nsteps:\n  - id: pause\n    type: wait\n    for: 1m\n  - id: after\n    type: task\n    team: it\n    title: After the pause\n" },
+      }), 201);
+      const { id } = await incident('medium', 'Wait a minute');
+      await drain();
+      const [run] = (await runsOf(id)).filter((r) => r.playbookId === waiting.id);
+      assert.deepEqual(run.steps.map((s) => [s.stepId, s.status]), [['pause', 'waiting'], ['after', 'not reached']]);
+      const { forUntil } = run.steps[0].output as { forUntil: string };
+      assert.equal(Date.parse(forUntil) - Date.parse(run.steps[0].startedAt!), 60_000);
+      const db = server.tw.database.db;
+      const wake = await db.selectFrom('jobs').select(['id', 'run_at', 'status']).where('kind', '=', 'playbooks.step').where('idempotency_key', 'like', `playbook-wake:${run.id}:pause:%`).execute();
+      assert.deepEqual(wake.map((j) => [j.run_at, j.status]), [[forUntil, 'queued']], 'the step is looked at again when its minute is up');
+
+      // Looked at early (the incident changed, or a job ran again), the step keeps waiting.
+      await json(await server.api(`/api/v1/incidents/${id}`, { method: 'PATCH', json: { summary: 'still waiting' } }), 200);
+      await server.tw.services.jobs.enqueue('playbooks.step', { runId: run.id, stepId: 'pause' });
+      await drain();
+      const early = (await runsOf(id)).find((r) => r.id === run.id)!;
+      assert.deepEqual(early.steps.map((s) => [s.stepId, s.status]), [['pause', 'waiting'], ['after', 'not reached']]);
+
+      // The minute passes: the step's deadline and its wake-up job are moved a minute into the past
+      // instead of the test sleeping for it; the queued wake-up then finds the time up.
+      const past = (iso: string) => new Date(Date.parse(iso) - 61_000).toISOString();
+      const output = JSON.stringify({ forUntil: past(forUntil) });
+      await db.updateTable('playbook_run_steps').set({ output, wake_at: past(forUntil) }).where('run_id', '=', run.id).where('step_id', '=', 'pause').execute();
+      await db.updateTable('jobs').set({ run_at: past(forUntil) }).where('id', '=', wake[0]!.id).execute();
+      await drain();
+      const done = (await runsOf(id)).find((r) => r.id === run.id)!;
+      assert.deepEqual(done.steps.map((s) => [s.stepId, s.status]), [['pause', 'done'], ['after', 'done']]);
+      assert.equal((done.steps[0].output as { reason: string }).reason, 'its time has come');
+      assert.equal(done.status, 'done');
+      const tasks = (await json(await server.api(`/api/v1/incidents/${id}`), 200)).tasks as Array<{ stepId: string | null }>;
+      assert.deepEqual(tasks.map((t) => t.stepId), ['after']);
+    });
+
     test('a rejected approval takes the other branch and ends the run; a low-severity incident starts nothing', async () => {
       const { id } = await incident('high', 'Rejected');
       assert.equal((await runsOf((await incident('low', 'Too low')).id)).length, 0);
