@@ -12,7 +12,8 @@ import { openDatabase } from '../src/platform/db/database.js';
 import { benchEngines, percentile, reachablePostgres } from './lib.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const TSX = ['--import', 'tsx'];
+const CLI = 'src/cli.ts';
 export const OSV_GO_ZIP = join(ROOT, '..', 'shared', 'data', 'osv', 'Go', 'all.zip');
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -82,9 +83,9 @@ export interface CliResult {
 /** Processes started by the harness and still running. */
 const children = new Set<ChildProcess>();
 
-/** Starts `thirdwatch <args>` (through tsx, no build needed); `done` settles when it exits. */
-export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `thirdwatch <args>` (through tsx, no build needed), with extra node flags if given (after the TypeScript loader, so `--import x.ts` works); `done` settles when it exits. */
+export function startCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [...TSX, ...nodeArgs, CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let stdout = '';
@@ -108,10 +109,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `thirdwatch serve --port 0` and waits until it prints where it listens. */
-export function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `thirdwatch serve --port 0` and waits until it prints where it listens. `nodeArgs` go to
+ * the server's node only (e.g. `--cpu-prof`), not to the harness or the CLI runs beside it.
+ */
+export function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   // Serve starts the ICAP service too: on an ephemeral port, so servers of a run never collide on 1344.
-  const { child, done } = startCli(['serve', '--port', '0'], { THIRDWATCH_ICAP_PORT: '0', ...env });
+  const { child, done } = startCli(['serve', '--port', '0'], { THIRDWATCH_ICAP_PORT: '0', ...env }, nodeArgs);
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -147,6 +151,18 @@ export function rssOf(pid: number): number | null {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system, all threads) a process has used, in seconds, or null once it is gone. */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them, in
+    // clock ticks (USER_HZ, 100 on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }

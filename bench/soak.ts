@@ -1,14 +1,20 @@
-// `npm run soak [-- --minutes 10 --clients 50 --engine sqlite|postgres|both]`: the real server as
+// `npm run soak [-- --minutes 10 --clients 50 --engine sqlite|postgres|both --profile DIR]`: the real server as
 // its own process over a fresh database seeded with the demo organisation and the Go OSV
 // advisories, then N concurrent clients for the duration with a mix of reads and writes. Reports
 // req/s and latency per operation, non-2xx and 5xx counts and the server's RSS; afterwards checks
 // that every acknowledged write is in the database (and no unacknowledged one beyond those left
-// unanswered), that each has its audit event, and that `audit verify` passes. Exits 1 on any 5xx,
+// unanswered), that each has its audit event, and that `audit verify` passes. Also reports the
+// server's event-loop delay and CPU time per request over the load phase (CPU time is the figure
+// least bent by other work on the machine); --profile DIR writes the server's CPU profile
+// (node --cpu-prof) there. Exits 1 on any 5xx,
 // unanswered request, lost write or audit failure. Table on stdout, JSON in bench/results/.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.js';
 import {
+  cpuSecondsOf,
   freshInstances,
   httpClient,
   OSV_GO_ZIP,
@@ -25,7 +31,7 @@ import {
   type Instance,
 } from './harness.js';
 
-const opts = parseArgs(process.argv.slice(2), { minutes: '10', clients: '50', engine: 'both' });
+const opts = parseArgs(process.argv.slice(2), { minutes: '10', clients: '50', engine: 'both', profile: '' });
 const minutes = Number(opts.minutes);
 const clients = Number(opts.clients);
 if (!(minutes > 0) || !Number.isInteger(clients) || clients < 1) throw new Error('--minutes must be > 0 and --clients a positive integer');
@@ -206,7 +212,10 @@ async function soakEngine(instance: Instance) {
   const log = (m: string) => process.stderr.write(`[${instance.engine}] ${m}\n`);
   log('seeding: demo organisation and the Go OSV advisories');
   await seed(instance);
-  const server = await startServer(instance.env);
+  const probeFile = join(instance.dataDir, 'server-probe.json');
+  const nodeArgs = ['--import', './bench/server-probe.ts'];
+  if (opts.profile) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(opts.profile));
+  const server = await startServer({ ...instance.env, THIRDWATCH_PROBE_FILE: probeFile }, nodeArgs);
   if (!server.initialToken) throw new Error('the first start printed no admin token');
   const http = httpClient(server.url, server.initialToken, clients + 4);
   const run = randomBytes(3).toString('hex');
@@ -230,6 +239,9 @@ async function soakEngine(instance: Instance) {
   };
   sampleRss();
   const sampler = setInterval(sampleRss, 1000);
+  // The load phase alone: setup requests and start-up are left out of the event-loop delay and CPU time.
+  process.kill(server.pid, 'SIGUSR2');
+  const cpuAtStart = cpuSecondsOf(server.pid) ?? 0;
   const stats = new Map<string, OpStats>(OPS.map((o) => [o.name, { kind: o.kind, latencies: [], statuses: new Map(), samples: [] }]));
   const deadline = started + minutes * 60_000;
   const states: ClientState[] = Array.from({ length: clients }, (_, index) => ({
@@ -272,6 +284,9 @@ async function soakEngine(instance: Instance) {
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
+  const cpuSeconds = (cpuSecondsOf(server.pid) ?? NaN) - cpuAtStart;
+  await new Promise((r) => setTimeout(r, 600));
+  const eventLoop = existsSync(probeFile) ? (JSON.parse(readFileSync(probeFile, 'utf8')) as EventLoopDelay) : null;
   const accepted = [...stats.values()].reduce((n, s) => n + (s.statuses.get(202) ?? 0), 0);
   if (accepted) log(`${accepted} writes were accepted as jobs: waiting for them to finish`);
   const unfinishedJobs = accepted ? await waitForJobs(instance.databaseUrl, new Date(started).toISOString()) : 0;
@@ -284,7 +299,17 @@ async function soakEngine(instance: Instance) {
   const check = await verify(instance, run, states);
   const audit = await runCli(['audit', 'verify', '--json'], instance.env);
   if (unfinishedJobs) check.problems.push(`${unfinishedJobs} accepted jobs did not finish within 5 minutes`);
-  return { elapsed, stats, rss, timeline, check, audit, serverErrors };
+  return { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, eventLoop };
+}
+
+/** What bench/server-probe.ts writes: the server's event-loop delay during the load phase. */
+interface EventLoopDelay {
+  samples: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
 }
 
 /** Compares what the clients were told with what the database holds. */
@@ -369,7 +394,7 @@ const results: Record<string, unknown>[] = [];
 let failed = false;
 try {
   for (const instance of instances) {
-    const { elapsed, stats, rss, timeline, check, audit, serverErrors } = await soakEngine(instance);
+    const { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, eventLoop } = await soakEngine(instance);
     const all = [...stats.entries()];
     const latencies = (kind?: Kind) => all.filter(([, s]) => !kind || s.kind === kind).flatMap(([, s]) => s.latencies);
     const count = (pred: (status: number) => boolean, kind?: Kind) =>
@@ -398,6 +423,9 @@ try {
       ['operation', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', '5xx', 'no answer'],
       rows.map((r) => [r.name, String(r.count), Number(r.rps).toFixed(1), String(r.p50), String(r.p90), String(r.p99), String(r.max), String(r.non2xx), String(r.status5xx), String(r.unanswered)]),
     );
+    const server = { cpuSeconds: Math.round(cpuSeconds * 10) / 10, cpuShare: Math.round((cpuSeconds / elapsed) * 100) / 100, cpuMsPerRequest: Math.round(((cpuSeconds * 1000) / Number(totals.count)) * 100) / 100, eventLoop };
+    console.log(`server CPU: ${server.cpuSeconds} s over ${elapsed.toFixed(0)} s (${server.cpuShare} cores), ${server.cpuMsPerRequest} ms per request`);
+    console.log(`server event-loop delay: ${eventLoop ? `p50 ${eventLoop.p50Ms} ms, p99 ${eventLoop.p99Ms} ms, max ${eventLoop.maxMs} ms` : 'not measured (the probe wrote nothing)'}`);
     console.log(`server RSS: start ${memory.startMiB} MiB, after warm-up ${memory.afterWarmupMiB} MiB, peak ${memory.peakMiB} MiB, end ${memory.endMiB} MiB`);
     console.log(`writes: acknowledged ${JSON.stringify(check.acknowledged)}; stored ${JSON.stringify(check.stored)}; unanswered ${JSON.stringify(check.unanswered)}`);
     for (const [name, s] of all) for (const sample of s.samples.slice(0, 2)) console.log(`${name}: ${sample.slice(0, 200)}`);
@@ -406,7 +434,7 @@ try {
     for (const line of serverErrors.slice(0, 5)) console.log(`server error log: ${line.slice(0, 400)}`);
     console.log(`targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
     if (!targets.zero5xx || !targets.zeroUnanswered || !targets.zeroLostWrites || !auditOk) failed = true;
-    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, timeline, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
+    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, timeline, server, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
   }
 } finally {
   for (const instance of instances) await instance.drop();
