@@ -39,6 +39,7 @@ import * as m0035 from './0035_egress_flows.js';
 import * as m0036 from './0036_icap_policies.js';
 import * as m0037 from './0037_egress_alerts.js';
 import * as m0038 from './0038_portal_access.js';
+import * as m0041 from './0041_findings_sbom_covering.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -82,4 +83,5 @@ export const migrations: Record<string, Migration> = {
   '0036_icap_policies': m0036,
   '0037_egress_alerts': m0037,
   '0038_portal_access': m0038,
+  '0041_findings_sbom_covering': m0041,
 };
