@@ -253,6 +253,7 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   vendors.onDomainsChanged((trx, vendorIds) => attribution.onVendorDomains(trx, vendorIds));
   const flows = new FlowService(database.db, attribution);
   egressIngest.onIngested((trx, events) => flows.aggregate(trx, events));
+  vendors.onDataCategoriesChanged((trx, vendorIds) => flows.resanction(trx, vendorIds));
   // After the flows hook: alerts judge the batch with the flows already counted.
   const egressAlerts = new EgressAlertService(database.db, { correlation, risks });
   egressIngest.onIngested(egressAlerts.ingestHook(attribution));

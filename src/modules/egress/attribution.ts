@@ -31,7 +31,7 @@ export interface Attribution {
 /** The organisation's own estate (the internal vendor) may receive any data it holds. */
 const EVERY_CATEGORY = [...new Set(['none', 'internal', 'confidential', 'personal', 'payment', 'special-category', ...Object.values(CATEGORY_OF_TYPE)])];
 
-/** How long a resolved index is trusted without an invalidation: writes in other processes (a CLI import beside the server) and vendor edits that fire no hook (name, data categories) show within this. */
+/** How long a resolved index is trusted without an invalidation: writes in other processes (a CLI import beside the server) and vendor edits that fire no hook (name, aliases) show within this. */
 const INDEX_TTL_MS = 60_000;
 
 export const SAAS_SETTING_KEY = 'egress-saas';
@@ -153,6 +153,21 @@ export class EgressAttribution {
     if (attribution.sanctionOverride) return attribution.sanctionOverride;
     if (!attribution.vendorId) return 'unknown';
     return dataClasses.every((c) => attribution.approvedCategories.includes(CATEGORY_OF_TYPE[c])) ? 'sanctioned' : 'unsanctioned';
+  }
+
+  /**
+   * The sanction each (destination, vendor, data classes) has now, read from a fresh index (the
+   * cache is dropped: the caller changed what it holds): a person's override of the destination
+   * first, else the vendor's approved categories as they are now.
+   */
+  async sanctionsNow(executor: Executor, flows: ReadonlyArray<{ destination: string; vendorId: string; dataClasses: readonly DetectionType[] }>): Promise<Sanction[]> {
+    this.invalidate();
+    const index = await this.load(executor);
+    return flows.map((flow) => {
+      const vendor = index.vendors.get(flow.vendorId);
+      const standing: Attribution = { ...attribute(index, flow.destination), vendorId: vendor ? vendor.id : null, approvedCategories: vendor ? vendor.approved : [] };
+      return this.sanctionOf(standing, flow.dataClasses);
+    });
   }
 
   /** The vendor-domains hook: drop the cache, and refresh what the triage list knows of the destinations these vendors' domains cover. */

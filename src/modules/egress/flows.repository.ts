@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Expression, type SqlBool } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { likePattern } from '../../platform/search-text.js';
+import type { Sanction } from './egress.model.js';
 import type { EgressDestinationsTable, EgressFlowsTable } from './flows.tables.js';
 
 /** A flow row as written by the ingest hook and re-attribution (counts as numbers). */
@@ -102,6 +103,16 @@ export class FlowsRepository {
   async rowsOf(destination: string): Promise<FlowRow[]> {
     const rows = await this.db.selectFrom('egress_flows').selectAll().where('destination', '=', destination).execute();
     return rows.map((r) => ({ ...r, requests: Number(r.requests), bytes_out: Number(r.bytes_out), bytes_in: Number(r.bytes_in) }));
+  }
+
+  /** The flow rows attributed to these vendors, with what their sanction is worked out from. */
+  async sanctionsOfVendors(vendorIds: string[]) {
+    if (!vendorIds.length) return [];
+    return this.db.selectFrom('egress_flows').select(['id', 'destination', 'vendor_id', 'data_classes', 'sanction']).where('vendor_id', 'in', vendorIds).execute();
+  }
+
+  async setSanction(ids: string[], sanction: Sanction): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000) await this.db.updateTable('egress_flows').set({ sanction }).where('id', 'in', ids.slice(i, i + 1000)).execute();
   }
 
   async deleteOf(destination: string): Promise<void> {

@@ -139,6 +139,28 @@ export class FlowService {
     return rows.length;
   }
 
+  /**
+   * The vendors-changed hook (their approved data categories): the flows attributed to them get
+   * their sanction worked out again, so a flow judged against the old categories does not keep
+   * that judgement. Only rows whose sanction changes are written.
+   */
+  resanction = async (trx: Executor, vendorIds: string[]): Promise<number> => {
+    this.attribution.invalidate();
+    const repo = new FlowsRepository(trx);
+    const rows = await repo.sanctionsOfVendors(vendorIds);
+    if (!rows.length) return 0;
+    const now = await this.attribution.sanctionsNow(trx, rows.map((r) => ({ destination: r.destination, vendorId: r.vendor_id, dataClasses: JSON.parse(r.data_classes) as DetectionType[] })));
+    const changed = new Map<Sanction, string[]>();
+    rows.forEach((row, i) => {
+      if (now[i] === row.sanction) return;
+      const ids = changed.get(now[i]) ?? [];
+      ids.push(row.id);
+      changed.set(now[i], ids);
+    });
+    for (const [sanction, ids] of changed) await repo.setSanction(ids, sanction);
+    return [...changed.values()].reduce((n, ids) => n + ids.length, 0);
+  };
+
   async list(query: DataFlowQueryType): Promise<PageOf<DataFlow>> {
     const limit = query.limit ?? 50;
     const filter = flowFilter(query);

@@ -264,4 +264,20 @@ describeEachEngine('data flows', ({ engine }) => {
     const again = await json(await server.api('/api/v1/dataflows?from=2026-12-03T00:00:00Z'));
     assert.equal(again.items[0].requests, 2);
   });
+  test("a vendor's approved data categories changing re-judges its flows: no flow keeps the old sanction", async () => {
+    const vendor = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Recat Co', domains: ['recat.example'], dataCategories: ['personal'] } }), 201)).id;
+    await ingest([event({ at: '2026-12-04T08:00:00.000Z', host: 'api.recat.example', dataClasses: ['email'] }), event({ at: '2026-12-04T09:00:00.000Z', host: 'recat.example', dataClasses: [] })]);
+    const sanctions = async () => (await rows()).filter((r) => r.destination === 'recat.example').map((r) => [r.hour.slice(11, 13), r.sanction]);
+    assert.deepEqual(await sanctions(), [['08', 'sanctioned'], ['09', 'sanctioned']]);
+    await json(await server.api(`/api/v1/vendors/${vendor}`, { method: 'PATCH', json: { dataCategories: ['payment'] } }));
+    assert.deepEqual(await sanctions(), [['08', 'unsanctioned'], ['09', 'sanctioned']], 'e-mail addresses are personal data, no longer approved; the hour without personal data stays sanctioned');
+    const listed = await json(await server.api(`/api/v1/dataflows?vendorId=${vendor}`));
+    assert.deepEqual(listed.items.map((i: any) => [i.destination, i.sanction]), [['recat.example', 'unsanctioned']]);
+    await json(await server.api(`/api/v1/vendors/${vendor}`, { method: 'PATCH', json: { dataCategories: ['personal', 'payment'] } }));
+    assert.deepEqual(await sanctions(), [['08', 'sanctioned'], ['09', 'sanctioned']]);
+    // A person's override of the destination wins over the categories.
+    await json(await server.api('/api/v1/egress/destinations/recat.example', { method: 'PUT', json: { vendorId: vendor, sanction: 'unsanctioned' } }));
+    await json(await server.api(`/api/v1/vendors/${vendor}`, { method: 'PATCH', json: { dataCategories: ['personal'] } }));
+    assert.deepEqual(await sanctions(), [['08', 'unsanctioned'], ['09', 'unsanctioned']]);
+  });
 });

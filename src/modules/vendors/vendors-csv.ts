@@ -431,6 +431,8 @@ export class VendorCsv {
           await repo.upsertMany(step.vendors.map((v) => (v.deferParent ? { ...v.row, parent_vendor_id: null } : v.row)));
           await recordAuditRows(trx, audit);
           await this.vendors.domainsChanged(trx, step.vendors.filter((v) => v.row.domains !== '[]').map((v) => v.row.id), run.ctx);
+          // An upsert may have changed an existing vendor's categories (a new vendor has no flows yet: nothing to do for it).
+          await this.vendors.dataCategoriesChanged(trx, step.vendors.map((v) => v.row.id), run.ctx);
         } else {
           await repo.setParents(step.parents);
           await repo.addSubcontractors(step.links, new Date().toISOString());

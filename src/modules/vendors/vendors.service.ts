@@ -71,6 +71,7 @@ export type ResidualRiskSource = (vendors: Vendor[]) => Promise<Map<string, Resi
 
 export class VendorService {
   private readonly domainHooks: VendorDomainsHook[] = [];
+  private readonly categoryHooks: VendorDomainsHook[] = [];
   private residualSource: ResidualRiskSource | null = null;
 
   constructor(
@@ -87,6 +88,17 @@ export class VendorService {
   async domainsChanged(trx: Executor, vendorIds: string[], ctx: RequestContext): Promise<void> {
     if (!vendorIds.length) return;
     for (const hook of this.domainHooks) await hook(trx, vendorIds, ctx);
+  }
+
+  /** Registers what runs when vendors' approved data categories change (the sanction of egress flows), in the writing transaction. */
+  onDataCategoriesChanged(hook: VendorDomainsHook): void {
+    this.categoryHooks.push(hook);
+  }
+
+  /** Every write that may change vendors' data categories calls this inside its transaction (update, the CSV import). */
+  async dataCategoriesChanged(trx: Executor, vendorIds: string[], ctx: RequestContext): Promise<void> {
+    if (!vendorIds.length) return;
+    for (const hook of this.categoryHooks) await hook(trx, vendorIds, ctx);
   }
 
   /** Registers what computes residual risk; every vendor the API answers with carries it. */
@@ -211,6 +223,7 @@ export class VendorService {
     });
     await this.repo(trx).update(id, { ...row, updated_at: new Date().toISOString() });
     if (row.domains !== existingRow.domains) await this.domainsChanged(trx, [id], ctx);
+    if (row.data_categories !== existingRow.data_categories) await this.dataCategoriesChanged(trx, [id], ctx);
     const after = presentVendor((await this.repo(trx).findById(id))!);
     await recordAudit(trx, ctx, { action: 'vendor.update', entityType: 'vendor', entityId: id, before, after });
     return after;
