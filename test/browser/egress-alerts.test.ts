@@ -3,12 +3,15 @@
  * traffic loaded through POST /api/v1/egress/events: customer e-mails to a destination no vendor
  * claims raise a personal-data alert; the list filters by rule and status, the alert's page links
  * its flows and destination triage, and a responder acknowledges then resolves it; a viewer cannot.
- * Screenshots: egress-alerts.png, egress-alert.png.
+ * An indicator contact shows on the sightings page as egress traffic linked to its alert, and on its
+ * risk as labelled egress-alert evidence. Screenshots: egress-alerts.png, egress-alert.png,
+ * egress-sighting.png, egress-risk-evidence.png.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeBrowser } from './support.js';
-import { json, seedEgress } from './egress-support.js';
+import { importFeed } from '../../src/modules/findings/test-support.js';
+import { ingest, json, seedEgress } from './egress-support.js';
 
 interface Alert {
   id: string;
@@ -77,6 +80,41 @@ describeBrowser('egress alerts UI', 'egress alerts UI', (server, { newContext, a
       assert.equal(await page.getByRole('button', { name: /Acknowledge|Resolve/ }).count(), 0);
       await page.goto('/egress/alerts/00000000-0000-4000-8000-000000000000');
       await page.getByRole('alert').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+  test('contact with an indicator domain: the sighting reads "egress traffic" and links its alert; the risk labels its egress-alert evidence and links it', async () => {
+    const feed = await importFeed(server, 'csv-iocs', 'indicator,type,confidence\nc2relay-drill[.]com,domain,90\n', '?source=drill-iocs');
+    assert.deepEqual([feed.imported, feed.errors], [1, []]);
+    await ingest(server, [{ at: new Date().toISOString(), client: '10.0.0.44', app: 'softphone', method: 'POST', host: 'cdn.c2relay-drill.com', port: 443, path: '/beacon', status: 200, bytesOut: 400, bytesIn: 90 }]);
+    const [contact] = (await json<{ items: Array<Alert & { riskId: string; sightingId: string }> }>(await server.api('/api/v1/egress/alerts?rule=indicator-contact'))).items;
+    assert.ok(contact?.riskId && contact.sightingId, 'the indicator-contact rule opens a risk and records a sighting');
+    const { context, page } = await newContext(server.tokens.viewer);
+    try {
+      await page.goto('/sightings');
+      await page.getByLabel('Seen in').selectOption('egress');
+      const row = page.getByTestId('sightings-table').locator('tbody tr');
+      await row.getByText('egress traffic · from softphone on 10.0.0.44').waitFor();
+      assert.equal(await row.count(), 1);
+      assert.match((await row.textContent()) ?? '', /found in egress traffic/);
+      const link = row.getByRole('link', { name: 'cdn.c2relay-drill.com/beacon' });
+      assert.equal(await link.getAttribute('href'), `/egress/alerts/${contact.id}`);
+      await assertLabelled(page);
+      await shot(page, 'egress-sighting');
+      await link.click();
+      await page.getByRole('heading', { name: contact.title }).waitFor();
+
+      await page.goto(`/risks/${contact.riskId}`);
+      const evidence = page.getByTestId('evidence');
+      await evidence.waitFor();
+      const items = await evidence.locator('li').evaluateAll((list) => list.map((li) => [li.querySelector('.tag')?.textContent, li.querySelector('a')?.getAttribute('href') ?? null]));
+      assert.deepEqual(items.find(([tag]) => tag === 'egress alert'), ['egress alert', `/egress/alerts/${contact.id}`]);
+      assert.ok(!items.some(([tag]) => tag?.includes('-')), `no raw evidence type: ${JSON.stringify(items)}`);
+      await shot(page, 'egress-risk-evidence');
+      await page.goto('/risks');
+      await page.getByLabel('Source').selectOption('egress-alert');
+      await page.getByRole('link', { name: `Egress: ${contact.title}` }).waitFor();
     } finally {
       await context.close();
     }

@@ -2,7 +2,7 @@
 // (see src/modules/indicators/indicators.schemas.ts).
 
 export const INDICATOR_TYPES = ['sha256', 'sha1', 'md5', 'sha512', 'domain', 'url', 'ipv4', 'ipv6', 'email'] as const;
-export const SIGHTING_KINDS = ['sbom-component', 'artifact', 'artifact-file', 'vendor-domain'] as const;
+export const SIGHTING_KINDS = ['sbom-component', 'artifact', 'artifact-file', 'vendor-domain', 'egress'] as const;
 export type SightingKind = (typeof SIGHTING_KINDS)[number];
 
 export interface IndicatorSource {
@@ -48,9 +48,12 @@ export interface Sighting {
   sbomId: string | null;
   component: { idx: number; name: string; version: string | null; purl: string | null } | null;
   artifactId: string | null;
-  evidence: { fileName?: string | null; file?: string | null; hash?: string; algorithm?: string; vendorDomain?: string; host?: string };
-  foundBy: 'indicator' | 'sbom' | 'artifact' | 'vendor';
+  /** egress: the request that contacted the indicator (host, path, app, client, at, eventId). */
+  evidence: { fileName?: string | null; file?: string | null; hash?: string; algorithm?: string; vendorDomain?: string; host?: string; path?: string | null; app?: string | null; client?: string | null; at?: string };
+  foundBy: 'indicator' | 'sbom' | 'artifact' | 'vendor' | 'egress';
   riskId: string | null;
+  /** The indicator-contact egress alert that recorded an egress sighting. */
+  egressAlertId: string | null;
   createdAt: string;
 }
 

@@ -4,7 +4,7 @@ export const LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type Level = (typeof LEVELS)[number];
 export const TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
 export const CLOSE_REASONS = ['mitigated', 'resolved', 'transferred', 'avoided', 'not-a-risk'] as const;
-export const RISK_SOURCES = ['manual', 'finding', 'sighting', 'integrity-alert', 'mention', 'assessment', 'resilience'] as const;
+export const RISK_SOURCES = ['manual', 'finding', 'sighting', 'integrity-alert', 'mention', 'assessment', 'resilience', 'egress-alert'] as const;
 export const RISK_STATUSES = ['active', 'open', 'pending-acceptance', 'accepted', 'closed', 'all'] as const;
 
 export interface Rated {

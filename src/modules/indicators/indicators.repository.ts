@@ -242,6 +242,13 @@ export class IndicatorRepository {
     return insertJsonRows(this.db, 'sightings', rows as unknown as Array<Record<string, unknown>>, { conflict: { columns: ['indicator_id', 'match_key'], update: 'nothing' } });
   }
 
+  /** The egress alert that recorded each of these egress sightings (indicator contact), the first when several did. */
+  async egressAlertsOf(sightingIds: string[]): Promise<Map<string, string>> {
+    if (!sightingIds.length) return new Map();
+    const rows = await this.db.selectFrom('egress_alerts').select(['id', 'sighting_id']).where('sighting_id', 'in', sightingIds).orderBy('id', 'desc').execute();
+    return new Map(rows.map((r) => [r.sighting_id!, r.id]));
+  }
+
   async listSightings(filter: SightingFilter, cursor: CursorPosition | null, limit: number) {
     let q = this.db
       .selectFrom('sightings as s')

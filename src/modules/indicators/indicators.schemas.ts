@@ -42,7 +42,7 @@ const Ref = Type.Object({ id: Type.String(), name: Type.String() });
 
 export const SightingSchema = Type.Object({
   id: Type.String(),
-  kind: Type.String({ description: 'sbom-component, artifact, artifact-file or vendor-domain.' }),
+  kind: Type.String({ description: 'sbom-component, artifact, artifact-file, vendor-domain or egress (traffic to the indicator seen by the egress alerts).' }),
   indicator: Type.Object({ id: Type.String(), type: Type.String(), value: Type.String(), confidence: NullableInt, tlp: Nullable(Type.String()) }),
   vendor: Type.Union([Ref, Type.Null()]),
   product: Type.Union([Ref, Type.Null()]),
@@ -51,8 +51,9 @@ export const SightingSchema = Type.Object({
   component: Type.Union([Type.Object({ idx: Type.Integer(), name: Type.String(), version: Nullable(Type.String()), purl: Nullable(Type.String()) }), Type.Null()]),
   artifactId: Nullable(Type.String()),
   evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'What matched: the component and hash, the artifact (and file inside it), or the vendor domain and host.' }),
-  foundBy: Type.String({ description: 'The side that arrived last and found the match: indicator, sbom, artifact or vendor (its domains changed).' }),
+  foundBy: Type.String({ description: 'The side that arrived last and found the match: indicator, sbom, artifact, vendor (its domains changed) or egress (traffic).' }),
   riskId: Nullable(Type.String({ description: 'The risk that lists this sighting as evidence (opened from it, per the sighting-risks rule), if any.' })),
+  egressAlertId: Nullable(Type.String({ description: 'For an egress sighting: the indicator-contact egress alert that recorded it.' })),
   createdAt: Type.String(),
 });
 

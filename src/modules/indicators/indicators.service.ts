@@ -376,7 +376,8 @@ export class IndicatorService {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
-    return { items: page.map(presentSighting), nextCursor: more && last ? encodeCursor({ key: null, id: last.id }) : null };
+    const alerts = await this.repo().egressAlertsOf(page.filter((r) => r.kind === 'egress').map((r) => r.id));
+    return { items: page.map((r) => ({ ...presentSighting(r), egressAlertId: alerts.get(r.id) ?? null })), nextCursor: more && last ? encodeCursor({ key: null, id: last.id }) : null };
   }
 
   async unsupported(filter: { limit?: number; cursor?: string; source?: string }) {

@@ -41,6 +41,7 @@ const KIND_LABEL: Record<SightingKind, string> = {
   artifact: 'release artifact',
   'artifact-file': 'file in an artifact',
   'vendor-domain': 'vendor domain',
+  egress: 'egress traffic',
 };
 
 const FOUND_BY: Record<Sighting['foundBy'], string> = {
@@ -48,6 +49,7 @@ const FOUND_BY: Record<Sighting['foundBy'], string> = {
   sbom: 'found when the SBOM was uploaded',
   artifact: 'found when the artifact was checked',
   vendor: "found when the vendor's domains changed",
+  egress: 'found in egress traffic',
 };
 
 /** Where a release of the sighting lives: its SBOM, or the product's integrity timeline for an artifact. */
@@ -57,7 +59,7 @@ function releaseHref(s: Sighting): string | null {
   return null;
 }
 
-/** What matched: the component, the artifact (or the file inside it), or the host on the vendor's domain. */
+/** What matched: the component, the artifact (or the file inside it), the host on the vendor's domain, or the request to it (linked to its egress alert). */
 function Matched({ sighting: s }: { sighting: Sighting }) {
   const e = s.evidence;
   const release = releaseHref(s);
@@ -68,6 +70,11 @@ function Matched({ sighting: s }: { sighting: Sighting }) {
       </>
     ) : s.kind === 'vendor-domain' ? (
       <code>{e.host}</code>
+    ) : s.kind === 'egress' ? (
+      <code>
+        {e.host}
+        {e.path ?? ''}
+      </code>
     ) : s.kind === 'artifact-file' ? (
       <>
         {e.file} in {e.fileName}
@@ -77,9 +84,10 @@ function Matched({ sighting: s }: { sighting: Sighting }) {
     );
   return (
     <>
-      {release && s.kind !== 'vendor-domain' ? <Link to={release}>{what}</Link> : what}
+      {s.kind === 'egress' && s.egressAlertId ? <Link to={`/egress/alerts/${s.egressAlertId}`}>{what}</Link> : release && s.kind !== 'vendor-domain' ? <Link to={release}>{what}</Link> : what}
       <div className="small muted">
         {KIND_LABEL[s.kind] ?? s.kind}
+        {s.kind === 'egress' && (e.app || e.client) && ` · from ${[e.app, e.client].filter(Boolean).join(' on ')}`}
         {e.algorithm && ` · ${e.algorithm.toUpperCase()} match`}
         {s.kind === 'vendor-domain' && e.vendorDomain && ` · on ${e.vendorDomain}`}
       </div>

@@ -407,6 +407,8 @@ function evidenceHref(e: Evidence, risk: RiskDetail): string | null {
       if (indicator) return `/indicators/${indicator}`;
       return risk.vendors[0] ? `/sightings?vendorId=${risk.vendors[0].id}` : '/sightings';
     }
+    case 'egress-alert':
+      return `/egress/alerts/${e.id}`;
     case 'artifact-alert':
       // Integrity alerts live on their product's page.
       return risk.products[0] ? `/products/${risk.products[0].id}` : null;
@@ -512,7 +514,7 @@ export function RiskPage({ id }: { id: string }) {
               const text = e.label ?? e.id;
               return (
                 <li key={`${e.type}:${e.id}`}>
-                  <span className="tag">{e.type}</span>{' '}
+                  <span className="tag">{label(e.type)}</span>{' '}
                   {href ? href.startsWith('http') ? <a href={href} rel="noreferrer noopener" target="_blank">{text}</a> : <Link to={href}>{text}</Link> : <span className="mono-wrap">{text}</span>}
                   <span className="small muted"> · added {formatDateTime(e.addedAt)} by {e.addedBy}</span>
                 </li>
@@ -694,7 +696,7 @@ function AddEvidence({ risk: r, onChanged }: { risk: RiskDetail; onChanged: (r: 
       <summary>Link evidence</summary>
       <form className="inline-form" onSubmit={submit} aria-label="Link evidence">
         <ErrorBanner error={error} />
-        <SelectField label="Type" value={form.type} onChange={(type) => setForm({ ...form, type })} options={['document', 'finding', 'sighting', 'mention', 'artifact-alert', 'indicator', 'advisory', 'vendor', 'product', 'assessment']} />
+        <SelectField label="Type" value={form.type} onChange={(type) => setForm({ ...form, type })} options={['document', 'finding', 'sighting', 'mention', 'artifact-alert', 'egress-alert', 'indicator', 'advisory', 'vendor', 'product', 'assessment']} />
         <Field label="Id or URL" required>
           {(p) => <input {...p} value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value })} />}
         </Field>
