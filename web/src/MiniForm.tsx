@@ -5,7 +5,8 @@ import { ErrorBanner, Field } from './components.js';
 export interface FieldSpec {
   name: string;
   label: string;
-  kind: 'text' | 'email' | 'tel' | 'number' | 'date' | 'select' | 'checkbox' | 'textarea';
+  /** list: a text input of values separated by commas or spaces, sent as an array (check runs on each value). */
+  kind: 'text' | 'email' | 'tel' | 'number' | 'date' | 'select' | 'checkbox' | 'textarea' | 'list';
   options?: readonly string[];
   required?: boolean;
   hint?: string;
@@ -23,13 +24,21 @@ function blank(fields: FieldSpec[]): Values {
   return Object.fromEntries(fields.map((f) => [f.name, f.kind === 'checkbox' ? false : f.kind === 'select' ? (f.options?.[0] ?? '') : '']));
 }
 
-/** Empty optional fields are left out; numbers are sent as numbers, checkboxes as booleans. */
+/** The values of a list field as typed: separated by commas, spaces or line breaks. */
+export function listValues(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** Empty optional fields are left out; numbers are sent as numbers, checkboxes as booleans, lists as arrays. */
 function bodyOf(fields: FieldSpec[], values: Values): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const f of fields) {
     const v = values[f.name];
     if (f.kind === 'checkbox') body[f.name] = Boolean(v);
-    else if (typeof v === 'string' && v.trim() !== '') {
+    else if (f.kind === 'list' && typeof v === 'string') {
+      const list = listValues(v).map((x) => (f.transform ? f.transform(x) : x));
+      if (list.length) body[f.name] = list;
+    } else if (typeof v === 'string' && v.trim() !== '') {
       const text = f.transform ? f.transform(v.trim()) : v.trim();
       body[f.name] = f.kind === 'number' ? Number(text) : text;
     }
@@ -73,7 +82,10 @@ export function MiniForm({
       else if (v.trim() && f.kind === 'number' && !Number.isFinite(Number(v))) local[`/${f.name}`] = 'must be a number';
       else if (v.trim() && f.kind === 'number' && f.min !== undefined && Number(v) < f.min) local[`/${f.name}`] = `must be at least ${f.min}`;
       else if (v.trim() && f.kind === 'number' && f.max !== undefined && Number(v) > f.max) local[`/${f.name}`] = `must be at most ${f.max}`;
-      else if (v.trim() && f.check) {
+      else if (f.kind === 'list' && f.check) {
+        const message = listValues(v).map((x) => f.check!(f.transform ? f.transform(x) : x)).find(Boolean);
+        if (message) local[`/${f.name}`] = message;
+      } else if (v.trim() && f.check) {
         const message = f.check(f.transform ? f.transform(v.trim()) : v.trim());
         if (message) local[`/${f.name}`] = message;
       }
@@ -120,7 +132,7 @@ export function MiniForm({
                   <input
                     {...p}
                     name={f.name}
-                    type={f.kind}
+                    type={f.kind === 'list' ? 'text' : f.kind}
                     min={f.min}
                     max={f.max}
                     autoComplete="off"

@@ -122,6 +122,8 @@ export interface Product {
   deploymentCount: number | null;
   updateChannel: string | null;
   autoUpdate: boolean;
+  /** Host names it talks to: egress to them (and their subdomains) is attributed to the product. */
+  endpoints: string[];
   createdAt: string;
   updatedAt: string;
 }

@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, describeError, upload } from '../api.js';
-import { Field, FileDropZone, PageStatus, Tag, UploadProgress, useAsync, useDocumentTitle } from '../components.js';
+import { api, ApiError, describeError, fieldErrors, upload } from '../api.js';
+import { ErrorBanner, Field, FileDropZone, PageStatus, Tag, UploadProgress, useAsync, useDocumentTitle } from '../components.js';
+import { listValues } from '../MiniForm.js';
 import { DataTable, ListBody } from '../lists.js';
 import { formatDateTime, plural } from '../format.js';
 import { Link } from '../router.js';
@@ -53,8 +54,66 @@ export function ProductPage({ id }: { id: string }) {
         {can('inventory:write') ? <UploadSbom productId={p.id} defaultRelease={p.version ?? ''} onUploaded={() => setSbomKey((k) => k + 1)} /> : <p className="muted">Your role cannot upload SBOMs.</p>}
       </div>
       <ProductCpe productId={p.id} canEdit={can('inventory:write')} onChanged={() => setSbomKey((k) => k + 1)} />
+      <ProductEndpoints product={p} canEdit={can('inventory:write')} onSaved={(next) => state.setData({ product: next, vendor })} />
       <ProductFindings productId={p.id} refreshKey={sbomKey} />
     </div>
+  );
+}
+
+const HOST = /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?$/;
+
+/** What is wrong with an egress endpoint as typed (the API's rule: a host name, at most 253 characters), if anything. */
+export function endpointProblem(value: string): string | undefined {
+  if (value.length > 253 || !HOST.test(value) || value.includes('..')) return `“${value}” is not a host name (e.g. api.vendor.example, without https:// or a path)`;
+  return undefined;
+}
+
+/** The host names the product talks to: egress to them is attributed to it (and its vendor). */
+function ProductEndpoints({ product: p, canEdit, onSaved }: { product: Product; canEdit: boolean; onSaved: (product: Product) => void }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | undefined>();
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setFailure(null);
+    const endpoints = listValues((draft ?? p.endpoints.join(', ')).toLowerCase());
+    const problem = endpoints.length > 100 ? 'at most 100 endpoints' : endpoints.map(endpointProblem).find(Boolean);
+    setError(problem);
+    if (problem) return;
+    setBusy(true);
+    try {
+      onSaved(await api.patch<Product>(`/api/v1/products/${p.id}`, { endpoints }));
+      setDraft(null);
+    } catch (e) {
+      const mapped = fieldErrors(e, ['/endpoints'], { endpoints });
+      setError(mapped['/endpoints']);
+      if (!mapped['/endpoints']) setFailure(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="endpoints-h">
+      <div className="card-head">
+        <h2 id="endpoints-h">Egress endpoints</h2>
+      </div>
+      <p data-testid="product-endpoints">
+        {p.endpoints.length ? p.endpoints.map((e, i) => <span key={e}>{i > 0 && ', '}<code>{e}</code></span>) : <span className="muted">None: its egress is attributed through the vendor's domains.</span>}
+        {p.endpoints.length > 0 && <span className="small muted"> · egress to these hosts and their subdomains is attributed to this product</span>}
+      </p>
+      {canEdit && (
+        <form className="inline-form" aria-label="Set the product's egress endpoints" onSubmit={save} noValidate>
+          <Field label="Endpoints" error={error} hint="Host names separated by commas, e.g. api.vendor.example, updates.vendor.example">
+            {(props) => <input {...props} type="text" autoComplete="off" value={draft ?? p.endpoints.join(', ')} onChange={(e) => setDraft(e.target.value)} />}
+          </Field>
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save endpoints'}
+          </button>
+        </form>
+      )}
+      <ErrorBanner error={failure} />
+    </section>
   );
 }
 

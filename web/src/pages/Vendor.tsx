@@ -6,6 +6,7 @@ import { takeFlash } from '../flash.js';
 import { describeAction, formatDate, formatDateTime, formatMoney, formatScore, isReviewOverdue, plural, relativeDays, relativeTime } from '../format.js';
 import { FourthPartyGraph, FourthPartyTree } from '../FourthParties.js';
 import { MiniForm, type FieldSpec } from '../MiniForm.js';
+import { endpointProblem } from './Product.js';
 import { RiskBreakdown } from '../risk.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
@@ -27,6 +28,7 @@ const PRODUCT_FIELDS: FieldSpec[] = [
   { name: 'version', label: 'Version', kind: 'text' },
   { name: 'deploymentCount', label: 'Deployments', kind: 'number', min: 0, hint: 'Installations in our estate.' },
   { name: 'updateChannel', label: 'Update channel', kind: 'text', hint: 'e.g. in-app auto-update from vendor CDN', wide: true },
+  { name: 'endpoints', label: 'Egress endpoints', kind: 'list', transform: (v) => v.toLowerCase(), check: endpointProblem, hint: 'Host names it talks to, separated by commas (subdomains included): egress to them is attributed to this product.', wide: true },
   { name: 'autoUpdate', label: 'Updates itself', kind: 'checkbox' },
 ];
 
@@ -422,6 +424,7 @@ function Products({ vendor, writable, onChanged }: { vendor: Vendor; writable: b
         { header: 'Version', cell: (p) => dash(p.version) },
         { header: 'Deployments', cell: (p) => dash(p.deploymentCount), num: true },
         { header: 'Update channel', cell: (p) => dash(p.updateChannel) },
+        { header: 'Egress endpoints', cell: (p) => (p.endpoints.length ? p.endpoints.join(', ') : '—') },
         { header: 'Auto-update', cell: (p) => (p.autoUpdate ? <span className="flag flag-warn">auto-updates</span> : 'no') },
       ]}
     />
