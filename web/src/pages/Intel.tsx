@@ -498,7 +498,7 @@ export function SightingsPage() {
       <div className="page-head">
         <div>
           <h1>Sightings</h1>
-          <p className="muted">Where an indicator was seen: a component hash in a vendor&apos;s SBOM, a release artifact or a file inside it, or a host on a vendor&apos;s domain.</p>
+          <p className="muted">Where an indicator was seen: a component hash in a vendor&apos;s SBOM, a release artifact or a file inside it, a host on a vendor&apos;s domain, or egress traffic to it.</p>
         </div>
       </div>
       <FilterBar label="Filter sightings">
