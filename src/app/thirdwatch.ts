@@ -257,14 +257,14 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   // After the flows hook: alerts judge the batch with the flows already counted.
   const egressAlerts = new EgressAlertService(database.db, { correlation, risks });
   egressIngest.onIngested(egressAlerts.ingestHook(attribution));
+  const drills = new DrillService(database.db);
   playbooks.engine.useEffects({
     ...questionnaireEffect({ assessments, templates: questionnaires, jobs }),
-    ...incidentEffects(incidents),
+    ...incidentEffects(incidents, { drillIndicators: (trx, drillId) => drills.indicatorsOf(drillId, trx) }),
     block: (trx, input, ctx) => blocklist.block(trx, input, ctx),
   });
   // Incidents start matching playbooks, answer approval/input steps and wake wait steps (in the writer's transaction).
   incidents.onEvent((trx, event, ctx) => playbooks.onIncidentEvent(trx, event, ctx));
-  const drills = new DrillService(database.db);
   const services: Services = {
     access: new AccessService(database.db, config, portal),
     audit: new AuditService(database.db),

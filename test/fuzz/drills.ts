@@ -10,6 +10,7 @@ import { Crash, expectOnly, type Target } from './target.js';
 const SEEDS = [
   '{"severity":"critical","source":"correlation","vendorId":"01900000-0000-7000-8000-000000000001","answers":{"approve-block":{"approved":true},"isolate":true}}',
   'title: Drill of the 3CX playbook\nseverity: high\nimpact:\n  dataCategories: [personal, credentials]\n  records: 1200\nanswers:\n  legal-review: { decision: notify }\n',
+  'indicators:\n  - { type: domain, value: "msstorageazure[.]com" }\n  - { type: url, value: "hxxps://akamaitechcloudservices[.]com/v2/storage" }\n',
   'a: &a [*a]\n',
   'base: &b {x: 1}\nanswers: {s1: *b, s2: *b}\n',
   '{}',

@@ -13,6 +13,7 @@ export const TIERS = ['T1', 'T2', 'T3', 'T4'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export const SOURCES = ['vendor', 'correlation', 'manual'] as const;
 const StepId = Type.String({ pattern: '^[A-Za-z0-9_.-]+$', minLength: 1, maxLength: 100 });
+export const SCENARIO_INDICATOR_TYPES = ['domain', 'url', 'ipv4', 'ipv6', 'sha256', 'sha1', 'md5', 'email'] as const;
 
 /**
  * What the synthetic incident looks like. Everything is optional: left out, it is derived from the
@@ -40,6 +41,16 @@ export const ScenarioSchema = Type.Object(
       ),
     ),
     indicatorIds: Type.Optional(Type.Array(Uuid, { maxItems: 200, description: 'Existing indicators linked to the synthetic incident (block steps stage their domains).' })),
+    indicators: Type.Optional(
+      Type.Array(
+        Type.Object({ type: literals(SCENARIO_INDICATOR_TYPES), value: Text(2048) }, { additionalProperties: false }),
+        {
+          maxItems: 200,
+          description:
+            'Synthetic indicators the playbook sees on the drill\'s incident (defanged values are refanged). They stay in the drill: never stored as indicators, so nothing real (correlation, the ICAP service) matches them.',
+        },
+      ),
+    ),
     answers: Type.Optional(Type.Record(StepId, Type.Unknown(), { description: 'By step id: the answer to that step\'s task (approval/input form values, or true for a plain task).' })),
   },
   { additionalProperties: false },

@@ -6,7 +6,9 @@ import { AppError, invalidField, notFound, unprocessable } from '../../platform/
 import { decodeCursor, toPage, type PageOf } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { DrillRepository, type DrillRow } from './drills.repository.js';
+import { normaliseScenarioIndicators, shippedScenario } from './drills.scenario.js';
 import {
+  SCENARIO_INDICATOR_TYPES,
   SEVERITIES,
   SOURCES,
   TIERS,
@@ -38,6 +40,8 @@ export interface DrillPlaybookStep {
 export interface DrillPlaybook {
   id: string;
   name: string;
+  /** The shipped playbook's key (its default scenario ships under the same name), null for one written here. */
+  key: string | null;
   version: number;
   /** The trigger's `when` expression, the source of the default scenario. */
   when: string | null;
@@ -118,7 +122,6 @@ export interface DrillDeps {
 
 const DAY_MS = 86_400_000;
 const OPEN_RUN = ['running', 'waiting'];
-const INDICATOR_TYPES = ['sha256', 'sha1', 'md5', 'domain', 'url', 'ipv4', 'ipv6', 'email'];
 
 /**
  * Drills: any playbook run against a synthetic incident in drill mode. Every row the drill causes
@@ -162,6 +165,12 @@ export class DrillService {
     return { ...presentDrill(row), scenario: JSON.parse(row.scenario) as Scenario, report };
   }
 
+  /** The drill's synthetic indicators (its scenario's): what its incident's playbook sees besides the linked ones. */
+  async indicatorsOf(drillId: string, executor: Executor = this.db): Promise<NonNullable<Scenario['indicators']>> {
+    const row = await this.repo(executor).byId(drillId);
+    return row ? ((JSON.parse(row.scenario) as Scenario).indicators ?? []) : [];
+  }
+
   // Starting and finishing.
 
   async start(input: StartDrillInput, ctx: RequestContext, options: { scheduleId?: string } = {}): Promise<DrillDetail> {
@@ -180,7 +189,8 @@ export class DrillService {
       if (error instanceof AppError && error.id === 'not_found') throw invalidField('/playbookId', `no playbook ${input.playbookId}`);
       throw error;
     }
-    const given = input.scenario ?? {};
+    // The scenario shipped with the playbook (the 3CX case for the critical-compromise one) under what the drill was given.
+    const given: Scenario = { ...shippedScenario(playbook.key), ...input.scenario };
     const derived = deriveScenario(playbook.when);
     const vendor = given.vendorId ? await this.repo().vendor(given.vendorId) : await this.repo().vendorToDrill(derived.tier);
     if (!vendor) {
@@ -197,6 +207,7 @@ export class DrillService {
       productIds: given.productIds ?? [],
       impact: { dataCategories: derived.dataCategories, systems: [], ...given.impact },
       indicatorIds: given.indicatorIds ?? [],
+      indicators: normaliseScenarioIndicators(given.indicators ?? []),
       answers: given.answers ?? {},
     };
     const id = newId();
@@ -477,7 +488,7 @@ export function deriveScenario(when: string | null): { severity: (typeof SEVERIT
     severity: first(SEVERITIES, 'severity') ?? 'critical',
     source: first(SOURCES, 'source') ?? 'manual',
     tier: first(TIERS, 'tier') ?? 'T1',
-    dataCategories: [...categories].filter((c) => !INDICATOR_TYPES.includes(c)),
+    dataCategories: [...categories].filter((c) => !(SCENARIO_INDICATOR_TYPES as readonly string[]).includes(c)),
   };
 }
 

@@ -14,6 +14,7 @@ export function drillDeps(modules: { incidents: IncidentService; playbooks: Play
       return {
         id: p.id,
         name: p.document.name,
+        key: p.key,
         version: p.version,
         when: p.document.when ?? null,
         steps: p.document.steps.map((s: Step) => ({

@@ -1,3 +1,4 @@
+import type { Executor } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import type { IncidentService } from '../incidents/incidents.service.js';
 import type { IncidentChanges, IncidentStatus, Team } from '../incidents/incidents.schemas.js';
@@ -11,9 +12,13 @@ const NETWORK_TYPES = ['domain', 'url', 'ipv4', 'ipv6'];
  * The incident effects and facts, over the incidents module's service (every call with the
  * step's transaction). Facts add to the incident its first vendor's profile and, besides the
  * incident's own indicators, the other network indicators of the documents they came from: a
- * feed that named the 3CX installer hash named its C2 domains in the same bundle.
+ * feed that named the 3CX installer hash named its C2 domains in the same bundle. A drill's
+ * incident also has its scenario's synthetic indicators, which exist nowhere else.
  */
-export function incidentEffects(incidents: IncidentService): Pick<PlaybookEffects, 'facts' | 'addTask' | 'taskAnswer' | 'update' | 'setStatus' | 'addEvent'> {
+export function incidentEffects(
+  incidents: IncidentService,
+  options: { drillIndicators?: (trx: Executor, drillId: string) => Promise<Array<{ type: string; value: string }>> } = {},
+): Pick<PlaybookEffects, 'facts' | 'addTask' | 'taskAnswer' | 'update' | 'setStatus' | 'addEvent'> {
   return {
     async facts(trx, incidentId) {
       let incident: Awaited<ReturnType<IncidentService['get']>>;
@@ -46,6 +51,10 @@ export function incidentEffects(incidents: IncidentService): Pick<PlaybookEffect
         if (seen.has(r.id)) continue;
         seen.add(r.id);
         indicators.push({ id: r.id, type: r.type, value: r.value, source: r.source });
+      }
+      if (incident.drillId && options.drillIndicators) {
+        const synthetic = await options.drillIndicators(trx, incident.drillId);
+        synthetic.forEach((i, n) => indicators.push({ id: `drill:${incident.drillId}:${n}`, type: i.type, value: i.value, source: 'drill scenario' }));
       }
       return {
         incident: {
