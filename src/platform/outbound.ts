@@ -111,6 +111,9 @@ export function isCredentialParam(name: string): boolean {
  * logging any URL that may hold credentials.
  */
 export function redactUrl(url: string): string {
+  // Secrets sit in credentials (before an @) or query parameters (after a ?): without either
+  // there is nothing to parse (a request path is not an absolute URL, and URL throws on it).
+  if (!url.includes('?') && !url.includes('@')) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -58,6 +58,8 @@ class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
     const level = request.url.startsWith('/api/') ? 'info' : 'debug';
+    // Nothing to build when the line would not be written (a server at warn under load).
+    if (!(reply.log as Logger).isLevelEnabled(level)) return;
     // A page address may carry a secret (the portal's /portal?token= link form): logged without it.
     reply.log[level]({ method: request.method, url: redactUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   }
