@@ -4,6 +4,8 @@ import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import type { EgressEvent } from './egress.model.js';
 import { hourOf, mediaType, sourceLabel } from './flows.service.js';
+import { lineParser, readLines } from './parsers/index.js';
+import { Readable } from 'node:stream';
 
 async function json<T = any>(res: Response, status = 200): Promise<T> {
   const text = await res.text();
@@ -279,5 +281,16 @@ describeEachEngine('data flows', ({ engine }) => {
     await json(await server.api('/api/v1/egress/destinations/recat.example', { method: 'PUT', json: { vendorId: vendor, sanction: 'unsanctioned' } }));
     await json(await server.api(`/api/v1/vendors/${vendor}`, { method: 'PATCH', json: { dataCategories: ['personal'] } }));
     assert.deepEqual(await sanctions(), [['08', 'unsanctioned'], ['09', 'unsanctioned']]);
+  });
+  test('a Zeek conn.log read through the ingest service: flows keep each connection\'s direction, the inbound one under its remote originator', async () => {
+    const ctx = { actor: { type: 'system' as const, id: null, name: 'test', role: 'admin' as const }, requestId: null };
+    const log = ['#separator \\x09', '#path\tconn', '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp',
+      `${Date.parse('2026-12-05T07:10:00Z') / 1000}\tC1\t10.0.0.9\t40000\t198.51.100.77\t443\ttcp\tssl\t1.5\t7000\t900\tSF\tT\tF`,
+      `${Date.parse('2026-12-05T07:20:00Z') / 1000}\tC2\t198.51.100.77\t51515\t10.0.0.3\t22\ttcp\tssh\t9.0\t300\t48000\tSF\tF\tT`,
+    ].join('\n') + '\n';
+    const report = await server.tw.services.egressIngest.ingestLines(readLines(Readable.from([Buffer.from(log)]), { maxBytes: 1 << 16 }), lineParser('zeek'), ctx);
+    assert.equal(report.accepted, 2);
+    const flows = (await rows()).filter((r) => r.destination === '198.51.100.77').map((r) => [r.direction, r.client, r.bytes_out, r.bytes_in]);
+    assert.deepEqual(flows.sort(), [['inbound', '10.0.0.3', 48000, 300], ['outbound', '10.0.0.9', 7000, 900]]);
   });
 });

@@ -234,7 +234,8 @@ export function textField(raw: string | null | undefined): string | null {
 }
 
 export function emptyEvent(source: EgressEvent['source'], at: string, host: string): EgressEvent {
-  return { at, source, client: null, app: null, method: null, host, port: null, path: null, status: null, bytesOut: 0, bytesIn: 0, contentType: null, dataClasses: [], detections: [], decision: null, reason: null };
+  // Outbound unless the log says the remote side opened it (Zeek's local_orig/local_resp, a JSON line's direction).
+  return { at, source, client: null, app: null, method: null, host, port: null, path: null, status: null, bytesOut: 0, bytesIn: 0, contentType: null, dataClasses: [], detections: [], direction: 'outbound', decision: null, reason: null };
 }
 
 /** Runs a line's field checks: a FieldError becomes the line's outcome. */

@@ -90,6 +90,11 @@ function parseJsonLine(line: string): LineOutcome {
   }
 
   const event = emptyEvent('jsonl', at, host);
+  const direction = str('direction');
+  if (direction !== null) {
+    if (direction !== 'outbound' && direction !== 'inbound') throw new FieldError('direction', 'must be "outbound" or "inbound"');
+    event.direction = direction;
+  }
   event.port = port;
   event.path = path;
   event.client = clientField(str('client'));

@@ -59,7 +59,8 @@ describe('egress parsers: Squid', () => {
     ].join('\n'));
     assert.deepEqual(errors, []);
     assert.equal(out.length, 5);
-    assert.deepEqual(out[0], { at: '2025-12-01T10:00:00.123Z', source: 'squid', client: '10.1.1.7', app: null, method: 'POST', host: 'upload.example.org', port: 443, path: '/v1/files', status: 200, bytesOut: 0, bytesIn: 5120, contentType: null, dataClasses: [], detections: [], decision: null, reason: null });
+    assert.deepEqual(out[0], { at: '2025-12-01T10:00:00.123Z', source: 'squid', client: '10.1.1.7', app: null, method: 'POST', host: 'upload.example.org', port: 443, path: '/v1/files', status: 200, bytesOut: 0, bytesIn: 5120, contentType: null, dataClasses: [], detections: [], direction: 'outbound', decision: null, reason: null });
+    assert.ok(out.every((e) => e.direction === 'outbound'), 'a forward proxy logs requests leaving the organisation');
     assert.equal(out[1].bytesOut, 73400);
     assert.equal(out[1].app, 'Slack');
     assert.equal(out[2].at, '2026-12-01T10:00:00.000Z');
@@ -105,7 +106,7 @@ describe('egress parsers: Zeek', () => {
     const { events: out, errors } = events(zeekParser(), ZEEK_HTTP);
     assert.deepEqual(errors, []);
     assert.equal(out.length, 2);
-    assert.deepEqual(out[0], { at: '2025-12-01T10:00:00.000Z', source: 'zeek-http', client: '10.2.0.5', app: '3CXDesktopApp', method: 'POST', host: 'collect.example.io', port: 8080, path: '/ingest', status: 200, bytesOut: 4096, bytesIn: 17, contentType: 'application/json', dataClasses: [], detections: [], decision: null, reason: null });
+    assert.deepEqual(out[0], { at: '2025-12-01T10:00:00.000Z', source: 'zeek-http', client: '10.2.0.5', app: '3CXDesktopApp', method: 'POST', host: 'collect.example.io', port: 8080, path: '/ingest', status: 200, bytesOut: 4096, bytesIn: 17, contentType: 'application/json', dataClasses: [], detections: [], direction: 'outbound', decision: null, reason: null });
     assert.equal(out[1].host, '203.0.113.21');
   });
 
@@ -116,6 +117,38 @@ describe('egress parsers: Zeek', () => {
     assert.deepEqual(ssl.events.map((e) => [e.host, e.port]), [['api.vendor.example', 443], ['198.51.100.8', 8443]]);
     const conn = events(zeekParser(), ['#separator \\x09', '#path\tconn', '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp', '1764583200\tC4\t10.0.0.9\t40000\t198.51.100.7\t443\ttcp\tssl\t1.5\t5000000000\t900\tSF\tT\tF', '1764583200\tC5\t10.0.0.9\t40000\t10.0.0.2\t445\ttcp\t-\t1.5\t10\t10\tSF\tT\tT'].join('\n'));
     assert.deepEqual(conn.events.map((e) => [e.host, e.bytesOut, e.bytesIn]), [['198.51.100.7', 5000000000, 900]]);
+  });
+
+  test('direction from local_orig/local_resp: local to remote outbound, remote to local inbound (the remote end is the host, bytes seen from the organisation), local to local skipped, unknown outbound', () => {
+    const fields = '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp';
+    const conn = events(zeekParser(), ['#separator \\x09', '#path\tconn', fields,
+      '1764583200\tC1\t10.0.0.9\t40000\t198.51.100.7\t443\ttcp\tssl\t1.5\t7000\t900\tSF\tT\tF',
+      '1764583200\tC2\t203.0.113.50\t51515\t10.0.0.3\t22\ttcp\tssh\t9.0\t300\t48000\tSF\tF\tT',
+      '1764583200\tC3\t10.0.0.9\t40000\t10.0.0.2\t445\ttcp\t-\t1.5\t10\t10\tSF\tT\tT',
+      '1764583200\tC4\t10.0.0.9\t40001\t198.51.100.8\t80\ttcp\thttp\t0.5\t100\t200\tSF\tF\tF',
+      '1764583200\tC5\t10.0.0.9\t40002\t198.51.100.9\t80\ttcp\thttp\t0.5\t100\t200\tSF\t-\t-',
+    ].join('\n'));
+    assert.deepEqual(conn.errors, []);
+    assert.deepEqual(conn.events.map((e) => [e.direction, e.host, e.client, e.port, e.bytesOut, e.bytesIn]), [
+      ['outbound', '198.51.100.7', '10.0.0.9', 443, 7000, 900],
+      ['inbound', '203.0.113.50', '10.0.0.3', 22, 48000, 300],
+      ['outbound', '198.51.100.8', '10.0.0.9', 80, 100, 200],
+      ['outbound', '198.51.100.9', '10.0.0.9', 80, 100, 200],
+    ]);
+    // An HTTP request from a local client to a remote server is outbound; one from outside to a local server inbound.
+    const http = zeekParser('http');
+    const outbound = http.parse('{"ts":1764583200,"id.orig_h":"10.0.0.4","id.resp_h":"198.51.100.1","id.resp_p":443,"method":"POST","host":"api.vendor.example","uri":"/v1","request_body_len":900,"response_body_len":20,"local_orig":true,"local_resp":false}');
+    assert.deepEqual(outbound.kind === 'event' && [outbound.event.direction, outbound.event.host, outbound.event.client, outbound.event.bytesOut], ['outbound', 'api.vendor.example', '10.0.0.4', 900]);
+    const inbound = http.parse('{"ts":1764583200,"id.orig_h":"203.0.113.9","id.resp_h":"10.0.0.80","id.resp_p":443,"method":"GET","host":"www.our.example","uri":"/export?all=1","request_body_len":0,"response_body_len":52000,"local_orig":false,"local_resp":true}');
+    assert.deepEqual(inbound.kind === 'event' && [inbound.event.direction, inbound.event.host, inbound.event.client, inbound.event.path, inbound.event.bytesOut, inbound.event.bytesIn], ['inbound', '203.0.113.9', '10.0.0.80', '/export', 52000, 0]);
+    assert.equal(zeekParser('dns').parse('{"ts":1764583200,"id.orig_h":"203.0.113.9","id.resp_h":"10.0.0.53","query":"our.example","local_orig":false,"local_resp":true}').kind, 'skip', 'a remote resolver asking our DNS server is no egress');
+    // JSON lines say it themselves; absent is outbound.
+    const jsonl = jsonlParser();
+    const given = jsonl.parse('{"at":1764583200,"host":"198.51.100.4","direction":"inbound"}');
+    assert.equal(given.kind === 'event' && given.event.direction, 'inbound');
+    const absent = jsonl.parse('{"at":1764583200,"host":"198.51.100.4"}');
+    assert.equal(absent.kind === 'event' && absent.event.direction, 'outbound');
+    assert.deepEqual(jsonl.parse('{"at":1764583200,"host":"198.51.100.4","direction":"sideways"}'), { kind: 'error', field: 'direction', reason: 'must be "outbound" or "inbound"' });
   });
 
   test('JSON logs: flat and nested id, ISO or epoch ts, _path or the file name decides the log', () => {

@@ -30,6 +30,7 @@ import {
  * The reply size is the event's bytesIn, the request size (when logged) its bytesOut; the logged
  * media type is the reply's, so contentType (the request's) stays null. Squid's
  * own error pseudo-URLs (`error:transaction-end-before-headers`) are no egress and are skipped.
+ * Every event is outbound: a forward proxy's clients are the organisation's, its requests leave it.
  */
 export function squidParser(): LineParser {
   return { parse: (line) => guarded(() => parseSquidLine(line)) };

@@ -37,8 +37,14 @@ type Record = Map<string, string | null>;
  * line belongs to comes from `#path`, a JSON line's `_path`, the file name (`hint`), or the fields
  * present, in that order.
  *
- * conn.log records towards a local responder (`local_resp` T) are internal traffic, not egress,
- * and are skipped, as are DNS records without a query.
+ * Direction comes from `local_orig` and `local_resp` (conn.log has them; other logs when a site
+ * adds them): a local originator and a remote responder is outbound; a remote originator and a
+ * local responder is inbound, and the event's host is then the remote originator, its client the
+ * local responder, and bytesOut what the local side sent. Both local is internal traffic, not
+ * egress, and is skipped. Neither local, or the fields absent (Site::local_nets not configured),
+ * reads as outbound: the originator is taken as the client, as in http, ssl and dns logs, where the
+ * originator makes the request. Inbound DNS (a remote resolver asking a local server) is skipped,
+ * as are DNS records without a query.
  */
 export function zeekParser(hint: ZeekLog | null = null): LineParser {
   let separator = '\t';
@@ -171,18 +177,48 @@ function count(record: Record, field: string): number {
 
 const SOURCES: { [log in ZeekLog]: EgressEvent['source'] } = { http: 'zeek-http', dns: 'zeek-dns', ssl: 'zeek-ssl', conn: 'zeek-conn' };
 
+const isTrue = (value: string | null) => value === 'T' || value === 'true';
+const isFalse = (value: string | null) => value === 'F' || value === 'false';
+
+/** What local_orig/local_resp say of a record: null when both ends are local (internal, no egress). */
+function direction(record: Record): 'outbound' | 'inbound' | null {
+  const localOrig = optional(record, 'local_orig');
+  const localResp = optional(record, 'local_resp');
+  if (isTrue(localResp)) return isFalse(localOrig) ? 'inbound' : null;
+  return 'outbound';
+}
+
 function toEvent(log: ZeekLog, record: Record, setSeparator: string | null): LineOutcome {
   const at = time(record);
-  const client = clientField(optional(record, 'id.orig_h'));
+  const way = direction(record);
+  if (way === null || (way === 'inbound' && log === 'dns')) return skip;
+  const inbound = way === 'inbound';
+  // The remote end is the event's host, the local end its client.
+  const client = clientField(optional(record, inbound ? 'id.resp_h' : 'id.orig_h'));
   const responder = optional(record, 'id.resp_h');
   const responderPort = optional(record, 'id.resp_p');
   const event = (host: string) => {
     const e = emptyEvent(SOURCES[log], at, host);
     e.client = client;
+    e.direction = way;
     return e;
   };
   switch (log) {
     case 'http': {
+      if (inbound) {
+        // A request from outside to a local server: the remote party is the requester.
+        const e = event(hostField('id.orig_h', required(record, 'id.orig_h')));
+        const method = optional(record, 'method');
+        e.method = method === null ? null : methodField('method', method);
+        e.port = responderPort === null ? null : portNumber('id.resp_p', responderPort);
+        const uri = optional(record, 'uri');
+        e.path = uri === null || method === 'CONNECT' ? null : cutPath(uri);
+        const status = optional(record, 'status_code');
+        e.status = status === null ? null : statusCode('status_code', status);
+        e.bytesOut = count(record, 'response_body_len');
+        e.bytesIn = count(record, 'request_body_len');
+        return { kind: 'event', event: e };
+      }
       const uri = optional(record, 'uri');
       const hostHeader = optional(record, 'host');
       let host: string;
@@ -223,16 +259,16 @@ function toEvent(log: ZeekLog, record: Record, setSeparator: string | null): Lin
     }
     case 'ssl': {
       const sni = optional(record, 'server_name');
-      const e = event(sni ? hostField('server_name', sni) : hostField('id.resp_h', required(record, 'id.resp_h')));
+      const e = event(inbound ? hostField('id.orig_h', required(record, 'id.orig_h')) : sni ? hostField('server_name', sni) : hostField('id.resp_h', required(record, 'id.resp_h')));
       e.port = responderPort === null ? null : portNumber('id.resp_p', responderPort);
       return { kind: 'event', event: e };
     }
     case 'conn': {
-      if (optional(record, 'local_resp') === 'T' || optional(record, 'local_resp') === 'true') return skip;
-      const e = event(hostField('id.resp_h', responder ?? required(record, 'id.resp_h')));
+      const e = event(inbound ? hostField('id.orig_h', required(record, 'id.orig_h')) : hostField('id.resp_h', responder ?? required(record, 'id.resp_h')));
+      // The responder's port either way: the service that was reached.
       e.port = responderPort === null ? null : portNumber('id.resp_p', responderPort);
-      e.bytesOut = count(record, 'orig_bytes');
-      e.bytesIn = count(record, 'resp_bytes');
+      e.bytesOut = count(record, inbound ? 'resp_bytes' : 'orig_bytes');
+      e.bytesIn = count(record, inbound ? 'orig_bytes' : 'resp_bytes');
       return { kind: 'event', event: e };
     }
   }
