@@ -11,6 +11,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { systemContext } from '../../src/platform/context.js';
 import { describeBrowser } from './support.js';
 
 async function json<T = any>(res: Response, status = 200): Promise<T> {
@@ -180,6 +181,37 @@ describeBrowser('incidents UI', 'incidents UI', (server, { newContext, assertLab
       await page.getByTestId('metrics-groups').getByRole('rowheader', { name: '3CX' }).waitFor();
       await page.getByLabel('Per', { exact: true }).selectOption('month');
       await page.waitForURL(/interval=month/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a board of more than one page: the oldest open incidents come with "Load more incidents"', async () => {
+    const ctx = systemContext('board paging test');
+    // More than the board's first page of 500 open incidents; written through the service to keep the setup short.
+    for (let n = 0; n < 500; n++) await server.tw.services.incidents.create({ title: `Bulk incident ${String(n).padStart(3, '0')}`, severity: 'low' }, ctx);
+    let open = 0;
+    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+      const page = await server.tw.services.incidents.list({ status: 'open', limit: 500, cursor: cursor ?? undefined });
+      open += page.items.length;
+      cursor = page.nextCursor;
+    }
+    assert.ok(open > 500, `${open} open incidents`);
+    const { context, page } = await newContext(server.tokens.viewer);
+    try {
+      await page.goto('/incidents');
+      const board = page.getByTestId('incident-board');
+      await board.getByText('Bulk incident 499').waitFor();
+      assert.equal(await board.getByTestId('incident-card').count(), 500);
+      // The oldest open incident (made before the bulk) is on the next page.
+      assert.equal(await board.getByText('Trojanised 3CX DesktopApp update').count(), 0);
+      await page.getByText('500 open incidents loaded, more to load').waitFor();
+      await page.getByRole('button', { name: 'Load more incidents' }).click();
+      await board.getByText('Trojanised 3CX DesktopApp update').waitFor();
+      assert.equal(await board.getByTestId('incident-card').count(), open);
+      await page.getByRole('button', { name: 'Load more incidents' }).waitFor({ state: 'detached' });
+      await page.getByText(`${open} open incidents ·`).waitFor();
+      await shot(page, 'incidents-board-paged');
     } finally {
       await context.close();
     }

@@ -70,6 +70,30 @@ describeEachEngine('incidents API', ({ engine }) => {
     assert.equal((await server.api('/api/v1/incidents/01900000-0000-7000-8000-00000000dead')).status, 404);
   });
 
+  test('the list pages with a cursor, as the other lists do: every incident once, newest first, filters kept across pages', async () => {
+    const made: string[] = [];
+    for (let n = 0; n < 7; n++) made.push((await json(await server.api('/api/v1/incidents', { method: 'POST', json: { title: `Paged incident ${n}`, severity: n % 2 ? 'low' : 'medium', vendorIds: [vendor.Globex.id] } }), 201)).id);
+    const walk = async (query: string) => {
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const page: { items: Array<{ id: string; severity: string }>; nextCursor: string | null } = await json(await server.api(`/api/v1/incidents?${query}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { role: 'viewer' }), 200);
+        sizes.push(page.items.length);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      }
+      return { seen, sizes };
+    };
+    const all = await walk(`vendorId=${vendor.Globex.id}&q=Paged`);
+    assert.deepEqual(all.seen, [...made].reverse(), 'each once, newest first');
+    assert.deepEqual(all.sizes, [3, 3, 1]);
+    const medium = await walk(`vendorId=${vendor.Globex.id}&q=Paged&severity=medium&status=open`);
+    assert.deepEqual(medium.seen, made.filter((_, n) => n % 2 === 0).reverse());
+    const bad = await json(await server.api('/api/v1/incidents?cursor=not-a-cursor'), 400);
+    assert.equal(bad.errors[0].field, 'cursor');
+    await json(await server.api('/api/v1/incidents?limit=501'), 400);
+  });
+
   test('participants, tasks with forms, notes, links and evidence, all on the timeline and in the audit trail', async () => {
     const incident = await json<IncidentDetail>(await server.api('/api/v1/incidents', { method: 'POST', json: { title: 'Softphone update suspicious', severity: 'critical', productIds: [productId] } }), 201);
     const base = `/api/v1/incidents/${incident.id}`;

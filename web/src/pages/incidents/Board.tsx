@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api } from '../../api.js';
 import { ErrorBanner, Loading, useAsync, useDocumentTitle } from '../../components.js';
 import { plural } from '../../format.js';
@@ -12,6 +13,15 @@ import { IncidentsNav } from './IncidentsNav.js';
 
 const FILTER_KEYS = ['severity', 'source', 'vendorId', 'q', 'closed'] as const;
 const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+/** Incidents a page of the board asks for: open ones, and closed ones when shown. */
+const OPEN_PAGE = 500;
+const CLOSED_PAGE = 100;
+
+interface BoardPages {
+  items: Incident[];
+  /** Where the open and the closed lists go on (the API's nextCursor), null when they are whole. */
+  next: { open: string | null; closed: string | null };
+}
 
 /** The board: one column per status, the most severe and most urgent first in each. */
 export function IncidentBoardPage() {
@@ -20,15 +30,36 @@ export function IncidentBoardPage() {
   const filters = useUrlFilters('/incidents', FILTER_KEYS);
   const showClosed = filters.value('closed') === 'true';
   const query = { severity: filters.value('severity'), source: filters.value('source'), vendorId: filters.value('vendorId'), q: filters.value('q') };
-  const incidents = useAsync(
+  const incidents = useAsync<BoardPages>(
     async (signal) => {
-      const open = api.get<Page<Incident>>('/api/v1/incidents', { ...query, status: 'open', limit: 500 }, signal);
-      const closed = showClosed ? api.get<Page<Incident>>('/api/v1/incidents', { ...query, status: 'closed', limit: 100 }, signal) : Promise.resolve({ items: [], nextCursor: null });
+      const open = api.get<Page<Incident>>('/api/v1/incidents', { ...query, status: 'open', limit: OPEN_PAGE }, signal);
+      const closed = showClosed ? api.get<Page<Incident>>('/api/v1/incidents', { ...query, status: 'closed', limit: CLOSED_PAGE }, signal) : Promise.resolve({ items: [], nextCursor: null });
       const [a, b] = await Promise.all([open, closed]);
-      return [...a.items, ...b.items];
+      return { items: [...a.items, ...b.items], next: { open: a.nextCursor, closed: b.nextCursor } };
     },
     [JSON.stringify(query), showClosed],
   );
+  const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  // The next page of each list that has one, with the same filters, added to what the board shows.
+  const loadMore = async () => {
+    const current = incidents.data;
+    if (!current || more.loading) return;
+    setMore({ loading: true, error: null });
+    try {
+      const page = (status: 'open' | 'closed', limit: number) => {
+        const cursor = current.next[status];
+        return cursor ? api.get<Page<Incident>>('/api/v1/incidents', { ...query, status, limit, cursor }) : Promise.resolve(null);
+      };
+      const [open, closed] = await Promise.all([page('open', OPEN_PAGE), page('closed', CLOSED_PAGE)]);
+      const seen = new Set(current.items.map((i) => i.id));
+      const added = [...(open?.items ?? []), ...(closed?.items ?? [])].filter((i) => !seen.has(i.id));
+      incidents.setData({ items: [...current.items, ...added], next: { open: open ? open.nextCursor : current.next.open, closed: closed ? closed.nextCursor : current.next.closed } });
+      setMore({ loading: false, error: null });
+    } catch (error) {
+      setMore({ loading: false, error });
+    }
+  };
+  const hasMore = Boolean(incidents.data && (incidents.data.next.open || incidents.data.next.closed));
   const clocks = useAsync((signal) => api.get<{ items: RunningClock[] }>('/api/v1/incidents/clocks', undefined, signal), []);
   const vendors = useVendorOptions();
   const now = useNow();
@@ -37,7 +68,7 @@ export function IncidentBoardPage() {
   const nearest = new Map<string, RunningClock>();
   for (const c of clocks.data?.items ?? []) if (!nearest.has(c.incidentId)) nearest.set(c.incidentId, c);
   const columns = showClosed ? STATUS_ORDER : STATUS_ORDER.filter((s) => s !== 'closed');
-  const list = incidents.data ?? [];
+  const list = incidents.data?.items ?? [];
   const sorted = [...list].sort(
     (a, b) =>
       SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
@@ -50,7 +81,7 @@ export function IncidentBoardPage() {
       <div className="page-head">
         <div>
           <h1>Incidents</h1>
-          <p className="muted">{incidents.data ? `${plural(list.filter((i) => i.status !== 'closed').length, 'open incident')} · ${plural(clocks.data?.items.filter((c) => Date.parse(c.dueAt) <= now).length ?? 0, 'overdue clock')}` : ' '}</p>
+          <p className="muted">{incidents.data ? `${plural(list.filter((i) => i.status !== 'closed').length, 'open incident')}${hasMore ? ' loaded, more to load' : ''} · ${plural(clocks.data?.items.filter((c) => Date.parse(c.dueAt) <= now).length ?? 0, 'overdue clock')}` : ' '}</p>
         </div>
         {can('incidents:write') && (
           <div className="actions">
@@ -72,6 +103,7 @@ export function IncidentBoardPage() {
       </FilterBar>
       <ErrorBanner error={incidents.error} onRetry={incidents.reload} />
       <ErrorBanner error={clocks.error} onRetry={clocks.reload} />
+      <ErrorBanner error={more.error} onRetry={() => void loadMore()} />
       {!incidents.data && incidents.loading ? (
         <Loading />
       ) : (
@@ -104,6 +136,13 @@ export function IncidentBoardPage() {
               </section>
             );
           })}
+        </div>
+      )}
+      {hasMore && (
+        <div className="actions">
+          <button type="button" className="btn" onClick={() => void loadMore()} disabled={more.loading}>
+            {more.loading ? 'Loading…' : 'Load more incidents'}
+          </button>
         </div>
       )}
     </div>
