@@ -5,7 +5,7 @@
  */
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
-import type { Segment } from './pii.detectors.js';
+import { JsonNames, Layout } from './pii.layout.js';
 
 export interface Decoded {
   data: Buffer;
@@ -87,144 +87,178 @@ export function isBinaryType(contentType: string): boolean {
   return BINARY_TYPES.test(contentType);
 }
 
-export interface JsonLeaf {
-  path: string;
-  value: string;
-  offset: number;
-}
-
 const MAX_DEPTH = 256;
 
-/**
- * Walks JSON without JSON.parse (which would round 16-digit numbers and hide card numbers), calling
- * `leaf` for every string and number with its path ("customer.cards[0].number"). Returns an error
- * message for invalid JSON (the caller then scans the body as text), or null.
- */
-export function walkJson(text: string, leaf: (l: JsonLeaf) => void, prefix = ''): string | null {
-  let i = 0;
-  const n = text.length;
-  type Frame = { array: boolean; path: string; index: number };
-  const stack: Frame[] = [];
-  const ws = (): void => {
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-      else break;
-    }
-  };
-  const str = (): string | null => {
-    const start = ++i;
-    let escaped = false;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 34) break;
-      if (c === 92) {
-        escaped = true;
-        i++;
-      } else if (c < 32) return null;
-      i++;
-    }
-    if (i >= n) return null;
-    const raw = text.slice(start, i);
-    i++;
-    if (!escaped) return raw;
-    try {
-      return JSON.parse(`"${raw}"`) as string;
-    } catch {
-      return null;
-    }
-  };
-  const childPath = (frame: Frame | undefined, key: string | null): string => {
-    if (!frame) return prefix;
-    if (frame.array) return `${frame.path}[${frame.index}]`;
-    return frame.path ? `${frame.path}.${key}` : (key ?? '');
-  };
-  const fail = (what: string): string => `invalid JSON at offset ${i}: ${what}`;
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+const isNumberChar = (c: number): boolean => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 69 || c === 101;
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
 
-  let key: string | null = null;
+/**
+ * Reads the JSON document at [from, to) of `text` into `layout`: every string and number becomes
+ * a value (numbers as written: JSON.parse would round 16-digit numbers and hide card numbers),
+ * named lazily by its path ("customer.cards[0].number", after `prefix`). Strings written with
+ * escapes are decoded and kept aside to be scanned on their own. Returns an error message for
+ * malformed JSON, having added nothing, or null. Linear: strings are skipped with indexOf. A value
+ * at position p of `text` is at p + `shift` in the body.
+ */
+export function readJson(text: string, layout: Layout, prefix = '', from = 0, to = text.length, shift = 0): string | null {
+  const names = (layout.json ??= new JsonNames(text));
+  const mark = layout.size;
+  let i = from;
+  let backslash = text.indexOf('\\', from);
+  const fail = (what: string): string => {
+    layout.truncate(mark);
+    return `invalid JSON at offset ${i - from}: ${what}`;
+  };
+  const ws = (): void => {
+    while (i < to && isSpace(text.charCodeAt(i))) i++;
+  };
+  /** Reads the string at i (a quote); its content is [start, end). Escaped content is decoded into `escaped`. */
+  let escaped: string | null = null;
+  const str = (): number => {
+    const start = i + 1;
+    const close = text.indexOf('"', start);
+    if (close === -1 || close >= to) return -1;
+    if (backslash !== -1 && backslash < start) backslash = text.indexOf('\\', start);
+    if (backslash === -1 || backslash > close) {
+      escaped = null;
+      i = close + 1;
+      return close;
+    }
+    let j = start;
+    while (j < to) {
+      const c = text.charCodeAt(j);
+      if (c === 34) break;
+      j += c === 92 ? 2 : 1;
+    }
+    if (j >= to) return -1;
+    try {
+      escaped = JSON.parse(text.slice(start - 1, j + 1)) as string;
+    } catch {
+      return -1;
+    }
+    i = j + 1;
+    return j;
+  };
+
+  const stack: number[] = [];
+  const counts: number[] = [];
+  let keyStart = -1;
+  let keyEnd = -1;
+  const key = (): string | null => {
+    if (text.charCodeAt(i) !== 34) return 'expected a key';
+    keyStart = i + 1;
+    keyEnd = str();
+    if (keyEnd === -1) return 'bad key';
+    if (escaped !== null) {
+      names.escapedKeys.set(keyStart, escaped);
+      layout.namesHidden = true;
+    }
+    ws();
+    if (text.charCodeAt(i) !== 58) return 'expected ":"';
+    i++;
+    return null;
+  };
+  const root = names.root(prefix);
+  const node = (array: boolean): number => {
+    const depth = stack.length;
+    if (depth === 0) return names.node(root, -1, -1, 0, array);
+    const parent = stack[depth - 1]!;
+    return names.isArray(parent) ? names.node(parent, -1, -1, counts[depth - 1]!, array) : names.node(parent, keyStart, keyEnd, 0, array);
+  };
+
   ws();
-  if (i >= n) return fail('empty body');
+  if (i >= to) return fail('empty body');
   for (;;) {
     // A value is expected here.
     ws();
-    const frame = stack[stack.length - 1];
-    const path = childPath(frame, key);
-    const c = text[i];
-    if (c === '{' || c === '[') {
+    const c = text.charCodeAt(i);
+    if (c === 123 || c === 91) {
       if (stack.length >= MAX_DEPTH) return fail(`nested deeper than ${MAX_DEPTH}`);
-      stack.push({ array: c === '[', path, index: 0 });
+      const array = c === 91;
+      stack.push(node(array));
+      counts.push(0);
       i++;
       ws();
-      if (text[i] === (c === '{' ? '}' : ']')) {
+      if (text.charCodeAt(i) === (array ? 93 : 125)) {
         i++;
         stack.pop();
-      } else if (c === '{') {
-        if (text[i] !== '"') return fail('expected a key');
-        const k = str();
-        if (k === null) return fail('bad key');
-        ws();
-        if (text[i] !== ':') return fail('expected ":"');
-        i++;
-        key = k;
+        counts.pop();
+      } else if (!array) {
+        const problem = key();
+        if (problem) return fail(problem);
         continue;
       } else continue;
-    } else if (c === '"') {
+    } else if (c === 34) {
       const start = i + 1;
-      const s = str();
-      if (s === null) return fail('bad string');
-      leaf({ path, value: s, offset: start });
+      const end = str();
+      if (end === -1) return fail('bad string');
+      if (escaped === null) layout.add(start, end, start + shift, node(false));
+      else {
+        layout.add(start, end, start + shift, node(false), true);
+        layout.decoded.push({ k: layout.size - 1, text: escaped });
+      }
     } else {
       const start = i;
-      while (i < n && /[-+0-9.eEa-z]/.test(text[i]!)) i++;
-      const token = text.slice(start, i);
-      if (!/^(-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?|true|false|null)$/.test(token)) return fail('expected a value');
-      if (token[0] !== 't' && token[0] !== 'f' && token[0] !== 'n') leaf({ path, value: token, offset: start });
+      while (i < to && isNumberChar(text.charCodeAt(i))) i++;
+      if (i > start) {
+        if (!NUMBER.test(text.slice(start, i))) return fail('expected a value');
+        layout.add(start, i, start + shift, node(false));
+      } else if (text.startsWith('true', i) || text.startsWith('null', i)) i += 4;
+      else if (text.startsWith('false', i)) i += 5;
+      else return fail('expected a value');
+      if (i > to || (i < to && !isSpace(text.charCodeAt(i)) && !',]}'.includes(text[i]!))) return fail('expected a value');
     }
     // After a value: a comma, or closing brackets.
     for (;;) {
       ws();
-      const top = stack[stack.length - 1];
-      if (!top) {
-        return i < n ? fail('trailing content') : null;
-      }
-      const ch = text[i];
-      if (ch === ',') {
+      const depth = stack.length;
+      if (depth === 0) return i < to ? fail('trailing content') : null;
+      const ch = text.charCodeAt(i);
+      const array = names.isArray(stack[depth - 1]!);
+      if (ch === 44) {
         i++;
-        top.index++;
-        if (!top.array) {
+        counts[depth - 1] = counts[depth - 1]! + 1;
+        if (!array) {
           ws();
-          if (text[i] !== '"') return fail('expected a key');
-          const k = str();
-          if (k === null) return fail('bad key');
-          ws();
-          if (text[i] !== ':') return fail('expected ":"');
-          i++;
-          key = k;
+          const problem = key();
+          if (problem) return fail(problem);
         }
         break;
       }
-      if (ch === (top.array ? ']' : '}')) {
+      if (ch === (array ? 93 : 125)) {
         i++;
         stack.pop();
+        counts.pop();
         continue;
       }
-      return fail(i >= n ? 'unexpected end' : `unexpected "${ch}"`);
+      return fail(i >= to ? 'unexpected end' : `unexpected "${text[i]}"`);
     }
   }
 }
 
-/** Splits application/x-www-form-urlencoded into named values. */
-export function formSegments(text: string): Segment[] {
-  const out: Segment[] = [];
+/**
+ * application/x-www-form-urlencoded as text to scan: the decoded values, one a line, each named by
+ * its decoded key and mapped back to where its raw value starts in the body.
+ */
+export function formLayout(body: string): { text: string; layout: Layout } {
+  const layout = new Layout();
+  layout.namesHidden = true;
+  const values: string[] = [];
+  let length = 0;
   let pos = 0;
-  for (const pair of text.split('&')) {
+  for (const pair of body.split('&')) {
     const eq = pair.indexOf('=');
-    const rawKey = eq === -1 ? pair : pair.slice(0, eq);
     const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
-    if (rawValue) out.push({ text: formDecode(rawValue), base: pos + eq + 1, field: formDecode(rawKey) });
+    if (rawValue) {
+      const value = formDecode(rawValue);
+      layout.add(length, length + value.length, pos + eq + 1, formDecode(pair.slice(0, eq)));
+      values.push(value);
+      length += value.length + 1;
+    }
     pos += pair.length + 1;
   }
-  return out;
+  return { text: values.join('\n'), layout };
 }
 
 function formDecode(value: string): string {

@@ -89,11 +89,11 @@ function judge(list: string[], type: DetectionType, nearestFirst: boolean): Verd
 }
 
 /**
- * The verdict of the words just before a match (nearest word first: "card: … order: 4111…" is an
- * order), falling back to the field's name.
+ * The verdict of the words just before a match (`before`: nearest word last, as "card: … order: 4111…"
+ * is an order), falling back to the field's name.
  */
-export function contextVerdict(text: string, start: number, type: DetectionType, field: string[]): Verdict {
-  const window = splitWords(text.slice(Math.max(0, start - 40), start)).slice(-5);
+export function contextVerdict(before: string, type: DetectionType, field: string[]): Verdict {
+  const window = splitWords(before).slice(-5);
   const near = judge(window, type, true);
   if (near) return near;
   const yes = CONTEXT_FOR[type];

@@ -23,7 +23,8 @@ import {
   personnummerValid,
   ssnValid,
 } from './pii.validators.js';
-import { CONTEXT_FOR, contextVerdict, fieldWords, hasAny, PASSWORD_WORDS, SECRET_WORDS, splitWords, type Verdict } from './pii.context.js';
+import { CONTEXT_FOR, contextVerdict, hasAny, PASSWORD_WORDS, SECRET_WORDS, splitWords, type Verdict } from './pii.context.js';
+import { Layout } from './pii.layout.js';
 import type { CompiledPattern } from './pii.patterns.js';
 
 export function tierOf(confidence: number): ConfidenceTier {
@@ -35,13 +36,6 @@ export function tierOf(confidence: number): ConfidenceTier {
 /** Below this a candidate is noise, not a low-confidence detection. */
 const FLOOR = 0.2;
 
-export interface Segment {
-  text: string;
-  /** Offset of text[0] in the decoded body. */
-  base: number;
-  field: string | null;
-}
-
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isUpper = (c: number): boolean => c >= 65 && c <= 90;
 const isLower = (c: number): boolean => c >= 97 && c <= 122;
@@ -51,32 +45,83 @@ const isHex = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 70) || (c >
 /** Characters that glue digit runs into one bigger number or code ("1.5", "2024-01", "12/3"). */
 const isJoin = (c: number): boolean => c === 46 || c === 45 || c === 47 || c === 95;
 
+/**
+ * One pass of every detector over a whole text. Candidates are found in the text as it is (a JSON
+ * body with its punctuation and keys: a value never runs into the next across quotes and commas);
+ * the layout is asked, only for a candidate that got that far, which value it is in, so context
+ * words are read inside that value and its field name is known.
+ */
 class Scan {
   readonly out: Detection[] = [];
-  readonly text: string;
-  readonly field: string[];
   private readonly len: number;
 
   constructor(
-    private readonly seg: Segment,
+    readonly text: string,
+    private readonly layout: Layout,
     private readonly patterns: CompiledPattern[],
   ) {
-    this.text = seg.text;
-    this.len = seg.text.length;
-    this.field = fieldWords(seg.field);
+    this.len = text.length;
   }
 
-  private phoneWords: boolean | null = null;
+  private readonly phoneWords = new Map<number, boolean>();
 
-  /** Whether any phone word is in the segment or its field: national numbers need one. */
-  get mayBePhone(): boolean {
-    this.phoneWords ??= PHONE_HINT.test(this.text) || this.field.some((w) => CONTEXT_FOR.phone!.has(w));
-    return this.phoneWords;
+  /** Whether any phone word is in the value at `pos` or its field: national numbers need one. */
+  mayBePhone(pos: number): boolean {
+    const k = this.layout.at(pos);
+    let yes = this.phoneWords.get(k);
+    if (yes === undefined) {
+      const value = k === -1 ? this.text.slice(Math.max(0, pos - 64), pos) : this.text.slice(this.layout.start(k), this.layout.end(k));
+      yes = PHONE_HINT.test(value) || this.layout.fieldWords(k).some((w) => CONTEXT_FOR.phone!.has(w));
+      this.phoneWords.set(k, yes);
+    }
+    return yes;
   }
 
-  /** start, end pairs of the digit runs of the text (set by numbers()) */
+  /** Where the words before `pos` may start: at most `span` back, and not before its value. */
+  windowStart(k: number, pos: number, span: number): number {
+    return Math.max(k === -1 ? 0 : this.layout.start(k), pos - span);
+  }
+
+  /** start, end pairs of the digit runs of the text (set by tokens()) */
   private groups: number[] = [];
   private n = 0;
+  /** start, end pairs of the runs of token characters 20 to 512 long (set by tokens()): secret candidates */
+  private longTokens: number[] = [];
+
+  /**
+   * One walk over the text for the two detectors that look at every character: the digit runs
+   * (every identifier made of digits) and the long token runs (random-looking secrets). A digit
+   * is a token character, so both come out of the token runs.
+   */
+  tokens(): void {
+    const { text, len, groups, longTokens } = this;
+    let i = 0;
+    while (i < len) {
+      let c = text.charCodeAt(i);
+      if (c >= 128 || TOKEN_CHARS[c] === 0) {
+        i++;
+        continue;
+      }
+      const s = i;
+      while (i < len) {
+        c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57) {
+          const g = i;
+          do i++;
+          while (i < len && isDigit(text.charCodeAt(i)));
+          groups.push(g, i);
+        } else if (c < 128 && TOKEN_CHARS[c] === 1) i++;
+        else break;
+      }
+      // base64 padding belongs to the token; any other "=" separates a name from its value
+      let pad = i;
+      while (this.code(pad) === 61 && pad - i < 2) pad++;
+      if (pad > i && !isTokenChar(this.code(pad))) i = pad;
+      if (i - s >= 20 && i - s <= 512) longTokens.push(s, i);
+      i++;
+    }
+    this.n = groups.length / 2;
+  }
 
   gs(k: number): number {
     return this.groups[2 * k]!;
@@ -115,25 +160,29 @@ class Scan {
   }
 
   verdict(start: number, type: DetectionType): Verdict {
-    return contextVerdict(this.text, start, type, this.field);
+    const k = this.layout.at(start);
+    return contextVerdict(this.text.slice(this.windowStart(k, start, 40), start), type, this.layout.fieldWords(k));
   }
 
   emit(type: DetectionType, subtype: string | null, start: number, end: number, confidence: number, preview: string): void {
     const c = Math.max(0, Math.min(1, Math.round(confidence * 100) / 100));
     if (c < FLOOR) return;
+    const k = this.layout.at(start);
+    if (k !== -1 && this.layout.isSkipped(k)) return;
     this.out.push({
       type,
       subtype,
-      offset: this.seg.base + start,
+      offset: this.layout.bodyOffset(k, start),
       length: end - start,
       confidence: c,
       tier: tierOf(c),
       preview,
-      field: this.seg.field,
+      field: this.layout.field(k),
     });
   }
 
   run(): Detection[] {
+    this.tokens();
     this.emails();
     this.numbers();
     this.letterCodes();
@@ -144,6 +193,10 @@ class Scan {
     this.jwts();
     this.highEntropy();
     this.custom();
+    for (const { k, text } of this.layout.decoded) {
+      const value = Layout.whole(text.length, this.layout.bodyOffset(k, this.layout.start(k)), this.layout.field(k));
+      for (const d of new Scan(text, value, this.patterns).run()) this.out.push(d);
+    }
     return this.out;
   }
 
@@ -174,24 +227,15 @@ class Scan {
   // --- digit-based identifiers ---------------------------------------------------------------
 
   numbers(): void {
-    const groups: number[] = []; // start, end pairs of digit runs
-    const { text } = this;
-    for (let i = 0; i < this.len; i++) {
-      if (isDigit(text.charCodeAt(i))) {
-        const s = i;
-        while (i < this.len && isDigit(text.charCodeAt(i))) i++;
-        groups.push(s, i);
-      }
-    }
-    const n = groups.length / 2;
-    this.groups = groups;
-    this.n = n;
+    const { text, n } = this;
 
     let covered = -1; // end of the last card/IBAN-like span, so its digits are not re-read as something else
     for (let k = 0; k < n; k++) {
       if (this.gs(k) < covered) continue;
       const start = this.gs(k);
       const len0 = this.glen(k);
+      // Fewer than six digits with no group joined after them is no identifier (quantities, years, ids).
+      if (len0 < 6 && (k + 1 === n || this.gs(k + 1) - this.ge(k) > 2)) continue;
       if (this.startOk(start) || this.code(start - 1) === 40) {
         const card = this.card(k, n);
         if (card > 0) {
@@ -295,7 +339,7 @@ class Scan {
     const candidate = this.text.slice(start, this.ge(m));
     if (open && !candidate.includes(')')) return;
     const nanp = /^(\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}$|^1[-. ]\d{3}[-. ]\d{3}[-. ]\d{4}$/.test(candidate);
-    if (!nanp && !this.mayBePhone) return;
+    if (!nanp && !this.mayBePhone(start)) return;
     const v = this.verdict(start, 'phone');
     if (v === 'against' || (!nanp && v !== 'for')) return;
     const regions: CountryCode[] = nanp ? ['US'] : ['US', 'GB', 'DE', 'FR'];
@@ -420,15 +464,18 @@ class Scan {
 
   letterCodes(): void {
     const { text } = this;
-    for (let i = 0; i + 3 < this.len; i++) {
+    const anchors = new RegExp(LETTER_CODE_START.source, 'g');
+    for (let m = anchors.exec(text); m !== null; m = anchors.exec(text)) {
+      const i = m.index;
+      anchors.lastIndex = i + 1;
+      if (i + 3 >= this.len || !this.startOk(i)) continue;
       const c0 = text.charCodeAt(i);
-      if (!isUpper(c0) || !this.startOk(i)) continue;
       const c1 = text.charCodeAt(i + 1);
       if (isUpper(c1)) {
         if (isDigit(text.charCodeAt(i + 2)) && isDigit(text.charCodeAt(i + 3))) {
           const end = this.iban(i);
           if (end > 0) {
-            i = end - 1;
+            anchors.lastIndex = end;
             continue;
           }
         }
@@ -487,7 +534,9 @@ class Scan {
 
   ipv6(): void {
     const { text } = this;
-    for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    // Every IPv6 address has two colons at most four hex digits apart; its first colon starts such a pair.
+    const pairs = /:[0-9A-Fa-f]{0,4}:/g;
+    for (let colon = nextMatch(pairs, text, 0); colon !== -1; colon = nextMatch(pairs, text, colon + 1)) {
       let s = colon;
       while (s > 0 && colon - s < 5 && (isHex(this.code(s - 1)) || this.code(s - 1) === 58)) s--;
       if (isAlnum(this.code(s - 1))) continue;
@@ -498,8 +547,10 @@ class Scan {
         colon = e;
         continue;
       }
-      const candidate = text.slice(s, e);
-      if (!/[0-9a-fA-F]/.test(candidate) || !isIPv6(candidate)) {
+      let colons = 0;
+      for (let j = s; j < e; j++) if (this.code(j) === 58) colons++;
+      const candidate = colons >= 2 ? text.slice(s, e) : '';
+      if (!candidate || !/[0-9a-fA-F]/.test(candidate) || !isIPv6(candidate)) {
         colon = Math.max(colon, e - 1);
         continue;
       }
@@ -518,16 +569,18 @@ class Scan {
 
   secretsByPrefix(): void {
     const { text } = this;
-    for (const rule of SECRET_RULES) {
-      for (let at = text.indexOf(rule.prefix); at !== -1; at = text.indexOf(rule.prefix, at + 1)) {
-        if (isWord(this.code(at - 1)) && !rule.prefix.startsWith('https://')) continue;
-        let e = at + rule.prefix.length;
-        while (e < this.len && e - at < rule.prefix.length + rule.max && rule.chars(this.code(e))) e++;
-        const body = e - at - rule.prefix.length;
-        if (body < rule.min || (e < this.len && rule.chars(this.code(e)))) continue;
-        this.emit('secret', rule.kind, at, e, rule.confidence, `${rule.prefix}****`);
-        at = e - 1;
-      }
+    const prefixes = new RegExp(SECRET_PREFIXES.source, 'g');
+    for (let m = prefixes.exec(text); m !== null; m = prefixes.exec(text)) {
+      const at = m.index;
+      const rule = SECRET_RULE_BY_PREFIX.get(m[0])!;
+      prefixes.lastIndex = at + 1;
+      if (isWord(this.code(at - 1)) && !rule.prefix.startsWith('https://')) continue;
+      let e = at + rule.prefix.length;
+      while (e < this.len && e - at < rule.prefix.length + rule.max && rule.chars(this.code(e))) e++;
+      const body = e - at - rule.prefix.length;
+      if (body < rule.min || (e < this.len && rule.chars(this.code(e)))) continue;
+      this.emit('secret', rule.kind, at, e, rule.confidence, `${rule.prefix}****`);
+      prefixes.lastIndex = e;
     }
   }
 
@@ -571,60 +624,79 @@ class Scan {
     }
   }
 
-  /** Long random-looking tokens (and password values) right after a key-like name. */
+  /** Long random-looking tokens after a key-like name, and whole values of password fields. */
   highEntropy(): void {
-    const { text } = this;
-    const fieldSecret = hasAny(this.field, SECRET_WORDS);
-    const fieldPassword = hasAny(this.field, PASSWORD_WORDS);
-    if (fieldPassword) {
-      const value = text.trim();
-      if (value.length >= 6 && value.length <= 256 && !PLACEHOLDERS.has(value.toLowerCase()) && !/^\*+$/.test(value)) {
-        const start = text.indexOf(value);
+    const { text, layout } = this;
+    const passwords = new Set<number>();
+    // A password field's name is in the text (a JSON key), unless names were decoded or given.
+    if (layout.namesHidden || PASSWORD_HINT.test(text)) {
+      for (let k = 0; k < layout.size; k++) {
+        if (layout.isSkipped(k) || !hasAny(layout.fieldWords(k), PASSWORD_WORDS)) continue;
+        const raw = text.slice(layout.start(k), layout.end(k));
+        const value = raw.trim();
+        if (value.length < 6 || value.length > 256 || PLACEHOLDERS.has(value.toLowerCase()) || /^\*+$/.test(value)) continue;
+        const start = layout.start(k) + raw.indexOf(value);
         this.emit('secret', 'password', start, start + value.length, 0.75, '********');
-        return;
+        passwords.add(k);
       }
     }
-    for (let i = 0; i < this.len; i++) {
-      if (!isTokenChar(this.code(i))) continue;
-      const s = i;
-      while (i < this.len && isTokenChar(this.code(i))) i++;
-      // base64 padding belongs to the token; any other "=" separates a name from its value
-      let pad = i;
-      while (this.code(pad) === 61 && pad - i < 2) pad++;
-      if (pad > i && !isTokenChar(this.code(pad))) i = pad;
+    const long = this.longTokens;
+    for (let t = 0; t < long.length; t += 2) {
+      const s = long[t]!;
+      const i = long[t + 1]!;
       const length = i - s;
-      if (length < 20 || length > 512) continue;
-      if (!fieldSecret && !hasAny(splitWords(text.slice(Math.max(0, s - 32), s)).slice(-3), SECRET_WORDS)) continue;
       const token = text.slice(s, i);
-      if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || entropy(token) < 3.5) continue;
+      if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token)) continue;
+      const k = layout.at(s);
+      if (passwords.has(k)) continue;
+      const named = hasAny(layout.fieldWords(k), SECRET_WORDS) || hasAny(splitWords(text.slice(this.windowStart(k, s, 32), s)).slice(-3), SECRET_WORDS);
+      if (!named || entropy(token) < 3.5) continue;
       this.emit('secret', 'high-entropy', s, i, 0.8, `****(${length} chars)`);
     }
   }
 
+  /** The organisation's patterns, value by value (a pattern never matches across two values). */
   custom(): void {
-    for (const p of this.patterns) {
-      const re = p.regex;
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      let found = 0;
-      while ((m = re.exec(this.text)) !== null && found < 10000) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
+    if (!this.patterns.length) return;
+    const { layout } = this;
+    for (let k = 0; k < layout.size; k++) {
+      if (layout.isSkipped(k)) continue;
+      const start = layout.start(k);
+      const value = this.text.slice(start, layout.end(k));
+      for (const p of this.patterns) {
+        const re = p.regex;
+        re.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        let found = 0;
+        while ((m = re.exec(value)) !== null && found < 10000) {
+          if (m[0].length === 0) {
+            re.lastIndex++;
+            continue;
+          }
+          found++;
+          this.emit('custom', p.name, start + m.index, start + m.index + m[0].length, p.confidence, `${m[0][0]}***`);
         }
-        found++;
-        this.emit('custom', p.name, m.index, m.index + m[0].length, p.confidence, `${m[0][0]}***`);
       }
     }
   }
 }
 
 const PHONE_HINT = /phone|tel|mobile|cell|fax|call|contact|sms|whatsapp|msisdn|handy/i;
+const PASSWORD_HINT = /pass|pwd/i;
 const CARD_SHAPES = /^(4-4-4-4|4-4-4-4-3|4-6-5|4-6-4|4-4-4-1|4-4-4-2|4-4-4-3|4-4-4-4-1|4-4-4-4-2)$/;
 const PHONE_SEPARATORS = new Set([' ', '-', '.', ') ', ')', '-(', ' (']);
 const DATE_SEPARATORS = new Set(['-', '/', '.']);
 const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'css', 'js', 'ico', 'bmp', 'tif', 'tiff']);
 const PLACEHOLDERS = new Set(['password', 'changeme', 'null', 'undefined', 'none', 'redacted', '<redacted>', 'secret', 'xxxxxx', 'xxxxxxxx']);
+
+/** Where an IBAN or a UK NINO (two capitals, then digits) or a Spanish NIE (X, Y or Z, then digits) may start. */
+const LETTER_CODE_START = /[A-Z][A-Z] ?\d|[XYZ]\d/;
+
+/** The index of the regex's next match at or after `from`, or -1. */
+function nextMatch(re: RegExp, text: string, from: number): number {
+  re.lastIndex = from;
+  return re.exec(text)?.index ?? -1;
+}
 
 function isLocalChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
@@ -632,8 +704,11 @@ function isLocalChar(c: number): boolean {
 function isDomainChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 45;
 }
+/** Characters of tokens (keys, base64, URL-safe base64), as a table: it is asked once per character of a body. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 46 || c === 126) TOKEN_CHARS[c] = 1;
 function isTokenChar(c: number): boolean {
-  return isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 46 || c === 126;
+  return c >= 0 && c < 128 && TOKEN_CHARS[c] === 1;
 }
 
 const alnumOrDash = (c: number): boolean => isAlnum(c) || c === 45;
@@ -681,6 +756,10 @@ const SECRET_RULES: SecretRule[] = [
   { prefix: 'sk-ant-', kind: 'anthropic-key', chars: alnumDashUnderscore, min: 40, max: 250, confidence: 0.95 },
 ];
 
+const SECRET_RULE_BY_PREFIX = new Map(SECRET_RULES.map((rule) => [rule.prefix, rule]));
+/** Every issuer prefix at once: an alternation of literals, so linear in the text. */
+const SECRET_PREFIXES = new RegExp(SECRET_RULES.map((rule) => rule.prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
+
 function decodeJsonSegment(part: string): Record<string, unknown> | null {
   if (part.length > 8192) return null;
   try {
@@ -704,9 +783,9 @@ export function maskKeepLast(value: string, keep: number): string {
   return chars.join('');
 }
 
-/** All detections in one segment of decoded text, overlapping candidates resolved to the surest. */
-export function scanSegment(segment: Segment, patterns: CompiledPattern[]): Detection[] {
-  return new Scan(segment, patterns).run();
+/** All detections in a text whose values the layout describes (overlaps not yet resolved). */
+export function scanLayout(text: string, layout: Layout, patterns: CompiledPattern[]): Detection[] {
+  return new Scan(text, layout, patterns).run();
 }
 
 /**

@@ -4,9 +4,10 @@
  * returned, stored or logged.
  */
 import { CONFIDENCE_TIERS, DETECTION_TYPES, type Detection, type DetectionSummary } from './pii.model.js';
-import { resolveOverlaps, scanSegment, type Segment } from './pii.detectors.js';
+import { resolveOverlaps, scanLayout } from './pii.detectors.js';
+import { Layout } from './pii.layout.js';
 import { compilePatterns, type CompiledPattern, type CustomPattern } from './pii.patterns.js';
-import { boundaryOf, decodeContent, formSegments, isBinaryType, looksBinary, multipartParts, walkJson } from './pii.body.js';
+import { boundaryOf, decodeContent, formLayout, isBinaryType, looksBinary, multipartParts, readJson } from './pii.body.js';
 
 export type { CustomPattern } from './pii.patterns.js';
 
@@ -46,22 +47,52 @@ function finish(detections: Detection[]): Detection[] {
 /** Detections in plain text (the first maxBytes characters). */
 export function scanText(text: string, options?: ScanOptions): Detection[] {
   const max = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-  return finish(scanSegment({ text: text.length > max ? text.slice(0, max) : text, base: 0, field: null }, patternsOf(options)));
-}
-
-function scanSegments(segments: Segment[], patterns: CompiledPattern[]): Detection[] {
-  const out: Detection[] = [];
-  for (const s of segments) for (const d of scanSegment(s, patterns)) out.push(d);
-  return out;
-}
-
-function jsonSegments(text: string, base: number, prefix: string): { segments: Segment[]; error: string | null } {
-  const segments: Segment[] = [];
-  const error = walkJson(text, (leaf) => segments.push({ text: leaf.value, base: base + leaf.offset, field: leaf.path || null }), prefix);
-  return { segments, error };
+  const cut = text.length > max ? text.slice(0, max) : text;
+  return finish(scanLayout(cut, Layout.whole(cut.length, 0, null), patternsOf(options)));
 }
 
 const isJsonType = (ct: string): boolean => /^application\/([\w.+-]*\+)?json\b|^application\/(x-)?ndjson\b|^text\/json\b/.test(ct);
+
+/** NDJSON: each line a document named from its line ("[3].email"); a malformed line is read as text. */
+function ndjsonLayout(text: string): { layout: Layout; error: string | null } {
+  const layout = new Layout();
+  let error: string | null = null;
+  let start = 0;
+  for (let index = 0; start <= text.length; index++) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    if (text.slice(start, end).trim()) {
+      const problem = readJson(text, layout, `[${index}]`, start, end);
+      if (problem) {
+        error ??= `line ${index + 1}: ${problem}`;
+        layout.add(start, end, start, null);
+      }
+    }
+    start = end + 1;
+  }
+  return { layout, error };
+}
+
+/**
+ * Multipart as text to scan: the text parts, one a line, each named by its field (or file) name;
+ * a JSON part is read value by value under that name. Binary parts are left out.
+ */
+function multipartLayout(text: string, boundary: string): { text: string; layout: Layout; error: string | null } {
+  const { parts, error } = multipartParts(text, boundary);
+  const kept = parts.filter((part) => !isBinaryType(part.contentType ?? '') && !looksBinary(Buffer.from(part.text.slice(0, 1024), 'latin1')));
+  const scanned = kept.map((part) => part.text).join('\n');
+  const layout = new Layout();
+  layout.namesHidden = true;
+  let at = 0;
+  for (const part of kept) {
+    const field = part.name ?? part.filename ?? null;
+    const end = at + part.text.length;
+    const json = isJsonType(part.contentType ?? '') && readJson(scanned, layout, field ?? '', at, end, part.offset - at) === null;
+    if (!json) layout.add(at, end, part.offset, field);
+    at = end + 1;
+  }
+  return { text: scanned, layout, error };
+}
 
 /**
  * Scans an HTTP body: content-encoding undone (decoded size capped at maxBytes: bombs are cut and
@@ -77,6 +108,7 @@ export async function scanBody(
   const patterns = patternsOf(options);
   const decoded = await decodeContent(body, headers.contentEncoding, max);
   const contentType = (headers.contentType ?? '').trim().toLowerCase();
+  const join = (...errors: (string | null)[]): string | null => errors.filter(Boolean).join('; ') || null;
   const result = (format: ScanResult['format'], detections: Detection[], error: string | null = decoded.error): ScanResult => ({
     detections: finish(detections),
     scannedBytes: format === 'binary' ? 0 : decoded.data.length,
@@ -87,57 +119,31 @@ export async function scanBody(
   if (decoded.error && decoded.data.length === 0) return result('binary', []);
   if (isBinaryType(contentType) || looksBinary(decoded.data)) return result('binary', []);
   const text = decoded.data.toString('utf8');
-  const join = (...errors: (string | null)[]): string | null => errors.filter(Boolean).join('; ') || null;
+  const asText = (note: string | null): ScanResult => result('text', scanLayout(text, Layout.whole(text.length, 0, null), patterns), join(decoded.error, note));
 
   const sniffJson = !contentType && /^\s*[[{]/.test(text.slice(0, 64));
   if (isJsonType(contentType) || sniffJson) {
     if (/ndjson/.test(contentType)) {
-      const segments: Segment[] = [];
-      let base = 0;
-      let error: string | null = null;
-      text.split('\n').forEach((line, index) => {
-        if (line.trim()) {
-          const r = jsonSegments(line, base, `[${index}]`);
-          if (r.error) {
-            error ??= `line ${index + 1}: ${r.error}`;
-            segments.push({ text: line, base, field: null });
-          } else segments.push(...r.segments);
-        }
-        base += line.length + 1;
-      });
-      return result('json', scanSegments(segments, patterns), join(decoded.error, error));
+      const { layout, error } = ndjsonLayout(text);
+      return result('json', scanLayout(text, layout, patterns), join(decoded.error, error));
     }
-    const r = jsonSegments(text, 0, '');
-    if (!r.error) return result('json', scanSegments(r.segments, patterns));
+    const layout = new Layout();
+    const error = readJson(text, layout);
+    if (!error) return result('json', scanLayout(text, layout, patterns));
     // A cut-off (truncated) or malformed JSON body is still scanned, as text.
-    return result('text', scanSegments([{ text, base: 0, field: null }], patterns), join(decoded.error, `${r.error}; scanned as text`));
+    return asText(`${error}; scanned as text`);
   }
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
-    return result('form', scanSegments(formSegments(text), patterns));
+    const form = formLayout(text);
+    return result('form', scanLayout(form.text, form.layout, patterns));
   }
   if (contentType.startsWith('multipart/')) {
     const boundary = boundaryOf(headers.contentType ?? '');
-    if (!boundary) {
-      return result('text', scanSegments([{ text, base: 0, field: null }], patterns), join(decoded.error, 'multipart without a boundary parameter; scanned as text'));
-    }
-    const { parts, error } = multipartParts(text, boundary);
-    const detections: Detection[] = [];
-    for (const part of parts) {
-      const type = part.contentType ?? '';
-      if (isBinaryType(type) || looksBinary(Buffer.from(part.text.slice(0, 1024), 'latin1'))) continue;
-      const field = part.name ?? part.filename ?? null;
-      if (isJsonType(type)) {
-        const r = jsonSegments(part.text, part.offset, field ?? '');
-        if (!r.error) {
-          detections.push(...scanSegments(r.segments, patterns));
-          continue;
-        }
-      }
-      detections.push(...scanSegments([{ text: part.text, base: part.offset, field }], patterns));
-    }
-    return result('multipart', detections, join(decoded.error, error));
+    if (!boundary) return asText('multipart without a boundary parameter; scanned as text');
+    const mp = multipartLayout(text, boundary);
+    return result('multipart', scanLayout(mp.text, mp.layout, patterns), join(decoded.error, mp.error));
   }
-  return result('text', scanSegments([{ text, base: 0, field: null }], patterns));
+  return asText(null);
 }
 
 /** Counts per type and tier, in the model's type and tier order. */
