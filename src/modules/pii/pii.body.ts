@@ -89,141 +89,184 @@ export function isBinaryType(contentType: string): boolean {
 
 const MAX_DEPTH = 256;
 
-const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
-const isNumberChar = (c: number): boolean => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 69 || c === 101;
-const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+function skipSpace(text: string, i: number, to: number): number {
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+const isDigitAt = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/** The end of the JSON number at i, or -1: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)? */
+function numberEnd(text: string, i: number, to: number): number {
+  if (text.charCodeAt(i) === 45) i++;
+  if (i >= to || !isDigitAt(text, i)) return -1;
+  if (text.charCodeAt(i) === 48) i++;
+  else while (i < to && isDigitAt(text, i)) i++;
+  if (i < to && text.charCodeAt(i) === 46) {
+    i++;
+    if (i >= to || !isDigitAt(text, i)) return -1;
+    while (i < to && isDigitAt(text, i)) i++;
+  }
+  const e = text.charCodeAt(i);
+  if (i < to && (e === 101 || e === 69)) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 43 || sign === 45) i++;
+    if (i >= to || !isDigitAt(text, i)) return -1;
+    while (i < to && isDigitAt(text, i)) i++;
+  }
+  return i;
+}
+
+/** The closing quote of a string with escapes whose content starts at `start`, or -1. */
+function escapedStringEnd(text: string, start: number, to: number): number {
+  let j = start;
+  while (j < to) {
+    const c = text.charCodeAt(j);
+    if (c === 34) return j;
+    j += c === 92 ? 2 : 1;
+  }
+  return -1;
+}
+
+/** After a value: whitespace, a comma, a closing bracket or the end. */
+function endsValue(text: string, i: number, to: number): boolean {
+  if (i >= to) return i === to;
+  const c = text.charCodeAt(i);
+  return c === 44 || c === 93 || c === 125 || c === 32 || c === 10 || c === 13 || c === 9;
+}
 
 /**
  * Reads the JSON document at [from, to) of `text` into `layout`: every string and number becomes
  * a value (numbers as written: JSON.parse would round 16-digit numbers and hide card numbers),
  * named lazily by its path ("customer.cards[0].number", after `prefix`). Strings written with
  * escapes are decoded and kept aside to be scanned on their own. Returns an error message for
- * malformed JSON, having added nothing, or null. Linear: strings are skipped with indexOf. A value
- * at position p of `text` is at p + `shift` in the body.
+ * malformed JSON, having added nothing, or null. One pass with no per-value allocation: strings
+ * are skipped with indexOf. A value at position p of `text` is at p + `shift` in the body.
  */
 export function readJson(text: string, layout: Layout, prefix = '', from = 0, to = text.length, shift = 0): string | null {
   const names = (layout.json ??= new JsonNames(text));
   const mark = layout.size;
-  let i = from;
-  let backslash = text.indexOf('\\', from);
-  const fail = (what: string): string => {
-    layout.truncate(mark);
-    return `invalid JSON at offset ${i - from}: ${what}`;
-  };
-  const ws = (): void => {
-    while (i < to && isSpace(text.charCodeAt(i))) i++;
-  };
-  /** Reads the string at i (a quote); its content is [start, end). Escaped content is decoded into `escaped`. */
-  let escaped: string | null = null;
-  const str = (): number => {
-    const start = i + 1;
-    const close = text.indexOf('"', start);
-    if (close === -1 || close >= to) return -1;
-    if (backslash !== -1 && backslash < start) backslash = text.indexOf('\\', start);
-    if (backslash === -1 || backslash > close) {
-      escaped = null;
-      i = close + 1;
-      return close;
-    }
-    let j = start;
-    while (j < to) {
-      const c = text.charCodeAt(j);
-      if (c === 34) break;
-      j += c === 92 ? 2 : 1;
-    }
-    if (j >= to) return -1;
-    try {
-      escaped = JSON.parse(text.slice(start - 1, j + 1)) as string;
-    } catch {
-      return -1;
-    }
-    i = j + 1;
-    return j;
-  };
-
+  const root = names.root(prefix);
   const stack: number[] = [];
+  /** The index of the current child of each open container. */
   const counts: number[] = [];
+  let backslash = text.indexOf('\\', from);
   let keyStart = -1;
   let keyEnd = -1;
-  const key = (): string | null => {
-    if (text.charCodeAt(i) !== 34) return 'expected a key';
-    keyStart = i + 1;
-    keyEnd = str();
-    if (keyEnd === -1) return 'bad key';
-    if (escaped !== null) {
-      names.escapedKeys.set(keyStart, escaped);
-      layout.namesHidden = true;
+  let expectKey = false;
+  let problem: string | null = null;
+  let i = skipSpace(text, from, to);
+  if (i >= to) problem = 'empty body';
+  while (problem === null) {
+    i = skipSpace(text, i, to);
+    if (expectKey) {
+      if (text.charCodeAt(i) !== 34) {
+        problem = 'expected a key';
+        break;
+      }
+      keyStart = i + 1;
+      keyEnd = text.indexOf('"', keyStart);
+      if (backslash !== -1 && backslash < keyStart) backslash = text.indexOf('\\', keyStart);
+      if (keyEnd !== -1 && backslash !== -1 && backslash < keyEnd) {
+        keyEnd = escapedStringEnd(text, keyStart, to);
+        const decoded = keyEnd === -1 ? null : decodeString(text, keyStart, keyEnd);
+        if (decoded === null) keyEnd = -1;
+        else {
+          names.escapedKeys.set(keyStart, decoded);
+          layout.namesHidden = true;
+        }
+      }
+      if (keyEnd === -1 || keyEnd >= to) {
+        problem = 'bad key';
+        break;
+      }
+      i = skipSpace(text, keyEnd + 1, to);
+      if (text.charCodeAt(i) !== 58) {
+        problem = 'expected ":"';
+        break;
+      }
+      i = skipSpace(text, i + 1, to);
+      expectKey = false;
     }
-    ws();
-    if (text.charCodeAt(i) !== 58) return 'expected ":"';
-    i++;
-    return null;
-  };
-  const root = names.root(prefix);
-  const node = (array: boolean): number => {
+    // A value is expected here, named by its key or index in the open container.
     const depth = stack.length;
-    if (depth === 0) return names.node(root, -1, -1, 0, array);
-    const parent = stack[depth - 1]!;
-    return names.isArray(parent) ? names.node(parent, -1, -1, counts[depth - 1]!, array) : names.node(parent, keyStart, keyEnd, 0, array);
-  };
-
-  ws();
-  if (i >= to) return fail('empty body');
-  for (;;) {
-    // A value is expected here.
-    ws();
+    const parent = depth === 0 ? root : stack[depth - 1]!;
+    const inArray = depth > 0 && names.isArray(parent);
+    const index = inArray ? counts[depth - 1]! : 0;
+    const ks = depth === 0 || inArray ? -1 : keyStart;
+    const ke = depth === 0 || inArray ? -1 : keyEnd;
     const c = text.charCodeAt(i);
     if (c === 123 || c === 91) {
-      if (stack.length >= MAX_DEPTH) return fail(`nested deeper than ${MAX_DEPTH}`);
+      if (depth >= MAX_DEPTH) {
+        problem = `nested deeper than ${MAX_DEPTH}`;
+        break;
+      }
       const array = c === 91;
-      stack.push(node(array));
+      stack.push(names.node(parent, ks, ke, index, array));
       counts.push(0);
-      i++;
-      ws();
-      if (text.charCodeAt(i) === (array ? 93 : 125)) {
-        i++;
-        stack.pop();
-        counts.pop();
-      } else if (!array) {
-        const problem = key();
-        if (problem) return fail(problem);
+      i = skipSpace(text, i + 1, to);
+      if (text.charCodeAt(i) !== (array ? 93 : 125)) {
+        expectKey = !array;
         continue;
-      } else continue;
+      }
+      i++;
+      stack.pop();
+      counts.pop();
     } else if (c === 34) {
       const start = i + 1;
-      const end = str();
-      if (end === -1) return fail('bad string');
-      if (escaped === null) layout.add(start, end, start + shift, node(false));
-      else {
-        layout.add(start, end, start + shift, node(false), true);
-        layout.decoded.push({ k: layout.size - 1, text: escaped });
-      }
+      let end = text.indexOf('"', start);
+      if (backslash !== -1 && backslash < start) backslash = text.indexOf('\\', start);
+      if (end !== -1 && backslash !== -1 && backslash < end) {
+        end = escapedStringEnd(text, start, to);
+        const decoded = end === -1 || end >= to ? null : decodeString(text, start, end);
+        if (decoded === null) {
+          problem = 'bad string';
+          break;
+        }
+        layout.addJson(start, end, start + shift, parent, ks, ke, index, true);
+        layout.decoded.push({ k: layout.size - 1, text: decoded });
+      } else if (end === -1 || end >= to) {
+        problem = 'bad string';
+        break;
+      } else layout.addJson(start, end, start + shift, parent, ks, ke, index, false);
+      i = end + 1;
     } else {
       const start = i;
-      while (i < to && isNumberChar(text.charCodeAt(i))) i++;
-      if (i > start) {
-        if (!NUMBER.test(text.slice(start, i))) return fail('expected a value');
-        layout.add(start, i, start + shift, node(false));
-      } else if (text.startsWith('true', i) || text.startsWith('null', i)) i += 4;
-      else if (text.startsWith('false', i)) i += 5;
-      else return fail('expected a value');
-      if (i > to || (i < to && !isSpace(text.charCodeAt(i)) && !',]}'.includes(text[i]!))) return fail('expected a value');
+      if (c === 116 && text.startsWith('true', i)) i += 4;
+      else if (c === 110 && text.startsWith('null', i)) i += 4;
+      else if (c === 102 && text.startsWith('false', i)) i += 5;
+      else {
+        i = numberEnd(text, i, to);
+        if (i !== -1) layout.addJson(start, i, start + shift, parent, ks, ke, index, false);
+      }
+      if (i === -1 || !endsValue(text, i, to)) {
+        i = Math.max(i, start);
+        problem = 'expected a value';
+        break;
+      }
     }
     // After a value: a comma, or closing brackets.
     for (;;) {
-      ws();
-      const depth = stack.length;
-      if (depth === 0) return i < to ? fail('trailing content') : null;
+      i = skipSpace(text, i, to);
+      const open = stack.length;
+      if (open === 0) {
+        if (i < to) problem = 'trailing content';
+        break;
+      }
       const ch = text.charCodeAt(i);
-      const array = names.isArray(stack[depth - 1]!);
+      const array = names.isArray(stack[open - 1]!);
       if (ch === 44) {
         i++;
-        counts[depth - 1] = counts[depth - 1]! + 1;
-        if (!array) {
-          ws();
-          const problem = key();
-          if (problem) return fail(problem);
-        }
+        counts[open - 1] = counts[open - 1]! + 1;
+        expectKey = !array;
         break;
       }
       if (ch === (array ? 93 : 125)) {
@@ -232,8 +275,21 @@ export function readJson(text: string, layout: Layout, prefix = '', from = 0, to
         counts.pop();
         continue;
       }
-      return fail(i >= to ? 'unexpected end' : `unexpected "${text[i]}"`);
+      problem = i >= to ? 'unexpected end' : `unexpected "${text[i]}"`;
+      break;
     }
+    if (stack.length === 0 && problem === null) return null;
+  }
+  layout.truncate(mark);
+  return `invalid JSON at offset ${i - from}: ${problem}`;
+}
+
+/** The string content at [start, end) with its escapes undone, or null when they are malformed. */
+function decodeString(text: string, start: number, end: number): string | null {
+  try {
+    return JSON.parse(text.slice(start - 1, end + 1)) as string;
+  } catch {
+    return null;
   }
 }
 

@@ -59,6 +59,8 @@ class Scan {
     readonly text: string,
     private readonly layout: Layout,
     private readonly patterns: CompiledPattern[],
+    /** The text's character codes with everything outside ASCII as 128 (the body's bytes, when it is ASCII). */
+    private readonly codes: Uint8Array,
   ) {
     this.len = text.length;
   }
@@ -94,23 +96,23 @@ class Scan {
    * is a token character, so both come out of the token runs.
    */
   tokens(): void {
-    const { text, len, groups, longTokens } = this;
+    const { codes, len, groups, longTokens } = this;
     let i = 0;
     while (i < len) {
-      let c = text.charCodeAt(i);
-      if (c >= 128 || TOKEN_CHARS[c] === 0) {
+      let c = codes[i]!;
+      if (TOKEN_CHARS[c] !== 1) {
         i++;
         continue;
       }
       const s = i;
       while (i < len) {
-        c = text.charCodeAt(i);
+        c = codes[i]!;
         if (c >= 48 && c <= 57) {
           const g = i;
           do i++;
-          while (i < len && isDigit(text.charCodeAt(i)));
+          while (i < len && isDigit(codes[i]!));
           groups.push(g, i);
-        } else if (c < 128 && TOKEN_CHARS[c] === 1) i++;
+        } else if (TOKEN_CHARS[c] === 1) i++;
         else break;
       }
       // base64 padding belongs to the token; any other "=" separates a name from its value
@@ -195,7 +197,7 @@ class Scan {
     this.custom();
     for (const { k, text } of this.layout.decoded) {
       const value = Layout.whole(text.length, this.layout.bodyOffset(k, this.layout.start(k)), this.layout.field(k));
-      for (const d of new Scan(text, value, this.patterns).run()) this.out.push(d);
+      for (const d of new Scan(text, value, this.patterns, asciiCodes(text)).run()) this.out.push(d);
     }
     return this.out;
   }
@@ -705,7 +707,7 @@ function isDomainChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 45;
 }
 /** Characters of tokens (keys, base64, URL-safe base64), as a table: it is asked once per character of a body. */
-const TOKEN_CHARS = new Uint8Array(128);
+const TOKEN_CHARS = new Uint8Array(256);
 for (let c = 0; c < 128; c++) if (isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 46 || c === 126) TOKEN_CHARS[c] = 1;
 function isTokenChar(c: number): boolean {
   return c >= 0 && c < 128 && TOKEN_CHARS[c] === 1;
@@ -783,9 +785,22 @@ export function maskKeepLast(value: string, keep: number): string {
   return chars.join('');
 }
 
-/** All detections in a text whose values the layout describes (overlaps not yet resolved). */
-export function scanLayout(text: string, layout: Layout, patterns: CompiledPattern[]): Detection[] {
-  return new Scan(text, layout, patterns).run();
+/** A text's character codes with everything outside ASCII as 128: what the character walks read. */
+export function asciiCodes(text: string): Uint8Array {
+  const codes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    codes[i] = c < 128 ? c : 128;
+  }
+  return codes;
+}
+
+/**
+ * All detections in a text whose values the layout describes (overlaps not yet resolved).
+ * `bytes`: the body the text was decoded from, when each of its bytes is one character of the text.
+ */
+export function scanLayout(text: string, layout: Layout, patterns: CompiledPattern[], bytes?: Uint8Array): Detection[] {
+  return new Scan(text, layout, patterns, bytes ?? asciiCodes(text)).run();
 }
 
 /**

@@ -76,23 +76,23 @@ export class JsonNames {
     return this.nodes.data[node * 5 + cell]!;
   }
 
-  /** "customer.cards[0].number", as a JSON walk names it. */
+  /** The path of a node. */
   path(node: number): string {
     const known = this.paths.get(node);
     if (known !== undefined) return known;
     const parent = this.cell(node, PARENT);
-    let path: string;
-    if (parent === -1) path = this.prefixes.get(node)!;
-    else if (this.cell(parent, PARENT) === -1) path = this.prefixes.get(parent)!;
-    else if (this.isArray(parent)) path = `${this.path(parent)}[${this.cell(node, INDEX)}]`;
-    else {
-      const start = this.cell(node, KEY_START);
-      const key = this.escapedKeys.get(start) ?? this.text.slice(start, this.cell(node, KEY_END));
-      const up = this.path(parent);
-      path = up ? `${up}.${key}` : key;
-    }
+    const path = parent === -1 ? this.prefixes.get(node)! : this.childPath(parent, this.cell(node, KEY_START), this.cell(node, KEY_END), this.cell(node, INDEX));
     this.paths.set(node, path);
     return path;
+  }
+
+  /** "customer.cards[0].number", as a JSON walk names it: the child of `parent` at a key or an index. */
+  childPath(parent: number, keyStart: number, keyEnd: number, index: number): string {
+    if (this.cell(parent, PARENT) === -1) return this.prefixes.get(parent)!;
+    if (this.isArray(parent)) return `${this.path(parent)}[${index}]`;
+    const key = this.escapedKeys.get(keyStart) ?? this.text.slice(keyStart, keyEnd);
+    const up = this.path(parent);
+    return up ? `${up}.${key}` : key;
   }
 }
 
@@ -100,13 +100,18 @@ export class JsonNames {
 const START = 0;
 const END = 1;
 const BASE = 2;
-/** The JsonNames node naming the value, or -1: the name is in `names`. */
-const NODE = 3;
 /** 1: the whole-text pass leaves the value alone (a JSON string with escapes is scanned decoded, on its own). */
-const SKIPPED = 4;
+const SKIPPED = 3;
+/** The JsonNames node the value is in, or -1: the name is in `names`. */
+const IN = 4;
+/** The value's key in that node (or its index there, when the node is an array). */
+const KEY = 5;
+const KEY_TO = 6;
+const AT = 7;
+const W = 8;
 
 export class Layout {
-  private readonly values = new Rows(5);
+  private readonly values = new Rows(W);
   private readonly names = new Map<number, string | null>();
   private readonly words = new Map<number, string[]>();
   private lastFound = 0;
@@ -122,18 +127,23 @@ export class Layout {
   }
 
   /** Adds a value at [start, end) of the scanned text; `base` is its offset in the body. Values are added in order. */
-  add(start: number, end: number, base: number, name: number | string | null, skipped = false): void {
+  add(start: number, end: number, base: number, field: string | null): void {
+    this.addJson(start, end, base, -1, -1, -1, 0, false);
+    this.names.set(this.values.size - 1, field);
+  }
+
+  /** Adds a JSON value: the child of node `parent` of `json` at the key [keyStart, keyEnd), or at `index` of an array. */
+  addJson(start: number, end: number, base: number, parent: number, keyStart: number, keyEnd: number, index: number, skipped: boolean): void {
     const at = this.values.add();
     const d = this.values.data;
     d[at + START] = start;
     d[at + END] = end;
     d[at + BASE] = base;
     d[at + SKIPPED] = skipped ? 1 : 0;
-    if (typeof name === 'number') d[at + NODE] = name;
-    else {
-      d[at + NODE] = -1;
-      this.names.set(this.values.size - 1, name);
-    }
+    d[at + IN] = parent;
+    d[at + KEY] = keyStart;
+    d[at + KEY_TO] = keyEnd;
+    d[at + AT] = index;
   }
 
   /** Drops the values added after the first `size` (a document that turned out malformed). */
@@ -149,13 +159,13 @@ export class Layout {
     const d = this.values.data;
     // Detectors ask in increasing order most of the time: try the last answer first.
     const last = this.lastFound;
-    if (last < this.values.size && d[last * 5 + START]! <= pos && pos < d[last * 5 + END]!) return last;
+    if (last < this.values.size && d[last * W + START]! <= pos && pos < d[last * W + END]!) return last;
     let lo = 0;
     let hi = this.values.size - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (d[mid * 5 + START]! > pos) hi = mid - 1;
-      else if (d[mid * 5 + END]! <= pos) lo = mid + 1;
+      if (d[mid * W + START]! > pos) hi = mid - 1;
+      else if (d[mid * W + END]! <= pos) lo = mid + 1;
       else {
         this.lastFound = mid;
         return mid;
@@ -165,26 +175,28 @@ export class Layout {
   }
 
   start(k: number): number {
-    return this.values.data[k * 5 + START]!;
+    return this.values.data[k * W + START]!;
   }
 
   end(k: number): number {
-    return this.values.data[k * 5 + END]!;
+    return this.values.data[k * W + END]!;
   }
 
   isSkipped(k: number): boolean {
-    return this.values.data[k * 5 + SKIPPED] === 1;
+    return this.values.data[k * W + SKIPPED] === 1;
   }
 
   /** Offset in the body of scanned-text position `pos` inside value k (-1: outside any value, the same offset). */
   bodyOffset(k: number, pos: number): number {
-    return k === -1 ? pos : this.values.data[k * 5 + BASE]! + (pos - this.start(k));
+    return k === -1 ? pos : this.values.data[k * W + BASE]! + (pos - this.start(k));
   }
 
   field(k: number): string | null {
     if (k === -1) return null;
-    const node = this.values.data[k * 5 + NODE]!;
-    return node === -1 ? (this.names.get(k) ?? null) : this.json!.path(node) || null;
+    const d = this.values.data;
+    const at = k * W;
+    const parent = d[at + IN]!;
+    return parent === -1 ? (this.names.get(k) ?? null) : this.json!.childPath(parent, d[at + KEY]!, d[at + KEY_TO]!, d[at + AT]!) || null;
   }
 
   /** The field's last two names as lower-case words (what the value was called). */
