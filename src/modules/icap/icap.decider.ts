@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB, Executor } from '../../platform/db/schema.js';
+import { yieldToEventLoop } from '../../platform/event-loop.js';
 import { newId } from '../../platform/ids.js';
 import type { EgressDecision, EgressEvent, Sanction } from '../egress/egress.model.js';
 import { normalizeHost } from '../egress/parsers/common.js';
@@ -231,7 +232,7 @@ export class EventRecorder {
       this.dropped++;
     }
     this.queue.push(event);
-    if (this.queue.length >= (this.options.batchSize ?? 500)) this.schedule(0);
+    if (this.queue.length >= (this.options.batchSize ?? 100)) this.schedule(0);
     else this.schedule(this.options.intervalMs ?? 200);
   }
 
@@ -257,10 +258,12 @@ export class EventRecorder {
 
   private async drain(): Promise<void> {
     while (this.queue.length) {
-      const batch = this.queue.splice(0, this.options.batchSize ?? 500);
+      const batch = this.queue.splice(0, this.options.batchSize ?? 100);
       try {
         await this.write(batch);
         this.stored += batch.length;
+        // Requests keep being answered while a backlog is stored, a batch at a time.
+        await yieldToEventLoop();
       } catch (error) {
         this.queue.unshift(...batch);
         this.options.logger?.warn({ err: error, pending: this.queue.length }, 'ICAP decisions could not be stored yet; retrying');

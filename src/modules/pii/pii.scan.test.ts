@@ -150,6 +150,39 @@ test('bodies: JSON with field paths and exact 16-digit numbers, form, multipart,
   assert.equal(text.detections[0]?.offset, 6);
 });
 
+test('one pass over a JSON body: escaped strings are read decoded, context stays inside its value, offsets point into the body', async () => {
+  // JSON escapes hide what a raw pass would see: "\n+44…" and "\u0040" and "\/" are read decoded
+  // (inside such a string, offsets count decoded characters from where the string starts).
+  const escaped = '{"note":"call\\n+44 20 7946 0958 or a\\u0040example.com","hook":"https:\\/\\/hooks.slack.com\\/services\\/T0000\\/B0000\\/XXXXXXXXXXXXXXXXXXXXXXXX"}';
+  const e = await scanBody(Buffer.from(escaped), { contentType: 'application/json' });
+  assert.equal(e.format, 'json');
+  assert.deepEqual(e.detections.map((d) => [d.type, d.field, d.offset]), [
+    ['phone', 'note', escaped.indexOf('call') + 5],
+    ['email', 'note', escaped.indexOf('call') + 25],
+    ['secret', 'hook', escaped.indexOf('https')],
+  ]);
+
+  // The words before a value in the raw text ("card" of the previous key) are not its context: its own field is.
+  const order = '{"payment":"card","order_id":"4111 1111 1111 1111"}';
+  const o = await scanBody(Buffer.from(order), { contentType: 'application/json' });
+  assert.deepEqual(o.detections.map((d) => [d.type, d.field, d.tier, d.offset]), [['payment_card', 'order_id', 'low', order.indexOf('4111')]]);
+  const card = await scanBody(Buffer.from('{"order":"17","card":"4111 1111 1111 1111"}'), { contentType: 'application/json' });
+  assert.deepEqual(card.detections.map((d) => [d.field, d.tier]), [['card', 'high']]);
+
+  // Keys are text too: an address used as a key is found (it has no field of its own).
+  const keyed = await scanBody(Buffer.from('{"users":{"jane@example.com":{"role":"admin"}}}'), { contentType: 'application/json' });
+  assert.deepEqual(keyed.detections.map((d) => [d.type, d.field, d.offset]), [['email', null, 11]]);
+
+  // Many values, few of them personal data: every detection keeps its own field path and body offset.
+  const rows = Array.from({ length: 2000 }, (_, i) => (i % 500 === 7 ? { sku: `SKU-${i}`, contact: `buyer${i}@example.com` } : { sku: `SKU-${i}`, qty: i % 9 }));
+  const big = JSON.stringify(rows);
+  const b = await scanBody(Buffer.from(big), { contentType: 'application/json' });
+  assert.deepEqual(
+    b.detections.map((d) => [d.field, big.slice(d.offset, d.offset + d.length)]),
+    [7, 507, 1007, 1507].map((i) => [`[${i}].contact`, `buyer${i}@example.com`]),
+  );
+});
+
 test('content-encoding: gzip, deflate (zlib and raw), br and stacked codings are decoded', async () => {
   const raw = Buffer.from(JSON.stringify({ email: 'a@example.com' }));
   for (const [encoding, body] of [
