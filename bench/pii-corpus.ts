@@ -145,7 +145,15 @@ function publicIpv4(): string {
 function dob(): string {
   const d = birth();
   const [y, m, day] = [d.getUTCFullYear(), pad(d.getUTCMonth() + 1, 2), pad(d.getUTCDate(), 2)];
-  return faker.helpers.arrayElement([`${y}-${m}-${day}`, `${day}/${m}/${y}`, `${m}/${day}/${y}`, `${day}.${m}.${y}`]);
+  const month = d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+  return faker.helpers.arrayElement([
+    `${y}-${m}-${day}`,
+    `${day}/${m}/${y}`,
+    `${m}/${day}/${y}`,
+    `${day}.${m}.${y}`,
+    `${d.getUTCDate()} ${month} ${y}`,
+    `${month.slice(0, 3)} ${d.getUTCDate()}, ${y}`,
+  ]);
 }
 
 const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');

@@ -194,6 +194,7 @@ class Scan {
     this.privateKeys();
     this.jwts();
     this.highEntropy();
+    this.namedMonthDates();
     this.custom();
     for (const { k, text } of this.layout.decoded) {
       const value = Layout.whole(text.length, this.layout.bodyOffset(k, this.layout.start(k)), this.layout.field(k));
@@ -462,6 +463,23 @@ class Scan {
     this.emit('date_of_birth', null, start, end, 0.85, this.text.slice(start, end).replace(/\d/g, '*'));
   }
 
+  /** Birth dates written with the month's name ("born 12 March 1985", "DOB: Mar 12, 1985"), only where birth is mentioned. */
+  namedMonthDates(): void {
+    const { text, layout } = this;
+    if (!layout.namesHidden && !BIRTH_HINT.test(text)) return;
+    const dates = new RegExp(NAMED_MONTH_DATE.source, 'gi');
+    for (let m = dates.exec(text); m !== null; m = dates.exec(text)) {
+      const [day, month, year] = m[1] ? [m[1], m[2]!, m[3]!] : [m[5]!, m[4]!, m[6]!];
+      const start = m.index;
+      const end = start + m[0].length;
+      if (!this.startOk(start) || !this.endOk(end)) continue;
+      const y = Number(year);
+      if (!birthDateValid(y, MONTHS.indexOf(month.slice(0, 3).toLowerCase()) + 1, Number(day)) || new Date().getUTCFullYear() - y > 120) continue;
+      if (this.verdict(start, 'date_of_birth') !== 'for') continue;
+      this.emit('date_of_birth', null, start, end, 0.85, m[0].replace(/\d/g, '*'));
+    }
+  }
+
   // --- letter-led codes: IBAN, NINO, NIE ----------------------------------------------------
 
   letterCodes(): void {
@@ -690,6 +708,13 @@ const PHONE_SEPARATORS = new Set([' ', '-', '.', ') ', ')', '-(', ' (']);
 const DATE_SEPARATORS = new Set(['-', '/', '.']);
 const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'css', 'js', 'ico', 'bmp', 'tif', 'tiff']);
 const PLACEHOLDERS = new Set(['password', 'changeme', 'null', 'undefined', 'none', 'redacted', '<redacted>', 'secret', 'xxxxxx', 'xxxxxxxx']);
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAME = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+/** "12 March 1985", "12th of Mar. 1985", "12-Mar-1985" | "March 12, 1985": bounded repetition only, so linear. */
+const NAMED_MONTH_DATE = new RegExp(`(\\d{1,2})(?:st|nd|rd|th)?(?: of)?[ -]${MONTH_NAME}[ ,-]{1,2}(\\d{4})|${MONTH_NAME} (\\d{1,2})(?:st|nd|rd|th)?,? (\\d{4})`);
+/** A birth date needs a birth word before it or in its field name: without one in the text, there is nothing to find. */
+const BIRTH_HINT = /dob|birth|born|geb|naiss|nacim|bday/i;
 
 /** Where an IBAN or a UK NINO (two capitals, then digits) or a Spanish NIE (X, Y or Z, then digits) may start. */
 const LETTER_CODE_START = /[A-Z][A-Z] ?\d|[XYZ]\d/;

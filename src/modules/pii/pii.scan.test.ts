@@ -91,6 +91,16 @@ test('context words and JSON field names move the confidence: an order id is not
   assert.equal(scanText('{"dob":"1985-03-12"}')[0]?.type, 'date_of_birth');
   const dob = await scanBody(Buffer.from('{"birthDate":"1985-03-12T00:00:00Z","created":"2024-01-02"}'), { contentType: 'application/json' });
   assert.deepEqual(dob.detections.map((d) => d.field), ['birthDate']);
+  // ... and when the month is written as a word.
+  for (const [text, preview] of [
+    ['Patient born 12 March 1985, admitted today.', '** March ****'],
+    ['DOB: Mar 12, 1985', 'Mar **, ****'],
+    ['date of birth: 3rd of June 1990', '*rd of June ****'],
+    ['birthday 12-Mar-1985', '**-Mar-****'],
+  ]) assert.deepEqual(scanText(text!).map((d) => [d.type, d.preview]), [['date_of_birth', preview]], text);
+  for (const text of ['shipped 12 March 1985', 'born 31 February 1985', 'born March 12, 2099', 'dob 1 Maybe 1985', 'born 12 Marchx 1985']) assert.deepEqual(scanText(text), [], text);
+  const named = await scanBody(Buffer.from('{"dateOfBirth":"12 March 1985","shipped":"12 March 2024"}'), { contentType: 'application/json' });
+  assert.deepEqual(named.detections.map((d) => [d.type, d.field]), [['date_of_birth', 'dateOfBirth']]);
 
   // High-entropy values count as secrets under key-like names only.
   const token = 'Zk3h9QpL0mN2xV8bT4rW6yU1';
@@ -260,6 +270,8 @@ test('every detector is linear: adversarial inputs of 256 KiB scan within a gene
     'colons': ':'.repeat(n),
     'hex colons': 'a:'.repeat(n / 2),
     'plus digits': '+1'.repeat(n / 2),
+    'month names': 'born 12 March '.repeat(n / 14),
+    'month-first': 'dob Sept 1'.repeat(n / 10),
     'parens': '(1) '.repeat(n / 4),
     'jwt starts': 'eyJ'.repeat(n / 3),
     'jwt dots': 'eyJ' + 'a.'.repeat(n / 2),
