@@ -4,6 +4,7 @@ import { ErrorBanner, ErrorSummary, Field, Loading, useAsync, useDocumentTitle }
 import { FACTOR_COLOR } from '../risk.js';
 import { useSession } from '../session.js';
 import { MailSettings } from './MailSettings.js';
+import { IncidentClockSettings } from './IncidentClockSettings.js';
 import { ResidualSettings } from './ResidualSettings.js';
 import { SettingsNav } from './NotificationSettings.js';
 import { FACTOR_LABEL, FACTORS, TIER_LABEL, TIERS, type RiskModel } from '../types.js';
@@ -72,6 +73,7 @@ export function SettingsPage() {
       {!model.data && model.loading && <Loading />}
       {model.data && <ModelForm model={model.data} onSaved={model.setData} />}
       <ResidualSettings />
+      <IncidentClockSettings />
       {can('settings:write') && <MailSettings />}
     </div>
   );
