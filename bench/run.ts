@@ -17,10 +17,17 @@ function format(value: number): string {
   return value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2);
 }
 
-const files = readdirSync(suitesDir)
+const available = readdirSync(suitesDir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => !filters.length || filters.some((p) => f.includes(p)))
+  .map((f) => f.slice(0, -'.bench.ts'.length))
   .sort();
+// A suite is named exactly: "ingest" is not also "egress-ingest".
+const unknown = filters.filter((name) => !available.includes(name));
+if (unknown.length) {
+  process.stderr.write(`unknown bench suite(s): ${unknown.join(', ')}; the suites are: ${available.join(', ')}\n`);
+  process.exit(2);
+}
+const files = available.filter((name) => !filters.length || filters.includes(name)).map((name) => `${name}.bench.ts`);
 const ctx: BenchContext = {
   quick,
   postgresUrl: await reachablePostgres(),
