@@ -811,7 +811,7 @@ export function maskKeepLast(value: string, keep: number): string {
 }
 
 /** A text's character codes with everything outside ASCII as 128: what the character walks read. */
-export function asciiCodes(text: string): Uint8Array {
+function asciiCodes(text: string): Uint8Array {
   const codes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
