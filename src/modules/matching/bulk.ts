@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { isPostgres, storedTextParameters } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { PARAMETERS_PER_STATEMENT, rowsPerStatement } from '../sboms/sboms.repository.js';
+import { yieldToEventLoop } from '../../platform/event-loop.js';
 
 /** Batches an IN list so that no statement exceeds the engines' parameter limits. */
 export const IN_BATCH = 500;
@@ -38,7 +39,7 @@ export type ColumnType = 'text' | 'int' | 'real';
  * other requests run: their queries get the connection (SQLite has one) and the event loop.
  */
 export async function breathe(db: Executor): Promise<void> {
-  if (!db.isTransaction) await new Promise<void>((resolve) => setImmediate(resolve));
+  if (!db.isTransaction) await yieldToEventLoop();
 }
 
 /**

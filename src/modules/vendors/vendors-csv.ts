@@ -20,6 +20,7 @@ import { presentVendor } from './vendors.mappers.js';
 export type ExportFilter = Omit<VendorFilter, 'limit' | 'cursor'>;
 import { VendorRepository } from './vendors.repository.js';
 import type { VendorsTable } from './vendors.tables.js';
+import { yieldToEventLoop } from '../../platform/event-loop.js';
 
 /** CSV columns, in export order. Lists are separated by ";" inside one cell. */
 export const CSV_COLUMNS = [
@@ -440,7 +441,7 @@ export class VendorCsv {
         await run.publishStep(trx, { done: done + 1, total });
       });
       // Other requests get the event loop and the write lock between steps.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
     const [{ data: report }] = await run.staged<ImportReport>(total, 1);
     await this.db.transaction().execute((trx) => run.finish(trx, report));

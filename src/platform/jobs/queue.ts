@@ -4,6 +4,7 @@ import { isPostgres, isUniqueViolation } from '../db/database.js';
 import type { DB, Executor } from '../db/schema.js';
 import type { JobsTable } from '../db/tables.js';
 import { newId } from '../ids.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 export interface EnqueueOptions {
   /** A second enqueue with the same key returns the first job instead of adding one. */
@@ -58,8 +59,6 @@ const STALE_UPLOAD_MS = 60 * 60_000;
 /** How long ended jobs stay visible in GET /api/v1/jobs before the daily prune removes them. */
 export const JOB_RETENTION = { endedDays: 7, deadDays: 30 };
 const PRUNE_SLICE = 1000;
-
-const sleepTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Backoff before retry n (1-based): 2^n seconds, capped at an hour, with jitter against thundering herds. */
 export function backoffMs(attempt: number, baseMs = 1000): number {
@@ -145,7 +144,7 @@ export class JobQueue {
   private async storeInput(jobId: string, input: Buffer): Promise<void> {
     for (let part = 0, offset = 0; offset < input.length || part === 0; part++, offset += INPUT_PART_BYTES) {
       await this.db.insertInto('job_inputs').values({ job_id: jobId, part, data: input.subarray(offset, offset + INPUT_PART_BYTES) }).execute();
-      await sleepTick();
+      await yieldToEventLoop();
     }
   }
 
@@ -203,7 +202,7 @@ export class JobQueue {
     const max = top?.max === null || top?.max === undefined ? -1 : Number(top.max);
     for (let from = 0; from <= max; from += CLEANUP_SLICE) {
       await this.db.deleteFrom('job_staged_rows').where('job_id', '=', jobId).where('seq', '<', from + CLEANUP_SLICE).execute();
-      await sleepTick();
+      await yieldToEventLoop();
     }
   }
 

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { nextRun, parseCron } from './cron.js';
 import { JobCancelled, PUBLISH_PHASE, type Job, type JobProgress, type JobQueue } from './queue.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 /**
  * What a running job may do besides computing its result. Long jobs (imports, large uploads) use
@@ -182,7 +183,7 @@ export class Worker {
       input: () => this.queue.readInput(job.id),
       progress: async (progress) => {
         await this.queue.reportProgress(job, this.id, this.leaseMs, progress);
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       },
       stage: async (rows) => {
         await this.queue.stage(job.id, nextSeq, rows);
