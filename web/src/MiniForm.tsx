@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { ApiError, fieldErrors } from './api.js';
-import { ErrorBanner, Field } from './components.js';
+import { ErrorBanner, Field, SubmitButton } from './components.js';
 
 export interface FieldSpec {
   name: string;
@@ -160,9 +160,7 @@ export function MiniForm({
         <ErrorBanner error={failure} />
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
+        <SubmitButton busy={busy} label={submitLabel} small />
         {onCancel && (
           <button type="button" className="btn btn-small" onClick={onCancel}>
             Cancel

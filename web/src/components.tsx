@@ -102,6 +102,15 @@ async function copyText(value: string): Promise<void> {
   if (!ok) throw new Error('copy refused');
 }
 
+/** A form's primary submit button: reads "Saving…" and stays disabled while the save is in flight. */
+export function SubmitButton({ busy, label, disabled = false, small = false }: { busy: boolean; label: string; disabled?: boolean; small?: boolean }) {
+  return (
+    <button type="submit" className={small ? 'btn btn-primary btn-small' : 'btn btn-primary'} disabled={busy || disabled} aria-busy={busy}>
+      {busy ? 'Saving…' : label}
+    </button>
+  );
+}
+
 /** Copies a whole value; says whether it worked (and to select it by hand when it did not). */
 export function CopyButton({ value, label }: { value: string; label: string }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);

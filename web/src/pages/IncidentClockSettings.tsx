@@ -6,7 +6,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../api.js';
-import { ErrorBanner, ErrorSummary, Field, Loading, useAsync } from '../components.js';
+import { ErrorBanner, ErrorSummary, Field, Loading, SubmitButton, useAsync } from '../components.js';
 import { useSession } from '../session.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -121,9 +121,7 @@ function SlaForm({ sla, onSaved }: { sla: SlaSettings; onSaved: (s: SlaSettings)
       ))}
       {editable ? (
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={state.busy}>
-            {state.busy ? 'Saving…' : 'Save SLA targets'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save SLA targets" />
         </div>
       ) : (
         <p className="muted">Your role can read these targets but not change them.</p>
@@ -189,9 +187,7 @@ function RegulationForm({ regulation, onSaved }: { regulation: RegulationSetting
       {severities(REGULATION_LABELS['/dora/majorSeverities'], '/dora/majorSeverities', draft.dora.majorSeverities, (s) => change({ dora: { ...draft.dora, majorSeverities: s } }))}
       {editable && (
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={state.busy}>
-            {state.busy ? 'Saving…' : 'Save regulatory clocks'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save regulatory clocks" />
         </div>
       )}
     </form>

@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../api.js';
-import { ErrorBanner, Field, Loading, SelectField, useAsync } from '../components.js';
+import { ErrorBanner, Field, Loading, SelectField, SubmitButton, useAsync } from '../components.js';
 
 interface SmtpSettings {
   enabled: boolean;
@@ -103,9 +103,7 @@ function SmtpForm({ settings, onSaved }: { settings: SmtpSettings; onSaved: (s: 
         </Field>
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={state.busy}>
-          {state.busy ? 'Saving…' : 'Save e-mail settings'}
-        </button>
+        <SubmitButton busy={state.busy} label="Save e-mail settings" />
       </div>
     </form>
   );
@@ -154,9 +152,7 @@ function PortalForm({ settings, onSaved }: { settings: PortalSettings; onSaved: 
         {whole('overdueEveryDays', 'Overdue reminders every (days)')}
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={state.busy}>
-          {state.busy ? 'Saving…' : 'Save portal settings'}
-        </button>
+        <SubmitButton busy={state.busy} label="Save portal settings" />
       </div>
     </form>
   );

@@ -6,7 +6,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../api.js';
-import { CheckboxGroup, Empty, ErrorBanner, Field, Loading, SelectField, useAsync, useDocumentTitle } from '../components.js';
+import { CheckboxGroup, Empty, ErrorBanner, Field, Loading, SelectField, SubmitButton, useAsync, useDocumentTitle } from '../components.js';
 import { formatDateTime, relativeTime } from '../format.js';
 import { Link } from '../router.js';
 
@@ -368,9 +368,7 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel?: Channel; onSave
         <input type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} /> Enabled
       </label>
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={state.busy}>
-          {state.busy ? 'Saving…' : channel ? 'Save channel' : 'Add channel'}
-        </button>
+        <SubmitButton busy={state.busy} label={channel ? 'Save channel' : 'Add channel'} />
         <button type="button" className="btn" onClick={onCancel}>
           Cancel
         </button>

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError, fieldErrors, upload } from '../api.js';
-import { ErrorBanner, Field, FileDropZone, PageStatus, Tag, UploadProgress, useAsync, useDocumentTitle } from '../components.js';
+import { ErrorBanner, Field, FileDropZone, PageStatus, SubmitButton, Tag, UploadProgress, useAsync, useDocumentTitle } from '../components.js';
 import { listValues } from '../MiniForm.js';
 import { DataTable, ListBody } from '../lists.js';
 import { formatDateTime, plural } from '../format.js';
@@ -107,9 +107,7 @@ function ProductEndpoints({ product: p, canEdit, onSaved }: { product: Product; 
           <Field label="Endpoints" error={error} hint="Host names separated by commas, e.g. api.vendor.example, updates.vendor.example">
             {(props) => <input {...props} type="text" autoComplete="off" value={draft ?? p.endpoints.join(', ')} onChange={(e) => setDraft(e.target.value)} />}
           </Field>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save endpoints'}
-          </button>
+          <SubmitButton busy={busy} label="Save endpoints" />
         </form>
       )}
       <ErrorBanner error={failure} />

@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../api.js';
-import { ErrorBanner, ErrorSummary, Field, Loading, SelectField, useAsync } from '../components.js';
+import { ErrorBanner, ErrorSummary, Field, Loading, SelectField, SubmitButton, useAsync } from '../components.js';
 import type { TemplateSummary } from '../questionnaireTypes.js';
 import { useSession } from '../session.js';
 import { TIER_LABEL, TIERS, type Tier } from '../types.js';
@@ -132,9 +132,7 @@ function WeightsForm({ weights, onSaved }: { weights: ResidualWeights; onSaved: 
       <div className="grid-fields grid-fields-4">{box('findingsMax', LABELS['/findingsMax'], '/findingsMax', 'points')}</div>
       {editable ? (
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={state.busy}>
-            {state.busy ? 'Saving…' : 'Save residual-risk weights'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save residual-risk weights" />
         </div>
       ) : (
         <p className="muted">Your role can read these weights but not change them.</p>
@@ -210,9 +208,7 @@ function CadenceForm({ cadence, templates, onSaved }: { cadence: AssessmentCaden
       </div>
       {editable && (
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={state.busy}>
-            {state.busy ? 'Saving…' : 'Save cadence'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save cadence" />
         </div>
       )}
     </form>

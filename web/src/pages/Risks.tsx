@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors, type QueryValue } from '../api.js';
-import { DetailRow, Dialog, Empty, ErrorBanner, Field, Loading, PageStatus, SelectField, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { DetailRow, Dialog, Empty, ErrorBanner, Field, Loading, PageStatus, SelectField, SubmitButton, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { formatDate, formatDateTime, plural } from '../format.js';
 import { DataTable, FilterBar, FilterSearch, FilterSelect, ListBody, usePagedList, useUrlFilters, useVendorOptions } from '../lists.js';
 import { Link, navigate } from '../router.js';
@@ -374,9 +374,7 @@ function RiskFormDialog({ scales, vendors, onClose, onSaved }: { scales: RiskSca
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Create risk'}
-          </button>
+          <SubmitButton busy={busy} label="Create risk" />
         </div>
       </form>
     </Dialog>

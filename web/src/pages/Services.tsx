@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, fieldErrors } from '../api.js';
-import { Empty, ErrorBanner, Field, Loading, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { Empty, ErrorBanner, Field, Loading, SubmitButton, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { VendorPicker, type PickedVendor } from '../VendorPicker.js';
@@ -96,9 +96,7 @@ function ServiceForm({ service, onSaved, onCancel }: { service?: BusinessService
       </div>
       <ErrorBanner error={failure} />
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
-          {busy ? 'Saving…' : service ? 'Save' : 'Add service'}
-        </button>
+        <SubmitButton busy={busy} label={service ? 'Save' : 'Add service'} small />
         <button type="button" className="btn btn-small" onClick={onCancel}>
           Cancel
         </button>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, fieldErrors } from '../api.js';
-import { ErrorBanner, ErrorSummary, Field, Loading, useAsync, useDocumentTitle } from '../components.js';
+import { ErrorBanner, ErrorSummary, Field, Loading, SubmitButton, useAsync, useDocumentTitle } from '../components.js';
 import { FACTOR_COLOR } from '../risk.js';
 import { useSession } from '../session.js';
 import { MailSettings } from './MailSettings.js';
@@ -176,9 +176,7 @@ function ModelForm({ model, onSaved }: { model: RiskModel; onSaved: (m: RiskMode
       </fieldset>
       {editable ? (
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save and rescore'}
-          </button>
+          <SubmitButton busy={busy} label="Save and rescore" />
           <button type="button" className="btn" onClick={() => { setDraft(toDraft(model)); setErrors({}); }}>
             Reset
           </button>

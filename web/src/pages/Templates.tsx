@@ -1,6 +1,6 @@
 import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { api, ApiError, humanizeReason } from '../api.js';
-import { Empty, ErrorBanner, Field, Loading, PageStatus, useAsync, useDocumentTitle } from '../components.js';
+import { Empty, ErrorBanner, Field, Loading, PageStatus, SubmitButton, useAsync, useDocumentTitle } from '../components.js';
 import { setFlash, takeFlash } from '../flash.js';
 import { formatDateTime, plural, splitList } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -335,9 +335,7 @@ function TemplateEditor({ template, onSaved }: { template: TemplateDetail | null
             </button>
           )}
           {writable && (
-            <button type="submit" className="btn btn-primary" disabled={busy || (template !== null && !dirty && !viewingOld)}>
-              {busy ? 'Saving…' : template ? (viewingOld ? `Restore as version ${template.currentVersion + 1}` : 'Save as new version') : 'Create template'}
-            </button>
+            <SubmitButton busy={busy} label={template ? (viewingOld ? `Restore as version ${template.currentVersion + 1}` : 'Save as new version') : 'Create template'} disabled={template !== null && !dirty && !viewingOld} />
           )}
         </div>
       </div>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, describeError, fieldErrors } from '../api.js';
-import { CheckboxGroup, DetailRow, Dialog, Empty, ErrorBanner, Field, Loading, PageStatus, ReviewDate, SelectField, StatusPill, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
+import { CheckboxGroup, DetailRow, Dialog, Empty, ErrorBanner, Field, Loading, PageStatus, ReviewDate, SelectField, StatusPill, SubmitButton, Tag, TierBadge, useAsync, useDocumentTitle } from '../components.js';
 import { DataTable, type Column } from '../lists.js';
 import { takeFlash } from '../flash.js';
 import { describeAction, formatDate, formatDateTime, formatMoney, formatScore, isReviewOverdue, plural, relativeDays, relativeTime } from '../format.js';
@@ -301,9 +301,7 @@ function TriagePanel({ vendor: v, writable, onChanged }: { vendor: Vendor; writa
               ])}
           </div>
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy || Object.keys(body).length === 0}>
-              {busy ? 'Saving…' : 'Save answers'}
-            </button>
+            <SubmitButton busy={busy} label="Save answers" disabled={Object.keys(body).length === 0} />
           </div>
         </form>
       )}
@@ -821,9 +819,7 @@ function ReviewDialog({ vendor, onClose, onDone }: { vendor: Vendor; onClose: ()
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Mark reviewed'}
-          </button>
+          <SubmitButton busy={busy} label="Mark reviewed" />
         </footer>
       </form>
     </Dialog>

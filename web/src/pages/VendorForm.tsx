@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, fieldErrors } from '../api.js';
-import { CheckboxGroup, ErrorBanner, ErrorSummary, Field, Loading, useAsync, useDocumentTitle } from '../components.js';
+import { CheckboxGroup, ErrorBanner, ErrorSummary, Field, Loading, SubmitButton, useAsync, useDocumentTitle } from '../components.js';
 import { formatScore, splitList } from '../format.js';
 import { setFlash } from '../flash.js';
 import { previewScore, RiskBreakdown } from '../risk.js';
@@ -454,9 +454,7 @@ function VendorForm({ vendor, parentName, teams, model, users }: Loaded) {
           </fieldset>
 
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? 'Saving…' : editing ? 'Save changes' : 'Create vendor'}
-            </button>
+            <SubmitButton busy={busy} label={editing ? 'Save changes' : 'Create vendor'} />
             <Link className="btn" to={vendor ? `/vendors/${vendor.id}` : '/vendors'}>
               Cancel
             </Link>

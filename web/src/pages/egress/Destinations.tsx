@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../../api.js';
-import { Dialog, ErrorBanner, Field, SelectField, useAsync, useDocumentTitle } from '../../components.js';
+import { Dialog, ErrorBanner, Field, SelectField, SubmitButton, useAsync, useDocumentTitle } from '../../components.js';
 import { formatDateTime, plural } from '../../format.js';
 import { DataTable, FilterBar, FilterSearch, FilterSelect, ListBody, usePagedList, useUrlFilters } from '../../lists.js';
 import { Link } from '../../router.js';
@@ -222,9 +222,7 @@ function AssignDialog({ destination, onClose, onDone }: { destination: Destinati
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-primary" disabled={state.busy || (vendor.text.trim() !== '' && !vendor.id)}>
-            {state.busy ? 'Saving…' : 'Save'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save" disabled={(vendor.text.trim() !== '' && !vendor.id)} />
         </div>
       </form>
     </Dialog>

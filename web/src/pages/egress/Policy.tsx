@@ -5,7 +5,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../../api.js';
-import { CheckboxGroup, ErrorBanner, Field, Loading, SelectField, useAsync, useDocumentTitle } from '../../components.js';
+import { CheckboxGroup, ErrorBanner, Field, Loading, SelectField, SubmitButton, useAsync, useDocumentTitle } from '../../components.js';
 import { formatDateTime } from '../../format.js';
 import { DataTable, useVendorOptions } from '../../lists.js';
 import { useSession } from '../../session.js';
@@ -219,9 +219,7 @@ function PolicyForm({ writable }: { writable: boolean }) {
       </fieldset>
       {writable && (
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={state.busy}>
-            {state.busy ? 'Saving…' : 'Save policy'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save policy" />
         </div>
       )}
     </form>
@@ -410,9 +408,7 @@ function PatternsEditor({ writable }: { writable: boolean }) {
           <button type="button" className="btn" onClick={() => setDraft([...draft, { name: '', pattern: '', confidence: 0.8 }])}>
             Add pattern
           </button>
-          <button type="submit" className="btn btn-primary" disabled={state.busy}>
-            {state.busy ? 'Saving…' : 'Save patterns'}
-          </button>
+          <SubmitButton busy={state.busy} label="Save patterns" />
         </div>
       )}
     </form>
