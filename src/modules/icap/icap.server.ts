@@ -341,24 +341,35 @@ class Connection {
 
   private onBodyData(data: Buffer): void {
     this.bodyBytes += data.length;
+    // `data` is kept as it is, a view: Node gives every socket read a buffer of its own and never
+    // writes to it again, so the scanned and the held body are the same bytes, never copied.
     if (this.scannedBytes < this.options.scanBytes) {
       const take = data.subarray(0, this.options.scanBytes - this.scannedBytes);
-      // Copied: `data` is a view of a socket buffer that is reused.
-      this.scanned.push(Buffer.from(take));
+      this.scanned.push(take);
       this.scannedBytes += take.length;
     }
     if (this.streaming) {
-      if (!this.socket.write(Buffer.concat(chunk(data)))) {
+      if (!this.write(chunk(data))) {
         this.socket.pause();
         this.socket.once('drain', () => this.socket.resume());
       }
       return;
     }
     if (this.decision || this.allow204) return;
-    this.held.push(Buffer.from(data));
+    this.held.push(data);
     this.heldBytes += data.length;
     // Too much to hold for an echo: decide on what has arrived and stream the rest.
     if (this.heldBytes > this.options.holdBytes && this.phase !== 'deciding') this.decideNow(true);
+  }
+
+  /** Writes the parts in one go (one writev, no concatenated copy); false when the socket's buffer is full. */
+  private write(parts: Buffer[]): boolean {
+    if (parts.length === 1) return this.socket.write(parts[0]);
+    this.socket.cork();
+    let ok = true;
+    for (const part of parts) ok = this.socket.write(part);
+    this.socket.uncork();
+    return ok;
   }
 
   private transaction(truncated: boolean): IcapTransaction {
@@ -411,7 +422,7 @@ class Connection {
         } else {
           this.decision = decision;
           if (decision.action === 'allow') {
-            this.startEcho();
+            this.startEcho(false);
             this.countStatus(200);
           }
           this.held = [];
@@ -437,21 +448,21 @@ class Connection {
     } else if (this.allow204) {
       this.respond([statusHead(204, this.handler.istag(), null, this.closeAfter)]);
     } else {
-      this.startEcho();
-      if (this.streaming) this.socket.write(LAST_CHUNK);
+      this.startEcho(true);
       this.countStatus(200);
     }
   }
 
-  /** 200 with the request unchanged: its head, then the held body (the caller ends the chunks). */
-  private startEcho(): void {
+  /** 200 with the request unchanged: its head, then the held body; `complete`: that is all of it, else the rest streams after it. */
+  private startEcho(complete: boolean): void {
     const head = this.httpHeadBytes!;
     const hasBody = this.encapsulated[1].name === 'req-body';
     const enc = hasBody ? `req-hdr=0, req-body=${head.length}` : `req-hdr=0, null-body=${head.length}`;
     const parts = [Buffer.from(`ICAP/1.0 200 OK\r\n${commonHeaders(this.handler.istag())}Encapsulated: ${enc}\r\n${this.closeAfter ? 'Connection: close\r\n' : ''}\r\n`, 'latin1'), head];
     if (hasBody) for (const piece of this.held) parts.push(...chunk(piece));
-    this.socket.write(Buffer.concat(parts));
-    this.streaming = hasBody;
+    if (hasBody && complete) parts.push(LAST_CHUNK);
+    this.write(parts);
+    this.streaming = hasBody && !complete;
   }
 
   private blockResponse(decision: { status: number; html: string }): Buffer[] {
