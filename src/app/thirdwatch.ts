@@ -83,6 +83,7 @@ import { bodyScanner, EgressIngestService, PRUNE_JOB as EGRESS_PRUNE_JOB, PRUNE_
 import { EgressAlertService, PRUNE_JOB as EGRESS_ALERT_PRUNE_JOB, PRUNE_SCHEDULE as EGRESS_ALERT_PRUNE_SCHEDULE } from '../modules/egress/alerts.service.js';
 import { egressAlertRoutes } from '../modules/egress/alerts.routes.js';
 import { PiiService } from '../modules/pii/pii.service.js';
+import { ScanThreads } from '../modules/pii/pii.threads.js';
 import { piiRoutes } from '../modules/pii/pii.routes.js';
 import { EgressAttribution } from '../modules/egress/attribution.js';
 import { FlowService } from '../modules/egress/flows.service.js';
@@ -246,7 +247,10 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
   const blocklist = new EgressBlocklistService(database.db);
   // Flows and alerts register their hooks on it (they run in each batch's transaction).
   // Bodies in JSON lines are scanned with the organisation's custom patterns too.
-  const pii = new PiiService(database.db, { maxScanBytes: config.piiMaxScanBytes });
+  const pii = new PiiService(database.db, {
+    maxScanBytes: config.piiMaxScanBytes,
+    threads: config.piiScanThreads > 0 ? new ScanThreads({ threads: config.piiScanThreads, logger: logger.child({ module: 'pii' }) }) : null,
+  });
   const egressIngest = new EgressIngestService(database.db, { retentionDays: config.egressRetentionDays, scanBody: bodyScanner((body, headers) => pii.scanBody(body, headers)) });
   const icapPolicies = new PolicyStore(database.db);
   const attribution = new EgressAttribution(database.db);
@@ -341,7 +345,11 @@ export async function openThirdwatch(config: Config, logger: Logger, options: { 
     await database.close();
     throw error;
   }
-  const tw = { config, database, services, logger, close: () => database.close() } as Thirdwatch;
+  const close = async () => {
+    await pii.close();
+    await database.close();
+  };
+  const tw = { config, database, services, logger, close } as Thirdwatch;
   tw.launcher = new JobLauncher(jobs, createWorker(tw));
   return tw;
 }
@@ -366,6 +374,7 @@ export function createIcap(tw: Thirdwatch, options: { port?: number; host?: stri
     { port: options.port ?? config.icapPort, host: options.host ?? config.icapHost, scanBytes: config.piiMaxScanBytes, threatRefreshMs: options.threatRefreshMs, eventIntervalMs: options.eventIntervalMs },
   );
   services.icap.useRuntime(runtime);
+  services.pii.startThreads();
   return runtime;
 }
 

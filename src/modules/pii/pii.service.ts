@@ -9,10 +9,17 @@ import { patternProblems, type CustomPattern } from './pii.patterns.js';
 import { PiiRepository } from './pii.repository.js';
 import { scanBody, scanText, summarize, type ScanResult } from './pii.scan.js';
 import type { PiiPatternsTable } from './pii.tables.js';
+import type { ScanThreads } from './pii.threads.js';
+
+/** A body this large is worth handing to a scan thread (tuned with `npm run bench -- icap`). */
+export const DEFAULT_OFF_THREAD_BYTES = 16 * 1024;
 
 export interface PiiServiceOptions {
   /** Decoded bytes scanned per body (THIRDWATCH_PII_MAX_SCAN_BYTES). */
   maxScanBytes: number;
+  /** Bodies of at least this many bytes are scanned on `threads` (when given), smaller ones here: a hand-off costs more than their scan. */
+  offThreadBytes?: number;
+  threads?: ScanThreads | null;
   /** How long the pattern list is reused before it is read again (other replicas may have saved one). */
   patternTtlMs?: number;
   now?: () => number;
@@ -73,7 +80,20 @@ export class PiiService {
   }
 
   async scanBody(body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }): Promise<ScanResult> {
-    return scanBody(body, headers, { maxBytes: this.options.maxScanBytes, patterns: await this.patterns() });
+    const options = { maxBytes: this.options.maxScanBytes, patterns: await this.patterns() };
+    const threads = this.options.threads;
+    if (threads && body.length >= (this.options.offThreadBytes ?? DEFAULT_OFF_THREAD_BYTES)) return threads.scan(body, headers, options);
+    return scanBody(body, headers, options);
+  }
+
+  /** Starts the scan threads now rather than at the first large body (the ICAP service does, to be ready for load). */
+  startThreads(): void {
+    this.options.threads?.start();
+  }
+
+  /** Ends the scan threads (after the scans they have). */
+  async close(): Promise<void> {
+    await this.options.threads?.close();
   }
 
   async scanText(text: string): Promise<Detection[]> {

@@ -1,0 +1,18 @@
+// A worker thread of pii.threads.ts: scans one body at a time with the same scanBody as the main
+// thread. The custom pattern list comes with a job only when it changed, so its regexes are
+// compiled once per thread and list, as scanBody's cache does on the main thread.
+import { parentPort } from 'node:worker_threads';
+import { scanBody, type CustomPattern } from './pii.scan.js';
+import type { ScanJob, ScanReply } from './pii.threads.js';
+
+const port = parentPort!;
+let patterns: CustomPattern[] = [];
+
+port.on('message', (job: ScanJob) => {
+  if (job.patterns) patterns = job.patterns;
+  const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+  scanBody(body, job.headers, { maxBytes: job.maxBytes, patterns }).then(
+    (result) => port.postMessage({ id: job.id, result } satisfies ScanReply),
+    (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) } satisfies ScanReply),
+  );
+});

@@ -1,0 +1,164 @@
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { moduleWorker } from '../../platform/threads.js';
+import type { CustomPattern } from './pii.patterns.js';
+import { scanBody, type ScanResult } from './pii.scan.js';
+
+type Headers = { contentType?: string | null; contentEncoding?: string | null };
+
+/** One body to scan, as posted to a worker (pii.scan-worker.ts). */
+export interface ScanJob {
+  id: number;
+  body: Uint8Array;
+  headers: Headers;
+  maxBytes: number;
+  /** The custom patterns, only when they differ from the ones this worker was last sent. */
+  patterns?: CustomPattern[];
+}
+export type ScanReply = { id: number; result: ScanResult } | { id: number; error: string };
+
+export interface ScanThreadsOptions {
+  /** Worker threads (THIRDWATCH_PII_SCAN_THREADS); 0 scans everything on the calling thread. */
+  threads: number;
+  /** Bodies waiting for a thread; past this a body is scanned on the calling thread (back pressure, same result). */
+  maxQueue?: number;
+  /** A scan not answered in this time fails (its thread is replaced): the caller's fail mode applies. */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+interface Pending {
+  job: ScanJob;
+  patterns: CustomPattern[];
+  resolve: (result: ScanResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  /** The pattern list this worker holds. */
+  patterns: CustomPattern[] | null;
+  busy: Pending | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface ScanThreadStats {
+  threads: number;
+  busy: number;
+  queued: number;
+  offThread: number;
+  onThread: number;
+  failures: number;
+}
+
+const NO_PATTERNS: CustomPattern[] = [];
+
+/**
+ * Scans bodies on a pool of worker threads, so large bodies are scanned on several cores at once
+ * and the calling event loop keeps answering while they are. The result is scanBody's, computed
+ * the same way on another thread. A full queue, or a closed pool, scans on the calling thread
+ * instead; a thread that crashes or does not answer in time fails its scan and is replaced.
+ */
+export class ScanThreads {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private nextId = 1;
+  private closed = false;
+  private readonly counts = { offThread: 0, onThread: 0, failures: 0 };
+
+  constructor(private readonly options: ScanThreadsOptions) {}
+
+  get stats(): ScanThreadStats {
+    return { threads: this.slots.length, busy: this.slots.filter((s) => s.busy).length, queued: this.queue.length, ...this.counts };
+  }
+
+  /** Starts every thread now instead of at the first body (a thread takes a moment to load the engine). */
+  start(): void {
+    while (!this.closed && this.slots.length < this.options.threads) this.slots.push(this.spawn());
+  }
+
+  scan(body: Buffer, headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[] }): Promise<ScanResult> {
+    const patterns = options.patterns ?? NO_PATTERNS;
+    if (this.closed || this.options.threads <= 0 || this.queue.length >= (this.options.maxQueue ?? 64)) {
+      this.counts.onThread++;
+      return scanBody(body, headers, { maxBytes: options.maxBytes, patterns });
+    }
+    this.counts.offThread++;
+    // One copy of exactly the body's bytes moves to the thread (a view's whole buffer would be cloned); the caller's stays as it was.
+    const job: ScanJob = { id: this.nextId++, body: new Uint8Array(body), headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes };
+    const promise = new Promise<ScanResult>((resolve, reject) => this.queue.push({ job, patterns, resolve, reject }));
+    const tracked = promise.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    this.dispatch();
+    return promise;
+  }
+
+  /** Scans what is queued or running, then ends the threads; later scans run on the calling thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.inFlight]);
+    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.options.threads) {
+        slot = this.spawn();
+        this.slots.push(slot);
+      }
+      if (!slot) return;
+      const pending = this.queue.shift()!;
+      slot.busy = pending;
+      const job = slot.patterns === pending.patterns ? pending.job : { ...pending.job, patterns: pending.patterns };
+      slot.patterns = pending.patterns;
+      slot.worker.ref();
+      slot.timer = setTimeout(() => this.fail(slot, new Error(`the personal-data scan took longer than ${this.options.timeoutMs ?? 30_000} ms`)), this.options.timeoutMs ?? 30_000);
+      slot.worker.postMessage(job, [job.body.buffer as ArrayBuffer]);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = moduleWorker(import.meta.url, './pii.scan-worker');
+    const slot: Slot = { worker, patterns: null, busy: null, timer: null };
+    // Idle threads do not keep the process alive; a busy one does until it answers.
+    worker.unref();
+    worker.on('message', (reply: ScanReply) => {
+      const pending = slot.busy;
+      if (!pending || pending.job.id !== reply.id) return;
+      this.release(slot);
+      if ('error' in reply) {
+        this.counts.failures++;
+        pending.reject(new Error(`the personal-data scan failed: ${reply.error}`));
+      } else pending.resolve(reply.result);
+      this.dispatch();
+    });
+    worker.on('error', (error) => this.fail(slot, new Error(`a personal-data scan thread failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.fail(slot, new Error(`a personal-data scan thread exited (code ${code})`)));
+    return slot;
+  }
+
+  private release(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.busy = null;
+    slot.worker.unref();
+  }
+
+  /** Drops a thread that crashed, exited or hangs; its scan fails and the queue goes on with a new thread. */
+  private fail(slot: Slot, error: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index === -1) return;
+    this.slots.splice(index, 1);
+    const pending = slot.busy;
+    this.release(slot);
+    void slot.worker.terminate();
+    if (pending) {
+      this.counts.failures++;
+      this.options.logger?.warn({ err: error }, 'personal-data scan thread replaced');
+      pending.reject(error);
+    }
+    this.dispatch();
+  }
+}
