@@ -49,7 +49,7 @@ import { TaxiiService, TAXII_SCHEDULE } from '../modules/indicators/taxii.servic
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import { SearchService } from '../modules/search/search.service.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
-import { RECOMPUTE_JOB, ResilienceService, SCHEDULE_REVIEWS_JOB } from '../modules/resilience/resilience.service.js';
+import { RECOMPUTE_JOB, RECONCILE_FINDING_COUNTS_JOB, ResilienceService, SCHEDULE_REVIEWS_JOB } from '../modules/resilience/resilience.service.js';
 import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
 import { PortalService, PRUNE_BLOBS_JOB, PRUNE_BLOBS_SCHEDULE, REMINDER_JOB, REMINDER_SCHEDULE } from '../modules/portal/portal.service.js';
 import { portalRoutes } from '../modules/portal/portal.routes.js';
@@ -116,6 +116,8 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { name: 'risk-findings-sync', cron: '*/5 * * * *', jobKind: 'risks.sync-findings' },
   // A draft assessment for every vendor whose review falls due within the lead time (the assessment-cadence setting).
   { name: 'assessment-cadence', cron: '20 * * * *', jobKind: SCHEDULE_REVIEWS_JOB },
+  // Residual risk's stored finding counts are kept current by triggers; a daily recount catches a write that slipped past them.
+  { name: 'finding-counts-reconcile', cron: '40 4 * * *', jobKind: RECONCILE_FINDING_COUNTS_JOB },
   REMINDER_SCHEDULE,
   PRUNE_BLOBS_SCHEDULE,
   DRILL_SCHEDULE,
@@ -399,6 +401,11 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('risks.sync-findings', () => tw.services.findingRisks.sync(systemContext('findings → risks')))
     .handle(RECOMPUTE_JOB, (payload: { vendorIds: string[] }) => tw.services.resilience.recompute(payload.vendorIds, systemContext('resilience')))
     .handle(SCHEDULE_REVIEWS_JOB, () => tw.services.resilience.scheduleReviews(systemContext('review scheduler')))
+    .handle(RECONCILE_FINDING_COUNTS_JOB, async () => {
+      const result = await tw.services.resilience.reconcileFindingCounts();
+      if (result.corrected.length) tw.logger.error({ vendorIds: result.corrected.slice(0, 50), count: result.corrected.length }, 'stored open-finding counts were wrong: a write changed findings without invalidating them');
+      return { vendors: result.vendors, corrected: result.corrected.length };
+    })
     .handle(REMINDER_JOB, () => tw.services.portal.sendReminders(systemContext('assessment reminders')))
     .handle(PRUNE_BLOBS_JOB, () => tw.services.portal.pruneBlobs(systemContext('evidence prune')))
     .handle(RUN_DUE_JOB, () => tw.services.drills.runDue(systemContext('drill scheduler')))

@@ -41,6 +41,7 @@ import * as m0037 from './0037_egress_alerts.js';
 import * as m0038 from './0038_portal_access.js';
 import * as m0041 from './0041_findings_sbom_covering.js';
 import * as m0042 from './0042_vendors_parent_index.js';
+import * as m0043 from './0043_vendor_finding_counts.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -86,4 +87,5 @@ export const migrations: Record<string, Migration> = {
   '0038_portal_access': m0038,
   '0041_findings_sbom_covering': m0041,
   '0042_vendors_parent_index': m0042,
+  '0043_vendor_finding_counts': m0043,
 };

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { SUPPRESSED_STATES } from '../findings/findings.policy.js';
 import { REVIEWED_STATUSES } from '../vendors/vendors.mappers.js';
+import type { FindingSeverity } from './residual-risk.js';
 import type { BusinessServicesTable, ResilienceGapsTable } from './resilience.tables.js';
 
 /** Signature states of an observed artifact that contradict "we sign our releases" (not-pe files carry no Authenticode signature to judge). */
@@ -109,6 +111,39 @@ export class ResilienceRepository {
 
   updateGap(id: string, changes: Partial<ResilienceGapsTable>) {
     return this.db.updateTable('resilience_gaps').set(changes).where('id', '=', id).execute();
+  }
+
+  /** The stored open-finding counts of these vendors, with the generations that say whether they are up to date (0043). */
+  storedFindingCounts(vendorIds: string[]) {
+    if (!vendorIds.length) return Promise.resolve([]);
+    return this.db.selectFrom('vendor_finding_counts').selectAll().where('vendor_id', 'in', vendorIds).execute();
+  }
+
+  /**
+   * Stores a vendor's counts, taken after reading `generation`, unless a write raised the generation
+   * since (its counts may predate that write). On PostgreSQL a row locked by a writer is skipped
+   * instead of waited for: that writer has raised, or is about to raise, the generation anyway.
+   */
+  async storeFindingCounts(vendorId: string, generation: number, counts: Record<FindingSeverity, number>): Promise<void> {
+    await this.db
+      .updateTable('vendor_finding_counts')
+      .set({ ...counts, counted_generation: generation })
+      .where('vendor_id', '=', vendorId)
+      .where('generation', '=', generation)
+      .$if(isPostgres(this.db), (q) =>
+        q.where('vendor_id', 'in', (eb) => eb.selectFrom('vendor_finding_counts').select('vendor_id').where('vendor_id', '=', vendorId).forUpdate().skipLocked()),
+      )
+      .execute();
+  }
+
+  /** Marks these vendors' stored counts out of date (the reconcile found them wrong). */
+  async invalidateFindingCounts(vendorIds: string[]): Promise<void> {
+    if (vendorIds.length) await this.db.updateTable('vendor_finding_counts').set((eb) => ({ generation: eb('generation', '+', 1) })).where('vendor_id', 'in', vendorIds).execute();
+  }
+
+  /** Vendor ids after `after`, in id order: the reconcile's pages. */
+  vendorIdsAfter(after: string, limit: number) {
+    return this.db.selectFrom('vendor_finding_counts').select('vendor_id').where('vendor_id', '>', after).orderBy('vendor_id').limit(limit).execute();
   }
 
   /**

@@ -16,7 +16,7 @@ import type { RiskService } from '../risks/risks.service.js';
 import { TIERS, type Tier } from '../vendors/risk-score.js';
 import type { Vendor } from '../vendors/vendors.schemas.js';
 import type { VendorService } from '../vendors/vendors.service.js';
-import { DEFAULT_RESIDUAL_WEIGHTS, FINDING_SEVERITIES, residualRisk, type ControlStatus, type ResidualRisk, type ResidualRiskWeights } from './residual-risk.js';
+import { DEFAULT_RESIDUAL_WEIGHTS, FINDING_SEVERITIES, residualRisk, type ControlStatus, type FindingSeverity, type ResidualRisk, type ResidualRiskWeights } from './residual-risk.js';
 import { compareTargets, findContradictions, formatHours, isGap, METRIC_LABEL, type ServiceTargets, type TaggedQuestion, type TargetComparison } from './resilience.compare.js';
 
 type Comparison = TargetComparison & { gap: boolean; assessmentId: string | null };
@@ -27,6 +27,8 @@ import type { BusinessServicesTable, ResilienceGapsTable } from './resilience.ta
 /** The job that brings a vendor's resilience gaps (and their risks) up to date; enqueued by every change that moves them. */
 export const RECOMPUTE_JOB = 'resilience.recompute';
 export const SCHEDULE_REVIEWS_JOB = 'resilience.schedule-reviews';
+/** The safety net under the stored open-finding counts: recounts every vendor and marks wrong ones out of date. */
+export const RECONCILE_FINDING_COUNTS_JOB = 'resilience.reconcile-finding-counts';
 
 export const RESIDUAL_RISK_KEY = 'residual-risk';
 export const ASSESSMENT_CADENCE_KEY = 'assessment-cadence';
@@ -390,6 +392,74 @@ export class ResilienceService {
   // Residual risk.
 
   /**
+   * Each vendor's open finding groups by severity: the stored counts where they are up to date (no
+   * write touched the vendor's findings since they were counted), else counted now and stored for
+   * the next read. The generation is read before counting, so a count is never stored over a
+   * write it may not have seen.
+   */
+  async openFindingCounts(ids: string[]): Promise<Map<string, Record<FindingSeverity, number>>> {
+    const repo = this.repo();
+    const out = new Map<string, Record<FindingSeverity, number>>();
+    // Vendor → the generation its count will be stored under (null: no row to store it in).
+    const stale = new Map<string, number | null>(ids.map((id) => [id, null]));
+    for (const row of await repo.storedFindingCounts(ids)) {
+      if (row.counted_generation !== null && Number(row.counted_generation) === Number(row.generation)) {
+        out.set(row.vendor_id, { critical: Number(row.critical), high: Number(row.high), medium: Number(row.medium), low: Number(row.low) });
+        stale.delete(row.vendor_id);
+      } else {
+        stale.set(row.vendor_id, Number(row.generation));
+      }
+    }
+    if (!stale.size) return out;
+    const counted = await this.countOpenFindings([...stale.keys()]);
+    for (const [id, generation] of stale) {
+      const counts = counted.get(id) ?? noFindings();
+      out.set(id, counts);
+      if (generation !== null) await repo.storeFindingCounts(id, generation, counts);
+    }
+    return out;
+  }
+
+  /** Counts these vendors' open finding groups by severity from the findings themselves. */
+  private async countOpenFindings(ids: string[]): Promise<Map<string, Record<FindingSeverity, number>>> {
+    const out = new Map<string, Record<FindingSeverity, number>>();
+    for (const f of await this.repo().openFindingCounts(ids)) {
+      if (!(FINDING_SEVERITIES as readonly string[]).includes(f.severity)) continue;
+      let counts = out.get(f.vendor_id);
+      if (!counts) out.set(f.vendor_id, (counts = noFindings()));
+      counts[f.severity as FindingSeverity] = Number(f.n);
+    }
+    return out;
+  }
+
+  /**
+   * The scheduled safety net: recounts every vendor whose stored counts claim to be up to date and
+   * marks those that are wrong out of date (the next read recounts them). A wrong count means a
+   * write reached findings without raising the vendor's generation: the caller logs it. A vendor
+   * written while it was being checked is left to that write's own invalidation.
+   */
+  async reconcileFindingCounts(): Promise<{ vendors: number; corrected: string[] }> {
+    const repo = this.repo();
+    const corrected: string[] = [];
+    let vendors = 0;
+    for (let after = ''; ; ) {
+      const page = (await repo.vendorIdsAfter(after, 200)).map((r) => r.vendor_id);
+      if (!page.length) break;
+      after = page[page.length - 1];
+      vendors += page.length;
+      const stored = (await repo.storedFindingCounts(page)).filter((r) => r.counted_generation !== null && Number(r.counted_generation) === Number(r.generation));
+      const live = await this.countOpenFindings(stored.map((r) => r.vendor_id));
+      const wrong = stored.filter((r) => FINDING_SEVERITIES.some((s) => Number(r[s]) !== (live.get(r.vendor_id) ?? noFindings())[s]));
+      if (!wrong.length) continue;
+      const still = new Map((await repo.storedFindingCounts(wrong.map((r) => r.vendor_id))).map((r) => [r.vendor_id, Number(r.generation)]));
+      const ids = wrong.filter((r) => still.get(r.vendor_id) === Number(r.generation)).map((r) => r.vendor_id);
+      await repo.invalidateFindingCounts(ids);
+      corrected.push(...ids);
+    }
+    return { vendors, corrected };
+  }
+
+  /**
    * Residual risk of a page of vendors in a fixed number of reads, whatever the page size: the
    * settings, their assessments, open remediation items and open findings, each for all of them.
    */
@@ -401,7 +471,7 @@ export class ResilienceService {
       this.deps.vendors.riskModel(),
       repo.assessedRows(ids),
       repo.openRemediationCounts(ids),
-      repo.openFindingCounts(ids),
+      this.openFindingCounts(ids),
     ]);
     const latest = new Map<string, (typeof assessed)[number]>();
     // The latest closed assessment, else the latest submitted one (as AssessmentService.latestForVendor picks).
@@ -411,11 +481,6 @@ export class ResilienceService {
       if (!current || rank(r) > rank(current)) latest.set(r.vendor_id, r);
     }
     const open = new Map(remediations.map((r) => [r.vendor_id, Number(r.n)]));
-    const bySeverity = new Map<string, Partial<Record<(typeof FINDING_SEVERITIES)[number], number>>>();
-    for (const f of findings) {
-      if (!(FINDING_SEVERITIES as readonly string[]).includes(f.severity)) continue;
-      bySeverity.set(f.vendor_id, { ...bySeverity.get(f.vendor_id), [f.severity]: Number(f.n) });
-    }
     const now = new Date();
     return new Map(
       vendors.map((v) => {
@@ -438,7 +503,7 @@ export class ResilienceService {
                   }
                 : null,
               openRemediations: open.get(v.id) ?? 0,
-              openFindings: bySeverity.get(v.id) ?? {},
+              openFindings: findings.get(v.id) ?? {},
             },
             weights,
             now,
@@ -506,6 +571,8 @@ export class ResilienceService {
 }
 
 const DAY_MS = 86_400_000;
+
+const noFindings = (): Record<FindingSeverity, number> => ({ critical: 0, high: 0, medium: 0, low: 0 });
 
 const nullableNumber = (v: number | string | null) => (v === null ? null : Number(v));
 

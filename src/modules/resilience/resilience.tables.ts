@@ -34,8 +34,23 @@ export interface ResilienceGapsTable {
   updated_at: string;
 }
 
+/**
+ * A vendor's open finding groups per severity (residual risk's finding term), valid only while
+ * counted_generation = generation: triggers raise generation on every write that can change them (0043).
+ */
+export interface VendorFindingCountsTable {
+  vendor_id: string;
+  generation: number;
+  counted_generation: number | null;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+}
+
 export interface ResilienceTables {
   business_services: BusinessServicesTable;
+  vendor_finding_counts: VendorFindingCountsTable;
   business_service_vendors: BusinessServiceVendorsTable;
   resilience_gaps: ResilienceGapsTable;
 }
