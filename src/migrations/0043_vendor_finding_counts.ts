@@ -87,14 +87,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     return;
   }
 
+  // SQLite runs these once per row, and matching writes thousands of findings per statement. Each
+  // statement bumps one vendor named by `= (scalar subquery)`: `IN (subquery)` builds a temporary
+  // index on every row and made inserting 20,000 findings 15 times slower (50 -> 760 ms of CPU).
+  const bumpOne = (vendorId: string, when = '') => `UPDATE vendor_finding_counts SET generation = generation + 1 WHERE ${when}vendor_id = (${vendorId});`;
+  const vendorOfProduct = (productId: string) => `SELECT vendor_id FROM products WHERE id = ${productId}`;
   const triggers: Record<string, string> = {
-    findings_counts_insert: `AFTER INSERT ON findings BEGIN ${bump(vendorOfCurrentSbom('NEW.sbom_id'))} END`,
-    findings_counts_delete: `AFTER DELETE ON findings BEGIN ${bump(vendorOfCurrentSbom('OLD.sbom_id'))} END`,
+    findings_counts_insert: `AFTER INSERT ON findings BEGIN ${bumpOne(vendorOfCurrentSbom('NEW.sbom_id'))} END`,
+    findings_counts_delete: `AFTER DELETE ON findings BEGIN ${bumpOne(vendorOfCurrentSbom('OLD.sbom_id'))} END`,
     findings_counts_update: `AFTER UPDATE OF ${counted.join(', ')} ON findings WHEN ${counted.map((c) => `OLD.${c} IS NOT NEW.${c}`).join(' OR ')}
-      BEGIN ${bump(`${vendorOfCurrentSbom('OLD.sbom_id')} UNION ${vendorOfCurrentSbom('NEW.sbom_id')}`)} END`,
+      BEGIN ${bumpOne(vendorOfCurrentSbom('OLD.sbom_id'))} ${bumpOne(vendorOfCurrentSbom('NEW.sbom_id'), 'NEW.sbom_id IS NOT OLD.sbom_id AND ')} END`,
     sboms_counts_update: `AFTER UPDATE OF is_current, product_id ON sboms WHEN OLD.is_current IS NOT NEW.is_current OR OLD.product_id IS NOT NEW.product_id
-      BEGIN ${bump('SELECT vendor_id FROM products WHERE id IN (OLD.product_id, NEW.product_id)')} END`,
-    sboms_counts_delete: `AFTER DELETE ON sboms WHEN OLD.is_current = 1 BEGIN ${bump('SELECT vendor_id FROM products WHERE id = OLD.product_id')} END`,
+      BEGIN ${bumpOne(vendorOfProduct('OLD.product_id'))} ${bumpOne(vendorOfProduct('NEW.product_id'), 'NEW.product_id IS NOT OLD.product_id AND ')} END`,
+    sboms_counts_delete: `AFTER DELETE ON sboms WHEN OLD.is_current = 1 BEGIN ${bumpOne(vendorOfProduct('OLD.product_id'))} END`,
     products_counts_update: `AFTER UPDATE OF vendor_id ON products WHEN OLD.vendor_id IS NOT NEW.vendor_id BEGIN ${bump('OLD.vendor_id, NEW.vendor_id')} END`,
     products_counts_delete: `AFTER DELETE ON products BEGIN ${bump('OLD.vendor_id')} END`,
     vendors_counts_insert: `AFTER INSERT ON vendors BEGIN INSERT INTO vendor_finding_counts (vendor_id, generation, counted_generation, critical, high, medium, low) VALUES (NEW.id, 0, 0, 0, 0, 0, 0); END`,
