@@ -1,7 +1,7 @@
 // Processes for the ICAP bench: a discarding HTTP upstream, Debian's Squid and Debian's c-icap,
 // each in its own process on 127.0.0.1 so the load generator does not share their event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -12,8 +12,34 @@ const C_ICAP_MODULES = '/usr/lib/x86_64-linux-gnu/c_icap';
 
 export interface Running {
   port: number;
+  /** CPU time (user + system) the process and its child processes have used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
+
+/** utime + stime of a process and, recursively, of its children (c-icap serves from forked children), in ms. */
+export function processTreeCpuMs(pid: number): number {
+  const ticks = (path: string): number => {
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+      const fields = readFileSync(path, 'utf8').replace(/^.*\) /s, '').split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  let total = ticks(`/proc/${pid}/stat`);
+  let children: string[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
+  } catch {
+    children = [];
+  }
+  for (const child of children) total += processTreeCpuMs(Number(child));
+  return total * (1000 / CLOCK_TICKS);
+}
+/** USER_HZ: Linux reports process times in 1/100 s on every platform Node runs on. */
+const CLOCK_TICKS = 100;
 
 /** A port that was free a moment ago (Squid and c-icap cannot be asked for an ephemeral one). */
 export function freePort(): Promise<number> {
@@ -105,7 +131,7 @@ export async function startUpstream(): Promise<Running> {
     });
   });
   child.removeAllListeners('exit');
-  return { port, stop: stopper(child) };
+  return { port, cpuMs: () => processTreeCpuMs(child.pid!), stop: stopper(child) };
 }
 
 export interface SquidOptions {
@@ -154,7 +180,7 @@ export async function startSquid(options: SquidOptions): Promise<Running & { acc
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   await waitForPort(child, port, 'squid', () => `${stderr}\n${tail(cacheLog)}`);
-  return { port, accessLog, cacheLog, stop: stopper(child) };
+  return { port, accessLog, cacheLog, cpuMs: () => processTreeCpuMs(child.pid!), stop: stopper(child) };
 }
 
 /** Debian's c-icap with its echo service at icap://127.0.0.1:PORT/echo. */
@@ -192,5 +218,5 @@ export async function startCIcap(dir: string): Promise<Running & { url: string }
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   await waitForPort(child, port, 'c-icap', () => `${stderr}\n${tail(serverLog)}`);
-  return { port, url: `icap://127.0.0.1:${port}/echo`, stop: stopper(child) };
+  return { port, url: `icap://127.0.0.1:${port}/echo`, cpuMs: () => processTreeCpuMs(child.pid!), stop: stopper(child) };
 }

@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
-import { C_ICAP, runDir, runRoot, startCIcap, startSquid, startUpstream, type Running } from '../icap-harness.js';
+import { C_ICAP, processTreeCpuMs, runDir, runRoot, startCIcap, startSquid, startUpstream, type Running } from '../icap-harness.js';
 import { startIcapProcess } from '../../test/icap/icap-process.js';
 import { percentile, type BenchRow, type BenchSuite } from '../lib.js';
 
@@ -33,12 +33,14 @@ export function cleanBody(bytes: number): Buffer {
 
 interface Measured {
   requestsPerSecond: number;
+  /** CPU time of the ICAP service (all its threads and processes) per request under load, ms; null for Squid alone. */
+  cpuPerRequest: number | null;
   median: number;
   p99: number;
   failures: string | null;
 }
 
-async function throughput(proxyPort: number, upstreamPort: number, body: Buffer, seconds: number): Promise<{ rps: number; failures: string | null }> {
+async function throughput(proxyPort: number, upstreamPort: number, body: Buffer, seconds: number): Promise<{ rps: number; requests: number; failures: string | null }> {
   const result = await autocannon({
     url: `http://127.0.0.1:${proxyPort}`,
     // Absolute-form target: autocannon speaks to Squid as to a forward proxy.
@@ -47,7 +49,7 @@ async function throughput(proxyPort: number, upstreamPort: number, body: Buffer,
     duration: seconds,
   });
   const bad = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, failures: bad ? `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts` : null };
+  return { rps: result.requests.average, requests: result.requests.total, failures: bad ? `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts` : null };
 }
 
 /** Milliseconds per request over one keep-alive connection, requests one after another, and how many failed. */
@@ -109,7 +111,7 @@ interface Config {
 /** Thirdwatch's ICAP service in its own process over a fresh database, default policy: every body scanned, every decision recorded. */
 async function startThirdwatch(): Promise<Running & { url: string }> {
   const service = await startIcapProcess();
-  return { port: service.port, url: `icap://127.0.0.1:${service.port}/reqmod`, stop: service.stop };
+  return { port: service.port, url: `icap://127.0.0.1:${service.port}/reqmod`, cpuMs: () => processTreeCpuMs(service.pid), stop: service.stop };
 }
 
 interface Live {
@@ -138,16 +140,19 @@ export const run: BenchSuite = async (ctx) => {
     const rounds = ctx.quick ? 1 : 3;
     for (const size of SIZES) {
       const body = cleanBody(size.bytes);
-      const perConfig = live.map(() => ({ rps: [] as number[], samples: [] as number[], problems: [] as string[] }));
+      const perConfig = live.map(() => ({ rps: [] as number[], cpu: [] as number[], samples: [] as number[], problems: [] as string[] }));
       for (const l of live) {
         await throughput(l.squid.port, upstream.port, body, 1);
         await settle(l.squid.port, upstream.port, body);
       }
       for (let round = 0; round < rounds; round++) {
         for (const [i, l] of live.entries()) {
+          const cpuBefore = l.service?.cpuMs() ?? 0;
           const t = await throughput(l.squid.port, upstream.port, body, ctx.quick ? 2 : 4);
           await settle(l.squid.port, upstream.port, body);
           perConfig[i].rps.push(t.rps);
+          // The settling request is work of this load too: counted with it.
+          if (l.service) perConfig[i].cpu.push((l.service.cpuMs() - cpuBefore) / (t.requests + 1));
           if (t.failures) perConfig[i].problems.push(t.failures);
           const count = Math.ceil((ctx.quick ? 60 : size.bytes > 100_000 ? 150 : 400) / rounds);
           const { samples, failed } = await latencies(l.squid.port, upstream.port, body, count);
@@ -156,9 +161,10 @@ export const run: BenchSuite = async (ctx) => {
         }
       }
       for (const [i, l] of live.entries()) {
-        const { rps, samples, problems } = perConfig[i];
-        const m: Measured = { requestsPerSecond: percentile(rps, 50), median: percentile(samples, 50), p99: percentile(samples, 99), failures: problems.length ? problems.join('; ') : null };
-        ctx.log(`${l.config.name}, ${size.label}: ${Math.round(m.requestsPerSecond)} req/s, latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.failures ? ` (${m.failures})` : ''}`);
+        const { rps, cpu, samples, problems } = perConfig[i];
+        const m: Measured = { requestsPerSecond: percentile(rps, 50), cpuPerRequest: cpu.length ? percentile(cpu, 50) : null, median: percentile(samples, 50), p99: percentile(samples, 99), failures: problems.length ? problems.join('; ') : null };
+        const cpuNote = m.cpuPerRequest === null ? '' : `, service CPU ${m.cpuPerRequest.toFixed(3)} ms/request (rounds ${cpu.map((c) => c.toFixed(3)).join(', ')})`;
+        ctx.log(`${l.config.name}, ${size.label}: ${Math.round(m.requestsPerSecond)} req/s (rounds ${rps.map(Math.round).join(', ')})${cpuNote}, latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.failures ? ` (${m.failures})` : ''}`);
         if (!results.has(l.config.name)) results.set(l.config.name, new Map());
         results.get(l.config.name)!.set(size.label, m);
       }
@@ -183,7 +189,8 @@ function rows(results: Map<string, Map<string, Measured>>): BenchRow[] {
       const m = bySize.get(size.label)!;
       const base = alone.get(size.label)!;
       const peer = name === THIRDWATCH ? echo?.get(size.label) : undefined;
-      const notes = `latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.failures ? `; ${m.failures}` : ''}`;
+      const cpu = m.cpuPerRequest === null ? '' : `, service CPU ${m.cpuPerRequest.toFixed(3)} ms per request`;
+      const notes = `latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${cpu}${m.failures ? `; ${m.failures}` : ''}`;
       out.push({
         suite: SUITE,
         name: `${name}, ${size.label} POST: throughput`,

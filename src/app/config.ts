@@ -33,7 +33,7 @@ export interface Config {
   maxEvidenceBytes: number;
   /** Decoded bytes of one body the personal-data scan reads (the rest is reported as truncated). */
   piiMaxScanBytes: number;
-  /** Worker threads that scan large bodies (ICAP, egress uploads) beside the event loop; 0: all on it. */
+  /** Worker threads that scan large bodies (ICAP, egress uploads) beside the event loop; 0: all on it. Default: one core is left to the event loop. */
   piiScanThreads: number;
   allowPrivateWebhookTargets: boolean;
   /** Auth failures allowed per client address per minute before answering 429. */
@@ -146,7 +146,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     smtpUrl,
     maxEvidenceBytes: int('THIRDWATCH_MAX_EVIDENCE_MB', 25, 1, 1024) * 1024 * 1024,
     piiMaxScanBytes: int('THIRDWATCH_PII_MAX_SCAN_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    piiScanThreads: int('THIRDWATCH_PII_SCAN_THREADS', Math.min(4, availableParallelism()), 0, 64),
+    piiScanThreads: int('THIRDWATCH_PII_SCAN_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 0, 64),
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),

@@ -368,7 +368,8 @@ export function createIcap(tw: Thirdwatch, options: { port?: number; host?: stri
       db: tw.database.db,
       policies: services.icapPolicies,
       attribution: services.attribution,
-      scanBody: (body, headers) => services.pii.scanBody(body, headers),
+      // The ICAP server builds each body for its one decision: a scan thread may take it uncopied.
+      scanBody: (body, headers) => services.pii.scanBody(body, headers, true),
       ingest: (events, ctx) => services.egressIngest.ingest(events, ctx),
       failMode: config.icapFail,
       logger: tw.logger,

@@ -8,6 +8,7 @@ import { ROOT } from '../support/processes.js';
 
 export interface IcapProcess {
   port: number;
+  pid: number;
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb(): number;
   /** The highest resident set size (VmRSS, MB) seen while `work` runs, sampled every 10 ms, and the size before it. */
@@ -44,6 +45,7 @@ export async function startIcapProcess(env: Record<string, string> = {}): Promis
   const status = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
   return {
     port,
+    pid: child.pid!,
     peakRssMb: () => status('VmHWM'),
     async rssDuring(work) {
       const beforeMb = status('VmRSS');

@@ -23,7 +23,7 @@ export interface IcapTransaction {
   http: HttpRequestHead;
   /** The client's address as the proxy reports it (X-Client-IP), else null. */
   clientIp: string | null;
-  /** The first `scanBytes` of the body (null: the request has no body). */
+  /** The first `scanBytes` of the body (null: the request has no body); a copy made for this call alone, the handler's to keep or give away. */
   body: Buffer | null;
   /** Body bytes seen in total; in the preview phase, those of the preview. */
   bodyBytes: number;

@@ -79,10 +79,11 @@ export class PiiService {
     return this.loading;
   }
 
-  async scanBody(body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }): Promise<ScanResult> {
+  /** `transfer`: the body is the caller's to give away, a scan thread may take its memory (see ScanThreads.scan). */
+  async scanBody(body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }, transfer = false): Promise<ScanResult> {
     const options = { maxBytes: this.options.maxScanBytes, patterns: await this.patterns() };
     const threads = this.options.threads;
-    if (threads && body.length >= (this.options.offThreadBytes ?? DEFAULT_OFF_THREAD_BYTES)) return threads.scan(body, headers, options);
+    if (threads && body.length >= (this.options.offThreadBytes ?? DEFAULT_OFF_THREAD_BYTES)) return threads.scan(body, headers, { ...options, transfer });
     return scanBody(body, headers, options);
   }
 

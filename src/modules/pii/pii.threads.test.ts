@@ -50,6 +50,14 @@ test('a body scanned on a thread gives exactly what the calling thread finds, cu
   }
   assert.equal(threads.stats.onThread, 0);
   assert.equal(threads.stats.failures, 0);
+  const { body, headers } = bodies()[0]!;
+  const expected = await scanBody(body, headers, { maxBytes: 1 << 20 });
+  const given = Buffer.concat([body]);
+  assert.deepEqual(await threads.scan(given, headers, { maxBytes: 1 << 20, transfer: true }), expected, 'a body given away is scanned the same');
+  assert.equal(given.length, 0, 'its memory moved to the thread');
+  const view = body.subarray(10);
+  await threads.scan(view, headers, { maxBytes: 1 << 20, transfer: true });
+  assert.equal(view.length, body.length - 10, 'a view of a larger buffer is copied, never moved');
 });
 
 test('the custom patterns in force go with the next scan after they change', async () => {

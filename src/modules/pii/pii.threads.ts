@@ -78,15 +78,17 @@ export class ScanThreads {
     while (!this.closed && this.slots.length < this.options.threads) this.slots.push(this.spawn());
   }
 
-  scan(body: Buffer, headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[] }): Promise<ScanResult> {
+  /** `transfer`: the caller gives the body away; when it has its memory to itself, that memory moves to the thread uncopied (the caller's buffer reads as empty after). */
+  scan(body: Buffer, headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[]; transfer?: boolean }): Promise<ScanResult> {
     const patterns = options.patterns ?? NO_PATTERNS;
     if (this.closed || this.options.threads <= 0 || this.queue.length >= (this.options.maxQueue ?? 64)) {
       this.counts.onThread++;
       return scanBody(body, headers, { maxBytes: options.maxBytes, patterns });
     }
     this.counts.offThread++;
-    // One copy of exactly the body's bytes moves to the thread (a view's whole buffer would be cloned); the caller's stays as it was.
-    const job: ScanJob = { id: this.nextId++, body: new Uint8Array(body), headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes };
+    // Otherwise one copy of exactly the body's bytes moves (posting a view would clone its whole buffer).
+    const own = options.transfer === true && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+    const job: ScanJob = { id: this.nextId++, body: own ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body), headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes };
     const promise = new Promise<ScanResult>((resolve, reject) => this.queue.push({ job, patterns, resolve, reject }));
     const tracked = promise.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
