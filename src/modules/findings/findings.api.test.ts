@@ -180,6 +180,13 @@ describeEachEngine('findings: the Go vulndb against a product SBOM', ({ engine }
     assert.equal(groups.items.length, 1);
     assert.equal(groups.items[0].recordCount, 2);
     assert.equal(groups.items[0].severity, 'high');
+    // The search ignores case on both engines, in identifiers and in summaries.
+    for (const q of ['cve-2023-39325', 'Acme-2023-0001']) {
+      assert.deepEqual((await json(await server.api(`/api/v1/advisories?q=${q}`, { role: 'viewer' }), 200)).items.map((g: any) => g.id), [groups.items[0].id], q);
+    }
+    const summary = String(groups.items[0].summary);
+    const shouted = (await json(await server.api(`/api/v1/advisories?q=${encodeURIComponent(summary.slice(0, 20).toUpperCase())}`, { role: 'viewer' }), 200)).items;
+    assert.ok(shouted.some((g: any) => g.id === groups.items[0].id), 'an upper-case piece of the summary');
     const detail = await json(await server.api('/api/v1/advisories/CVE-2023-39325', { role: 'viewer' }), 200);
     assert.deepEqual(detail.records.map((r: any) => r.source).sort(), ['csaf:ACME-2023-0001', 'osv']);
     assert.equal(detail.id, groupBefore, 'the group id is stable');
