@@ -174,6 +174,21 @@ describeEachEngine('technology concentration', ({ engine }) => {
     assert.deepEqual([(await log4j()).vendors, (await log4j()).concentration.weight], [1, 4]);
   });
 
+  test('two current releases of one product share a package: it stays with the vendor until both are gone', async () => {
+    const count = async (q: string) => (await json<{ items: Technology[] }>(await server.api(`/api/v1/technologies?q=${q}`))).items[0]?.vendors ?? 0;
+    const [log4j, openssl] = [await count('log4j'), await count('openssl')];
+    const vendor = (await json<{ id: string }>(await server.api('/api/v1/vendors', { method: 'POST', json: { name: 'Vendor two releases' } }), 201)).id;
+    const product = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${vendor}/products`, { method: 'POST', json: { name: 'P two releases', type: 'agent' } }), 201)).id;
+    // The first release writes the product's rows; the second adds to rows that are there.
+    const first = await json<{ id: string }>(await server.api(`/api/v1/products/${product}/sboms?release=1`, { method: 'POST', body: sbom([LOG4J]) }), 201);
+    const second = await json<{ id: string }>(await server.api(`/api/v1/products/${product}/sboms?release=2`, { method: 'POST', body: sbom([LOG4J, OPENSSL]) }), 201);
+    assert.deepEqual([await count('log4j'), await count('openssl')], [log4j + 1, openssl + 1]);
+    assert.equal((await server.api(`/api/v1/sboms/${second.id}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual([await count('log4j'), await count('openssl')], [log4j + 1, openssl], 'log4j is still in release 1');
+    assert.equal((await server.api(`/api/v1/sboms/${first.id}`, { method: 'DELETE' })).status, 204);
+    assert.equal(await count('log4j'), log4j);
+  });
+
   test('a ranking held by another process follows changes made through this one (replicas)', async () => {
     const replica = new TechnologyService(server.tw.database.db);
     const openssl = async () => (await replica.list({ q: 'openssl' })).items[0];
