@@ -35,13 +35,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const counted = ['status', 'verdict', 'state', 'severity', 'group_id', 'sbom_id'];
 
   if (isPostgres(db)) {
+    // A statement may bump many vendors (an advisory matched across the estate): their rows are
+    // locked in vendor_id order, so two such writers queue behind each other instead of deadlocking.
+    const bumpInOrder = (vendorIds: string) =>
+      `UPDATE vendor_finding_counts SET generation = generation + 1 WHERE vendor_id IN (SELECT vendor_id FROM vendor_finding_counts WHERE vendor_id IN (${vendorIds}) ORDER BY vendor_id FOR UPDATE);`;
     // Findings are written thousands per statement (matching): statement triggers over transition tables, one UPDATE each.
     const currentVendors = (rows: string) => `SELECT p.vendor_id FROM ${rows} r JOIN sboms s ON s.id = r.sbom_id AND s.is_current = 1 JOIN products p ON p.id = s.product_id`;
     const changed = `(${counted.map((c) => `o.${c}`).join(', ')}) IS DISTINCT FROM (${counted.map((c) => `n.${c}`).join(', ')})`;
     const functions: Record<string, string> = {
-      thirdwatch_findings_counts_inserted: bump(currentVendors('new_rows')),
-      thirdwatch_findings_counts_deleted: bump(currentVendors('old_rows')),
-      thirdwatch_findings_counts_updated: bump(
+      thirdwatch_findings_counts_inserted: bumpInOrder(currentVendors('new_rows')),
+      thirdwatch_findings_counts_deleted: bumpInOrder(currentVendors('old_rows')),
+      thirdwatch_findings_counts_updated: bumpInOrder(
         currentVendors(`(SELECT o.sbom_id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE ${changed} UNION SELECT n.sbom_id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE ${changed})`),
       ),
       thirdwatch_vendors_counts_inserted: 'INSERT INTO vendor_finding_counts (vendor_id, generation, counted_generation, critical, high, medium, low) SELECT id, 0, 0, 0, 0, 0, 0 FROM new_rows;',
@@ -61,11 +65,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .raw(
         `CREATE FUNCTION thirdwatch_sboms_counts() RETURNS trigger AS $$ BEGIN
            IF TG_OP = 'DELETE' THEN
-             IF OLD.is_current = 1 THEN ${bump('SELECT vendor_id FROM products WHERE id = OLD.product_id')} END IF;
+             IF OLD.is_current = 1 THEN ${bumpInOrder('SELECT vendor_id FROM products WHERE id = OLD.product_id')} END IF;
              RETURN OLD;
            END IF;
            IF OLD.is_current IS DISTINCT FROM NEW.is_current OR OLD.product_id IS DISTINCT FROM NEW.product_id THEN
-             ${bump('SELECT vendor_id FROM products WHERE id IN (OLD.product_id, NEW.product_id)')}
+             ${bumpInOrder('SELECT vendor_id FROM products WHERE id IN (OLD.product_id, NEW.product_id)')}
            END IF;
            RETURN NEW;
          END; $$ LANGUAGE plpgsql`,
@@ -76,8 +80,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql
       .raw(
         `CREATE FUNCTION thirdwatch_products_counts() RETURNS trigger AS $$ BEGIN
-           IF TG_OP = 'DELETE' THEN ${bump('OLD.vendor_id')} RETURN OLD; END IF;
-           IF OLD.vendor_id IS DISTINCT FROM NEW.vendor_id THEN ${bump('OLD.vendor_id, NEW.vendor_id')} END IF;
+           IF TG_OP = 'DELETE' THEN ${bumpInOrder('OLD.vendor_id')} RETURN OLD; END IF;
+           IF OLD.vendor_id IS DISTINCT FROM NEW.vendor_id THEN ${bumpInOrder('OLD.vendor_id, NEW.vendor_id')} END IF;
            RETURN NEW;
          END; $$ LANGUAGE plpgsql`,
       )
