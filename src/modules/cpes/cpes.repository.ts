@@ -7,6 +7,10 @@ const CPE_TYPES: ReadonlyArray<readonly [string, ColumnType]> = [
   ['sbom_id', 'text'], ['idx', 'int'], ['cpe_key', 'text'], ['cpe', 'text'], ['source', 'text'], ['confidence', 'real'],
 ];
 
+const DICTIONARY_TYPES: ReadonlyArray<readonly [string, ColumnType]> = [
+  ['name_key', 'text'], ['cpe_key', 'text'], ['vendor', 'text'], ['product', 'text'], ['title', 'text'], ['source', 'text'],
+];
+
 /** Component CPEs, the CPE dictionary and analysts' decisions on inferred CPEs. */
 export class CpeRepository {
   constructor(private readonly db: Executor) {}
@@ -37,15 +41,12 @@ export class CpeRepository {
     return out;
   }
 
-  /** Names for the dictionary; ones it has are kept as they are. */
-  async addToDictionary(entries: Array<DictionaryEntry & { source: string }>): Promise<void> {
-    for (const batch of chunks(entries)) {
-      await this.db
-        .insertInto('cpe_dictionary')
-        .values(batch.map((e) => ({ name_key: e.nameKey, cpe_key: e.cpeKey, vendor: e.vendor, product: e.product, title: null, source: e.source })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+  /**
+   * Names for the dictionary; ones it has are kept as they are. Written as the bulk writers write
+   * (no per-value query tree): an NVD import offers every CPE key of each batch, about 2,000 per 500 records.
+   */
+  addToDictionary(entries: Array<DictionaryEntry & { source: string }>): Promise<void> {
+    return insertRows(this.db, 'cpe_dictionary', DICTIONARY_TYPES, entries.map((e) => [e.nameKey, e.cpeKey, e.vendor, e.product, null, e.source]), 'on conflict do nothing');
   }
 
   /** Decisions by component identity, then cpe key. */
