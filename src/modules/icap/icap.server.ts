@@ -378,7 +378,7 @@ class Connection {
       icap: this.icap!,
       http: this.http!,
       clientIp: this.icap!.headers.get('x-client-ip') ?? null,
-      body: hasBody ? Buffer.concat(this.scanned) : null,
+      body: hasBody ? ownedCopy(this.scanned, this.scannedBytes) : null,
       bodyBytes: this.bodyBytes,
       truncated: truncated || this.bodyBytes > this.scannedBytes,
       startedAt: this.startedAt,
@@ -616,3 +616,13 @@ function statusHead(status: number, istag: string, reason: string | null, close:
   );
 }
 
+/**
+ * The parts in one buffer over an ArrayBuffer of exactly its size, so a scan thread can take that
+ * memory instead of copying it: Buffer.concat may round its ArrayBuffer up (Node 24 does).
+ */
+function ownedCopy(parts: Buffer[], length: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const part of parts) at += part.copy(out, at);
+  return out;
+}
