@@ -40,8 +40,8 @@ describeEachEngine('vendor CSV import as a job: 202, progress, cancel, crash', (
     await createWorker(server.tw).drain();
     const done = await job(accepted.id);
     assert.equal(done.status, 'done');
-    // Published in steps: five chunks of 500 vendors, then five of their subcontractor links.
-    assert.deepEqual(done.progress, { done: 10, total: 10, phase: 'publishing' });
+    // Published in steps: 25 of 100 vendors, then five of 500 of their subcontractor links.
+    assert.deepEqual(done.progress, { done: 30, total: 30, phase: 'publishing' });
     assert.deepEqual(done.result as ImportReport, { dryRun: false, rows: 2500, created: 2500, updated: 0, errors: [] });
     assert.equal(await count('Queued Import'), 2500);
     assert.deepEqual(await scratch(accepted.id), { staged: 0, input: 0 }, 'staged rows and the upload are removed when the job ends');
@@ -92,7 +92,7 @@ describeEachEngine('vendor CSV import as a job: 202, progress, cancel, crash', (
 
   test('an import that fails while publishing is past cancelling, and its retry completes it (not twice, not half)', async () => {
     const accepted = await start(csvOf('Resumed Import', 2000));
-    // The first attempt publishes two of its eight steps; the third fails (a database error, say) and rolls back.
+    // The first attempt publishes two of its 24 steps (20 of 100 vendors, 4 of links); the third fails (a database error, say) and rolls back.
     let failOnce = true;
     const failing = new Worker(server.tw.services.jobs, server.tw.logger).handle('vendors.import', (payload: { dryRun: boolean }, _job, run) =>
       server.tw.services.vendorCsv.runImport(payload, {
@@ -108,9 +108,9 @@ describeEachEngine('vendor CSV import as a job: 202, progress, cancel, crash', (
     );
     await failing.drain();
     const interrupted = await job(accepted.id);
-    assert.deepEqual([interrupted.status, interrupted.progress], ['queued', { done: 2, total: 8, phase: 'publishing' }], 'queued for a retry: its work is decided');
-    assert.equal(await count('Resumed Import'), 1000, 'the two published chunks are visible (the import is arriving), nothing of the failed one');
-    assert.equal((await scratch(accepted.id)).staged, 9, 'the staged steps (and the report) are kept for the retry');
+    assert.deepEqual([interrupted.status, interrupted.progress], ['queued', { done: 2, total: 24, phase: 'publishing' }], 'queued for a retry: its work is decided');
+    assert.equal(await count('Resumed Import'), 200, 'the two published steps are visible (the import is arriving), nothing of the failed one');
+    assert.equal((await scratch(accepted.id)).staged, 25, 'the staged steps (and the report) are kept for the retry');
     const cancel = await server.api(`/api/v1/jobs/${accepted.id}/cancel`, { method: 'POST', role: 'analyst' });
     assert.equal(cancel.status, 409, 'a publishing import can no longer be cancelled');
     await server.tw.database.db.updateTable('jobs').set({ run_at: new Date(0).toISOString() }).where('id', '=', accepted.id).execute();
