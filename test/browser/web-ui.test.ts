@@ -496,14 +496,17 @@ describeBrowser('web UI', 'web UI', (server, { newContext, assertLabelled, shot 
       await dialog.getByTestId('import-summary').filter({ hasText: 'is ready' }).waitFor({ timeout: 180_000 });
       assert.ok(checking.length >= 1, `the dry run showed its progress: ${JSON.stringify(checking)}`);
 
-      // Staging is held after its third chunk until the cancel is answered: on a fast machine the
-      // job would otherwise reach publishing, where a cancel is rightly refused, before the click.
+      // Staging is held once 1,500 vendors are staged, until the cancel is answered: on a fast
+      // machine the job would otherwise reach publishing, where a cancel is rightly refused, before
+      // the click. Counted in vendors, not staged rows: a row is one publish step of several vendors.
       const queue = server.tw.services.jobs;
       const stage = queue.stage.bind(queue);
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
+      let vendorsStaged = 0;
       queue.stage = async (jobId, firstSeq, rows) => {
-        if (firstSeq >= 3) await held;
+        if (vendorsStaged >= 1500) await held;
+        for (const row of rows) vendorsStaged += (row as { vendors?: unknown[] }).vendors?.length ?? 0;
         return stage(jobId, firstSeq, rows);
       };
       try {
