@@ -18,7 +18,12 @@ export interface Running {
 }
 
 /** utime + stime of a process and, recursively, of its children (c-icap serves from forked children), in ms. */
-export function processTreeCpuMs(pid: number): number {
+export function processTreeCpuMs(pid: number, procRoot = '/proc'): number {
+  return processTreeTicks(pid, procRoot) * (1000 / CLOCK_TICKS);
+}
+
+// In clock ticks, so that the conversion to ms happens once for the whole tree, not once per level.
+function processTreeTicks(pid: number, procRoot: string): number {
   const ticks = (path: string): number => {
     try {
       // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
@@ -28,15 +33,15 @@ export function processTreeCpuMs(pid: number): number {
       return 0;
     }
   };
-  let total = ticks(`/proc/${pid}/stat`);
+  let total = ticks(`${procRoot}/${pid}/stat`);
   let children: string[] = [];
   try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
+    for (const task of readdirSync(`${procRoot}/${pid}/task`)) children.push(...readFileSync(`${procRoot}/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
   } catch {
     children = [];
   }
-  for (const child of children) total += processTreeCpuMs(Number(child));
-  return total * (1000 / CLOCK_TICKS);
+  for (const child of children) total += processTreeTicks(Number(child), procRoot);
+  return total;
 }
 /** USER_HZ: Linux reports process times in 1/100 s on every platform Node runs on. */
 const CLOCK_TICKS = 100;

@@ -35,6 +35,8 @@ interface Measured {
   requestsPerSecond: number;
   /** CPU time of the ICAP service (all its threads and processes) per request under load, ms; null for Squid alone. */
   cpuPerRequest: number | null;
+  /** CPU time of Squid (its process tree) per request under load, ms. */
+  squidCpuPerRequest: number;
   median: number;
   p99: number;
   failures: string | null;
@@ -140,7 +142,7 @@ export const run: BenchSuite = async (ctx) => {
     const rounds = ctx.quick ? 1 : 3;
     for (const size of SIZES) {
       const body = cleanBody(size.bytes);
-      const perConfig = live.map(() => ({ rps: [] as number[], cpu: [] as number[], samples: [] as number[], problems: [] as string[] }));
+      const perConfig = live.map(() => ({ rps: [] as number[], cpu: [] as number[], squidCpu: [] as number[], samples: [] as number[], problems: [] as string[] }));
       for (const l of live) {
         await throughput(l.squid.port, upstream.port, body, 1);
         await settle(l.squid.port, upstream.port, body);
@@ -148,11 +150,13 @@ export const run: BenchSuite = async (ctx) => {
       for (let round = 0; round < rounds; round++) {
         for (const [i, l] of live.entries()) {
           const cpuBefore = l.service?.cpuMs() ?? 0;
+          const squidBefore = l.squid.cpuMs();
           const t = await throughput(l.squid.port, upstream.port, body, ctx.quick ? 2 : 4);
           await settle(l.squid.port, upstream.port, body);
           perConfig[i].rps.push(t.rps);
           // The settling request is work of this load too: counted with it.
           if (l.service) perConfig[i].cpu.push((l.service.cpuMs() - cpuBefore) / (t.requests + 1));
+          perConfig[i].squidCpu.push((l.squid.cpuMs() - squidBefore) / (t.requests + 1));
           if (t.failures) perConfig[i].problems.push(t.failures);
           const count = Math.ceil((ctx.quick ? 60 : size.bytes > 100_000 ? 150 : 400) / rounds);
           const { samples, failed } = await latencies(l.squid.port, upstream.port, body, count);
@@ -161,9 +165,9 @@ export const run: BenchSuite = async (ctx) => {
         }
       }
       for (const [i, l] of live.entries()) {
-        const { rps, cpu, samples, problems } = perConfig[i];
-        const m: Measured = { requestsPerSecond: percentile(rps, 50), cpuPerRequest: cpu.length ? percentile(cpu, 50) : null, median: percentile(samples, 50), p99: percentile(samples, 99), failures: problems.length ? problems.join('; ') : null };
-        const cpuNote = m.cpuPerRequest === null ? '' : `, service CPU ${m.cpuPerRequest.toFixed(3)} ms/request (rounds ${cpu.map((c) => c.toFixed(3)).join(', ')})`;
+        const { rps, cpu, squidCpu, samples, problems } = perConfig[i];
+        const m: Measured = { requestsPerSecond: percentile(rps, 50), cpuPerRequest: cpu.length ? percentile(cpu, 50) : null, squidCpuPerRequest: percentile(squidCpu, 50), median: percentile(samples, 50), p99: percentile(samples, 99), failures: problems.length ? problems.join('; ') : null };
+        const cpuNote = `${m.cpuPerRequest === null ? '' : `, service CPU ${m.cpuPerRequest.toFixed(3)} ms/request (rounds ${cpu.map((c) => c.toFixed(3)).join(', ')})`}, Squid CPU ${m.squidCpuPerRequest.toFixed(3)} ms/request`;
         ctx.log(`${l.config.name}, ${size.label}: ${Math.round(m.requestsPerSecond)} req/s (rounds ${rps.map(Math.round).join(', ')})${cpuNote}, latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.failures ? ` (${m.failures})` : ''}`);
         if (!results.has(l.config.name)) results.set(l.config.name, new Map());
         results.get(l.config.name)!.set(size.label, m);
@@ -189,7 +193,7 @@ function rows(results: Map<string, Map<string, Measured>>): BenchRow[] {
       const m = bySize.get(size.label)!;
       const base = alone.get(size.label)!;
       const peer = name === THIRDWATCH ? echo?.get(size.label) : undefined;
-      const cpu = m.cpuPerRequest === null ? '' : `, service CPU ${m.cpuPerRequest.toFixed(3)} ms per request`;
+      const cpu = `${m.cpuPerRequest === null ? '' : `, service CPU ${m.cpuPerRequest.toFixed(3)} ms per request`}, Squid CPU ${m.squidCpuPerRequest.toFixed(3)} ms per request`;
       const notes = `latency median ${m.median.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${cpu}${m.failures ? `; ${m.failures}` : ''}`;
       out.push({
         suite: SUITE,
