@@ -40,6 +40,21 @@ describeBrowser('CPE matching UI', 'CPE matching UI', (server, { newContext, ass
     }
   });
 
+  test('a CVE against the product release itself says so, not "transitive"', async () => {
+    const [finding] = (await allFindings(server, `productId=${productId}`)).filter((f) => f.advisoryId === 'CVE-2023-29059');
+    const { context, page } = await newContext(server.tokens.analyst);
+    try {
+      await page.goto('/findings?q=CVE-2023-29059');
+      const row = page.getByTestId('findings-table').getByRole('row').filter({ hasText: 'CVE-2023-29059' });
+      await row.getByText('the release itself').waitFor();
+      assert.equal(await row.getByText('transitive').count(), 0);
+      await page.goto(`/findings/${finding.id}`);
+      await page.getByText('· the release itself').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the product page shows the derived CPE and sets the product\'s own', async () => {
     const { context, page } = await newContext(server.tokens.analyst);
     try {

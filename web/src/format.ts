@@ -90,3 +90,14 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 export function isReviewOverdue(v: { reviewOverdue: boolean; nextReviewAt: string | null; status: string }, now = Date.now()): boolean {
   return v.reviewOverdue || ((v.status === 'active' || v.status === 'offboarding') && v.nextReviewAt !== null && Date.parse(v.nextReviewAt) <= now);
 }
+
+/**
+ * Where a finding's component sits in its SBOM. Depth 0 is the SBOM's root, the product release
+ * itself (a CVE against the product, e.g. matched by the release's own CPE), which is neither a
+ * direct nor a transitive dependency.
+ */
+export function dependencyPlace(c: { direct: boolean; depth: number }, detail = false): string {
+  if (c.depth === 0) return 'the release itself';
+  if (c.direct) return 'direct';
+  return detail ? `transitive (depth ${c.depth})` : 'transitive';
+}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError } from '../api.js';
 import { DetailRow, ErrorBanner, Field, Loading, PageStatus, SelectField, TierBadge, useAsync, useDocumentTitle } from '../components.js';
-import { formatDate, formatDateTime } from '../format.js';
+import { dependencyPlace, formatDate, formatDateTime } from '../format.js';
 import { DataTable } from '../lists.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
@@ -44,7 +44,7 @@ export function FindingPage({ id }: { id: string }) {
             <Link to={`/sboms/${f.sbomId}`}>{f.release}</Link>
           </DetailRow>
           <DetailRow label="Component">
-            <code>{f.component.purl ?? `${f.component.name}@${f.component.version ?? ''}`}</code> · {f.component.direct ? 'direct' : `transitive (depth ${f.component.depth})`}
+            <code>{f.component.purl ?? `${f.component.name}@${f.component.version ?? ''}`}</code> · {dependencyPlace(f.component, true)}
           </DetailRow>
           <DetailRow label="Matched by">
             <MatchExplanation finding={f} onDone={() => setRefresh((r) => r + 1)} />

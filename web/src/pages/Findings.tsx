@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError, type QueryValue } from '../api.js';
 import { Dialog, Empty, ErrorBanner, Field, Loading, SelectField, TierBadge, useAsync, useDocumentTitle } from '../components.js';
-import { formatDate, formatDateTime, plural } from '../format.js';
+import { dependencyPlace, formatDate, formatDateTime, plural } from '../format.js';
 import { DataTable, type Column, FilterBar, FilterCheck, FilterSearch, FilterSelect, ListBody, usePagedList, useUrlFilters, useVendorOptions, type TableSort } from '../lists.js';
 import { Link } from '../router.js';
 import { SeverityLabel, SeverityTag } from '../severity.js';
@@ -163,7 +163,7 @@ export function FindingsTable({
                   </Link>{' '}
                   <span className="muted">{f.component.version}</span> <MatchTag f={f} />
                   <div className="small muted">
-                    {f.component.direct ? 'direct' : 'transitive'}
+                    {dependencyPlace(f.component)}
                     {!showOwner && f.release && <> · release {f.release}</>}
                   </div>
                 </>
