@@ -96,8 +96,8 @@ export function isReviewOverdue(v: { reviewOverdue: boolean; nextReviewAt: strin
  * itself (a CVE against the product, e.g. matched by the release's own CPE), which is neither a
  * direct nor a transitive dependency.
  */
-export function dependencyPlace(c: { direct: boolean; depth: number }, detail = false): string {
+export function dependencyPlace(c: { direct: boolean; depth: number | null }, detail = false): string {
   if (c.depth === 0) return 'the release itself';
   if (c.direct) return 'direct';
-  return detail ? `transitive (depth ${c.depth})` : 'transitive';
+  return detail && c.depth !== null ? `transitive (depth ${c.depth})` : 'transitive';
 }
