@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
@@ -168,16 +169,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
     }
   });
 
-  if (options.webRoot && existsSync(options.webRoot)) {
-    // wildcard routing looks files up per request, so a rebuilt UI is served without a restart.
+  if (options.webRoot) {
+    // Registered even before the UI is built: wildcard routing looks files up per request, so a UI
+    // built (or rebuilt) while the server runs is served without a restart.
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: true, index: ['index.html'] });
   }
+  const uiBuilt = () => options.webRoot !== undefined && existsSync(join(options.webRoot, 'index.html'));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     const isApi = path.startsWith('/api/') || path === '/healthz';
     // Paths with a file extension are assets: a missing one is a 404, never the app shell.
     const isAsset = /\.[a-z0-9]+$/i.test(path);
-    if (!isApi && !isAsset && request.method === 'GET' && options.webRoot && existsSync(options.webRoot)) {
+    if (!isApi && !isAsset && request.method === 'GET' && uiBuilt()) {
       // The UI routes on the client: every unknown page path gets the app shell.
       return reply.type('text/html').sendFile('index.html');
     }
@@ -185,7 +188,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<{ ap
       type: 'https://thirdwatch.dev/problems/not-found',
       title: 'Not found',
       status: 404,
-      detail: `no route ${request.method} ${path}`,
+      detail: !isApi && !isAsset && options.webRoot && !uiBuilt() ? `no route ${request.method} ${path}: the web UI is not built (run \`npm run build:web\`)` : `no route ${request.method} ${path}`,
       instance: path,
       requestId: request.id,
     });
