@@ -225,6 +225,8 @@ egress
   .action(async (path: string, options: { format: 'squid' | 'zeek' | 'jsonl' }) => {
     const bar = progress(`ingesting ${basename(path)}`);
     const report = await withThirdwatch((tw) => ingestFile(tw.database.db, tw.services.egressIngest, path, options.format, cliContext(), (done, total) => bar.update(done, total, 'bytes'))).finally(() => bar.done());
+    // As feeds import does: exit 2 when some lines were refused (listed), the rest stored.
+    if (report.rejectedCount) process.exitCode = 2;
     if (globals().json) return printJson(report);
     const from = report.resumedFrom ? `continuing at byte ${report.resumedFrom}` : report.restarted ? `from the start (the file was ${report.restarted})` : 'from the start';
     printLine(`${report.path}: ${report.accepted} events stored, ${report.skipped} lines skipped, ${report.rejectedCount} rejected (${from}; read to line ${report.lines}, byte ${report.offset})`);
