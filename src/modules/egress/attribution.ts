@@ -107,6 +107,8 @@ interface AttributionIndex {
   /** Vendor domain → vendor ids (a domain may be claimed by several: the first by name wins). */
   vendorDomains: Map<string, string[]>;
   endpoints: Map<string, { productId: string; vendorId: string }>;
+  /** Destination → the vendor of the first product endpoint under it: what the triage list shows for a destination seen through an endpoint host. */
+  endpointDestinations: Map<string, string>;
   assignments: Map<string, { vendorId: string | null; productId: string | null; sanction: 'sanctioned' | 'unsanctioned' | null }>;
   saas: Map<string, string>;
   /** Lower-case vendor names and aliases → vendor id: a SaaS service named like a vendor is that vendor. */
@@ -170,15 +172,26 @@ export class EgressAttribution {
     });
   }
 
-  /** The vendor-domains hook: drop the cache, and refresh what the triage list knows of the destinations these vendors' domains cover. */
+  /**
+   * The vendor-domains hook (vendor domains and product endpoints created, changed or deleted):
+   * drop the cache, and refresh what the triage list knows of the destinations these vendors'
+   * domains and endpoints cover, or that it last attributed to them.
+   */
   onVendorDomains = async (trx: Executor, vendorIds: string[]): Promise<void> => {
     this.invalidate();
-    const repo = new AttributionRepository(trx);
-    const destinations = await repo.destinationsOfVendors(vendorIds, (domain) => hostParts(domain).destination);
-    if (!destinations.length) return;
-    const found = await this.resolveMany(trx, destinations, { fresh: true });
-    await repo.setSeenVendors([...found.values()].map((a) => ({ destination: a.destination, vendorId: a.vendorId })));
+    await this.refreshSeen(trx, await new AttributionRepository(trx).destinationsOfVendors(vendorIds, (domain) => hostParts(domain).destination));
   };
+
+  /**
+   * Recomputes the vendor the triage list shows for these seen destinations, from a fresh index: the
+   * destination's own attribution, else the vendor of a product endpoint under it (the list holds
+   * destinations, while endpoints are hosts).
+   */
+  private async refreshSeen(trx: Executor, destinations: string[]): Promise<void> {
+    if (!destinations.length) return;
+    const index = await this.load(trx);
+    await new AttributionRepository(trx).setSeenVendors(destinations.map((destination) => ({ destination, vendorId: attribute(index, destination).vendorId ?? index.endpointDestinations.get(destination) ?? null })));
+  }
 
   async saasSettings(executor: Executor = this.db): Promise<SaasSettings> {
     return SAAS_SETTINGS.read(executor);
@@ -195,7 +208,15 @@ export class EgressAttribution {
     }
     if (problems.length) throw validationError(`${problems.length} of the SaaS domains cannot be used: ${problems[0].reason}`, problems);
     const next = { domains };
-    await this.db.transaction().execute((trx) => SAAS_SETTINGS.replace(trx, next, ctx));
+    await this.db.transaction().execute(async (trx) => {
+      const before = await SAAS_SETTINGS.read(trx);
+      await SAAS_SETTINGS.replace(trx, next, ctx);
+      this.invalidate();
+      // A SaaS entry named like a vendor attributes to it: seen destinations of added or removed entries are judged again.
+      const changed = Object.keys({ ...before.domains, ...domains }).filter((domain) => before.domains[domain] !== domains[domain]);
+      await this.refreshSeen(trx, await new AttributionRepository(trx).seenDestinations([...new Set(changed.map((domain) => hostParts(domain).destination))]));
+    });
+    // Again after the commit: a resolve between the first drop and the commit read the old list.
     this.invalidate();
     return next;
   }
@@ -247,15 +268,19 @@ export class EgressAttribution {
     }
     for (const list of vendorDomains.values()) list.sort((a, b) => vendors.get(a)!.name.localeCompare(vendors.get(b)!.name) || a.localeCompare(b));
     const endpoints = new Map<string, { productId: string; vendorId: string }>();
+    const endpointDestinations = new Map<string, string>();
     for (const p of productRows) {
+      if (!vendors.has(p.vendor_id)) continue;
       for (const endpoint of parseList(p.endpoints)) {
         const key = endpoint.toLowerCase();
         if (!endpoints.has(key)) endpoints.set(key, { productId: p.id, vendorId: p.vendor_id });
+        const destination = hostParts(key).destination;
+        if (!endpointDestinations.has(destination)) endpointDestinations.set(destination, p.vendor_id);
       }
     }
     const assignments = new Map(assignmentRows.map((a) => [a.destination, { vendorId: a.vendor_id, productId: a.product_id, sanction: a.sanction }]));
     const saas = new Map(Object.entries({ ...shippedSaas(), ...settings.domains }));
-    return { loadedAt: this.now(), vendors, vendorDomains, endpoints, assignments, saas, vendorByName };
+    return { loadedAt: this.now(), vendors, vendorDomains, endpoints, endpointDestinations, assignments, saas, vendorByName };
   }
 }
 

@@ -255,6 +255,25 @@ describeEachEngine('data flows', ({ engine }) => {
     assert.equal(after.items.length, 0);
   });
 
+  test('a product endpoint or a SaaS entry naming a vendor attributes a seen destination; deleting the product or the entry, or changing the vendor\'s domains, judges it again', async () => {
+    const unattributed = async (q: string) => (await json<{ items: Array<{ destination: string }> }>(await server.api(`/api/v1/egress/destinations?q=${q}`))).items.map((d) => d.destination);
+    await ingest([event({ host: 'api.gateway-cdn.example', at: '2026-12-02T11:00:00.000Z' }), event({ host: 'eu.payco-cloud.example', at: '2026-12-02T11:00:00.000Z' })]);
+    assert.deepEqual(await unattributed('gateway-cdn'), ['gateway-cdn.example']);
+    const product = (await json<{ id: string }>(await server.api(`/api/v1/vendors/${payco}/products`, { method: 'POST', json: { name: 'PayCo Edge', type: 'saas', endpoints: ['api.gateway-cdn.example'] } }), 201)).id;
+    assert.deepEqual(await unattributed('gateway-cdn'), [], 'a new product endpoint takes its destination out of the list');
+    // PayCo's domains changing re-judges its destinations: the endpoint's must stay attributed.
+    await json(await server.api(`/api/v1/vendors/${payco}`, { method: 'PATCH', json: { domains: ['payco.example', 'payco.test'] } }));
+    assert.deepEqual(await unattributed('gateway-cdn'), [], 'a destination seen through an endpoint host stays attributed when the vendor\'s domains change');
+    assert.equal((await server.api(`/api/v1/products/${product}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual(await unattributed('gateway-cdn'), ['gateway-cdn.example'], 'deleting the product puts it back');
+
+    assert.deepEqual(await unattributed('payco-cloud'), ['payco-cloud.example']);
+    await json(await server.api('/api/v1/settings/egress-saas', { method: 'PUT', json: { domains: { 'payco-cloud.example': 'PayCo' } } }));
+    assert.deepEqual(await unattributed('payco-cloud'), [], 'a SaaS entry named like a vendor attributes to it');
+    await json(await server.api('/api/v1/settings/egress-saas', { method: 'PUT', json: { domains: {} } }));
+    assert.deepEqual(await unattributed('payco-cloud'), ['payco-cloud.example'], 'removing the entry puts it back');
+  });
+
   test('events stored through the ingest service become flows in the same transaction', async () => {
     const { egressIngest } = server.tw.services;
     const ctx = { actor: { type: 'system' as const, id: null, name: 'test', role: 'admin' as const }, requestId: null };

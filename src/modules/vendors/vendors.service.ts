@@ -508,6 +508,7 @@ export class VendorService {
       const existing = await this.repo(trx).findProduct(id);
       if (!existing) throw notFound('product', id);
       await this.repo(trx).deleteProduct(id);
+      if (existing.endpoints !== '[]') await this.domainsChanged(trx, [existing.vendor_id], ctx);
       await recordAudit(trx, ctx, { action: 'product.delete', entityType: 'product', entityId: id, before: presentProduct(existing) });
     });
   }
