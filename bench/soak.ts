@@ -10,6 +10,7 @@
 // unanswered request, lost write or audit failure. Table on stdout, JSON in bench/results/.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.js';
@@ -242,6 +243,9 @@ async function soakEngine(instance: Instance) {
   // The load phase alone: setup requests and start-up are left out of the event-loop delay and CPU time.
   process.kill(server.pid, 'SIGUSR2');
   const cpuAtStart = cpuSecondsOf(server.pid) ?? 0;
+  // The clients run in this process, beside the server on the same cores: their CPU is reported
+  // too, since the server gets only what they and the rest of the machine leave over.
+  const clientCpuAtStart = process.cpuUsage();
   const stats = new Map<string, OpStats>(OPS.map((o) => [o.name, { kind: o.kind, latencies: [], statuses: new Map(), samples: [] }]));
   const deadline = started + minutes * 60_000;
   const states: ClientState[] = Array.from({ length: clients }, (_, index) => ({
@@ -285,6 +289,9 @@ async function soakEngine(instance: Instance) {
   );
   const elapsed = (Date.now() - started) / 1000;
   const cpuSeconds = (cpuSecondsOf(server.pid) ?? NaN) - cpuAtStart;
+  const clientCpu = process.cpuUsage(clientCpuAtStart);
+  const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
+  const load = loadavg()[0];
   await new Promise((r) => setTimeout(r, 600));
   const eventLoop = existsSync(probeFile) ? (JSON.parse(readFileSync(probeFile, 'utf8')) as EventLoopDelay) : null;
   const accepted = [...stats.values()].reduce((n, s) => n + (s.statuses.get(202) ?? 0), 0);
@@ -299,7 +306,7 @@ async function soakEngine(instance: Instance) {
   const check = await verify(instance, run, states);
   const audit = await runCli(['audit', 'verify', '--json'], instance.env);
   if (unfinishedJobs) check.problems.push(`${unfinishedJobs} accepted jobs did not finish within 5 minutes`);
-  return { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, eventLoop };
+  return { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, clientCpuSeconds, load, eventLoop };
 }
 
 /** What bench/server-probe.ts writes: the server's event-loop delay during the load phase. */
@@ -394,7 +401,7 @@ const results: Record<string, unknown>[] = [];
 let failed = false;
 try {
   for (const instance of instances) {
-    const { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, eventLoop } = await soakEngine(instance);
+    const { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, clientCpuSeconds, load, eventLoop } = await soakEngine(instance);
     const all = [...stats.entries()];
     const latencies = (kind?: Kind) => all.filter(([, s]) => !kind || s.kind === kind).flatMap(([, s]) => s.latencies);
     const count = (pred: (status: number) => boolean, kind?: Kind) =>
@@ -423,8 +430,11 @@ try {
       ['operation', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', '5xx', 'no answer'],
       rows.map((r) => [r.name, String(r.count), Number(r.rps).toFixed(1), String(r.p50), String(r.p90), String(r.p99), String(r.max), String(r.non2xx), String(r.status5xx), String(r.unanswered)]),
     );
-    const server = { cpuSeconds: Math.round(cpuSeconds * 10) / 10, cpuShare: Math.round((cpuSeconds / elapsed) * 100) / 100, cpuMsPerRequest: Math.round(((cpuSeconds * 1000) / Number(totals.count)) * 100) / 100, eventLoop };
+    const cpu = (seconds: number) => ({ cpuSeconds: Math.round(seconds * 10) / 10, cpuShare: Math.round((seconds / elapsed) * 100) / 100, cpuMsPerRequest: Math.round(((seconds * 1000) / Number(totals.count)) * 100) / 100 });
+    const server = { ...cpu(cpuSeconds), eventLoop };
+    const loadGenerator = cpu(clientCpuSeconds);
     console.log(`server CPU: ${server.cpuSeconds} s over ${elapsed.toFixed(0)} s (${server.cpuShare} cores), ${server.cpuMsPerRequest} ms per request`);
+    console.log(`load generator CPU (this process, same machine): ${loadGenerator.cpuSeconds} s (${loadGenerator.cpuShare} cores), ${loadGenerator.cpuMsPerRequest} ms per request; load average ${load.toFixed(1)} on ${cpus().length} cores at the end`);
     console.log(`server event-loop delay: ${eventLoop ? `p50 ${eventLoop.p50Ms} ms, p99 ${eventLoop.p99Ms} ms, max ${eventLoop.maxMs} ms` : 'not measured (the probe wrote nothing)'}`);
     console.log(`server RSS: start ${memory.startMiB} MiB, after warm-up ${memory.afterWarmupMiB} MiB, peak ${memory.peakMiB} MiB, end ${memory.endMiB} MiB`);
     console.log(`writes: acknowledged ${JSON.stringify(check.acknowledged)}; stored ${JSON.stringify(check.stored)}; unanswered ${JSON.stringify(check.unanswered)}`);
@@ -434,7 +444,7 @@ try {
     for (const line of serverErrors.slice(0, 5)) console.log(`server error log: ${line.slice(0, 400)}`);
     console.log(`targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
     if (!targets.zero5xx || !targets.zeroUnanswered || !targets.zeroLostWrites || !auditOk) failed = true;
-    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, timeline, server, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
+    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, timeline, server, loadGenerator, loadAverage: Math.round(load * 10) / 10, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
   }
 } finally {
   for (const instance of instances) await instance.drop();
