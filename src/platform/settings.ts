@@ -1,10 +1,13 @@
 import { recordAudit } from './audit/audit.js';
 import type { RequestContext } from './context.js';
+import { preparedQuery } from './db/prepared.js';
 import type { Executor } from './db/schema.js';
 
-/** Small JSON documents of organisation-wide settings, keyed by name. */
+const settingValue = preparedQuery((db, key: string) => db.selectFrom('settings').select('value').where('key', '=', key));
+
+/** Small JSON documents of organisation-wide settings, keyed by name (read on most requests). */
 export async function readSetting<T>(db: Executor, key: string): Promise<T | null> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  const row = await settingValue.executeTakeFirst(db, key);
   return row ? (JSON.parse(row.value) as T) : null;
 }
 

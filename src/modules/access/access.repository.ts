@@ -1,18 +1,13 @@
+import { preparedQuery } from '../../platform/db/prepared.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { ApiTokensTable, UsersTable } from '../../platform/db/tables.js';
 
 export class AccessRepository {
   constructor(private readonly db: Executor) {}
 
+  /** Runs on every request that carries a token. */
   findActiveToken(tokenHash: string, now: string) {
-    return this.db
-      .selectFrom('api_tokens')
-      .leftJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['api_tokens.id', 'api_tokens.name', 'api_tokens.role', 'api_tokens.last_used_at', 'api_tokens.user_id', 'users.name as user_name', 'users.role as user_role', 'users.disabled as user_disabled'])
-      .where('api_tokens.token_hash', '=', tokenHash)
-      .where('api_tokens.revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
-      .executeTakeFirst();
+    return activeToken.executeTakeFirst(this.db, tokenHash, now);
   }
 
   touchToken(id: string, now: string) {
@@ -97,14 +92,9 @@ export class AccessRepository {
     return this.db.insertInto('sessions').values(row).execute();
   }
 
+  /** Runs on every request of the web UI. */
   findSession(idHash: string, now: string) {
-    return this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.csrf_token', 'users.id as user_id', 'users.name', 'users.role', 'users.disabled'])
-      .where('sessions.id_hash', '=', idHash)
-      .where('sessions.expires_at', '>', now)
-      .executeTakeFirst();
+    return activeSession.executeTakeFirst(this.db, idHash, now);
   }
 
   deleteSession(idHash: string) {
@@ -115,3 +105,22 @@ export class AccessRepository {
     return this.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
   }
 }
+
+const activeToken = preparedQuery((db, tokenHash: string, now: string) =>
+  db
+    .selectFrom('api_tokens')
+    .leftJoin('users', 'users.id', 'api_tokens.user_id')
+    .select(['api_tokens.id', 'api_tokens.name', 'api_tokens.role', 'api_tokens.last_used_at', 'api_tokens.user_id', 'users.name as user_name', 'users.role as user_role', 'users.disabled as user_disabled'])
+    .where('api_tokens.token_hash', '=', tokenHash)
+    .where('api_tokens.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)])),
+);
+
+const activeSession = preparedQuery((db, idHash: string, now: string) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.csrf_token', 'users.id as user_id', 'users.name', 'users.role', 'users.disabled'])
+    .where('sessions.id_hash', '=', idHash)
+    .where('sessions.expires_at', '>', now),
+);

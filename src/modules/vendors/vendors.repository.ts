@@ -3,6 +3,7 @@ import { likePattern, searchText } from '../../platform/search-text.js';
 import type { DB, Executor } from '../../platform/db/schema.js';
 import { insertJsonRows } from '../../platform/db/bulk.js';
 import { isPostgres } from '../../platform/db/database.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
 import type { CommentsTable, ContactsTable, ContractsTable, ProductsTable, VendorsTable } from './vendors.tables.js';
 import type { VendorFilter, VendorSort } from './vendors.schemas.js';
@@ -22,26 +23,33 @@ export function sortSpec(sort: VendorSort | undefined) {
 
 export type VendorRow = VendorsTable & { team_key: string | null; team_name: string | null; subcontractor_count: number | string };
 
+function selectVendors(db: Executor) {
+  return db
+    .selectFrom('vendors')
+    .leftJoin('teams', 'teams.id', 'vendors.team_id')
+    .selectAll('vendors')
+    .select(['teams.key as team_key', 'teams.name as team_name'])
+    .select((eb) =>
+      eb
+        .selectFrom('vendor_subcontractors')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('vendor_subcontractors.vendor_id', '=', 'vendors.id')
+        .as('subcontractor_count'),
+    );
+}
+
+const vendorById = preparedQuery((db, id: string) => selectVendors(db).where('vendors.id', '=', id));
+
 export class VendorRepository {
   constructor(private readonly db: Executor) {}
 
   private selectVendors() {
-    return this.db
-      .selectFrom('vendors')
-      .leftJoin('teams', 'teams.id', 'vendors.team_id')
-      .selectAll('vendors')
-      .select(['teams.key as team_key', 'teams.name as team_name'])
-      .select((eb) =>
-        eb
-          .selectFrom('vendor_subcontractors')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('vendor_subcontractors.vendor_id', '=', 'vendors.id')
-          .as('subcontractor_count'),
-      );
+    return selectVendors(this.db);
   }
 
+  /** Read by the vendor page and twice by every update: prepared once. */
   findById(id: string): Promise<VendorRow | undefined> {
-    return this.selectVendors().where('vendors.id', '=', id).executeTakeFirst() as Promise<VendorRow | undefined>;
+    return vendorById.executeTakeFirst(this.db, id) as Promise<VendorRow | undefined>;
   }
 
   async parentOf(id: string): Promise<string | null> {

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeEachEngine } from './test-support/engines.js';
+import { preparedQuery } from './prepared.js';
+import { readSetting, writeSetting } from '../settings.js';
+
+describeEachEngine('prepared queries', ({ createDatabase }) => {
+  test('each call runs with its own arguments, the same rows as the query built afresh, in and out of a transaction', async () => {
+    const { db } = await createDatabase();
+    await writeSetting(db, 'prepared.a', { n: 1 });
+    await writeSetting(db, 'prepared.b', { n: 2 });
+    const since = preparedQuery((d, prefix: string, after: string) => d.selectFrom('settings').select(['key', 'value']).where('key', 'like', prefix).where('key', '>', after).orderBy('key'));
+    const fresh = (prefix: string, after: string) => db.selectFrom('settings').select(['key', 'value']).where('key', 'like', prefix).where('key', '>', after).orderBy('key').execute();
+    for (const [prefix, after] of [['prepared.%', ''], ['prepared.%', 'prepared.a'], ['nothing%', '']]) {
+      assert.deepEqual(await since.execute(db, prefix, after), await fresh(prefix, after));
+    }
+    assert.deepEqual(await readSetting(db, 'prepared.b'), { n: 2 });
+    assert.equal(await readSetting(db, 'prepared.none'), null);
+    await db.transaction().execute(async (trx) => {
+      await writeSetting(trx, 'prepared.b', { n: 3 });
+      // Inside the transaction its own write is seen.
+      assert.deepEqual(await readSetting(trx, 'prepared.b'), { n: 3 });
+      assert.deepEqual((await since.executeTakeFirst(trx, 'prepared.%', 'prepared.a'))?.value, JSON.stringify({ n: 3 }));
+    });
+  });
+
+  test('an argument that is not exactly one value of the query is refused', async () => {
+    const { db } = await createDatabase();
+    const twice = preparedQuery((d, key: string) => d.selectFrom('settings').select('value').where('key', '=', key).where('value', '=', key));
+    await assert.rejects(twice.execute(db, 'x'), /argument 0 appears 2 times/);
+    const unused = preparedQuery((d, _key: string) => d.selectFrom('settings').select('value'));
+    await assert.rejects(unused.execute(db, 'x'), /argument 0 appears 0 times/);
+  });
+});
