@@ -369,7 +369,7 @@ export function createIcap(tw: Thirdwatch, options: { port?: number; host?: stri
       policies: services.icapPolicies,
       attribution: services.attribution,
       // The ICAP server builds each body for its one decision: a scan thread may take it uncopied.
-      scanBody: (body, headers) => services.pii.scanBody(body, headers, true),
+      scanBody: (body, headers) => services.pii.scanBody(body, headers),
       ingest: (events, ctx) => services.egressIngest.ingest(events, ctx),
       failMode: config.icapFail,
       logger: tw.logger,

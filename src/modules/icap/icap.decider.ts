@@ -26,7 +26,7 @@ export interface DestinationAttribution<A extends AttributionView = AttributionV
 }
 
 /** The personal-data scan (PiiService.scanBody: the organisation's custom patterns included). */
-export type BodyScan = (body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }) => Promise<ScanResult>;
+export type BodyScan = (body: Buffer[], headers: { contentType?: string | null; contentEncoding?: string | null }) => Promise<ScanResult>;
 
 export type FailMode = 'open' | 'closed';
 
@@ -122,7 +122,7 @@ export class IcapDecider implements IcapHandler {
   }
 
   private async scan(tx: IcapTransaction): Promise<Detection[]> {
-    if (!tx.body || !tx.body.length) return [];
+    if (!tx.body || !tx.body.some((piece) => piece.length)) return [];
     const result = await this.deps.scanBody(tx.body, { contentType: tx.http.headers.get('content-type') ?? null, contentEncoding: tx.http.headers.get('content-encoding') ?? null });
     return result.detections;
   }

@@ -10,7 +10,7 @@ let patterns: CustomPattern[] = [];
 
 port.on('message', (job: ScanJob) => {
   if (job.patterns) patterns = job.patterns;
-  const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+  const body = job.body.length === 1 ? Buffer.from(job.body[0]!.buffer, job.body[0]!.byteOffset, job.body[0]!.byteLength) : Buffer.concat(job.body);
   scanBody(body, job.headers, { maxBytes: job.maxBytes, patterns }).then(
     (result) => port.postMessage({ id: job.id, result } satisfies ScanReply),
     (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) } satisfies ScanReply),

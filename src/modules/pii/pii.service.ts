@@ -79,12 +79,13 @@ export class PiiService {
     return this.loading;
   }
 
-  /** `transfer`: the body is the caller's to give away, a scan thread may take its memory (see ScanThreads.scan). */
-  async scanBody(body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }, transfer = false): Promise<ScanResult> {
+  /** `body`: one buffer, or the pieces it arrived in (joined only where it is scanned, see ScanThreads.scan). */
+  async scanBody(body: Buffer | Buffer[], headers: { contentType?: string | null; contentEncoding?: string | null }): Promise<ScanResult> {
     const options = { maxBytes: this.options.maxScanBytes, patterns: await this.patterns() };
     const threads = this.options.threads;
-    if (threads && body.length >= (this.options.offThreadBytes ?? DEFAULT_OFF_THREAD_BYTES)) return threads.scan(body, headers, { ...options, transfer });
-    return scanBody(body, headers, options);
+    const length = Array.isArray(body) ? body.reduce((sum, piece) => sum + piece.length, 0) : body.length;
+    if (threads && length >= (this.options.offThreadBytes ?? DEFAULT_OFF_THREAD_BYTES)) return threads.scan(body, headers, options);
+    return scanBody(Array.isArray(body) ? Buffer.concat(body, length) : body, headers, options);
   }
 
   /** Starts the scan threads now rather than at the first large body (the ICAP service does, to be ready for load). */

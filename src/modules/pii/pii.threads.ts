@@ -9,7 +9,8 @@ type Headers = { contentType?: string | null; contentEncoding?: string | null };
 /** One body to scan, as posted to a worker (pii.scan-worker.ts). */
 export interface ScanJob {
   id: number;
-  body: Uint8Array;
+  /** The body's pieces, joined on the thread. */
+  body: Uint8Array[];
   headers: Headers;
   maxBytes: number;
   /** The custom patterns, only when they differ from the ones this worker was last sent. */
@@ -29,6 +30,8 @@ export interface ScanThreadsOptions {
 
 interface Pending {
   job: ScanJob;
+  /** What moves to the thread instead of being cloned: a copy made for the job. */
+  transfer: ArrayBuffer[];
   patterns: CustomPattern[];
   resolve: (result: ScanResult) => void;
   reject: (error: Error) => void;
@@ -78,18 +81,23 @@ export class ScanThreads {
     while (!this.closed && this.slots.length < this.options.threads) this.slots.push(this.spawn());
   }
 
-  /** `transfer`: the caller gives the body away; when it has its memory to itself, that memory moves to the thread uncopied (the caller's buffer reads as empty after). */
-  scan(body: Buffer, headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[]; transfer?: boolean }): Promise<ScanResult> {
+  /**
+   * `body`: one buffer, or the pieces it arrived in (the ICAP service's socket reads). Pieces are
+   * posted as they are and joined on the thread, so the calling thread allocates no joined copy
+   * (the buffers a copy per request adds set off full collections of the caller's larger heap);
+   * posting copies each piece's whole buffer, which for socket reads is the read itself. One
+   * buffer is copied to exactly its bytes first (posting a view would clone its whole buffer).
+   */
+  scan(body: Buffer | Buffer[], headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[] }): Promise<ScanResult> {
     const patterns = options.patterns ?? NO_PATTERNS;
     if (this.closed || this.options.threads <= 0 || this.queue.length >= (this.options.maxQueue ?? 64)) {
       this.counts.onThread++;
-      return scanBody(body, headers, { maxBytes: options.maxBytes, patterns });
+      return scanBody(Array.isArray(body) ? Buffer.concat(body) : body, headers, { maxBytes: options.maxBytes, patterns });
     }
     this.counts.offThread++;
-    // Otherwise one copy of exactly the body's bytes moves (posting a view would clone its whole buffer).
-    const own = options.transfer === true && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-    const job: ScanJob = { id: this.nextId++, body: own ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body), headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes };
-    const promise = new Promise<ScanResult>((resolve, reject) => this.queue.push({ job, patterns, resolve, reject }));
+    const job: ScanJob = { id: this.nextId++, body: Array.isArray(body) ? body : [new Uint8Array(body)], headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes };
+    const transfer = Array.isArray(body) ? [] : [job.body[0]!.buffer as ArrayBuffer];
+    const promise = new Promise<ScanResult>((resolve, reject) => this.queue.push({ job, transfer, patterns, resolve, reject }));
     const tracked = promise.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     this.dispatch();
@@ -117,7 +125,7 @@ export class ScanThreads {
       slot.patterns = pending.patterns;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.fail(slot, new Error(`the personal-data scan took longer than ${this.options.timeoutMs ?? 30_000} ms`)), this.options.timeoutMs ?? 30_000);
-      slot.worker.postMessage(job, [job.body.buffer as ArrayBuffer]);
+      slot.worker.postMessage(job, pending.transfer);
     }
   }
 
