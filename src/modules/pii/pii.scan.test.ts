@@ -349,3 +349,14 @@ test('custom patterns: only the bounded subset is accepted, and the worst accept
   const hits = scanText('id emp-123456 and 654321', { patterns: worst }).filter((d) => d.type === 'custom');
   assert.deepEqual(hits.map((d) => [d.subtype, d.preview, d.tier]), [['c', 'e***', 'high'], ['c', '6***', 'high']]);
 });
+
+test('a body with UTF-8 text is read as UTF-8, an ASCII one the same as UTF-8 would read it', async () => {
+  const utf8 = '{"kunde":"Jürgen Müller – Straße 5","email":"jürgen@example.de","card":"4111 1111 1111 1111"}';
+  const ascii = utf8.normalize('NFD').replace(/[^\x00-\x7f]/g, '-');
+  for (const text of [utf8, ascii]) {
+    const { detections, format } = await scanBody(Buffer.from(text, 'utf8'), { contentType: 'application/json' });
+    assert.equal(format, 'json');
+    // Offsets count characters: read as Latin-1, each "ü" would be two and the card would sit elsewhere.
+    assert.ok(detections.some((d) => d.type === 'payment_card' && text.slice(d.offset, d.offset + d.length) === '4111 1111 1111 1111'), `card at its character offset in ${text}`);
+  }
+});

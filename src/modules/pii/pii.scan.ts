@@ -3,6 +3,7 @@
  * Results carry types, offsets, confidences and masked previews only; the scanned text is never
  * returned, stored or logged.
  */
+import { isAscii } from 'node:buffer';
 import { CONFIDENCE_TIERS, DETECTION_TYPES, type Detection, type DetectionSummary } from './pii.model.js';
 import { resolveOverlaps, scanLayout } from './pii.detectors.js';
 import { Layout } from './pii.layout.js';
@@ -118,7 +119,8 @@ export async function scanBody(
   });
   if (decoded.error && decoded.data.length === 0) return result('binary', []);
   if (isBinaryType(contentType) || looksBinary(decoded.data)) return result('binary', []);
-  const text = decoded.data.toString('utf8');
+  // ASCII (most bodies) reads the same as UTF-8 and as Latin-1, which decodes several times faster (no validation).
+  const text = decoded.data.toString(isAscii(decoded.data) ? 'latin1' : 'utf8');
   // One byte a character (ASCII): the detectors' character walks read the bytes, which is faster.
   const bytes = decoded.data.length === text.length ? decoded.data : undefined;
   const asText = (note: string | null): ScanResult => result('text', scanLayout(text, Layout.whole(text.length, 0, null), patterns, bytes), join(decoded.error, note));
