@@ -352,7 +352,7 @@ test('custom patterns: only the bounded subset is accepted, and the worst accept
 
 test('a body with UTF-8 text is read as UTF-8, an ASCII one the same as UTF-8 would read it', async () => {
   const utf8 = '{"kunde":"Jürgen Müller – Straße 5","email":"jürgen@example.de","card":"4111 1111 1111 1111"}';
-  const ascii = utf8.normalize('NFD').replace(/[^\x00-\x7f]/g, '-');
+  const ascii = utf8.normalize('NFD').replace(/[^ -~]/g, '-');
   for (const text of [utf8, ascii]) {
     const { detections, format } = await scanBody(Buffer.from(text, 'utf8'), { contentType: 'application/json' });
     assert.equal(format, 'json');
