@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, startServe } from '../support/processes.js';
+import { CLI, ROOT, startServe } from '../support/processes.js';
 
 function options(url: string): Promise<string> {
   const { hostname, port } = new URL(url.replace('icap://', 'http://'));
@@ -43,7 +43,7 @@ test('serve starts the ICAP service and prints its URL; it answers OPTIONS with 
 });
 
 test('thirdwatch icap runs the service alone on the port it is given', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'icap', '--port', '0'], {
+  const child = spawn(process.execPath, [...CLI, 'icap', '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', THIRDWATCH_DATA_DIR: mkdtempSync(join(tmpdir(), 'tw-icap-alone-')), THIRDWATCH_ICAP_FAIL: 'closed' },
     stdio: ['ignore', 'pipe', 'pipe'],
