@@ -42,6 +42,7 @@ import * as m0038 from './0038_portal_access.js';
 import * as m0041 from './0041_findings_sbom_covering.js';
 import * as m0042 from './0042_vendors_parent_index.js';
 import * as m0043 from './0043_vendor_finding_counts.js';
+import * as m0049 from './0049_egress_scan_truncated.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -88,4 +89,5 @@ export const migrations: Record<string, Migration> = {
   '0041_findings_sbom_covering': m0041,
   '0042_vendors_parent_index': m0042,
   '0043_vendor_finding_counts': m0043,
+  '0049_egress_scan_truncated': m0049,
 };

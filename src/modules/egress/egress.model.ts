@@ -44,6 +44,8 @@ export interface EgressEvent {
   /** Detection types seen in the request body (empty when not scanned or none). */
   dataClasses: DetectionType[];
   detections: DetectionSummary;
+  /** The request body was larger than the scan cap: only its start was scanned (absent: false). */
+  scanTruncated?: boolean;
   /**
    * Who opened it, seen from the organisation: outbound unless the log says the remote side did
    * (Zeek conn.log local_orig=F). Absent means outbound.

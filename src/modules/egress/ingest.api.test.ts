@@ -49,6 +49,7 @@ describeEachEngine('egress events API', ({ engine }) => {
     assert.ok(stored.dataClasses.includes('email'), JSON.stringify(stored));
     assert.ok(stored.detections.some((d: any) => d.type === 'email' && d.count >= 6));
     assert.equal(stored.source, 'jsonl');
+    assert.equal(stored.scanTruncated, false);
     assert.deepEqual(await json(await server.api(`/api/v1/egress/events/${stored.id}`)), stored);
 
     // Neither the body, the detected values nor the query is anywhere in the table.
@@ -56,6 +57,24 @@ describeEachEngine('egress events API', ({ engine }) => {
     for (const secret of [EMAILS[0], 'list=customers', BODY.slice(0, 20)]) assert.ok(!raw.includes(secret), secret);
     const audit = await server.tw.database.db.selectFrom('audit_events').select(['action', 'after']).where('action', '=', 'egress.events.ingested').execute();
     assert.ok(audit.length >= 1);
+  });
+
+  test('a body larger than the scan cap: scanned up to the cap, and the event says so', async () => {
+    const capped = await startTestServer(engine, { THIRDWATCH_PII_MAX_SCAN_BYTES: '1024' });
+    try {
+      const body = (text: string) => Buffer.from(text).toString('base64');
+      const late = JSON.stringify({ padding: 'x'.repeat(2000), customers: EMAILS.map((email) => ({ email })) });
+      const early = JSON.stringify({ customers: EMAILS.map((email) => ({ email })) });
+      const lines = [
+        JSON.stringify({ at: '2026-12-01T10:00:00Z', url: 'https://capped.example/late', method: 'POST', contentType: 'application/json', body: body(late) }),
+        JSON.stringify({ at: '2026-12-01T10:00:01Z', url: 'https://capped.example/early', method: 'POST', contentType: 'application/json', body: body(early) }),
+      ].join('\n');
+      await json(await capped.api('/api/v1/egress/events', { method: 'POST', role: 'analyst', headers: { 'content-type': 'application/x-ndjson' }, body: lines }));
+      const page = await json(await capped.api('/api/v1/egress/events?host=capped.example'));
+      assert.deepEqual(page.items.map((e: any) => [e.path, e.dataClasses, e.scanTruncated]), [['/early', ['email'], false], ['/late', [], true]]);
+    } finally {
+      await capped.close();
+    }
   });
 
   test('lists page newest first and filter by host (with subdomains), vendor, source, decision and time', async () => {

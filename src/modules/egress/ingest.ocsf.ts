@@ -58,6 +58,15 @@ function strip<T extends Record<string, unknown>>(object: T): T {
   return object;
 }
 
+/** What OCSF has no attribute for: the data classes found, and that the body was scanned only up to the cap. */
+function unmapped(event: EgressEventView): Record<string, unknown> | undefined {
+  const out = {
+    ...(event.dataClasses.length ? { data_classes: event.dataClasses, detections: event.detections } : {}),
+    ...(event.scanTruncated ? { scan_truncated: true } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
+}
+
 export function ocsfActivity(event: EgressEventView, version: string): Record<string, unknown> {
   const time = Date.parse(event.at);
   const common = {
@@ -71,7 +80,7 @@ export function ocsfActivity(event: EgressEventView, version: string): Record<st
     src_endpoint: endpoint(event.client),
     ...disposition(event),
     message: event.reason ?? undefined,
-    unmapped: event.dataClasses.length ? { data_classes: event.dataClasses, detections: event.detections } : undefined,
+    unmapped: unmapped(event),
   };
   if (event.source === 'zeek-dns') {
     return strip({ ...common, class_uid: 4003, class_name: 'DNS Activity', activity_id: 1, activity_name: 'Query', type_uid: 400301, query: { hostname: event.host } });

@@ -39,6 +39,7 @@ export function toRow(id: string, event: EgressEvent, ingestedAt: string): Egres
     detections: JSON.stringify(event.detections),
     decision: event.decision,
     reason: event.reason,
+    scan_truncated: event.scanTruncated ? 1 : 0,
     ingested_at: ingestedAt,
   };
 }

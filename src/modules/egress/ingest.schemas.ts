@@ -24,6 +24,7 @@ export const EgressEventSchema = Type.Object({
   detections: Type.Array(Type.Object({ type: literals(DETECTION_TYPES), tier: literals(CONFIDENCE_TIERS), count: Type.Integer() })),
   decision: Type.Union([literals(EGRESS_DECISIONS), Type.Null()]),
   reason: Nullable(Type.String()),
+  scanTruncated: Type.Boolean({ description: 'The request body was larger than the scan cap (THIRDWATCH_PII_MAX_SCAN_BYTES): only its start was scanned, the rest passed unread.' }),
   ingestedAt: Type.String(),
 });
 

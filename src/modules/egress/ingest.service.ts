@@ -17,7 +17,7 @@ export type StoredEgressEvent = EgressEvent & { id: string };
 export type IngestHook = (trx: Transaction<DB>, events: StoredEgressEvent[], ctx: RequestContext) => Promise<void>;
 
 /** What a body scan yields for an event: the personal-data classes and their counts (the body itself is dropped). */
-export type BodyScanner = (body: BodySample) => Promise<{ dataClasses: DetectionType[]; detections: DetectionSummary }>;
+export type BodyScanner = (body: BodySample) => Promise<{ dataClasses: DetectionType[]; detections: DetectionSummary; truncated: boolean }>;
 
 /**
  * The personal-data engine over a body. dataClasses holds the types found with medium or high
@@ -28,7 +28,7 @@ export function bodyScanner(scan: (body: Buffer, headers: { contentType: string 
   return async (body) => {
     const result = await scan(body.data, { contentType: body.contentType, contentEncoding: body.contentEncoding });
     const dataClasses = [...new Set(result.detections.filter((d) => d.tier !== 'low').map((d) => d.type))];
-    return { dataClasses, detections: summarize(result.detections) };
+    return { dataClasses, detections: summarize(result.detections), truncated: result.truncated };
   };
 }
 
@@ -72,7 +72,7 @@ export interface StreamOptions {
   lastLineComplete?: boolean;
 }
 
-export type EgressEventView = StoredEgressEvent & { ingestedAt: string };
+export type EgressEventView = StoredEgressEvent & { scanTruncated: boolean; ingestedAt: string };
 
 export function presentEvent(row: EgressEventsTable): EgressEventView {
   return {
@@ -93,6 +93,7 @@ export function presentEvent(row: EgressEventsTable): EgressEventView {
     detections: JSON.parse(row.detections) as DetectionSummary,
     decision: row.decision as EgressEvent['decision'],
     reason: row.reason,
+    scanTruncated: Number(row.scan_truncated) === 1,
     ingestedAt: row.ingested_at,
   };
 }
@@ -191,6 +192,7 @@ export class EgressIngestService {
             const scanned = await this.scanBody(outcome.body);
             event.dataClasses = scanned.dataClasses;
             event.detections = scanned.detections;
+            event.scanTruncated = scanned.truncated;
           }
           batch.push(event);
         }

@@ -20,6 +20,8 @@ export interface EgressEventsTable {
   detections: string;
   decision: string | null;
   reason: string | null;
+  /** 1 when the body was larger than the scan cap and only its start was scanned. */
+  scan_truncated: number;
   ingested_at: string;
 }
 

@@ -101,8 +101,23 @@ describeEachEngine('ICAP policy and decisions', ({ engine }) => {
     assert.ok(res.reference);
     await runtime.recorder.flush();
     const event = await server.tw.services.egressIngest.get(res.reference);
-    assert.deepEqual([event.decision, event.status, event.host, event.path, event.dataClasses], ['block', 403, 'upload.unknown-drop.com', '/u', ['payment_card']]);
+    assert.deepEqual([event.decision, event.status, event.host, event.path, event.dataClasses, event.scanTruncated], ['block', 403, 'upload.unknown-drop.com', '/u', ['payment_card'], false]);
     assert.match(event.reason ?? '', /\(policy version 1\)$/);
+  });
+
+  test('a body larger than the scan cap is scanned up to the cap, and its event says so', async () => {
+    // The cards sit past the first MiB (THIRDWATCH_PII_MAX_SCAN_BYTES' default): they pass unread.
+    const large = JSON.stringify({ padding: 'x'.repeat(1024 * 1024 + 100), customers: JSON.parse(CARDS).customers });
+    client.write(reqmod({ url: 'http://upload.unknown-drop.com/large', body: large, headers: { 'Content-Type': 'application/json' } }).head);
+    const res = await client.read();
+    assert.equal(res.status, 204);
+    await runtime.recorder.flush();
+    const page = await json(await server.api('/api/v1/egress/events?host=upload.unknown-drop.com&source=icap&limit=1'));
+    assert.deepEqual([page.items[0].path, page.items[0].decision, page.items[0].dataClasses, page.items[0].scanTruncated], ['/large', 'allow', [], true]);
+    // The OCSF export carries it too, on that event only (the blocked card upload before it was scanned whole).
+    const ocsf = (await (await server.api('/api/v1/egress/events?host=upload.unknown-drop.com&source=icap&format=ocsf')).text()).trim().split('\n').map((line) => JSON.parse(line));
+    assert.ok(ocsf.length >= 2);
+    assert.deepEqual(ocsf.filter((e) => e.unmapped?.scan_truncated).map((e) => e.unmapped), [{ scan_truncated: true }]);
   });
 
   test('bulk e-mails: blocked to an unknown destination, allowed to a vendor approved for personal data; cards to that vendor are not', async () => {

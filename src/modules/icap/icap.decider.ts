@@ -105,26 +105,27 @@ export class IcapDecider implements IcapHandler {
     const p = policy.policy;
     try {
       const threat = p.blockIndicatorDestinations ? this.deps.threats.match(host, tx.http.path) : null;
-      const detections = await this.scan(tx);
-      if (threat) return this.finish(tx, host, policy, { decision: p.mode === 'enforce' ? 'block' : 'record', reason: threatReason(host, threat), detections });
+      const { detections, truncated: scanTruncated } = await this.scan(tx);
+      if (threat) return this.finish(tx, host, policy, { decision: p.mode === 'enforce' ? 'block' : 'record', reason: threatReason(host, threat), detections, scanTruncated });
       const triggers = triggerTypes(detections, p);
-      if (!triggers.length) return this.finish(tx, host, policy, { decision: 'allow', reason: null, detections });
+      if (!triggers.length) return this.finish(tx, host, policy, { decision: 'allow', reason: null, detections, scanTruncated });
       const attribution = await this.deps.attribution.resolve(this.db, host);
       const allowed = new Set(p.allowances.find((a) => a.vendorId === attribution.vendorId)?.types ?? []);
       const remaining = triggers.filter((t) => !allowed.has(t));
       const sanction: Sanction = remaining.length ? this.deps.attribution.sanctionOf(attribution, remaining) : 'sanctioned';
-      if (!p.destinations.includes(sanction as 'unknown' | 'unsanctioned')) return this.finish(tx, host, policy, { decision: 'allow', reason: null, detections });
+      if (!p.destinations.includes(sanction as 'unknown' | 'unsanctioned')) return this.finish(tx, host, policy, { decision: 'allow', reason: null, detections, scanTruncated });
       const reason = dataReason(host, attribution, sanction, remaining, detections);
-      return this.finish(tx, host, policy, { decision: p.mode === 'enforce' ? 'block' : 'record', reason, detections });
+      return this.finish(tx, host, policy, { decision: p.mode === 'enforce' ? 'block' : 'record', reason, detections, scanTruncated });
     } catch (error) {
       return this.failed(tx, host, error);
     }
   }
 
-  private async scan(tx: IcapTransaction): Promise<Detection[]> {
-    if (!tx.body || !tx.body.some((piece) => piece.length)) return [];
+  private async scan(tx: IcapTransaction): Promise<{ detections: Detection[]; truncated: boolean }> {
+    if (!tx.body || !tx.body.some((piece) => piece.length)) return { detections: [], truncated: false };
     const result = await this.deps.scanBody(tx.body, { contentType: tx.http.headers.get('content-type') ?? null, contentEncoding: tx.http.headers.get('content-encoding') ?? null });
-    return result.detections;
+    // Cut short either here (the body went on past what the server holds: the scan cap) or in the scan (a decoded body past the cap).
+    return { detections: result.detections, truncated: tx.truncated || result.truncated };
   }
 
   private failed(tx: IcapTransaction, host: string, error: unknown): IcapDecision {
@@ -139,7 +140,7 @@ export class IcapDecider implements IcapHandler {
     return this.finish(tx, host, null, { decision, reason, detections: [] });
   }
 
-  private finish(tx: IcapTransaction, host: string, policy: PolicyInForce | null, outcome: { decision: EgressDecision; reason: string | null; detections: Detection[] }): IcapDecision {
+  private finish(tx: IcapTransaction, host: string, policy: PolicyInForce | null, outcome: { decision: EgressDecision; reason: string | null; detections: Detection[]; scanTruncated?: boolean }): IcapDecision {
     const id = newId();
     const at = new Date().toISOString();
     this.counters[outcome.decision]++;
@@ -159,6 +160,7 @@ export class IcapDecider implements IcapHandler {
       contentType: tx.http.headers.get('content-type')?.split(';')[0].trim().toLowerCase() || null,
       dataClasses: [...new Set(outcome.detections.map((d) => d.type))],
       detections: summarize(outcome.detections),
+      scanTruncated: outcome.scanTruncated ?? false,
       decision: outcome.decision,
       reason: outcome.reason === null ? null : policy ? `${outcome.reason} (policy version ${policy.version})` : outcome.reason,
     };
