@@ -73,10 +73,15 @@ function withDatabaseName(url: string, name: string): string {
   return parsed.toString();
 }
 
-/** Templates are keyed by the migrations' code, so an edited migration gets a fresh template. */
+let fingerprint: string | undefined;
+
+/** Templates are keyed by the migrations' code, so an edited migration gets a fresh template; hashed once per process. */
 function migrationsFingerprint(): string {
-  const source = Object.entries(migrations).map(([name, m]) => `${name}:${m.up.toString()}:${m.down?.toString() ?? ''}`);
-  return createHash('sha256').update(source.join('\n')).digest('hex').slice(0, 12);
+  if (fingerprint === undefined) {
+    const source = Object.entries(migrations).map(([name, m]) => `${name}:${m.up.toString()}:${m.down?.toString() ?? ''}`);
+    fingerprint = createHash('sha256').update(source.join('\n')).digest('hex').slice(0, 12);
+  }
+  return fingerprint;
 }
 
 /**
