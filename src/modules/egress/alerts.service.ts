@@ -202,7 +202,9 @@ export class EgressAlertService {
     for (const event of events) {
       const destination = attributions.get(event.host)!.destination || destinationOf(event.host);
       const key = `${sourceOf(event)}|${destination}`;
-      flows.set(key, [...(flows.get(key) ?? []), event]);
+      const flow = flows.get(key);
+      if (flow) flow.push(event);
+      else flows.set(key, [event]);
     }
     const stored = new Map((await repo.baselines([...flows.keys()])).map((r) => [r.flow_key, r]));
     const windowMs = rule.windowHours * HOUR_MS;

@@ -72,13 +72,15 @@ function inflateCapped(stream: Transform, input: Buffer, cap: number): Promise<D
 
 /** Control bytes other than tab/CR/LF/FF in the first KiB: images, archives, protobuf. */
 export function looksBinary(data: Buffer): boolean {
-  const sample = data.subarray(0, 1024);
+  // An indexed loop: it runs for every body, and iterating the Buffer was a visible cost per small request.
+  const length = Math.min(data.length, 1024);
   let control = 0;
-  for (const b of sample) {
+  for (let i = 0; i < length; i++) {
+    const b = data[i]!;
     if (b === 0) return true;
     if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++;
   }
-  return sample.length > 0 && control / sample.length > 0.1;
+  return length > 0 && control / length > 0.1;
 }
 
 const BINARY_TYPES = /^(image|audio|video|font)\/|^application\/(octet-stream|zip|gzip|x-gzip|pdf|x-protobuf|protobuf|vnd\.google\.protobuf|x-tar|x-7z-compressed|wasm)/;

@@ -1,6 +1,7 @@
 /**
  * The detectors. Every one is a hand-written scan that looks at each character a bounded number of
- * times (anchors found with indexOf, candidates grown to a fixed maximum length, then validated),
+ * times (anchors found by one prefilter walk over the text, candidates grown to a fixed maximum
+ * length, then validated),
  * so no input can make scanning worse than linear; no detector uses a backtracking regular
  * expression on the input. Matches become Detections with a confidence from the validator, the
  * format, the words before the match and the field name; the matched text only feeds validators
@@ -84,45 +85,125 @@ class Scan {
     return Math.max(k === -1 ? 0 : this.layout.start(k), pos - span);
   }
 
-  /** start, end pairs of the digit runs of the text (set by tokens()) */
-  private groups: number[] = [];
+  /** start, end pairs of the digit runs of the text (set by prefilter()) */
+  private readonly groups: number[] = [];
   private n = 0;
-  /** start, end pairs of the runs of token characters 20 to 512 long (set by tokens()): secret candidates */
-  private longTokens: number[] = [];
+  /** start, end pairs of the runs of token characters 20 to 512 long: secret candidates */
+  private readonly longTokens: number[] = [];
+  // Where each anchored detector may match, in increasing order (set by prefilter()).
+  private readonly ats: number[] = [];
+  private readonly pluses: number[] = [];
+  /** Colons that start a pair ":", at most four hex digits, ":" (every IPv6 address has one). */
+  private readonly colonPairs: number[] = [];
+  /** Where an IBAN, a NINO ("[A-Z][A-Z] ?\d") or a NIE ("[XYZ]\d") may start: capitals just before a digit run. */
+  private readonly letterStarts: number[] = [];
+  /** Where an issuer's prefix is, and its rule. */
+  private readonly secretStarts: number[] = [];
+  private readonly secretRules: SecretRule[] = [];
+  private readonly jwtStarts: number[] = [];
+  private readonly pemStarts: number[] = [];
+  /** "pass" or "pwd" in any case somewhere in the text: a password field's name may be in it. */
+  private passwordHint = false;
 
   /**
-   * One walk over the text for the two detectors that look at every character: the digit runs
-   * (every identifier made of digits) and the long token runs (random-looking secrets). A digit
-   * is a token character, so both come out of the token runs.
+   * The prefilter: one walk over the character codes, through a class table, that finds every
+   * place a detector could match, so no detector reads the whole text again. The walk yields the
+   * digit runs (every identifier made of digits) and the long token runs (random-looking secrets),
+   * and at the few marked characters ("@", "+", ":", "_", "-", "A", "B", "J", "p"/"P") the
+   * anchors of e-mail addresses, international phone numbers, IPv6 addresses, issuer prefixes,
+   * private keys, JWTs and password field names. A body without personal data costs this walk.
    */
-  tokens(): void {
+  prefilter(): void {
     const { codes, len, groups, longTokens } = this;
     let i = 0;
     while (i < len) {
-      let c = codes[i]!;
-      if (TOKEN_CHARS[c] !== 1) {
+      let f = CLASSES[codes[i]!]!;
+      if ((f & TOKEN) === 0) {
+        if (f !== 0) this.mark(i);
         i++;
         continue;
       }
       const s = i;
       while (i < len) {
-        c = codes[i]!;
-        if (c >= 48 && c <= 57) {
+        f = CLASSES[codes[i]!]!;
+        if (f === TOKEN) i++;
+        else if (f === DIGIT) {
           const g = i;
           do i++;
           while (i < len && isDigit(codes[i]!));
           groups.push(g, i);
-        } else if (TOKEN_CHARS[c] === 1) i++;
-        else break;
+          this.letterStart(g);
+        } else if (f === TOKEN_MARK) {
+          this.mark(i);
+          i++;
+        } else break;
       }
       // base64 padding belongs to the token; any other "=" separates a name from its value
       let pad = i;
-      while (this.code(pad) === 61 && pad - i < 2) pad++;
-      if (pad > i && !isTokenChar(this.code(pad))) i = pad;
+      while (pad < len && codes[pad] === 61 && pad - i < 2) pad++;
+      if (pad > i && (pad === len || TOKEN_CHARS[codes[pad]!] !== 1)) i = pad;
       if (i - s >= 20 && i - s <= 512) longTokens.push(s, i);
-      i++;
     }
     this.n = groups.length / 2;
+    this.sortSecretStarts();
+  }
+
+  /** The anchors at a marked character. */
+  private mark(i: number): void {
+    const { codes } = this;
+    const c = codes[i]!;
+    if (c === 64) this.ats.push(i);
+    else if (c === 43) this.pluses.push(i);
+    else if (c === 58) {
+      let j = i + 1;
+      while (j < i + 5 && isHex(codes[j] ?? -1)) j++;
+      if (codes[j] === 58) this.colonPairs.push(i);
+    } else if (c === 74) {
+      if (i >= 2 && codes[i - 1] === 121 && codes[i - 2] === 101) this.jwtStarts.push(i - 2);
+    } else if (c === 66) {
+      if (i >= 5 && this.text.startsWith('-----BEGIN ', i - 5)) this.pemStarts.push(i - 5);
+    } else if (c === 112 || c === 80) {
+      if (!this.passwordHint) {
+        const c1 = codes[i + 1]! | 32;
+        this.passwordHint = (c1 === 97 && (codes[i + 2]! | 32) === 115 && (codes[i + 3]! | 32) === 115) || (c1 === 119 && (codes[i + 2]! | 32) === 100);
+      }
+      return;
+    }
+    const triggered = SECRET_TRIGGERS[c];
+    if (triggered === undefined) return;
+    for (const { rule, at, first, second } of triggered) {
+      const p = i - at;
+      if (p >= 0 && codes[p] === first && codes[p + 1] === second && this.text.startsWith(rule.prefix, p)) {
+        this.secretStarts.push(p);
+        this.secretRules.push(rule);
+      }
+    }
+  }
+
+  /** The letter-code anchors before the digit run starting at g. */
+  private letterStart(g: number): void {
+    const { codes } = this;
+    const c1 = g >= 1 ? codes[g - 1]! : -1;
+    if (c1 === 32) {
+      if (g >= 3 && isUpper(codes[g - 3]!) && isUpper(codes[g - 2]!)) this.letterStarts.push(g - 3);
+      return;
+    }
+    if (!isUpper(c1)) return;
+    if (g >= 2 && isUpper(codes[g - 2]!)) this.letterStarts.push(g - 2);
+    if (c1 === 88 || c1 === 89 || c1 === 90) this.letterStarts.push(g - 1);
+  }
+
+  /** Issuer prefixes are found at the character each is recognised by, not at their start: put them in order. */
+  private sortSecretStarts(): void {
+    const starts = this.secretStarts;
+    let sorted = true;
+    for (let k = 1; k < starts.length && sorted; k++) sorted = starts[k - 1]! < starts[k]!;
+    if (sorted) return;
+    const order = starts.map((_, k) => k).sort((a, b) => starts[a]! - starts[b]!);
+    const rules = order.map((k) => this.secretRules[k]!);
+    const positions = order.map((k) => starts[k]!);
+    starts.splice(0, starts.length, ...positions);
+    this.secretRules.splice(0, rules.length, ...rules);
   }
 
   gs(k: number): number {
@@ -184,7 +265,7 @@ class Scan {
   }
 
   run(): Detection[] {
-    this.tokens();
+    this.prefilter();
     this.emails();
     this.numbers();
     this.letterCodes();
@@ -207,7 +288,9 @@ class Scan {
 
   emails(): void {
     const { text } = this;
-    for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let from = 0;
+    for (const at of this.ats) {
+      if (at < from) continue;
       let s = at;
       while (s > 0 && at - s < 64 && isLocalChar(this.code(s - 1))) s--;
       if (s > 0 && isLocalChar(this.code(s - 1))) continue; // local part longer than 64
@@ -223,7 +306,7 @@ class Scan {
       if (!/^[A-Za-z]{2,24}$/.test(tld) || FILE_EXTENSIONS.has(tld.toLowerCase())) continue;
       const local = text.slice(s, at);
       this.emit('email', null, s, e, 0.92, `${local[0]}***@${domain[0]}***.${tld}`);
-      at = e - 1;
+      from = e;
     }
   }
 
@@ -357,7 +440,9 @@ class Scan {
 
   phonesInternational(): void {
     const { text } = this;
-    for (let plus = text.indexOf('+'); plus !== -1; plus = text.indexOf('+', plus + 1)) {
+    let from = 0;
+    for (const plus of this.pluses) {
+      if (plus < from) continue;
       if (!isDigit(this.code(plus + 1)) || isAlnum(this.code(plus - 1))) continue;
       let e = plus + 1;
       let digits = 0;
@@ -381,7 +466,7 @@ class Scan {
       if (v === 'for') c += 0.15;
       if (v === 'against') c -= 0.4;
       this.emit('phone', parsed.country ?? null, plus, e, c, maskKeepLast(candidate, 2));
-      plus = e - 1;
+      from = e;
     }
   }
 
@@ -466,7 +551,7 @@ class Scan {
   /** Birth dates written with the month's name ("born 12 March 1985", "DOB: Mar 12, 1985"), only where birth is mentioned. */
   namedMonthDates(): void {
     const { text, layout } = this;
-    if (!layout.namesHidden && !BIRTH_HINT.test(text)) return;
+    if (!this.namedMonthYear() || (!layout.namesHidden && !BIRTH_HINT.test(text))) return;
     const dates = new RegExp(NAMED_MONTH_DATE.source, 'gi');
     for (let m = dates.exec(text); m !== null; m = dates.exec(text)) {
       const [day, month, year] = m[1] ? [m[1], m[2]!, m[3]!] : [m[5]!, m[4]!, m[6]!];
@@ -480,14 +565,50 @@ class Scan {
     }
   }
 
+  /**
+   * Whether some run of four or more digits stands where a named-month date's year does: after
+   * the month's name ("March 1985", "Mar.-1985") or after the day that follows it ("Mar 12, 1985",
+   * "March 1st 1985"). Without one, the date expression cannot match anywhere in the text.
+   */
+  namedMonthYear(): boolean {
+    for (let k = 0; k < this.n; k++) {
+      if (this.glen(k) < 4) continue;
+      const y = this.gs(k);
+      const c1 = this.code(y - 1);
+      if (!(c1 === 32 || c1 === 44 || c1 === 45)) continue;
+      if (this.monthEndsAt(y - 1)) return true;
+      const c2 = this.code(y - 2);
+      if ((c2 === 32 || c2 === 44 || c2 === 45) && this.monthEndsAt(y - 2)) return true;
+      if (c1 !== 32) continue;
+      // "<month> <day>[st|nd|rd|th][,] <year>"
+      let p = c2 === 44 ? y - 2 : y - 1;
+      if (isLower(this.code(p - 1) | 32) && isLower(this.code(p - 2) | 32)) p -= 2;
+      if (!isDigit(this.code(p - 1))) continue;
+      if (this.code(p - 2) === 32 && this.monthEndsAt(p - 2)) return true;
+      if (isDigit(this.code(p - 2)) && this.code(p - 3) === 32 && this.monthEndsAt(p - 3)) return true;
+    }
+    return false;
+  }
+
+  /** Whether a month's name, in any case and maybe followed by a dot, ends at `end`. */
+  monthEndsAt(end: number): boolean {
+    const at = this.code(end - 1) === 46 ? end - 1 : end;
+    // Most numbers follow no month: its last three letters rule them out without a slice.
+    const tail = ((this.code(at - 3) | 32) << 16) | ((this.code(at - 2) | 32) << 8) | (this.code(at - 1) | 32);
+    if (!MONTH_TAILS.has(tail)) return false;
+    for (let length = 3; length <= 9 && length <= at; length++) {
+      if (MONTH_SPELLINGS.has(this.text.slice(at - length, at).toLowerCase())) return true;
+    }
+    return false;
+  }
+
   // --- letter-led codes: IBAN, NINO, NIE ----------------------------------------------------
 
   letterCodes(): void {
     const { text } = this;
-    const anchors = new RegExp(LETTER_CODE_START.source, 'g');
-    for (let m = anchors.exec(text); m !== null; m = anchors.exec(text)) {
-      const i = m.index;
-      anchors.lastIndex = i + 1;
+    let from = 0;
+    for (const i of this.letterStarts) {
+      if (i < from) continue;
       if (i + 3 >= this.len || !this.startOk(i)) continue;
       const c0 = text.charCodeAt(i);
       const c1 = text.charCodeAt(i + 1);
@@ -495,7 +616,7 @@ class Scan {
         if (isDigit(text.charCodeAt(i + 2)) && isDigit(text.charCodeAt(i + 3))) {
           const end = this.iban(i);
           if (end > 0) {
-            anchors.lastIndex = end;
+            from = end;
             continue;
           }
         }
@@ -555,8 +676,9 @@ class Scan {
   ipv6(): void {
     const { text } = this;
     // Every IPv6 address has two colons at most four hex digits apart; its first colon starts such a pair.
-    const pairs = /:[0-9A-Fa-f]{0,4}:/g;
-    for (let colon = nextMatch(pairs, text, 0); colon !== -1; colon = nextMatch(pairs, text, colon + 1)) {
+    let from = 0;
+    for (const colon of this.colonPairs) {
+      if (colon < from) continue;
       let s = colon;
       while (s > 0 && colon - s < 5 && (isHex(this.code(s - 1)) || this.code(s - 1) === 58)) s--;
       if (isAlnum(this.code(s - 1))) continue;
@@ -564,14 +686,14 @@ class Scan {
       while (e < this.len && e - s < 46 && (isHex(this.code(e)) || this.code(e) === 58 || this.code(e) === 46)) e++;
       while (e > colon && this.code(e - 1) === 46) e--;
       if (isAlnum(this.code(e)) || e - s >= 46) {
-        colon = e;
+        from = e + 1;
         continue;
       }
       let colons = 0;
       for (let j = s; j < e; j++) if (this.code(j) === 58) colons++;
       const candidate = colons >= 2 ? text.slice(s, e) : '';
       if (!candidate || !/[0-9a-fA-F]/.test(candidate) || !isIPv6(candidate)) {
-        colon = Math.max(colon, e - 1);
+        from = Math.max(colon, e - 1) + 1;
         continue;
       }
       const lower = candidate.toLowerCase();
@@ -581,33 +703,35 @@ class Scan {
       if (v === 'for') c += 0.2;
       if (v === 'against') c -= 0.4;
       this.emit('ip_address', 'ipv6', s, e, c, `${candidate.split(':')[0] || ''}:****`);
-      colon = e;
+      from = e + 1;
     }
   }
 
   // --- credentials -------------------------------------------------------------------------
 
   secretsByPrefix(): void {
-    const { text } = this;
-    const prefixes = new RegExp(SECRET_PREFIXES.source, 'g');
-    for (let m = prefixes.exec(text); m !== null; m = prefixes.exec(text)) {
-      const at = m.index;
-      const rule = SECRET_RULE_BY_PREFIX.get(m[0])!;
-      prefixes.lastIndex = at + 1;
+    const { secretStarts, secretRules } = this;
+    let from = 0;
+    for (let t = 0; t < secretStarts.length; t++) {
+      const at = secretStarts[t]!;
+      if (at < from) continue;
+      const rule = secretRules[t]!;
       if (isWord(this.code(at - 1)) && !rule.prefix.startsWith('https://')) continue;
       let e = at + rule.prefix.length;
       while (e < this.len && e - at < rule.prefix.length + rule.max && rule.chars(this.code(e))) e++;
       const body = e - at - rule.prefix.length;
       if (body < rule.min || (e < this.len && rule.chars(this.code(e)))) continue;
       this.emit('secret', rule.kind, at, e, rule.confidence, `${rule.prefix}****`);
-      prefixes.lastIndex = e;
+      from = e;
     }
   }
 
   privateKeys(): void {
     const { text } = this;
     let endMarker = -2; // the next END marker, searched once per position so many BEGINs stay linear
-    for (let at = text.indexOf('-----BEGIN '); at !== -1; at = text.indexOf('-----BEGIN ', at + 1)) {
+    let from = 0;
+    for (const at of this.pemStarts) {
+      if (at < from) continue;
       const header = text.slice(at, at + 60);
       const m = /^-----BEGIN ([A-Z0-9 ]{0,30})PRIVATE KEY( BLOCK)?-----/.exec(header);
       if (!m) continue;
@@ -618,20 +742,21 @@ class Scan {
         end = close !== -1 && close - endMarker < 60 ? close + 5 : endMarker;
       }
       this.emit('secret', 'private-key', at, end, 0.99, `${m[1] ?? ''}PRIVATE KEY ****`.trimStart());
-      at = end - 1;
+      from = end;
     }
   }
 
   jwts(): void {
     const { text } = this;
-    for (let at = text.indexOf('eyJ'); at !== -1; at = text.indexOf('eyJ', at + 1)) {
-      if (isWord(this.code(at - 1)) || this.code(at - 1) === 45) continue;
+    let from = 0;
+    for (const at of this.jwtStarts) {
+      if (at < from || isWord(this.code(at - 1)) || this.code(at - 1) === 45) continue;
       let e = at;
       while (e < this.len && e - at < 16384 && (isWord(this.code(e)) || this.code(e) === 45 || this.code(e) === 46)) e++;
       const token = text.slice(at, e).replace(/\.+$/, '');
       const parts = token.split('.');
       if (parts.length !== 3 || !parts[0] || !parts[1]) {
-        at = e - 1;
+        from = e;
         continue;
       }
       const header = decodeJsonSegment(parts[0]);
@@ -640,7 +765,7 @@ class Scan {
         const alg = String(header.alg).slice(0, 10).replace(/[^A-Za-z0-9]/g, '');
         this.emit('jwt', alg || null, at, at + token.length, 0.9, `eyJ****.****.**** (alg ${alg})`);
       }
-      at = e - 1;
+      from = e;
     }
   }
 
@@ -649,7 +774,7 @@ class Scan {
     const { text, layout } = this;
     const passwords = new Set<number>();
     // A password field's name is in the text (a JSON key), unless names were decoded or given.
-    if (layout.namesHidden || PASSWORD_HINT.test(text)) {
+    if (layout.namesHidden || this.passwordHint) {
       for (let k = 0; k < layout.size; k++) {
         if (layout.isSkipped(k) || !hasAny(layout.fieldWords(k), PASSWORD_WORDS)) continue;
         const raw = text.slice(layout.start(k), layout.end(k));
@@ -702,7 +827,6 @@ class Scan {
 }
 
 const PHONE_HINT = /phone|tel|mobile|cell|fax|call|contact|sms|whatsapp|msisdn|handy/i;
-const PASSWORD_HINT = /pass|pwd/i;
 const CARD_SHAPES = /^(4-4-4-4|4-4-4-4-3|4-6-5|4-6-4|4-4-4-1|4-4-4-2|4-4-4-3|4-4-4-4-1|4-4-4-4-2)$/;
 const PHONE_SEPARATORS = new Set([' ', '-', '.', ') ', ')', '-(', ' (']);
 const DATE_SEPARATORS = new Set(['-', '/', '.']);
@@ -713,17 +837,11 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 const MONTH_NAME = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
 /** "12 March 1985", "12th of Mar. 1985", "12-Mar-1985" | "March 12, 1985": bounded repetition only, so linear. */
 const NAMED_MONTH_DATE = new RegExp(`(\\d{1,2})(?:st|nd|rd|th)?(?: of)?[ -]${MONTH_NAME}[ ,-]{1,2}(\\d{4})|${MONTH_NAME} (\\d{1,2})(?:st|nd|rd|th)?,? (\\d{4})`);
+const MONTH_SPELLINGS = new Set(['jan', 'january', 'feb', 'february', 'mar', 'march', 'apr', 'april', 'may', 'jun', 'june', 'jul', 'july', 'aug', 'august', 'sep', 'sept', 'september', 'oct', 'october', 'nov', 'november', 'dec', 'december']);
+const MONTH_TAILS = new Set([...MONTH_SPELLINGS].map((m) => (m.charCodeAt(m.length - 3) << 16) | (m.charCodeAt(m.length - 2) << 8) | m.charCodeAt(m.length - 1)));
 /** A birth date needs a birth word before it or in its field name: without one in the text, there is nothing to find. */
 const BIRTH_HINT = /dob|birth|born|geb|naiss|nacim|bday/i;
 
-/** Where an IBAN or a UK NINO (two capitals, then digits) or a Spanish NIE (X, Y or Z, then digits) may start. */
-const LETTER_CODE_START = /[A-Z][A-Z] ?\d|[XYZ]\d/;
-
-/** The index of the regex's next match at or after `from`, or -1. */
-function nextMatch(re: RegExp, text: string, from: number): number {
-  re.lastIndex = from;
-  return re.exec(text)?.index ?? -1;
-}
 
 function isLocalChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
@@ -734,9 +852,6 @@ function isDomainChar(c: number): boolean {
 /** Characters of tokens (keys, base64, URL-safe base64), as a table: it is asked once per character of a body. */
 const TOKEN_CHARS = new Uint8Array(256);
 for (let c = 0; c < 128; c++) if (isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 46 || c === 126) TOKEN_CHARS[c] = 1;
-function isTokenChar(c: number): boolean {
-  return c >= 0 && c < 128 && TOKEN_CHARS[c] === 1;
-}
 
 const alnumOrDash = (c: number): boolean => isAlnum(c) || c === 45;
 const alnumDashUnderscore = (c: number): boolean => isWord(c) || c === 45;
@@ -783,9 +898,28 @@ const SECRET_RULES: SecretRule[] = [
   { prefix: 'sk-ant-', kind: 'anthropic-key', chars: alnumDashUnderscore, min: 40, max: 250, confidence: 0.95 },
 ];
 
-const SECRET_RULE_BY_PREFIX = new Map(SECRET_RULES.map((rule) => [rule.prefix, rule]));
-/** Every issuer prefix at once: an alternation of literals, so linear in the text. */
-const SECRET_PREFIXES = new RegExp(SECRET_RULES.map((rule) => rule.prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
+/**
+ * Each issuer prefix is recognised at its first "_", "-" or ":" (or at its leading "A"): those
+ * characters are rare, so the prefilter compares prefixes only there. No prefix is the start of
+ * another, so at most one matches at a position.
+ */
+const SECRET_TRIGGERS: { rule: SecretRule; at: number; first: number; second: number }[][] = [];
+for (const rule of SECRET_RULES) {
+  const at = rule.prefix.search(/[-_:]/);
+  const trigger = at === -1 ? 0 : at;
+  (SECRET_TRIGGERS[rule.prefix.charCodeAt(trigger)] ??= []).push({ rule, at: trigger, first: rule.prefix.charCodeAt(0), second: rule.prefix.charCodeAt(1) });
+}
+
+// The prefilter's character classes: token characters, digits, and the characters it stops at.
+const TOKEN = 1;
+const DIGIT = 3;
+const MARK = 4;
+const TOKEN_MARK = 5;
+const CLASSES = new Uint8Array(256);
+for (let c = 0; c < 128; c++) if (TOKEN_CHARS[c] === 1) CLASSES[c] = TOKEN;
+for (let c = 48; c <= 57; c++) CLASSES[c] = DIGIT;
+for (const c of '@:') CLASSES[c.charCodeAt(0)] = MARK;
+for (const c of '+_-ABJpP') CLASSES[c.charCodeAt(0)] = TOKEN_MARK;
 
 function decodeJsonSegment(part: string): Record<string, unknown> | null {
   if (part.length > 8192) return null;

@@ -283,6 +283,18 @@ test('every detector is linear: adversarial inputs of 256 KiB scan within a gene
     'token run': 'aB3'.repeat(n / 3),
     'key tokens': 'key=aB3dE6fG9hJ2kL5mN8pQ '.repeat(n / 25),
     'multiline': 'a\n'.repeat(n / 2),
+    // the prefilter's marked characters and what it checks around them
+    'underscores': '_'.repeat(n),
+    'dashes': '-'.repeat(n),
+    'capital As': 'A'.repeat(n),
+    'capital Js': 'J'.repeat(n),
+    'pem dashes': '-----B'.repeat(n / 6),
+    'p letters': 'pas'.repeat(n / 3),
+    'prefix triggers': 'ghp_sk-xoxb_AK:'.repeat(n / 15),
+    'colon pairs': ':1:'.repeat(n / 3),
+    'month years': 'March 1985 '.repeat(n / 11),
+    'month-day years': 'born Mar 12, 1985 '.repeat(n / 18),
+    'dashed years': 'SKU-12345 '.repeat(n / 10),
   };
   for (const [name, input] of Object.entries(inputs)) {
     const started = performance.now();

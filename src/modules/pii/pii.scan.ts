@@ -95,63 +95,83 @@ function multipartLayout(text: string, boundary: string): { text: string; layout
   return { text: scanned, layout, error };
 }
 
+/** A body read for scanning: the text the detectors run over and where its values are. */
+export interface ReadBody {
+  format: ScanResult['format'];
+  text: string;
+  layout: Layout;
+  /** The body's bytes when each is one character of `text` (ASCII): the detectors' walks read them. */
+  bytes: Uint8Array | undefined;
+  scannedBytes: number;
+  truncated: boolean;
+  error: string | null;
+}
+
 /**
- * Scans an HTTP body: content-encoding undone (decoded size capped at maxBytes: bombs are cut and
- * reported in `error`), then JSON value by value with field paths, form fields, multipart parts,
- * or plain text. Binary bodies are not scanned. Never throws for any body.
+ * Reads an HTTP body for scanning: content-encoding undone (decoded size capped at maxBytes: bombs
+ * are cut and reported in `error`), then JSON value by value with field paths, form fields,
+ * multipart parts, or plain text. A binary body reads as no text. Never throws for any body.
  */
-export async function scanBody(
-  body: Buffer,
-  headers: { contentType?: string | null; contentEncoding?: string | null },
-  options?: ScanOptions,
-): Promise<ScanResult> {
-  const max = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-  const patterns = patternsOf(options);
-  const decoded = await decodeContent(body, headers.contentEncoding, max);
+export async function readBody(body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }, maxBytes = DEFAULT_MAX_BYTES): Promise<ReadBody> {
+  const decoded = await decodeContent(body, headers.contentEncoding, maxBytes);
   const contentType = (headers.contentType ?? '').trim().toLowerCase();
   const join = (...errors: (string | null)[]): string | null => errors.filter(Boolean).join('; ') || null;
-  const result = (format: ScanResult['format'], detections: Detection[], error: string | null = decoded.error): ScanResult => ({
-    detections: finish(detections),
+  const read = (format: ScanResult['format'], text: string, layout: Layout, bytes: Uint8Array | undefined, error: string | null = decoded.error): ReadBody => ({
+    format,
+    text,
+    layout,
+    bytes,
     scannedBytes: format === 'binary' ? 0 : decoded.data.length,
     truncated: decoded.truncated,
-    format,
     error,
   });
-  if (decoded.error && decoded.data.length === 0) return result('binary', []);
-  if (isBinaryType(contentType) || looksBinary(decoded.data)) return result('binary', []);
+  if ((decoded.error && decoded.data.length === 0) || isBinaryType(contentType) || looksBinary(decoded.data)) return read('binary', '', new Layout(), undefined);
   // ASCII (most bodies) reads the same as UTF-8 and as Latin-1, which decodes several times faster (no validation).
   const text = decoded.data.toString(isAscii(decoded.data) ? 'latin1' : 'utf8');
   // One byte a character (ASCII): the detectors' character walks read the bytes, which is faster.
   const bytes = decoded.data.length === text.length ? decoded.data : undefined;
-  const asText = (note: string | null): ScanResult => result('text', scanLayout(text, Layout.whole(text.length, 0, null), patterns, bytes), join(decoded.error, note));
+  const asText = (note: string | null): ReadBody => read('text', text, Layout.whole(text.length, 0, null), bytes, join(decoded.error, note));
 
   const sniffJson = !contentType && /^\s*[[{]/.test(text.slice(0, 64));
   if (isJsonType(contentType) || sniffJson) {
     if (/ndjson/.test(contentType)) {
       const { layout, error } = ndjsonLayout(text);
-      return result('json', scanLayout(text, layout, patterns, bytes), join(decoded.error, error));
+      return read('json', text, layout, bytes, join(decoded.error, error));
     }
     const layout = new Layout();
     const error = readJson(text, layout);
-    if (!error) return result('json', scanLayout(text, layout, patterns, bytes));
+    if (!error) return read('json', text, layout, bytes);
     // A cut-off (truncated) or malformed JSON body is still scanned, as text.
     return asText(`${error}; scanned as text`);
   }
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
     const form = formLayout(text);
-    return result('form', scanLayout(form.text, form.layout, patterns));
+    return read('form', form.text, form.layout, undefined);
   }
   if (contentType.startsWith('multipart/')) {
     const boundary = boundaryOf(headers.contentType ?? '');
     if (!boundary) return asText('multipart without a boundary parameter; scanned as text');
     const mp = multipartLayout(text, boundary);
-    return result('multipart', scanLayout(mp.text, mp.layout, patterns), join(decoded.error, mp.error));
+    return read('multipart', mp.text, mp.layout, undefined, join(decoded.error, mp.error));
   }
   return asText(null);
 }
 
+/** Scans an HTTP body read by readBody. Binary bodies are not scanned. Never throws for any body. */
+export async function scanBody(
+  body: Buffer,
+  headers: { contentType?: string | null; contentEncoding?: string | null },
+  options?: ScanOptions,
+): Promise<ScanResult> {
+  const read = await readBody(body, headers, options?.maxBytes);
+  const detections = read.format === 'binary' ? [] : finish(scanLayout(read.text, read.layout, patternsOf(options), read.bytes));
+  return { detections, scannedBytes: read.scannedBytes, truncated: read.truncated, format: read.format, error: read.error };
+}
+
 /** Counts per type and tier, in the model's type and tier order. */
 export function summarize(detections: Detection[]): DetectionSummary {
+  // Most bodies have none: skip building the type/tier keys for each of them.
+  if (detections.length === 0) return [];
   const counts = new Map<string, number>();
   for (const d of detections) counts.set(`${d.type}/${d.tier}`, (counts.get(`${d.type}/${d.tier}`) ?? 0) + 1);
   const out: DetectionSummary = [];
