@@ -72,6 +72,8 @@ export interface AdvisoryChanges {
 
 /** Package keys the advisory index cache holds at most before it starts over. */
 const INDEX_CACHE_KEYS = 200_000;
+/** Advisory groups the group risk cache holds at most before it starts over. */
+const GROUP_CACHE_GROUPS = 100_000;
 /** Occurrences evaluated, or findings built, between two turns of the event loop outside a transaction. */
 const CPU_SLICE = 2_000;
 /** Stored components read back per slice when a whole SBOM is matched again. */
@@ -169,6 +171,14 @@ export class Matcher {
    */
   private indexCache = { feedWrites: -1, entries: new Map<string, PackageEntry[]>() };
 
+  /**
+   * Advisory groups with their rated members (what a finding's severity and priority follow from),
+   * as read once `feedWrites` feed writes had committed: groups are written only by feed writes, so
+   * like the index entries they hold until the count moves. A heavy upload otherwise reads 10,000
+   * groups and their members again, two queries per slice.
+   */
+  private groupCache = { feedWrites: -1, groups: new Map<string, GroupRiskRow>() };
+
   constructor(private readonly db: Kysely<DB>) {}
 
   private repo(executor: Executor) {
@@ -191,7 +201,7 @@ export class Matcher {
     const stats = emptyStats();
     // Read once per SBOM, when its first finding is made: policy, carried-over decisions, its root.
     let context: Promise<FindingContext> | null = null;
-    const contextOf = () => (context ??= this.findingContext(db, [sbom.sbomId], sbom.supersedes));
+    const contextOf = () => (context ??= this.findingContext(db, [sbom.sbomId], sbom.supersedes, sbom.feedWrites));
     return {
       finish: async () => {
         stats.created += await this.matchKevNamesOfSbom(db, sbom, contextOf, ctx);
@@ -535,12 +545,19 @@ export class Matcher {
   }
 
   /** What making findings reads once for a batch of SBOMs (a match run, an advisory change) rather than per slice. */
-  private async findingContext(db: Executor, sbomIds: string[], supersedes: string | null): Promise<FindingContext> {
+  private async findingContext(db: Executor, sbomIds: string[], supersedes: string | null, feedWrites?: number): Promise<FindingContext> {
     const repo = this.repo(db);
     const [roots, previous, policy, statements] = await Promise.all([repo.sbomRoots(sbomIds), supersedes ? repo.previousFindings(supersedes) : [], this.policy(db), repo.anyStatements()]);
     const carried = new Map<string, PreviousFinding>();
     for (const p of previous) carried.set(`${p.group_id}|${p.ecosystem}|${p.package_name}`, p);
-    return { now: new Date().toISOString(), roots, carried, policy, statements, groups: new Map(), ranks: new Map(), dueDates: new Map() };
+    return { now: new Date().toISOString(), roots, carried, policy, statements, groups: this.groupsAsOf(feedWrites), ranks: new Map(), dueDates: new Map() };
+  }
+
+  /** The groups a match fills in as it meets them: shared through groupCache when it knows the feed writes it matches against. */
+  private groupsAsOf(feedWrites: number | undefined): Map<string, GroupRiskRow> {
+    if (feedWrites === undefined) return new Map();
+    if (this.groupCache.feedWrites !== feedWrites || this.groupCache.groups.size > GROUP_CACHE_GROUPS) this.groupCache = { feedWrites, groups: new Map() };
+    return this.groupCache.groups;
   }
 
   /** Turns verdicts into finding rows and writes them: priority from the group, decisions carried over or set by VEX. */
