@@ -38,18 +38,46 @@ function isOpenEnd(b: Bound): boolean {
   return (b.kind === 'introduced' && b.version === '0') || (b.kind === 'limit' && b.version === '*');
 }
 
-function evaluateRange(cmp: VersionComparator, version: string, events: OsvEvent[]): MatchVerdict {
+/** A range's events as evaluation reads them under one comparator: the same for every version it is asked about. */
+interface PreparedRange {
+  /** Some bound is not a valid version for the comparator: every answer is indeterminate. */
+  invalid: boolean;
+  limits: Bound[];
+  /** The other bounds in evaluation order. */
+  sorted: Bound[];
+}
+
+/**
+ * Prepared ranges by their events array and comparator. The matcher asks about the same advisory
+ * entries (kept in its index cache) for every component of every upload: preparing them each time
+ * was most of the garbage of matching a heavy upload (a sort and its arrays per component and entry).
+ */
+const prepared = new WeakMap<OsvEvent[], Map<VersionComparator, PreparedRange>>();
+
+function prepareRange(cmp: VersionComparator, events: OsvEvent[]): PreparedRange {
+  let byComparator = prepared.get(events);
+  const known = byComparator?.get(cmp);
+  if (known) return known;
   const bounds = events.map(bound).filter((b): b is Bound => b !== null);
-  if (!cmp.isValid(version) || bounds.some((b) => !isOpenEnd(b) && !cmp.isValid(b.version))) return 'indeterminate';
+  const invalid = bounds.some((b) => !isOpenEnd(b) && !cmp.isValid(b.version));
+  const range: PreparedRange = {
+    invalid,
+    limits: bounds.filter((b) => b.kind === 'limit'),
+    // Array.prototype.sort is stable: events at the same version keep their order, so an
+    // introduced/fixed pair at one version (an empty interval) stays empty.
+    sorted: invalid
+      ? []
+      : bounds.filter((b) => b.kind !== 'limit').sort((a, b) => (isOpenEnd(a) ? (isOpenEnd(b) ? 0 : -1) : isOpenEnd(b) ? 1 : cmp.compare(a.version, b.version))),
+  };
+  if (!byComparator) prepared.set(events, (byComparator = new Map()));
+  byComparator.set(cmp, range);
+  return range;
+}
 
-  const limits = bounds.filter((b) => b.kind === 'limit');
+function evaluateRange(cmp: VersionComparator, version: string, events: OsvEvent[]): MatchVerdict {
+  const { invalid, limits, sorted } = prepareRange(cmp, events);
+  if (invalid || !cmp.isValid(version)) return 'indeterminate';
   if (limits.length > 0 && !limits.some((b) => b.version === '*' || cmp.compare(version, b.version) < 0)) return 'not_affected';
-
-  // Array.prototype.sort is stable: events at the same version keep their order, so an
-  // introduced/fixed pair at one version (an empty interval) stays empty.
-  const sorted = bounds
-    .filter((b) => b.kind !== 'limit')
-    .sort((a, b) => (isOpenEnd(a) ? (isOpenEnd(b) ? 0 : -1) : isOpenEnd(b) ? 1 : cmp.compare(a.version, b.version)));
   let affected = false;
   for (const b of sorted) {
     if (b.kind === 'introduced') {
