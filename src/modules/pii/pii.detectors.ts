@@ -145,7 +145,6 @@ class Scan {
       if (i - s >= 20 && i - s <= 512) longTokens.push(s, i);
     }
     this.n = groups.length / 2;
-    this.sortSecretStarts();
   }
 
   /** The anchors at a marked character. */
@@ -191,19 +190,6 @@ class Scan {
     if (!isUpper(c1)) return;
     if (g >= 2 && isUpper(codes[g - 2]!)) this.letterStarts.push(g - 2);
     if (c1 === 88 || c1 === 89 || c1 === 90) this.letterStarts.push(g - 1);
-  }
-
-  /** Issuer prefixes are found at the character each is recognised by, not at their start: put them in order. */
-  private sortSecretStarts(): void {
-    const starts = this.secretStarts;
-    let sorted = true;
-    for (let k = 1; k < starts.length && sorted; k++) sorted = starts[k - 1]! < starts[k]!;
-    if (sorted) return;
-    const order = starts.map((_, k) => k).sort((a, b) => starts[a]! - starts[b]!);
-    const rules = order.map((k) => this.secretRules[k]!);
-    const positions = order.map((k) => starts[k]!);
-    starts.splice(0, starts.length, ...positions);
-    this.secretRules.splice(0, rules.length, ...rules);
   }
 
   gs(k: number): number {
@@ -901,7 +887,8 @@ const SECRET_RULES: SecretRule[] = [
 /**
  * Each issuer prefix is recognised at its first "_", "-" or ":" (or at its leading "A"): those
  * characters are rare, so the prefilter compares prefixes only there. No prefix is the start of
- * another, so at most one matches at a position.
+ * another, so at most one matches at a position; and no prefix can start inside another one
+ * before that one's recognising character, so they are found in the order of their starts.
  */
 const SECRET_TRIGGERS: { rule: SecretRule; at: number; first: number; second: number }[][] = [];
 for (const rule of SECRET_RULES) {
