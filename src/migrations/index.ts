@@ -43,6 +43,7 @@ import * as m0041 from './0041_findings_sbom_covering.js';
 import * as m0042 from './0042_vendors_parent_index.js';
 import * as m0043 from './0043_vendor_finding_counts.js';
 import * as m0049 from './0049_egress_scan_truncated.js';
+import * as m0053 from './0053_product_open_groups.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -90,4 +91,5 @@ export const migrations: Record<string, Migration> = {
   '0042_vendors_parent_index': m0042,
   '0043_vendor_finding_counts': m0043,
   '0049_egress_scan_truncated': m0049,
+  '0053_product_open_groups': m0053,
 };

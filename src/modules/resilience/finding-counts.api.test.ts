@@ -30,15 +30,24 @@ describeEachEngine('stored open-finding counts', ({ engine }) => {
     return (v.residualRisk.terms as Array<{ key: string; detail: string }>).find((t) => t.key === 'openFindings')?.detail;
   };
   const stored = (id = vendorId) => db().selectFrom('vendor_finding_counts').selectAll().where('vendor_id', '=', id).executeTakeFirst();
-  /** Up-to-date stored counts equal a recount; out-of-date ones are recounted by the next read. */
+  const bySeverity = (rows: Array<{ severity: string; n: number | string }>) => {
+    const n = Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]));
+    return { critical: n.critical ?? 0, high: n.high ?? 0, medium: n.medium ?? 0, low: n.low ?? 0 };
+  };
+  /**
+   * The per-product groups a recount reads (0053) always give the counts of a full recount from
+   * the findings; up-to-date stored counts equal it too, and out-of-date ones are recounted by the next read.
+   */
   const assertHonest = async (id = vendorId) => {
+    const repo = new ResilienceRepository(db());
+    const live = bySeverity(await repo.openFindingCounts([id]));
+    assert.deepEqual(bySeverity(await repo.openGroupCounts([id])), live, 'the per-product groups count what the findings hold');
     const row = await stored(id);
     assert.ok(row, 'every vendor has a row');
     if (Number(row.counted_generation) !== Number(row.generation)) return;
-    const live = Object.fromEntries((await new ResilienceRepository(db()).openFindingCounts([id])).map((r) => [r.severity, Number(r.n)]));
     assert.deepEqual(
       { critical: Number(row.critical), high: Number(row.high), medium: Number(row.medium), low: Number(row.low) },
-      { critical: live.critical ?? 0, high: live.high ?? 0, medium: live.medium ?? 0, low: live.low ?? 0 },
+      live,
       'stored counts that claim to be up to date match the findings',
     );
   };
@@ -113,6 +122,19 @@ describeEachEngine('stored open-finding counts', ({ engine }) => {
     await change(() => triage('in_triage'), '2 critical');
   });
 
+  const vex = (state: string) =>
+    JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      version: 1,
+      vulnerabilities: [{ id: 'CVE-2099-1002', analysis: { state, ...(state === 'not_affected' ? { justification: 'code_not_present' } : {}) }, affects: [{ ref: 'pkg:golang/example.org/beta@v1.0.0' }] }],
+    });
+
+  test("VEX: the vendor's not_affected stops counting, its in_triage counts again", async () => {
+    await change(() => importFeed(server, 'cyclonedx-vex', vex('not_affected'), `?vendorId=${vendorId}`), '1 critical');
+    await change(() => importFeed(server, 'cyclonedx-vex', vex('in_triage'), `?vendorId=${vendorId}`), '2 critical');
+  });
+
   test('advisory groups merge: two findings become one advisory', async () => {
     const joining = osvRecord('GO-2099-1009', 'example.org/delta', '1.0.0', { aliases: ['CVE-2099-1001', 'CVE-2099-1002'], ...cvss(CRITICAL) });
     await change(() => importFeed(server, 'osv', JSON.stringify(joining)), '1 critical');
@@ -155,5 +177,23 @@ describeEachEngine('stored open-finding counts', ({ engine }) => {
     assert.deepEqual((await server.tw.services.resilience.reconcileFindingCounts()).corrected, [v.vendorId]);
     assert.equal(await term(v.vendorId), '1 critical');
     await assertHonest(v.vendorId);
+    // Per-product groups a write slipped past: the reconcile rebuilds them from the findings.
+    await db().updateTable('product_open_groups').set({ n: 0 }).where('product_id', '=', v.productId).execute();
+    await db().updateTable('vendor_finding_counts').set((eb) => ({ generation: eb('generation', '+', 1) })).where('vendor_id', '=', v.vendorId).execute();
+    assert.equal(await term(v.vendorId), 'none open');
+    assert.deepEqual((await server.tw.services.resilience.reconcileFindingCounts()).corrected, [v.vendorId]);
+    assert.equal(await term(v.vendorId), '1 critical');
+    await assertHonest(v.vendorId);
+  });
+
+  test('many uploads of new releases: each is counted once, and a recount reads groups, not SBOMs', async () => {
+    const v = await createProduct(server, 'Busy Vendor', 'Busy App');
+    for (let i = 0; i < 6; i++) {
+      await uploadSbom(server, v.productId, goBom({ name: 'busy', version: `1.${i}.0` }, [['example.org/alpha', 'v1.0.0'], ['example.org/gamma', 'v1.0.0']]));
+      await assertHonest(v.vendorId);
+    }
+    assert.equal(await term(v.vendorId), '1 critical');
+    const rows = await db().selectFrom('product_open_groups').selectAll().where('product_id', '=', v.productId).execute();
+    assert.deepEqual(rows.map((r) => Number(r.n)), [6], 'one row for the group, one finding per current SBOM');
   });
 });

@@ -25,3 +25,21 @@ test('open-finding counts for residual risk reach findings only through current 
     await database.close();
   }
 });
+
+// The recount of a vendor out of date reads its products' stored groups (0053), never findings or
+// SBOMs: its cost follows the vendor's advisories, not how many SBOMs it uploaded.
+test('a recount reads the per-product groups by product, and no finding', async () => {
+  const database = await createTestDatabase('sqlite');
+  try {
+    const repo = new ResilienceRepository(database.db);
+    for (const ids of [['01900000-0000-7000-8000-000000000001'], Array.from({ length: 50 }, (_, i) => `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`)]) {
+      const { sql, parameters } = repo.openGroupCountsQuery(ids).compile();
+      const plan = await database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]));
+      const details = plan.rows.map((r) => r.detail);
+      assert.ok(details.some((d) => /SEARCH g USING INDEX sqlite_autoindex_product_open_groups_1 \(product_id=\?\)/.test(d)), `${ids.length} vendor(s): ${details.join('; ')}`);
+      assert.ok(!details.some((d) => /\b(findings|sboms|SCAN g)\b/.test(d)), `${ids.length} vendor(s): ${details.join('; ')}`);
+    }
+  } finally {
+    await database.close();
+  }
+});

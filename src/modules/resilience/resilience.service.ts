@@ -411,7 +411,7 @@ export class ResilienceService {
       }
     }
     if (!stale.size) return out;
-    const counted = await this.countOpenFindings([...stale.keys()]);
+    const counted = this.bySeverity(await repo.openGroupCounts([...stale.keys()]));
     for (const [id, generation] of stale) {
       const counts = counted.get(id) ?? noFindings();
       out.set(id, counts);
@@ -420,10 +420,10 @@ export class ResilienceService {
     return out;
   }
 
-  /** Counts these vendors' open finding groups by severity from the findings themselves. */
-  private async countOpenFindings(ids: string[]): Promise<Map<string, Record<FindingSeverity, number>>> {
+  /** Counts rows (vendor, severity, n) as a map of vendors' counts. */
+  private bySeverity(rows: ReadonlyArray<{ vendor_id: string; severity: string; n: number | string }>): Map<string, Record<FindingSeverity, number>> {
     const out = new Map<string, Record<FindingSeverity, number>>();
-    for (const f of await this.repo().openFindingCounts(ids)) {
+    for (const f of rows) {
       if (!(FINDING_SEVERITIES as readonly string[]).includes(f.severity)) continue;
       let counts = out.get(f.vendor_id);
       if (!counts) out.set(f.vendor_id, (counts = noFindings()));
@@ -433,27 +433,38 @@ export class ResilienceService {
   }
 
   /**
-   * The scheduled safety net: recounts every vendor whose stored counts claim to be up to date and
-   * marks those that are wrong out of date (the next read recounts them). A wrong count means a
-   * write reached findings without raising the vendor's generation: the caller logs it. A vendor
-   * written while it was being checked is left to that write's own invalidation.
+   * The scheduled safety net: counts every vendor's open findings from the findings themselves and
+   * compares them with its per-product groups and with its stored counts where those claim to be
+   * up to date. A vendor whose groups are wrong has them rebuilt; a wrong one is marked out of date
+   * (the next read recounts it). A wrong count means a write reached findings without its trigger:
+   * the caller logs it. A vendor written while it was being checked is left to that write's own
+   * triggers: its generation moved.
    */
   async reconcileFindingCounts(): Promise<{ vendors: number; corrected: string[] }> {
     const repo = this.repo();
     const corrected: string[] = [];
     let vendors = 0;
+    const differ = (a: Record<FindingSeverity, number> | undefined, b: Record<FindingSeverity, number> | undefined) =>
+      FINDING_SEVERITIES.some((s) => (a ?? noFindings())[s] !== (b ?? noFindings())[s]);
     for (let after = ''; ; ) {
       const page = (await repo.vendorIdsAfter(after, 200)).map((r) => r.vendor_id);
       if (!page.length) break;
       after = page[page.length - 1];
       vendors += page.length;
-      const stored = (await repo.storedFindingCounts(page)).filter((r) => r.counted_generation !== null && Number(r.counted_generation) === Number(r.generation));
-      const live = await this.countOpenFindings(stored.map((r) => r.vendor_id));
-      const wrong = stored.filter((r) => FINDING_SEVERITIES.some((s) => Number(r[s]) !== (live.get(r.vendor_id) ?? noFindings())[s]));
+      const stored = await repo.storedFindingCounts(page);
+      const [live, groups] = [this.bySeverity(await repo.openFindingCounts(page)), this.bySeverity(await repo.openGroupCounts(page))];
+      const counts = (r: (typeof stored)[number]) => ({ critical: Number(r.critical), high: Number(r.high), medium: Number(r.medium), low: Number(r.low) });
+      const upToDate = (r: (typeof stored)[number]) => r.counted_generation !== null && Number(r.counted_generation) === Number(r.generation);
+      const wrong = stored.filter((r) => differ(groups.get(r.vendor_id), live.get(r.vendor_id)) || (upToDate(r) && differ(counts(r), live.get(r.vendor_id))));
       if (!wrong.length) continue;
-      const still = new Map((await repo.storedFindingCounts(wrong.map((r) => r.vendor_id))).map((r) => [r.vendor_id, Number(r.generation)]));
-      const ids = wrong.filter((r) => still.get(r.vendor_id) === Number(r.generation)).map((r) => r.vendor_id);
-      await repo.invalidateFindingCounts(ids);
+      const ids = await this.db.transaction().execute(async (trx) => {
+        const still = new Map((await this.repo(trx).storedFindingCounts(wrong.map((r) => r.vendor_id))).map((r) => [r.vendor_id, Number(r.generation)]));
+        const unmoved = wrong.filter((r) => still.get(r.vendor_id) === Number(r.generation)).map((r) => r.vendor_id);
+        // Raising the generations first locks the vendors' rows (PostgreSQL): writers of their findings queue behind the rebuild.
+        await this.repo(trx).invalidateFindingCounts(unmoved);
+        await this.repo(trx).rebuildOpenGroups(unmoved);
+        return unmoved;
+      });
       corrected.push(...ids);
     }
     return { vendors, corrected };

@@ -48,9 +48,18 @@ export interface VendorFindingCountsTable {
   low: number;
 }
 
+/** Per product, how many counted findings of its current SBOMs name each (advisory group, severity); kept by triggers (0053). */
+export interface ProductOpenGroupsTable {
+  product_id: string;
+  group_id: string;
+  severity: string;
+  n: number;
+}
+
 export interface ResilienceTables {
   business_services: BusinessServicesTable;
   vendor_finding_counts: VendorFindingCountsTable;
+  product_open_groups: ProductOpenGroupsTable;
   business_service_vendors: BusinessServiceVendorsTable;
   resilience_gaps: ResilienceGapsTable;
 }
