@@ -44,6 +44,7 @@ import * as m0042 from './0042_vendors_parent_index.js';
 import * as m0043 from './0043_vendor_finding_counts.js';
 import * as m0049 from './0049_egress_scan_truncated.js';
 import * as m0053 from './0053_product_open_groups.js';
+import * as m0054 from './0054_advisory_text_index.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -92,4 +93,5 @@ export const migrations: Record<string, Migration> = {
   '0043_vendor_finding_counts': m0043,
   '0049_egress_scan_truncated': m0049,
   '0053_product_open_groups': m0053,
+  '0054_advisory_text_index': m0054,
 };

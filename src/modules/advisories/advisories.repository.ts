@@ -256,6 +256,14 @@ export class AdvisoryRepository {
         const folded = (column: 'g.identifiers' | 'g.summary') => (postgres ? eb.fn<string>('lower', [column]) : eb.ref(column));
         return eb.or([eb(folded('g.identifiers'), 'like', sql<string>`${pattern} escape '\\'`), eb(folded('g.summary'), 'like', sql<string>`${pattern} escape '\\'`)]);
       });
+      // On SQLite the trigram index (0054) first narrows the groups to those holding the text; the LIKE above still decides.
+      const text = filter.q.toLowerCase();
+      if (!postgres && [...text].length >= 3) {
+        const phrase = `"${text.replaceAll('"', '""')}"`;
+        query = query.where(
+          sql<boolean>`g.id in (select t.group_id from advisory_group_text_ids as t where t.seq in (select rowid from advisory_groups_text where advisory_groups_text match ${phrase}))`,
+        );
+      }
     }
     if (filter.ecosystem || filter.packageName) {
       query = query.where((eb) =>
