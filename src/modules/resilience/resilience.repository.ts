@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
+import { inJsonArray, preparedQuery } from '../../platform/db/prepared.js';
 import type { Executor } from '../../platform/db/schema.js';
 import { SUPPRESSED_STATES } from '../findings/findings.policy.js';
 import { REVIEWED_STATUSES } from '../vendors/vendors.mappers.js';
@@ -8,6 +9,25 @@ import type { BusinessServicesTable, ResilienceGapsTable } from './resilience.ta
 
 /** Signature states of an observed artifact that contradict "we sign our releases" (not-pe files carry no Authenticode signature to judge). */
 export const UNSIGNED_STATES = ['unsigned', 'invalid', 'malformed'];
+
+// Residual risk reads these for every page of vendors: built once, the page's ids one JSON parameter.
+const storedCounts = preparedQuery((db, vendorIds: string) => db.selectFrom('vendor_finding_counts').selectAll().where(inJsonArray(db, 'vendor_id', vendorIds)));
+const assessedRows = preparedQuery((db, vendorIds: string) =>
+  db
+    .selectFrom('assessments as a')
+    .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
+    .select(['a.id', 'a.vendor_id', 'a.status', 'a.scores', 'a.submitted_at', 'a.closed_at', 't.name as template_name'])
+    .where(inJsonArray(db, 'a.vendor_id', vendorIds))
+    .where('a.status', 'in', ['closed', 'submitted', 'in_review']),
+);
+const openRemediations = preparedQuery((db, vendorIds: string) =>
+  db
+    .selectFrom('assessment_remediations')
+    .select(['vendor_id', sql<number>`count(*)`.as('n')])
+    .where(inJsonArray(db, 'vendor_id', vendorIds))
+    .where('status', '=', 'open')
+    .groupBy('vendor_id'),
+);
 
 export class ResilienceRepository {
   constructor(private readonly db: Executor) {}
@@ -116,7 +136,7 @@ export class ResilienceRepository {
   /** The stored open-finding counts of these vendors, with the generations that say whether they are up to date (0043). */
   storedFindingCounts(vendorIds: string[]) {
     if (!vendorIds.length) return Promise.resolve([]);
-    return this.db.selectFrom('vendor_finding_counts').selectAll().where('vendor_id', 'in', vendorIds).execute();
+    return storedCounts.execute(this.db, JSON.stringify(vendorIds));
   }
 
   /**
@@ -286,24 +306,12 @@ export class ResilienceRepository {
    */
   assessedRows(vendorIds: string[]) {
     if (!vendorIds.length) return Promise.resolve([]);
-    return this.db
-      .selectFrom('assessments as a')
-      .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
-      .select(['a.id', 'a.vendor_id', 'a.status', 'a.scores', 'a.submitted_at', 'a.closed_at', 't.name as template_name'])
-      .where('a.vendor_id', 'in', vendorIds)
-      .where('a.status', 'in', ['closed', 'submitted', 'in_review'])
-      .execute();
+    return assessedRows.execute(this.db, JSON.stringify(vendorIds));
   }
 
   openRemediationCounts(vendorIds: string[]) {
     if (!vendorIds.length) return Promise.resolve([]);
-    return this.db
-      .selectFrom('assessment_remediations')
-      .select(['vendor_id', sql<number>`count(*)`.as('n')])
-      .where('vendor_id', 'in', vendorIds)
-      .where('status', '=', 'open')
-      .groupBy('vendor_id')
-      .execute();
+    return openRemediations.execute(this.db, JSON.stringify(vendorIds));
   }
 
   /** Assessments past their due date whose answers the vendor still owes (AssessmentService's "overdue"): how many, and the `limit` longest overdue. */

@@ -11,7 +11,8 @@ export function isReviewOverdue(status: string, nextReviewAt: string, now = new 
   return REVIEWED_STATUSES.includes(status) && nextReviewAt <= now;
 }
 
-export function presentVendor(row: VendorRow): Vendor {
+/** `now` decides reviewOverdue; a page passes one for all its vendors. */
+export function presentVendor(row: VendorRow, now = new Date().toISOString()): Vendor {
   return {
     id: row.id,
     name: row.name,
@@ -43,7 +44,7 @@ export function presentVendor(row: VendorRow): Vendor {
     lastReviewedAt: row.last_reviewed_at,
     // A terminated vendor is no longer reviewed: it has no next review (the stored date only keeps sorting total).
     nextReviewAt: row.status === 'terminated' ? null : row.next_review_at,
-    reviewOverdue: isReviewOverdue(row.status, row.next_review_at),
+    reviewOverdue: isReviewOverdue(row.status, row.next_review_at, now),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -39,6 +39,10 @@ function selectVendors(db: Executor) {
 }
 
 const vendorById = preparedQuery((db, id: string) => selectVendors(db).where('vendors.id', '=', id));
+const commentsOf = preparedQuery((db, entityType: string, entityId: string) =>
+  db.selectFrom('comments').selectAll().where('entity_type', '=', entityType).where('entity_id', '=', entityId).orderBy('id'),
+);
+const vendorExists = preparedQuery((db, id: string) => db.selectFrom('vendors').select('id').where('id', '=', id));
 
 export class VendorRepository {
   constructor(private readonly db: Executor) {}
@@ -50,6 +54,11 @@ export class VendorRepository {
   /** Read by the vendor page and twice by every update: prepared once. */
   findById(id: string): Promise<VendorRow | undefined> {
     return vendorById.executeTakeFirst(this.db, id) as Promise<VendorRow | undefined>;
+  }
+
+  /** Whether the vendor exists: what the reads and writes of its children check, without reading and presenting the whole vendor. */
+  async exists(id: string): Promise<boolean> {
+    return (await vendorExists.executeTakeFirst(this.db, id)) !== undefined;
   }
 
   async parentOf(id: string): Promise<string | null> {
@@ -318,7 +327,7 @@ export class VendorRepository {
   }
 
   listComments(entityType: string, entityId: string) {
-    return this.db.selectFrom('comments').selectAll().where('entity_type', '=', entityType).where('entity_id', '=', entityId).orderBy('id').execute();
+    return commentsOf.execute(this.db, entityType, entityId);
   }
   insertComment(row: CommentsTable) {
     return this.db.insertInto('comments').values(row).execute();

@@ -135,7 +135,11 @@ export class VendorService {
     return (await this.withResidual([await this.present(id)]))[0];
   }
 
-  /** The vendor as stored, without residual risk: what existence checks and internal reads need. */
+  private async mustExist(id: string): Promise<void> {
+    if (!(await this.repo().exists(id))) throw notFound('vendor', id);
+  }
+
+  /** The vendor as stored, without residual risk: what internal reads need. */
   private async present(id: string): Promise<Vendor> {
     const row = await this.repo().findById(id);
     if (!row) throw notFound('vendor', id);
@@ -147,7 +151,8 @@ export class VendorService {
     const { column } = sortSpec(filter.sort);
     const cursor = decodeCursor(filter.cursor, column === 'risk_score' ? 'number' : 'string');
     const rows = await this.repo().list(filter, cursor, limit);
-    const page = toPage(rows, limit, (row) => row[column] as string | number, presentVendor);
+    const now = new Date().toISOString();
+    const page = toPage(rows, limit, (row) => row[column] as string | number, (row) => presentVendor(row, now));
     return { ...page, items: await this.withResidual(page.items) };
   }
 
@@ -436,7 +441,7 @@ export class VendorService {
   // Products, contacts and contracts: children of a vendor, audited under their own ids.
 
   async listProducts(vendorId: string) {
-    await this.present(vendorId);
+    await this.mustExist(vendorId);
     return (await this.repo().listProducts(vendorId)).map(presentProduct);
   }
 
@@ -452,7 +457,7 @@ export class VendorService {
 
   async createProduct(vendorId: string, input: ProductInput & { name: string; type: string }, ctx: RequestContext) {
     return this.write(async (trx) => {
-      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      if (!(await this.repo(trx).exists(vendorId))) throw notFound('vendor', vendorId);
       const now = new Date().toISOString();
       const name = input.name.trim();
       const row: ProductsTable = {
@@ -514,13 +519,13 @@ export class VendorService {
   }
 
   async listContacts(vendorId: string) {
-    await this.present(vendorId);
+    await this.mustExist(vendorId);
     return (await this.repo().listContacts(vendorId)).map(presentContact);
   }
 
   async createContact(vendorId: string, input: ContactInput & { name: string }, ctx: RequestContext) {
     return this.write(async (trx) => {
-      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      if (!(await this.repo(trx).exists(vendorId))) throw notFound('vendor', vendorId);
       const row: ContactsTable = {
         id: newId(),
         vendor_id: vendorId,
@@ -566,14 +571,14 @@ export class VendorService {
   }
 
   async listContracts(vendorId: string) {
-    await this.present(vendorId);
+    await this.mustExist(vendorId);
     return (await this.repo().listContracts(vendorId)).map(presentContract);
   }
 
   async createContract(vendorId: string, input: ContractInput & { title: string }, ctx: RequestContext) {
     checkContractDates(input.startDate, input.endDate);
     return this.write(async (trx) => {
-      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      if (!(await this.repo(trx).exists(vendorId))) throw notFound('vendor', vendorId);
       const row: ContractsTable = {
         id: newId(),
         vendor_id: vendorId,
@@ -629,13 +634,13 @@ export class VendorService {
   }
 
   async listComments(vendorId: string) {
-    await this.present(vendorId);
+    await this.mustExist(vendorId);
     return (await this.repo().listComments('vendor', vendorId)).map(presentComment);
   }
 
   async addComment(vendorId: string, body: string, ctx: RequestContext) {
     return this.write(async (trx) => {
-      if (!(await this.repo(trx).findById(vendorId))) throw notFound('vendor', vendorId);
+      if (!(await this.repo(trx).exists(vendorId))) throw notFound('vendor', vendorId);
       return this.insertComment(trx, vendorId, body, ctx);
     });
   }
@@ -739,7 +744,7 @@ export class VendorService {
   }
 
   async historyEntityIds(vendorId: string): Promise<string[]> {
-    await this.present(vendorId);
+    await this.mustExist(vendorId);
     return [vendorId, ...(await this.repo().childIds(vendorId)).map((r) => r.id)];
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachEngine } from './test-support/engines.js';
-import { preparedQuery } from './prepared.js';
+import { inJsonArray, preparedQuery } from './prepared.js';
 import { readSetting, writeSetting } from '../settings.js';
 
 describeEachEngine('prepared queries', ({ createDatabase }) => {
@@ -22,6 +22,16 @@ describeEachEngine('prepared queries', ({ createDatabase }) => {
       assert.deepEqual(await readSetting(trx, 'prepared.b'), { n: 3 });
       assert.deepEqual((await since.executeTakeFirst(trx, 'prepared.%', 'prepared.a'))?.value, JSON.stringify({ n: 3 }));
     });
+  });
+
+  test('a list as one JSON array parameter: any length, the rows an IN list picks', async () => {
+    const { db } = await createDatabase();
+    for (const key of ['list.a', 'list.b', 'list.c', "list.'d\""]) await writeSetting(db, key, { key });
+    const some = preparedQuery((d, keys: string) => d.selectFrom('settings').select('key').where(inJsonArray(d, 'key', keys)).orderBy('key'));
+    for (const keys of [[], ['list.a'], ['list.b', 'list.c', 'list.none'], ["list.'d\"", 'list.a']]) {
+      const fresh = keys.length ? await db.selectFrom('settings').select('key').where('key', 'in', keys).orderBy('key').execute() : [];
+      assert.deepEqual(await some.execute(db, JSON.stringify(keys)), fresh, keys.join());
+    }
   });
 
   test('an argument that is not exactly one value of the query is refused', async () => {

@@ -1,4 +1,4 @@
-import { createQueryId, type CompiledQuery, type Compilable } from 'kysely';
+import { createQueryId, sql, type CompiledQuery, type Compilable, type RawBuilder, type SqlBool } from 'kysely';
 import { isPostgres } from './database.js';
 import type { Executor } from './schema.js';
 
@@ -43,4 +43,14 @@ export function preparedQuery<A extends unknown[], R>(build: (db: Executor, ...a
     execute: (db: Executor, ...args: A): Promise<R[]> => run(db, args),
     executeTakeFirst: async (db: Executor, ...args: A): Promise<R | undefined> => (await run(db, args))[0],
   };
+}
+
+/**
+ * `column IN (the values of a JSON array)`, the array being one parameter: a prepared query can take
+ * a list of any length (an `in` with one parameter per value changes shape with its length).
+ */
+export function inJsonArray(db: Executor, column: string, json: string): RawBuilder<SqlBool> {
+  return isPostgres(db)
+    ? sql<SqlBool>`${sql.ref(column)} in (select jsonb_array_elements_text(cast(${json} as jsonb)))`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${json}))`;
 }
