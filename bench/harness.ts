@@ -2,7 +2,7 @@
 // server and CLI as separate processes over a fresh database, a keep-alive HTTP client, the
 // server's memory read from /proc, and the result file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +154,28 @@ export function rssOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** The direct children of a process. */
+export function childProcesses(pid: number, procRoot = '/proc'): number[] {
+  try {
+    return readdirSync(`${procRoot}/${pid}/task`).flatMap((task) =>
+      readFileSync(`${procRoot}/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** A process and, recursively, its children (a multi-process `serve`, c-icap's forked servers). */
+export function processTree(pid: number, procRoot = '/proc'): number[] {
+  return [pid, ...childProcesses(pid, procRoot).flatMap((child) => processTree(child, procRoot))];
+}
+
+/** The resident memory of a process and its children, or null once the process is gone. */
+export function treeRssOf(pid: number): number | null {
+  const sizes = processTree(pid).map(rssOf);
+  return sizes[0] === null ? null : sizes.reduce<number>((sum, bytes) => sum + (bytes ?? 0), 0);
 }
 
 /** CPU time (user + system, all threads) a process has used, in seconds, or null once it is gone. */

@@ -1,10 +1,11 @@
 // Processes for the ICAP bench: a discarding HTTP upstream, Debian's Squid and Debian's c-icap,
 // each in its own process on 127.0.0.1 so the load generator does not share their event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { processTree } from './harness.js';
 
 export const SQUID = '/usr/sbin/squid';
 export const C_ICAP = '/usr/bin/c-icap';
@@ -19,29 +20,17 @@ export interface Running {
 
 /** utime + stime of a process and, recursively, of its children (c-icap serves from forked children), in ms. */
 export function processTreeCpuMs(pid: number, procRoot = '/proc'): number {
-  return processTreeTicks(pid, procRoot) * (1000 / CLOCK_TICKS);
-}
-
-// In clock ticks, so that the conversion to ms happens once for the whole tree, not once per level.
-function processTreeTicks(pid: number, procRoot: string): number {
-  const ticks = (path: string): number => {
+  const ticks = (child: number): number => {
     try {
       // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-      const fields = readFileSync(path, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const fields = readFileSync(`${procRoot}/${child}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
       return Number(fields[11]) + Number(fields[12]);
     } catch {
       return 0;
     }
   };
-  let total = ticks(`${procRoot}/${pid}/stat`);
-  let children: string[] = [];
-  try {
-    for (const task of readdirSync(`${procRoot}/${pid}/task`)) children.push(...readFileSync(`${procRoot}/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
-  } catch {
-    children = [];
-  }
-  for (const child of children) total += processTreeTicks(Number(child), procRoot);
-  return total;
+  // Summed in clock ticks, so that the conversion to ms happens once for the whole tree.
+  return processTree(pid, procRoot).reduce((total, child) => total + ticks(child), 0) * (1000 / CLOCK_TICKS);
 }
 /** USER_HZ: Linux reports process times in 1/100 s on every platform Node runs on. */
 const CLOCK_TICKS = 100;

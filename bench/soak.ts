@@ -1,5 +1,5 @@
-// `npm run soak [-- --minutes 10 --clients 50 --engine sqlite|postgres|both --profile DIR]`: the real server as
-// its own process over a fresh database seeded with the demo organisation and the Go OSV
+// `npm run soak [-- --minutes 10 --clients 50 --engine sqlite|postgres|both --processes N --profile DIR]`: the real
+// server as its own process (or N server processes: `serve --processes N`) over a fresh database seeded with the demo organisation and the Go OSV
 // advisories, then N concurrent clients for the duration with a mix of reads and writes. Reports
 // req/s and latency per operation, non-2xx and 5xx counts and the server's RSS; afterwards checks
 // that every acknowledged write is in the database (and no unacknowledged one beyond those left
@@ -9,33 +9,37 @@
 // (node --cpu-prof) there. Exits 1 on any 5xx,
 // unanswered request, lost write or audit failure. Table on stdout, JSON in bench/results/.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { sql } from 'kysely';
+import { processTreeCpuMs } from './icap-harness.js';
 import { openDatabase } from '../src/platform/db/database.js';
 import {
-  cpuSecondsOf,
   freshInstances,
   httpClient,
   OSV_GO_ZIP,
   parseArgs,
   printTable,
-  rssOf,
+  processTree,
   runCli,
   startServer,
   waitForJobs,
   summarise,
+  treeRssOf,
   writeResult,
   type HttpClient,
   type HttpResult,
   type Instance,
 } from './harness.js';
 
-const opts = parseArgs(process.argv.slice(2), { minutes: '10', clients: '50', engine: 'both', profile: '' });
+const opts = parseArgs(process.argv.slice(2), { minutes: '10', clients: '50', engine: 'both', processes: '1', profile: '' });
 const minutes = Number(opts.minutes);
 const clients = Number(opts.clients);
-if (!(minutes > 0) || !Number.isInteger(clients) || clients < 1) throw new Error('--minutes must be > 0 and --clients a positive integer');
+const processes = Number(opts.processes);
+if (!(minutes > 0) || !Number.isInteger(clients) || clients < 1 || !Number.isInteger(processes) || processes < 1) {
+  throw new Error('--minutes must be > 0, --clients and --processes positive integers');
+}
 
 /** Go modules that the OSV Go advisories affect (≈ 90 findings per upload), beside filler packages. */
 const VULNERABLE_GO = [
@@ -216,7 +220,7 @@ async function soakEngine(instance: Instance) {
   const probeFile = join(instance.dataDir, 'server-probe.json');
   const nodeArgs = ['--import', './bench/server-probe.ts'];
   if (opts.profile) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(opts.profile));
-  const server = await startServer({ ...instance.env, THIRDWATCH_PROBE_FILE: probeFile }, nodeArgs);
+  const server = await startServer({ ...instance.env, THIRDWATCH_PROBE_FILE: probeFile, THIRDWATCH_PROCESSES: String(processes) }, nodeArgs);
   if (!server.initialToken) throw new Error('the first start printed no admin token');
   const http = httpClient(server.url, server.initialToken, clients + 4);
   const run = randomBytes(3).toString('hex');
@@ -230,19 +234,19 @@ async function soakEngine(instance: Instance) {
   const findings = await expectJson<{ items: Array<{ id: string }> }>(http.call('GET', '/api/v1/findings?limit=500'), 200, 'findings');
   const findingsByClient = Array.from({ length: clients }, (_, i) => findings.items.map((f) => f.id).filter((_, j) => j % clients === i));
   const shared: Shared = { http, run, vendorIds: vendors.items.map((v) => v.id), productIds, findingsByClient };
-  log(`server pid ${server.pid} at ${server.url}; ${shared.vendorIds.length} vendors, ${findings.items.length} findings to triage; ${clients} clients for ${minutes} min`);
+  log(`server pid ${server.pid} (${processes} process${processes > 1 ? "es" : ""}) at ${server.url}; ${shared.vendorIds.length} vendors, ${findings.items.length} findings to triage; ${clients} clients for ${minutes} min`);
 
   const rss: Array<{ t: number; bytes: number }> = [];
   const started = Date.now();
   const sampleRss = () => {
-    const bytes = rssOf(server.pid);
+    const bytes = treeRssOf(server.pid);
     if (bytes !== null) rss.push({ t: Math.round((Date.now() - started) / 1000), bytes });
   };
   sampleRss();
   const sampler = setInterval(sampleRss, 1000);
   // The load phase alone: setup requests and start-up are left out of the event-loop delay and CPU time.
-  process.kill(server.pid, 'SIGUSR2');
-  const cpuAtStart = cpuSecondsOf(server.pid) ?? 0;
+  for (const pid of processTree(server.pid)) process.kill(pid, 'SIGUSR2');
+  const cpuAtStart = processTreeCpuMs(server.pid) / 1000;
   // The clients run in this process, beside the server on the same cores: their CPU is reported
   // too, since the server gets only what they and the rest of the machine leave over.
   const clientCpuAtStart = process.cpuUsage();
@@ -288,12 +292,12 @@ async function soakEngine(instance: Instance) {
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
-  const cpuSeconds = (cpuSecondsOf(server.pid) ?? NaN) - cpuAtStart;
+  const cpuSeconds = processTreeCpuMs(server.pid) / 1000 - cpuAtStart;
   const clientCpu = process.cpuUsage(clientCpuAtStart);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const load = loadavg()[0];
   await new Promise((r) => setTimeout(r, 600));
-  const eventLoop = existsSync(probeFile) ? (JSON.parse(readFileSync(probeFile, 'utf8')) as EventLoopDelay) : null;
+  const eventLoop = worstEventLoop(probeFile);
   const accepted = [...stats.values()].reduce((n, s) => n + (s.statuses.get(202) ?? 0), 0);
   if (accepted) log(`${accepted} writes were accepted as jobs: waiting for them to finish`);
   const unfinishedJobs = accepted ? await waitForJobs(instance.databaseUrl, new Date(started).toISOString()) : 0;
@@ -317,6 +321,17 @@ interface EventLoopDelay {
   p99Ms: number;
   maxMs: number;
   meanMs: number;
+}
+
+/** Of each server process's event-loop delay (one file per process), the one that waited most at p99. */
+function worstEventLoop(probeFile: string): EventLoopDelay | null {
+  const dir = dirname(probeFile);
+  const prefix = `${basename(probeFile)}.`;
+  const measured = readdirSync(dir)
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as EventLoopDelay)
+    .filter((delay) => delay.samples > 0);
+  return measured.sort((a, b) => b.p99Ms - a.p99Ms)[0] ?? null;
 }
 
 /** Compares what the clients were told with what the database holds. */

@@ -68,9 +68,15 @@ program
   .option('--port <port>', 'HTTP port (default 8080, or THIRDWATCH_PORT)')
   .option('--host <host>', 'address to listen on (default 127.0.0.1, or THIRDWATCH_HOST)')
   .option('--no-worker', 'do not run background jobs in this process (API-only replica)')
-  .action(async (options: { port?: string; host?: string; worker: boolean }) => {
+  .option('--processes <n>', 'server processes sharing the ports (default 1, or THIRDWATCH_PROCESSES)')
+  .action(async (options: { port?: string; host?: string; worker: boolean; processes?: string }) => {
     await serve(
-      config({ THIRDWATCH_PORT: options.port, THIRDWATCH_HOST: options.host, ...(options.worker ? {} : { THIRDWATCH_WORKER: 'false' }) }),
+      config({
+        THIRDWATCH_PORT: options.port,
+        THIRDWATCH_HOST: options.host,
+        THIRDWATCH_PROCESSES: options.processes,
+        ...(options.worker ? {} : { THIRDWATCH_WORKER: 'false' }),
+      }),
     );
   });
 

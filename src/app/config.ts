@@ -51,6 +51,8 @@ export interface Config {
   egressRetentionDays: number;
   /** Whether this process runs the background worker (several api-only replicas may turn it off). */
   worker: boolean;
+  /** Server processes `serve` runs, sharing the HTTP and ICAP ports (1: everything in one process). */
+  processes: number;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +152,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Record<
     allowPrivateWebhookTargets: bool('THIRDWATCH_ALLOW_PRIVATE_WEBHOOKS', false),
     authFailuresPerMinute: int('THIRDWATCH_AUTH_FAILURES_PER_MINUTE', 10, 1, 100000),
     worker: bool('THIRDWATCH_WORKER', true),
+    processes: int('THIRDWATCH_PROCESSES', 1, 1, 64),
     egressRetentionDays: int('THIRDWATCH_EGRESS_RETENTION_DAYS', 30, 1, 3650),
     outboundAllowPrivate: allowList('THIRDWATCH_OUTBOUND_ALLOW_PRIVATE'),
     headersTimeoutMs: int('THIRDWATCH_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),

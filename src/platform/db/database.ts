@@ -27,18 +27,56 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** How long a SQLite writer waits for another process (CLI beside a server) to finish its write. */
+/** How long a SQLite writer waits for another process (CLI beside a server, a sibling server process) to finish its write. */
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+/** Longest pause between two attempts at a lock another process holds. */
+const SQLITE_BUSY_MAX_PAUSE_MS = 8;
 
 /**
  * Transactions on SQLite start with BEGIN IMMEDIATE: a deferred transaction that reads and then
  * writes can fail with SQLITE_BUSY without waiting when another process writes meanwhile, while
- * an immediate one takes the write lock up front and honours the busy timeout.
+ * an immediate one takes the write lock up front.
+ *
+ * Waiting for that lock happens here, between attempts on timers, not in SQLite's busy handler:
+ * that one sleeps in the calling thread, so a server process whose sibling holds the lock for
+ * 20 ms would stop answering anything for 20-50 ms. A statement is tried again only outside a
+ * transaction (BEGIN IMMEDIATE itself, or a single autocommit statement): SQLITE_BUSY then means
+ * it did nothing.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  private waiting: DatabaseConnection | null = null;
+
+  constructor(private readonly sqlite: SQLite.Database) {
+    super({ database: sqlite });
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    this.waiting ??= waitingOutLocks(connection, this.sqlite);
+    return this.waiting;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+function waitingOutLocks(connection: DatabaseConnection, sqlite: SQLite.Database): DatabaseConnection {
+  return {
+    async executeQuery<R>(query: CompiledQuery) {
+      const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+      for (let pause = 1; ; pause = Math.min(pause * 2, SQLITE_BUSY_MAX_PAUSE_MS)) {
+        try {
+          return await connection.executeQuery<R>(query);
+        } catch (error) {
+          const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+          if (!busy || sqlite.inTransaction || Date.now() + pause > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+      }
+    },
+    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+  };
 }
 
 export interface DatabaseOptions {
@@ -54,7 +92,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
     super({ database });
   }
   override createDriver(): Driver {
-    return guardText(new ImmediateSqliteDriver({ database: this.database }), this.options);
+    return guardText(new ImmediateSqliteDriver(this.database), this.options);
   }
 }
 
@@ -144,6 +182,8 @@ function openSqlite(path: string, options: DatabaseOptions): Database {
   // cache); FULL would only add protection against power loss at a large write cost.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // From here on the driver waits for other processes' locks without holding the thread.
+  sqlite.pragma('busy_timeout = 0');
   const checkpointer = path === ':memory:' ? null : startCheckpointer(sqlite, path);
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(sqlite), options) });
   return {
