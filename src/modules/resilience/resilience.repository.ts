@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import { inJsonArray, preparedQuery } from '../../platform/db/prepared.js';
 import type { Executor } from '../../platform/db/schema.js';
+import { AWAITING_VENDOR } from '../assessments/assessments.repository.js';
 import { SUPPRESSED_STATES } from '../findings/findings.policy.js';
 import { REVIEWED_STATUSES } from '../vendors/vendors.mappers.js';
 import type { FindingSeverity } from './residual-risk.js';
@@ -27,6 +28,19 @@ const openRemediations = preparedQuery((db, vendorIds: string) =>
     .where(inJsonArray(db, 'vendor_id', vendorIds))
     .where('status', '=', 'open')
     .groupBy('vendor_id'),
+);
+
+// The dashboard's overdue assessments, read on every visit of the home page.
+const overdue = (db: Executor, today: string) => db.selectFrom('assessments as a').where('a.due_at', '<', today).where('a.status', 'in', AWAITING_VENDOR);
+const overdueCount = preparedQuery((db, today: string) => overdue(db, today).select((eb) => eb.fn.countAll<number | string>().as('n')));
+const overdueFirst = preparedQuery((db, today: string) =>
+  overdue(db, today)
+    .innerJoin('vendors as v', 'v.id', 'a.vendor_id')
+    .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
+    .select(['a.id', 'a.vendor_id', 'v.name as vendor_name', 't.name as template_name', 'a.status', 'a.due_at'])
+    .orderBy('a.due_at')
+    .orderBy('a.id')
+    .limit(10),
 );
 
 export class ResilienceRepository {
@@ -314,21 +328,10 @@ export class ResilienceRepository {
     return openRemediations.execute(this.db, JSON.stringify(vendorIds));
   }
 
-  /** Assessments past their due date whose answers the vendor still owes (AssessmentService's "overdue"): how many, and the `limit` longest overdue. */
-  async overdueAssessments(today: string, statuses: readonly string[], limit: number) {
-    const overdue = this.db.selectFrom('assessments as a').where('a.due_at', '<', today).where('a.status', 'in', [...statuses]);
-    const [count, rows] = await Promise.all([
-      overdue.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-      overdue
-        .innerJoin('vendors as v', 'v.id', 'a.vendor_id')
-        .innerJoin('assessment_template_versions as t', (j) => j.onRef('t.template_id', '=', 'a.template_id').onRef('t.version', '=', 'a.template_version'))
-        .select(['a.id', 'a.vendor_id', 'v.name as vendor_name', 't.name as template_name', 'a.status', 'a.due_at'])
-        .orderBy('a.due_at')
-        .orderBy('a.id')
-        .limit(limit)
-        .execute(),
-    ]);
-    return { count: Number(count.n), rows };
+  /** Assessments past their due date whose answers the vendor still owes (AssessmentService's "overdue"): how many, and the ten longest overdue. */
+  async overdueAssessments(today: string) {
+    const [count, rows] = await Promise.all([overdueCount.executeTakeFirst(this.db, today), overdueFirst.execute(this.db, today)]);
+    return { count: Number(count?.n ?? 0), rows };
   }
 
   /** These vendors' assessments that are open or were created at or after `since`. */

@@ -8,7 +8,6 @@ import { newId } from '../../platform/ids.js';
 import type { JobQueue } from '../../platform/jobs/queue.js';
 import { SettingsDocument } from '../../platform/settings.js';
 import { OPEN_STATUSES, type AssessmentService } from '../assessments/assessments.service.js';
-import { AWAITING_VENDOR } from '../assessments/assessments.repository.js';
 import type { AssessmentDetail } from '../assessments/assessments.schemas.js';
 import type { QuestionnaireService } from '../questionnaires/questionnaires.service.js';
 import type { TemplateVersion } from '../questionnaires/questionnaires.model.js';
@@ -563,7 +562,7 @@ export class ResilienceService {
 
   /** The dashboard's overdue assessments: past due while the vendor still owes the answers. */
   async overdueAssessments(now = new Date()) {
-    const { count, rows } = await this.repo().overdueAssessments(now.toISOString().slice(0, 10), AWAITING_VENDOR, 10);
+    const { count, rows } = await this.repo().overdueAssessments(now.toISOString().slice(0, 10));
     return {
       assessmentsOverdue: count,
       overdueAssessments: rows.map((r) => ({ id: r.id, vendorId: r.vendor_id, vendorName: r.vendor_name, templateName: r.template_name, status: r.status, dueAt: r.due_at! })),

@@ -38,6 +38,45 @@ function selectVendors(db: Executor) {
     );
 }
 
+/** Vendors by tier and status, with how many of each are overdue, auto-updating or need triage. The built-in internal estate is not a third party: it is left out of every portfolio figure. */
+function portfolioQuery(db: Executor, now: string) {
+  const flag = (eb: ExpressionBuilder<DB, 'vendors'>, condition: Expression<SqlBool>) => eb.fn.sum<number | string>(eb.case().when(condition).then(1).else(0).end());
+  return db
+    .selectFrom('vendors')
+    .where('internal', '=', 0)
+    .select((eb) => [
+      'tier',
+      'status',
+      eb.fn.countAll<number | string>().as('n'),
+      flag(eb, eb.and([eb('next_review_at', '<=', now), eb('status', 'in', REVIEWED_STATUSES)])).as('overdue'),
+      flag(eb, eb.and([eb('ships_software', '=', 1), eb('auto_update', '=', 1)])).as('auto_updating'),
+      flag(eb, eb.and([eb('risk_missing', '<>', '[]'), eb('status', '<>', 'terminated')])).as('needs_triage'),
+    ])
+    .groupBy(['tier', 'status']);
+}
+const portfolio = preparedQuery(portfolioQuery);
+const reviewsDueSoon = preparedQuery((db, soon: string) =>
+  db
+    .selectFrom('vendors')
+    .select(['id', 'name', 'tier', 'next_review_at'])
+    .where('internal', '=', 0)
+    .where('next_review_at', '<=', soon)
+    .where('status', 'in', REVIEWED_STATUSES)
+    .orderBy('next_review_at')
+    .limit(10),
+);
+const contractsEndingBetween = preparedQuery((db, from: string, to: string) =>
+  db
+    .selectFrom('contracts')
+    .innerJoin('vendors', 'vendors.id', 'contracts.vendor_id')
+    .select(['contracts.id', 'contracts.title', 'contracts.end_date', 'contracts.notice_period_days', 'vendors.id as vendor_id', 'vendors.name as vendor_name'])
+    .where('vendors.internal', '=', 0)
+    .where('vendors.status', '<>', 'terminated')
+    .where('contracts.end_date', '>=', from)
+    .where('contracts.end_date', '<=', to)
+    .orderBy('contracts.end_date'),
+);
+
 const vendorById = preparedQuery((db, id: string) => selectVendors(db).where('vendors.id', '=', id));
 const commentsOf = preparedQuery((db, entityType: string, entityId: string) =>
   db.selectFrom('comments').selectAll().where('entity_type', '=', entityType).where('entity_id', '=', entityId).orderBy('id'),
@@ -362,25 +401,12 @@ export class VendorRepository {
 
   /** Every portfolio count of the dashboard in one pass over an index that covers it (see migration 0013_vendors_portfolio_index). */
   portfolioQuery(now: string) {
-    const flag = (eb: ExpressionBuilder<DB, 'vendors'>, condition: Expression<SqlBool>) => eb.fn.sum<number | string>(eb.case().when(condition).then(1).else(0).end());
-    return this.db
-      .selectFrom('vendors')
-      .where('internal', '=', 0)
-      .select((eb) => [
-        'tier',
-        'status',
-        eb.fn.countAll<number | string>().as('n'),
-        flag(eb, eb.and([eb('next_review_at', '<=', now), eb('status', 'in', REVIEWED_STATUSES)])).as('overdue'),
-        flag(eb, eb.and([eb('ships_software', '=', 1), eb('auto_update', '=', 1)])).as('auto_updating'),
-        flag(eb, eb.and([eb('risk_missing', '<>', '[]'), eb('status', '<>', 'terminated')])).as('needs_triage'),
-      ])
-      .groupBy(['tier', 'status']);
+    return portfolioQuery(this.db, now);
   }
 
+  /** The dashboard's figures: prepared queries, as the dashboard is read on every visit of the home page. */
   async dashboardCounts(now: string, soon: string) {
-    // The built-in internal estate is not a third party: it is left out of every portfolio figure.
-    const vendors = () => this.db.selectFrom('vendors').where('internal', '=', 0);
-    const groups = await this.portfolioQuery(now).execute();
+    const groups = await portfolio.execute(this.db, now);
     const byTier = new Map<string, number>();
     const byStatus = new Map<string, number>();
     let overdue = 0;
@@ -393,24 +419,9 @@ export class VendorRepository {
       autoUpdating += Number(g.auto_updating ?? 0);
       needsTriage += Number(g.needs_triage ?? 0);
     }
-    const dueSoon = await vendors()
-      .select(['id', 'name', 'tier', 'next_review_at'])
-      .where('next_review_at', '<=', soon)
-      .where('status', 'in', REVIEWED_STATUSES)
-      .orderBy('next_review_at')
-      .limit(10)
-      .execute();
+    const dueSoon = await reviewsDueSoon.execute(this.db, soon);
     // Contracts ending within a year: the service keeps those whose end or notice deadline is near.
-    const contractsEnding = await this.db
-      .selectFrom('contracts')
-      .innerJoin('vendors', 'vendors.id', 'contracts.vendor_id')
-      .select(['contracts.id', 'contracts.title', 'contracts.end_date', 'contracts.notice_period_days', 'vendors.id as vendor_id', 'vendors.name as vendor_name'])
-      .where('vendors.internal', '=', 0)
-      .where('vendors.status', '<>', 'terminated')
-      .where('contracts.end_date', '>=', now.slice(0, 10))
-      .where('contracts.end_date', '<=', new Date(Date.parse(now) + 366 * 86_400_000).toISOString().slice(0, 10))
-      .orderBy('contracts.end_date')
-      .execute();
+    const contractsEnding = await contractsEndingBetween.execute(this.db, now.slice(0, 10), new Date(Date.parse(now) + 366 * 86_400_000).toISOString().slice(0, 10));
     return { byTier, byStatus, overdue, dueSoon, autoUpdating, needsTriage, contractsEnding };
   }
 }
