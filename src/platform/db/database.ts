@@ -10,7 +10,6 @@ import {
   PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
-  SqliteDriver,
   type DatabaseConnection,
   type Driver,
 } from 'kysely';
@@ -18,6 +17,7 @@ import { sqlitePath } from '../../app/config.js';
 import { validationError } from '../errors.js';
 import { unstorableReason } from '../text.js';
 import type { DB } from './schema.js';
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteReadWriteDriver } from './sqlite-driver.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,72 +27,21 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** How long a SQLite writer waits for another process (CLI beside a server, a sibling server process) to finish its write. */
-const SQLITE_BUSY_TIMEOUT_MS = 10_000;
-/** Longest pause between two attempts at a lock another process holds. */
-const SQLITE_BUSY_MAX_PAUSE_MS = 8;
-
-/**
- * Transactions on SQLite start with BEGIN IMMEDIATE: a deferred transaction that reads and then
- * writes can fail with SQLITE_BUSY without waiting when another process writes meanwhile, while
- * an immediate one takes the write lock up front.
- *
- * Waiting for that lock happens here, between attempts on timers, not in SQLite's busy handler:
- * that one sleeps in the calling thread, so a server process whose sibling holds the lock for
- * 20 ms would stop answering anything for 20-50 ms. A statement is tried again only outside a
- * transaction (BEGIN IMMEDIATE itself, or a single autocommit statement): SQLITE_BUSY then means
- * it did nothing.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  private waiting: DatabaseConnection | null = null;
-
-  constructor(private readonly sqlite: SQLite.Database) {
-    super({ database: sqlite });
-  }
-
-  override async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await super.acquireConnection();
-    this.waiting ??= waitingOutLocks(connection, this.sqlite);
-    return this.waiting;
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-function waitingOutLocks(connection: DatabaseConnection, sqlite: SQLite.Database): DatabaseConnection {
-  return {
-    async executeQuery<R>(query: CompiledQuery) {
-      const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
-      for (let pause = 1; ; pause = Math.min(pause * 2, SQLITE_BUSY_MAX_PAUSE_MS)) {
-        try {
-          return await connection.executeQuery<R>(query);
-        } catch (error) {
-          const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
-          if (!busy || sqlite.inTransaction || Date.now() + pause > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, pause));
-        }
-      }
-    },
-    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
-  };
-}
-
 export interface DatabaseOptions {
   /** Called with every statement sent to the engine, BEGIN and COMMIT included: one call, one round trip. */
   onQuery?: (sql: string) => void;
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
+class ReadWriteSqliteDialect extends SqliteDialect {
   constructor(
-    private readonly database: SQLite.Database,
+    private readonly writer: SQLite.Database,
+    private readonly reader: SQLite.Database | null,
     private readonly options: DatabaseOptions,
   ) {
-    super({ database });
+    super({ database: writer });
   }
   override createDriver(): Driver {
-    return guardText(new ImmediateSqliteDriver(this.database), this.options);
+    return guardText(new SqliteReadWriteDriver(this.writer, this.reader), this.options);
   }
 }
 
@@ -185,7 +134,8 @@ function openSqlite(path: string, options: DatabaseOptions): Database {
   // From here on the driver waits for other processes' locks without holding the thread.
   sqlite.pragma('busy_timeout = 0');
   const checkpointer = path === ':memory:' ? null : startCheckpointer(sqlite, path);
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(withStatementCache(sqlite), options) });
+  const reader = path === ':memory:' ? null : openReader(path);
+  const db = new Kysely<DB>({ dialect: new ReadWriteSqliteDialect(withStatementCache(sqlite), reader && withStatementCache(reader), options) });
   return {
     db,
     dialect: 'sqlite',
@@ -194,6 +144,13 @@ function openSqlite(path: string, options: DatabaseOptions): Database {
       await db.destroy();
     },
   };
+}
+
+/** The connection reads outside transactions run on (see SqliteReadWriteDriver): it refuses to write. */
+function openReader(path: string): SQLite.Database {
+  const reader = new SQLite(path, { timeout: 0 });
+  reader.pragma('query_only = ON');
+  return reader;
 }
 
 /** WAL pages after which a commit on the main connection checkpoints itself (SQLite's default is 1,000). */
@@ -263,6 +220,7 @@ function withShapedRows(statement: SQLite.Statement): SQLite.Statement {
   statement.raw(true);
   const rows = {
     reader: true,
+    readonly: statement.readonly,
     all: (...params: unknown[]) => (statement.all(...params) as unknown[][]).map(build),
     *iterate(...params: unknown[]) {
       for (const values of statement.iterate(...params) as IterableIterator<unknown[]>) yield build(values);

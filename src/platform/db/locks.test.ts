@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { sql } from 'kysely';
 import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { readSetting, writeSetting } from '../settings.js';
@@ -33,6 +34,8 @@ test('a SQLite writer waits for another connection\'s write lock on timers, and 
     await sleep(20);
     const autocommit = writeSetting(waiter.db, 'locks.autocommit', 2).then(() => Date.now());
     const transaction = waiter.db.transaction().execute((trx) => writeSetting(trx, 'locks.transaction', 3)).then(() => Date.now());
+    // Reads are not held up by the lock, nor by the writes waiting for it (WAL, and a reading connection).
+    assert.equal(await readSetting(waiter.db, 'locks.holder'), null);
     const [autocommitAt, transactionAt] = await Promise.all([autocommit, transaction, held]);
     clearInterval(ticker);
     assert.ok(autocommitAt >= released && transactionAt >= released, 'the waiting writes finished after the lock was released');
@@ -44,6 +47,26 @@ test('a SQLite writer waits for another connection\'s write lock on timers, and 
   } finally {
     await waiter.close();
     await holder.close();
+  }
+});
+
+test('a read outside a transaction runs while a transaction is open, and sees what is committed only', { timeout: 10_000 }, async () => {
+  const { db, close } = openDatabase(`sqlite://${join(dir, 'reads.db')}`);
+  try {
+    await migrateToLatest(db);
+    await writeSetting(db, 'reads.kept', 'before');
+    await db.transaction().execute(async (trx) => {
+      await writeSetting(trx, 'reads.kept', 'during');
+      // One connection behind a mutex would wait here for the very transaction that is waiting.
+      assert.equal(await readSetting(db, 'reads.kept'), 'before');
+      assert.equal(await readSetting(trx, 'reads.kept'), 'during');
+    });
+    assert.equal(await readSetting(db, 'reads.kept'), 'during');
+    // A statement that writes is sent to the writing connection even when it starts like a read.
+    await sql`with v(k) as (select 'reads.cte') insert into settings (key, value, updated_at) select k, '1', '' from v`.execute(db);
+    assert.equal(await readSetting(db, 'reads.cte'), 1);
+  } finally {
+    await close();
   }
 });
 
