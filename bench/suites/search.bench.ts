@@ -13,6 +13,7 @@ import { buildHttp, openThirdwatch, type Thirdwatch } from '../../src/app/thirdw
 import { systemContext } from '../../src/platform/context.js';
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { searchText } from '../../src/platform/search-text.js';
 import type { ComponentRow } from '../../src/modules/sboms/sboms.ingest.js';
 import { SbomRepository } from '../../src/modules/sboms/sboms.repository.js';
 import { applyCurrentChange } from '../../src/modules/sboms/sboms.usage.js';
@@ -116,7 +117,7 @@ export async function load(tw: Thirdwatch, sboms: number, perSbom: number, pool:
   const now = new Date().toISOString();
   for (let i = 0; i < 20_000; i += 1000) {
     const groups = Array.from({ length: 1000 }, (_, k) => ({ id: newId(), n: i + k }));
-    await tw.database.db.insertInto('advisory_groups').values(groups.map((g) => ({ id: g.id, display_id: `CVE-20${10 + (g.n % 14)}-${10000 + g.n}`, identifiers: '[]', summary: `Bench advisory ${g.n}`, malicious: 0, withdrawn: 0, kev: 0, member_count: 1, created_at: now, updated_at: now }))).execute();
+    await tw.database.db.insertInto('advisory_groups').values(groups.map((g) => ({ id: g.id, display_id: `CVE-20${10 + (g.n % 14)}-${10000 + g.n}`, identifiers: '[]', summary: `Bench advisory ${g.n}`, search_text: searchText(['[]', `Bench advisory ${g.n}`]), malicious: 0, withdrawn: 0, kev: 0, member_count: 1, created_at: now, updated_at: now }))).execute();
     await tw.database.db.insertInto('advisory_ids').values(groups.flatMap((g) => [{ identifier: `CVE-20${10 + (g.n % 14)}-${10000 + g.n}`, group_id: g.id }, { identifier: `GHSA-b${g.n.toString(36).padStart(3, '0')}-bnch-xxxx`, group_id: g.id }])).execute();
   }
   await sql`analyze`.execute(tw.database.db);

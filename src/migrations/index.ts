@@ -45,6 +45,7 @@ import * as m0043 from './0043_vendor_finding_counts.js';
 import * as m0049 from './0049_egress_scan_truncated.js';
 import * as m0053 from './0053_product_open_groups.js';
 import * as m0054 from './0054_advisory_text_index.js';
+import * as m0055 from './0055_advisory_search_text.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -94,4 +95,5 @@ export const migrations: Record<string, Migration> = {
   '0049_egress_scan_truncated': m0049,
   '0053_product_open_groups': m0053,
   '0054_advisory_text_index': m0054,
+  '0055_advisory_search_text': m0055,
 };

@@ -5,6 +5,7 @@ import { migrateToLatest } from '../platform/db/migrate.js';
 import { describeEachEngine } from '../platform/db/test-support/engines.js';
 import type { SbomComponentsTable, SbomsTable } from '../modules/sboms/sboms.tables.js';
 import { migrations } from './index.js';
+import { AdvisoryRepository } from '../modules/advisories/advisories.repository.js';
 
 describeEachEngine('migrations', ({ createDatabase }) => {
   test('apply in order on an empty database, then are a no-op', async () => {
@@ -118,6 +119,28 @@ describeEachEngine('migrations', ({ createDatabase }) => {
       rows.map((r) => `${r.indicator_id.slice(-1)} ${r.domain} ${r.depth}`),
       ['1 c2.vendor.example 0', '1 vendor.example 1', '2 cdn.vendor.example 0', '2 vendor.example 1', '3 vendor.example 0'],
     );
+  });
+
+  test('0055: the advisory groups held before it get their folded search text, and search finds them by it', async () => {
+    const database = await createDatabase({ migrate: false });
+    const names = Object.keys(migrations);
+    await migrateToLatest(database.db, names[names.indexOf('0055_advisory_search_text') - 1]);
+    const now = new Date().toISOString();
+    // More groups than one backfill statement takes.
+    const groups = Array.from({ length: 1203 }, (_, i) => ({
+      id: `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`, display_id: `CVE-2099-${10000 + i}`, identifiers: JSON.stringify([`CVE-2099-${10000 + i}`]),
+      summary: i === 1202 ? 'Bypass in the ÄRZTE-Portal of Hauptstraße clinics' : i % 2 ? null : `Denial of service ${i}`,
+      malicious: 0, withdrawn: 0, kev: 0, member_count: 1, created_at: now, updated_at: now,
+    }));
+    for (let i = 0; i < groups.length; i += 300) await (database.db as Kysely<any>).insertInto('advisory_groups').values(groups.slice(i, i + 300)).execute();
+    await migrateToLatest(database.db);
+    const last = await database.db.selectFrom('advisory_groups').select('search_text').where('id', '=', groups[1202].id).executeTakeFirstOrThrow();
+    assert.equal(last.search_text, `["cve-2099-11202"]\u001fbypass in the ärzte-portal of hauptstrasse clinics`);
+    const empty = await database.db.selectFrom('advisory_groups').select((eb) => eb.fn.countAll<number>().as('n')).where('search_text', '=', '').executeTakeFirstOrThrow();
+    assert.equal(Number(empty.n), 0);
+    const found = await new AdvisoryRepository(database.db).list({ q: 'HAUPTSTRASSE' }, null, 10);
+    assert.deepEqual(found.map((g) => g.id), [groups[1202].id]);
+    assert.equal((await new AdvisoryRepository(database.db).list({ q: 'cve-2099-1120' }, null, 50)).length, 3);
   });
 
   test('concurrent migrators (replicas starting together) do not collide', async () => {

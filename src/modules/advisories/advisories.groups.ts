@@ -1,6 +1,7 @@
 // Alias groups: union-find over advisory ids and aliases, and the attributes a group derives from
 // its members, the KEV catalog and EPSS. Pure; the service feeds it rows and writes the result.
 import { newId } from '../../platform/ids.js';
+import { searchText } from '../../platform/search-text.js';
 import type { AdvisoryGroupsTable } from './advisories.tables.js';
 
 /** Ids are matched case-insensitively: 'GHSA-abcd-…' and 'ghsa-ABCD-…' are one advisory. */
@@ -229,10 +230,13 @@ export function groupAttributes(members: MemberRow[], kev: KevRow[], epss: EpssR
   const epssRows = epss.filter((e) => cves.has(idKey(e.cve))).sort((a, b) => Number(b.epss) - Number(a.epss));
   const min = (values: Array<string | null>) => values.filter((v): v is string => !!v).sort()[0] ?? null;
   const max = (values: Array<string | null>) => values.filter((v): v is string => !!v).sort().pop() ?? null;
+  const identifiersJson = JSON.stringify(identifiers);
+  const summary = ordered.find((m) => m.summary)?.summary ?? null;
   return {
     display_id: displayId(members, identifiers),
-    identifiers: JSON.stringify(identifiers),
-    summary: ordered.find((m) => m.summary)?.summary ?? null,
+    identifiers: identifiersJson,
+    summary,
+    search_text: searchText([identifiersJson, summary ?? '']),
     severity: top ? top.severity_rating : null,
     cvss_score: top?.cvss_score == null ? null : Number(top.cvss_score),
     cvss_vector: top?.cvss_vector ?? null,

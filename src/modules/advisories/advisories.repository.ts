@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
 import type { CursorPosition } from '../../platform/http/pagination.js';
-import { likePattern } from '../sboms/sboms.repository.js';
+import { foldForSearch, likePattern } from '../../platform/search-text.js';
 import { bulkInsert, chunks } from '../matching/bulk.js';
 import type { EpssRow, KevRow, MemberRow } from './advisories.groups.js';
 import type { AdvisoriesTable, AdvisoryGroupsTable, AdvisoryPackagesTable, EpssScoresTable, FeedStatusTable, KevEntriesTable } from './advisories.tables.js';
@@ -18,7 +18,7 @@ const PACKAGE_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof AdvisoryPackagesTable>;
 
 const GROUP_COLUMNS = [
-  'id', 'display_id', 'identifiers', 'summary', 'severity', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_source', 'malicious', 'withdrawn', 'kev', 'kev_date_added',
+  'id', 'display_id', 'identifiers', 'summary', 'search_text', 'severity', 'cvss_score', 'cvss_vector', 'cvss_version', 'severity_source', 'malicious', 'withdrawn', 'kev', 'kev_date_added',
   'kev_due_date', 'kev_ransomware', 'epss', 'epss_percentile', 'epss_model', 'epss_date', 'published', 'modified', 'member_count', 'merged_into', 'created_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof AdvisoryGroupsTable>;
 
@@ -247,18 +247,12 @@ export class AdvisoryRepository {
   list(filter: AdvisoryListFilter, cursor: CursorPosition | null, limit: number): Promise<AdvisoryGroupsTable[]> {
     let query = this.db.selectFrom('advisory_groups as g').selectAll('g').where('g.merged_into', 'is', null);
     if (filter.q) {
-      const pattern = likePattern(filter.q);
-      // SQLite's LIKE ignores ASCII case and its lower() folds ASCII only, so there lower() changes no
-      // answer but copies every identifier list and summary the search reads (most of its time, on a
-      // scan of all groups); PostgreSQL's LIKE is case-sensitive and needs it.
-      const postgres = isPostgres(this.db);
-      query = query.where((eb) => {
-        const folded = (column: 'g.identifiers' | 'g.summary') => (postgres ? eb.fn<string>('lower', [column]) : eb.ref(column));
-        return eb.or([eb(folded('g.identifiers'), 'like', sql<string>`${pattern} escape '\\'`), eb(folded('g.summary'), 'like', sql<string>`${pattern} escape '\\'`)]);
-      });
-      // On SQLite the trigram index (0054) first narrows the groups to those holding the text; the LIKE above still decides.
-      const text = filter.q.toLowerCase();
-      if (!postgres && [...text].length >= 3) {
+      // search_text is folded in JavaScript (searchText), so both engines compare the same strings
+      // (SQLite's LIKE and lower() fold ASCII only, PostgreSQL's lower() follows the locale).
+      query = query.where('g.search_text', 'like', sql<string>`${likePattern(filter.q)} escape '\\'`);
+      // On SQLite the trigram index of search_text (0055) first narrows the groups to those holding the text; the LIKE still decides.
+      const text = foldForSearch(filter.q);
+      if (!isPostgres(this.db) && [...text].length >= 3) {
         const phrase = `"${text.replaceAll('"', '""')}"`;
         query = query.where(
           sql<boolean>`g.id in (select t.group_id from advisory_group_text_ids as t where t.seq in (select rowid from advisory_groups_text where advisory_groups_text match ${phrase}))`,

@@ -26,6 +26,8 @@ export interface AdvisoryGroupsTable {
   /** JSON array of every id and alias of every member. */
   identifiers: Json;
   summary: string | null;
+  /** The identifiers and the summary folded for search (searchText), so both engines match alike. */
+  search_text: string;
   /**
    * CVSS rating of the best-sourced member (see bestRated: the NVD's own assessment, then GHSA and
    * vendor records, then the rest; the highest score within each): critical, high, medium, low,
