@@ -7,7 +7,11 @@ import { readdirSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const filters = process.argv.slice(2);
+// `node scripts/run-tests.mjs [--skip PATH]... [PATH]...`: files whose path contains one of the
+// PATHs (all when none), minus those containing a skipped PATH.
+const args = process.argv.slice(2);
+const skips = args.flatMap((arg, i) => (args[i - 1] === '--skip' ? [arg] : []));
+const filters = args.filter((arg, i) => arg !== '--skip' && args[i - 1] !== '--skip');
 
 function collect(dir) {
   let out = [];
@@ -24,6 +28,7 @@ function collect(dir) {
 
 let files = [...collect(join(root, 'src')), ...collect(join(root, 'test'))].sort();
 if (filters.length) files = files.filter((f) => filters.some((p) => f.includes(p)));
+files = files.filter((f) => !skips.some((p) => f.includes(p)));
 if (!files.length) {
   console.error('no test files matched');
   process.exit(1);
