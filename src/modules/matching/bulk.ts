@@ -134,14 +134,11 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
     : `insert into ${table} (${sqliteNames}) values `;
   const tail = folded ? `)${conflict ? ` where true ${conflict}` : ''}` : conflict ? ` ${conflict}` : '';
   const tuple = `(${new Array(varying.length).fill('?').join(',')})`;
-  let cachedCount = -1;
-  let cachedSql = '';
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const end = Math.min(rows.length, start + perStatement);
-    if (end - start !== cachedCount) {
-      cachedCount = end - start;
-      cachedSql = `${head}${new Array(cachedCount).fill(tuple).join(',')}${tail}`;
-    }
+  const texts = new Map<number, string>();
+  for (let start = 0; start < rows.length; ) {
+    const end = start + statementRows(rows.length - start, perStatement);
+    let text = texts.get(end - start);
+    if (text === undefined) texts.set(end - start, (text = `${head}${new Array(end - start).fill(tuple).join(',')}${tail}`));
     const params: unknown[] = new Array(fixed.length + (end - start) * varying.length);
     let p = 0;
     for (const c of fixed) params[p++] = first[c];
@@ -149,9 +146,25 @@ export async function insertRows(db: Executor, table: string, columns: ReadonlyA
       const row = rows[r];
       for (const c of varying) params[p++] = row[c];
     }
-    await db.executeQuery(CompiledQuery.raw(cachedSql, marked(params)));
+    await db.executeQuery(CompiledQuery.raw(text, marked(params)));
     await breathe(db);
+    start = end;
   }
+}
+
+/** Below this many rows a statement is cheap to prepare: a remainder that small runs as it is. */
+const LADDER_FLOOR = 32;
+
+/**
+ * Rows of the next SQLite statement when `left` remain: full statements, then the remainder in
+ * power-of-two sizes down to LADDER_FLOOR. Every size recurs, so its statement stays prepared
+ * (the statement cache); a remainder of its own exact size changed with every slice of findings
+ * and cost a fresh prepare each time (~2 ms for 12,000 parameters, 20 slices an upload).
+ */
+function statementRows(left: number, perStatement: number): number {
+  if (left >= perStatement) return perStatement;
+  if (left < LADDER_FLOOR) return left;
+  return 2 ** Math.floor(Math.log2(left));
 }
 
 function placeholders(rows: number, columns: number, postgres: boolean): string {
