@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachEngine } from './test-support/engines.js';
-import { inJsonArray, preparedQuery } from './prepared.js';
+import { inJsonArray, preparedQuery, preparedShapes } from './prepared.js';
+import type { Executor } from './schema.js';
 import { readSetting, writeSetting } from '../settings.js';
 
 describeEachEngine('prepared queries', ({ createDatabase }) => {
@@ -31,6 +32,16 @@ describeEachEngine('prepared queries', ({ createDatabase }) => {
     for (const keys of [[], ['list.a'], ['list.b', 'list.c', 'list.none'], ["list.'d\"", 'list.a']]) {
       const fresh = keys.length ? await db.selectFrom('settings').select('key').where('key', 'in', keys).orderBy('key').execute() : [];
       assert.deepEqual(await some.execute(db, JSON.stringify(keys)), fresh, keys.join());
+    }
+  });
+
+  test('a query of several shapes: each shape its own prepared query, the rows the query built afresh gives', async () => {
+    const { db } = await createDatabase();
+    for (const key of ['shape.a', 'shape.b', 'shape.c']) await writeSetting(db, key, { key });
+    const build = (d: Executor, descending: boolean, prefix: string, rows: number) => d.selectFrom('settings').select('key').where('key', 'like', prefix).orderBy('key', descending ? 'desc' : 'asc').limit(rows);
+    const shaped = preparedShapes(build);
+    for (const [descending, rows] of [[false, 2], [true, 2], [false, 3], [true, 1]] as const) {
+      assert.deepEqual(await shaped.execute(db, descending, 'shape.%', rows), await build(db, descending, 'shape.%', rows).execute(), `${descending} ${rows}`);
     }
   });
 

@@ -46,6 +46,23 @@ export function preparedQuery<A extends unknown[], R>(build: (db: Executor, ...a
 }
 
 /**
+ * A query of a few shapes (a list in each of its orders, with or without a search), each prepared
+ * as preparedQuery does on first use. `shape` decides the query's shape and must come from a small
+ * fixed set of plain values (its JSON is the key); the arguments are the values, as for preparedQuery.
+ */
+export function preparedShapes<S, A extends unknown[], R>(build: (db: Executor, shape: S, ...args: A) => Compilable<R>) {
+  const queries = new Map<string, ReturnType<typeof preparedQuery<A, R>>>();
+  return {
+    execute(db: Executor, shape: S, ...args: A): Promise<R[]> {
+      const key = JSON.stringify(shape);
+      let query = queries.get(key);
+      if (!query) queries.set(key, (query = preparedQuery<A, R>((d, ...values) => build(d, shape, ...values))));
+      return query.execute(db, ...args);
+    },
+  };
+}
+
+/**
  * `column IN (the values of a JSON array)`, the array being one parameter: a prepared query can take
  * a list of any length (an `in` with one parameter per value changes shape with its length).
  */
