@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes 10 --clients 50 --engine sqlite|postgres|both --processes N --profile DIR]`: the real
+// `npm run soak [-- --minutes 10 --clients 50 --engine sqlite|postgres|both --processes N --profile DIR --routes N]`: the real
 // server as its own process (or N server processes: `serve --processes N`) over a fresh database seeded with the demo organisation and the Go OSV
 // advisories, then N concurrent clients for the duration with a mix of reads and writes. Reports
 // req/s and latency per operation, non-2xx and 5xx counts and the server's RSS; afterwards checks
@@ -6,7 +6,8 @@
 // unanswered), that each has its audit event, and that `audit verify` passes. Also reports the
 // server's event-loop delay and CPU time per request over the load phase (CPU time is the figure
 // least bent by other work on the machine); --profile DIR writes the server's CPU profile
-// (node --cpu-prof) there. Exits 1 on any 5xx,
+// (node --cpu-prof) there; --routes N first measures each read operation alone (server CPU per
+// request). Exits 1 on any 5xx,
 // unanswered request, lost write or audit failure. Table on stdout, JSON in bench/results/.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -33,12 +34,13 @@ import {
   type Instance,
 } from './harness.js';
 
-const opts = parseArgs(process.argv.slice(2), { minutes: '10', clients: '50', engine: 'both', processes: '1', profile: '' });
+const opts = parseArgs(process.argv.slice(2), { minutes: '10', clients: '50', engine: 'both', processes: '1', profile: '', routes: '0' });
 const minutes = Number(opts.minutes);
 const clients = Number(opts.clients);
 const processes = Number(opts.processes);
-if (!(minutes > 0) || !Number.isInteger(clients) || clients < 1 || !Number.isInteger(processes) || processes < 1) {
-  throw new Error('--minutes must be > 0, --clients and --processes positive integers');
+const routeRequests = Number(opts.routes);
+if (!(minutes > 0) || !Number.isInteger(clients) || clients < 1 || !Number.isInteger(processes) || processes < 1 || !Number.isInteger(routeRequests) || routeRequests < 0) {
+  throw new Error('--minutes must be > 0, --clients and --processes positive integers, --routes a whole number');
 }
 
 /** Go modules that the OSV Go advisories affect (≈ 90 findings per upload), beside filler packages. */
@@ -236,6 +238,8 @@ async function soakEngine(instance: Instance) {
   const shared: Shared = { http, run, vendorIds: vendors.items.map((v) => v.id), productIds, findingsByClient };
   log(`server pid ${server.pid} (${processes} process${processes > 1 ? "es" : ""}) at ${server.url}; ${shared.vendorIds.length} vendors, ${findings.items.length} findings to triage; ${clients} clients for ${minutes} min`);
 
+  const perRoute = routeRequests ? await measureReadRoutes(server.pid, shared) : [];
+
   const rss: Array<{ t: number; bytes: number }> = [];
   const started = Date.now();
   const sampleRss = () => {
@@ -310,7 +314,38 @@ async function soakEngine(instance: Instance) {
   const check = await verify(instance, run, states);
   const audit = await runCli(['audit', 'verify', '--json'], instance.env);
   if (unfinishedJobs) check.problems.push(`${unfinishedJobs} accepted jobs did not finish within 5 minutes`);
-  return { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, clientCpuSeconds, load, eventLoop };
+  return { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, clientCpuSeconds, load, eventLoop, perRoute };
+}
+
+/** Concurrent callers while one read operation is measured alone: enough to keep the server busy. */
+const ROUTE_CONCURRENCY = 8;
+
+/**
+ * Each read operation alone, `--routes` requests of it (8 at a time), before the mixed load: the
+ * server's CPU time per request of that operation. In the mix the requests overlap, so the server's
+ * CPU cannot be split by operation there; alone it can, and the ranking says where the CPU goes.
+ */
+async function measureReadRoutes(pid: number, shared: Shared) {
+  const state: ClientState = { index: 0, shared, seq: 0, vendors: new Map(), findings: new Map(), created: { vendor: [], comment: [], sbom: [] }, unanswered: { vendor: 0, comment: 0, sbom: 0 } };
+  const rows: Array<{ name: string; requests: number; cpuMsPerRequest: number; bytesPerResponse: number }> = [];
+  for (const op of OPS.filter((o) => o.kind === 'read')) {
+    // A warm-up round: the first calls compile the route's schemas and prepare its statements.
+    for (let i = 0; i < ROUTE_CONCURRENCY; i++) await op.run(state);
+    let left = routeRequests;
+    let bytes = 0;
+    const before = processTreeCpuMs(pid);
+    await Promise.all(
+      Array.from({ length: ROUTE_CONCURRENCY }, async () => {
+        while (left-- > 0) {
+          const r = await op.run(state);
+          if (r?.status !== 200) throw new Error(`${op.name}: ${r?.status} ${r?.error ?? r?.body.slice(0, 200)}`);
+          bytes += Buffer.byteLength(r.body);
+        }
+      }),
+    );
+    rows.push({ name: op.name, requests: routeRequests, cpuMsPerRequest: Math.round(((processTreeCpuMs(pid) - before) / routeRequests) * 100) / 100, bytesPerResponse: Math.round(bytes / routeRequests) });
+  }
+  return rows;
 }
 
 /** What bench/server-probe.ts writes: the server's event-loop delay during the load phase. */
@@ -416,7 +451,7 @@ const results: Record<string, unknown>[] = [];
 let failed = false;
 try {
   for (const instance of instances) {
-    const { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, clientCpuSeconds, load, eventLoop } = await soakEngine(instance);
+    const { elapsed, stats, rss, timeline, check, audit, serverErrors, cpuSeconds, clientCpuSeconds, load, eventLoop, perRoute } = await soakEngine(instance);
     const all = [...stats.entries()];
     const latencies = (kind?: Kind) => all.filter(([, s]) => !kind || s.kind === kind).flatMap(([, s]) => s.latencies);
     const count = (pred: (status: number) => boolean, kind?: Kind) =>
@@ -448,6 +483,14 @@ try {
     const cpu = (seconds: number) => ({ cpuSeconds: Math.round(seconds * 10) / 10, cpuShare: Math.round((seconds / elapsed) * 100) / 100, cpuMsPerRequest: Math.round(((seconds * 1000) / Number(totals.count)) * 100) / 100 });
     const server = { ...cpu(cpuSeconds), eventLoop };
     const loadGenerator = cpu(clientCpuSeconds);
+    if (perRoute.length) {
+      const weight = (name: string) => OPS.find((o) => o.name === name)!.weight / TOTAL_WEIGHT;
+      console.log(`\nserver CPU per read, each operation alone (${routeRequests} requests, ${ROUTE_CONCURRENCY} at a time), and its share of the mix:`);
+      printTable(
+        ['operation', 'CPU ms/request', 'mix weight', 'CPU ms per mixed request', 'response bytes'],
+        [...perRoute].sort((a, b) => b.cpuMsPerRequest * weight(b.name) - a.cpuMsPerRequest * weight(a.name)).map((r) => [r.name, r.cpuMsPerRequest.toFixed(2), `${Math.round(weight(r.name) * 100)} %`, (r.cpuMsPerRequest * weight(r.name)).toFixed(3), String(r.bytesPerResponse)]),
+      );
+    }
     console.log(`server CPU: ${server.cpuSeconds} s over ${elapsed.toFixed(0)} s (${server.cpuShare} cores), ${server.cpuMsPerRequest} ms per request`);
     console.log(`load generator CPU (this process, same machine): ${loadGenerator.cpuSeconds} s (${loadGenerator.cpuShare} cores), ${loadGenerator.cpuMsPerRequest} ms per request; load average ${load.toFixed(1)} on ${cpus().length} cores at the end`);
     console.log(`server event-loop delay: ${eventLoop ? `p50 ${eventLoop.p50Ms} ms, p99 ${eventLoop.p99Ms} ms, max ${eventLoop.maxMs} ms` : 'not measured (the probe wrote nothing)'}`);
@@ -459,7 +502,7 @@ try {
     for (const line of serverErrors.slice(0, 5)) console.log(`server error log: ${line.slice(0, 400)}`);
     console.log(`targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v === null ? 'n/a' : v ? 'met' : 'MISSED'}`).join(', ')}`);
     if (!targets.zero5xx || !targets.zeroUnanswered || !targets.zeroLostWrites || !auditOk) failed = true;
-    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, timeline, server, loadGenerator, loadAverage: Math.round(load * 10) / 10, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
+    results.push({ engine: instance.engine, clients, seconds: Math.round(elapsed), operations: rows, perRoute, timeline, server, loadGenerator, loadAverage: Math.round(load * 10) / 10, memory, writes: check, audit: { ok: auditOk, output: audit.stdout.trim() || audit.stderr.trim() }, serverErrors: serverErrors.slice(0, 20), targets });
   }
 } finally {
   for (const instance of instances) await instance.drop();
