@@ -369,7 +369,8 @@ export function createIcap(tw: Thirdwatch, options: { port?: number; host?: stri
       policies: services.icapPolicies,
       attribution: services.attribution,
       // The ICAP server builds each body for its one decision: a scan thread may take it uncopied.
-      scanBody: (body, headers) => services.pii.scanBody(body, headers),
+      // The decision reads the detections only.
+      scanBody: (body, headers) => services.pii.scanBody(body, headers, { detectionsOnly: true }),
       ingest: (events, ctx) => services.egressIngest.ingest(events, ctx),
       failMode: config.icapFail,
       logger: tw.logger,

@@ -121,8 +121,43 @@ export class Layout {
   json: JsonNames | null = null;
   /** A field name was decoded from escapes or a form: the raw text does not show every name. */
   namesHidden = false;
+  /** Fills a deferred layout (see deferred()) at its first question; null once filled. */
+  private fill: (() => void) | null = null;
+  /** A deferred layout was filled and its reader found the text malformed: why (it is then one value). */
+  readError: string | null = null;
+
+  /**
+   * A layout read only when a detector first asks about a position: most bodies have no candidate
+   * that needs one, and reading a JSON body's structure is a third of scanning it. `read` fills
+   * the layout and returns null, or returns why the text is malformed (the layout is then one
+   * value, as a text body's). Only for texts without escapes ("\\"): nothing of theirs is decoded
+   * and no name hidden, so `decoded` and `namesHidden` are known before reading.
+   */
+  static deferred(length: number, read: (layout: Layout) => string | null): Layout {
+    const layout = new Layout();
+    layout.fill = () => {
+      const error = read(layout);
+      if (error === null) return;
+      layout.readError = error;
+      layout.add(0, length, 0, null);
+    };
+    return layout;
+  }
+
+  /** Whether the layout has been read (always, unless deferred and never asked). */
+  get filled(): boolean {
+    return this.fill === null;
+  }
+
+  private ready(): void {
+    const fill = this.fill;
+    if (fill === null) return;
+    this.fill = null;
+    fill();
+  }
 
   get size(): number {
+    this.ready();
     return this.values.size;
   }
 
@@ -156,6 +191,7 @@ export class Layout {
 
   /** The value holding position `pos`, or -1 (JSON punctuation and keys belong to none). */
   at(pos: number): number {
+    this.ready();
     const d = this.values.data;
     // Detectors ask in increasing order most of the time: try the last answer first.
     const last = this.lastFound;
@@ -175,23 +211,28 @@ export class Layout {
   }
 
   start(k: number): number {
+    this.ready();
     return this.values.data[k * W + START]!;
   }
 
   end(k: number): number {
+    this.ready();
     return this.values.data[k * W + END]!;
   }
 
   isSkipped(k: number): boolean {
+    this.ready();
     return this.values.data[k * W + SKIPPED] === 1;
   }
 
   /** Offset in the body of scanned-text position `pos` inside value k (-1: outside any value, the same offset). */
   bodyOffset(k: number, pos: number): number {
+    this.ready();
     return k === -1 ? pos : this.values.data[k * W + BASE]! + (pos - this.start(k));
   }
 
   field(k: number): string | null {
+    this.ready();
     if (k === -1) return null;
     const d = this.values.data;
     const at = k * W;
@@ -201,6 +242,7 @@ export class Layout {
 
   /** The field's last two names as lower-case words (what the value was called). */
   fieldWords(k: number): string[] {
+    this.ready();
     if (k === -1) return [];
     let w = this.words.get(k);
     if (w === undefined) {

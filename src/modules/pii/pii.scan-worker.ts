@@ -11,7 +11,7 @@ let patterns: CustomPattern[] = [];
 port.on('message', (job: ScanJob) => {
   if (job.patterns) patterns = job.patterns;
   const body = job.body.length === 1 ? Buffer.from(job.body[0]!.buffer, job.body[0]!.byteOffset, job.body[0]!.byteLength) : Buffer.concat(job.body);
-  scanBody(body, job.headers, { maxBytes: job.maxBytes, patterns }).then(
+  scanBody(body, job.headers, { maxBytes: job.maxBytes, patterns, detectionsOnly: job.detectionsOnly }).then(
     (result) => port.postMessage({ id: job.id, result } satisfies ScanReply),
     (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) } satisfies ScanReply),
   );

@@ -18,6 +18,12 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export interface ScanOptions {
   maxBytes?: number;
   patterns?: CustomPattern[];
+  /**
+   * The caller uses the detections (and `truncated`) only, as the ICAP decision does: a JSON
+   * body's structure is then read only when a candidate needs it, so a malformed JSON body none of
+   * whose candidates needed it is reported as `json` with no error. The detections are the same.
+   */
+  detectionsOnly?: boolean;
 }
 
 export interface ScanResult {
@@ -112,7 +118,12 @@ export interface ReadBody {
  * are cut and reported in `error`), then JSON value by value with field paths, form fields,
  * multipart parts, or plain text. A binary body reads as no text. Never throws for any body.
  */
-export async function readBody(body: Buffer, headers: { contentType?: string | null; contentEncoding?: string | null }, maxBytes = DEFAULT_MAX_BYTES): Promise<ReadBody> {
+export async function readBody(
+  body: Buffer,
+  headers: { contentType?: string | null; contentEncoding?: string | null },
+  maxBytes = DEFAULT_MAX_BYTES,
+  options: { deferJson?: boolean } = {},
+): Promise<ReadBody> {
   const decoded = await decodeContent(body, headers.contentEncoding, maxBytes);
   const contentType = (headers.contentType ?? '').trim().toLowerCase();
   const join = (...errors: (string | null)[]): string | null => errors.filter(Boolean).join('; ') || null;
@@ -138,6 +149,8 @@ export async function readBody(body: Buffer, headers: { contentType?: string | n
       const { layout, error } = ndjsonLayout(text);
       return read('json', text, layout, bytes, join(decoded.error, error));
     }
+    // Without escapes nothing is decoded and no name hidden: the structure can wait until asked for.
+    if (options.deferJson && (bytes ? decoded.data.indexOf(0x5c) : text.indexOf('\\')) === -1) return read('json', text, Layout.deferred(text.length, (layout) => readJson(text, layout)), bytes);
     const layout = new Layout();
     const error = readJson(text, layout);
     if (!error) return read('json', text, layout, bytes);
@@ -163,8 +176,11 @@ export async function scanBody(
   headers: { contentType?: string | null; contentEncoding?: string | null },
   options?: ScanOptions,
 ): Promise<ScanResult> {
-  const read = await readBody(body, headers, options?.maxBytes);
+  const read = await readBody(body, headers, options?.maxBytes, { deferJson: options?.detectionsOnly });
   const detections = read.format === 'binary' ? [] : finish(scanLayout(read.text, read.layout, patternsOf(options), read.bytes));
+  // A deferred JSON layout that was read and found malformed: scanned as text, as readBody says of one read at once.
+  const malformed = read.layout.readError;
+  if (malformed !== null) return { detections, scannedBytes: read.scannedBytes, truncated: read.truncated, format: 'text', error: [read.error, `${malformed}; scanned as text`].filter(Boolean).join('; ') };
   return { detections, scannedBytes: read.scannedBytes, truncated: read.truncated, format: read.format, error: read.error };
 }
 

@@ -79,9 +79,12 @@ export class PiiService {
     return this.loading;
   }
 
-  /** `body`: one buffer, or the pieces it arrived in (joined only where it is scanned, see ScanThreads.scan). */
-  async scanBody(body: Buffer | Buffer[], headers: { contentType?: string | null; contentEncoding?: string | null }): Promise<ScanResult> {
-    const options = { maxBytes: this.options.maxScanBytes, patterns: await this.patterns() };
+  /**
+   * `body`: one buffer, or the pieces it arrived in (joined only where it is scanned, see
+   * ScanThreads.scan). `detectionsOnly`: see ScanOptions.
+   */
+  async scanBody(body: Buffer | Buffer[], headers: { contentType?: string | null; contentEncoding?: string | null }, scan: { detectionsOnly?: boolean } = {}): Promise<ScanResult> {
+    const options = { maxBytes: this.options.maxScanBytes, patterns: await this.patterns(), detectionsOnly: scan.detectionsOnly ?? false };
     const threads = this.options.threads;
     const length = Array.isArray(body) ? body.reduce((sum, piece) => sum + piece.length, 0) : body.length;
     if (threads && length >= (this.options.offThreadBytes ?? DEFAULT_OFF_THREAD_BYTES)) return threads.scan(body, headers, options);

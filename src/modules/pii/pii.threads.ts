@@ -13,6 +13,7 @@ export interface ScanJob {
   body: Uint8Array[];
   headers: Headers;
   maxBytes: number;
+  detectionsOnly: boolean;
   /** The custom patterns, only when they differ from the ones this worker was last sent. */
   patterns?: CustomPattern[];
 }
@@ -88,14 +89,14 @@ export class ScanThreads {
    * posting copies each piece's whole buffer, which for socket reads is the read itself. One
    * buffer is copied to exactly its bytes first (posting a view would clone its whole buffer).
    */
-  scan(body: Buffer | Buffer[], headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[] }): Promise<ScanResult> {
+  scan(body: Buffer | Buffer[], headers: Headers, options: { maxBytes: number; patterns?: CustomPattern[]; detectionsOnly?: boolean }): Promise<ScanResult> {
     const patterns = options.patterns ?? NO_PATTERNS;
     if (this.closed || this.options.threads <= 0 || this.queue.length >= (this.options.maxQueue ?? 64)) {
       this.counts.onThread++;
-      return scanBody(Array.isArray(body) ? Buffer.concat(body) : body, headers, { maxBytes: options.maxBytes, patterns });
+      return scanBody(Array.isArray(body) ? Buffer.concat(body) : body, headers, { maxBytes: options.maxBytes, patterns, detectionsOnly: options.detectionsOnly });
     }
     this.counts.offThread++;
-    const job: ScanJob = { id: this.nextId++, body: Array.isArray(body) ? body : [new Uint8Array(body)], headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes };
+    const job: ScanJob = { id: this.nextId++, body: Array.isArray(body) ? body : [new Uint8Array(body)], headers: { contentType: headers.contentType ?? null, contentEncoding: headers.contentEncoding ?? null }, maxBytes: options.maxBytes, detectionsOnly: options.detectionsOnly ?? false };
     const transfer = Array.isArray(body) ? [] : [job.body[0]!.buffer as ArrayBuffer];
     const promise = new Promise<ScanResult>((resolve, reject) => this.queue.push({ job, transfer, patterns, resolve, reject }));
     const tracked = promise.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
