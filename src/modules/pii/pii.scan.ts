@@ -117,6 +117,7 @@ export interface ReadBody {
  * Reads an HTTP body for scanning: content-encoding undone (decoded size capped at maxBytes: bombs
  * are cut and reported in `error`), then JSON value by value with field paths, form fields,
  * multipart parts, or plain text. A binary body reads as no text. Never throws for any body.
+ * `deferJson`: a JSON document without escapes gets a layout read when first asked (Layout.deferred).
  */
 export async function readBody(
   body: Buffer,
