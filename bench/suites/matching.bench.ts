@@ -222,7 +222,7 @@ export const run: BenchSuite = async (bench) => {
             },
           };
         },
-      });
+      }, tw.services.jobs);
       const vendor = await tw.services.vendors.create({ name: `Bench vendor ${engine.name}` }, ctx);
       const matchMs: number[] = [];
       const uploadMs: number[] = [];

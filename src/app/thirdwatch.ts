@@ -48,6 +48,7 @@ import { integrityCorrelation, SightingRisks } from '../modules/indicators/sight
 import { TaxiiService, TAXII_SCHEDULE } from '../modules/indicators/taxii.service.js';
 import { jobRoutes } from '../modules/jobs/jobs.routes.js';
 import { SearchService } from '../modules/search/search.service.js';
+import { SEARCH_INDEX_JOB, type SearchIndexJobPayload } from '../modules/search/search.index.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import { RECOMPUTE_JOB, RECONCILE_FINDING_COUNTS_JOB, ResilienceService, SCHEDULE_REVIEWS_JOB } from '../modules/resilience/resilience.service.js';
 import { resilienceRoutes } from '../modules/resilience/resilience.routes.js';
@@ -389,6 +390,7 @@ export function createWorker(tw: Thirdwatch, options: { pollMs?: number } = {}):
     .handle('vendors.flag-overdue-reviews', () => vendors.flagOverdueReviews(systemContext('review scheduler')))
     .handle('vendors.rescore', async () => ({ rescored: await vendors.rescoreAll() }))
     .handle(UPLOAD_JOB, (payload: UploadJobPayload, _job, run) => tw.services.sboms.runUploadJob(payload, run))
+    .handle(SEARCH_INDEX_JOB, (payload: SearchIndexJobPayload, _job, run) => tw.services.search.indexSbom(payload, run))
     .handle('feeds.sync', async () => ({ enqueued: [...(await feeds.syncDue()).enqueued, ...(await tw.services.nvdSync.syncDue()).enqueued] }))
     .handle(NVD_SYNC_JOB, (_payload, _job, run) => tw.services.nvdSync.sync(systemContext('NVD sync'), (done) => run.progress({ phase: 'importing', done, total: null })))
     .handle('taxii.poll', () => tw.services.taxii.pollDue())

@@ -8,12 +8,15 @@ import { describeBrowser } from './support.js';
 import { loadDemo } from '../../src/modules/vendors/demo.js';
 import { loadDemoSboms } from '../../src/modules/sboms/sboms.demo.js';
 import { systemContext } from '../../src/platform/context.js';
+import { createWorker } from '../support/server.js';
 
 describeBrowser('global search UI', 'global search UI', (server, { newContext, assertLabelled, shot }) => {
   before(async () => {
     const ctx = systemContext('test');
     await loadDemo(server.tw.services, ctx);
     await loadDemoSboms(server.tw.services, ctx);
+    // The demo's components are indexed by the jobs its uploads queued: the test server runs no worker.
+    await createWorker(server.tw).drain();
   });
 
   test('typing "3CX" lists the vendor, its products and releases by kind; the keys move, Escape closes, Enter opens the vendor', async () => {

@@ -18,7 +18,7 @@ import { clean, unpackEdges, type SbomFacts } from './sboms.ingest.js';
 import { readSbomOffThread, type ReadSbomSlices } from './sboms.reader.js';
 import { presentComponent, presentSbom } from './sboms.mappers.js';
 import { applyCurrentChange } from './sboms.usage.js';
-import { indexComponentIdentities } from '../search/search.index.js';
+import { SEARCH_INDEX_JOB, type SearchIndexJobPayload } from '../search/search.index.js';
 import { SbomRepository, type ProductOwner, type SbomListFilter, type UsageCriteria, type UsageRow } from './sboms.repository.js';
 import type { ListComponentsQueryType, Sbom, Usage, UsageQueryType } from './sboms.schemas.js';
 import type { SbomsTable } from './sboms.tables.js';
@@ -201,9 +201,9 @@ export class SbomService {
     private readonly db: Kysely<DB>,
     private readonly limits: SbomLimits,
     /** Matches a written, unpublished SBOM's components (modules/matching). */
-    private readonly matching?: SbomMatching,
-    /** Uploads asked to run as jobs are queued here (platform/jobs). */
-    private readonly jobs?: JobQueue,
+    private readonly matching: SbomMatching | undefined,
+    /** Uploads asked to run as jobs, and the search index of published SBOMs, are queued here (platform/jobs). */
+    private readonly jobs: JobQueue,
     /** Runs in the publish transaction: correlation of the SBOM's component hashes with indicators (modules/indicators). */
     private readonly onPublish?: (trx: Executor, sbomId: string, ctx: RequestContext) => Promise<unknown>,
   ) {}
@@ -330,7 +330,6 @@ export class SbomService {
       for (const rows of batched(read.slices(), isPostgres(this.db) ? POSTGRES_BATCH_ROWS : 0)) {
         await repo.insertComponents(id, rows);
         await repo.insertComponentHashes(id, rows);
-        await indexComponentIdentities(this.db, rows);
         const cpes = await writeComponentCpes(this.db, id, rows);
         await run?.add(rows, cpes);
         done += rows.length;
@@ -350,6 +349,8 @@ export class SbomService {
       await this.repo().discard(id);
       throw error;
     }
+    // The search index job queued with the publish runs now in this process's worker, if it has one.
+    this.jobs.wake();
     // Uploads grow these tables a little at a time: PostgreSQL's statistics must follow them (see
     // refreshStaleStatistics). The 201 does not wait for it: analyzing both tables takes hundreds of
     // milliseconds once they hold a few uploads, and the upload is committed already (it never throws).
@@ -416,6 +417,9 @@ export class SbomService {
           },
         });
         await this.onPublish?.(trx, row.id, ctx);
+        // Global search indexes the components after the commit, off the upload's path: queued here,
+        // so an SBOM never becomes current without the job that makes its components findable.
+        await this.jobs.enqueue(SEARCH_INDEX_JOB, { sbomId: row.id } satisfies SearchIndexJobPayload, { maxAttempts: 10 }, trx);
         await publishWith(trx, current);
         return { again: false as const, supersedes: current };
       });
@@ -429,7 +433,6 @@ export class SbomService {
    * checked for size and product here; everything else happens as in `upload`.
    */
   async enqueueUpload(productRef: string, body: Buffer, options: UploadOptions, ctx: RequestContext): Promise<Job> {
-    if (!this.jobs) throw new Error('uploads as jobs need the job queue');
     const owner = await this.owner(productRef);
     if (!body.length) throw invalidField('/', 'the request body is empty: send the SBOM document itself as the body');
     if (body.length > this.limits.maxUploadBytes) throw new AppError('payload_too_large', `the SBOM is ${body.length} bytes, over the limit of ${this.limits.maxUploadBytes} bytes`);

@@ -4,10 +4,11 @@ import { after, before, test } from 'node:test';
 import { systemContext } from '../../platform/context.js';
 import { describeEachEngine } from '../../platform/db/test-support/engines.js';
 import { ROLES } from '../../platform/auth/roles.js';
-import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { createWorker, startTestServer, type TestServer } from '../../../test/support/server.js';
 import { createProduct, importFeed, json, problem, uploadSbom } from '../findings/test-support.js';
 import { loadDemo } from '../vendors/demo.js';
 import { loadDemoSboms } from '../sboms/sboms.demo.js';
+import { SEARCH_INDEX_JOB } from './search.index.js';
 import { queryShape } from './search.service.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -66,6 +67,8 @@ describeEachEngine('global search: every kind, query shapes, hostile queries, au
     sbomId = (await uploadSbom(server, productId, desktopBom(), '2.0.1')).id;
     await importFeed(server, 'osv', OSV_RECORD);
     await importFeed(server, 'csv-iocs', `type,value\ndomain,msstorageazure.com\nsha256,${TROJAN}\n`, '?source=search-test');
+    // Components are indexed by a job queued with each upload: the test server runs no worker, so it runs them here.
+    await createWorker(server.tw).drain();
   });
   after(() => server?.close());
 
@@ -206,5 +209,50 @@ describeEachEngine('global search: every kind, query shapes, hostile queries, au
     assert.deepEqual([products.items.length, products.more], [1, true]);
     for (const role of ROLES) assert.ok(group(await search('3CX', '', role), 'vendor').length, role);
     await problem(await server.api('/api/v1/search?q=3CX', { role: null }), 401);
+  });
+});
+
+describeEachEngine('global search: components indexed by a job queued with the upload', ({ engine }) => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(engine);
+  });
+  after(() => server?.close());
+
+  const components = async (q: string) => {
+    const answer = await json<Answer>(await server.api(`/api/v1/search?${new URLSearchParams({ q })}`, { role: 'viewer' }), 200);
+    return answer.groups.find((g) => g.kind === 'component')?.items.map((c) => c.title) ?? [];
+  };
+  const indexJobs = () => server.tw.database.db.selectFrom('jobs').select(['status', 'result']).where('kind', '=', SEARCH_INDEX_JOB).execute();
+  const termCount = async () => Number((await server.tw.database.db.selectFrom('search_component_terms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  test('the upload commits the job with the SBOM; run (twice, or for an SBOM deleted meanwhile) it indexes each identity once', async () => {
+    const { productId } = await createProduct(server, 'Deferred Index GmbH', 'Deferred Desktop');
+    const sbom = await uploadSbom(server, productId, desktopBom(), '2.0.1');
+    assert.deepEqual(await indexJobs(), [{ status: 'queued', result: null }], 'queued by the upload, which waited for no index write');
+    assert.deepEqual(await components('log4j-core'), []);
+
+    const worker = createWorker(server.tw);
+    assert.equal(await worker.drain(), 1);
+    assert.deepEqual(await components('log4j-core'), ['org.apache.logging.log4j/log4j-core']);
+    assert.deepEqual(JSON.parse((await indexJobs())[0].result!), { components: 6 });
+
+    // Run again (as after a crash between its writes and its end): nothing is written twice.
+    const terms = await termCount();
+    await server.tw.services.jobs.enqueue(SEARCH_INDEX_JOB, { sbomId: sbom.id });
+    assert.equal(await worker.drain(), 1);
+    assert.equal(await termCount(), terms);
+    assert.deepEqual(await components('log4j-core'), ['org.apache.logging.log4j/log4j-core']);
+
+    // An SBOM deleted before its job runs: the job ends with nothing to index.
+    const { productId: other } = await createProduct(server, 'Deleted Index GmbH', 'Gone Desktop');
+    const gone = await uploadSbom(server, other, desktopBom().replaceAll('log4j-core', 'log4j-gone'), '1.0');
+    assert.equal((await server.api(`/api/v1/sboms/${gone.id}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await server.api(`/api/v1/sboms/${gone.id}`)).status, 404);
+    assert.equal(await worker.drain(), 1);
+    const ended = await indexJobs();
+    assert.deepEqual(ended.map((j) => j.status), ['done', 'done', 'done']);
+    assert.ok(ended.some((j) => j.result === JSON.stringify({ components: 0 })));
+    assert.deepEqual(await components('log4j-gone'), []);
   });
 });

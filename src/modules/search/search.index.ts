@@ -1,10 +1,12 @@
-// Writes the component side of global search as SBOM slices are stored: identities new to the
-// index get their terms; known ones cost a lookup (none once this process has seen them).
-// Idempotent, so an upload that fails half-way leaves only terms that find nothing (results are
-// shown with their current use, and identities no current SBOM holds are left out).
+// Writes the component side of global search after an SBOM is published, from a job the publish
+// transaction queues (indexSbomComponents): identities new to the index get their terms; known ones
+// cost a lookup (none once this process has seen them). Idempotent, so a job that stops half-way
+// leaves only terms that find nothing until it is run again (results are shown with their current
+// use, and identities no current SBOM holds are left out).
 import { sql } from 'kysely';
 import { isPostgres } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/schema.js';
+import { yieldToEventLoop } from '../../platform/event-loop.js';
 import { foldForSearch } from '../../platform/search-text.js';
 import { insertRows } from '../matching/bulk.js';
 import { formatPurl, tryParsePurl } from '../purl/index.js';
@@ -148,6 +150,42 @@ export async function indexComponentIdentities(db: Executor, rows: readonly Iden
   await insertRows(db, 'search_components', IDENTITY_COLUMNS, fresh.map((c, i) => [c.ecosystem, c.package_name, displayName(c), purls[i]]), conflict);
   for (const k of candidates.keys()) seen.add(k);
   for (const k of cpes.keys()) seen.add(k);
+}
+
+/** The job (platform/jobs) that indexes one published SBOM's components; payload SearchIndexJobPayload. */
+export const SEARCH_INDEX_JOB = 'search.index-sbom';
+export interface SearchIndexJobPayload {
+  sbomId: string;
+}
+/**
+ * Components per slice of the job: 2,000 new identities write ~10,000 terms, tens of milliseconds of
+ * SQLite's write lock and the event loop on a loaded host; the job yields between slices.
+ */
+const INDEX_SLICE = 2000;
+
+/**
+ * Indexes a stored SBOM's components a slice at a time, each slice its own short statements. An SBOM
+ * deleted meanwhile has no components left to read: the job ends, and what it wrote finds nothing.
+ */
+export async function indexSbomComponents(db: Executor, sbomId: string, onSlice?: (done: number) => Promise<void>): Promise<{ components: number }> {
+  let after = -1;
+  let done = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('sbom_components')
+      .select(['idx', 'ecosystem', 'package_name', 'name', 'group_name', 'purl', 'cpe'])
+      .where('sbom_id', '=', sbomId)
+      .where('idx', '>', after)
+      .orderBy('idx')
+      .limit(INDEX_SLICE)
+      .execute();
+    if (!rows.length) return { components: done };
+    await indexComponentIdentities(db, rows);
+    done += rows.length;
+    after = Number(rows[rows.length - 1].idx);
+    if (onSlice) await onSlice(done);
+    else await yieldToEventLoop();
+  }
 }
 
 /** A bound above every term that starts with `prefix`, in byte order (U+10FFFF is the last code point). */

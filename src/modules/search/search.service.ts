@@ -5,7 +5,8 @@ import type { DB } from '../../platform/db/schema.js';
 import { foldForSearch } from '../../platform/search-text.js';
 import { idKey } from '../advisories/advisories.groups.js';
 import { technologyKey } from '../sboms/sboms.identity.js';
-import { versionlessPurl } from './search.index.js';
+import type { JobRun } from '../../platform/jobs/worker.js';
+import { indexSbomComponents, versionlessPurl, type SearchIndexJobPayload } from './search.index.js';
 import { SearchRepository, type HashAlgorithm } from './search.repository.js';
 import { SEARCH_KINDS, type QueryShape, type SearchGroup, type SearchKind, type SearchQueryType, type SearchResponse, type SearchResult } from './search.schemas.js';
 
@@ -65,6 +66,11 @@ function cpeKeyOf(q: string): string | null {
 
 export class SearchService {
   constructor(private readonly db: Kysely<DB>) {}
+
+  /** The job handler that indexes a published SBOM's components (queued by its publish transaction). */
+  indexSbom(payload: SearchIndexJobPayload, run: JobRun): Promise<{ components: number }> {
+    return indexSbomComponents(this.db, payload.sbomId, (done) => run.progress({ phase: 'indexing', done, total: null }));
+  }
 
   private repo() {
     return new SearchRepository(this.db);

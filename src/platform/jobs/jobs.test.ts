@@ -25,6 +25,35 @@ describeEachEngine('durable jobs', ({ engine, createDatabase }) => {
     queue = new JobQueue(database.db, { backoffBaseMs: 1 });
   });
 
+  test('a started worker runs a job woken after its enqueue at once, not at its next poll', { timeout: 20_000 }, async () => {
+    // Its own database: a started worker claims every due job, and other tests leave some.
+    const own = await createDatabase();
+    let idle!: () => void;
+    const firstDrainIdle = new Promise<void>((resolve) => (idle = resolve));
+    // The real queue, telling when the worker's first drain found nothing to claim.
+    class Observed extends JobQueue {
+      override async claim(workerId: string, leaseMs: number) {
+        const job = await super.claim(workerId, leaseMs);
+        if (!job) idle();
+        return job;
+      }
+    }
+    const observed = new Observed(own.db);
+    let ran!: (payload: { n: number }) => void;
+    const done = new Promise<{ n: number }>((resolve) => (ran = resolve));
+    const worker = new Worker(observed, silent, { pollMs: 3_600_000 }).handle('wake.me', async (payload: { n: number }) => ran(payload));
+    worker.start();
+    try {
+      await firstDrainIdle;
+      await own.db.transaction().execute((trx) => observed.enqueue('wake.me', { n: 1 }, {}, trx));
+      observed.wake();
+      assert.deepEqual(await done, { n: 1 }, 'an hour-long poll would time the test out');
+    } finally {
+      await worker.stop();
+      await own.close();
+    }
+  });
+
   test('prune removes ended jobs past their retention, keeps failures longer, and leaves queued and recent jobs', async () => {
     const worker = new Worker(queue, silent, { pollMs: 10 });
     worker.handle('prune.ok', async () => 'ok').handle('prune.broken', async () => {

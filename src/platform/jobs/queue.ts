@@ -72,10 +72,27 @@ export function backoffMs(attempt: number, baseMs = 1000): number {
  * worker that dies leaves a job that becomes claimable again when its lease runs out.
  */
 export class JobQueue {
+  private readonly wakers = new Set<() => void>();
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly options: { backoffBaseMs?: number } = {},
   ) {}
+
+  /** Calls `fn` on every wake(); answers the function that stops it. A started Worker listens so. */
+  onWake(fn: () => void): () => void {
+    this.wakers.add(fn);
+    return () => this.wakers.delete(fn);
+  }
+
+  /**
+   * Tells the workers of this process that jobs are due now, so they run them at once instead of at
+   * their next poll. Call it once the transaction that enqueued them has committed: woken before, a
+   * worker on another connection finds nothing yet. Workers of other processes find them by polling.
+   */
+  wake(): void {
+    for (const fn of this.wakers) fn();
+  }
 
   async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}, executor: Executor = this.db): Promise<string> {
     if ((options.input || options.claimFor) && executor !== this.db) throw new Error('a job with input or a direct claim is enqueued outside a transaction');

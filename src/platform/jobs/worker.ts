@@ -78,6 +78,9 @@ export class Worker {
   private running: Promise<void> | null = null;
   private stopped = true;
   private stopRequested = false;
+  /** A wake() that came while the loop was running: it loops again at once instead of after pollMs. */
+  private woken = false;
+  private unsubscribe: (() => void) | null = null;
   private readonly pollMs: number;
   private readonly leaseMs: number;
 
@@ -109,20 +112,33 @@ export class Worker {
     this.stopRequested = false;
     const loop = () => {
       if (this.stopped) return;
+      this.timer = null;
+      this.woken = false;
       this.running = this.drain()
         .then(() => undefined)
         .catch((error) => this.logger.error({ err: error }, 'worker loop failed'))
         .finally(() => {
           this.running = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.pollMs);
+          if (!this.stopped) this.timer = setTimeout(loop, this.woken ? 0 : this.pollMs);
         });
     };
+    this.unsubscribe = this.queue.onWake(() => {
+      if (this.stopped) return;
+      if (this.running) {
+        this.woken = true;
+      } else if (this.timer) {
+        clearTimeout(this.timer);
+        loop();
+      }
+    });
     loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopRequested = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
