@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../support/processes.js';
+import { ROOT, scriptArgs } from '../support/processes.js';
 
 export interface IcapProcess {
   port: number;
@@ -18,7 +18,7 @@ export interface IcapProcess {
 
 export async function startIcapProcess(env: Record<string, string> = {}): Promise<IcapProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-icap-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/icap/icap-service.ts'], {
+  const child = spawn(process.execPath, scriptArgs('test/icap/icap-service.ts'), {
     cwd: ROOT,
     env: { ...process.env, THIRDWATCH_LOG_LEVEL: 'warn', THIRDWATCH_DATA_DIR: dir, THIRDWATCH_DATABASE_URL: `sqlite://${join(dir, 'thirdwatch.db')}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

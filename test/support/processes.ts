@@ -6,14 +6,23 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * How a test starts `thirdwatch`: through tsx, so no build is needed; or, when
+ * Node's arguments that run one of this checkout's TypeScript files: the JavaScript compiled beside
+ * it when the tests run compiled (scripts/run-tests.mjs, where this module is .js too), else the
+ * source through tsx.
+ */
+export function scriptArgs(path: string): string[] {
+  return import.meta.url.endsWith('.js') ? [path.replace(/\.ts$/, '.js')] : ['--import', 'tsx', path];
+}
+
+/**
+ * How a test starts `thirdwatch`: from this checkout's sources (see scriptArgs); or, when
  * THIRDWATCH_TEST_CLI=build (CI sets it after `npm run build`), the compiled CLI that
  * bin/thirdwatch.js runs, which starts on ~1.9 s of CPU instead of tsx's ~3.7 s.
  */
 export const CLI = cliCommand();
 
 function cliCommand(): string[] {
-  if (process.env.THIRDWATCH_TEST_CLI !== 'build') return ['--import', 'tsx', 'src/cli.ts'];
+  if (process.env.THIRDWATCH_TEST_CLI !== 'build') return scriptArgs('src/cli.ts');
   if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('THIRDWATCH_TEST_CLI=build, but dist/cli.js is missing: run npm run build');
   return ['dist/cli.js'];
 }
