@@ -268,12 +268,13 @@ export class PlaybookService {
   async syncShipped(ctx: RequestContext, shipped = shippedPlaybooks()): Promise<{ created: string[]; updated: string[]; kept: string[] }> {
     const outcome = { created: [] as string[], updated: [] as string[], kept: [] as string[] };
     for (const { key, yaml } of shipped) {
-      const parsed = parsePlaybook(yaml);
-      if (!parsed.ok) throw new Error(`shipped playbook ${key} is not valid: ${parsed.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
-      const document = parsed.document;
+      // Every start runs this: a playbook already in is not parsed again (which is most of the cost).
       const digest = sha256(yaml);
       const existing = await this.repo().byKey(key);
       if (existing?.shipped_sha256 === digest) continue;
+      const parsed = parsePlaybook(yaml);
+      if (!parsed.ok) throw new Error(`shipped playbook ${key} is not valid: ${parsed.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
+      const document = parsed.document;
       await this.db.transaction().execute(async (trx) => {
         const repo = this.repo(trx);
         const now = new Date().toISOString();
