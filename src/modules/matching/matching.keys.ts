@@ -191,7 +191,7 @@ export function evaluateComponent(c: MatchComponent, entries: PackageEntry[]): M
   for (const entry of entries) {
     if (!releaseMatches(entry.ecosystem, entry.release, componentRelease)) continue;
     const ecosystem = entry.release ? `${entry.ecosystem}:${entry.release}` : entry.ecosystem;
-    const verdict: MatchVerdict = version === null ? 'indeterminate' : osvAffects(ecosystem, version, { versions: entry.versions, ranges: entry.ranges });
+    const verdict: MatchVerdict = version === null ? 'indeterminate' : entryVerdict(entry, ecosystem, version);
     if (verdict === 'not_affected') continue;
     let group = verdicts.get(entry.groupId);
     if (!group) verdicts.set(entry.groupId, (group = { verdict, matched: [], fixed: [] }));
@@ -200,6 +200,32 @@ export function evaluateComponent(c: MatchComponent, entries: PackageEntry[]): M
     for (const fix of entry.fixed) if (!group.fixed.includes(fix)) group.fixed.push(fix);
   }
   return verdicts;
+}
+
+/**
+ * Verdicts by advisory entry and version. The matcher's index cache hands the same entry objects to
+ * every upload until a feed write, and uploads share most of their packages at the same versions:
+ * an (entry, version) answered before is looked up instead of evaluated again. Keyed weakly by the
+ * entry, so verdicts go when their entries do; at most MEMO_VERDICTS are added before it starts over.
+ */
+let memo = new WeakMap<PackageEntry, Map<string, MatchVerdict>>();
+let memoised = 0;
+const MEMO_VERDICTS = 200_000;
+
+function entryVerdict(entry: PackageEntry, ecosystem: string, version: string): MatchVerdict {
+  let verdicts = memo.get(entry);
+  let verdict = verdicts?.get(version);
+  if (verdict !== undefined) return verdict;
+  verdict = osvAffects(ecosystem, version, { versions: entry.versions, ranges: entry.ranges });
+  if (memoised >= MEMO_VERDICTS) {
+    memo = new WeakMap();
+    memoised = 0;
+    verdicts = undefined;
+  }
+  if (!verdicts) memo.set(entry, (verdicts = new Map()));
+  verdicts.set(version, verdict);
+  memoised++;
+  return verdict;
 }
 
 /** The lowest fixed version above the component's version (the upgrade that closes it), or null. */
