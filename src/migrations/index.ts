@@ -46,6 +46,7 @@ import * as m0049 from './0049_egress_scan_truncated.js';
 import * as m0053 from './0053_product_open_groups.js';
 import * as m0054 from './0054_advisory_text_index.js';
 import * as m0055 from './0055_advisory_search_text.js';
+import * as m0057 from './0057_findings_row_triggers.js';
 
 /** Every migration, in order. Names are permanent: they are recorded in the database. */
 export const migrations: Record<string, Migration> = {
@@ -96,4 +97,5 @@ export const migrations: Record<string, Migration> = {
   '0053_product_open_groups': m0053,
   '0054_advisory_text_index': m0054,
   '0055_advisory_search_text': m0055,
+  '0057_findings_row_triggers': m0057,
 };
