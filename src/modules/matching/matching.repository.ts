@@ -120,6 +120,7 @@ export class MatchingRepository {
   /** The matching index for a set of keys: one indexed query per ecosystem and batch of names. */
   async packagesForKeys(keys: Map<string, Set<string>>): Promise<Map<string, PackageEntry[]>> {
     const out = new Map<string, PackageEntry[]>();
+    const parsed = new Map<string, unknown>();
     for (const [ecosystem, names] of keys) {
       for (const batch of chunks([...names], this.nameBatch())) {
         const rows = await this.db
@@ -128,7 +129,7 @@ export class MatchingRepository {
           .where('p.ecosystem', '=', ecosystem)
           .where((eb) => this.anyOf(eb.ref('p.package_name'), batch))
           .execute();
-        for (const row of rows) push(out, keyOf(row.ecosystem, row.package_name), toEntry(row));
+        for (const row of rows) push(out, keyOf(row.ecosystem, row.package_name), toEntry(row, parsed));
         await breathe(this.db);
       }
     }
@@ -138,13 +139,14 @@ export class MatchingRepository {
   /** Every live entry of some advisory groups (the advisory side evaluates whole groups). */
   async packagesOfGroups(groupIds: string[]): Promise<PackageEntry[]> {
     const out: PackageEntry[] = [];
+    const parsed = new Map<string, unknown>();
     for (const batch of chunks(groupIds)) {
       const rows = await this.db
         .selectFrom('advisory_packages as p')
         .select(['p.advisory_id', 'p.external_id', 'p.group_id', 'p.ecosystem', 'p.ecosystem_release', 'p.package_name', 'p.versions', 'p.ranges', 'p.fixed'])
         .where('p.group_id', 'in', batch)
         .execute();
-      for (const row of rows) out.push(toEntry(row));
+      for (const row of rows) out.push(toEntry(row, parsed));
     }
     return out;
   }
@@ -502,7 +504,12 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-function toEntry(row: { advisory_id: string; external_id: string; group_id: string; ecosystem: string; ecosystem_release: string | null; package_name: string; versions: string; ranges: string; fixed: string }): PackageEntry {
+/**
+ * `parsed`: JSON already parsed in this read, by its text. Many entries repeat their versions,
+ * ranges or fixed lists (an advisory's packages share a range, most list no versions): they share
+ * one parsed value, which matching only reads, and so one prepared range (see osv-range.ts).
+ */
+function toEntry(row: { advisory_id: string; external_id: string; group_id: string; ecosystem: string; ecosystem_release: string | null; package_name: string; versions: string; ranges: string; fixed: string }, parsed: Map<string, unknown>): PackageEntry {
   return {
     advisoryId: row.advisory_id,
     externalId: row.external_id,
@@ -510,8 +517,14 @@ function toEntry(row: { advisory_id: string; external_id: string; group_id: stri
     ecosystem: row.ecosystem,
     release: row.ecosystem_release,
     packageName: row.package_name,
-    versions: JSON.parse(row.versions) as string[],
-    ranges: JSON.parse(row.ranges) as PackageEntry['ranges'],
-    fixed: JSON.parse(row.fixed) as string[],
+    versions: parseShared<string[]>(row.versions, parsed),
+    ranges: parseShared<PackageEntry['ranges']>(row.ranges, parsed),
+    fixed: parseShared<string[]>(row.fixed, parsed),
   };
+}
+
+function parseShared<T>(text: string, parsed: Map<string, unknown>): T {
+  let value = parsed.get(text);
+  if (value === undefined) parsed.set(text, (value = JSON.parse(text)));
+  return value as T;
 }
