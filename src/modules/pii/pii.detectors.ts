@@ -26,6 +26,7 @@ import {
 } from './pii.validators.js';
 import { CONTEXT_FOR, contextVerdict, hasAny, PASSWORD_WORDS, SECRET_WORDS, splitWords, type Verdict } from './pii.context.js';
 import { Layout } from './pii.layout.js';
+import { Prefilter } from './pii.prefilter.js';
 import type { CompiledPattern } from './pii.patterns.js';
 
 export function tierOf(confidence: number): ConfidenceTier {
@@ -60,8 +61,8 @@ class Scan {
     readonly text: string,
     private readonly layout: Layout,
     private readonly patterns: CompiledPattern[],
-    /** The text's character codes with everything outside ASCII as 128 (the body's bytes, when it is ASCII). */
-    private readonly codes: Uint8Array,
+    /** The body's bytes, when each is one character of the text (ASCII). */
+    private readonly bytes: Uint8Array | undefined,
   ) {
     this.len = text.length;
   }
@@ -85,111 +86,35 @@ class Scan {
     return Math.max(k === -1 ? 0 : this.layout.start(k), pos - span);
   }
 
-  /** start, end pairs of the digit runs of the text (set by prefilter()) */
-  private readonly groups: number[] = [];
+  // Where each detector may start (pii.prefilter.ts), set by run().
+  private groups: Int32Array = NO_ANCHORS;
   private n = 0;
-  /** start, end pairs of the runs of token characters 20 to 512 long: secret candidates */
-  private readonly longTokens: number[] = [];
-  // Where each anchored detector may match, in increasing order (set by prefilter()).
-  private readonly ats: number[] = [];
-  private readonly pluses: number[] = [];
-  /** Colons that start a pair ":", at most four hex digits, ":" (every IPv6 address has one). */
-  private readonly colonPairs: number[] = [];
-  /** Where an IBAN, a NINO ("[A-Z][A-Z] ?\d") or a NIE ("[XYZ]\d") may start: capitals just before a digit run. */
-  private readonly letterStarts: number[] = [];
-  /** Where an issuer's prefix is, and its rule. */
-  private readonly secretStarts: number[] = [];
-  private readonly secretRules: SecretRule[] = [];
-  private readonly jwtStarts: number[] = [];
-  private readonly pemStarts: number[] = [];
-  /** "pass" or "pwd" in any case somewhere in the text: a password field's name may be in it. */
+  private longTokens: Int32Array = NO_ANCHORS;
+  private letterStarts: Int32Array = NO_ANCHORS;
+  private ats: number[] = [];
+  private pluses: number[] = [];
+  private colonPairs: number[] = [];
+  private jwtStarts: number[] = [];
+  private pemStarts: number[] = [];
+  private secretStarts: number[] = [];
+  private secretRules: SecretRule[] = [];
   private passwordHint = false;
 
-  /**
-   * The prefilter: one walk over the character codes, through a class table, that finds every
-   * place a detector could match, so no detector reads the whole text again. The walk yields the
-   * digit runs (every identifier made of digits) and the long token runs (random-looking secrets),
-   * and at the few marked characters ("@", "+", ":", "_", "-", "A", "B", "J", "p"/"P") the
-   * anchors of e-mail addresses, international phone numbers, IPv6 addresses, issuer prefixes,
-   * private keys, JWTs and password field names. A body without personal data costs this walk.
-   */
+  /** One walk over the text finds every place a detector could match, so no detector reads the whole text again. */
   prefilter(): void {
-    const { codes, len, groups, longTokens } = this;
-    let i = 0;
-    while (i < len) {
-      let f = CLASSES[codes[i]!]!;
-      if ((f & TOKEN) === 0) {
-        if (f !== 0) this.mark(i);
-        i++;
-        continue;
-      }
-      const s = i;
-      while (i < len) {
-        f = CLASSES[codes[i]!]!;
-        if (f === TOKEN) i++;
-        else if (f === DIGIT) {
-          const g = i;
-          do i++;
-          while (i < len && isDigit(codes[i]!));
-          groups.push(g, i);
-          this.letterStart(g);
-        } else if (f === TOKEN_MARK) {
-          this.mark(i);
-          i++;
-        } else break;
-      }
-      // base64 padding belongs to the token; any other "=" separates a name from its value
-      let pad = i;
-      while (pad < len && codes[pad] === 61 && pad - i < 2) pad++;
-      if (pad > i && (pad === len || TOKEN_CHARS[codes[pad]!] !== 1)) i = pad;
-      if (i - s >= 20 && i - s <= 512) longTokens.push(s, i);
-    }
-    this.n = groups.length / 2;
-  }
-
-  /** The anchors at a marked character. */
-  private mark(i: number): void {
-    const { codes } = this;
-    const c = codes[i]!;
-    if (c === 64) this.ats.push(i);
-    else if (c === 43) this.pluses.push(i);
-    else if (c === 58) {
-      let j = i + 1;
-      while (j < i + 5 && isHex(codes[j] ?? -1)) j++;
-      if (codes[j] === 58) this.colonPairs.push(i);
-    } else if (c === 74) {
-      if (i >= 2 && codes[i - 1] === 121 && codes[i - 2] === 101) this.jwtStarts.push(i - 2);
-    } else if (c === 66) {
-      if (i >= 5 && this.text.startsWith('-----BEGIN ', i - 5)) this.pemStarts.push(i - 5);
-    } else if (c === 112 || c === 80) {
-      if (!this.passwordHint) {
-        const c1 = codes[i + 1]! | 32;
-        this.passwordHint = (c1 === 97 && (codes[i + 2]! | 32) === 115 && (codes[i + 3]! | 32) === 115) || (c1 === 119 && (codes[i + 2]! | 32) === 100);
-      }
-      return;
-    }
-    const triggered = SECRET_TRIGGERS[c];
-    if (triggered === undefined) return;
-    for (const { rule, at, first, second } of triggered) {
-      const p = i - at;
-      if (p >= 0 && codes[p] === first && codes[p + 1] === second && this.text.startsWith(rule.prefix, p)) {
-        this.secretStarts.push(p);
-        this.secretRules.push(rule);
-      }
-    }
-  }
-
-  /** The letter-code anchors before the digit run starting at g. */
-  private letterStart(g: number): void {
-    const { codes } = this;
-    const c1 = g >= 1 ? codes[g - 1]! : -1;
-    if (c1 === 32) {
-      if (g >= 3 && isUpper(codes[g - 3]!) && isUpper(codes[g - 2]!)) this.letterStarts.push(g - 3);
-      return;
-    }
-    if (!isUpper(c1)) return;
-    if (g >= 2 && isUpper(codes[g - 2]!)) this.letterStarts.push(g - 2);
-    if (c1 === 88 || c1 === 89 || c1 === 90) this.letterStarts.push(g - 1);
+    const a = PREFILTER.run(this.text, this.bytes);
+    this.groups = a.groups;
+    this.n = a.groups.length / 2;
+    this.longTokens = a.longTokens;
+    this.letterStarts = a.letterStarts;
+    this.ats = a.ats;
+    this.pluses = a.pluses;
+    this.colonPairs = a.colonPairs;
+    this.jwtStarts = a.jwtStarts;
+    this.pemStarts = a.pemStarts;
+    this.secretStarts = a.prefixStarts;
+    this.secretRules = a.prefixIndexes.map((i) => SECRET_RULES[i]!);
+    this.passwordHint = a.passwordHint;
   }
 
   gs(k: number): number {
@@ -265,7 +190,7 @@ class Scan {
     this.custom();
     for (const { k, text } of this.layout.decoded) {
       const value = Layout.whole(text.length, this.layout.bodyOffset(k, this.layout.start(k)), this.layout.field(k));
-      for (const d of new Scan(text, value, this.patterns, asciiCodes(text)).run()) this.out.push(d);
+      for (const d of new Scan(text, value, this.patterns, undefined).run()) this.out.push(d);
     }
     return this.out;
   }
@@ -835,9 +760,6 @@ function isLocalChar(c: number): boolean {
 function isDomainChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 45;
 }
-/** Characters of tokens (keys, base64, URL-safe base64), as a table: it is asked once per character of a body. */
-const TOKEN_CHARS = new Uint8Array(256);
-for (let c = 0; c < 128; c++) if (isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 46 || c === 126) TOKEN_CHARS[c] = 1;
 
 const alnumOrDash = (c: number): boolean => isAlnum(c) || c === 45;
 const alnumDashUnderscore = (c: number): boolean => isWord(c) || c === 45;
@@ -884,29 +806,11 @@ const SECRET_RULES: SecretRule[] = [
   { prefix: 'sk-ant-', kind: 'anthropic-key', chars: alnumDashUnderscore, min: 40, max: 250, confidence: 0.95 },
 ];
 
-/**
- * Each issuer prefix is recognised at its first "_", "-" or ":" (or at its leading "A"): those
- * characters are rare, so the prefilter compares prefixes only there. No prefix is the start of
- * another, so at most one matches at a position; and no prefix can start inside another one
- * before that one's recognising character, so they are found in the order of their starts.
- */
-const SECRET_TRIGGERS: { rule: SecretRule; at: number; first: number; second: number }[][] = [];
-for (const rule of SECRET_RULES) {
-  const at = rule.prefix.search(/[-_:]/);
-  const trigger = at === -1 ? 0 : at;
-  (SECRET_TRIGGERS[rule.prefix.charCodeAt(trigger)] ??= []).push({ rule, at: trigger, first: rule.prefix.charCodeAt(0), second: rule.prefix.charCodeAt(1) });
-}
-
-// The prefilter's character classes: token characters, digits, and the characters it stops at.
-const TOKEN = 1;
-const DIGIT = 3;
-const MARK = 4;
-const TOKEN_MARK = 5;
-const CLASSES = new Uint8Array(256);
-for (let c = 0; c < 128; c++) if (TOKEN_CHARS[c] === 1) CLASSES[c] = TOKEN;
-for (let c = 48; c <= 57; c++) CLASSES[c] = DIGIT;
-for (const c of '@:') CLASSES[c.charCodeAt(0)] = MARK;
-for (const c of '+_-ABJpP') CLASSES[c.charCodeAt(0)] = TOKEN_MARK;
+/** The issuer prefixes the prefilter reports, in SECRET_RULES' order. */
+export const ISSUER_PREFIXES = SECRET_RULES.map((rule) => rule.prefix);
+/** Each thread has its own (its memory holds the text being walked). */
+const PREFILTER = new Prefilter(ISSUER_PREFIXES);
+const NO_ANCHORS = new Int32Array(0);
 
 function decodeJsonSegment(part: string): Record<string, unknown> | null {
   if (part.length > 8192) return null;
@@ -931,22 +835,12 @@ export function maskKeepLast(value: string, keep: number): string {
   return chars.join('');
 }
 
-/** A text's character codes with everything outside ASCII as 128: what the character walks read. */
-function asciiCodes(text: string): Uint8Array {
-  const codes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    codes[i] = c < 128 ? c : 128;
-  }
-  return codes;
-}
-
 /**
  * All detections in a text whose values the layout describes (overlaps not yet resolved).
  * `bytes`: the body the text was decoded from, when each of its bytes is one character of the text.
  */
 export function scanLayout(text: string, layout: Layout, patterns: CompiledPattern[], bytes?: Uint8Array): Detection[] {
-  return new Scan(text, layout, patterns, bytes ?? asciiCodes(text)).run();
+  return new Scan(text, layout, patterns, bytes).run();
 }
 
 /**

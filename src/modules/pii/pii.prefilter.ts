@@ -1,0 +1,149 @@
+/**
+ * The prefilter of the personal-data scan: one walk over a text's character codes that finds every
+ * place a detector could match, so no detector reads the whole text. It yields the digit runs
+ * (every identifier made of digits), the long token runs (random-looking secrets), and at the few
+ * characters it stops at ("@", "+", ":", "_", "-", "A", "B", "J", "p"/"P") the anchors of e-mail
+ * addresses, international phone numbers, IPv6 addresses, issuer prefixes, private keys, JWTs and
+ * password field names. A body without personal data costs this walk, so it runs as WebAssembly
+ * with SIMD (pii.prefilter.wat, assembled into pii.prefilter.wasm): 16 characters a step, about a
+ * tenth of the time of a JavaScript loop over the same bytes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Where each detector may start, in increasing order. */
+export interface Anchors {
+  /** start, end pairs of the digit runs */
+  groups: Int32Array;
+  /** Where an IBAN, a NINO ("[A-Z][A-Z] ?\d") or a NIE ("[XYZ]\d") may start: capitals just before a digit run. */
+  letterStarts: Int32Array;
+  /** start, end pairs of the runs of token characters 20 to 512 long (base64 padding included): secret candidates */
+  longTokens: Int32Array;
+  ats: number[];
+  pluses: number[];
+  /** Colons that start a pair ":", at most four hex digits, ":" (every IPv6 address has one). */
+  colonPairs: number[];
+  jwtStarts: number[];
+  pemStarts: number[];
+  /** Where an issuer prefix is, and which (its index in the list the Prefilter was made with). */
+  prefixStarts: number[];
+  prefixIndexes: number[];
+  /** "pass" or "pwd" in any case somewhere in the text: a password field's name may be in it. */
+  passwordHint: boolean;
+}
+
+// The module's memory layout (pii.prefilter.wat says what each part holds).
+const RULES = 512;
+const RULE_SIZE = 64;
+const MAX_RULES = (3584 - RULES) / RULE_SIZE;
+const MAX_PREFIX = RULE_SIZE - 16;
+const COUNTS = 3584;
+const TEXT = 4096;
+/** Zeros after the text: the last block's 16-byte load and the looks ahead from its characters. */
+const TAIL = 48;
+/** The characters at which the walk compares issuer prefixes: its stop characters but "p" and "P". */
+const TRIGGERS = '@:+_-ABJ';
+const PAGE = 65536;
+
+const WASM_FILE = [new URL('./pii.prefilter.wasm', import.meta.url), new URL('../../../src/modules/pii/pii.prefilter.wasm', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((file) => existsSync(file));
+if (!WASM_FILE) throw new Error('pii.prefilter.wasm is missing');
+const MODULE = new WebAssembly.Module(readFileSync(WASM_FILE));
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  walk: (len: number, groups: number, letters: number, tokens: number, marks: number, prefixes: number) => void;
+}
+
+/**
+ * One instance of the walk (its memory holds the text being walked: one per thread), made with
+ * the issuer prefixes it reports. Each prefix is recognised at its first "_", "-" or ":" (or at
+ * its first character): those characters are rare, so the walk compares prefixes only there. No
+ * prefix is the start of another, so at most one matches at a position; and no prefix can start
+ * inside another one before that one's recognising character, so they are found in the order of
+ * their starts.
+ */
+export class Prefilter {
+  private readonly exports: Exports;
+  private bytes: Uint8Array;
+
+  constructor(prefixes: readonly string[]) {
+    this.exports = new WebAssembly.Instance(MODULE).exports as unknown as Exports;
+    this.bytes = new Uint8Array(this.exports.memory.buffer);
+    if (prefixes.length > MAX_RULES) throw new Error(`at most ${MAX_RULES} issuer prefixes`);
+    const rules = prefixes.map((prefix, index) => {
+      const at = Math.max(0, prefix.search(/[-_:]/));
+      const trigger = prefix.charCodeAt(at);
+      if (prefix.length > MAX_PREFIX || !/^[\x21-\x7e]+$/.test(prefix)) throw new Error(`issuer prefix ${JSON.stringify(prefix)}: at most ${MAX_PREFIX} printable ASCII characters`);
+      // The walk compares prefixes at its stop characters (at "p" and "P" it only looks for a password name).
+      if (!TRIGGERS.includes(prefix[at]!)) throw new Error(`issuer prefix ${JSON.stringify(prefix)} is recognised at ${JSON.stringify(prefix[at])}, where the walk does not compare prefixes`);
+      return { prefix, index, at, trigger };
+    });
+    // The prefixes of each trigger character one after another, in the order given.
+    rules.sort((a, b) => a.trigger - b.trigger || a.index - b.index);
+    for (const [r, rule] of rules.entries()) {
+      if (this.bytes[2 * rule.trigger + 1] === 0) this.bytes[2 * rule.trigger] = r;
+      this.bytes[2 * rule.trigger + 1] = r + 1;
+      const base = RULES + r * RULE_SIZE;
+      this.bytes[base] = rule.at;
+      this.bytes[base + 1] = rule.prefix.length;
+      this.bytes[base + 2] = rule.index;
+      for (let i = 0; i < rule.prefix.length; i++) this.bytes[base + 16 + i] = rule.prefix.charCodeAt(i);
+    }
+  }
+
+  /**
+   * The anchors of `text`. `bytes`: its character codes when each byte is one character (an ASCII
+   * body); otherwise the codes are taken from the text, everything outside ASCII as 128.
+   */
+  run(text: string, bytes?: Uint8Array): Anchors {
+    const len = text.length;
+    // Worst cases: a digit-run edge and two letter starts per character pair, a mark and an issuer prefix per character.
+    const groups = TEXT + align(len + TAIL);
+    const letters = groups + 4 * (len + 2);
+    const tokens = letters + 4 * (len + 2);
+    const marks = tokens + 4 * (Math.ceil(len / 10) + 2);
+    const prefixes = marks + 4 * (len + 1);
+    const end = prefixes + 8 * (len + 1);
+    const memory = this.exports.memory;
+    if (end > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+      this.bytes = new Uint8Array(memory.buffer);
+    }
+    const mem = this.bytes;
+    if (bytes) mem.set(bytes, TEXT);
+    else {
+      for (let i = 0; i < len; i++) {
+        const c = text.charCodeAt(i);
+        mem[TEXT + i] = c < 128 ? c : 128;
+      }
+    }
+    mem.fill(0, TEXT + len, TEXT + len + TAIL);
+    this.exports.walk(len, groups, letters, tokens, marks, prefixes);
+    const counts = new Int32Array(memory.buffer, COUNTS, 6);
+    const out: Anchors = {
+      groups: new Int32Array(memory.buffer, groups, counts[0]).slice(),
+      letterStarts: new Int32Array(memory.buffer, letters, counts[1]).slice(),
+      longTokens: new Int32Array(memory.buffer, tokens, counts[2]).slice(),
+      ats: [],
+      pluses: [],
+      colonPairs: [],
+      jwtStarts: [],
+      pemStarts: [],
+      prefixStarts: [],
+      prefixIndexes: [],
+      passwordHint: counts[5] !== 0,
+    };
+    const kinds = [out.ats, out.pluses, out.colonPairs, out.jwtStarts, out.pemStarts];
+    for (const mark of new Uint32Array(memory.buffer, marks, counts[3])) kinds[mark & 7]!.push(mark >>> 3);
+    const found = new Int32Array(memory.buffer, prefixes, counts[4]);
+    for (let i = 0; i < found.length; i += 2) {
+      out.prefixStarts.push(found[i]!);
+      out.prefixIndexes.push(found[i + 1]!);
+    }
+    return out;
+  }
+}
+
+const align = (n: number): number => (n + 15) & ~15;
