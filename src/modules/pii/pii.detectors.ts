@@ -86,7 +86,9 @@ class Scan {
     return Math.max(k === -1 ? 0 : this.layout.start(k), pos - span);
   }
 
-  // Where each detector may start (pii.prefilter.ts), set by run().
+  // Where each detector may start (pii.prefilter.ts), set by run(). The typed arrays are views of
+  // the prefilter's memory, which the next scan's walk overwrites: the scans of decoded values
+  // start after every detector of this scan has run.
   private groups: Int32Array = NO_ANCHORS;
   private n = 0;
   private longTokens: Int32Array = NO_ANCHORS;
