@@ -67,6 +67,17 @@ test('a body scanned on a thread gives exactly what the calling thread finds, cu
   assert.equal(view.length, body.length - 10, 'is copied, never moved');
 });
 
+test('one thread, bodies of growing then shrinking size: each is scanned as itself, whatever a larger one left in the memory it shares', async () => {
+  const threads = pool({ threads: 1 });
+  const headers = { contentType: 'text/plain' };
+  const card = (n: number) => Buffer.from(`${'x'.repeat(n)} card 4111 1111 1111 1111`);
+  for (const size of [10, 70_000, 300_000, 70_000, 10, 0]) {
+    const body = size ? card(size) : Buffer.alloc(0);
+    assert.deepEqual(await threads.scan(body, headers, { maxBytes: 1 << 20 }), await scanBody(body, headers, { maxBytes: 1 << 20 }), `${size}`);
+  }
+  assert.equal(threads.stats.offThread, 6);
+});
+
 test('the custom patterns in force go with the next scan after they change', async () => {
   const threads = pool({ threads: 1 });
   const body = Buffer.from(`{"note":"${'ORD-123456 TKT-654321 '.repeat(1000)}"}`);
