@@ -28,7 +28,8 @@ export interface IcapTransaction {
    * views of the socket's reads, which the echo writes back too, so read them, never change them.
    * Not joined here: a joined copy is a new buffer per request on this thread's heap, and at 1 MB
    * a request those buffers set off a full garbage collection of the whole service every few dozen
-   * requests (~3 ms of CPU a request); a scan thread joins them on its own heap instead.
+   * requests (~3 ms of CPU a request); they are copied once into memory a scan thread shares
+   * (ScanThreads.scan).
    */
   body: Buffer[] | null;
   /** Body bytes seen in total; in the preview phase, those of the preview. */

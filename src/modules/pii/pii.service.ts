@@ -80,8 +80,8 @@ export class PiiService {
   }
 
   /**
-   * `body`: one buffer, or the pieces it arrived in (joined only where it is scanned, see
-   * ScanThreads.scan). `detectionsOnly`: see ScanOptions.
+   * `body`: one buffer, or the pieces it arrived in (on a scan thread, copied into memory it shares
+   * with this one; see ScanThreads.scan). `detectionsOnly`: see ScanOptions.
    */
   async scanBody(body: Buffer | Buffer[], headers: { contentType?: string | null; contentEncoding?: string | null }, scan: { detectionsOnly?: boolean } = {}): Promise<ScanResult> {
     const options = { maxBytes: this.options.maxScanBytes, patterns: await this.patterns(), detectionsOnly: scan.detectionsOnly ?? false };
