@@ -4,9 +4,10 @@
  * (every identifier made of digits), the long token runs (random-looking secrets), and at the few
  * characters it stops at ("@", "+", ":", "_", "-", "A", "B", "J", "p"/"P", each where its
  * neighbours fit) the anchors of e-mail addresses, international phone numbers, IPv6 addresses,
- * issuer prefixes, private keys, JWTs and password field names. A body without personal data costs this walk, so it runs as WebAssembly
- * with SIMD (pii.prefilter.wat, assembled into pii.prefilter.wasm): 16 characters a step, about a
- * tenth of the time of a JavaScript loop over the same bytes.
+ * issuer prefixes, private keys, JWTs and password field names. A body without personal data costs
+ * this walk, so it runs as WebAssembly with SIMD (pii.prefilter.wat, assembled into
+ * pii.prefilter.wasm), 16 characters a step: the whole walk takes less time than a JavaScript loop
+ * that only reads every byte.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -48,10 +49,16 @@ const WASM_FILE = [new URL('./pii.prefilter.wasm', import.meta.url), new URL('..
   .map((u) => fileURLToPath(u))
   .find((file) => existsSync(file));
 if (!WASM_FILE) throw new Error('pii.prefilter.wasm is missing');
-const MODULE = new WebAssembly.Module(readFileSync(WASM_FILE));
+/** What this file uses of the WebAssembly API (the server build's TypeScript libraries, without the DOM's, do not declare it). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const { Module, Instance } = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+const MODULE = new Module(readFileSync(WASM_FILE));
 
 interface Exports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   walk: (len: number, groups: number, letters: number, tokens: number, marks: number, prefixes: number) => void;
 }
 
@@ -68,7 +75,7 @@ export class Prefilter {
   private bytes: Uint8Array;
 
   constructor(prefixes: readonly string[]) {
-    this.exports = new WebAssembly.Instance(MODULE).exports as unknown as Exports;
+    this.exports = new Instance(MODULE).exports as Exports;
     this.bytes = new Uint8Array(this.exports.memory.buffer);
     if (prefixes.length > MAX_RULES) throw new Error(`at most ${MAX_RULES} issuer prefixes`);
     const rules = prefixes.map((prefix, index) => {
