@@ -10,13 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.js';
 import { benchEngines, percentile, reachablePostgres } from './lib.js';
+import { CLI } from '../test/support/processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = ['--import', 'tsx'];
-const CLI = 'src/cli.ts';
-// CI sets THIRDWATCH_TEST_CLI=build after `npm run build`: the processes then start from the build
-// (about half the CPU of a start through tsx), unless their node flags load TypeScript themselves.
-const BUILT = process.env.THIRDWATCH_TEST_CLI === 'build';
 export const OSV_GO_ZIP = join(ROOT, '..', 'shared', 'data', 'osv', 'Go', 'all.zip');
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -86,9 +83,9 @@ export interface CliResult {
 /** Processes started by the harness and still running. */
 const children = new Set<ChildProcess>();
 
-/** Starts `thirdwatch <args>` (through tsx, no build needed, or from the build: see BUILT), with extra node flags if given (after the TypeScript loader, so `--import x.ts` works); `done` settles when it exits. */
+/** Starts `thirdwatch <args>` the way tests do (test/support/processes.ts: the build when THIRDWATCH_TEST_CLI=build, else through tsx), with extra node flags if given (node flags that load TypeScript, `--import x.ts`, get the sources through tsx); `done` settles when it exits. */
 export function startCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): { child: ChildProcess; done: Promise<CliResult> } {
-  const command = BUILT && !nodeArgs.some((arg) => arg.endsWith('.ts')) ? [...nodeArgs, 'dist/cli.js'] : [...TSX, ...nodeArgs, CLI];
+  const command = nodeArgs.some((arg) => arg.endsWith('.ts')) ? [...TSX, ...nodeArgs, 'src/cli.ts'] : [...nodeArgs, ...CLI];
   const child = spawn(process.execPath, [...command, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
